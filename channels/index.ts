@@ -1,0 +1,5 @@
+import type { ChannelDefinition } from '../src/core/channel.ts';
+import { consoleChannel } from './console/index.ts';
+
+/** Every channel Parley knows. A new channel is one folder and one line here. */
+export const channels: readonly ChannelDefinition[] = [consoleChannel];

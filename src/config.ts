@@ -1,0 +1,178 @@
+import { z } from 'zod';
+import type { Rate } from './core/channel.ts';
+import { parseDuration, parseRate } from './core/duration.ts';
+
+/**
+ * Every environment variable Parley reads, with its default and an example. The README's
+ * configuration table and `parley config` are printed from this list.
+ */
+interface Setting<T> {
+  readonly description: string;
+  readonly default?: string;
+  readonly example: string;
+  readonly secret?: boolean;
+  readonly parse: (value: string) => T;
+}
+
+const text = (value: string) => value;
+const duration = (value: string) => parseDuration(value);
+const positiveInt = (value: string) => z.coerce.number().int().positive().parse(value);
+const nonNegativeInt = (value: string) => z.coerce.number().int().nonnegative().parse(value);
+const oneOf =
+  <const T extends string>(...values: T[]) =>
+  (value: string): T => {
+    if (!(values as string[]).includes(value)) throw new Error(`"${value}" is not one of ${values.join(', ')}`);
+    return value as T;
+  };
+const region = (value: string) => {
+  if (!/^[A-Z]{2}$/.test(value)) throw new Error(`"${value}" is not an ISO 3166 country code such as IR, AE, US`);
+  return value;
+};
+/** "whatsapp=80/s;sms=1/s;slack:recipient=1/s" */
+const rateTable = (value: string) => {
+  const table: Record<string, Rate> = {};
+  for (const part of value
+    .split(/[;,]/)
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [key, rate] = part.split('=');
+    if (!key || !rate) throw new Error(`"${part}" is not channel=rate (e.g. whatsapp=80/s or sms:recipient=1/s)`);
+    table[key.trim()] = parseRate(rate);
+  }
+  return table;
+};
+
+export const settings = {
+  DATABASE_URL: {
+    description: 'Where Parley keeps its data: a SQLite file (embedded default, WAL mode) or a PostgreSQL URL.',
+    default: 'file:./data/parley.db',
+    example: 'postgres://parley:secret@127.0.0.1:5432/parley',
+    secret: true,
+    parse: text,
+  },
+  PARLEY_DATA_DIR: {
+    description: 'Directory for files Parley keeps beside the database (attachments, channel sessions).',
+    default: './data',
+    example: '/var/lib/parley',
+    parse: text,
+  },
+  HOST: { description: 'Address the HTTP server listens on.', default: '127.0.0.1', example: '0.0.0.0', parse: text },
+  PORT: { description: 'Port of the HTTP server (webhooks, API, health).', default: '3000', example: '8080', parse: nonNegativeInt },
+  PARLEY_API_TOKEN: {
+    description: 'Bearer token for the REST API under /api/v1. Unset: the API answers 503 and says how to enable it.',
+    example: 'a-long-random-string',
+    secret: true,
+    parse: text,
+  },
+  PARLEY_DEFAULT_REGION: {
+    description: 'Country assumed for phone numbers written without a country code (ISO 3166 alpha-2). Unset: such numbers are rejected.',
+    example: 'IR',
+    parse: region,
+  },
+  PARLEY_DEFAULT_LOCALE: {
+    description: "Language used when a customer's record and message do not tell (en, fa, ar, ...).",
+    default: 'en',
+    example: 'fa',
+    parse: (value: string) => {
+      if (!/^[a-z]{2,3}(-[A-Za-z0-9]+)?$/.test(value)) throw new Error(`"${value}" is not a language tag such as en, fa, ar`);
+      return value;
+    },
+  },
+  PARLEY_REOPEN_WINDOW: {
+    description: 'A customer who writes again within this time after a conversation was resolved reopens it; later starts a new one.',
+    default: '24h',
+    example: '7d',
+    parse: duration,
+  },
+  PARLEY_ACK_TEXT: {
+    description:
+      "Reply of the default handler (used until a flow or an agent takes the conversation). Unset: a built-in English/Persian/Arabic text by the customer's language.",
+    example: 'Thanks, we got your message.',
+    parse: text,
+  },
+  PARLEY_WORKER_CONCURRENCY: {
+    description: 'Batches of inbound messages one process handles at once (messages of one conversation are always handled in order).',
+    default: '2',
+    example: '4',
+    parse: positiveInt,
+  },
+  PARLEY_BATCH_SIZE: {
+    description: 'Conversations whose next message is handled together in one batch and one transaction.',
+    default: '200',
+    example: '50',
+    parse: positiveInt,
+  },
+  PARLEY_LEASE_TTL: {
+    description: 'How long a process owns a conversation lane or a send before another process may take it over (crash recovery).',
+    default: '30s',
+    example: '10s',
+    parse: duration,
+  },
+  PARLEY_POLL_INTERVAL: {
+    description: 'How often workers look for work written by other processes or left by a crash.',
+    default: '1s',
+    example: '250ms',
+    parse: duration,
+  },
+  PARLEY_SEND_MAX_ATTEMPTS: {
+    description: 'Attempts per outbound message before it is marked failed.',
+    default: '8',
+    example: '5',
+    parse: positiveInt,
+  },
+  PARLEY_SEND_BACKOFF_BASE: { description: 'First retry delay; it doubles each attempt, with jitter.', default: '1s', example: '500ms', parse: duration },
+  PARLEY_SEND_BACKOFF_MAX: { description: 'Longest retry delay.', default: '5m', example: '1h', parse: duration },
+  PARLEY_RATE_LIMITS: {
+    description:
+      "Overrides of send rates per channel (`name=N/s`) and per recipient (`name:recipient=N/s`), `;`-separated. Defaults come from each provider's published limits (WhatsApp 80/s per number, Slack 1/s per channel, Twilio long code 1/s).",
+    example: 'whatsapp=40/s;sms=1/s;slack:recipient=1/s',
+    parse: rateTable,
+  },
+  LOG_LEVEL: {
+    description: 'trace, debug, info, warn, error. Message bodies are logged only at debug and below.',
+    default: 'info',
+    example: 'debug',
+    parse: oneOf('trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'),
+  },
+  LOG_FORMAT: {
+    description: 'pretty (readable on a terminal) or json (one object per line). Default: pretty on a terminal, json otherwise.',
+    example: 'json',
+    parse: oneOf('pretty', 'json'),
+  },
+} satisfies Record<string, Setting<unknown>>;
+
+type Settings = typeof settings;
+export type SettingName = keyof Settings;
+type Parsed<K extends SettingName> = ReturnType<Settings[K]['parse']>;
+export type Config = {
+  readonly [K in SettingName]: Settings[K] extends { default: string } ? Parsed<K> : Parsed<K> | undefined;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const problems: string[] = [];
+  const config: Record<string, unknown> = {};
+  for (const [name, setting] of Object.entries(settings) as [SettingName, Setting<unknown>][]) {
+    const raw = env[name] !== undefined && env[name] !== '' ? env[name] : setting.default;
+    if (raw === undefined) continue;
+    try {
+      config[name] = setting.parse(raw);
+    } catch (error) {
+      const reason = error instanceof z.ZodError ? error.issues.map((i) => i.message).join('; ') : (error as Error).message;
+      problems.push(`${name}=${setting.secret ? '(hidden)' : JSON.stringify(raw)}: ${reason}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config as Config;
+}
+
+/** The names of settings whose values must never be printed or logged. */
+export const secretSettings = Object.entries(settings)
+  .filter(([, s]) => (s as Setting<unknown>).secret)
+  .map(([name]) => name);

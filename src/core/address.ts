@@ -1,0 +1,104 @@
+import { type CountryCode, ParseError, parsePhoneNumberWithError } from 'libphonenumber-js/max';
+import { z } from 'zod';
+
+export type AddressKind = 'phone' | 'email' | 'opaque';
+
+/** An address Parley cannot use; the message says what is wrong with which input. */
+export class AddressError extends Error {
+  constructor(
+    message: string,
+    readonly input: string,
+    readonly kind: AddressKind,
+  ) {
+    super(message);
+    this.name = 'AddressError';
+  }
+}
+
+const PERSIAN_ZERO = 0x06f0;
+const ARABIC_INDIC_ZERO = 0x0660;
+
+/** Persian (۰-۹) and Arabic-Indic (٠-٩) digits to ASCII; everything else unchanged. */
+export function toAsciiDigits(text: string): string {
+  return text.replace(/[\u06f0-\u06f9\u0660-\u0669]/g, (d) => {
+    const code = d.charCodeAt(0);
+    return String(code - (code >= PERSIAN_ZERO ? PERSIAN_ZERO : ARABIC_INDIC_ZERO));
+  });
+}
+
+// Bidi marks and isolates that RTL keyboards and copy-paste put around numbers, and NBSP.
+const INVISIBLE = /[\u200e\u200f\u202a-\u202e\u2066-\u2069\u00a0\u200b\ufeff]/g;
+const WHATSAPP_JID = /@(c\.us|s\.whatsapp\.net)$/i;
+
+/** A phone number in E.164 ("+989121234567"). defaultRegion (e.g. "IR") reads national numbers. */
+export function normalizePhone(input: string, defaultRegion?: string): string {
+  let text = toAsciiDigits(input).replace(INVISIBLE, ' ').trim();
+  if (WHATSAPP_JID.test(text)) text = `+${text.replace(WHATSAPP_JID, '')}`;
+  if (!text) throw new AddressError('an empty phone number was given', input, 'phone');
+  const junk = text.replace(/[\d\s\-().+/]/g, '');
+  if (junk) throw new AddressError(`"${input}" is not a phone number: it contains "${junk}"`, input, 'phone');
+  const compact = text.replace(/[\s\-().]/g, '');
+  // The international prefix 00 means "+" in most of the world (Iran, the Gulf, Europe).
+  const international = compact.startsWith('00') ? `+${compact.slice(2)}` : compact;
+  if (!international.startsWith('+') && !defaultRegion) {
+    throw new AddressError(`"${input}" has no country code and no default region is configured (set PARLEY_DEFAULT_REGION, e.g. IR)`, input, 'phone');
+  }
+  let parsed: ReturnType<typeof parsePhoneNumberWithError>;
+  try {
+    parsed = parsePhoneNumberWithError(international, defaultRegion ? { defaultCountry: defaultRegion as CountryCode } : undefined);
+  } catch (error) {
+    const reason = error instanceof ParseError ? error.message : String(error);
+    const explanation: Record<string, string> = {
+      TOO_SHORT: 'is too short to be a phone number',
+      TOO_LONG: 'is too long to be a phone number',
+      NOT_A_NUMBER: 'is not a phone number',
+      INVALID_COUNTRY: 'has a country code that does not exist',
+      INVALID_LENGTH: 'has the wrong number of digits',
+    };
+    throw new AddressError(`"${input}" ${explanation[reason] ?? `is not a phone number (${reason})`}`, input, 'phone');
+  }
+  if (!parsed.isPossible())
+    throw new AddressError(`"${input}" has the wrong number of digits for ${parsed.country ?? `+${parsed.countryCallingCode}`}`, input, 'phone');
+  if (!parsed.isValid()) throw new AddressError(`"${input}" is not a valid number in ${parsed.country ?? `+${parsed.countryCallingCode}`}`, input, 'phone');
+  return parsed.number;
+}
+
+const Email = z.email();
+
+/** Lowercased and validated; accepts "mailto:" and "<a@b.c>" forms. */
+export function normalizeEmail(input: string): string {
+  const text = input
+    .replace(INVISIBLE, '')
+    .trim()
+    .replace(/^mailto:/i, '')
+    .replace(/^<(.*)>$/, '$1')
+    .trim()
+    .toLowerCase();
+  if (!text) throw new AddressError('an empty email address was given', input, 'email');
+  if (!Email.safeParse(text).success) throw new AddressError(`"${input}" is not an email address`, input, 'email');
+  return text;
+}
+
+export function normalizeAddress(kind: AddressKind, input: string, defaultRegion?: string): string {
+  if (kind === 'phone') return normalizePhone(input, defaultRegion);
+  if (kind === 'email') return normalizeEmail(input);
+  const text = toAsciiDigits(input).replace(INVISIBLE, '').trim();
+  if (!text) throw new AddressError('an empty address was given', input, 'opaque');
+  return text;
+}
+
+/** What a search box entry could mean as an address; never throws. */
+export function addressCandidates(input: string, defaultRegion?: string): { kind: AddressKind; value: string }[] {
+  if (input.includes('@')) {
+    try {
+      return [{ kind: 'email', value: normalizeEmail(input) }];
+    } catch {
+      return [];
+    }
+  }
+  try {
+    return [{ kind: 'phone', value: normalizePhone(input, defaultRegion) }];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,89 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Logger } from 'pino';
+import type { AddressKind } from './address.ts';
+import type { DeliveryStatusUpdate, InboundMessage, OutboundMessage } from './message.ts';
+
+/** A sustained rate: `count` sends per `perMs` milliseconds. */
+export interface Rate {
+  readonly count: number;
+  readonly perMs: number;
+}
+
+/** What a channel can render, so flows and agents degrade gracefully. */
+export interface ChannelCapabilities {
+  readonly addressKind: AddressKind;
+  readonly maxTextLength: number;
+  /** Quick-reply buttons, or null when the channel has none (they become numbered text). */
+  readonly buttons: { readonly max: number; readonly maxTitleLength: number } | null;
+  /** Selectable lists, or null (they become numbered text). */
+  readonly list: { readonly maxRows: number; readonly maxTitleLength: number } | null;
+  readonly richText: 'none' | 'markdown' | 'html';
+  readonly media: boolean;
+  /** Providers' published limits; PARLEY_RATE_LIMITS overrides them. */
+  readonly rateLimits: { readonly perChannel?: Rate; readonly perRecipient?: Rate };
+}
+
+export type AcceptResult = { readonly status: 'accepted'; readonly eventId: string } | { readonly status: 'duplicate'; readonly eventId?: undefined };
+
+/** What the core gives an adapter when it starts. */
+export interface ChannelContext {
+  /** Stores the message durably; resolve means it is safe to acknowledge the provider. */
+  receive(message: InboundMessage): Promise<AcceptResult>;
+  reportStatus(update: DeliveryStatusUpdate): Promise<void>;
+  readonly logger: Logger;
+  readonly dataDir: string;
+  readonly defaultRegion: string | undefined;
+}
+
+export interface SendResult {
+  /** The provider's id for the sent message, used to match delivery statuses. */
+  readonly externalId?: string;
+}
+
+/** Thrown by adapters: says whether a retry can help and when. */
+export class SendError extends Error {
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  readonly code: string | undefined;
+
+  constructor(message: string, options: { retryable: boolean; retryAfterMs?: number; code?: string; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = 'SendError';
+    this.retryable = options.retryable;
+    this.retryAfterMs = options.retryAfterMs;
+    this.code = options.code;
+  }
+}
+
+export interface ChannelHealth {
+  readonly ready: boolean;
+  readonly detail: string;
+}
+
+export interface ChannelAdapter {
+  readonly name: string;
+  readonly capabilities: ChannelCapabilities;
+  start(context: ChannelContext): Promise<void>;
+  stop(): Promise<void>;
+  send(message: OutboundMessage): Promise<SendResult>;
+  health?(): ChannelHealth;
+  /** Webhook routes, mounted under /webhooks/<name> in their own Fastify scope. */
+  readonly webhooks?: FastifyPluginAsync;
+}
+
+export interface ChannelSetting {
+  readonly env: string;
+  readonly description: string;
+  readonly example: string;
+  readonly default?: string;
+}
+
+/** One line in channels/index.ts registers a channel through this. */
+export interface ChannelDefinition {
+  readonly name: string;
+  readonly description: string;
+  readonly capabilities: ChannelCapabilities;
+  readonly settings: readonly ChannelSetting[];
+  /** An adapter when the channel is configured, else why it is off and how to turn it on. */
+  create(env: Readonly<Record<string, string | undefined>>): ChannelAdapter | { readonly off: string };
+}

@@ -1,0 +1,25 @@
+export const SUPPORTED_LOCALES = ['en', 'fa', 'ar'] as const;
+export type Locale = (typeof SUPPORTED_LOCALES)[number] | (string & {});
+
+const ARABIC_SCRIPT = /[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]/;
+// Letters only Persian uses (پ چ ژ گ, Persian yeh and keheh, Persian digits).
+const PERSIAN_ONLY = /[پچژگیک۰-۹]/;
+// Letters or forms only Arabic uses (Arabic yeh and kaf, teh marbuta, Arabic-Indic digits).
+const ARABIC_ONLY = /[يكة٠-٩]/;
+
+/**
+ * The language a message is written in, told by its script: Persian and Arabic share one
+ * script and are told apart by the letters each alone uses. undefined when nothing tells.
+ */
+export function detectLocale(text: string | undefined): Locale | undefined {
+  if (!text) return undefined;
+  if (ARABIC_SCRIPT.test(text)) {
+    const persian = (text.match(new RegExp(PERSIAN_ONLY.source, 'g')) ?? []).length;
+    const arabic = (text.match(new RegExp(ARABIC_ONLY.source, 'g')) ?? []).length;
+    if (persian > arabic) return 'fa';
+    if (arabic > persian) return 'ar';
+    return undefined;
+  }
+  if (/[a-z]/i.test(text)) return 'en';
+  return undefined;
+}

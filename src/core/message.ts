@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+/** The normalized shapes every channel adapter speaks. Validation and types come from here. */
+
+export const AddressKindSchema = z.enum(['phone', 'email', 'opaque']);
+
+export const AttachmentSchema = z.object({
+  kind: z.enum(['image', 'audio', 'video', 'document', 'sticker', 'other']),
+  /** Where the content can be fetched (provider URL or a local file: URL). */
+  url: z.string().min(1).optional(),
+  mimeType: z.string().optional(),
+  fileName: z.string().optional(),
+  size: z.number().int().nonnegative().optional(),
+  caption: z.string().optional(),
+});
+export type Attachment = z.infer<typeof AttachmentSchema>;
+
+export const LocationSchema = z.object({
+  latitude: z.number().min(-90).max(90),
+  longitude: z.number().min(-180).max(180),
+  name: z.string().optional(),
+  address: z.string().optional(),
+});
+export type Location = z.infer<typeof LocationSchema>;
+
+/** A tap on a button or a list row: the id Parley gave it and the title the customer saw. */
+export const InteractiveReplySchema = z.object({
+  id: z.string().min(1),
+  title: z.string().optional(),
+});
+
+export const InboundMessageSchema = z
+  .object({
+    channel: z.string().min(1),
+    /** The provider's message id; a retried webhook carries the same one. */
+    externalId: z.string().min(1),
+    sender: z.object({
+      address: z.string().min(1),
+      addressKind: AddressKindSchema,
+      displayName: z.string().optional(),
+    }),
+    /** When the provider says the customer sent it (ISO 8601). */
+    sentAt: z.iso.datetime({ offset: true }).optional(),
+    text: z.string().optional(),
+    subject: z.string().optional(),
+    attachments: z.array(AttachmentSchema).default([]),
+    interactiveReply: InteractiveReplySchema.optional(),
+    location: LocationSchema.optional(),
+    /** The provider id of the message this one answers or quotes. */
+    replyTo: z.string().optional(),
+    /** Channel-specific facts the core keeps but does not interpret (e.g. email headers). */
+    metadata: z.record(z.string(), z.unknown()).default({}),
+    /** The provider's payload as received, kept beside the normalized form. */
+    raw: z.unknown(),
+  })
+  .refine((m) => m.text !== undefined || m.attachments.length > 0 || m.interactiveReply || m.location, {
+    message: 'an inbound message needs text, an attachment, an interactive reply or a location',
+  });
+export type InboundMessage = z.input<typeof InboundMessageSchema>;
+export type ParsedInboundMessage = z.output<typeof InboundMessageSchema>;
+
+export const ButtonSchema = z.object({ id: z.string().min(1), title: z.string().min(1) });
+export const ListSchema = z.object({
+  /** Label of the button that opens the list. */
+  button: z.string().min(1),
+  sections: z
+    .array(
+      z.object({
+        title: z.string().optional(),
+        rows: z.array(z.object({ id: z.string().min(1), title: z.string().min(1), description: z.string().optional() })).min(1),
+      }),
+    )
+    .min(1),
+});
+
+/** What a handler (flow, agent, system) wants said; adapters render it within their capabilities. */
+export const OutboundContentSchema = z
+  .object({
+    text: z.string().optional(),
+    format: z.enum(['plain', 'markdown']).default('plain'),
+    attachments: z.array(AttachmentSchema).default([]),
+    buttons: z.array(ButtonSchema).optional(),
+    list: ListSchema.optional(),
+    /** A pre-approved provider template (e.g. WhatsApp outside the 24-hour window). */
+    template: z.object({ name: z.string().min(1), language: z.string().min(1), params: z.array(z.string()).default([]) }).optional(),
+  })
+  .refine((c) => c.text !== undefined || c.attachments.length > 0 || c.template, {
+    message: 'an outbound message needs text, an attachment or a template',
+  });
+export type OutboundContent = z.input<typeof OutboundContentSchema>;
+
+/** One send as the outbox hands it to an adapter. */
+export interface OutboundMessage {
+  /** Parley's message id (stable across retries: adapters can use it as an idempotency key). */
+  readonly messageId: string;
+  readonly conversationId: string;
+  readonly channel: string;
+  readonly recipient: string;
+  readonly content: z.output<typeof OutboundContentSchema>;
+  /** Provider id of the last inbound message, for channels that thread replies. */
+  readonly replyTo?: string;
+  readonly subject?: string;
+  /** The sending agent's display name, for channels that can show it. */
+  readonly authorName?: string;
+  readonly attempt: number;
+}
+
+export const DeliveryStatusValues = ['sent', 'delivered', 'read', 'failed'] as const;
+export const DeliveryStatusUpdateSchema = z.object({
+  channel: z.string().min(1),
+  externalId: z.string().min(1),
+  status: z.enum(DeliveryStatusValues),
+  reason: z.string().optional(),
+  at: z.date().optional(),
+});
+export type DeliveryStatusUpdate = z.input<typeof DeliveryStatusUpdateSchema>;

@@ -1,0 +1,33 @@
+import { toAsciiDigits } from './address.ts';
+
+/** Arabic letters and their Persian counterparts (and alef/hamza forms) folded to one form. */
+const LETTER_VARIANTS: Record<string, string> = {
+  ي: 'ی', // Arabic yeh -> Persian yeh
+  ى: 'ی', // alef maksura
+  ئ: 'ی',
+  ك: 'ک', // Arabic kaf -> Persian keheh
+  ة: 'ه', // teh marbuta
+  ۀ: 'ه',
+  أ: 'ا',
+  إ: 'ا',
+  آ: 'ا',
+  ٱ: 'ا',
+  ؤ: 'و',
+};
+const VARIANT_PATTERN = new RegExp(`[${Object.keys(LETTER_VARIANTS).join('')}]`, 'g');
+// Combining marks (Latin accents, Arabic harakat), tatweel, zero-width joiners and bidi controls.
+const IGNORABLE = /[\p{Mn}\u0640\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/gu;
+
+/**
+ * Text folded for matching: case, diacritics, Arabic/Persian letter variants, digit systems
+ * and runs of space do not matter. "Café", "cafe"; "كيك" and "کیک"; "۵" and "5" compare equal.
+ */
+export function foldForMatch(text: string): string {
+  return toAsciiDigits(text)
+    .normalize('NFKD')
+    .replace(IGNORABLE, '')
+    .replace(VARIANT_PATTERN, (ch) => LETTER_VARIANTS[ch] ?? ch)
+    .toLowerCase()
+    .replace(/[\s\u00a0\u200c]+/g, ' ')
+    .trim();
+}

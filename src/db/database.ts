@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { Mutex } from '../core/mutex.ts';
+import { PrismaClient as PostgresClient } from '../generated/postgres/client.ts';
+import { PrismaClient } from '../generated/sqlite/client.ts';
+
+export type Dialect = 'sqlite' | 'postgresql';
+
+/**
+ * The app is typed against the SQLite client; the PostgreSQL client has the same models and
+ * is cast to it (a union of the two generated client types does not typecheck).
+ */
+export type Prisma = PrismaClient;
+export type { Prisma as PrismaNamespace } from '../generated/sqlite/client.ts';
+
+export interface Database {
+  readonly prisma: Prisma;
+  readonly dialect: Dialect;
+  /** The URL without its password, for logs. */
+  readonly displayUrl: string;
+  /** The SQLite file (SQLite only). */
+  readonly path?: string;
+  /**
+   * Runs a unit of writes. On SQLite the driver shares one connection, so a transaction must
+   * not interleave with another process-local writer: writers queue here. On PostgreSQL each
+   * transaction has its own connection and row locks do the work.
+   */
+  write<T>(fn: (tx: Prisma) => Promise<T>): Promise<T>;
+  /** The adapter factory, for the migration engine. */
+  readonly adapterFactory: SqlMigrationAwareDriverAdapterFactory;
+  close(): Promise<void>;
+}
+
+export function dialectOf(url: string): Dialect {
+  if (/^postgres(ql)?:\/\//.test(url)) return 'postgresql';
+  if (url.startsWith('file:')) return 'sqlite';
+  throw new Error(`DATABASE_URL "${redactUrl(url)}" is not supported: use file:./path/to/parley.db (SQLite) or postgres://user@host:5432/db`);
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}
+
+export async function openDatabase(url: string): Promise<Database> {
+  const dialect = dialectOf(url);
+  if (dialect === 'sqlite') return openSqlite(url);
+  return openPostgres(url);
+}
+
+async function openSqlite(url: string): Promise<Database> {
+  const path = url.replace(/^file:/, '');
+  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+  const adapterFactory = new PrismaBetterSqlite3({ url: path, timeout: 10_000 });
+  const prisma = new PrismaClient({ adapter: adapterFactory });
+  // WAL lets readers run beside the writer and makes commits several times faster.
+  await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+  await prisma.$queryRawUnsafe('PRAGMA synchronous = NORMAL');
+  await prisma.$queryRawUnsafe('PRAGMA foreign_keys = ON');
+  const writer = new Mutex();
+  return {
+    prisma,
+    dialect: 'sqlite',
+    displayUrl: url,
+    path,
+    adapterFactory,
+    write: (fn) => writer.run(() => prisma.$transaction((tx) => fn(tx as Prisma), { timeout: 60_000 })),
+    close: () => prisma.$disconnect(),
+  };
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  const adapterFactory = new PrismaPg({ connectionString: url, max: 10 });
+  const prisma = new PostgresClient({ adapter: adapterFactory }) as unknown as Prisma;
+  return {
+    prisma,
+    dialect: 'postgresql',
+    displayUrl: redactUrl(url),
+    adapterFactory,
+    write: (fn) => prisma.$transaction((tx) => fn(tx as Prisma), { timeout: 60_000 }),
+    close: () => prisma.$disconnect(),
+  };
+}

@@ -1,0 +1,71 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { UserError } from '../core/errors.ts';
+import { conversationMessages, listConversations } from '../crm/conversations.ts';
+import { customer360, mergeCustomers, searchCustomers } from '../crm/customers.ts';
+import type { Database } from '../db/database.ts';
+import { parseInput } from './errors.ts';
+
+export interface ApiOptions {
+  readonly db: Database;
+  readonly token: string | undefined;
+  readonly defaultRegion: string | undefined;
+}
+
+const ConversationStatusSchema = z.enum(['bot', 'waiting_for_agent', 'assigned', 'waiting_for_customer', 'resolved']);
+const limit = z.coerce.number().int().min(1).max(500).optional();
+
+function tokenMatches(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** REST API under /api/v1, behind a bearer token. */
+export const api: FastifyPluginAsync<ApiOptions> = async (app, { db, token, defaultRegion }) => {
+  app.addHook('onRequest', async (request) => {
+    if (!token) throw new UserError('the API is off: set PARLEY_API_TOKEN to enable it', 503);
+    const header = request.headers.authorization ?? '';
+    const given = /^Bearer\s+(.+)$/i.exec(header)?.[1];
+    if (!given) throw new UserError('missing bearer token: send "Authorization: Bearer <PARLEY_API_TOKEN>"', 401);
+    if (!tokenMatches(given, token)) throw new UserError('the bearer token is not valid', 401);
+  });
+
+  app.get('/customers', async (request) => {
+    const query = parseInput(z.object({ q: z.string().min(1, 'give ?q= a name, phone number or email'), limit }), request.query, 'query');
+    return { customers: await searchCustomers(db, query.q, { defaultRegion, limit: query.limit }) };
+  });
+
+  app.get('/customers/:id', async (request) => {
+    const { id } = parseInput(z.object({ id: z.string().min(1) }), request.params, 'path');
+    return { customer: await customer360(db, id) };
+  });
+
+  app.post('/customers/:id/merge', async (request) => {
+    const { id } = parseInput(z.object({ id: z.string().min(1) }), request.params, 'path');
+    const body = parseInput(z.object({ mergeId: z.string().min(1, 'mergeId: the customer to fold into this one') }), request.body ?? {}, 'body');
+    return { merge: await mergeCustomers(db, id, body.mergeId, 'api') };
+  });
+
+  app.get('/conversations', async (request) => {
+    const query = parseInput(
+      z.object({
+        status: ConversationStatusSchema.optional(),
+        channel: z.string().optional(),
+        customerId: z.string().optional(),
+        limit,
+        after: z.string().optional(),
+      }),
+      request.query,
+      'query',
+    );
+    return { conversations: await listConversations(db, query) };
+  });
+
+  app.get('/conversations/:id/messages', async (request) => {
+    const { id } = parseInput(z.object({ id: z.string().min(1) }), request.params, 'path');
+    const query = parseInput(z.object({ limit, after: z.string().optional() }), request.query, 'query');
+    return { messages: await conversationMessages(db, id, query) };
+  });
+};

@@ -1,0 +1,35 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Parley } from '../runtime.ts';
+import { api } from './api.ts';
+import { installErrorHandler } from './errors.ts';
+
+/** The HTTP face of a Parley process: health, channel webhooks, REST API. */
+export async function buildServer(parley: Parley): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: parley.logger.child({ part: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: false,
+    bodyLimit: 25 * 1024 * 1024,
+  });
+  installErrorHandler(app);
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const channels = parley.channelStates();
+    let database = 'ok';
+    try {
+      await parley.db.prisma.$queryRawUnsafe('SELECT 1');
+    } catch (error) {
+      database = `unreachable: ${(error as Error).message}`;
+    }
+    const ready = database === 'ok';
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', database, channels });
+  });
+
+  for (const [name, adapter] of parley.adapters) {
+    if (adapter.webhooks) await app.register(adapter.webhooks, { prefix: `/webhooks/${name}` });
+  }
+
+  await app.register(api, { prefix: '/api/v1', db: parley.db, token: parley.config.PARLEY_API_TOKEN, defaultRegion: parley.config.PARLEY_DEFAULT_REGION });
+  return app;
+}

@@ -1,0 +1,73 @@
+import pino from 'pino';
+import { loadConfig } from '../../src/config.ts';
+import type { ChannelAdapter, ChannelCapabilities, ChannelContext, SendResult } from '../../src/core/channel.ts';
+import type { OutboundMessage } from '../../src/core/message.ts';
+import type { Database } from '../../src/db/database.ts';
+import type { HandlerSelector } from '../../src/pipeline/handler.ts';
+import { Parley } from '../../src/runtime.ts';
+
+export const silentLogger = pino({ level: 'silent' });
+
+export const testCapabilities: ChannelCapabilities = {
+  addressKind: 'phone',
+  maxTextLength: 4096,
+  buttons: { max: 3, maxTitleLength: 20 },
+  list: { maxRows: 10, maxTitleLength: 24 },
+  richText: 'none',
+  media: true,
+  rateLimits: {},
+};
+
+/** An adapter that records what it is asked to send and answers as `behaviour` says. */
+export class FakeAdapter implements ChannelAdapter {
+  readonly sent: OutboundMessage[] = [];
+  context: ChannelContext | undefined;
+  behaviour: (message: OutboundMessage) => Promise<SendResult> | SendResult = (m) => ({ externalId: `ext-${m.messageId}` });
+
+  constructor(
+    readonly name = 'whatsapp',
+    readonly capabilities: ChannelCapabilities = testCapabilities,
+  ) {}
+
+  async start(context: ChannelContext): Promise<void> {
+    this.context = context;
+  }
+
+  async stop(): Promise<void> {}
+
+  async send(message: OutboundMessage): Promise<SendResult> {
+    this.sent.push(message);
+    return this.behaviour(message);
+  }
+}
+
+export async function testParley(
+  database: Database,
+  options: { adapters?: ChannelAdapter[]; handlers?: HandlerSelector; env?: Record<string, string>; now?: () => Date } = {},
+): Promise<Parley> {
+  const config = loadConfig({
+    PARLEY_SEND_BACKOFF_BASE: '1ms',
+    PARLEY_SEND_BACKOFF_MAX: '5ms',
+    PARLEY_POLL_INTERVAL: '20ms',
+    PARLEY_DEFAULT_REGION: 'IR',
+    ...options.env,
+  });
+  return Parley.open({
+    config,
+    logger: silentLogger,
+    channels: [],
+    adapters: options.adapters ?? [new FakeAdapter()],
+    handlers: options.handlers,
+    database,
+    now: options.now,
+  });
+}
+
+/** Runs inbound batches and sends until nothing is left to do. */
+export async function settle(parley: Parley): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    await parley.processor.drain();
+    await parley.dispatcher.drain({ timeoutMs: 5_000 });
+    if ((await parley.processor.pendingCount()) === 0) return;
+  }
+}
