@@ -34,7 +34,7 @@ async function rawInsertRates(db: TestDb, rows: number): Promise<{ autocommit: n
   if (db.dialect === 'sqlite') {
     const sqlite = new Database(db.url.replace(/^file:/, ''));
     sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('synchronous = FULL');
     sqlite.exec(ddl);
     const insert = sqlite.prepare('INSERT INTO bench_raw VALUES (?, ?, ?, ?)');
     let start = performance.now();
@@ -132,7 +132,13 @@ async function benchDialect(dialect: Dialect) {
   const db = await freshDatabase(dialect);
   try {
     const raw = await rawInsertRates(db, dialect === 'sqlite' ? 5_000 : 2_000);
-    const parley = await testParley(db, { env: { PARLEY_POLL_INTERVAL: '50ms' } });
+    const parley = await testParley(db, {
+      env: {
+        PARLEY_POLL_INTERVAL: '50ms',
+        ...(process.env.PARLEY_WORKER_CONCURRENCY ? { PARLEY_WORKER_CONCURRENCY: process.env.PARLEY_WORKER_CONCURRENCY } : {}),
+        ...(process.env.PARLEY_BATCH_SIZE ? { PARLEY_BATCH_SIZE: process.env.PARLEY_BATCH_SIZE } : {}),
+      },
+    });
     await parley.startChannels();
     parley.processor.start();
     const tp = await throughput(parley);

@@ -4,11 +4,17 @@ import type { AcceptResult } from '../core/channel.ts';
 import { UserError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { type InboundMessage, InboundMessageSchema, type ParsedInboundMessage } from '../core/message.ts';
+import { bulkInsert } from '../db/bulk-insert.ts';
 import type { Database } from '../db/database.ts';
-import type { Prisma } from '../generated/sqlite/client.ts';
+
+/** Events written by one INSERT (bounded by the database's parameter limit). */
+const MAX_FLUSH = 250;
+
+type InboxRow = { id: string; channel: string; externalId: string; laneKey: string; payload: ParsedInboundMessage; receivedAt: Date };
+const INBOX_COLUMNS = { id: 'text', channel: 'text', externalId: 'text', laneKey: 'text', payload: 'json', receivedAt: 'timestamp' } as const;
 
 interface Pending {
-  readonly row: Prisma.InboxEventCreateManyInput;
+  readonly row: InboxRow;
   readonly resolve: (result: AcceptResult) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -57,12 +63,13 @@ export class Inbox {
       return Promise.reject(new UserError(`inbound message rejected: ${formatZodIssues(parsed.error)}`));
     }
     const event: ParsedInboundMessage = parsed.data;
-    const row: Prisma.InboxEventCreateManyInput = {
+    const row: InboxRow = {
       id: newId(),
       channel: event.channel,
       externalId: event.externalId,
       laneKey: inboundLaneKey(event.channel, event.sender.addressKind, event.sender.address, this.defaultRegion),
-      payload: event as unknown as Prisma.InputJsonValue,
+      payload: event,
+      receivedAt: new Date(),
     };
     return new Promise((resolve, reject) => {
       this.#queue.push({ row, resolve, reject });
@@ -74,13 +81,13 @@ export class Inbox {
   }
 
   async #flush(): Promise<void> {
-    const batch = this.#queue;
-    this.#queue = [];
-    this.#flushScheduled = false;
+    const batch = this.#queue.splice(0, MAX_FLUSH);
+    this.#flushScheduled = this.#queue.length > 0;
+    if (this.#flushScheduled) setImmediate(() => void this.#flush());
     try {
       const inserted = await this.#insert(batch.map((p) => p.row));
       for (const { row, resolve } of batch) {
-        resolve(inserted.has(row.id as string) ? { status: 'accepted', eventId: row.id as string } : { status: 'duplicate' });
+        resolve(inserted.has(row.id) ? { status: 'accepted', eventId: row.id } : { status: 'duplicate' });
       }
       if (inserted.size > 0) for (const listener of this.#listeners) listener();
     } catch (error) {
@@ -90,38 +97,10 @@ export class Inbox {
   }
 
   /** Inserts the rows whose (channel, externalId) is new; returns the ids inserted. */
-  async #insert(rows: Prisma.InboxEventCreateManyInput[]): Promise<Set<string>> {
-    const unique = new Map<string, Prisma.InboxEventCreateManyInput>();
-    for (const row of rows) {
-      const key = `${row.channel}\u0000${row.externalId}`;
-      if (!unique.has(key)) unique.set(key, row);
-    }
-    const candidates = [...unique.values()];
-    if (this.db.dialect === 'postgresql') {
-      // skipDuplicates exists on PostgreSQL only; the app is typed against the SQLite client.
-      const args = { data: candidates, skipDuplicates: true, select: { id: true } } as unknown as Parameters<
-        typeof this.db.prisma.inboxEvent.createManyAndReturn
-      >[0];
-      const created = await this.db.prisma.inboxEvent.createManyAndReturn(args);
-      return new Set(created.map((r) => r.id));
-    }
-    // SQLite has no skipDuplicates; the writer lock makes this read-then-insert atomic here,
-    // and a conflict from another process fails the transaction, which is then retried.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.db.write(async (tx) => {
-          const existing = await tx.inboxEvent.findMany({
-            where: { OR: candidates.map((c) => ({ channel: c.channel, externalId: c.externalId })) },
-            select: { channel: true, externalId: true },
-          });
-          const seen = new Set(existing.map((e) => `${e.channel}\u0000${e.externalId}`));
-          const fresh = candidates.filter((c) => !seen.has(`${c.channel}\u0000${c.externalId}`));
-          if (fresh.length > 0) await tx.inboxEvent.createMany({ data: fresh });
-          return new Set(fresh.map((r) => r.id as string));
-        });
-      } catch (error) {
-        if (attempt >= 3 || (error as { code?: string }).code !== 'P2002') throw error;
-      }
-    }
+  async #insert(rows: InboxRow[]): Promise<Set<string>> {
+    const inserted = await this.db.run((client) =>
+      bulkInsert(client, this.db.dialect, 'InboxEvent', INBOX_COLUMNS, rows, { skipConflictsOn: ['channel', 'externalId'] }),
+    );
+    return new Set(inserted);
   }
 }

@@ -20,17 +20,19 @@ export class Leases {
     const now = this.now();
     const until = now + this.ttlMs;
     const rows = Prisma.join(keys.map((key) => Prisma.sql`(${key}, ${holder}, ${until})`));
-    const claimed = await this.db.prisma.$queryRaw<{ key: string }[]>`
+    const claimed = await this.db.run(
+      (client) => client.$queryRaw<{ key: string }[]>`
       INSERT INTO "Lease" ("key", "holder", "untilMs") VALUES ${rows}
       ON CONFLICT ("key") DO UPDATE SET "holder" = excluded."holder", "untilMs" = excluded."untilMs"
       WHERE "Lease"."untilMs" < ${now} OR "Lease"."holder" = excluded."holder"
-      RETURNING "key"`;
+      RETURNING "key"`,
+    );
     return claimed.map((row) => row.key);
   }
 
   async release(holder: string, keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.db.prisma.lease.deleteMany({ where: { holder, key: { in: [...keys] } } });
+    await this.db.run((client) => client.lease.deleteMany({ where: { holder, key: { in: [...keys] } } }));
   }
 
   /** SQL fragment: the lane is not held by anyone right now. */

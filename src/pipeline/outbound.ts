@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { UserError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { type OutboundContent, OutboundContentSchema } from '../core/message.ts';
-import type { Prisma } from '../generated/sqlite/client.ts';
+import { bulkInsert } from '../db/bulk-insert.ts';
+import type { Dialect, Prisma as PrismaClient } from '../db/database.ts';
 import { formatZodIssues } from './inbox.ts';
 
 /** What an outbox row carries besides its columns. */
@@ -28,8 +29,64 @@ export interface OutboundDraft {
   readonly subject?: string;
 }
 
+export interface MessageRow {
+  id: string;
+  conversationId: string;
+  channel: string;
+  direction: 'inbound' | 'outbound';
+  authorKind: 'customer' | 'bot' | 'agent' | 'system';
+  agentId: string | null;
+  text: string | null;
+  attachments: unknown;
+  interactiveReplyId: string | null;
+  location: unknown;
+  replyToExternalId: string | null;
+  externalId: string | null;
+  deliveryStatus: 'received' | 'pending';
+  createdAt: Date;
+}
+export const MESSAGE_COLUMNS = {
+  id: 'text',
+  conversationId: 'text',
+  channel: 'text',
+  direction: { enum: 'Direction' },
+  authorKind: { enum: 'AuthorKind' },
+  agentId: 'text',
+  text: 'text',
+  attachments: 'json',
+  interactiveReplyId: 'text',
+  location: 'json',
+  replyToExternalId: 'text',
+  externalId: 'text',
+  deliveryStatus: { enum: 'DeliveryStatus' },
+  createdAt: 'timestamp',
+} as const;
+
+export interface OutboxRow {
+  id: string;
+  messageId: string;
+  channel: string;
+  recipient: string;
+  laneKey: string;
+  payload: OutboxPayload;
+  nextAttemptAt: Date;
+  createdAt: Date;
+  updatedAt: Date;
+}
+export const OUTBOX_COLUMNS = {
+  id: 'text',
+  messageId: 'text',
+  channel: 'text',
+  recipient: 'text',
+  laneKey: 'text',
+  payload: 'json',
+  nextAttemptAt: 'timestamp',
+  createdAt: 'timestamp',
+  updatedAt: 'timestamp',
+} as const;
+
 /** The message row and its outbox row for one send; both are written in one transaction. */
-export function buildOutbound(draft: OutboundDraft, now: Date): { message: Prisma.MessageCreateManyInput; outbox: Prisma.OutboxItemCreateManyInput } {
+export function buildOutbound(draft: OutboundDraft, now: Date): { message: MessageRow; outbox: OutboxRow } {
   const parsed = OutboundContentSchema.safeParse(draft.content);
   if (!parsed.success) throw new UserError(`outbound message rejected: ${formatZodIssues(parsed.error)}`);
   const content = parsed.data;
@@ -42,9 +99,13 @@ export function buildOutbound(draft: OutboundDraft, now: Date): { message: Prism
       channel: draft.channel,
       direction: 'outbound',
       authorKind: draft.authorKind,
-      agentId: draft.agentId,
+      agentId: draft.agentId ?? null,
       text: content.text ?? null,
-      attachments: content.attachments as Prisma.InputJsonValue,
+      attachments: content.attachments,
+      interactiveReplyId: null,
+      location: null,
+      replyToExternalId: null,
+      externalId: null,
       deliveryStatus: 'pending',
       createdAt: now,
     },
@@ -54,17 +115,18 @@ export function buildOutbound(draft: OutboundDraft, now: Date): { message: Prism
       channel: draft.channel,
       recipient: draft.recipient,
       laneKey: outboundLaneKey(draft.channel, draft.recipient),
-      payload: JSON.parse(JSON.stringify(payload)) as Prisma.InputJsonValue,
+      payload,
       nextAttemptAt: now,
       createdAt: now,
+      updatedAt: now,
     },
   };
 }
 
 /** Stores a send for the dispatcher (used by agents, the API and scheduled flows). */
-export async function enqueueOutbound(tx: import('../db/database.ts').Prisma, draft: OutboundDraft, now = new Date()): Promise<string> {
+export async function enqueueOutbound(tx: PrismaClient, dialect: Dialect, draft: OutboundDraft, now = new Date()): Promise<string> {
   const { message, outbox } = buildOutbound(draft, now);
-  await tx.message.create({ data: message });
-  await tx.outboxItem.create({ data: outbox });
-  return message.id as string;
+  await bulkInsert(tx, dialect, 'Message', MESSAGE_COLUMNS, [message]);
+  await bulkInsert(tx, dialect, 'OutboxItem', OUTBOX_COLUMNS, [outbox]);
+  return message.id;
 }

@@ -232,7 +232,7 @@ export class OutboxDispatcher {
 
   async #applyEarly(early: { id: string; channel: string; externalId: string; status: DeliveryStatus; reason: string | null; at: Date }[]): Promise<void> {
     if (early.length === 0) return;
-    await this.db.prisma.earlyDeliveryStatus.deleteMany({ where: { id: { in: early.map((e) => e.id) } } });
+    await this.db.run((client) => client.earlyDeliveryStatus.deleteMany({ where: { id: { in: early.map((e) => e.id) } } }));
     for (const e of early) {
       await this.reportStatus({ channel: e.channel, externalId: e.externalId, status: e.status as 'sent', reason: e.reason ?? undefined, at: e.at });
     }
@@ -256,10 +256,12 @@ export class OutboxDispatcher {
       return;
     }
     const delay = retryDelay(attempt, { baseMs: this.options.backoffBaseMs, maxMs: this.options.backoffMaxMs, retryAfterMs: sendError.retryAfterMs });
-    await this.db.prisma.outboxItem.update({
-      where: { id: item.id },
-      data: { attempts: attempt, lastError: reason, nextAttemptAt: new Date(this.now().getTime() + delay) },
-    });
+    await this.db.run((client) =>
+      client.outboxItem.update({
+        where: { id: item.id },
+        data: { attempts: attempt, lastError: reason, nextAttemptAt: new Date(this.now().getTime() + delay) },
+      }),
+    );
     this.logger.info({ messageId: item.messageId, channel: item.channel, attempt, retryInMs: delay, reason }, 'outbox: send failed; will retry');
   }
 

@@ -5,11 +5,12 @@ import { newId } from '../core/ids.ts';
 import { detectLocale } from '../core/locale.ts';
 import type { ParsedInboundMessage } from '../core/message.ts';
 import { foldForMatch } from '../core/text.ts';
+import { bulkInsert } from '../db/bulk-insert.ts';
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import { type ChannelIdentity, type Conversation, type Customer, type InboxEvent, Prisma } from '../generated/sqlite/client.ts';
 import type { ConversationPatch, HandlerSelector, Turn } from './handler.ts';
 import type { Leases } from './leases.ts';
-import { buildOutbound } from './outbound.ts';
+import { buildOutbound, MESSAGE_COLUMNS, type MessageRow, OUTBOX_COLUMNS, type OutboxRow } from './outbound.ts';
 
 export interface ProcessorOptions {
   /** Lanes (customer identities) handled together in one batch. */
@@ -40,6 +41,39 @@ interface Resolved extends Work {
 }
 
 class LostRaceError extends Error {}
+
+/** Rows a batch creates or changes before its handlers run; written in the batch's transaction. */
+interface Creations {
+  readonly customers: Customer[];
+  readonly identities: ChannelIdentity[];
+  readonly conversations: Conversation[];
+  readonly reopened: Conversation[];
+}
+
+// Columns written by the hot path's bulk inserts; the others take their database defaults.
+const CUSTOMER_COLUMNS = {
+  id: 'text',
+  name: 'text',
+  searchName: 'text',
+  locale: 'text',
+  attributes: 'json',
+  tags: 'json',
+  firstSeenAt: 'timestamp',
+  lastSeenAt: 'timestamp',
+  createdAt: 'timestamp',
+  updatedAt: 'timestamp',
+} as const;
+const IDENTITY_COLUMNS = { id: 'text', customerId: 'text', channel: 'text', address: 'text', displayName: 'text', createdAt: 'timestamp' } as const;
+const CONVERSATION_COLUMNS = {
+  id: 'text',
+  customerId: 'text',
+  identityId: 'text',
+  channel: 'text',
+  subject: 'text',
+  previousId: 'text',
+  createdAt: 'timestamp',
+  lastMessageAt: 'timestamp',
+} as const;
 
 /**
  * Turns stored inbound events into messages in conversations and hands each to its
@@ -140,13 +174,13 @@ export class InboundProcessor {
         where: { id: { in: heads.filter((h) => ownedSet.has(h.laneKey)).map((h) => h.id) }, status: 'pending' },
         orderBy: { id: 'asc' },
       });
-      await this.#process(events);
+      // The leases are released by the batch's own transaction; here only if it fails.
+      await this.#process(events, { holder, keys: owned });
       return events.length;
     } catch (error) {
+      await this.leases.release(holder, owned);
       if (error instanceof LostRaceError) return 0;
       throw error;
-    } finally {
-      await this.leases.release(holder, owned);
     }
   }
 
@@ -161,7 +195,7 @@ export class InboundProcessor {
     return this.db.prisma.inboxEvent.count({ where: { status: 'pending' } });
   }
 
-  async #process(events: InboxEvent[]): Promise<void> {
+  async #process(events: InboxEvent[], leases: { holder: string; keys: string[] }): Promise<void> {
     const failed: { id: string; error: string }[] = [];
     const work: Work[] = [];
     for (const event of events) {
@@ -174,7 +208,8 @@ export class InboundProcessor {
       }
     }
     const now = this.now();
-    const resolved = work.length > 0 ? await this.#resolve(work, now) : [];
+    const creations: Creations = { customers: [], identities: [], conversations: [], reopened: [] };
+    const resolved = work.length > 0 ? await this.#resolve(work, now, creations) : [];
     const turns = await Promise.all(resolved.map((r) => this.#runHandler(r, now)));
     await this.db.write(async (tx) => {
       const done = await tx.inboxEvent.updateMany({
@@ -182,82 +217,88 @@ export class InboundProcessor {
         data: { status: 'done', processedAt: now },
       });
       if (done.count !== resolved.length) throw new LostRaceError('another worker handled part of this batch');
+      // Customers, identities and conversations first met in this batch commit with it.
+      await bulkInsert(tx, this.db.dialect, 'Customer', CUSTOMER_COLUMNS, creations.customers);
+      await bulkInsert(tx, this.db.dialect, 'ChannelIdentity', IDENTITY_COLUMNS, creations.identities);
+      await bulkInsert(tx, this.db.dialect, 'Conversation', CONVERSATION_COLUMNS, creations.conversations);
+      for (const c of creations.reopened) await tx.conversation.update({ where: { id: c.id }, data: { status: c.status, resolvedAt: null } });
       for (const f of failed) await tx.inboxEvent.update({ where: { id: f.id }, data: { status: 'failed', error: f.error, processedAt: now } });
       for (const t of turns) if (t.error) await tx.inboxEvent.update({ where: { id: t.eventId }, data: { error: t.error } });
-      await tx.message.createMany({ data: turns.flatMap((t) => t.messages) });
+      await bulkInsert(
+        tx,
+        this.db.dialect,
+        'Message',
+        MESSAGE_COLUMNS,
+        turns.flatMap((t) => t.messages),
+      );
       const outbox = turns.flatMap((t) => t.outbox);
-      if (outbox.length > 0) await tx.outboxItem.createMany({ data: outbox });
+      if (outbox.length > 0) await bulkInsert(tx, this.db.dialect, 'OutboxItem', OUTBOX_COLUMNS, outbox);
       await tx.conversation.updateMany({ where: { id: { in: resolved.map((r) => r.conversation.id) } }, data: { lastMessageAt: now } });
       await tx.customer.updateMany({ where: { id: { in: resolved.map((r) => r.customer.id) } }, data: { lastSeenAt: now } });
       for (const t of turns) {
         if (t.patch) await tx.conversation.update({ where: { id: t.conversationId }, data: t.patch });
         for (const write of t.writes) await write(tx);
       }
+      await tx.lease.deleteMany({ where: { holder: leases.holder, key: { in: leases.keys } } });
     });
     if (turns.some((t) => t.outbox.length > 0)) this.onOutboundQueued();
     const handled = events.map((e) => ({ channel: e.channel, externalId: e.externalId }));
     for (const listener of this.#committed) listener(handled);
   }
 
-  /** Finds or creates the customer, identity and conversation of each event. */
-  async #resolve(work: Work[], now: Date): Promise<Resolved[]> {
-    return this.db.write(async (tx) => {
-      const identities = await tx.channelIdentity.findMany({
-        where: { address: { in: [...new Set(work.map((w) => w.address))] } },
-        include: { customer: true },
-      });
-      const byKey = new Map(identities.map((i) => [`${i.channel}\u0000${i.address}`, i]));
-      const newCustomers: Customer[] = [];
-      const newIdentities: ChannelIdentity[] = [];
-      const partial = work.map((w) => {
-        const key = `${w.event.channel}\u0000${w.address}`;
-        const found = byKey.get(key);
-        if (found) {
-          const { customer, ...identity } = found;
-          return { ...w, customer, identity, isNewCustomer: false };
-        }
-        const name = w.inbound.sender.displayName?.trim() || null;
-        const customer: Customer = {
-          id: newId(),
-          name,
-          searchName: name ? foldForMatch(name) : null,
-          locale: detectLocale(w.inbound.text) ?? null,
-          lifecycleStage: 'new',
-          attributes: {},
-          tags: [],
-          isKey: false,
-          firstSeenAt: now,
-          lastSeenAt: now,
-          mergedIntoId: null,
-          createdAt: now,
-          updatedAt: now,
-        };
-        const identity: ChannelIdentity = {
-          id: newId(),
-          customerId: customer.id,
-          channel: w.event.channel,
-          address: w.address,
-          displayName: name,
-          optedOutAt: null,
-          createdAt: now,
-        };
-        newCustomers.push(customer);
-        newIdentities.push(identity);
-        byKey.set(key, { ...identity, customer });
-        return { ...w, customer, identity, isNewCustomer: true };
-      });
-      if (newCustomers.length > 0) {
-        await tx.customer.createMany({ data: newCustomers.map((c) => ({ ...c, attributes: {}, tags: [] })) });
-        await tx.channelIdentity.createMany({ data: newIdentities });
-      }
-      return this.#attachConversations(tx, partial, now);
+  /** Finds the customer, identity and conversation of each event; new ones go into `creations`. */
+  async #resolve(work: Work[], now: Date, creations: Creations): Promise<Resolved[]> {
+    const identities = await this.db.prisma.channelIdentity.findMany({
+      where: { address: { in: [...new Set(work.map((w) => w.address))] } },
+      include: { customer: true },
     });
+    const byKey = new Map(identities.map((i) => [`${i.channel}\u0000${i.address}`, i]));
+    const { customers: newCustomers, identities: newIdentities } = creations;
+    const partial = work.map((w) => {
+      const key = `${w.event.channel}\u0000${w.address}`;
+      const found = byKey.get(key);
+      if (found) {
+        const { customer, ...identity } = found;
+        return { ...w, customer, identity, isNewCustomer: false };
+      }
+      const name = w.inbound.sender.displayName?.trim() || null;
+      const customer: Customer = {
+        id: newId(),
+        name,
+        searchName: name ? foldForMatch(name) : null,
+        locale: detectLocale(w.inbound.text) ?? null,
+        lifecycleStage: 'new',
+        attributes: {},
+        tags: [],
+        isKey: false,
+        firstSeenAt: now,
+        lastSeenAt: now,
+        mergedIntoId: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      const identity: ChannelIdentity = {
+        id: newId(),
+        customerId: customer.id,
+        channel: w.event.channel,
+        address: w.address,
+        displayName: name,
+        optedOutAt: null,
+        createdAt: now,
+      };
+      newCustomers.push(customer);
+      newIdentities.push(identity);
+      byKey.set(key, { ...identity, customer });
+      return { ...w, customer, identity, isNewCustomer: true };
+    });
+    return this.#attachConversations(this.db.prisma, partial, now, creations);
   }
 
   async #attachConversations(
     tx: PrismaClient,
     items: (Work & { customer: Customer; identity: ChannelIdentity; isNewCustomer: boolean })[],
     now: Date,
+    creations: Creations,
   ): Promise<Resolved[]> {
     const returning = items.filter((i) => !i.isNewCustomer);
     const cutoff = new Date(now.getTime() - this.options.reopenWindowMs);
@@ -275,8 +316,7 @@ export class InboundProcessor {
       const mine = existing.filter((c) => c.customerId === customerId && c.channel === channel);
       return mine.find((c) => c.status !== 'resolved') ?? mine[0];
     };
-    const toCreate: Conversation[] = [];
-    const reopen: Conversation[] = [];
+    const { conversations: toCreate, reopened: reopen } = creations;
     const resolved: Resolved[] = items.map((item) => {
       const found = pick(item.customer.id, item.event.channel);
       if (found && found.status !== 'resolved') return { ...item, conversation: found, isNewConversation: false, reopened: false };
@@ -306,14 +346,10 @@ export class InboundProcessor {
       existing.push(conversation);
       return { ...item, conversation, isNewConversation: true, reopened: false };
     });
-    if (toCreate.length > 0) {
-      await this.#linkToPrevious(
-        tx,
-        toCreate.filter((c) => returning.some((r) => r.customer.id === c.customerId)),
-      );
-      await tx.conversation.createMany({ data: toCreate });
-    }
-    for (const c of reopen) await tx.conversation.update({ where: { id: c.id }, data: { status: c.status, resolvedAt: null } });
+    await this.#linkToPrevious(
+      tx,
+      toCreate.filter((c) => returning.some((r) => r.customer.id === c.customerId)),
+    );
     return resolved;
   }
 
@@ -331,16 +367,17 @@ export class InboundProcessor {
   }
 
   async #runHandler(r: Resolved, now: Date) {
-    const inboundMessage: Prisma.MessageCreateManyInput = {
+    const inboundMessage: MessageRow = {
+      agentId: null,
       id: newId(),
       conversationId: r.conversation.id,
       channel: r.event.channel,
       direction: 'inbound',
       authorKind: 'customer',
       text: r.inbound.text ?? null,
-      attachments: r.inbound.attachments as Prisma.InputJsonValue,
+      attachments: r.inbound.attachments,
       interactiveReplyId: r.inbound.interactiveReply?.id ?? null,
-      location: (r.inbound.location as Prisma.InputJsonValue | undefined) ?? Prisma.DbNull,
+      location: r.inbound.location ?? null,
       replyToExternalId: r.inbound.replyTo ?? null,
       externalId: r.event.externalId,
       deliveryStatus: 'received',
@@ -350,16 +387,16 @@ export class InboundProcessor {
       eventId: r.event.id,
       conversationId: r.conversation.id,
       messages: [inboundMessage],
-      outbox: [] as Prisma.OutboxItemCreateManyInput[],
+      outbox: [] as OutboxRow[],
       patch: undefined as ConversationPatch | undefined,
       writes: [] as ((tx: PrismaClient) => Promise<void>)[],
       error: undefined as string | undefined,
     };
     const handler = this.selectHandler(r.conversation);
-    const replies: Prisma.MessageCreateManyInput[] = [];
+    const replies: MessageRow[] = [];
     const turn: Turn = {
       message: {
-        id: inboundMessage.id as string,
+        id: inboundMessage.id,
         externalId: r.event.externalId,
         text: r.inbound.text,
         interactiveReplyId: r.inbound.interactiveReply?.id,
