@@ -9,6 +9,7 @@ import { retryDelay } from './backoff.ts';
 import type { Leases } from './leases.ts';
 import { OutboxPayloadSchema } from './outbound.ts';
 import type { RateLimiter } from './rate-limiter.ts';
+import { WorkerLoops } from './worker-loops.ts';
 
 export interface DispatcherOptions {
   readonly batchSize: number;
@@ -49,10 +50,7 @@ const timestampOf = (status: DeliveryStatus, at: Date) =>
  * failures back off exponentially, honour Retry-After, and end as failed with the reason.
  */
 export class OutboxDispatcher {
-  #running = false;
-  #loops: Promise<void>[] = [];
-  #wakers = new Set<() => void>();
-  #pendingWake = false;
+  readonly #loops: WorkerLoops;
   readonly #listeners = new Set<(change: DeliveryChange) => void>();
 
   constructor(
@@ -63,7 +61,13 @@ export class OutboxDispatcher {
     private readonly logger: Logger,
     private readonly options: DispatcherOptions,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.#loops = new WorkerLoops('out', logger, async (holder) => {
+      const { attempted, nextDueInMs } = await this.runBatch(holder);
+      if (attempted === 0) await this.sweepEarlyStatuses();
+      return { busy: attempted > 0, idleMs: Math.min(nextDueInMs, options.pollIntervalMs) };
+    });
+  }
 
   onDeliveryChange(listener: (change: DeliveryChange) => void): () => void {
     this.#listeners.add(listener);
@@ -71,53 +75,16 @@ export class OutboxDispatcher {
   }
 
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    for (let i = 0; i < this.options.loops; i++) this.#loops.push(this.#loop(`${this.options.workerId}/out${i}`));
+    this.#loops.start(this.options.loops, this.options.workerId);
   }
 
-  async stop(): Promise<void> {
-    this.#running = false;
-    for (const wake of this.#wakers) wake();
-    await Promise.all(this.#loops);
-    this.#loops = [];
+  stop(): Promise<void> {
+    return this.#loops.stop();
   }
 
+  /** New sends were queued: look now instead of at the next poll. */
   notify(): void {
-    this.#pendingWake = true;
-    for (const wake of this.#wakers) wake();
-  }
-
-  async #loop(holder: string): Promise<void> {
-    while (this.#running) {
-      let result = { attempted: 0, nextDueInMs: this.options.pollIntervalMs };
-      try {
-        result = await this.runBatch(holder);
-      } catch (error) {
-        this.logger.error({ err: error }, 'outbox: batch failed; it will be retried');
-      }
-      if (result.attempted === 0 && this.#running) {
-        await this.sweepEarlyStatuses().catch((error) => this.logger.error({ err: error }, 'outbox: early status sweep failed'));
-      }
-      if (result.attempted === 0 && this.#running) await this.#sleep(Math.min(result.nextDueInMs, this.options.pollIntervalMs));
-    }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    if (this.#pendingWake) {
-      this.#pendingWake = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#wakers.delete(done);
-        this.#pendingWake = false;
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(1, ms));
-      this.#wakers.add(done);
-    });
+    this.#loops.notify();
   }
 
   /** Attempts the due head of each free lane once. */

@@ -11,6 +11,7 @@ import { type ChannelIdentity, type Conversation, type Customer, type InboxEvent
 import type { ConversationPatch, HandlerSelector, Turn } from './handler.ts';
 import type { Leases } from './leases.ts';
 import { buildOutbound, MESSAGE_COLUMNS, type MessageRow, OUTBOX_COLUMNS, type OutboxRow } from './outbound.ts';
+import { WorkerLoops } from './worker-loops.ts';
 
 export interface ProcessorOptions {
   /** Lanes (customer identities) handled together in one batch. */
@@ -82,10 +83,7 @@ const CONVERSATION_COLUMNS = {
  * in parallel and all their writes commit in one transaction.
  */
 export class InboundProcessor {
-  #running = false;
-  #loops: Promise<void>[] = [];
-  #wake: (() => void) | undefined;
-  #pendingWake = false;
+  readonly #loops: WorkerLoops;
   readonly #committed = new Set<(events: readonly { channel: string; externalId: string }[]) => void>();
 
   constructor(
@@ -97,7 +95,9 @@ export class InboundProcessor {
     private readonly options: ProcessorOptions,
     private readonly onOutboundQueued: () => void = () => {},
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.#loops = new WorkerLoops('in', logger, async (holder) => ({ busy: (await this.runBatch(holder)) > 0, idleMs: options.pollIntervalMs }));
+  }
 
   /** Called after each batch commits, with the events it handled (metrics, benchmarks). */
   onCommitted(listener: (events: readonly { channel: string; externalId: string }[]) => void): () => void {
@@ -106,54 +106,16 @@ export class InboundProcessor {
   }
 
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    for (let i = 0; i < this.options.loops; i++) this.#loops.push(this.#loop(`${this.options.workerId}/in${i}`));
+    this.#loops.start(this.options.loops, this.options.workerId);
   }
 
-  async stop(): Promise<void> {
-    this.#running = false;
-    this.#wake?.();
-    await Promise.all(this.#loops);
-    this.#loops = [];
+  stop(): Promise<void> {
+    return this.#loops.stop();
   }
 
   /** New events were stored: look now instead of at the next poll. */
   notify(): void {
-    this.#pendingWake = true;
-    this.#wake?.();
-  }
-
-  async #loop(holder: string): Promise<void> {
-    while (this.#running) {
-      let handled = 0;
-      try {
-        handled = await this.runBatch(holder);
-      } catch (error) {
-        this.logger.error({ err: error }, 'inbound: batch failed; it will be retried');
-      }
-      if (handled === 0 && this.#running) await this.#sleep();
-    }
-  }
-
-  #sleep(): Promise<void> {
-    if (this.#pendingWake) {
-      this.#pendingWake = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, this.options.pollIntervalMs);
-      const previous = this.#wake;
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = () => {
-        previous?.();
-        this.#pendingWake = false;
-        done();
-      };
-    });
+    this.#loops.notify();
   }
 
   /** Handles at most one event per free lane; returns how many events it handled. */
@@ -295,7 +257,7 @@ export class InboundProcessor {
   }
 
   async #attachConversations(
-    tx: PrismaClient,
+    reader: PrismaClient,
     items: (Work & { customer: Customer; identity: ChannelIdentity; isNewCustomer: boolean })[],
     now: Date,
     creations: Creations,
@@ -305,7 +267,7 @@ export class InboundProcessor {
     const existing =
       returning.length === 0
         ? []
-        : await tx.conversation.findMany({
+        : await reader.conversation.findMany({
             where: {
               customerId: { in: returning.map((i) => i.customer.id) },
               OR: [{ status: { not: 'resolved' } }, { resolvedAt: { gte: cutoff } }],
@@ -347,16 +309,16 @@ export class InboundProcessor {
       return { ...item, conversation, isNewConversation: true, reopened: false };
     });
     await this.#linkToPrevious(
-      tx,
+      reader,
       toCreate.filter((c) => returning.some((r) => r.customer.id === c.customerId)),
     );
     return resolved;
   }
 
   /** A returning customer's new conversation points at their last one on that channel. */
-  async #linkToPrevious(tx: PrismaClient, conversations: Conversation[]): Promise<void> {
+  async #linkToPrevious(reader: PrismaClient, conversations: Conversation[]): Promise<void> {
     if (conversations.length === 0) return;
-    const previous = await tx.conversation.findMany({
+    const previous = await reader.conversation.findMany({
       where: { customerId: { in: conversations.map((c) => c.customerId) }, status: 'resolved' },
       orderBy: { resolvedAt: 'desc' },
       select: { id: true, customerId: true, channel: true },

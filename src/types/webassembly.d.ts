@@ -3,7 +3,7 @@
 declare namespace WebAssembly {
   type Exports = Record<string, unknown>;
   type ModuleImports = Record<string, unknown>;
-  type Module = {};
+  type Module = object;
   interface Instance {
     readonly exports: Exports;
   }
