@@ -30,6 +30,8 @@ export interface LoggerOptions {
   readonly format?: 'pretty' | 'json';
   /** 1 = stdout (servers), 2 = stderr (commands whose stdout is their output). */
   readonly fd?: 1 | 2;
+  /** Write JSON lines here instead (tests). */
+  readonly destination?: NodeJS.WritableStream;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -37,6 +39,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const stream = fd === 1 ? process.stdout : process.stderr;
   const format = options.format ?? (stream.isTTY ? 'pretty' : 'json');
   const base = { level: options.level ?? 'info', redact: { paths: REDACT, censor: '[redacted]' }, base: { app: 'parley' } };
+  if (options.destination) return pino(base, options.destination as pino.DestinationStream);
   if (format === 'pretty') {
     return pino(base, pretty({ colorize: Boolean(stream.isTTY), translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app', destination: fd, sync: true }));
   }

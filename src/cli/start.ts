@@ -21,6 +21,7 @@ export function registerStart(program: Command): void {
         const server = await buildServer(parley);
         const address = await server.listen({ host: config.HOST, port: config.PORT });
         logger.info(`Parley is listening on ${address} (health: ${address}/healthz, API: ${address}/api/v1)`);
+        if (!config.PARLEY_API_TOKEN) logger.info('the REST API is off: set PARLEY_API_TOKEN to turn it on');
         let stopping = false;
         const shutdown = async (signal: string) => {
           if (stopping) return;

@@ -151,6 +151,7 @@ export class OutboxDispatcher {
     try {
       if (!adapter) throw new SendError(`channel ${item.channel} is not running in this process`, { retryable: true });
       const payload = OutboxPayloadSchema.parse(item.payload);
+      this.logger.debug({ messageId: item.messageId, channel: item.channel, attempt, text: payload.content.text }, 'outbox: sending');
       const result = await adapter.send({
         messageId: item.messageId,
         conversationId: item.message.conversationId,

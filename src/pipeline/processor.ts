@@ -355,6 +355,8 @@ export class InboundProcessor {
       error: undefined as string | undefined,
     };
     const handler = this.selectHandler(r.conversation);
+    // Bodies are customer data: only at debug level.
+    this.logger.debug({ conversationId: r.conversation.id, channel: r.event.channel, text: r.inbound.text, handler: handler.name }, 'inbound: message');
     const replies: MessageRow[] = [];
     const turn: Turn = {
       message: {

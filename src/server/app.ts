@@ -7,7 +7,6 @@ import { installErrorHandler } from './errors.ts';
 export async function buildServer(parley: Parley): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: parley.logger.child({ part: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: false,
     bodyLimit: 25 * 1024 * 1024,
   });
   installErrorHandler(app);
