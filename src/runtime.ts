@@ -5,7 +5,9 @@ import type { ChannelAdapter, ChannelCapabilities, ChannelContext, ChannelDefini
 import { newId } from './core/ids.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
+import { EventBus } from './pipeline/events.ts';
 import { defaultHandlers, type HandlerSelector } from './pipeline/handler.ts';
+import { JobRunner } from './pipeline/jobs.ts';
 import { Inbox } from './pipeline/inbox.ts';
 import { Leases } from './pipeline/leases.ts';
 import { OutboxDispatcher } from './pipeline/outbox.ts';
@@ -42,6 +44,8 @@ export class Parley {
   readonly inbox: Inbox;
   readonly processor: InboundProcessor;
   readonly dispatcher: OutboxDispatcher;
+  readonly jobs: JobRunner;
+  readonly events: EventBus;
   readonly #adapters = new Map<string, ChannelAdapter>();
   readonly #states: ChannelState[] = [];
   #started: ChannelAdapter[] = [];
@@ -73,6 +77,21 @@ export class Parley {
       },
       options.now,
     );
+    this.jobs = new JobRunner(
+      db,
+      leases,
+      logger.child({ part: 'jobs' }),
+      {
+        batchSize: 100,
+        pollIntervalMs: config.PARLEY_POLL_INTERVAL,
+        maxAttempts: config.PARLEY_SEND_MAX_ATTEMPTS,
+        backoffBaseMs: config.PARLEY_SEND_BACKOFF_BASE,
+        backoffMaxMs: config.PARLEY_SEND_BACKOFF_MAX,
+        workerId: this.workerId,
+      },
+      options.now,
+    );
+    this.events = new EventBus(this.jobs, db.dialect, logger.child({ part: 'events' }));
     this.processor = new InboundProcessor(
       db,
       leases,
@@ -88,10 +107,12 @@ export class Parley {
         defaultLocale: config.PARLEY_DEFAULT_LOCALE,
         workerId: this.workerId,
       },
+      this.events,
       () => this.dispatcher.notify(),
       options.now,
     );
     this.inbox.onCommitted(() => this.processor.notify());
+    this.processor.onCommitted(() => this.jobs.notify());
   }
 
   /** Opens (and migrates) the database and builds the adapters; nothing runs yet. */
@@ -155,6 +176,7 @@ export class Parley {
     await this.startChannels();
     this.processor.start();
     this.dispatcher.start();
+    this.jobs.start();
   }
 
   /** Starts the adapters; a failing one is logged and marked failed, the rest go on. */
@@ -176,6 +198,7 @@ export class Parley {
   async stop(): Promise<void> {
     await this.processor.stop();
     await this.dispatcher.stop();
+    await this.jobs.stop();
     for (const adapter of this.#started.reverse()) {
       await adapter.stop().catch((error: unknown) => this.logger.error({ err: error, channel: adapter.name }, 'channel failed to stop'));
     }

@@ -1,4 +1,6 @@
 import { NotFoundError } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import type { EventBus } from '../pipeline/events.ts';
 import type { Database } from '../db/database.ts';
 import type { ConversationStatus } from '../generated/sqlite/enums.ts';
 
@@ -33,5 +35,22 @@ export async function conversationMessages(db: Database, conversationId: string,
     where: { conversationId, ...(options.after ? { id: { gt: options.after } } : {}) },
     orderBy: { id: 'asc' },
     take: options.limit ?? 200,
+  });
+}
+
+/**
+ * Closes a conversation and tells the subscribers (the CSAT survey trigger, the agent desk).
+ * `by` is who did it: "agent:<id>", "api", "cli", "flow".
+ */
+export async function resolveConversation(db: Database, events: EventBus, conversationId: string, by: string, now = new Date()): Promise<void> {
+  await db.write(async (tx) => {
+    const conversation = await tx.conversation.findUnique({ where: { id: conversationId } });
+    if (!conversation) throw new NotFoundError(`conversation ${conversationId}`);
+    if (conversation.status === 'resolved') return;
+    await tx.conversation.update({ where: { id: conversationId }, data: { status: 'resolved', resolvedAt: now } });
+    await tx.auditLog.create({
+      data: { id: newId(), actor: by, action: 'conversation.resolve', entityType: 'conversation', entityId: conversationId, data: {} },
+    });
+    await events.emit(tx, [{ type: 'conversation.resolved', conversationId, customerId: conversation.customerId, by }], now);
   });
 }

@@ -1,10 +1,21 @@
 import type { Logger } from 'pino';
 import type { ChannelCapabilities } from '../core/channel.ts';
+import type { DomainEvent } from '../core/events.ts';
 import type { Locale } from '../core/locale.ts';
 import type { OutboundContent, ParsedInboundMessage } from '../core/message.ts';
 import type { Database, Prisma } from '../db/database.ts';
 import type { ChannelIdentity, Conversation, Customer } from '../generated/sqlite/client.ts';
 import type { ConversationStatus, Priority } from '../generated/sqlite/enums.ts';
+
+export interface HandoffRequest {
+  /** Team name; the default team when absent. */
+  readonly team?: string;
+  readonly priority?: Priority;
+  /** Shown to the agent with the customer's card. */
+  readonly note?: string;
+  /** What the bot learned (answers by name), shown on the card. */
+  readonly collected?: Readonly<Record<string, string>>;
+}
 
 export interface ConversationPatch {
   status?: ConversationStatus;
@@ -42,6 +53,10 @@ export interface Turn {
   readonly logger: Logger;
   reply(content: OutboundContent): void;
   updateConversation(patch: ConversationPatch): void;
+  /** Passes the conversation to a human: status waiting_for_agent, the desk is told. */
+  handOff(request: HandoffRequest): void;
+  /** Emitted in the turn's transaction (see core/events.ts). */
+  emit(event: DomainEvent): void;
   onCommit(write: (tx: Prisma) => Promise<void>): void;
 }
 
@@ -77,11 +92,17 @@ export class AcknowledgeHandler implements ConversationHandler {
 export class HumanHandledConversation implements ConversationHandler {
   readonly name = 'human';
 
-  async handle(): Promise<void> {}
+  async handle(turn: Turn): Promise<void> {
+    turn.emit({ type: 'conversation.customer_message', conversationId: turn.conversation.id, customerId: turn.customer.id, messageId: turn.message.id });
+  }
 }
+
+/** Statuses in which a person, not the bot, answers the customer. */
+export const HUMAN_STATUSES: readonly ConversationStatus[] = ['waiting_for_agent', 'assigned', 'waiting_for_customer'];
+export const isHumanHandled = (conversation: Pick<Conversation, 'status'>): boolean => HUMAN_STATUSES.includes(conversation.status);
 
 export function defaultHandlers(ackText?: string): HandlerSelector {
   const bot = new AcknowledgeHandler(ackText);
   const human = new HumanHandledConversation();
-  return (conversation) => (conversation.status === 'bot' || conversation.status === 'resolved' ? bot : human);
+  return (conversation) => (isHumanHandled(conversation) ? human : bot);
 }

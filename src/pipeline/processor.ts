@@ -8,7 +8,9 @@ import { foldForMatch } from '../core/text.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import { type ChannelIdentity, type Conversation, type Customer, type InboxEvent, Prisma } from '../generated/sqlite/client.ts';
-import type { ConversationPatch, HandlerSelector, Turn } from './handler.ts';
+import type { DomainEvent } from '../core/events.ts';
+import type { EventBus } from './events.ts';
+import type { ConversationPatch, HandlerSelector, HandoffRequest, Turn } from './handler.ts';
 import type { Leases } from './leases.ts';
 import { buildOutbound, MESSAGE_COLUMNS, type MessageRow, OUTBOX_COLUMNS, type OutboxRow } from './outbound.ts';
 import { WorkerLoops } from './worker-loops.ts';
@@ -93,6 +95,7 @@ export class InboundProcessor {
     private readonly capabilitiesOf: (channel: string) => ChannelCapabilities | undefined,
     private readonly logger: Logger,
     private readonly options: ProcessorOptions,
+    private readonly events: EventBus | undefined = undefined,
     private readonly onOutboundQueued: () => void = () => {},
     private readonly now: () => Date = () => new Date(),
   ) {
@@ -198,14 +201,22 @@ export class InboundProcessor {
       await tx.conversation.updateMany({ where: { id: { in: resolved.map((r) => r.conversation.id) } }, data: { lastMessageAt: now } });
       await tx.customer.updateMany({ where: { id: { in: resolved.map((r) => r.customer.id) } }, data: { lastSeenAt: now } });
       for (const t of turns) {
+        if (t.handoff) t.patch = { ...t.patch, ...(await this.#handoffPatch(tx, t.handoff)) };
         if (t.patch) await tx.conversation.update({ where: { id: t.conversationId }, data: t.patch });
         for (const write of t.writes) await write(tx);
       }
+      const domainEvents = turns.flatMap((t) => t.events);
+      if (domainEvents.length > 0 && this.events) await this.events.emit(tx, domainEvents, now);
       await tx.lease.deleteMany({ where: { holder: leases.holder, key: { in: leases.keys } } });
     });
     if (turns.some((t) => t.outbox.length > 0)) this.onOutboundQueued();
     const handled = events.map((e) => ({ channel: e.channel, externalId: e.externalId }));
     for (const listener of this.#committed) listener(handled);
+  }
+
+  async #handoffPatch(tx: PrismaClient, request: HandoffRequest): Promise<ConversationPatch> {
+    const team = request.team ? await tx.team.upsert({ where: { name: request.team }, create: { id: newId(), name: request.team }, update: {} }) : undefined;
+    return { status: 'waiting_for_agent', teamId: team?.id ?? null, assigneeId: null, ...(request.priority ? { priority: request.priority } : {}) };
   }
 
   /** Finds the customer, identity and conversation of each event; new ones go into `creations`. */
@@ -352,8 +363,11 @@ export class InboundProcessor {
       outbox: [] as OutboxRow[],
       patch: undefined as ConversationPatch | undefined,
       writes: [] as ((tx: PrismaClient) => Promise<void>)[],
+      events: [] as DomainEvent[],
+      handoff: undefined as HandoffRequest | undefined,
       error: undefined as string | undefined,
     };
+    if (r.reopened) result.events.push({ type: 'conversation.reopened', conversationId: r.conversation.id, customerId: r.customer.id });
     const handler = this.selectHandler(r.conversation);
     // Bodies are customer data: only at debug level.
     this.logger.debug({ conversationId: r.conversation.id, channel: r.event.channel, text: r.inbound.text, handler: handler.name }, 'inbound: message');
@@ -398,6 +412,21 @@ export class InboundProcessor {
       updateConversation: (patch) => {
         result.patch = { ...result.patch, ...patch };
       },
+      handOff: (request) => {
+        result.handoff = request;
+        result.events.push({
+          type: 'conversation.handed_off',
+          conversationId: r.conversation.id,
+          customerId: r.customer.id,
+          team: request.team ?? null,
+          priority: request.priority ?? r.conversation.priority,
+          note: request.note,
+          collected: { ...request.collected },
+        });
+      },
+      emit: (event) => {
+        result.events.push(event);
+      },
       onCommit: (write) => {
         result.writes.push(write);
       },
@@ -410,6 +439,8 @@ export class InboundProcessor {
       result.outbox = [];
       result.patch = undefined;
       result.writes = [];
+      result.handoff = undefined;
+      result.events = result.events.filter((e) => e.type === 'conversation.reopened');
       result.error = `handler ${handler.name} failed: ${(error as Error).message}`;
       this.logger.error({ err: error, conversationId: r.conversation.id, handler: handler.name }, 'inbound: handler failed; message stored without a reply');
     }

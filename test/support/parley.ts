@@ -67,7 +67,8 @@ export async function testParley(
 export async function settle(parley: Parley): Promise<void> {
   for (let i = 0; i < 100; i++) {
     await parley.processor.drain();
+    const jobsRan = await parley.jobs.drain();
     await parley.dispatcher.drain({ timeoutMs: 5_000 });
-    if ((await parley.processor.pendingCount()) === 0) return;
+    if (jobsRan === 0 && (await parley.processor.pendingCount()) === 0) return;
   }
 }

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+/**
+ * Things that happened to a conversation, delivered durably to whoever subscribed (the
+ * agent desk, the flow engine's triggers, alerts). Emitted inside the transaction that made
+ * them true, so a subscriber never misses one and never sees one that was rolled back.
+ */
+const PrioritySchema = z.enum(['low', 'normal', 'high', 'urgent']);
+
+export const DomainEventSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('conversation.handed_off'),
+    conversationId: z.string(),
+    customerId: z.string(),
+    team: z.string().nullable(),
+    priority: PrioritySchema,
+    note: z.string().optional(),
+    /** What the bot learned before handing over (answers by name), for the agent's card. */
+    collected: z.record(z.string(), z.string()).default({}),
+  }),
+  /** A customer message in a conversation a human handles (waiting for or assigned to an agent). */
+  z.object({ type: z.literal('conversation.customer_message'), conversationId: z.string(), customerId: z.string(), messageId: z.string() }),
+  z.object({ type: z.literal('conversation.resolved'), conversationId: z.string(), customerId: z.string(), by: z.string() }),
+  z.object({ type: z.literal('conversation.reopened'), conversationId: z.string(), customerId: z.string() }),
+  z.object({ type: z.literal('conversation.assigned'), conversationId: z.string(), customerId: z.string(), agentId: z.string().nullable() }),
+  z.object({ type: z.literal('ticket.created'), ticketId: z.string(), customerId: z.string(), conversationId: z.string().nullable() }),
+  z.object({ type: z.literal('ticket.closed'), ticketId: z.string(), customerId: z.string(), conversationId: z.string().nullable() }),
+]);
+export type DomainEvent = z.input<typeof DomainEventSchema>;
+export type DomainEventType = DomainEvent['type'];
+export type DomainEventOf<T extends DomainEventType> = Extract<z.output<typeof DomainEventSchema>, { type: T }>;
+
+/** Events of one conversation (else one customer) are delivered in the order they happened. */
+export function eventLane(event: DomainEvent): string {
+  return 'conversationId' in event && event.conversationId ? `conversation:${event.conversationId}` : `customer:${event.customerId}`;
+}

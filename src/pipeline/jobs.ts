@@ -1,0 +1,180 @@
+import type { Logger } from 'pino';
+import { newId } from '../core/ids.ts';
+import { bulkInsert } from '../db/bulk-insert.ts';
+import type { Database, Dialect, Prisma as PrismaClient } from '../db/database.ts';
+import type { Job } from '../generated/sqlite/client.ts';
+import { retryDelay } from './backoff.ts';
+import type { Leases } from './leases.ts';
+import { WorkerLoops } from './worker-loops.ts';
+
+export interface JobDraft {
+  readonly kind: string;
+  /** Jobs of one lane run one at a time, oldest first. */
+  readonly laneKey: string;
+  readonly payload: unknown;
+  readonly runAt?: Date;
+  /** When set, a second job with the same key is silently not created. */
+  readonly dedupKey?: string;
+}
+
+export interface JobContext {
+  readonly db: Database;
+  readonly logger: Logger;
+  readonly now: Date;
+  /**
+   * Runs writes in one transaction that also marks the job done, so the job's effects and
+   * its completion commit together. Without it the job is marked done after it returns.
+   */
+  write(fn: (tx: PrismaClient) => Promise<void>): Promise<void>;
+}
+
+export type JobHandler = (job: Readonly<Job>, context: JobContext) => Promise<void>;
+
+const JOB_COLUMNS = {
+  id: 'text',
+  kind: 'text',
+  laneKey: 'text',
+  payload: 'json',
+  runAt: 'timestamp',
+  dedupKey: 'text',
+  createdAt: 'timestamp',
+} as const;
+
+/** Stores jobs in the caller's transaction; returns the ids created (deduplicated ones are not). */
+export async function scheduleJobs(tx: PrismaClient, dialect: Dialect, drafts: readonly JobDraft[], now = new Date()): Promise<string[]> {
+  if (drafts.length === 0) return [];
+  const rows = drafts.map((d) => ({
+    id: newId(),
+    kind: d.kind,
+    laneKey: d.laneKey,
+    payload: d.payload ?? {},
+    runAt: d.runAt ?? now,
+    dedupKey: d.dedupKey ?? null,
+    createdAt: now,
+  }));
+  return bulkInsert(tx, dialect, 'Job', JOB_COLUMNS, rows, { skipConflictsOn: ['dedupKey'] });
+}
+
+export interface JobRunnerOptions {
+  readonly batchSize: number;
+  readonly pollIntervalMs: number;
+  readonly maxAttempts: number;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  readonly workerId: string;
+}
+
+/**
+ * Runs due jobs with their registered handlers. A failing job is retried with backoff and
+ * ends failed with its error after the last attempt; a job whose kind no handler claims
+ * waits (another process, or a later version, may run it).
+ */
+export class JobRunner {
+  readonly #handlers = new Map<string, JobHandler>();
+  readonly #loops: WorkerLoops;
+
+  constructor(
+    private readonly db: Database,
+    private readonly leases: Leases,
+    private readonly logger: Logger,
+    private readonly options: JobRunnerOptions,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.#loops = new WorkerLoops('jobs', logger, async (holder) => ({ busy: (await this.runDue(holder)) > 0, idleMs: options.pollIntervalMs }));
+  }
+
+  register(kind: string, handler: JobHandler): void {
+    if (this.#handlers.has(kind)) throw new Error(`a handler for job kind "${kind}" is already registered`);
+    this.#handlers.set(kind, handler);
+  }
+
+  start(): void {
+    this.#loops.start(1, this.options.workerId);
+  }
+
+  stop(): Promise<void> {
+    return this.#loops.stop();
+  }
+
+  notify(): void {
+    this.#loops.notify();
+  }
+
+  /** Runs the due head job of each free lane once; returns how many ran. */
+  async runDue(holder = `${this.options.workerId}/jobs-manual`): Promise<number> {
+    const now = this.now();
+    const kinds = [...this.#handlers.keys()];
+    if (kinds.length === 0) return 0;
+    const due = await this.db.prisma.job.findMany({
+      where: { status: 'pending', runAt: { lte: now }, kind: { in: kinds } },
+      orderBy: { id: 'asc' },
+      take: this.options.batchSize,
+    });
+    if (due.length === 0) return 0;
+    // Strict order within a lane: only a lane's oldest pending job may run.
+    const lanes = [...new Set(due.map((j) => j.laneKey))];
+    const heads = await this.db.prisma.job.groupBy({ by: ['laneKey'], where: { status: 'pending', laneKey: { in: lanes } }, _min: { id: true } });
+    const headIds = new Set(heads.map((h) => h._min.id));
+    const runnable = due.filter((j) => headIds.has(j.id));
+    const owned = new Set(
+      (
+        await this.leases.claim(
+          holder,
+          runnable.map((j) => `job:${j.laneKey}`),
+        )
+      ).map((k) => k.slice(4)),
+    );
+    const mine = runnable.filter((j) => owned.has(j.laneKey));
+    try {
+      await Promise.all(mine.map((job) => this.#run(job, now)));
+    } finally {
+      await this.leases.release(
+        holder,
+        mine.map((j) => `job:${j.laneKey}`),
+      );
+    }
+    return mine.length;
+  }
+
+  /** Runs due jobs until none is left (tests, fake clocks). */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (let ran = await this.runDue(); ran > 0; ran = await this.runDue()) total += ran;
+    return total;
+  }
+
+  async #run(job: Job, now: Date): Promise<void> {
+    const handler = this.#handlers.get(job.kind);
+    if (!handler) return;
+    const logger = this.logger.child({ job: job.id, kind: job.kind });
+    let completed = false;
+    const markDone = (tx: PrismaClient) => tx.job.update({ where: { id: job.id }, data: { status: 'done', doneAt: now, attempts: { increment: 1 } } });
+    try {
+      await handler(job, {
+        db: this.db,
+        logger,
+        now,
+        write: async (fn) => {
+          await this.db.write(async (tx) => {
+            await fn(tx);
+            await markDone(tx);
+          });
+          completed = true;
+        },
+      });
+      if (!completed) await this.db.run((client) => markDone(client));
+    } catch (error) {
+      const attempts = job.attempts + 1;
+      const reason = (error as Error).message;
+      const final = attempts >= this.options.maxAttempts;
+      const runAt = new Date(now.getTime() + retryDelay(attempts, { baseMs: this.options.backoffBaseMs, maxMs: this.options.backoffMaxMs }));
+      await this.db.run((client) =>
+        client.job.update({
+          where: { id: job.id },
+          data: { attempts, lastError: reason, ...(final ? { status: 'failed', doneAt: now } : { runAt }) },
+        }),
+      );
+      logger[final ? 'error' : 'warn']({ err: error, attempts }, final ? 'job failed for good' : 'job failed; will retry');
+    }
+  }
+}
