@@ -23,6 +23,10 @@ export const DomainEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('conversation.resolved'), conversationId: z.string(), customerId: z.string(), by: z.string() }),
   z.object({ type: z.literal('conversation.reopened'), conversationId: z.string(), customerId: z.string() }),
   z.object({ type: z.literal('conversation.assigned'), conversationId: z.string(), customerId: z.string(), agentId: z.string().nullable() }),
+  /** An agent or the API hands the conversation back to the bot (status bot). */
+  z.object({ type: z.literal('conversation.handed_back'), conversationId: z.string(), customerId: z.string(), by: z.string() }),
+  /** An agent, the API or a scheduler asks for a flow to start in this conversation. */
+  z.object({ type: z.literal('flow.start_requested'), conversationId: z.string(), customerId: z.string(), flowId: z.string(), by: z.string() }),
   z.object({ type: z.literal('ticket.created'), ticketId: z.string(), customerId: z.string(), conversationId: z.string().nullable() }),
   z.object({ type: z.literal('ticket.closed'), ticketId: z.string(), customerId: z.string(), conversationId: z.string().nullable() }),
 ]);
