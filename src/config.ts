@@ -56,6 +56,12 @@ export const settings = {
     example: '/var/lib/parley',
     parse: text,
   },
+  PARLEY_FLOWS_DIR: {
+    description: 'Directory of the flow files (YAML) the bot runs; edits are picked up while running.',
+    default: './flows',
+    example: '/etc/parley/flows',
+    parse: text,
+  },
   HOST: { description: 'Address the HTTP server listens on.', default: '127.0.0.1', example: '0.0.0.0', parse: text },
   PORT: { description: 'Port of the HTTP server (webhooks, API, health).', default: '3000', example: '8080', parse: nonNegativeInt },
   PARLEY_API_TOKEN: {

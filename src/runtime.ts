@@ -5,6 +5,9 @@ import type { ChannelAdapter, ChannelCapabilities, ChannelContext, ChannelDefini
 import { newId } from './core/ids.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
+import { FlowEngine } from './flows/engine.ts';
+import { KeywordIntentClassifier } from './flows/intent.ts';
+import { FlowRegistry } from './flows/registry.ts';
 import { EventBus } from './pipeline/events.ts';
 import { defaultHandlers, type HandlerSelector } from './pipeline/handler.ts';
 import { JobRunner } from './pipeline/jobs.ts';
@@ -29,7 +32,11 @@ export interface ParleyOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Adapters to run instead of building them from definitions (parley chat, tests). */
   readonly adapters?: readonly ChannelAdapter[];
+  /** Replaces the flow engine as the handler of every conversation (tests of the pipeline). */
   readonly handlers?: HandlerSelector;
+  /** The flows to run (default: read from PARLEY_FLOWS_DIR). */
+  readonly flows?: FlowRegistry;
+  readonly fetch?: typeof fetch;
   readonly database?: Database;
   readonly now?: () => Date;
 }
@@ -46,6 +53,9 @@ export class Parley {
   readonly dispatcher: OutboxDispatcher;
   readonly jobs: JobRunner;
   readonly events: EventBus;
+  readonly flows: FlowRegistry;
+  /** Undefined when the options replace the handlers. */
+  readonly flowEngine: FlowEngine | undefined;
   readonly #adapters = new Map<string, ChannelAdapter>();
   readonly #states: ChannelState[] = [];
   #started: ChannelAdapter[] = [];
@@ -92,10 +102,31 @@ export class Parley {
       options.now,
     );
     this.events = new EventBus(this.jobs, db.dialect, logger.child({ part: 'events' }));
+    this.flows = options.flows ?? new FlowRegistry(config.PARLEY_FLOWS_DIR, db, logger.child({ part: 'flows' }));
+    this.flowEngine =
+      options.handlers && !options.flows
+        ? undefined
+        : new FlowEngine({
+            registry: this.flows,
+            db,
+            events: this.events,
+            jobs: this.jobs,
+            classifier: new KeywordIntentClassifier(),
+            logger: logger.child({ part: 'flows' }),
+            defaultRegion: config.PARLEY_DEFAULT_REGION,
+            defaultLocale: config.PARLEY_DEFAULT_LOCALE,
+            capabilitiesOf: (channel) => this.capabilitiesOf(channel),
+            onOutboundQueued: () => this.dispatcher.notify(),
+            ackText: config.PARLEY_ACK_TEXT,
+            fetch: options.fetch,
+            now: options.now,
+          });
+    this.flowEngine?.register();
+    const engine = this.flowEngine;
     this.processor = new InboundProcessor(
       db,
       leases,
-      options.handlers ?? defaultHandlers(config.PARLEY_ACK_TEXT),
+      options.handlers ?? (engine ? () => engine : defaultHandlers(config.PARLEY_ACK_TEXT)),
       (channel) => this.capabilitiesOf(channel),
       logger.child({ part: 'inbound' }),
       {
@@ -124,6 +155,7 @@ export class Parley {
     }
     const parley = new Parley(db, options.config, options.logger, options);
     parley.#buildAdapters();
+    if (!options.flows) await parley.flows.reload();
     return parley;
   }
 
@@ -177,6 +209,8 @@ export class Parley {
     this.processor.start();
     this.dispatcher.start();
     this.jobs.start();
+    this.flows.watch();
+    await this.flowEngine?.scheduleSweep();
   }
 
   /** Starts the adapters; a failing one is logged and marked failed, the rest go on. */
@@ -196,6 +230,7 @@ export class Parley {
 
   /** Stops taking work, lets what is in flight finish, stops the adapters, closes the database. */
   async stop(): Promise<void> {
+    this.flows.close();
     await this.processor.stop();
     await this.dispatcher.stop();
     await this.jobs.stop();

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,7 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'parley-cli-'));
-const env = { ...process.env, DATABASE_URL: `file:${join(dir, 'parley.db')}`, PARLEY_DEFAULT_REGION: 'IR', LOG_LEVEL: 'warn', LOG_FORMAT: 'json' as const };
+mkdirSync(join(dir, 'no-flows'));
+// Without flows the plain acknowledgement answers; the shipped flows are tested with flows/.
+const env = {
+  ...process.env,
+  DATABASE_URL: `file:${join(dir, 'parley.db')}`,
+  PARLEY_DEFAULT_REGION: 'IR',
+  PARLEY_FLOWS_DIR: join(dir, 'no-flows'),
+  LOG_LEVEL: 'warn',
+  LOG_FORMAT: 'json' as const,
+};
 
 function chat(args: string[], input: string): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve, reject) => {

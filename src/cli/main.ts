@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerAdmin } from './admin.ts';
 import { registerChat } from './chat.ts';
 import { registerConversations, registerCustomers } from './crm.ts';
+import { registerFlows } from './flows.ts';
 import { registerStart } from './start.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -18,5 +19,6 @@ registerChat(program);
 registerAdmin(program);
 registerCustomers(program);
 registerConversations(program);
+registerFlows(program);
 
 await program.parseAsync(process.argv);

@@ -9,11 +9,13 @@ import type { Dialect, Prisma as PrismaClient } from './database.ts';
  *
  * Columns are named explicitly; those left out take their database default.
  */
-export type ColumnKind = 'text' | 'json' | 'timestamp' | 'integer' | { readonly enum: string };
+export type ColumnKind = 'text' | 'json' | 'timestamp' | 'integer' | 'boolean' | { readonly enum: string };
 
 export interface InsertOptions {
   /** Conflict target columns: rows that conflict there are skipped. */
   readonly skipConflictsOn?: readonly string[];
+  /** Conflict target columns: rows that conflict there update every other named column. */
+  readonly updateConflictsOn?: readonly string[];
 }
 
 const quote = (name: string) => `"${name}"`;
@@ -23,6 +25,7 @@ const sqliteTimestamp = (date: Date) => date.toISOString().replace('Z', '+00:00'
 
 function jsonValue(dialect: Dialect, kind: ColumnKind, value: unknown): unknown {
   if (value === undefined || value === null) return null;
+  if (kind === 'boolean' && dialect === 'sqlite') return value ? 1 : 0;
   if (kind === 'timestamp') return dialect === 'sqlite' ? sqliteTimestamp(value as Date) : (value as Date).toISOString();
   return value;
 }
@@ -32,7 +35,7 @@ const sqliteSelect = (names: readonly string[]) => names.map((name) => `json_ext
 
 function postgresType(kind: ColumnKind): string {
   if (typeof kind === 'object') return quote(kind.enum);
-  return { text: 'text', json: 'jsonb', timestamp: 'timestamp(3)', integer: 'integer' }[kind];
+  return { text: 'text', json: 'jsonb', timestamp: 'timestamp(3)', integer: 'integer', boolean: 'boolean' }[kind];
 }
 
 /** Inserts rows; returns the ids of the rows inserted (skipped conflicts are not among them). */
@@ -55,6 +58,12 @@ export async function bulkInsert<Row extends { id: string }>(
       : Prisma.sql`SELECT ${Prisma.raw(names.map(quote).join(', '))} FROM jsonb_to_recordset(${payload}::jsonb) AS r(${Prisma.raw(
           names.map((n) => `${quote(n)} ${postgresType(kinds[n] as ColumnKind)}`).join(', '),
         )})`;
+  if (options.updateConflictsOn) {
+    const target_ = options.updateConflictsOn;
+    const sets = names.filter((n) => !target_.includes(n)).map((n) => `${quote(n)} = excluded.${quote(n)}`);
+    await tx.$executeRaw`INSERT INTO ${Prisma.raw(target)} ${source} ON CONFLICT (${Prisma.raw(target_.map(quote).join(', '))}) DO UPDATE SET ${Prisma.raw(sets.join(', '))}`;
+    return rows.map((r) => r.id);
+  }
   if (!options.skipConflictsOn) {
     await tx.$executeRaw`INSERT INTO ${Prisma.raw(target)} ${source}`;
     return rows.map((r) => r.id);

@@ -9,7 +9,10 @@ import { WorkerLoops } from './worker-loops.ts';
 
 export interface JobDraft {
   readonly kind: string;
-  /** Jobs of one lane run one at a time, oldest first. */
+  /**
+   * Jobs of one lane run one at a time, oldest first. The lane is also a lease key: use a
+   * customer's inbound lane (inboundLaneKey) to exclude their message handling meanwhile.
+   */
   readonly laneKey: string;
   readonly payload: unknown;
   readonly runAt?: Date;
@@ -116,13 +119,13 @@ export class JobRunner {
     const heads = await this.db.prisma.job.groupBy({ by: ['laneKey'], where: { status: 'pending', laneKey: { in: lanes } }, _min: { id: true } });
     const headIds = new Set(heads.map((h) => h._min.id));
     const runnable = due.filter((j) => headIds.has(j.id));
+    // The lane is the lease key: a job on a customer's inbound lane ("in:...") never runs
+    // while that customer's messages are being handled, and the other way round.
     const owned = new Set(
-      (
-        await this.leases.claim(
-          holder,
-          runnable.map((j) => `job:${j.laneKey}`),
-        )
-      ).map((k) => k.slice(4)),
+      await this.leases.claim(
+        holder,
+        runnable.map((j) => j.laneKey),
+      ),
     );
     const mine = runnable.filter((j) => owned.has(j.laneKey));
     try {
@@ -130,7 +133,7 @@ export class JobRunner {
     } finally {
       await this.leases.release(
         holder,
-        mine.map((j) => `job:${j.laneKey}`),
+        mine.map((j) => j.laneKey),
       );
     }
     return mine.length;

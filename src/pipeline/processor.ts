@@ -10,7 +10,7 @@ import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import { type ChannelIdentity, type Conversation, type Customer, type InboxEvent, Prisma } from '../generated/sqlite/client.ts';
 import type { DomainEvent } from '../core/events.ts';
 import type { EventBus } from './events.ts';
-import type { ConversationPatch, HandlerSelector, HandoffRequest, Turn } from './handler.ts';
+import type { BatchScope, ConversationPatch, HandlerSelector, HandoffRequest, Turn } from './handler.ts';
 import type { Leases } from './leases.ts';
 import { buildOutbound, MESSAGE_COLUMNS, type MessageRow, OUTBOX_COLUMNS, type OutboxRow } from './outbound.ts';
 import { WorkerLoops } from './worker-loops.ts';
@@ -41,9 +41,27 @@ interface Resolved extends Work {
   isNewCustomer: boolean;
   isNewConversation: boolean;
   reopened: boolean;
+  /** When reopened: when it had been resolved, to undo the reopen if the handler keeps it resolved. */
+  wasResolvedAt?: Date | null;
 }
 
 class LostRaceError extends Error {}
+
+class Batch implements BatchScope {
+  readonly #shared = new Map<string, unknown>();
+  readonly writes: ((tx: PrismaClient) => Promise<void>)[] = [];
+
+  constructor(readonly conversationIds: readonly string[]) {}
+
+  shared<T>(key: string, create: () => T): T {
+    if (!this.#shared.has(key)) this.#shared.set(key, create());
+    return this.#shared.get(key) as T;
+  }
+
+  onCommit(write: (tx: PrismaClient) => Promise<void>): void {
+    this.writes.push(write);
+  }
+}
 
 /** Rows a batch creates or changes before its handlers run; written in the batch's transaction. */
 interface Creations {
@@ -175,7 +193,8 @@ export class InboundProcessor {
     const now = this.now();
     const creations: Creations = { customers: [], identities: [], conversations: [], reopened: [] };
     const resolved = work.length > 0 ? await this.#resolve(work, now, creations) : [];
-    const turns = await Promise.all(resolved.map((r) => this.#runHandler(r, now)));
+    const batch = new Batch(resolved.map((r) => r.conversation.id));
+    const turns = await Promise.all(resolved.map((r) => this.#runHandler(r, now, batch)));
     await this.db.write(async (tx) => {
       const done = await tx.inboxEvent.updateMany({
         where: { id: { in: resolved.map((r) => r.event.id) }, status: 'pending' },
@@ -186,7 +205,10 @@ export class InboundProcessor {
       await bulkInsert(tx, this.db.dialect, 'Customer', CUSTOMER_COLUMNS, creations.customers);
       await bulkInsert(tx, this.db.dialect, 'ChannelIdentity', IDENTITY_COLUMNS, creations.identities);
       await bulkInsert(tx, this.db.dialect, 'Conversation', CONVERSATION_COLUMNS, creations.conversations);
-      for (const c of creations.reopened) await tx.conversation.update({ where: { id: c.id }, data: { status: c.status, resolvedAt: null } });
+      const keptResolved = new Set(turns.filter((t) => t.keepResolved).map((t) => t.conversationId));
+      for (const c of creations.reopened) {
+        if (!keptResolved.has(c.id)) await tx.conversation.update({ where: { id: c.id }, data: { status: c.status, resolvedAt: null } });
+      }
       for (const f of failed) await tx.inboxEvent.update({ where: { id: f.id }, data: { status: 'failed', error: f.error, processedAt: now } });
       for (const t of turns) if (t.error) await tx.inboxEvent.update({ where: { id: t.eventId }, data: { error: t.error } });
       await bulkInsert(
@@ -205,6 +227,7 @@ export class InboundProcessor {
         if (t.patch) await tx.conversation.update({ where: { id: t.conversationId }, data: t.patch });
         for (const write of t.writes) await write(tx);
       }
+      for (const write of batch.writes) await write(tx);
       const domainEvents = turns.flatMap((t) => t.events);
       if (domainEvents.length > 0 && this.events) await this.events.emit(tx, domainEvents, now);
       await tx.lease.deleteMany({ where: { holder: leases.holder, key: { in: leases.keys } } });
@@ -294,10 +317,11 @@ export class InboundProcessor {
       const found = pick(item.customer.id, item.event.channel);
       if (found && found.status !== 'resolved') return { ...item, conversation: found, isNewConversation: false, reopened: false };
       if (found) {
+        const wasResolvedAt = found.resolvedAt;
         found.status = found.assigneeId ? 'assigned' : 'bot';
         found.resolvedAt = null;
         reopen.push(found);
-        return { ...item, conversation: found, isNewConversation: false, reopened: true };
+        return { ...item, conversation: found, isNewConversation: false, reopened: true, wasResolvedAt };
       }
       const conversation: Conversation = {
         id: newId(),
@@ -339,7 +363,7 @@ export class InboundProcessor {
     }
   }
 
-  async #runHandler(r: Resolved, now: Date) {
+  async #runHandler(r: Resolved, now: Date, batch: Batch) {
     const inboundMessage: MessageRow = {
       agentId: null,
       id: newId(),
@@ -365,6 +389,7 @@ export class InboundProcessor {
       writes: [] as ((tx: PrismaClient) => Promise<void>)[],
       events: [] as DomainEvent[],
       handoff: undefined as HandoffRequest | undefined,
+      keepResolved: false,
       error: undefined as string | undefined,
     };
     if (r.reopened) result.events.push({ type: 'conversation.reopened', conversationId: r.conversation.id, customerId: r.customer.id });
@@ -391,6 +416,8 @@ export class InboundProcessor {
       locale: r.customer.locale ?? detectLocale(r.inbound.text) ?? this.options.defaultLocale,
       db: this.db,
       logger: this.logger,
+      batch,
+      now,
       reply: (content) => {
         // Replies are ordered after the message they answer, even within one millisecond.
         const at = new Date(now.getTime() + replies.length + 1);
@@ -426,6 +453,13 @@ export class InboundProcessor {
       },
       emit: (event) => {
         result.events.push(event);
+      },
+      keepResolved: () => {
+        if (!r.reopened || result.keepResolved) return;
+        result.keepResolved = true;
+        r.conversation.status = 'resolved';
+        r.conversation.resolvedAt = r.wasResolvedAt ?? null;
+        result.events = result.events.filter((e) => e.type !== 'conversation.reopened');
       },
       onCommit: (write) => {
         result.writes.push(write);

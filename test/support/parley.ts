@@ -4,6 +4,7 @@ import type { ChannelAdapter, ChannelCapabilities, ChannelContext, SendResult } 
 import type { OutboundMessage } from '../../src/core/message.ts';
 import type { Database } from '../../src/db/database.ts';
 import type { HandlerSelector } from '../../src/pipeline/handler.ts';
+import { FlowRegistry } from '../../src/flows/registry.ts';
 import { Parley } from '../../src/runtime.ts';
 
 export const silentLogger = pino({ level: 'silent' });
@@ -43,7 +44,14 @@ export class FakeAdapter implements ChannelAdapter {
 
 export async function testParley(
   database: Database,
-  options: { adapters?: ChannelAdapter[]; handlers?: HandlerSelector; env?: Record<string, string>; now?: () => Date } = {},
+  options: {
+    adapters?: ChannelAdapter[];
+    handlers?: HandlerSelector;
+    env?: Record<string, string>;
+    now?: () => Date;
+    flows?: FlowRegistry;
+    fetch?: typeof fetch;
+  } = {},
 ): Promise<Parley> {
   const config = loadConfig({
     PARLEY_SEND_BACKOFF_BASE: '1ms',
@@ -58,6 +66,9 @@ export async function testParley(
     channels: [],
     adapters: options.adapters ?? [new FakeAdapter()],
     handlers: options.handlers,
+    // No flows unless a test brings some: the plain acknowledgement answers.
+    flows: options.handlers ? options.flows : (options.flows ?? FlowRegistry.of([], silentLogger, database)),
+    fetch: options.fetch,
     database,
     now: options.now,
   });

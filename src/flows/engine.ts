@@ -1,0 +1,589 @@
+import type { Logger } from 'pino';
+import type { ChannelCapabilities } from '../core/channel.ts';
+import type { DomainEvent } from '../core/events.ts';
+import { parseDuration } from '../core/duration.ts';
+import { newId } from '../core/ids.ts';
+import { foldForMatch } from '../core/text.ts';
+import { bulkInsert } from '../db/bulk-insert.ts';
+import type { Database, Prisma as PrismaClient } from '../db/database.ts';
+import type { FlowSession } from '../generated/sqlite/client.ts';
+import type { EventBus } from '../pipeline/events.ts';
+import { AcknowledgeHandler, type ConversationHandler, HumanHandledConversation, isHumanHandled, type Turn } from '../pipeline/handler.ts';
+import { type JobContext, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
+import { enqueueOutbound } from '../pipeline/outbound.ts';
+import type { IntentClassifier } from './intent.ts';
+import { type Effect, newSession, type RunContext, type RunInput, type RunResult, runFlow, type SessionState } from './interpreter.ts';
+import type { FlowRegistry } from './registry.ts';
+import type { Flow, Trigger } from './schema.ts';
+
+export interface FlowEngineOptions {
+  readonly registry: FlowRegistry;
+  readonly db: Database;
+  readonly events: EventBus;
+  readonly jobs: JobRunner;
+  readonly classifier: IntentClassifier;
+  readonly logger: Logger;
+  readonly defaultRegion: string | undefined;
+  readonly defaultLocale: string;
+  readonly capabilitiesOf: (channel: string) => ChannelCapabilities | undefined;
+  /** Called when sends were queued outside an inbound turn (timers, events). */
+  readonly onOutboundQueued: () => void;
+  /** Said when no flow takes a message (no default flow): the plain acknowledgement. */
+  readonly ackText?: string;
+  readonly fetch?: typeof fetch;
+  readonly now?: () => Date;
+}
+
+const SESSION_COLUMNS = {
+  id: 'text',
+  conversationId: 'text',
+  customerId: 'text',
+  flowId: 'text',
+  flowVersion: 'text',
+  stepId: 'text',
+  status: { enum: 'FlowSessionStatus' },
+  variables: 'json',
+  retries: 'integer',
+  waiting: 'text',
+  seq: 'integer',
+  reminded: 'boolean',
+  startedBy: 'text',
+  createdAt: 'timestamp',
+  updatedAt: 'timestamp',
+  completedAt: 'timestamp',
+} as const;
+const STEP_EVENT_COLUMNS = { id: 'text', sessionId: 'text', flowId: 'text', flowVersion: 'text', stepId: 'text', kind: 'text', at: 'timestamp' } as const;
+
+interface SessionRow {
+  id: string;
+  conversationId: string;
+  customerId: string;
+  flowId: string;
+  flowVersion: string;
+  stepId: string;
+  status: 'active' | 'completed' | 'abandoned';
+  variables: Record<string, unknown>;
+  retries: number;
+  waiting: string | null;
+  seq: number;
+  reminded: boolean;
+  startedBy: string;
+  createdAt: Date;
+  updatedAt: Date;
+  completedAt: Date | null;
+}
+
+const TIMER_JOB = 'flow.timer';
+const START_JOB = 'flow.start';
+const SWEEP_JOB = 'flow.inactivity-sweep';
+const SWEEP_EVERY_MS = 60 * 60 * 1000;
+const MAX_CHAINED_FLOWS = 5;
+
+const toState = (row: FlowSession): SessionState => ({
+  id: row.id,
+  flowId: row.flowId,
+  flowVersion: row.flowVersion,
+  stepId: row.stepId,
+  status: row.status,
+  variables: (row.variables ?? {}) as Record<string, unknown>,
+  retries: row.retries,
+  waiting: (row.waiting as SessionState['waiting']) ?? null,
+  seq: row.seq,
+  reminded: row.reminded,
+  startedBy: row.startedBy,
+});
+
+/** Sessions started outside the customer's own message: they may answer after resolution. */
+const isFollowUp = (startedBy: string) => startedBy.startsWith('event:') || startedBy === 'schedule';
+const isStartedByPerson = (startedBy: string) => startedBy.startsWith('agent:') || startedBy === 'api';
+
+
+/**
+ * The bot: runs marketer-authored flows as the handler of bot conversations. Sessions are
+ * read for a whole batch in one query and written in one statement; timers and triggers
+ * are durable jobs, so a restart resumes every customer where they were.
+ */
+export class FlowEngine implements ConversationHandler {
+  readonly name = 'flows';
+  readonly #human = new HumanHandledConversation();
+  readonly #ack: AcknowledgeHandler;
+  readonly #now: () => Date;
+
+  constructor(private readonly options: FlowEngineOptions) {
+    this.#ack = new AcknowledgeHandler(options.ackText);
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Subscribes to the events that start flows and registers the engine's jobs. */
+  register(): void {
+    const { events, jobs } = this.options;
+    jobs.register(TIMER_JOB, (job, ctx) => this.#onTimer(job.payload as { sessionId: string; seq: number; timer: 'timeout' | 'wait' }, ctx));
+    jobs.register(START_JOB, (job, ctx) => this.#onStart(job.payload as { flowId: string; conversationId: string; by: string }, ctx));
+    jobs.register(SWEEP_JOB, (_job, ctx) => this.#sweepInactive(ctx));
+    for (const type of ['conversation.resolved', 'ticket.closed'] as const) {
+      events.subscribe(type, 'flows', async (event, ctx) => {
+        const conversationId = event.conversationId;
+        if (!conversationId) return;
+        const triggered = this.#flowsFor((t) => 'event' in t && t.event === type);
+        if (triggered.length === 0) return;
+        const conversation = await ctx.db.prisma.conversation.findUnique({ where: { id: conversationId }, include: { identity: true } });
+        if (!conversation) return;
+        const drafts = triggered.map(({ flow, trigger }) => ({
+          kind: START_JOB,
+          laneKey: laneOf(conversation),
+          payload: { flowId: flow.id, conversationId, by: `event:${type}` },
+          runAt: new Date(ctx.now.getTime() + ('delay' in trigger && trigger.delay ? parseDuration(trigger.delay) : 0)),
+        }));
+        await ctx.write((tx) => scheduleJobs(tx, this.options.db.dialect, drafts, ctx.now).then(() => {}));
+      });
+    }
+    events.subscribe('flow.start_requested', 'flows', async (event, ctx) => {
+      await this.#onStart({ flowId: event.flowId, conversationId: event.conversationId, by: event.by }, ctx);
+    });
+  }
+
+  /** Schedules the win-back sweep when a flow has an inactivity trigger (idempotent). */
+  async scheduleSweep(now = this.#now()): Promise<void> {
+    if (this.#flowsFor((t) => 'inactive' in t).length === 0) return;
+    const bucket = Math.floor(now.getTime() / SWEEP_EVERY_MS);
+    await this.options.db.write((tx) =>
+      scheduleJobs(
+        tx,
+        this.options.db.dialect,
+        [{ kind: SWEEP_JOB, laneKey: 'flows:sweep', payload: {}, runAt: now, dedupKey: `${SWEEP_JOB}:${bucket}` }],
+        now,
+      ).then(() => {}),
+    );
+  }
+
+  #flowsFor(match: (trigger: Trigger) => boolean): { flow: Flow; trigger: Trigger }[] {
+    return this.options.registry.all().flatMap((flow) => flow.triggers.filter(match).map((trigger) => ({ flow, trigger })));
+  }
+
+  async handle(turn: Turn): Promise<void> {
+    const metadata = turn.inbound.metadata as Record<string, unknown>;
+    // Auto-replies, bounces and consent keywords are stored but never answered by a flow.
+    if (metadata.automated === true || metadata.consent !== undefined) return;
+    const sessions = await turn.batch.shared('flows.sessions', () => this.#loadSessions(turn.batch.conversationIds));
+    const row = sessions.get(turn.conversation.id);
+    let state = row ? toState(row) : undefined;
+
+    if (state && turn.reopened && isFollowUp(state.startedBy)) turn.keepResolved();
+    else if (isHumanHandled(turn.conversation) && !(state && isStartedByPerson(state.startedBy))) {
+      // A person has the conversation: the bot stays quiet (and a running bot flow ends).
+      if (state) this.#write(turn, [{ state: { ...state, status: 'abandoned', waiting: null }, result: undefined }], turn.now);
+      return this.#human.handle(turn);
+    }
+
+    let flow: Flow | undefined;
+    let input: RunInput = {
+      kind: 'message',
+      input: { text: turn.message.text, interactiveReplyId: turn.message.interactiveReplyId, attachments: turn.inbound.attachments },
+    };
+    if (state) {
+      flow = await this.options.registry.version(state.flowId, state.flowVersion);
+      if (!flow) {
+        turn.logger.error({ flow: state.flowId, version: state.flowVersion }, 'flow version of a running session is gone; the session ends');
+        this.#write(turn, [{ state: { ...state, status: 'abandoned', waiting: null }, result: undefined }], turn.now);
+        state = undefined;
+      }
+    }
+    if (!state || !flow) {
+      flow = await this.#pickFlow(turn);
+      if (!flow) return this.#ack.handle(turn);
+      state = newSession(flow, 'trigger');
+      input = { kind: 'start' };
+    }
+    const ctx = this.#context(turn);
+    const runs = await this.#runChain(flow, state, input, ctx, 'trigger');
+    for (const { result } of runs) {
+      for (const content of result?.messages ?? []) turn.reply(content);
+      for (const effect of result?.effects ?? []) {
+        if (effect.type === 'handoff') turn.handOff({ team: effect.team, priority: effect.priority, note: effect.note, collected: effect.collected });
+      }
+      const dbEffects = (result?.effects ?? []).filter((e) => e.type !== 'handoff' && e.type !== 'timer' && e.type !== 'start_flow');
+      if (dbEffects.length > 0) {
+        const customerId = turn.customer.id;
+        const conversationId = turn.conversation.id;
+        turn.onCommit((tx) => this.#applyEffects(tx, customerId, conversationId, dbEffects, turn.now).then((events) => events.forEach((e) => turn.emit(e))));
+      }
+    }
+    this.#write(turn, runs, turn.now);
+  }
+
+  /** Runs a flow, then any flows it starts (start_flow), in the same turn. */
+  async #runChain(
+    flow: Flow,
+    state: SessionState,
+    input: RunInput,
+    ctx: RunContext,
+    startedBy: string,
+  ): Promise<{ state: SessionState; result: RunResult | undefined }[]> {
+    const runs: { state: SessionState; result: RunResult | undefined }[] = [];
+    let currentFlow: Flow | undefined = flow;
+    let currentState = state;
+    let currentInput = input;
+    for (let i = 0; currentFlow && i < MAX_CHAINED_FLOWS; i++) {
+      const result = await runFlow(currentFlow, currentState, currentInput, ctx);
+      runs.push({ state: result.state, result });
+      const next = result.effects.find((e): e is Extract<Effect, { type: 'start_flow' }> => e.type === 'start_flow');
+      currentFlow = next ? this.options.registry.get(next.flowId) : undefined;
+      if (next && !currentFlow) this.options.logger.error({ flow: next.flowId }, 'start_flow names a flow that is not loaded');
+      if (currentFlow) {
+        currentState = newSession(currentFlow, currentState.startedBy === 'trigger' ? startedBy : currentState.startedBy);
+        currentInput = { kind: 'start' };
+      }
+    }
+    return runs;
+  }
+
+  #context(turn: Turn): RunContext {
+    return {
+      customer: {
+        name: turn.customer.name,
+        attributes: (turn.customer.attributes ?? {}) as Record<string, unknown>,
+        tags: (turn.customer.tags ?? []) as string[],
+      },
+      isNewCustomer: turn.isNewCustomer,
+      channel: turn.conversation.channel,
+      locale: turn.locale,
+      capabilities: turn.capabilities,
+      now: turn.now,
+      defaultRegion: this.options.defaultRegion,
+      classifier: this.options.classifier,
+      lastText: turn.message.text,
+      fetch: this.options.fetch ?? fetch,
+    };
+  }
+
+  /** Which flow a message with no running session starts: keyword, pattern, intent, first message, default. */
+  async #pickFlow(turn: Turn): Promise<Flow | undefined> {
+    const flows = this.options.registry.all();
+    const text = turn.message.text ?? '';
+    const folded = ` ${foldForMatch(text)} `;
+    const wordsFor = (words: string[] | Record<string, string[]>) => (Array.isArray(words) ? words : Object.values(words).flat());
+    for (const flow of flows) {
+      for (const trigger of flow.triggers) {
+        if ('keyword' in trigger && text && wordsFor(trigger.keyword).some((w) => folded.includes(` ${foldForMatch(w)} `))) return flow;
+        if ('pattern' in trigger && text && new RegExp(trigger.pattern, 'iu').test(text)) return flow;
+      }
+    }
+    const byIntent = flows.filter((f) => f.triggers.some((t) => 'intent' in t));
+    if (byIntent.length > 0 && text) {
+      const { intent } = await turn.batch.shared(`flows.intent.${turn.message.id}`, () => this.options.classifier.classify(text, turn.locale));
+      const hit = byIntent.find((f) => f.triggers.some((t) => 'intent' in t && t.intent === intent));
+      if (hit) return hit;
+    }
+    if (turn.isNewConversation) {
+      const first = flows.find((f) => f.triggers.some((t) => 'first_message' in t));
+      if (first) return first;
+    }
+    return flows.find((f) => f.triggers.some((t) => 'default' in t));
+  }
+
+  #loadSessions(conversationIds: readonly string[]): Promise<Map<string, FlowSession>> {
+    return this.options.db.prisma.flowSession
+      .findMany({ where: { conversationId: { in: [...conversationIds] }, status: 'active' }, orderBy: { createdAt: 'asc' } })
+      .then((rows) => new Map(rows.map((r) => [r.conversationId, r])));
+  }
+
+  /** Queues a turn's session rows, step events and timers for the batch's single write. */
+  #write(turn: Turn, runs: { state: SessionState; result: RunResult | undefined }[], now: Date): void {
+    const pending = turn.batch.shared('flows.pending', () => {
+      const rows = {
+        sessions: [] as SessionRow[],
+        stats: [] as { id: string; sessionId: string; flowId: string; flowVersion: string; stepId: string; kind: string; at: Date }[],
+        timers: [] as Parameters<typeof scheduleJobs>[2][number][],
+      };
+      turn.batch.onCommit((tx) => this.#flush(tx, rows));
+      return rows;
+    });
+    for (const { state, result } of runs) {
+      pending.sessions.push(this.#sessionRow(state, turn.conversation.id, turn.customer.id, now));
+      for (const stat of result?.stats ?? []) pending.stats.push({ id: newId(), sessionId: state.id, ...stat, at: now });
+      for (const effect of result?.effects ?? []) {
+        if (effect.type === 'timer') pending.timers.push(timerJob(laneOf({ channel: turn.conversation.channel, identity: turn.identity }), state, effect));
+      }
+    }
+  }
+
+  #sessionRow(state: SessionState, conversationId: string, customerId: string, now: Date): SessionRow {
+    return {
+      ...state,
+      conversationId,
+      customerId,
+      createdAt: now,
+      updatedAt: now,
+      completedAt: state.status === 'active' ? null : now,
+    };
+  }
+
+  async #flush(
+    tx: PrismaClient,
+    rows: { sessions: SessionRow[]; stats: { id: string }[]; timers: Parameters<typeof scheduleJobs>[2][number][] },
+  ): Promise<void> {
+    const dialect = this.options.db.dialect;
+    // createdAt is only written by the insert: an update must keep the original.
+    const { createdAt: _createdAt, ...updatable } = SESSION_COLUMNS;
+    void _createdAt;
+    const existing = new Set((await tx.flowSession.findMany({ where: { id: { in: rows.sessions.map((s) => s.id) } }, select: { id: true } })).map((s) => s.id));
+    await bulkInsert(
+      tx,
+      dialect,
+      'FlowSession',
+      updatable,
+      rows.sessions.filter((s) => existing.has(s.id)),
+      { updateConflictsOn: ['id'] },
+    );
+    await bulkInsert(
+      tx,
+      dialect,
+      'FlowSession',
+      SESSION_COLUMNS,
+      rows.sessions.filter((s) => !existing.has(s.id)),
+    );
+    await bulkInsert(tx, dialect, 'FlowStepEvent', STEP_EVENT_COLUMNS, rows.stats as never[]);
+    await scheduleJobs(tx, dialect, rows.timers);
+  }
+
+  /** Customer, ticket and survey effects; returns the domain events they cause. */
+  async #applyEffects(tx: PrismaClient, customerId: string, conversationId: string, effects: Effect[], now: Date): Promise<DomainEvent[]> {
+    const events: DomainEvent[] = [];
+    const customer = await tx.customer.findUniqueOrThrow({ where: { id: customerId } });
+    let attributes = { ...((customer.attributes ?? {}) as Record<string, unknown>) };
+    let tags = [...((customer.tags ?? []) as string[])];
+    let name = customer.name;
+    let locale = customer.locale;
+    let touched = false;
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'attributes':
+          attributes = { ...attributes, ...effect.values };
+          touched = true;
+          break;
+        case 'name':
+          name = effect.name;
+          touched = true;
+          break;
+        case 'locale':
+          locale = effect.locale;
+          touched = true;
+          break;
+        case 'tags':
+          tags = [...new Set([...tags, ...effect.add])].filter((t) => !effect.remove.includes(t));
+          touched = true;
+          break;
+        case 'ticket':
+          await tx.ticket.create({
+            data: {
+              id: effect.id,
+              ref: effect.ref,
+              customerId,
+              conversationId,
+              kind: effect.kind,
+              category: effect.category,
+              priority: effect.priority,
+              subject: effect.subject,
+              fields: effect.fields,
+            },
+          });
+          events.push({ type: 'ticket.created', ticketId: effect.id, customerId, conversationId });
+          break;
+        case 'survey':
+          await tx.surveyResponse.create({
+            data: { id: newId(), customerId, conversationId, kind: effect.kind, score: effect.score, comment: effect.comment, createdAt: now },
+          });
+          break;
+        default:
+          break;
+      }
+    }
+    if (touched) {
+      await tx.customer.update({
+        where: { id: customerId },
+        data: { attributes: attributes as object, tags, name, searchName: name ? foldForMatch(name) : null, locale },
+      });
+    }
+    return events;
+  }
+
+  /** Starts a flow for a conversation outside an inbound message (events, agents, schedules). */
+  async #onStart(payload: { flowId: string; conversationId: string; by: string }, ctx: JobContext): Promise<void> {
+    const flow = this.options.registry.get(payload.flowId);
+    if (!flow) throw new Error(`flow "${payload.flowId}" is not loaded`);
+    const conversation = await ctx.db.prisma.conversation.findUnique({ where: { id: payload.conversationId }, include: { customer: true, identity: true } });
+    if (!conversation) return;
+    const active = await ctx.db.prisma.flowSession.findFirst({ where: { conversationId: conversation.id, status: 'active' } });
+    const byPerson = isStartedByPerson(payload.by);
+    // Never talk over a person: automatic starts skip conversations a human handles.
+    if (!byPerson && isHumanHandled(conversation)) return;
+    const state = newSession(flow, payload.by);
+    await this.#runOutsideTurn(conversation, flow, state, { kind: 'start' }, ctx, active ? [{ ...toState(active), status: 'abandoned', waiting: null }] : []);
+  }
+
+  async #onTimer(payload: { sessionId: string; seq: number; timer: 'timeout' | 'wait' }, ctx: JobContext): Promise<void> {
+    const row = await ctx.db.prisma.flowSession.findUnique({ where: { id: payload.sessionId } });
+    if (!row || row.status !== 'active' || row.seq !== payload.seq) return;
+    const conversation = await ctx.db.prisma.conversation.findUnique({ where: { id: row.conversationId }, include: { customer: true, identity: true } });
+    if (!conversation) return;
+    const state = toState(row);
+    if (isHumanHandled(conversation) && !isStartedByPerson(state.startedBy)) {
+      await ctx.write((tx) =>
+        this.#flush(tx, {
+          sessions: [this.#sessionRow({ ...state, status: 'abandoned', waiting: null }, conversation.id, conversation.customerId, ctx.now)],
+          stats: [],
+          timers: [],
+        }),
+      );
+      return;
+    }
+    const flow = await this.options.registry.version(state.flowId, state.flowVersion);
+    if (!flow) return;
+    await this.#runOutsideTurn(conversation, flow, state, { kind: 'timer', timer: payload.timer, seq: payload.seq }, ctx, []);
+  }
+
+  async #runOutsideTurn(
+    conversation: NonNullable<Awaited<ReturnType<Database['prisma']['conversation']['findUnique']>>> & {
+      customer: { id: string; name: string | null; attributes: unknown; tags: unknown; locale: string | null };
+      identity: { address: string };
+    },
+    flow: Flow,
+    state: SessionState,
+    input: RunInput,
+    ctx: JobContext,
+    ended: SessionState[],
+  ): Promise<void> {
+    const now = ctx.now;
+    const runContext: RunContext = {
+      customer: {
+        name: conversation.customer.name,
+        attributes: (conversation.customer.attributes ?? {}) as Record<string, unknown>,
+        tags: (conversation.customer.tags ?? []) as string[],
+      },
+      isNewCustomer: false,
+      channel: conversation.channel,
+      locale: conversation.customer.locale ?? this.options.defaultLocale,
+      capabilities: this.options.capabilitiesOf(conversation.channel),
+      now,
+      defaultRegion: this.options.defaultRegion,
+      classifier: this.options.classifier,
+      lastText: undefined,
+      fetch: this.options.fetch ?? fetch,
+    };
+    const runs = await this.#runChain(flow, state, input, runContext, state.startedBy);
+    let queued = false;
+    await ctx.write(async (tx) => {
+      const rows = {
+        sessions: [] as SessionRow[],
+        stats: [] as { id: string; sessionId: string; flowId: string; flowVersion: string; stepId: string; kind: string; at: Date }[],
+        timers: [] as Parameters<typeof scheduleJobs>[2][number][],
+      };
+      for (const s of ended) rows.sessions.push(this.#sessionRow(s, conversation.id, conversation.customerId, now));
+      const events: DomainEvent[] = [];
+      let at = now.getTime();
+      for (const { state: s, result } of runs) {
+        rows.sessions.push(this.#sessionRow(s, conversation.id, conversation.customerId, now));
+        for (const stat of result?.stats ?? []) rows.stats.push({ id: newId(), sessionId: s.id, ...stat, at: now });
+        for (const content of result?.messages ?? []) {
+          await enqueueOutbound(
+            tx,
+            this.options.db.dialect,
+            {
+              conversationId: conversation.id,
+              channel: conversation.channel,
+              recipient: conversation.identity.address,
+              content,
+              authorKind: 'bot',
+              subject: conversation.subject ?? undefined,
+            },
+            new Date(at++),
+          );
+          queued = true;
+        }
+        for (const effect of result?.effects ?? []) {
+          if (effect.type === 'timer') rows.timers.push(timerJob(laneOf(conversation), s, effect));
+          if (effect.type === 'handoff') {
+            const team = effect.team
+              ? await tx.team.upsert({ where: { name: effect.team }, create: { id: newId(), name: effect.team }, update: {} })
+              : undefined;
+            await tx.conversation.update({
+              where: { id: conversation.id },
+              data: {
+                status: 'waiting_for_agent',
+                teamId: team?.id ?? null,
+                assigneeId: null,
+                resolvedAt: null,
+                ...(effect.priority ? { priority: effect.priority } : {}),
+              },
+            });
+            events.push({
+              type: 'conversation.handed_off',
+              conversationId: conversation.id,
+              customerId: conversation.customerId,
+              team: effect.team ?? null,
+              priority: effect.priority ?? conversation.priority,
+              note: effect.note,
+              collected: effect.collected,
+            });
+          }
+        }
+        const dbEffects = (result?.effects ?? []).filter((e) => e.type !== 'handoff' && e.type !== 'timer' && e.type !== 'start_flow');
+        if (dbEffects.length > 0) events.push(...(await this.#applyEffects(tx, conversation.customerId, conversation.id, dbEffects, now)));
+      }
+      await this.#flush(tx, rows);
+      await this.options.events.emit(tx, events, now);
+    });
+    if (queued) this.options.onOutboundQueued();
+  }
+
+  /** Starts the win-back flow for customers inactive past its threshold, once per customer and flow. */
+  async #sweepInactive(ctx: JobContext): Promise<void> {
+    const now = ctx.now;
+    for (const { flow, trigger } of this.#flowsFor((t) => 'inactive' in t)) {
+      if (!('inactive' in trigger)) continue;
+      const cutoff = new Date(now.getTime() - parseDuration(trigger.inactive));
+      const customers = await ctx.db.prisma.customer.findMany({
+        where: { lastSeenAt: { lt: cutoff }, mergedIntoId: null },
+        select: {
+          id: true,
+          conversations: {
+            orderBy: { lastMessageAt: 'desc' },
+            take: 1,
+            select: { id: true, status: true, channel: true, identity: { select: { address: true } } },
+          },
+        },
+        take: 500,
+      });
+      const drafts = customers.flatMap((c) => {
+        const last = c.conversations[0];
+        if (!last || isHumanHandled(last)) return [];
+        return [
+          {
+            kind: START_JOB,
+            laneKey: laneOf(last),
+            payload: { flowId: flow.id, conversationId: last.id, by: 'schedule' },
+            runAt: now,
+            dedupKey: `winback:${flow.id}:${c.id}`,
+          },
+        ];
+      });
+      await ctx.db.write((tx) => scheduleJobs(tx, ctx.db.dialect, drafts, now).then(() => {}));
+    }
+    const next = Math.floor(now.getTime() / SWEEP_EVERY_MS) + 1;
+    await ctx.write((tx) =>
+      scheduleJobs(
+        tx,
+        ctx.db.dialect,
+        [{ kind: SWEEP_JOB, laneKey: 'flows:sweep', payload: {}, runAt: new Date(next * SWEEP_EVERY_MS), dedupKey: `${SWEEP_JOB}:${next}` }],
+        now,
+      ).then(() => {}),
+    );
+  }
+}
+
+/** Flow jobs run on the customer's inbound lane, so they never race the customer's own messages. */
+const laneOf = (conversation: { channel: string; identity: { address: string } }) => `in:${conversation.channel}:${conversation.identity.address}`;
+
+function timerJob(laneKey: string, state: SessionState, effect: Extract<Effect, { type: 'timer' }>) {
+  return { kind: TIMER_JOB, laneKey, payload: { sessionId: state.id, seq: effect.seq, timer: effect.kind }, runAt: effect.runAt };
+}

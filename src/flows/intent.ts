@@ -1,0 +1,175 @@
+import { foldForMatch } from '../core/text.ts';
+
+export const INTENTS = ['complaint', 'question', 'feedback', 'purchase', 'human', 'other'] as const;
+export type Intent = (typeof INTENTS)[number];
+
+export interface Classification {
+  readonly intent: Intent;
+  /** 0..1; the keyword classifier says 0.6 on a hit and 0 otherwise. */
+  readonly confidence: number;
+  readonly source: 'keywords' | 'model';
+}
+
+/** Tells what a message is about. The AI issue adds a model-backed one; this is the fallback. */
+export interface IntentClassifier {
+  classify(text: string, locale: string): Promise<Classification>;
+}
+
+// Stems matched at word starts after folding (case, diacritics, Arabic/Persian letter variants).
+const LEXICON: Record<Exclude<Intent, 'other'>, string[]> = {
+  human: [
+    'human',
+    'person',
+    'agent',
+    'operator',
+    'representative',
+    'someone real',
+    'talk to',
+    'اپراتور',
+    'کارشناس',
+    'پشتیبان',
+    'انسان',
+    'آدم',
+    'صحبت با',
+    'موظف',
+    'انسان',
+    'شخص',
+    'خدمة العملاء',
+    'ممثل',
+    'التحدث مع',
+    'اكلم',
+  ],
+  complaint: [
+    'complain',
+    'complaint',
+    'problem',
+    'issue',
+    'broken',
+    'damaged',
+    'late',
+    'never arrived',
+    'refund',
+    'terrible',
+    'awful',
+    'angry',
+    'disappointed',
+    'wrong',
+    'شکایت',
+    'مشکل',
+    'خراب',
+    'تاخیر',
+    'تأخیر',
+    'نرسید',
+    'ناراضی',
+    'بد',
+    'افتضاح',
+    'مرجوع',
+    'اشتباه',
+    'عصبانی',
+    'شكوى',
+    'شكوي',
+    'مشكلة',
+    'مشكله',
+    'تالف',
+    'متأخر',
+    'تأخير',
+    'لم يصل',
+    'استرداد',
+    'سيء',
+    'سيئ',
+    'غاضب',
+    'خطأ',
+  ],
+  purchase: [
+    'buy',
+    'purchase',
+    'order',
+    'price',
+    'cost',
+    'how much',
+    'discount',
+    'available',
+    'خرید',
+    'بخرم',
+    'سفارش',
+    'قیمت',
+    'چند',
+    'تخفیف',
+    'موجود',
+    'شراء',
+    'اشتري',
+    'أشتري',
+    'طلب',
+    'سعر',
+    'بكم',
+    'كم سعر',
+    'خصم',
+    'متوفر',
+  ],
+  feedback: [
+    'feedback',
+    'suggest',
+    'suggestion',
+    'thank',
+    'great',
+    'love',
+    'excellent',
+    'پیشنهاد',
+    'نظر',
+    'ممنون',
+    'مرسی',
+    'عالی',
+    'سپاس',
+    'اقتراح',
+    'رأي',
+    'شكرا',
+    'ممتاز',
+    'رائع',
+  ],
+  question: [
+    'how',
+    'what',
+    'when',
+    'where',
+    'why',
+    'can i',
+    'is there',
+    'do you',
+    '?',
+    'چطور',
+    'چگونه',
+    'چه',
+    'کی',
+    'کجا',
+    'چرا',
+    'آیا',
+    '؟',
+    'كيف',
+    'ماذا',
+    'متى',
+    'أين',
+    'اين',
+    'لماذا',
+    'هل',
+    'ما هو',
+  ],
+};
+
+const FOLDED = Object.entries(LEXICON).map(([intent, stems]) => [intent as Intent, stems.map(foldForMatch)] as const);
+
+/** Deterministic keyword classifier over English, Persian and Arabic lexicons, in priority order. */
+export class KeywordIntentClassifier implements IntentClassifier {
+  async classify(text: string): Promise<Classification> {
+    return classifyByKeywords(text);
+  }
+}
+
+export function classifyByKeywords(text: string): Classification {
+  const folded = ` ${foldForMatch(text)} `;
+  for (const [intent, stems] of FOLDED) {
+    if (stems.some((stem) => (stem === '?' || stem === '؟' ? folded.includes(stem) : folded.includes(` ${stem}`)))) {
+      return { intent, confidence: 0.6, source: 'keywords' };
+    }
+  }
+  return { intent: 'other', confidence: 0, source: 'keywords' };
+}
