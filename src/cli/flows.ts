@@ -1,19 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { ConsoleAdapter, consoleChannel } from '../../channels/console/index.ts';
-import type { OutboundMessage } from '../core/message.ts';
+import { consoleChannel } from '../../channels/console/index.ts';
 import { UserError } from '../core/errors.ts';
-import { newId } from '../core/ids.ts';
-import { openDatabase } from '../db/database.ts';
-import { migrate } from '../db/migrate.ts';
-import { FlowRegistry, readFlowDirectory } from '../flows/registry.ts';
+import { readFlowDirectory } from '../flows/registry.ts';
 import { flowJsonSchema } from '../flows/schema.ts';
+import { simulateFlow } from '../flows/simulator.ts';
 import { flowStats } from '../flows/stats.ts';
 import { formatProblem } from '../flows/validate.ts';
-import { Parley } from '../runtime.ts';
 import { action, channels, cliConfig, cliLogger, printJson, withDatabase } from './context.ts';
 
 export function registerFlows(program: Command): void {
@@ -71,64 +64,37 @@ export function registerFlows(program: Command): void {
           throw new UserError(`--channel: unknown channel "${options.channel}" (channels: ${channels.map((c) => c.name).join(', ')})`);
         const capabilities = definition?.capabilities ?? consoleChannel.capabilities;
 
-        const scratch = mkdtempSync(join(tmpdir(), 'parley-simulate-'));
-        const db = await openDatabase(`file:${join(scratch, 'simulate.db')}`);
-        await migrate(db);
-        const registry = new FlowRegistry(directory, db, logger);
-        await registry.reload();
         const interactive = Boolean(process.stdin.isTTY);
-        const adapter = new ConsoleAdapter(options.channel, capabilities, (_text, message) =>
-          process.stdout.write(`${renderAsSeen(message)}\n${interactive ? '> ' : ''}`),
-        );
-        const parley = await Parley.open({
-          config: { ...config, PARLEY_POLL_INTERVAL: 10 },
-          logger,
-          channels,
-          adapters: [adapter],
-          database: db,
-          flows: registry,
-        });
-        try {
-          await parley.start();
-          const address = 'simulator';
-          const customerId = newId();
-          const conversationId = newId();
-          const now = new Date();
-          await db.write(async (tx) => {
-            await tx.customer.create({ data: { id: customerId, name: options.newCustomer ? null : 'Sam', locale: options.locale, attributes: {}, tags: [] } });
-            const identity = await tx.channelIdentity.create({ data: { id: newId(), customerId, channel: options.channel, address } });
-            await tx.conversation.create({ data: { id: conversationId, customerId, identityId: identity.id, channel: options.channel } });
-            await parley.events.emit(tx, [{ type: 'flow.start_requested', conversationId, customerId, flowId, by: 'api' }], now);
-          });
-          parley.jobs.notify();
-          await idle(parley);
-          const lines = createInterface({ input: process.stdin, terminal: false });
+        // Created at the first read: readline drops lines that arrive before iteration starts.
+        let lines: ReturnType<typeof createInterface> | undefined;
+        async function* answers() {
+          lines = createInterface({ input: process.stdin, terminal: false });
           for await (const line of lines) {
-            if (!(await sessionActive(parley, conversationId))) break;
-            if (!line.trim()) continue;
             if (!interactive) process.stdout.write(`> ${line}\n`);
-            await parley.inbox.accept({
-              channel: options.channel,
-              externalId: `sim-${newId()}`,
-              sender: { address, addressKind: 'opaque' },
-              text: line,
-              raw: { line },
-            });
-            await idle(parley);
+            yield line;
           }
-          const conversation = await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversationId }, include: { team: true } });
-          const session = await db.prisma.flowSession.findFirst({ where: { conversationId }, orderBy: { createdAt: 'desc' } });
-          const tickets = await db.prisma.ticket.findMany({ where: { conversationId } });
-          process.stdout.write(
-            `\n-- flow ${session?.flowId ?? flowId} ${session?.status ?? 'not started'} at step "${session?.stepId ?? '?'}"; conversation ${conversation.status}` +
-              `${conversation.team ? ` (team ${conversation.team.name}, priority ${conversation.priority})` : ''}` +
-              `${tickets.length ? `; tickets ${tickets.map((t) => `${t.ref} [${t.kind}${t.category ? `/${t.category}` : ''}]`).join(', ')}` : ''}\n`,
-          );
-        } finally {
-          await parley.stop();
-          await db.close();
-          rmSync(scratch, { recursive: true, force: true });
         }
+        const outcome = await simulateFlow(
+          {
+            config,
+            logger,
+            channels,
+            dir: directory,
+            flowId,
+            locale: options.locale,
+            channel: options.channel,
+            capabilities,
+            newCustomer: options.newCustomer,
+            print: (shown) => process.stdout.write(`${shown}\n${interactive ? '> ' : ''}`),
+          },
+          answers(),
+        );
+        lines?.close();
+        process.stdout.write(
+          `\n-- flow ${outcome.flowId ?? flowId} ${outcome.sessionStatus ?? 'not started'} at step "${outcome.stepId ?? '?'}"; conversation ${outcome.conversationStatus}` +
+            `${outcome.team ? ` (team ${outcome.team}, priority ${outcome.priority})` : ''}` +
+            `${outcome.tickets.length ? `; tickets ${outcome.tickets.map((t) => `${t.ref} [${t.kind}${t.category ? `/${t.category}` : ''}]`).join(', ')}` : ''}\n`,
+        );
       }),
     );
 
@@ -155,32 +121,4 @@ export function registerFlows(program: Command): void {
         });
       }),
     );
-}
-
-/** Buttons and lists drawn the way the channel shows them; plain text as is. */
-function renderAsSeen(message: OutboundMessage): string {
-  const { content } = message;
-  const lines = [content.text ?? ''];
-  if (content.buttons) lines.push(content.buttons.map((b) => `[ ${b.title} ]`).join('  '));
-  if (content.list) {
-    lines.push(`≡ ${content.list.button}`);
-    content.list.sections.forEach((section) => section.rows.forEach((row, i) => lines.push(`   ${i + 1}. ${row.title}`)));
-  }
-  return lines.filter(Boolean).join('\n');
-}
-
-async function idle(parley: Parley): Promise<void> {
-  for (let quiet = 0; quiet < 3;) {
-    const [inbound, outbound, jobs] = await Promise.all([
-      parley.db.prisma.inboxEvent.count({ where: { status: 'pending' } }),
-      parley.db.prisma.outboxItem.count({ where: { status: 'pending' } }),
-      parley.db.prisma.job.count({ where: { status: 'pending', runAt: { lte: new Date() } } }),
-    ]);
-    quiet = inbound + outbound + jobs === 0 ? quiet + 1 : 0;
-    await new Promise((r) => setTimeout(r, 15));
-  }
-}
-
-async function sessionActive(parley: Parley, conversationId: string): Promise<boolean> {
-  return (await parley.db.prisma.flowSession.count({ where: { conversationId, status: 'active' } })) > 0;
 }

@@ -97,7 +97,6 @@ const toState = (row: FlowSession): SessionState => ({
 const isFollowUp = (startedBy: string) => startedBy.startsWith('event:') || startedBy === 'schedule';
 const isStartedByPerson = (startedBy: string) => startedBy.startsWith('agent:') || startedBy === 'api';
 
-
 /**
  * The bot: runs marketer-authored flows as the handler of bot conversations. Sessions are
  * read for a whole batch in one query and written in one statement; timers and triggers
