@@ -2,7 +2,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import type { ChannelAdapter, ChannelCapabilities, ChannelContext, ChannelHealth, SendResult } from '../../src/core/channel.ts';
 import { SendError } from '../../src/core/channel.ts';
-import { detectLocale } from '../../src/core/locale.ts';
 import type { ConsentAction, OutboundMessage } from '../../src/core/message.ts';
 import { renderAsText } from '../../src/core/render.ts';
 import { consentKeyword } from './keywords.ts';
@@ -74,7 +73,7 @@ export class SmsAdapter implements ChannelAdapter {
     if (keyword) {
       const byProvider = this.provider.providerConsentReply?.(keyword.action, keyword.keyword);
       const replies = this.options.consentReplies[keyword.action];
-      const text = byProvider ?? replies[detectLocale(message.text) ?? 'en'] ?? replies.en;
+      const text = byProvider ?? replies[keyword.locale] ?? replies.en;
       consent = { action: keyword.action, reply: text ? { text, sentBy: byProvider ? ('provider' as const) : ('parley' as const) } : undefined };
     }
     await this.#ctx().receive({

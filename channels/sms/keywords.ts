@@ -1,4 +1,5 @@
 import type { ConsentAction } from '../../src/core/message.ts';
+import type { Locale } from '../../src/core/locale.ts';
 import { foldForMatch } from '../../src/core/text.ts';
 
 /**
@@ -6,20 +7,26 @@ import { foldForMatch } from '../../src/core/text.ts';
  * plus the Persian and Arabic words customers in Iran and the Gulf send ("لغو" is what Iranian
  * operators use for unsubscribing).
  */
-const KEYWORDS: Record<ConsentAction, readonly string[]> = {
-  opt_out: ['stop', 'stopall', 'unsubscribe', 'cancel', 'end', 'quit', 'optout', 'opt out', 'revoke', 'لغو', 'توقف', 'ایقاف', 'الغاء', 'الغا', 'انصراف'],
-  opt_in: ['start', 'unstop', 'subscribe', 'optin', 'opt in', 'شروع', 'عضویت', 'اشتراک', 'ابدا'],
-  help: ['help', 'info', 'راهنما', 'کمک', 'مساعده'],
-};
+const KEYWORDS: readonly (readonly [ConsentAction, Locale, readonly string[]])[] = [
+  ['opt_out', 'en', ['stop', 'stopall', 'unsubscribe', 'cancel', 'end', 'quit', 'optout', 'opt out', 'revoke']],
+  ['opt_out', 'fa', ['لغو', 'توقف', 'انصراف']],
+  ['opt_out', 'ar', ['ایقاف', 'الغاء', 'الغا']],
+  ['opt_in', 'en', ['start', 'unstop', 'subscribe', 'optin', 'opt in']],
+  ['opt_in', 'fa', ['شروع', 'عضویت']],
+  ['opt_in', 'ar', ['ابدا', 'اشتراک']],
+  ['help', 'en', ['help', 'info']],
+  ['help', 'fa', ['راهنما', 'کمک']],
+  ['help', 'ar', ['مساعده']],
+];
 
-const BY_WORD = new Map<string, ConsentAction>(
-  (Object.entries(KEYWORDS) as [ConsentAction, readonly string[]][]).flatMap(([action, words]) => words.map((w) => [foldForMatch(w), action] as const)),
+const BY_WORD = new Map<string, { action: ConsentAction; locale: Locale }>(
+  KEYWORDS.flatMap(([action, locale, words]) => words.map((w) => [foldForMatch(w), { action, locale }] as const)),
 );
 
 /** The consent action a message asks for, or undefined for an ordinary message. */
-export function consentKeyword(text: string | undefined): { action: ConsentAction; keyword: string } | undefined {
+export function consentKeyword(text: string | undefined): { action: ConsentAction; keyword: string; locale: Locale } | undefined {
   if (!text) return undefined;
   const folded = foldForMatch(text).replace(/[.!؟?،,]+$/u, '');
-  const action = BY_WORD.get(folded);
-  return action ? { action, keyword: folded } : undefined;
+  const found = BY_WORD.get(folded);
+  return found ? { ...found, keyword: folded } : undefined;
 }
