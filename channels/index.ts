@@ -1,6 +1,7 @@
 import type { ChannelDefinition } from '../src/core/channel.ts';
 import { consoleChannel } from './console/index.ts';
 import { smsChannel } from './sms/index.ts';
+import { whatsappChannel } from './whatsapp/index.ts';
 
 /** Every channel Parley knows. A new channel is one folder and one line here. */
-export const channels: readonly ChannelDefinition[] = [consoleChannel, smsChannel];
+export const channels: readonly ChannelDefinition[] = [consoleChannel, whatsappChannel, smsChannel];
