@@ -25,7 +25,6 @@ export const UploadResponseSchema = z.object({ id: z.string().min(1) });
 const RATE_LIMITED = new Set([4, 17, 32, 613, 80007, 130429, 131048, 131056]);
 // Meta's own trouble: try again later.
 const TRANSIENT = new Set([1, 2, 131000, 131016, 133004]);
-const PAIR_RATE_LIMIT = 131056;
 
 /** Meta's Graph API for one WhatsApp business number, through fetch, answers checked with zod. */
 export class GraphApi {
@@ -89,8 +88,7 @@ export class GraphApi {
     const reason = `${message}${error_data?.details ? ` (${error_data.details})` : ''}`;
     const rateLimited = code !== undefined && RATE_LIMITED.has(code);
     const retryable = rateLimited || response.status === 429 || response.status >= 500 || (code !== undefined && TRANSIENT.has(code));
-    // Meta asks for about 6 s between messages to one user once its burst is spent.
-    const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : code === PAIR_RATE_LIMIT ? 6_000 : undefined;
+    const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined;
     return new SendError(reason, { retryable, retryAfterMs, code: code !== undefined ? `Meta ${code}` : `HTTP ${response.status}` });
   }
 }
