@@ -8,7 +8,7 @@ export interface RecordedRequest {
   readonly body: Buffer;
 }
 
-export type FakeRoute = (request: RecordedRequest, response: ServerResponse) => void | Promise<void>;
+export type FakeRoute = (request: RecordedRequest, response: ServerResponse) => unknown;
 
 /** A provider API double on 127.0.0.1: records every request and answers through `route`. */
 export class FakeHttpServer {
