@@ -251,7 +251,7 @@ describe('WhatsApp Cloud API', () => {
     const local = join(dataDir, 'photo.png');
     writeFileSync(local, Buffer.from('png'));
     await agentSends({ attachments: [{ kind: 'image', url: pathToFileURL(local).href, mimeType: 'image/png' }] });
-    expect(sends().map(({ messaging_product, recipient_type, to, ...rest }) => rest)).toEqual([
+    expect(sends().map(({ messaging_product: _p, recipient_type: _r, to: _t, ...rest }) => rest)).toEqual([
       {
         type: 'interactive',
         interactive: {

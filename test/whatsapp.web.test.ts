@@ -39,7 +39,7 @@ class FakeClient extends EventEmitter implements WebClient {
   }
 }
 
-function message(fields: Partial<WebMessage> & { id: string; from: string }): WebMessage {
+function message(fields: Partial<Omit<WebMessage, 'id'>> & { id: string; from: string }): WebMessage {
   const { id, ...rest } = fields;
   return {
     id: { _serialized: id },
