@@ -12,6 +12,7 @@ import { EventBus } from './pipeline/events.ts';
 import { defaultHandlers, type HandlerSelector } from './pipeline/handler.ts';
 import { JobRunner } from './pipeline/jobs.ts';
 import { Inbox } from './pipeline/inbox.ts';
+import { lastInboundAt, recordConsent } from './pipeline/consent.ts';
 import { Leases } from './pipeline/leases.ts';
 import { OutboxDispatcher } from './pipeline/outbox.ts';
 import { InboundProcessor } from './pipeline/processor.ts';
@@ -197,6 +198,8 @@ export class Parley {
     return {
       receive: (message) => this.inbox.accept(message),
       reportStatus: (update) => this.dispatcher.reportStatus(update),
+      recordConsent: (address, action) => recordConsent(this.db, channel, address, action, this.options.now?.() ?? new Date()),
+      lastInboundAt: (address) => lastInboundAt(this.db, channel, address),
       logger: this.logger.child({ channel }),
       dataDir: this.config.PARLEY_DATA_DIR,
       defaultRegion: this.config.PARLEY_DEFAULT_REGION,

@@ -30,6 +30,10 @@ export interface ChannelContext {
   /** Stores the message durably; resolve means it is safe to acknowledge the provider. */
   receive(message: InboundMessage): Promise<AcceptResult>;
   reportStatus(update: DeliveryStatusUpdate): Promise<void>;
+  /** Records an opt-out or opt-in for an address learned outside an inbound message (e.g. a provider's send error). */
+  recordConsent(address: string, action: 'opt_out' | 'opt_in'): Promise<void>;
+  /** When this address last wrote on this channel (e.g. WhatsApp's 24-hour window), or undefined. */
+  lastInboundAt(address: string): Promise<Date | undefined>;
   readonly logger: Logger;
   readonly dataDir: string;
   readonly defaultRegion: string | undefined;

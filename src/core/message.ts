@@ -29,6 +29,14 @@ export const InteractiveReplySchema = z.object({
   title: z.string().optional(),
 });
 
+export const ConsentActionSchema = z.enum(['opt_out', 'opt_in', 'help']);
+export type ConsentAction = z.infer<typeof ConsentActionSchema>;
+export const ConsentSchema = z.object({
+  action: ConsentActionSchema,
+  /** The answer carriers require; `provider` means the provider already sent it (Parley only records it). */
+  reply: z.object({ text: z.string().min(1), sentBy: z.enum(['parley', 'provider']) }).optional(),
+});
+
 export const InboundMessageSchema = z
   .object({
     channel: z.string().min(1),
@@ -48,6 +56,8 @@ export const InboundMessageSchema = z
     location: LocationSchema.optional(),
     /** The provider id of the message this one answers or quotes. */
     replyTo: z.string().optional(),
+    /** A consent keyword (STOP, START, HELP): applied to the identity and answered, never handed to flows. */
+    consent: ConsentSchema.optional(),
     /** Channel-specific facts the core keeps but does not interpret (e.g. email headers). */
     metadata: z.record(z.string(), z.unknown()).default({}),
     /** The provider's payload as received, kept beside the normalized form. */

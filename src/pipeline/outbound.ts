@@ -12,6 +12,8 @@ export const OutboxPayloadSchema = z.object({
   replyTo: z.string().optional(),
   subject: z.string().optional(),
   authorName: z.string().optional(),
+  /** A carrier-required answer to STOP/HELP: sent even though the recipient opted out. */
+  consentReply: z.boolean().optional(),
 });
 export type OutboxPayload = z.output<typeof OutboxPayloadSchema>;
 
@@ -27,6 +29,7 @@ export interface OutboundDraft {
   readonly authorName?: string;
   readonly replyTo?: string;
   readonly subject?: string;
+  readonly consentReply?: boolean;
 }
 
 export interface MessageRow {
@@ -42,7 +45,7 @@ export interface MessageRow {
   location: unknown;
   replyToExternalId: string | null;
   externalId: string | null;
-  deliveryStatus: 'received' | 'pending';
+  deliveryStatus: 'received' | 'pending' | 'sent';
   createdAt: Date;
 }
 export const MESSAGE_COLUMNS = {
@@ -91,7 +94,13 @@ export function buildOutbound(draft: OutboundDraft, now: Date): { message: Messa
   if (!parsed.success) throw new UserError(`outbound message rejected: ${formatZodIssues(parsed.error)}`);
   const content = parsed.data;
   const messageId = newId();
-  const payload: OutboxPayload = { content, replyTo: draft.replyTo, subject: draft.subject, authorName: draft.authorName };
+  const payload: OutboxPayload = {
+    content,
+    replyTo: draft.replyTo,
+    subject: draft.subject,
+    authorName: draft.authorName,
+    ...(draft.consentReply ? { consentReply: true } : {}),
+  };
   return {
     message: {
       id: messageId,

@@ -6,6 +6,7 @@ import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import { Prisma } from '../generated/sqlite/client.ts';
 import type { DeliveryStatus } from '../generated/sqlite/enums.ts';
 import { retryDelay } from './backoff.ts';
+import { optedOutRecipients, recipientKey } from './consent.ts';
 import type { Leases } from './leases.ts';
 import { OutboxPayloadSchema } from './outbound.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -114,7 +115,9 @@ export class OutboxDispatcher {
       ),
     );
     try {
-      const results = await Promise.all(due.filter((i) => owned.has(i.laneKey)).map((item) => this.#attempt(item)));
+      const mine = due.filter((i) => owned.has(i.laneKey));
+      const optedOut = await optedOutRecipients(this.db, mine);
+      const results = await Promise.all(mine.map((item) => this.#attempt(item, optedOut.has(recipientKey(item.channel, item.recipient)))));
       return { attempted: results.filter(Boolean).length, nextDueInMs };
     } finally {
       await this.leases.release(holder, [...owned]);
@@ -135,7 +138,12 @@ export class OutboxDispatcher {
 
   async #attempt(
     item: Prisma.OutboxItemGetPayload<{ include: { message: { select: { conversationId: true; agent: { select: { name: true } } } } } }>,
+    recipientOptedOut: boolean,
   ): Promise<boolean> {
+    if (recipientOptedOut && !OutboxPayloadSchema.safeParse(item.payload).data?.consentReply) {
+      await this.#recordFailure(item, item.attempts + 1, new SendError('recipient opted out', { retryable: false }));
+      return true;
+    }
     const adapter = this.adapterFor(item.channel);
     const limits = {
       perChannel: this.options.rateOverrides[item.channel] ?? adapter?.capabilities.rateLimits.perChannel,

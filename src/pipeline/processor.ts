@@ -363,6 +363,41 @@ export class InboundProcessor {
     }
   }
 
+  /** STOP / START / HELP: the identity's consent changes with the message; the carrier-required answer is queued or recorded. */
+  #applyConsent(
+    r: Resolved,
+    consent: NonNullable<ParsedInboundMessage['consent']>,
+    now: Date,
+    result: { messages: MessageRow[]; outbox: OutboxRow[]; writes: ((tx: PrismaClient) => Promise<void>)[] },
+  ): void {
+    this.logger.info({ channel: r.event.channel, identityId: r.identity.id, action: consent.action }, 'inbound: consent keyword');
+    if (consent.action !== 'help') {
+      const optedOutAt = consent.action === 'opt_out' ? now : null;
+      result.writes.push(async (tx) => {
+        await tx.channelIdentity.update({ where: { id: r.identity.id }, data: { optedOutAt } });
+      });
+    }
+    if (!consent.reply) return;
+    const { message, outbox } = buildOutbound(
+      {
+        conversationId: r.conversation.id,
+        channel: r.event.channel,
+        recipient: r.identity.address,
+        content: { text: consent.reply.text },
+        authorKind: 'system',
+        replyTo: r.event.externalId,
+        consentReply: true,
+      },
+      new Date(now.getTime() + 1),
+    );
+    if (consent.reply.sentBy === 'provider') {
+      result.messages.push({ ...message, deliveryStatus: 'sent' });
+    } else {
+      result.messages.push(message);
+      result.outbox.push(outbox);
+    }
+  }
+
   async #runHandler(r: Resolved, now: Date, batch: Batch) {
     const inboundMessage: MessageRow = {
       agentId: null,
@@ -393,6 +428,10 @@ export class InboundProcessor {
       error: undefined as string | undefined,
     };
     if (r.reopened) result.events.push({ type: 'conversation.reopened', conversationId: r.conversation.id, customerId: r.customer.id });
+    if (r.inbound.consent) {
+      this.#applyConsent(r, r.inbound.consent, now, result);
+      return result;
+    }
     const handler = this.selectHandler(r.conversation);
     // Bodies are customer data: only at debug level.
     this.logger.debug({ conversationId: r.conversation.id, channel: r.event.channel, text: r.inbound.text, handler: handler.name }, 'inbound: message');

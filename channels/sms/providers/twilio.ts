@@ -1,0 +1,186 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import twilio from 'twilio';
+import { z } from 'zod';
+import { SendError } from '../../../src/core/channel.ts';
+import type { Attachment, ConsentAction } from '../../../src/core/message.ts';
+import { OPTED_OUT, type SmsProvider, type SmsSend, type SmsWebhookSink } from '../provider.ts';
+import { formBodyParser, rejectWebhook } from '../webhook-support.ts';
+
+export interface TwilioOptions {
+  readonly accountSid: string;
+  readonly authToken: string;
+  /** The sending number (E.164) or a Messaging Service SID (MG...). */
+  readonly from: string;
+  /** Public base URL Twilio calls (behind a proxy the request's own URL differs); also for status callbacks. */
+  readonly publicUrl?: string;
+  /** Twilio's API base URL (tests point it at a local fake). */
+  readonly apiUrl?: string;
+  /** Whether Twilio answers STOP/START/HELP itself (its default on long codes and Advanced Opt-Out). */
+  readonly answersKeywords: boolean;
+}
+
+const InboundSchema = z.object({
+  MessageSid: z.string().min(1),
+  From: z.string().min(1),
+  To: z.string().optional(),
+  Body: z.string().optional(),
+  NumMedia: z.coerce.number().int().nonnegative().default(0),
+});
+
+const StatusSchema = z.object({
+  MessageSid: z.string().min(1),
+  MessageStatus: z.string().min(1),
+  ErrorCode: z.string().optional(),
+  ErrorMessage: z.string().optional(),
+});
+
+const STATUS: Record<string, 'sent' | 'delivered' | 'read' | 'failed' | undefined> = {
+  sent: 'sent',
+  delivered: 'delivered',
+  read: 'read',
+  undelivered: 'failed',
+  failed: 'failed',
+  canceled: 'failed',
+};
+
+/** Twilio's own texts for the keywords it answers (https://help.twilio.com/articles/223134027). */
+const TWILIO_KEYWORDS: Record<string, [ConsentAction, string]> = Object.fromEntries([
+  ...['stop', 'stopall', 'unsubscribe', 'cancel', 'end', 'quit'].map((k) => [
+    k,
+    ['opt_out', 'You have successfully been unsubscribed. You will not receive any more messages from this number. Reply START to resubscribe.'],
+  ]),
+  ...['start', 'unstop'].map((k) => [
+    k,
+    [
+      'opt_in',
+      'You have successfully been re-subscribed to messages from this number. Reply HELP for help. Reply STOP to unsubscribe. Msg&Data Rates May Apply.',
+    ],
+  ]),
+  ...['help', 'info'].map((k) => [k, ['help', 'Reply STOP to unsubscribe. Msg&Data Rates May Apply.']]),
+]);
+
+/** Meanings of the delivery error codes agents meet most (https://www.twilio.com/docs/api/errors). */
+const ERRORS: Record<string, string> = {
+  '21211': 'invalid phone number',
+  '21408': 'sending to this region is not enabled',
+  '21610': 'recipient has unsubscribed (replied STOP)',
+  '21614': 'not a mobile number',
+  '30003': 'unreachable destination handset',
+  '30004': 'message blocked',
+  '30005': 'unknown destination handset',
+  '30006': 'landline or unreachable carrier',
+  '30007': 'filtered by the carrier as spam',
+  '30008': 'unknown error',
+};
+
+export const twilioReason = (code: string | number | undefined, message?: string): string => {
+  if (code === undefined || code === '') return message ?? 'failed (Twilio gave no reason)';
+  return `Twilio ${code}: ${ERRORS[String(code)] ?? message ?? 'see https://www.twilio.com/docs/api/errors/' + code}`;
+};
+
+/** SMS and MMS through Twilio's Messages API, with its signed webhooks. */
+export function twilioProvider(options: TwilioOptions): SmsProvider {
+  const client = twilio(options.accountSid, options.authToken, { autoRetry: false });
+  if (options.apiUrl) client.api.baseUrl = options.apiUrl.replace(/\/$/, '');
+  const sender = options.from.startsWith('MG') ? { messagingServiceSid: options.from } : { from: options.from };
+  const statusCallback = options.publicUrl ? `${options.publicUrl.replace(/\/$/, '')}/webhooks/sms/status` : undefined;
+
+  const verified = (request: FastifyRequest): string | undefined => {
+    const signature = request.headers['x-twilio-signature'];
+    if (typeof signature !== 'string' || !signature) return 'X-Twilio-Signature header is missing';
+    const url = options.publicUrl
+      ? `${options.publicUrl.replace(/\/$/, '')}${request.url}`
+      : `${request.protocol}://${request.headers['x-forwarded-host'] ?? request.headers.host}${request.url}`;
+    const params = (request.body ?? {}) as Record<string, string>;
+    return twilio.validateRequest(options.authToken, signature, url, params)
+      ? undefined
+      : `X-Twilio-Signature does not match this request for ${url} (if Parley is behind a proxy, set SMS_PUBLIC_URL to the URL Twilio calls)`;
+  };
+
+  const routes =
+    (sink: SmsWebhookSink): FastifyPluginAsync =>
+    async (app) => {
+      app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, formBodyParser);
+
+      app.post('/inbound', async (request, reply) => {
+        const problem = verified(request);
+        if (problem) return rejectWebhook(reply, sink.logger, problem);
+        const parsed = InboundSchema.safeParse(request.body);
+        if (!parsed.success)
+          return reply.status(400).send({ error: `Twilio inbound webhook: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` });
+        const body = request.body as Record<string, string>;
+        const media: Attachment[] = [];
+        for (let i = 0; i < parsed.data.NumMedia; i++) {
+          const url = body[`MediaUrl${i}`];
+          const mimeType = body[`MediaContentType${i}`];
+          if (url) media.push({ kind: kindOf(mimeType), url, mimeType });
+        }
+        await sink.inbound({
+          externalId: parsed.data.MessageSid,
+          from: parsed.data.From,
+          to: parsed.data.To,
+          text: parsed.data.Body || undefined,
+          media,
+          raw: body,
+        });
+        return reply.type('text/xml').send('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+      });
+
+      app.post('/status', async (request, reply) => {
+        const problem = verified(request);
+        if (problem) return rejectWebhook(reply, sink.logger, problem);
+        const parsed = StatusSchema.safeParse(request.body);
+        if (!parsed.success)
+          return reply.status(400).send({ error: `Twilio status callback: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` });
+        const status = STATUS[parsed.data.MessageStatus];
+        if (status) {
+          await sink.status({
+            externalId: parsed.data.MessageSid,
+            status,
+            reason: status === 'failed' ? twilioReason(parsed.data.ErrorCode, parsed.data.ErrorMessage ?? parsed.data.MessageStatus) : undefined,
+          });
+        }
+        return reply.status(204).send();
+      });
+    };
+
+  return {
+    name: 'twilio',
+    routes,
+    providerConsentReply: (action, keyword) => {
+      const known = options.answersKeywords ? TWILIO_KEYWORDS[keyword] : undefined;
+      return known && known[0] === action ? known[1] : undefined;
+    },
+    async send(message: SmsSend) {
+      try {
+        const created = await client.messages.create({
+          ...sender,
+          to: message.to,
+          body: message.text,
+          ...(message.mediaUrls.length > 0 ? { mediaUrl: [...message.mediaUrls] } : {}),
+          ...(statusCallback && message.trackStatus ? { statusCallback } : {}),
+        });
+        return { externalId: created.sid };
+      } catch (error) {
+        throw toSendError(error);
+      }
+    },
+  };
+}
+
+function kindOf(mimeType: string | undefined): Attachment['kind'] {
+  const top = mimeType?.split('/')[0];
+  return top === 'image' || top === 'audio' || top === 'video' ? top : mimeType ? 'document' : 'other';
+}
+
+/** Rate limits and Twilio's own trouble are retried; a refused request is not. */
+export function toSendError(error: unknown): SendError {
+  if (!(error instanceof twilio.RestException)) {
+    return new SendError(`Twilio could not be reached: ${(error as Error)?.message ?? String(error)}`, { retryable: true, cause: error });
+  }
+  const code = error.code !== undefined ? String(error.code) : undefined;
+  const reason = twilioReason(code, error.message);
+  if (code === '21610') return new SendError(reason, { retryable: false, code: OPTED_OUT, cause: error });
+  const retryable = error.status === 429 || error.status >= 500 || code === '20429';
+  return new SendError(reason, { retryable, code: `HTTP ${error.status}`, cause: error });
+}

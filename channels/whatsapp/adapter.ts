@@ -1,0 +1,217 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { FastifyPluginAsync } from 'fastify';
+import type { ChannelAdapter, ChannelCapabilities, ChannelContext, ChannelHealth, SendResult } from '../../src/core/channel.ts';
+import { SendError } from '../../src/core/channel.ts';
+import type { Attachment, InboundMessage, OutboundMessage } from '../../src/core/message.ts';
+import { type GraphApi, MediaInfoSchema, SendResponseSchema, UploadResponseSchema } from './graph.ts';
+import { type GraphMessage, LIMITS, type MediaRef, templateMessage, toGraphMessages } from './outbound.ts';
+import { type CloudMessage, mediaOf, signatureProblem, toInbound, toStatusUpdate, WebhookBodySchema } from './webhook.ts';
+
+export interface CloudApiOptions {
+  readonly phoneNumberId: string;
+  readonly appSecret: string;
+  readonly verifyToken: string;
+  /** Sent instead of free-form text outside the 24-hour window; `withText` passes the text as {{1}}. */
+  readonly windowTemplate?: { readonly name: string; readonly language: string; readonly withText: boolean };
+  readonly now?: () => Date;
+}
+
+const WINDOW_MS = 24 * 60 * 60 * 1000;
+
+export const cloudCapabilities: ChannelCapabilities = {
+  addressKind: 'phone',
+  maxTextLength: LIMITS.text,
+  buttons: { max: LIMITS.buttons, maxTitleLength: LIMITS.buttonTitle },
+  list: { maxRows: LIMITS.listRows, maxTitleLength: LIMITS.listTitle },
+  richText: 'markdown',
+  media: true,
+  // Meta's default throughput is 80 messages/s per number; to one user it allows a burst, then about one every 6 s.
+  rateLimits: { perChannel: { count: 80, perMs: 1000 }, perRecipient: { count: 10, perMs: 60_000 } },
+};
+
+const EXTENSIONS: Record<string, string> = {
+  'image/jpeg': '.jpg',
+  'image/png': '.png',
+  'image/webp': '.webp',
+  'audio/ogg': '.ogg',
+  'audio/mpeg': '.mp3',
+  'audio/mp4': '.m4a',
+  'video/mp4': '.mp4',
+  'application/pdf': '.pdf',
+};
+const extensionOf = (mimeType: string | undefined) => (mimeType ? (EXTENSIONS[mimeType.split(';')[0]?.trim() ?? ''] ?? '') : '');
+
+/** WhatsApp through Meta's Cloud API: signed webhooks in, Graph API out, the 24-hour window kept. */
+export class CloudApiAdapter implements ChannelAdapter {
+  readonly name = 'whatsapp';
+  readonly capabilities = cloudCapabilities;
+  #context: ChannelContext | undefined;
+
+  constructor(
+    private readonly graph: GraphApi,
+    private readonly options: CloudApiOptions,
+  ) {}
+
+  async start(context: ChannelContext): Promise<void> {
+    this.#context = context;
+  }
+
+  async stop(): Promise<void> {
+    this.#context = undefined;
+  }
+
+  health(): ChannelHealth {
+    return { ready: this.#context !== undefined, detail: `Cloud API, phone number id ${this.options.phoneNumberId}` };
+  }
+
+  #ctx(): ChannelContext {
+    if (!this.#context) throw new Error('the whatsapp channel is not started');
+    return this.#context;
+  }
+
+  readonly webhooks: FastifyPluginAsync = async (app) => {
+    // The signature covers the exact bytes Meta sent: keep them.
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+    app.get('/', async (request, reply) => {
+      const query = request.query as Record<string, string | undefined>;
+      if (query['hub.mode'] !== 'subscribe' || query['hub.verify_token'] !== this.options.verifyToken) {
+        return reply.status(403).send({ error: 'hub.verify_token does not match WHATSAPP_VERIFY_TOKEN (or hub.mode is not subscribe)' });
+      }
+      return reply.type('text/plain').send(query['hub.challenge'] ?? '');
+    });
+
+    app.post('/', async (request, reply) => {
+      const raw = request.body instanceof Buffer ? request.body : Buffer.alloc(0);
+      const problem = signatureProblem(raw, request.headers['x-hub-signature-256'], this.options.appSecret);
+      if (problem) {
+        this.#ctx().logger.warn({ problem }, 'webhook refused');
+        return reply.status(403).send({ error: problem });
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return reply.status(400).send({ error: 'the webhook body is not JSON' });
+      }
+      const parsed = WebhookBodySchema.safeParse(json);
+      if (!parsed.success) {
+        return reply.status(400).send({ error: `not a WhatsApp webhook: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` });
+      }
+      // 200 only once every message is stored: an error answers 500 and Meta retries (duplicates are dropped).
+      await Promise.all(
+        parsed.data.entry.flatMap((entry) =>
+          entry.changes
+            .filter((change) => change.field === 'messages')
+            .flatMap((change) => {
+              const { value } = change;
+              if (value.metadata?.phone_number_id && value.metadata.phone_number_id !== this.options.phoneNumberId) {
+                this.#ctx().logger.info({ phoneNumberId: value.metadata.phone_number_id }, 'whatsapp: webhook for another number ignored');
+                return [];
+              }
+              const names = new Map(value.contacts?.map((c) => [c.wa_id, c.profile?.name]));
+              return [
+                ...(value.messages ?? []).map((m) => this.#receive(m, names.get(m.from))),
+                ...(value.statuses ?? []).map(async (s) => {
+                  const update = toStatusUpdate(s);
+                  if (update) await this.#ctx().reportStatus(update);
+                }),
+              ];
+            }),
+        ),
+      );
+      return reply.status(200).send({ status: 'stored' });
+    });
+  };
+
+  async #receive(message: CloudMessage, displayName: string | undefined): Promise<void> {
+    const media = mediaOf(message);
+    const attachment = media ? await this.#download(media.kind, media.media) : undefined;
+    const inbound: InboundMessage | undefined = toInbound(message, displayName, attachment);
+    if (!inbound) {
+      this.#ctx().logger.debug({ type: message.type, externalId: message.id }, 'whatsapp: message type not taken in');
+      return;
+    }
+    await this.#ctx().receive(inbound);
+  }
+
+  /** Media arrives as an id: its URL comes from the Graph API, the bytes from that URL (same token). */
+  async #download(kind: Attachment['kind'], media: { id: string; mime_type?: string; caption?: string; filename?: string }): Promise<Attachment> {
+    const info = await this.graph.getJson(media.id, MediaInfoSchema);
+    const bytes = await this.graph.download(info.url);
+    const directory = join(this.#ctx().dataDir, 'attachments', 'whatsapp');
+    await mkdir(directory, { recursive: true });
+    const mimeType = info.mime_type ?? media.mime_type;
+    const path = resolve(directory, `${media.id.replace(/[^\w.-]/g, '_')}${extensionOf(mimeType)}`);
+    await writeFile(path, bytes);
+    return {
+      kind,
+      url: pathToFileURL(path).href,
+      mimeType,
+      size: bytes.length,
+      ...(media.filename ? { fileName: media.filename } : {}),
+      ...(media.caption ? { caption: media.caption } : {}),
+    };
+  }
+
+  async send(message: OutboundMessage): Promise<SendResult> {
+    const { content } = message;
+    let messages: GraphMessage[];
+    if (content.template) {
+      messages = [templateMessage(content.template)];
+    } else if (await this.#windowOpen(message.recipient)) {
+      messages = await toGraphMessages(content, (a) => this.#media(a));
+    } else {
+      messages = [this.#windowTemplate(message, await this.#ctx().lastInboundAt(message.recipient))];
+    }
+    let externalId: string | undefined;
+    for (const body of messages) {
+      const sent = await this.graph.postJson(
+        `${this.options.phoneNumberId}/messages`,
+        { messaging_product: 'whatsapp', recipient_type: 'individual', to: message.recipient.replace(/^\+/, ''), ...body },
+        SendResponseSchema,
+      );
+      externalId = sent.messages[0]?.id;
+    }
+    // Statuses are tracked on the last message: delivered means everything before it was sent.
+    return { externalId };
+  }
+
+  async #windowOpen(recipient: string): Promise<boolean> {
+    const last = await this.#ctx().lastInboundAt(recipient);
+    const now = this.options.now?.() ?? new Date();
+    return last !== undefined && now.getTime() - last.getTime() < WINDOW_MS;
+  }
+
+  #windowTemplate(message: OutboundMessage, last: Date | undefined): GraphMessage {
+    const template = this.options.windowTemplate;
+    if (!template) {
+      throw new SendError(
+        `outside WhatsApp's 24-hour window: the customer last wrote ${last ? last.toISOString() : 'never'}; only an approved template can be sent (set WHATSAPP_TEMPLATE_NAME)`,
+        { retryable: false },
+      );
+    }
+    const text = message.content.text;
+    return templateMessage({ name: template.name, language: template.language, params: template.withText && text ? [text] : [] });
+  }
+
+  async #media(attachment: Attachment): Promise<MediaRef> {
+    if (!attachment.url) throw new SendError(`attachment ${attachment.fileName ?? attachment.kind} has no URL`, { retryable: false });
+    if (/^https?:\/\//.test(attachment.url)) return { link: attachment.url };
+    if (!attachment.url.startsWith('file:')) throw new SendError(`attachment URL ${attachment.url} is neither http(s) nor file:`, { retryable: false });
+    const path = fileURLToPath(attachment.url);
+    const bytes = await readFile(path).catch((error: unknown) => {
+      throw new SendError(`attachment ${path} cannot be read: ${(error as Error).message}`, { retryable: false });
+    });
+    const type = attachment.mimeType ?? 'application/octet-stream';
+    const form = new FormData();
+    form.set('messaging_product', 'whatsapp');
+    form.set('type', type);
+    form.set('file', new Blob([bytes], { type }), attachment.fileName ?? basename(path));
+    const uploaded = await this.graph.postForm(`${this.options.phoneNumberId}/media`, form, UploadResponseSchema);
+    return { id: uploaded.id };
+  }
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { SendError } from '../../src/core/channel.ts';
+
+export interface GraphOptions {
+  readonly baseUrl: string;
+  readonly version: string;
+  readonly accessToken: string;
+  readonly fetch?: typeof fetch;
+}
+
+const GraphErrorSchema = z.object({
+  error: z.object({
+    message: z.string().default(''),
+    code: z.number().optional(),
+    error_subcode: z.number().optional(),
+    error_data: z.object({ details: z.string().optional() }).partial().optional(),
+  }),
+});
+
+export const SendResponseSchema = z.object({ messages: z.array(z.object({ id: z.string().min(1) })).min(1) });
+export const MediaInfoSchema = z.object({ url: z.string().url(), mime_type: z.string().optional(), file_size: z.number().optional() });
+export const UploadResponseSchema = z.object({ id: z.string().min(1) });
+
+// Meta's throttling codes: throughput, pair rate, spam rate, app/account rate limits.
+const RATE_LIMITED = new Set([4, 17, 32, 613, 80007, 130429, 131048, 131056]);
+// Meta's own trouble: try again later.
+const TRANSIENT = new Set([1, 2, 131000, 131016, 133004]);
+
+/** Meta's Graph API for one WhatsApp business number, through fetch, answers checked with zod. */
+export class GraphApi {
+  readonly #fetch: typeof fetch;
+
+  constructor(private readonly options: GraphOptions) {
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  url(path: string): string {
+    return `${this.options.baseUrl.replace(/\/$/, '')}/${this.options.version}/${path.replace(/^\//, '')}`;
+  }
+
+  async postJson<T>(path: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
+    return this.#call(this.url(path), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, schema);
+  }
+
+  async postForm<T>(path: string, body: FormData, schema: z.ZodType<T>): Promise<T> {
+    return this.#call(this.url(path), { method: 'POST', body }, schema);
+  }
+
+  async getJson<T>(path: string, schema: z.ZodType<T>): Promise<T> {
+    return this.#call(this.url(path), { method: 'GET' }, schema);
+  }
+
+  /** Bytes at a media URL Meta gave (it needs the same bearer token). */
+  async download(url: string): Promise<Buffer> {
+    const response = await this.#request(url, { method: 'GET' });
+    if (!response.ok) throw await this.#error(response, url);
+    return Buffer.from(await response.arrayBuffer());
+  }
+
+  async #call<T>(url: string, init: RequestInit, schema: z.ZodType<T>): Promise<T> {
+    const response = await this.#request(url, init);
+    if (!response.ok) throw await this.#error(response, url);
+    const parsed = schema.safeParse(await response.json().catch(() => undefined));
+    if (!parsed.success) {
+      throw new SendError(`unexpected answer from the Graph API at ${url}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, {
+        retryable: true,
+      });
+    }
+    return parsed.data;
+  }
+
+  async #request(url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await this.#fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${this.options.accessToken}` } });
+    } catch (error) {
+      throw new SendError(`the Graph API could not be reached (${url}): ${(error as Error).message}`, { retryable: true, cause: error });
+    }
+  }
+
+  /** Rate limits and Meta's own trouble are retried later; refusals (bad number, outside the window, ...) are not. */
+  async #error(response: Response, url: string): Promise<SendError> {
+    const body = GraphErrorSchema.safeParse(await response.json().catch(() => undefined));
+    const retryAfter = Number(response.headers.get('retry-after'));
+    if (!body.success) {
+      return new SendError(`Graph API answered HTTP ${response.status} for ${url}`, { retryable: response.status === 429 || response.status >= 500 });
+    }
+    const { code, message, error_data } = body.data.error;
+    const reason = `${message}${error_data?.details ? ` (${error_data.details})` : ''}`;
+    const rateLimited = code !== undefined && RATE_LIMITED.has(code);
+    const retryable = rateLimited || response.status === 429 || response.status >= 500 || (code !== undefined && TRANSIENT.has(code));
+    const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined;
+    return new SendError(reason, { retryable, retryAfterMs, code: code !== undefined ? `Meta ${code}` : `HTTP ${response.status}` });
+  }
+}
