@@ -1,3 +1,4 @@
+import { isValidJalaaliDate, toGregorian } from 'jalaali-js';
 import { normalizeEmail, normalizePhone, toAsciiDigits } from '../core/address.ts';
 import { foldForMatch } from '../core/text.ts';
 import type { Ask } from './schema.ts';
@@ -93,8 +94,12 @@ export function parseYesNo(text: string): boolean | undefined {
 
 export const isSkip = (text: string): boolean => SKIP_SET.has(foldForMatch(text));
 
-/** "2026-03-21", "21/03/2026", "21.3.2026", in any digit system -> "2026-03-21". */
-export function parseDate(text: string): string | undefined {
+/**
+ * "2026-03-21", "21/03/2026", "21.3.2026", in any digit system -> "2026-03-21". Persian
+ * customers write Solar Hijri dates ("۱۴۰۵/۰۱/۰۱"): with locale fa, years 1200-1599 are read
+ * as Jalali and converted. Other years before 1900 are refused rather than misread.
+ */
+export function parseDate(text: string, locale?: string): string | undefined {
   const ascii = toAsciiDigits(text.trim());
   let y: number;
   let m: number;
@@ -104,6 +109,11 @@ export function parseDate(text: string): string | undefined {
   if (iso) [y, m, d] = [Number(iso[1]), Number(iso[2]), Number(iso[3])];
   else if (dmy) [d, m, y] = [Number(dmy[1]), Number(dmy[2]), Number(dmy[3])];
   else return undefined;
+  if (locale === 'fa' && y >= 1200 && y < 1600) {
+    if (!isValidJalaaliDate(y, m, d)) return undefined;
+    ({ gy: y, gm: m, gd: d } = toGregorian(y, m, d));
+  }
+  if (y < 1900) return undefined;
   const date = new Date(Date.UTC(y, m - 1, d));
   if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return undefined;
   return date.toISOString().slice(0, 10);
@@ -191,7 +201,7 @@ export function parseAnswer(ask: Ask, stepId: string, input: AnswerInput, locale
         return { ok: false, reason: (error as Error).message };
       }
     case 'date': {
-      const date = parseDate(text);
+      const date = parseDate(text, locale);
       return date ? { ok: true, value: date, display: date } : { ok: false, reason: 'not a date' };
     }
   }

@@ -496,6 +496,7 @@ export class FlowEngine implements ConversationHandler {
               subject: conversation.subject ?? undefined,
             },
             new Date(at++),
+            now,
           );
           queued = true;
         }

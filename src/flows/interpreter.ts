@@ -133,11 +133,19 @@ export function newSession(flow: Flow, startedBy: string, variables: Record<stri
 export async function runFlow(flow: Flow, state: SessionState, input: RunInput, ctx: RunContext): Promise<RunResult> {
   const out: RunResult = { state: { ...state, variables: { ...state.variables } }, messages: [], effects: [], stats: [] };
   const s = out.state;
+  // What this run learns about the customer is visible to its own later steps.
+  const customer = { name: ctx.customer.name, attributes: { ...ctx.customer.attributes }, tags: [...ctx.customer.tags] };
+  const effect = (e: Effect) => {
+    out.effects.push(e);
+    if (e.type === 'attributes') Object.assign(customer.attributes, e.values);
+    if (e.type === 'name') customer.name = e.name;
+    if (e.type === 'tags') customer.tags = [...new Set([...customer.tags, ...e.add])].filter((t) => !e.remove.includes(t));
+  };
   const steps = new Map(flow.steps.map((step, index) => [step.id, { step, index }]));
   const stat = (stepId: string, kind: StepEventKind) => out.stats.push({ flowId: flow.id, flowVersion: flow.version, stepId, kind });
   const view = () => ({
     ...s.variables,
-    customer: { ...ctx.customer.attributes, name: ctx.customer.name ?? '', tags: ctx.customer.tags },
+    customer: { ...customer.attributes, name: customer.name ?? '', tags: customer.tags },
     channel: ctx.channel,
     locale: ctx.locale,
     flow: { id: flow.id, name: flow.name },
@@ -213,7 +221,8 @@ export async function runFlow(flow: Flow, state: SessionState, input: RunInput, 
   }
   let proceed = true;
   if (input.kind === 'timer') {
-    if (input.seq !== s.seq || s.status !== 'active' || s.waiting !== input.timer) return { ...out, state };
+    const expected = input.timer === 'timeout' ? 'ask' : 'wait';
+    if (input.seq !== s.seq || s.status !== 'active' || s.waiting !== expected) return { ...out, state };
     if (input.timer === 'wait') proceed = goTo(step.next, step);
     else if (step.type === 'ask' && !s.reminded) {
       s.reminded = true;
@@ -235,7 +244,7 @@ export async function runFlow(flow: Flow, state: SessionState, input: RunInput, 
     const answer = parseAnswer(step.ask, step.id, input.input, ctx.locale, ctx.defaultRegion);
     if (answer.ok) {
       stat(step.id, 'answered');
-      saveAnswer(step.ask, answer.value, answer.display, input.input, s, out.effects);
+      saveAnswer(step.ask, answer.value, answer.display, input.input, s, effect);
       proceed = goTo(step.next, step);
     } else {
       stat(step.id, 'invalid');
@@ -272,8 +281,8 @@ export async function runFlow(flow: Flow, state: SessionState, input: RunInput, 
       case 'branch': {
         const conditionContext = {
           variables: s.variables,
-          attributes: ctx.customer.attributes,
-          tags: ctx.customer.tags,
+          attributes: customer.attributes,
+          tags: customer.tags,
           channel: ctx.channel,
           locale: ctx.locale,
           isNewCustomer: ctx.isNewCustomer,
@@ -286,7 +295,7 @@ export async function runFlow(flow: Flow, state: SessionState, input: RunInput, 
       case 'set': {
         for (const [name, template] of Object.entries(step.set.variables ?? {})) s.variables[name] = fillTemplate(template, view());
         const attributes = Object.fromEntries(Object.entries(step.set.attributes ?? {}).map(([k, v]) => [k, fillTemplate(v, view())]));
-        if (Object.keys(attributes).length > 0) out.effects.push({ type: 'attributes', values: attributes });
+        if (Object.keys(attributes).length > 0) effect({ type: 'attributes', values: attributes });
         if (step.set.locale) {
           ctx.locale = fillTemplate(step.set.locale, view());
           out.effects.push({ type: 'locale', locale: ctx.locale });
@@ -295,11 +304,11 @@ export async function runFlow(flow: Flow, state: SessionState, input: RunInput, 
         break;
       }
       case 'tag':
-        out.effects.push({ type: 'tags', add: step.tag, remove: [] });
+        effect({ type: 'tags', add: step.tag, remove: [] });
         proceed = goTo(step.next, step);
         break;
       case 'untag':
-        out.effects.push({ type: 'tags', add: [], remove: step.untag });
+        effect({ type: 'tags', add: [], remove: step.untag });
         proceed = goTo(step.next, step);
         break;
       case 'ticket': {
@@ -372,15 +381,15 @@ export async function runFlow(flow: Flow, state: SessionState, input: RunInput, 
   return out;
 }
 
-function saveAnswer(ask: Ask, value: unknown, display: string, input: AnswerInput, s: SessionState, effects: Effect[]): void {
+function saveAnswer(ask: Ask, value: unknown, display: string, input: AnswerInput, s: SessionState, effect: (e: Effect) => void): void {
   if (ask.save) {
     s.variables[ask.save] = value;
     if (ask.type === 'choice') s.variables[`${ask.save}_label`] = display;
     if (ask.accept_attachments) s.variables[`${ask.save}_attachments`] = input.attachments ?? [];
   }
   if (ask.save_attribute && value !== null) {
-    if (ask.save_attribute === 'name') effects.push({ type: 'name', name: String(value) });
-    else effects.push({ type: 'attributes', values: { [ask.save_attribute]: value } });
+    if (ask.save_attribute === 'name') effect({ type: 'name', name: String(value) });
+    else effect({ type: 'attributes', values: { [ask.save_attribute]: value } });
   }
 }
 

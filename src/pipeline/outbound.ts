@@ -89,7 +89,11 @@ export const OUTBOX_COLUMNS = {
 } as const;
 
 /** The message row and its outbox row for one send; both are written in one transaction. */
-export function buildOutbound(draft: OutboundDraft, now: Date): { message: MessageRow; outbox: OutboxRow } {
+/**
+ * `now` orders the message (callers add a millisecond per reply); `dueAt` is when the send
+ * may first be tried, normally the real present, so that offsets never delay a send.
+ */
+export function buildOutbound(draft: OutboundDraft, now: Date, dueAt: Date = now): { message: MessageRow; outbox: OutboxRow } {
   const parsed = OutboundContentSchema.safeParse(draft.content);
   if (!parsed.success) throw new UserError(`outbound message rejected: ${formatZodIssues(parsed.error)}`);
   const content = parsed.data;
@@ -125,7 +129,7 @@ export function buildOutbound(draft: OutboundDraft, now: Date): { message: Messa
       recipient: draft.recipient,
       laneKey: outboundLaneKey(draft.channel, draft.recipient),
       payload,
-      nextAttemptAt: now,
+      nextAttemptAt: dueAt,
       createdAt: now,
       updatedAt: now,
     },
@@ -133,8 +137,8 @@ export function buildOutbound(draft: OutboundDraft, now: Date): { message: Messa
 }
 
 /** Stores a send for the dispatcher (used by agents, the API and scheduled flows). */
-export async function enqueueOutbound(tx: PrismaClient, dialect: Dialect, draft: OutboundDraft, now = new Date()): Promise<string> {
-  const { message, outbox } = buildOutbound(draft, now);
+export async function enqueueOutbound(tx: PrismaClient, dialect: Dialect, draft: OutboundDraft, now = new Date(), dueAt: Date = now): Promise<string> {
+  const { message, outbox } = buildOutbound(draft, now, dueAt);
   await bulkInsert(tx, dialect, 'Message', MESSAGE_COLUMNS, [message]);
   await bulkInsert(tx, dialect, 'OutboxItem', OUTBOX_COLUMNS, [outbox]);
   return message.id;

@@ -471,6 +471,7 @@ export class InboundProcessor {
             subject: r.conversation.subject ?? undefined,
           },
           at,
+          now,
         );
         replies.push(message);
         result.outbox.push(outbox);
