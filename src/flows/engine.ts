@@ -443,7 +443,7 @@ export class FlowEngine implements ConversationHandler {
 
   async #runOutsideTurn(
     conversation: NonNullable<Awaited<ReturnType<Database['prisma']['conversation']['findUnique']>>> & {
-      customer: { id: string; name: string | null; attributes: unknown; tags: unknown; locale: string | null };
+      customer: { id: string; name: string | null; attributes: unknown; tags: unknown; locale: string | null; lifecycleStage: string };
       identity: { address: string };
     },
     flow: Flow,
@@ -453,13 +453,16 @@ export class FlowEngine implements ConversationHandler {
     ended: SessionState[],
   ): Promise<void> {
     const now = ctx.now;
+    // Outside a message, "new" means a customer still in the new stage on their first conversation.
+    const isNewCustomer =
+      conversation.customer.lifecycleStage === 'new' && (await ctx.db.prisma.conversation.count({ where: { customerId: conversation.customerId } })) <= 1;
     const runContext: RunContext = {
       customer: {
         name: conversation.customer.name,
         attributes: (conversation.customer.attributes ?? {}) as Record<string, unknown>,
         tags: (conversation.customer.tags ?? []) as string[],
       },
-      isNewCustomer: false,
+      isNewCustomer,
       channel: conversation.channel,
       locale: conversation.customer.locale ?? this.options.defaultLocale,
       capabilities: this.options.capabilitiesOf(conversation.channel),

@@ -64,7 +64,16 @@ export async function simulateFlow(options: SimulationOptions, answers: AsyncIte
     const customerId = newId();
     const conversationId = newId();
     await db.write(async (tx) => {
-      await tx.customer.create({ data: { id: customerId, name: options.newCustomer ? null : 'Sam', locale: options.locale, attributes: {}, tags: [] } });
+      await tx.customer.create({
+        data: {
+          id: customerId,
+          name: options.newCustomer ? null : 'Sam',
+          locale: options.locale,
+          attributes: {},
+          tags: [],
+          lifecycleStage: options.newCustomer ? 'new' : 'active',
+        },
+      });
       const identity = await tx.channelIdentity.create({ data: { id: newId(), customerId, channel: options.channel, address } });
       await tx.conversation.create({ data: { id: conversationId, customerId, identityId: identity.id, channel: options.channel } });
       await parley.events.emit(tx, [{ type: 'flow.start_requested', conversationId, customerId, flowId: options.flowId, by: 'api' }]);
