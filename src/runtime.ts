@@ -5,6 +5,7 @@ import type { ChannelAdapter, ChannelCapabilities, ChannelContext, ChannelDefini
 import { newId } from './core/ids.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
+import { channelStateStore, conversationThread } from './pipeline/channel-support.ts';
 import { defaultHandlers, type HandlerSelector } from './pipeline/handler.ts';
 import { Inbox } from './pipeline/inbox.ts';
 import { Leases } from './pipeline/leases.ts';
@@ -144,6 +145,8 @@ export class Parley {
     return {
       receive: (message) => this.inbox.accept(message),
       reportStatus: (update) => this.dispatcher.reportStatus(update),
+      conversationThread: (conversationId) => conversationThread(this.db, conversationId),
+      state: channelStateStore(this.db, channel),
       logger: this.logger.child({ channel }),
       dataDir: this.config.PARLEY_DATA_DIR,
       defaultRegion: this.config.PARLEY_DEFAULT_REGION,

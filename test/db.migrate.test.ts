@@ -25,6 +25,7 @@ describe.each(dialects)('database on %s', (dialect) => {
         'Agent',
         'AuditLog',
         'ChannelIdentity',
+        'ChannelState',
         'Conversation',
         'Customer',
         'EarlyDeliveryStatus',

@@ -30,9 +30,25 @@ export interface ChannelContext {
   /** Stores the message durably; resolve means it is safe to acknowledge the provider. */
   receive(message: InboundMessage): Promise<AcceptResult>;
   reportStatus(update: DeliveryStatusUpdate): Promise<void>;
+  /** What an adapter needs to thread a reply: the conversation's ref, subject, team and recent provider ids (oldest first). */
+  conversationThread(conversationId: string): Promise<ConversationThread>;
+  /** Small durable key-value state of this channel (cursors, sync positions). */
+  readonly state: ChannelStateStore;
   readonly logger: Logger;
   readonly dataDir: string;
   readonly defaultRegion: string | undefined;
+}
+
+export interface ConversationThread {
+  readonly ref: string | null;
+  readonly subject: string | null;
+  readonly team: string | null;
+  readonly externalIds: readonly string[];
+}
+
+export interface ChannelStateStore {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown): Promise<void>;
 }
 
 export interface SendResult {
