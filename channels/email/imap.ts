@@ -1,0 +1,192 @@
+import { ImapFlow } from 'imapflow';
+import type { Logger } from 'pino';
+import type { ChannelStateStore } from '../../src/core/channel.ts';
+import type { MailboxConfig } from './config.ts';
+
+/** Where a mail was found: kept with it, and the cursor that says what was already imported. */
+export interface MailLocation {
+  readonly uidValidity: string;
+  readonly uid: number;
+}
+
+interface Cursor {
+  readonly uidValidity: string;
+  readonly lastUid: number;
+}
+
+export interface MailboxReaderOptions {
+  readonly pollIntervalMs: number;
+  /** Mails fetched, stored and flagged together. */
+  readonly chunkSize: number;
+  readonly state: ChannelStateStore;
+  readonly logger: Logger;
+  /** Stores one mail; resolves only when it is durably stored (or deliberately skipped). */
+  readonly onMail: (source: Buffer, location: MailLocation) => Promise<void>;
+}
+
+const MAX_BACKOFF_MS = 60_000;
+
+/**
+ * Reads one IMAP folder: catches up from the stored cursor, then waits in IDLE (and polls as
+ * a fallback). A mail is flagged \Seen (or moved) and the cursor advanced only after it is
+ * stored, so a restart neither misses nor re-imports mail. Reconnects with backoff.
+ */
+export class MailboxReader {
+  #client: ImapFlow | undefined;
+  #stopped = false;
+  #syncing: Promise<void> | undefined;
+  #again = false;
+  #attempt = 0;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #pollTimer: NodeJS.Timeout | undefined;
+  #detail = 'not started';
+  #ready = false;
+  readonly #cursorKey: string;
+
+  constructor(
+    readonly mailbox: MailboxConfig,
+    private readonly options: MailboxReaderOptions,
+  ) {
+    this.#cursorKey = `imap:${mailbox.name}:${mailbox.folder}`;
+  }
+
+  get health(): { ready: boolean; detail: string } {
+    return { ready: this.#ready, detail: `${this.mailbox.name} (${this.mailbox.imap.display} ${this.mailbox.folder}): ${this.#detail}` };
+  }
+
+  /** Connects and catches up; a failure is reported in health and retried with backoff. */
+  async start(): Promise<void> {
+    this.#stopped = false;
+    this.#pollTimer = setInterval(() => {
+      if (this.#ready) void this.sync();
+    }, this.options.pollIntervalMs);
+    this.#pollTimer.unref();
+    await this.#connect();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#pollTimer);
+    clearTimeout(this.#reconnectTimer);
+    await this.#syncing?.catch(() => {});
+    const client = this.#client;
+    this.#client = undefined;
+    this.#ready = false;
+    this.#detail = 'stopped';
+    if (client?.usable) await client.logout().catch(() => client.close());
+    else client?.close();
+  }
+
+  async #connect(): Promise<void> {
+    const { imap } = this.mailbox;
+    const client = new ImapFlow({
+      host: imap.host,
+      port: imap.port,
+      secure: imap.secure,
+      doSTARTTLS: imap.starttls === 'required' ? true : imap.starttls === 'off' ? false : undefined,
+      auth: { user: imap.user ?? '', pass: imap.pass ?? '' },
+      logger: false,
+      disableAutoIdle: true,
+      maxIdleTime: this.options.pollIntervalMs,
+      connectionTimeout: 30_000,
+    });
+    this.#client = client;
+    client.on('exists', () => void this.sync());
+    client.on('error', (error: Error) => this.options.logger.warn({ mailbox: this.mailbox.name, reason: error.message }, 'email: IMAP connection error'));
+    client.on('close', () => {
+      if (this.#client !== client || this.#stopped) return;
+      this.#ready = false;
+      this.#scheduleReconnect('connection closed');
+    });
+    try {
+      await client.connect();
+      await client.mailboxOpen(this.mailbox.folder);
+    } catch (error) {
+      client.close();
+      this.#ready = false;
+      this.#scheduleReconnect((error as Error).message);
+      return;
+    }
+    this.#attempt = 0;
+    this.#ready = true;
+    this.#detail = 'connected';
+    this.options.logger.info({ mailbox: this.mailbox.name, server: this.mailbox.imap.display, folder: this.mailbox.folder }, 'email: mailbox connected');
+    await this.sync();
+  }
+
+  #scheduleReconnect(reason: string): void {
+    if (this.#stopped) return;
+    const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** this.#attempt) * (0.75 + Math.random() / 2);
+    this.#attempt++;
+    this.#detail = `reconnecting in ${Math.round(delay / 1000)}s (${reason})`;
+    this.options.logger.warn({ mailbox: this.mailbox.name, reason, retryInMs: Math.round(delay) }, 'email: IMAP unavailable; will reconnect');
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = setTimeout(() => void this.#connect(), delay);
+  }
+
+  /** Imports everything new; concurrent calls share one run (and cause one more pass). */
+  sync(): Promise<void> {
+    if (this.#syncing) {
+      this.#again = true;
+      return this.#syncing;
+    }
+    this.#syncing = (async () => {
+      try {
+        do {
+          this.#again = false;
+          await this.#syncOnce();
+        } while (this.#again && !this.#stopped);
+        this.#detail = 'up to date, waiting for mail (IDLE)';
+      } catch (error) {
+        this.#detail = `import failed, retrying: ${(error as Error).message}`;
+        this.options.logger.error({ err: error, mailbox: this.mailbox.name }, 'email: import failed; will retry');
+        const timer = setTimeout(() => void this.sync(), Math.min(MAX_BACKOFF_MS, 1000 * 2 ** this.#attempt++));
+        timer.unref();
+      } finally {
+        this.#syncing = undefined;
+      }
+      const client = this.#client;
+      if (client?.usable && !this.#stopped) void client.idle().catch(() => {});
+    })();
+    return this.#syncing;
+  }
+
+  async #syncOnce(): Promise<void> {
+    const client = this.#client;
+    if (!client?.usable || !client.mailbox) return;
+    const uidValidity = String(client.mailbox.uidValidity);
+    const uidNextAtStart = client.mailbox.uidNext;
+    const cursor = (await this.options.state.get(this.#cursorKey)) as Cursor | undefined;
+    let uids: number[];
+    let lastUid: number;
+    if (!cursor) {
+      // First start on this mailbox: what nobody has read yet, not years of history.
+      uids = (await client.search({ seen: false }, { uid: true })) || [];
+      lastUid = 0;
+    } else if (cursor.uidValidity !== uidValidity) {
+      // The server renumbered the folder: read all of it again; Message-IDs drop what was stored.
+      this.options.logger.warn({ mailbox: this.mailbox.name, was: cursor.uidValidity, now: uidValidity }, 'email: UIDVALIDITY changed; rescanning the folder');
+      uids = (await client.search({ all: true }, { uid: true })) || [];
+      lastUid = 0;
+    } else {
+      lastUid = cursor.lastUid;
+      uids = ((await client.search({ uid: `${lastUid + 1}:*` }, { uid: true })) || []).filter((uid) => uid > lastUid);
+    }
+    uids.sort((a, b) => a - b);
+    for (let i = 0; i < uids.length && !this.#stopped; i += this.options.chunkSize) {
+      const chunk = uids.slice(i, i + this.options.chunkSize);
+      const range = chunk.join(',');
+      const messages = await client.fetchAll(range, { uid: true, source: true }, { uid: true });
+      await Promise.all(messages.map((m) => (m.source ? this.options.onMail(m.source, { uidValidity, uid: m.uid }) : Promise.resolve())));
+      // Only now, with every mail of the chunk stored: flag or move, then advance the cursor.
+      if (this.mailbox.moveTo) await client.messageMove(range, this.mailbox.moveTo, { uid: true });
+      else await client.messageFlagsAdd(range, ['\\Seen'], { uid: true });
+      lastUid = Math.max(lastUid, ...chunk);
+      await this.options.state.set(this.#cursorKey, { uidValidity, lastUid } satisfies Cursor);
+    }
+    const floor = Math.max(lastUid, uidNextAtStart - 1);
+    if (!this.#stopped && (!cursor || cursor.uidValidity !== uidValidity || floor > lastUid)) {
+      await this.options.state.set(this.#cursorKey, { uidValidity, lastUid: floor } satisfies Cursor);
+    }
+  }
+}
