@@ -84,12 +84,12 @@ const MailboxSchema = z.object({
   dkim: z.object({ domainName: z.string().min(1), keySelector: z.string().min(1), privateKey: z.string().min(1) }).optional(),
 });
 
-function mailbox(input: z.output<typeof MailboxSchema>, where: string): MailboxConfig {
+function mailbox(input: z.output<typeof MailboxSchema>, label: (field: string) => string): MailboxConfig {
   let address: string;
   try {
     address = normalizeEmail(input.address);
   } catch (error) {
-    throw new Error(`${where}.address: ${(error as Error).message}`);
+    throw new Error(`${label('address')}: ${(error as Error).message}`);
   }
   const name = input.name ?? address;
   // A DKIM key may be given inline (PEM) or as a file path.
@@ -103,8 +103,8 @@ function mailbox(input: z.output<typeof MailboxSchema>, where: string): MailboxC
     address,
     fromName: input.fromName,
     replyTo: input.replyTo,
-    imap: parseServerUrl(input.imapUrl, 'imap', `${where}.imapUrl`),
-    smtp: parseServerUrl(input.smtpUrl, 'smtp', `${where}.smtpUrl`),
+    imap: parseServerUrl(input.imapUrl, 'imap', label('imapUrl')),
+    smtp: parseServerUrl(input.smtpUrl, 'smtp', label('smtpUrl')),
     folder: input.folder,
     moveTo: input.moveTo,
     dkim,
@@ -129,7 +129,7 @@ export function loadEmailConfig(env: Env): EmailConfig | undefined {
     if (!list.success) {
       throw new Error(`EMAIL_MAILBOXES: ${list.error.issues.map((i) => `[${i.path.join('.')}] ${i.message}`).join('; ')}`);
     }
-    list.data.forEach((m, i) => mailboxes.push(mailbox(m, `EMAIL_MAILBOXES[${i}]`)));
+    list.data.forEach((m, i) => mailboxes.push(mailbox(m, (field) => `EMAIL_MAILBOXES[${i}].${field}`)));
   } else if (set(env, 'EMAIL_IMAP_URL') || set(env, 'EMAIL_SMTP_URL')) {
     const missing = ['EMAIL_IMAP_URL', 'EMAIL_SMTP_URL', 'EMAIL_ADDRESS'].filter((n) => !set(env, n));
     if (missing.length > 0) throw new Error(`email: ${missing.join(' and ')} must be set too`);
@@ -146,7 +146,8 @@ export function loadEmailConfig(env: Env): EmailConfig | undefined {
         ? { domainName: env.EMAIL_DKIM_DOMAIN, keySelector: env.EMAIL_DKIM_SELECTOR, privateKey: env.EMAIL_DKIM_PRIVATE_KEY }
         : undefined,
     });
-    mailboxes.push(mailbox(single, 'EMAIL'));
+    const envName: Record<string, string> = { address: 'EMAIL_ADDRESS', imapUrl: 'EMAIL_IMAP_URL', smtpUrl: 'EMAIL_SMTP_URL' };
+    mailboxes.push(mailbox(single, (field) => envName[field] ?? field));
   } else {
     return undefined;
   }

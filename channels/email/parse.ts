@@ -34,18 +34,18 @@ const SYSTEM_SENDER = /^(?:mailer-daemon|postmaster)@/i;
 
 /** Why a mail must never get an automatic reply, or undefined for a person's mail. */
 export function automatedReason(mail: ParsedMail, from: string, ownAddresses: ReadonlySet<string>): string | undefined {
+  // Raw header lines: mailparser folds List-* headers into one structured "list" header.
   const header = (name: string) => {
-    const value = mail.headers.get(name);
-    if (value === undefined || value === null) return undefined;
-    return (typeof value === 'object' && 'value' in value ? String(value.value) : String(value)).trim().toLowerCase();
+    const line = mail.headerLines.find((h) => h.key === name)?.line;
+    return line === undefined ? undefined : line.slice(line.indexOf(':') + 1).trim().toLowerCase();
   };
   const autoSubmitted = header('auto-submitted');
   if (autoSubmitted && autoSubmitted !== 'no') return `Auto-Submitted: ${autoSubmitted}`;
   const precedence = header('precedence');
   if (precedence && /^(bulk|junk|list|auto_reply)$/.test(precedence)) return `Precedence: ${precedence}`;
   for (const name of ['x-autoreply', 'x-autorespond', 'x-autoresponder']) if (header(name) !== undefined) return name;
-  if (mail.headers.has('list-id')) return 'List-Id';
-  if (mail.headers.has('list-unsubscribe')) return 'List-Unsubscribe';
+  if (header('list-id') !== undefined) return 'List-Id';
+  if (header('list-unsubscribe') !== undefined) return 'List-Unsubscribe';
   if (SYSTEM_SENDER.test(from)) return `from ${from}`;
   if (ownAddresses.has(from)) return "from Parley's own address";
   return undefined;
@@ -100,7 +100,8 @@ function bounceOf(mail: ParsedMail, from: string): { originalMessageId: string |
   const isReport = contentType?.value === 'multipart/report' && contentType.params?.['report-type']?.toLowerCase() === 'delivery-status';
   const status = mail.attachments.find((a) => a.contentType === 'message/delivery-status');
   if (!isReport && !(status && SYSTEM_SENDER.test(from))) return undefined;
-  const report = status?.content.toString('utf8') ?? '';
+  // mailparser shows a message/delivery-status part inline, as part of the text.
+  const report = status?.content.toString('utf8') ?? mail.text ?? '';
   const action = /^Action:\s*(\S+)/im.exec(report)?.[1]?.toLowerCase();
   if (action && action !== 'failed') return undefined;
   const code = /^Status:\s*(\S+)/im.exec(report)?.[1];
