@@ -5,7 +5,7 @@ import type { ChannelAdapter, ChannelCapabilities, ChannelContext, ChannelHealth
 import type { OutboundMessage } from '../../src/core/message.ts';
 import type { EmailConfig, MailboxConfig } from './config.ts';
 import { type MailLocation, MailboxReader } from './imap.ts';
-import { decodeMail } from './parse.ts';
+import { type DecodedMail, decodeMail } from './parse.ts';
 import { composeMail, createTransport, sendErrorOf } from './smtp.ts';
 import { MailFileStore } from './store.ts';
 import { replySubject } from './subject.ts';
@@ -49,7 +49,7 @@ export class EmailAdapter implements ChannelAdapter {
           chunkSize: 50,
           state: context.state,
           logger: context.logger,
-          onMail: (source, location) => this.#onMail(mailbox, source, location),
+          onMails: (mails) => this.#onMails(mailbox, mails),
         }),
     );
     await Promise.all(this.#readers.map((r) => r.start()));
@@ -72,13 +72,21 @@ export class EmailAdapter implements ChannelAdapter {
     return { ready: states.length > 0 && states.every((s) => s.ready), detail: states.map((s) => s.detail).join('; ') || 'not started' };
   }
 
-  async #onMail(mailbox: MailboxConfig, source: Buffer, location: MailLocation): Promise<void> {
+  /**
+   * Decodes a chunk in parallel, then hands the results to the core in UID order within one
+   * tick: the inbox numbers events as they are accepted, so one sender's mails keep their order.
+   */
+  async #onMails(mailbox: MailboxConfig, mails: readonly { source: Buffer; location: MailLocation }[]): Promise<void> {
+    const decoded = await Promise.all(mails.map((m) => this.#decode(mailbox, m.source, m.location)));
+    await Promise.all(decoded.map((d, i) => this.#deliver(mailbox, d, (mails[i] as { location: MailLocation }).location)));
+  }
+
+  async #decode(mailbox: MailboxConfig, source: Buffer, location: MailLocation): Promise<DecodedMail | undefined> {
     const context = this.#context;
     const store = this.#store;
     if (!context || !store) throw new Error('email adapter is not started');
-    let decoded: Awaited<ReturnType<typeof decodeMail>>;
     try {
-      decoded = await decodeMail(source, {
+      return await decodeMail(source, {
         channel: this.name,
         mailbox,
         ownAddresses: this.#ownAddresses,
@@ -92,21 +100,27 @@ export class EmailAdapter implements ChannelAdapter {
       // Kept on disk so nothing is lost, then skipped: one broken mail must not block the mailbox.
       const original = await store.write(`<undecodable.${location.uidValidity}.${location.uid}@${mailbox.name}>`, 'original.eml', source);
       context.logger.error({ err: error, mailbox: mailbox.name, uid: location.uid, original }, 'email: mail could not be decoded; kept on disk and skipped');
-      return;
+      return undefined;
     }
+  }
+
+  /** Stores one decoded mail; the core call happens before the first await (see #onMails). */
+  #deliver(mailbox: MailboxConfig, decoded: DecodedMail | undefined, location: MailLocation): Promise<unknown> {
+    const context = this.#context;
+    if (!context) throw new Error('email adapter is not started');
+    if (!decoded) return Promise.resolve();
     if (decoded.kind === 'unusable') {
       context.logger.warn({ mailbox: mailbox.name, uid: location.uid, reason: decoded.reason, original: decoded.original }, 'email: mail skipped');
-      return;
+      return Promise.resolve();
     }
     if (decoded.kind === 'bounce') {
       if (!decoded.originalMessageId) {
         context.logger.warn({ mailbox: mailbox.name, uid: location.uid, reason: decoded.reason }, 'email: bounce without the original Message-ID');
-        return;
+        return Promise.resolve();
       }
-      await context.reportStatus({ channel: this.name, externalId: decoded.originalMessageId, status: 'failed', reason: decoded.reason });
-      return;
+      return context.reportStatus({ channel: this.name, externalId: decoded.originalMessageId, status: 'failed', reason: decoded.reason });
     }
-    await context.receive(decoded.message);
+    return context.receive(decoded.message);
   }
 
   #mailboxFor(team: string | null): MailboxConfig {

@@ -20,8 +20,8 @@ export interface MailboxReaderOptions {
   readonly chunkSize: number;
   readonly state: ChannelStateStore;
   readonly logger: Logger;
-  /** Stores one mail; resolves only when it is durably stored (or deliberately skipped). */
-  readonly onMail: (source: Buffer, location: MailLocation) => Promise<void>;
+  /** Stores mails (in UID order); resolves only when all are durably stored (or deliberately skipped). */
+  readonly onMails: (mails: readonly { source: Buffer; location: MailLocation }[]) => Promise<void>;
 }
 
 const MAX_BACKOFF_MS = 60_000;
@@ -177,7 +177,9 @@ export class MailboxReader {
       const chunk = uids.slice(i, i + this.options.chunkSize);
       const range = chunk.join(',');
       const messages = await client.fetchAll(range, { uid: true, source: true }, { uid: true });
-      await Promise.all(messages.map((m) => (m.source ? this.options.onMail(m.source, { uidValidity, uid: m.uid }) : Promise.resolve())));
+      await this.options.onMails(
+        messages.sort((a, b) => a.uid - b.uid).flatMap((m) => (m.source ? [{ source: m.source, location: { uidValidity, uid: m.uid } }] : [])),
+      );
       // Only now, with every mail of the chunk stored: flag or move, then advance the cursor.
       if (this.mailbox.moveTo) await client.messageMove(range, this.mailbox.moveTo, { uid: true });
       else await client.messageFlagsAdd(range, ['\\Seen'], { uid: true });
