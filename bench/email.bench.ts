@@ -86,10 +86,19 @@ async function benchDialect(dialect: Dialect) {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-email-bench-'));
   try {
     const appendSeconds = await appendBacklog(dovecot);
-    const config = loadEmailConfig({ EMAIL_IMAP_URL: dovecot.url(MAILBOX), EMAIL_SMTP_URL: 'smtp://127.0.0.1:9', EMAIL_ADDRESS: MAILBOX, EMAIL_POLL_INTERVAL: '10m' });
+    const config = loadEmailConfig({
+      EMAIL_IMAP_URL: dovecot.url(MAILBOX),
+      EMAIL_SMTP_URL: 'smtp://127.0.0.1:9',
+      EMAIL_ADDRESS: MAILBOX,
+      EMAIL_POLL_INTERVAL: '10m',
+    });
     const adapter = new EmailAdapter(config as NonNullable<typeof config>);
     // No replies: the figure is the import (IMAP fetch, decode, store, \Seen, cursor) and the pipeline behind it.
-    const parley = await testParley(db, { adapters: [adapter], env: { PARLEY_DATA_DIR: dataDir, PARLEY_POLL_INTERVAL: '50ms' }, handlers: () => ({ name: 'silent', handle: async () => {} }) });
+    const parley = await testParley(db, {
+      adapters: [adapter],
+      env: { PARLEY_DATA_DIR: dataDir, PARLEY_POLL_INTERVAL: '50ms' },
+      handlers: () => ({ name: 'silent', handle: async () => {} }),
+    });
     let handled = 0;
     parley.processor.onCommitted((events) => {
       handled += events.length;
@@ -119,7 +128,9 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFracti
 const mib = (bytes: number) => `${fmt(bytes / 1024 / 1024)} MiB`;
 
 console.log(`Parley email import benchmark (node ${process.version}; ${MESSAGES} mails from ${CUSTOMERS} customers in a Dovecot INBOX, first start)`);
-console.log('Import = IMAP SEARCH + FETCH in chunks of 50 -> decode (mailparser, reply stripping, .eml + attachments to disk) -> durable accept -> \\Seen -> cursor.\n');
+console.log(
+  'Import = IMAP SEARCH + FETCH in chunks of 50 -> decode (mailparser, reply stripping, .eml + attachments to disk) -> durable accept -> \\Seen -> cursor.\n',
+);
 for (const dialect of (process.env.BENCH_DIALECTS?.split(',') as Dialect[] | undefined) ?? (['sqlite', 'postgresql'] as Dialect[])) {
   const r = await benchDialect(dialect);
   console.log(`== ${dialect}`);

@@ -85,7 +85,6 @@ describe('email channel against Dovecot and a capturing SMTP server', () => {
 
   const sentTo = (address: string) => smtp.mails.filter((m) => m.envelope.to.includes(address));
 
-
   afterEach(async () => {
     await parley?.stop();
     parley = undefined;
@@ -102,7 +101,12 @@ describe('email channel against Dovecot and a capturing SMTP server', () => {
   it('imports a mail APPENDed while the reader waits in IDLE, flags it \\Seen, and replies with threading headers', async () => {
     await begin();
     const { parley } = await start();
-    await waitFor('IDLE', () => parley.channelStates().find((s) => s.name === 'email')?.detail.includes('IDLE'));
+    await waitFor('IDLE', () =>
+      parley
+        .channelStates()
+        .find((s) => s.name === 'email')
+        ?.detail.includes('IDLE'),
+    );
     await append(support, await customerMail('"Sara Ahmadi" <Sara@Example.org>', '<c1@example.org>', 'Order 5 is late', 'Where is my order?'));
     await waitFor('the mail to be stored', async () => (await db.prisma.inboxEvent.count()) === 1);
     await settle(parley);
@@ -167,7 +171,7 @@ describe('email channel against Dovecot and a capturing SMTP server', () => {
     await again.mailboxOpen('INBOX');
     await again.messageFlagsRemove('1:*', ['\\Seen']);
     await again.logout();
-    ({ parley, adapter } = await start());
+    ({ adapter } = await start());
     await adapter.syncAll();
     expect(await db.prisma.inboxEvent.count()).toBe(5);
   });
@@ -195,9 +199,15 @@ describe('email channel against Dovecot and a capturing SMTP server', () => {
     await deliver(await customerMail('omid@example.org', '<t5@example.org>', 'Order 5', 'My order 5 is late too'));
     // Someone else forwarding Sara's thread, token and References included: never Sara's conversation.
     await deliver(
-      await customerMail('reza@example.org', '<t6@example.org>', `Fwd: Re: Order 5 [#PRL-${first.ref}]`, 'FYI\n\n---------- Forwarded message ---------\nWhere is order 5?', {
-        references: ['<t1@example.org>', ack],
-      }),
+      await customerMail(
+        'reza@example.org',
+        '<t6@example.org>',
+        `Fwd: Re: Order 5 [#PRL-${first.ref}]`,
+        'FYI\n\n---------- Forwarded message ---------\nWhere is order 5?',
+        {
+          references: ['<t1@example.org>', ack],
+        },
+      ),
     );
     // Sara with a new subject and no hints: a new conversation.
     await deliver(await customerMail('sara@example.org', '<t7@example.org>', 'Invoice address', 'Please change my invoice address'));
@@ -230,7 +240,10 @@ describe('email channel against Dovecot and a capturing SMTP server', () => {
         headers: { 'Auto-Submitted': 'auto-replied' },
       }),
     );
-    await append(support, await customerMail('news@shop.example.net', '<b3@example.org>', 'Weekly deals', 'Deals!', { headers: { 'List-Id': '<deals.shop.example.net>' } }));
+    await append(
+      support,
+      await customerMail('news@shop.example.net', '<b3@example.org>', 'Weekly deals', 'Deals!', { headers: { 'List-Id': '<deals.shop.example.net>' } }),
+    );
     await append(support, bounceMail({ to: support, originalMessageId: ack, recipient: 'nobody@example.org' }));
     await adapter.syncAll();
     await settle(parley);
@@ -274,7 +287,10 @@ describe('email channel against Dovecot and a capturing SMTP server', () => {
   it('sends an agent reply (the Slack path) from the team mailbox with In-Reply-To, References, token and the attachment', async () => {
     await begin();
     const { parley, adapter } = await start();
-    await append(sales, await composeRaw({ from: 'buyer@example.org', to: sales, subject: 'Price list', text: 'Can I have the price list?', messageId: '<a1@example.org>' }));
+    await append(
+      sales,
+      await composeRaw({ from: 'buyer@example.org', to: sales, subject: 'Price list', text: 'Can I have the price list?', messageId: '<a1@example.org>' }),
+    );
     await adapter.syncAll();
     await settle(parley);
     const conversation = await db.prisma.conversation.findFirstOrThrow({ include: { team: true } });

@@ -155,7 +155,9 @@ describe('email decoding', () => {
   });
 
   it('does not mark Auto-Submitted: no as automated', async () => {
-    const m = await message(await composeRaw({ from: 'sara@example.com', to: 'support@example.com', subject: 'Hi', text: 'Hi', headers: { 'Auto-Submitted': 'no' } }));
+    const m = await message(
+      await composeRaw({ from: 'sara@example.com', to: 'support@example.com', subject: 'Hi', text: 'Hi', headers: { 'Auto-Submitted': 'no' } }),
+    );
     expect(m.automated).toBe(false);
   });
 

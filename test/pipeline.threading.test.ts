@@ -51,7 +51,14 @@ describe.each(dialects)('conversation threading hints on %s', (dialect) => {
 
   it('follows references to stored inbound and outbound ids, then the token, then the same sender and subject within the window', async () => {
     await start();
-    const first = await deliver(mail('sara@example.org', '<m1>', { references: [], subjectKey: 'order 5', windowMs: DAY }, { team: 'support', sender: { address: 'sara@example.org', addressKind: 'email', displayName: 'Sara' } }));
+    const first = await deliver(
+      mail(
+        'sara@example.org',
+        '<m1>',
+        { references: [], subjectKey: 'order 5', windowMs: DAY },
+        { team: 'support', sender: { address: 'sara@example.org', addressKind: 'email', displayName: 'Sara' } },
+      ),
+    );
     const conversation = await db.prisma.conversation.findUniqueOrThrow({ where: { id: first }, include: { team: true, customer: true } });
     expect(conversation.team?.name).toBe('support');
     expect(conversation.subjectKey).toBe('order 5');
@@ -106,7 +113,9 @@ describe.each(dialects)('conversation threading hints on %s', (dialect) => {
     expect(await db.prisma.message.count({ where: { direction: 'outbound' } })).toBe(0);
     expect(await db.prisma.outboxItem.count()).toBe(0);
 
-    await deliver(mail('away@example.org', '<a2>', { references: ['<a1>'] }, { sender: { address: 'away@example.org', addressKind: 'email', displayName: 'Away Person' } }));
+    await deliver(
+      mail('away@example.org', '<a2>', { references: ['<a1>'] }, { sender: { address: 'away@example.org', addressKind: 'email', displayName: 'Away Person' } }),
+    );
     expect(await db.prisma.message.count({ where: { direction: 'outbound' } })).toBe(1);
     expect((await db.prisma.customer.findFirstOrThrow()).name).toBe('Away Person');
   });

@@ -89,7 +89,7 @@ function mailbox(input: z.output<typeof MailboxSchema>, label: (field: string) =
   try {
     address = normalizeEmail(input.address);
   } catch (error) {
-    throw new Error(`${label('address')}: ${(error as Error).message}`);
+    throw new Error(`${label('address')}: ${(error as Error).message}`, { cause: error });
   }
   const name = input.name ?? address;
   // A DKIM key may be given inline (PEM) or as a file path.
@@ -123,7 +123,7 @@ export function loadEmailConfig(env: Env): EmailConfig | undefined {
     try {
       parsed = JSON.parse(json);
     } catch (error) {
-      throw new Error(`EMAIL_MAILBOXES is not JSON: ${(error as Error).message}`);
+      throw new Error(`EMAIL_MAILBOXES is not JSON: ${(error as Error).message}`, { cause: error });
     }
     const list = z.array(MailboxSchema).min(1).safeParse(parsed);
     if (!list.success) {

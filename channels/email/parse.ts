@@ -37,7 +37,12 @@ export function automatedReason(mail: ParsedMail, from: string, ownAddresses: Re
   // Raw header lines: mailparser folds List-* headers into one structured "list" header.
   const header = (name: string) => {
     const line = mail.headerLines.find((h) => h.key === name)?.line;
-    return line === undefined ? undefined : line.slice(line.indexOf(':') + 1).trim().toLowerCase();
+    return line === undefined
+      ? undefined
+      : line
+          .slice(line.indexOf(':') + 1)
+          .trim()
+          .toLowerCase();
   };
   const autoSubmitted = header('auto-submitted');
   if (autoSubmitted && autoSubmitted !== 'no') return `Auto-Submitted: ${autoSubmitted}`;
@@ -55,12 +60,23 @@ export function automatedReason(mail: ParsedMail, from: string, ownAddresses: Re
 function bodyText(mail: ParsedMail): { full: string; withoutHtmlQuotes: string } {
   if (mail.text?.trim()) return { full: mail.text, withoutHtmlQuotes: mail.text };
   if (!mail.html) return { full: '', withoutHtmlQuotes: '' };
-  const base = { wordwrap: false as const, selectors: [{ selector: 'img', format: 'skip' }, { selector: 'a', options: { ignoreHref: true } }] };
+  const base = {
+    wordwrap: false as const,
+    selectors: [
+      { selector: 'img', format: 'skip' },
+      { selector: 'a', options: { ignoreHref: true } },
+    ],
+  };
   return {
     full: convert(mail.html, base),
     withoutHtmlQuotes: convert(mail.html, {
       ...base,
-      selectors: [...base.selectors, { selector: 'blockquote', format: 'skip' }, { selector: 'div.gmail_quote', format: 'skip' }, { selector: 'div#divRplyFwdMsg', format: 'skip' }],
+      selectors: [
+        ...base.selectors,
+        { selector: 'blockquote', format: 'skip' },
+        { selector: 'div.gmail_quote', format: 'skip' },
+        { selector: 'div#divRplyFwdMsg', format: 'skip' },
+      ],
     }),
   };
 }
@@ -76,7 +92,8 @@ export function visibleText(full: string, withoutHtmlQuotes: string, subject: st
   return visible || normalized.trim();
 }
 
-const idList = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : value.split(/\s+/)).filter(Boolean);
+const idList = (value: string | string[] | undefined): string[] =>
+  (value === undefined ? [] : Array.isArray(value) ? value : value.split(/\s+/)).filter(Boolean);
 
 function firstAddress(value: AddressObject | AddressObject[] | undefined): { address: string; name: string } | undefined {
   const list = Array.isArray(value) ? value : value ? [value] : [];

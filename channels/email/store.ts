@@ -26,8 +26,9 @@ export class MailFileStore {
 
 /** A file name safe on every file system; Persian and Arabic letters are kept. */
 export function safeFileName(name: string | undefined, fallback: string): string {
-  const cleaned = (name ?? '')
-    .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, '_')
+  const cleaned = Array.from(name ?? '', (ch) => (ch.charCodeAt(0) < 32 || ch.charCodeAt(0) === 127 ? '_' : ch))
+    .join('')
+    .replace(/[/\\:*?"<>|]/g, '_')
     .replace(/^\.+/, '')
     .trim()
     .slice(-100);

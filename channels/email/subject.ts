@@ -2,7 +2,8 @@ import { toAsciiDigits } from '../../src/core/address.ts';
 import { foldForMatch } from '../../src/core/text.ts';
 
 // Reply and forward prefixes of common clients and languages, incl. Persian and Arabic ones.
-const PREFIX = /^\s*(?:re|fw|fwd|aw|wg|sv|vs|antw|rif|tr|r|enc|odp|ynt|رد|پاسخ|جواب|ارسال|ارجاع|فوروارد|إعادة توجيه|اعادة توجيه|توجيه)\s*(?:\[\d+\]|\(\d+\))?\s*[:：﹕]\s*/iu;
+const PREFIX =
+  /^\s*(?:re|fw|fwd|aw|wg|sv|vs|antw|rif|tr|r|enc|odp|ynt|رد|پاسخ|جواب|ارسال|ارجاع|فوروارد|إعادة توجيه|اعادة توجيه|توجيه)\s*(?:\[\d+\]|\(\d+\))?\s*[:：﹕]\s*/iu;
 const TOKEN = (prefix: string) => new RegExp(`\\[#${prefix}-([0-9A-Z]{8})\\]`, 'i');
 
 export function formatToken(prefix: string, ref: string): string {
@@ -18,7 +19,7 @@ export function tokenOf(subject: string | undefined, prefix: string): string | u
 /** The subject without reply/forward prefixes, list tags and the token: what a human would call the subject. */
 export function stripSubject(subject: string, prefix: string): string {
   let text = subject.replace(TOKEN(prefix), ' ');
-  for (let previous = ''; previous !== text; ) {
+  for (let previous = ''; previous !== text;) {
     previous = text;
     text = text.replace(PREFIX, '').replace(/^\s*\[[^\]#]{1,40}\]\s*/, '');
   }

@@ -388,7 +388,8 @@ export class InboundProcessor {
       if (thread.subjectKey && thread.windowMs) {
         const since = now.getTime() - thread.windowMs;
         return candidates.find(
-          (c) => c.identityId === item.identity.id && c.subjectKey === thread.subjectKey && c.channel === item.event.channel && c.lastMessageAt.getTime() >= since,
+          (c) =>
+            c.identityId === item.identity.id && c.subjectKey === thread.subjectKey && c.channel === item.event.channel && c.lastMessageAt.getTime() >= since,
         );
       }
       return undefined;

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +33,7 @@ const PASSWORD = 'secret';
 
 /** Debian's Dovecot on a loopback port with a throwaway config and mail directory. */
 export async function startDovecot(users: readonly string[]): Promise<Dovecot> {
+  if (!existsSync(DOVECOT_BINARY)) throw new Error(`${DOVECOT_BINARY} is missing: install it with apt-get install -y dovecot-imapd (.ci/run does)`);
   const dir = mkdtempSync(join(tmpdir(), 'parley-dovecot-'));
   chmodSync(dir, 0o755);
   const mail = join(dir, 'mail');
@@ -95,7 +96,7 @@ service imap-login {
     } catch (error) {
       if (i > 100 || child.exitCode !== null) {
         kill();
-        throw new Error(`dovecot did not start: ${(error as Error).message}`);
+        throw new Error(`dovecot did not start: ${(error as Error).message}`, { cause: error });
       }
       await sleep(50);
     }
