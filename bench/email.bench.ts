@@ -129,7 +129,7 @@ const mib = (bytes: number) => `${fmt(bytes / 1024 / 1024)} MiB`;
 
 console.log(`Parley email import benchmark (node ${process.version}; ${MESSAGES} mails from ${CUSTOMERS} customers in a Dovecot INBOX, first start)`);
 console.log(
-  'Import = IMAP SEARCH + FETCH in chunks of 50 -> decode (mailparser, reply stripping, .eml + attachments to disk) -> durable accept -> \\Seen -> cursor.\n',
+  'Import = IMAP SEARCH + FETCH in chunks of 100 mails / 16 MiB -> decode (mailparser, reply stripping, .eml + attachments to disk) -> durable accept -> \\Seen -> cursor.\n',
 );
 for (const dialect of (process.env.BENCH_DIALECTS?.split(',') as Dialect[] | undefined) ?? (['sqlite', 'postgresql'] as Dialect[])) {
   const r = await benchDialect(dialect);

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { loadEmailConfig } from '../channels/email/config.ts';
 import { enqueueOutbound } from '../src/pipeline/outbound.ts';
 import type { Parley } from '../src/runtime.ts';
 import { freshDatabase } from './support/databases.ts';
-import { type Dovecot, startDovecot } from './support/dovecot.ts';
+import { type Dovecot, freePort, startDovecot } from './support/dovecot.ts';
 import { bounceMail, composeRaw, windows1256Mail } from './support/mail.ts';
 import { settle, testParley } from './support/parley.ts';
 import { type SmtpCapture, startSmtpCapture } from './support/smtp-capture.ts';
@@ -325,5 +326,78 @@ describe('email channel against Dovecot and a capturing SMTP server', () => {
     expect(reply?.references).toEqual(['<a1@example.org>', ack?.messageId]);
     expect(reply?.headers.has('auto-submitted')).toBe(false);
     expect(reply?.attachments.map((a) => [a.filename, a.content.toString()])).toEqual([['prices.txt', 'Widget: 10 EUR']]);
+  });
+
+  it('signs replies with DKIM when configured, and renders flow options as numbered lines', async () => {
+    await begin();
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const adapter = new EmailAdapter(
+      loadEmailConfig({
+        EMAIL_IMAP_URL: dovecot.url(support),
+        EMAIL_SMTP_URL: smtp.url(),
+        EMAIL_ADDRESS: support,
+        EMAIL_DKIM_DOMAIN: 'example.com',
+        EMAIL_DKIM_SELECTOR: 'parley',
+        EMAIL_DKIM_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        EMAIL_POLL_INTERVAL: '10m',
+      }) as NonNullable<ReturnType<typeof loadEmailConfig>>,
+    );
+    parley = await testParley(db, {
+      adapters: [adapter],
+      env: { PARLEY_DATA_DIR: dataDir },
+      handlers: () => ({
+        name: 'survey',
+        handle: async (turn) =>
+          turn.reply({
+            text: 'از خدمات ما راضی بودید؟',
+            buttons: [
+              { id: 'yes', title: 'بله' },
+              { id: 'no', title: 'خیر' },
+            ],
+          }),
+      }),
+    });
+    await parley.startChannels();
+    await append(support, await customerMail('rated@example.org', '<d1@example.org>', 'Thanks', 'Thanks!'));
+    await adapter.syncAll();
+    await settle(parley);
+    const mail = sentTo('rated@example.org').at(-1);
+    expect(mail?.parsed.headers.get('dkim-signature')).toMatchObject({ params: expect.objectContaining({ d: 'example.com', s: 'parley' }) });
+    expect(mail?.parsed.text?.trim()).toBe('از خدمات ما راضی بودید؟\n1. بله\n2. خیر');
+    expect(mail?.parsed.html).toContain('dir="rtl"');
+  });
+
+  it('keeps reconnecting with backoff while the IMAP server is down, then imports what arrived', async () => {
+    await begin();
+    const port = await freePort();
+    const user = 'late@example.com';
+    const adapter = new EmailAdapter(
+      loadEmailConfig({
+        EMAIL_IMAP_URL: `imap://${encodeURIComponent(user)}:secret@127.0.0.1:${port}?starttls=off`,
+        EMAIL_SMTP_URL: smtp.url(),
+        EMAIL_ADDRESS: user,
+        EMAIL_POLL_INTERVAL: '10m',
+      }) as NonNullable<ReturnType<typeof loadEmailConfig>>,
+    );
+    parley = await testParley(db, { adapters: [adapter], env: { PARLEY_DATA_DIR: dataDir } });
+    await parley.startChannels();
+    expect(adapter.health()).toMatchObject({ ready: false, detail: expect.stringMatching(/reconnecting in \d+s/) });
+    expect(adapter.health().detail).not.toContain('secret');
+
+    const late = await startDovecot([user], { port });
+    try {
+      const client = await late.client(user);
+      await client.append(
+        'INBOX',
+        await composeRaw({ from: 'early@example.org', to: user, subject: 'Hello', text: 'Written while you were down', messageId: '<late1@example.org>' }),
+      );
+      await client.logout();
+      await waitFor('the reconnect and import', async () => (await db.prisma.inboxEvent.count()) === 1);
+      expect(adapter.health().ready).toBe(true);
+    } finally {
+      await parley.stop();
+      parley = undefined;
+      await late.stop();
+    }
   });
 });

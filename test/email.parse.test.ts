@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadEmailConfig } from '../channels/email/config.ts';
+import { uidSet } from '../channels/email/imap.ts';
 import { type DecodedMail, decodeMail, type ParseContext } from '../channels/email/parse.ts';
 import { MailFileStore } from '../channels/email/store.ts';
 import { replySubject, stripSubject, subjectKey, tokenOf } from '../channels/email/subject.ts';
@@ -239,5 +240,12 @@ describe('email configuration', () => {
       ['help@example.com', 'help@example.com', 'Done'],
     ]);
     expect(() => loadEmailConfig({ EMAIL_MAILBOXES: '[{"address":"a@b.co"}]' })).toThrow(/EMAIL_MAILBOXES: \[0\.imapUrl\]/);
+  });
+});
+
+describe('IMAP UID sets', () => {
+  it('compresses sorted UIDs into ranges', () => {
+    expect(uidSet([1, 2, 3, 5, 7, 8, 9, 12])).toBe('1:3,5,7:9,12');
+    expect(uidSet([4])).toBe('4');
   });
 });

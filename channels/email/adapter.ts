@@ -46,7 +46,8 @@ export class EmailAdapter implements ChannelAdapter {
       (mailbox) =>
         new MailboxReader(mailbox, {
           pollIntervalMs: this.config.pollIntervalMs,
-          chunkSize: 50,
+          chunkSize: 100,
+          chunkBytes: 16 * 1024 * 1024,
           state: context.state,
           logger: context.logger,
           onMails: (mails) => this.#onMails(mailbox, mails),
@@ -98,7 +99,7 @@ export class EmailAdapter implements ChannelAdapter {
       });
     } catch (error) {
       // Kept on disk so nothing is lost, then skipped: one broken mail must not block the mailbox.
-      const original = await store.write(`<undecodable.${location.uidValidity}.${location.uid}@${mailbox.name}>`, 'original.eml', source);
+      const original = await store.writeOriginal(`<undecodable.${location.uidValidity}.${location.uid}@${mailbox.name}>`, source);
       context.logger.error({ err: error, mailbox: mailbox.name, uid: location.uid, original }, 'email: mail could not be decoded; kept on disk and skipped');
       return undefined;
     }

@@ -16,8 +16,10 @@ interface Cursor {
 
 export interface MailboxReaderOptions {
   readonly pollIntervalMs: number;
-  /** Mails fetched, stored and flagged together. */
+  /** At most this many mails are fetched, stored and flagged together... */
   readonly chunkSize: number;
+  /** ...and at most this many bytes of them (large mails go alone). */
+  readonly chunkBytes: number;
   readonly state: ChannelStateStore;
   readonly logger: Logger;
   /** Stores mails (in UID order); resolves only when all are durably stored (or deliberately skipped). */
@@ -173,9 +175,9 @@ export class MailboxReader {
       uids = ((await client.search({ uid: `${lastUid + 1}:*` }, { uid: true })) || []).filter((uid) => uid > lastUid);
     }
     uids.sort((a, b) => a - b);
-    for (let i = 0; i < uids.length && !this.#stopped; i += this.options.chunkSize) {
-      const chunk = uids.slice(i, i + this.options.chunkSize);
-      const range = chunk.join(',');
+    for (const chunk of await this.#chunks(client, uids)) {
+      if (this.#stopped) break;
+      const range = uidSet(chunk);
       const messages = await client.fetchAll(range, { uid: true, source: true }, { uid: true });
       await this.options.onMails(
         messages.sort((a, b) => a.uid - b.uid).flatMap((m) => (m.source ? [{ source: m.source, location: { uidValidity, uid: m.uid } }] : [])),
@@ -183,7 +185,7 @@ export class MailboxReader {
       // Only now, with every mail of the chunk stored: flag or move, then advance the cursor.
       if (this.mailbox.moveTo) await client.messageMove(range, this.mailbox.moveTo, { uid: true });
       else await client.messageFlagsAdd(range, ['\\Seen'], { uid: true });
-      lastUid = Math.max(lastUid, ...chunk);
+      lastUid = Math.max(lastUid, chunk.at(-1) as number);
       await this.options.state.set(this.#cursorKey, { uidValidity, lastUid } satisfies Cursor);
     }
     const floor = Math.max(lastUid, uidNextAtStart - 1);
@@ -191,4 +193,37 @@ export class MailboxReader {
       await this.options.state.set(this.#cursorKey, { uidValidity, lastUid: floor } satisfies Cursor);
     }
   }
+
+  /** UIDs in groups bounded by count and by total size (sizes come from one FETCH RFC822.SIZE). */
+  async #chunks(client: ImapFlow, uids: number[]): Promise<number[][]> {
+    if (uids.length === 0) return [];
+    const sizes = new Map((await client.fetchAll(uidSet(uids), { uid: true, size: true }, { uid: true })).map((m) => [m.uid, m.size ?? 0]));
+    const chunks: number[][] = [];
+    let current: number[] = [];
+    let bytes = 0;
+    for (const uid of uids) {
+      const size = sizes.get(uid) ?? 0;
+      if (current.length > 0 && (current.length >= this.options.chunkSize || bytes + size > this.options.chunkBytes)) {
+        chunks.push(current);
+        current = [];
+        bytes = 0;
+      }
+      current.push(uid);
+      bytes += size;
+    }
+    if (current.length > 0) chunks.push(current);
+    return chunks;
+  }
+}
+
+/** Sorted UIDs as a compact IMAP sequence set: 1:5,7,9:12. */
+export function uidSet(uids: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < uids.length;) {
+    let j = i;
+    while (j + 1 < uids.length && (uids[j + 1] as number) === (uids[j] as number) + 1) j++;
+    parts.push(i === j ? String(uids[i]) : `${uids[i]}:${uids[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
 }

@@ -135,7 +135,7 @@ export async function decodeMail(source: Buffer, context: ParseContext): Promise
   const mail = await simpleParser(source, { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
   // Mail without a Message-ID gets one derived from its bytes, so a re-import is still a duplicate.
   const messageId = mail.messageId?.trim() || `<${createHash('sha256').update(source).digest('hex').slice(0, 40)}@parley.invalid>`;
-  const original = await context.store.write(messageId, 'original.eml', source);
+  const original = await context.store.writeOriginal(messageId, source);
   const sender = firstAddress(mail.from);
   if (!sender) return { kind: 'unusable', messageId, reason: 'the mail has no From address', original };
   const bounce = bounceOf(mail, sender.address);
@@ -149,7 +149,7 @@ export async function decodeMail(source: Buffer, context: ParseContext): Promise
       attachments.push({ ...base, caption: `not stored: ${part.size} bytes is over the ${context.attachmentMaxBytes}-byte limit (the original mail has it)` });
       continue;
     }
-    attachments.push({ ...base, url: await context.store.write(messageId, `${index + 1}-${fileName}`, part.content) });
+    attachments.push({ ...base, url: await context.store.writeAttachment(messageId, `${index + 1}-${fileName}`, part.content) });
   }
 
   const rawSubject = mail.subject?.trim() || undefined;

@@ -4,23 +4,39 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /**
- * Files of received mail: the original .eml and its attachments, one folder per Message-ID
- * (a re-import writes the same paths). Returned as file: URLs.
+ * Files of received mail: `<root>/<ab>/<hash>.eml` for the original and `<root>/<ab>/<hash>/`
+ * for its attachments, the hash taken from the Message-ID (a re-import writes the same paths).
+ * Returned as file: URLs.
  */
 export class MailFileStore {
+  /** Folders known to exist: one mkdir per folder per process, not per mail. */
+  readonly #made = new Set<string>();
+
   constructor(readonly root: string) {}
 
-  folderOf(messageId: string): string {
+  #paths(messageId: string): { shard: string; base: string } {
     const hash = createHash('sha256').update(messageId).digest('hex').slice(0, 32);
-    return join(this.root, hash.slice(0, 2), hash);
+    const shard = join(this.root, hash.slice(0, 2));
+    return { shard, base: join(shard, hash) };
   }
 
-  async write(messageId: string, fileName: string, content: Buffer | string): Promise<string> {
-    const folder = this.folderOf(messageId);
-    await mkdir(folder, { recursive: true });
-    const path = join(folder, fileName);
+  async #write(folder: string, path: string, content: Buffer | string): Promise<string> {
+    if (!this.#made.has(folder)) {
+      await mkdir(folder, { recursive: true });
+      this.#made.add(folder);
+    }
     await writeFile(path, content);
     return pathToFileURL(path).href;
+  }
+
+  writeOriginal(messageId: string, source: Buffer): Promise<string> {
+    const { shard, base } = this.#paths(messageId);
+    return this.#write(shard, `${base}.eml`, source);
+  }
+
+  writeAttachment(messageId: string, fileName: string, content: Buffer): Promise<string> {
+    const { base } = this.#paths(messageId);
+    return this.#write(base, join(base, fileName), content);
   }
 }
 

@@ -32,14 +32,14 @@ export interface Dovecot {
 const PASSWORD = 'secret';
 
 /** Debian's Dovecot on a loopback port with a throwaway config and mail directory. */
-export async function startDovecot(users: readonly string[]): Promise<Dovecot> {
+export async function startDovecot(users: readonly string[], options: { port?: number } = {}): Promise<Dovecot> {
   if (!existsSync(DOVECOT_BINARY)) throw new Error(`${DOVECOT_BINARY} is missing: install it with apt-get install -y dovecot-imapd (.ci/run does)`);
   const dir = mkdtempSync(join(tmpdir(), 'parley-dovecot-'));
   chmodSync(dir, 0o755);
   const mail = join(dir, 'mail');
   mkdirSync(mail);
   chownSync(mail, 65534, 65534);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   writeFileSync(join(dir, 'users'), users.map((u) => `${u}:{PLAIN}${PASSWORD}\n`).join(''));
   writeFileSync(
     join(dir, 'dovecot.conf'),
