@@ -104,9 +104,15 @@ export class MailboxReader {
       await client.connect();
       await client.mailboxOpen(this.mailbox.folder);
     } catch (error) {
+      // Detached first, so its close event does not schedule a second reconnect.
+      this.#client = undefined;
       client.close();
       this.#ready = false;
       this.#scheduleReconnect((error as Error).message);
+      return;
+    }
+    if (this.#stopped) {
+      await client.logout().catch(() => client.close());
       return;
     }
     this.#attempt = 0;
