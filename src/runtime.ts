@@ -9,6 +9,7 @@ import { FlowEngine } from './flows/engine.ts';
 import { KeywordIntentClassifier } from './flows/intent.ts';
 import { FlowRegistry } from './flows/registry.ts';
 import { EventBus } from './pipeline/events.ts';
+import { channelStateStore, conversationThread } from './pipeline/channel-support.ts';
 import { defaultHandlers, type HandlerSelector } from './pipeline/handler.ts';
 import { JobRunner } from './pipeline/jobs.ts';
 import { Inbox } from './pipeline/inbox.ts';
@@ -200,6 +201,8 @@ export class Parley {
       reportStatus: (update) => this.dispatcher.reportStatus(update),
       recordConsent: (address, action) => recordConsent(this.db, channel, address, action, this.options.now?.() ?? new Date()),
       lastInboundAt: (address) => lastInboundAt(this.db, channel, address),
+      conversationThread: (conversationId) => conversationThread(this.db, conversationId),
+      state: channelStateStore(this.db, channel),
       logger: this.logger.child({ channel }),
       dataDir: this.config.PARLEY_DATA_DIR,
       defaultRegion: this.config.PARLEY_DEFAULT_REGION,

@@ -34,9 +34,25 @@ export interface ChannelContext {
   recordConsent(address: string, action: 'opt_out' | 'opt_in'): Promise<void>;
   /** When this address last wrote on this channel (e.g. WhatsApp's 24-hour window), or undefined. */
   lastInboundAt(address: string): Promise<Date | undefined>;
+  /** What an adapter needs to thread a reply: the conversation's ref, subject, team and recent provider ids (oldest first). */
+  conversationThread(conversationId: string): Promise<ConversationThread>;
+  /** Small durable key-value state of this channel (cursors, sync positions). */
+  readonly state: ChannelStateStore;
   readonly logger: Logger;
   readonly dataDir: string;
   readonly defaultRegion: string | undefined;
+}
+
+export interface ConversationThread {
+  readonly ref: string | null;
+  readonly subject: string | null;
+  readonly team: string | null;
+  readonly externalIds: readonly string[];
+}
+
+export interface ChannelStateStore {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown): Promise<void>;
 }
 
 export interface SendResult {

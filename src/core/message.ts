@@ -58,6 +58,25 @@ export const InboundMessageSchema = z
     replyTo: z.string().optional(),
     /** A consent keyword (STOP, START, HELP): applied to the identity and answered, never handed to flows. */
     consent: ConsentSchema.optional(),
+    /**
+     * Threading hints for channels where the sender, not Parley, decides the conversation
+     * (email). When given, the processor tries, in order: `references` (provider ids of
+     * earlier messages, most relevant first), `token` (a Conversation.ref quoted by the
+     * customer), the same identity with the same `subjectKey` active within `windowMs`;
+     * otherwise it opens a new conversation. Only the sender's own customer's conversations match.
+     */
+    thread: z
+      .object({
+        references: z.array(z.string().min(1)).default([]),
+        token: z.string().min(1).optional(),
+        subjectKey: z.string().min(1).optional(),
+        windowMs: z.number().int().positive().optional(),
+      })
+      .optional(),
+    /** Sent by a machine (auto-reply, bulk, list): stored, but never answered by the bot or flows. */
+    automated: z.boolean().default(false),
+    /** Name of the team a new conversation goes to (e.g. the mailbox's team); created if missing. */
+    team: z.string().min(1).optional(),
     /** Channel-specific facts the core keeps but does not interpret (e.g. email headers). */
     metadata: z.record(z.string(), z.unknown()).default({}),
     /** The provider's payload as received, kept beside the normalized form. */

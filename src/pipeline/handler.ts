@@ -100,6 +100,7 @@ export class AcknowledgeHandler implements ConversationHandler {
   constructor(private readonly text?: string) {}
 
   async handle(turn: Turn): Promise<void> {
+    if (turn.inbound.automated) return;
     turn.reply({ text: this.text ?? DEFAULT_ACK[turn.locale] ?? (DEFAULT_ACK.en as string) });
   }
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { normalizeAddress } from '../core/address.ts';
 import type { ChannelCapabilities } from '../core/channel.ts';
-import { newId } from '../core/ids.ts';
+import { newId, newRef } from '../core/ids.ts';
 import { detectLocale } from '../core/locale.ts';
 import type { ParsedInboundMessage } from '../core/message.ts';
 import { foldForMatch } from '../core/text.ts';
@@ -69,6 +69,8 @@ interface Creations {
   readonly identities: ChannelIdentity[];
   readonly conversations: Conversation[];
   readonly reopened: Conversation[];
+  /** Known customers without a name, named from this message's sender. */
+  readonly named: Customer[];
 }
 
 // Columns written by the hot path's bulk inserts; the others take their database defaults.
@@ -92,9 +94,17 @@ const CONVERSATION_COLUMNS = {
   channel: 'text',
   subject: 'text',
   previousId: 'text',
+  ref: 'text',
+  subjectKey: 'text',
+  teamId: 'text',
   createdAt: 'timestamp',
   lastMessageAt: 'timestamp',
 } as const;
+
+type Identified = Work & { customer: Customer; identity: ChannelIdentity; isNewCustomer: boolean };
+
+/** Provider ids per message the thread lookup considers (bounds the batch's IN list). */
+const MAX_THREAD_REFERENCES = 20;
 
 /**
  * Turns stored inbound events into messages in conversations and hands each to its
@@ -191,7 +201,7 @@ export class InboundProcessor {
       }
     }
     const now = this.now();
-    const creations: Creations = { customers: [], identities: [], conversations: [], reopened: [] };
+    const creations: Creations = { customers: [], identities: [], conversations: [], reopened: [], named: [] };
     const resolved = work.length > 0 ? await this.#resolve(work, now, creations) : [];
     const batch = new Batch(resolved.map((r) => r.conversation.id));
     const turns = await Promise.all(resolved.map((r) => this.#runHandler(r, now, batch)));
@@ -205,6 +215,7 @@ export class InboundProcessor {
       await bulkInsert(tx, this.db.dialect, 'Customer', CUSTOMER_COLUMNS, creations.customers);
       await bulkInsert(tx, this.db.dialect, 'ChannelIdentity', IDENTITY_COLUMNS, creations.identities);
       await bulkInsert(tx, this.db.dialect, 'Conversation', CONVERSATION_COLUMNS, creations.conversations);
+      for (const c of creations.named) await tx.customer.update({ where: { id: c.id }, data: { name: c.name, searchName: c.searchName } });
       const keptResolved = new Set(turns.filter((t) => t.keepResolved).map((t) => t.conversationId));
       for (const c of creations.reopened) {
         if (!keptResolved.has(c.id)) await tx.conversation.update({ where: { id: c.id }, data: { status: c.status, resolvedAt: null } });
@@ -253,11 +264,17 @@ export class InboundProcessor {
     const partial = work.map((w) => {
       const key = `${w.event.channel}\u0000${w.address}`;
       const found = byKey.get(key);
+      const name = w.inbound.sender.displayName?.trim() || null;
       if (found) {
         const { customer, ...identity } = found;
+        // The display name fills an empty customer name.
+        if (!customer.name && name && !creations.named.includes(customer)) {
+          customer.name = name;
+          customer.searchName = foldForMatch(name);
+          creations.named.push(customer);
+        }
         return { ...w, customer, identity, isNewCustomer: false };
       }
-      const name = w.inbound.sender.displayName?.trim() || null;
       const customer: Customer = {
         id: newId(),
         name,
@@ -290,20 +307,16 @@ export class InboundProcessor {
     return this.#attachConversations(this.db.prisma, partial, now, creations);
   }
 
-  async #attachConversations(
-    reader: PrismaClient,
-    items: (Work & { customer: Customer; identity: ChannelIdentity; isNewCustomer: boolean })[],
-    now: Date,
-    creations: Creations,
-  ): Promise<Resolved[]> {
+  async #attachConversations(reader: PrismaClient, items: Identified[], now: Date, creations: Creations): Promise<Resolved[]> {
     const returning = items.filter((i) => !i.isNewCustomer);
+    const unthreaded = returning.filter((i) => !i.inbound.thread);
     const cutoff = new Date(now.getTime() - this.options.reopenWindowMs);
     const existing =
-      returning.length === 0
+      unthreaded.length === 0
         ? []
         : await reader.conversation.findMany({
             where: {
-              customerId: { in: returning.map((i) => i.customer.id) },
+              customerId: { in: unthreaded.map((i) => i.customer.id) },
               OR: [{ status: { not: 'resolved' } }, { resolvedAt: { gte: cutoff } }],
             },
             orderBy: { lastMessageAt: 'desc' },
@@ -312,15 +325,26 @@ export class InboundProcessor {
       const mine = existing.filter((c) => c.customerId === customerId && c.channel === channel);
       return mine.find((c) => c.status !== 'resolved') ?? mine[0];
     };
+    const threadMatch = await this.#threadMatcher(
+      reader,
+      returning.filter((i) => i.inbound.thread),
+      now,
+    );
+    const teamIds = await this.#teamIds(items);
     const { conversations: toCreate, reopened: reopen } = creations;
+    const reopenedFrom = new Map<string, Date | null>();
     const resolved: Resolved[] = items.map((item) => {
-      const found = pick(item.customer.id, item.event.channel);
+      const found = item.isNewCustomer ? undefined : item.inbound.thread ? threadMatch(item) : pick(item.customer.id, item.event.channel);
       if (found && found.status !== 'resolved') return { ...item, conversation: found, isNewConversation: false, reopened: false };
-      if (found) {
-        const wasResolvedAt = found.resolvedAt;
-        found.status = found.assigneeId ? 'assigned' : 'bot';
-        found.resolvedAt = null;
-        reopen.push(found);
+      if (found && (!item.inbound.thread || (found.resolvedAt && found.resolvedAt >= cutoff))) {
+        // Two messages of one batch may reopen the same conversation: remember the first's view.
+        const wasResolvedAt = reopenedFrom.has(found.id) ? reopenedFrom.get(found.id) : found.resolvedAt;
+        if (!reopen.includes(found)) {
+          reopenedFrom.set(found.id, found.resolvedAt);
+          found.status = found.assigneeId ? 'assigned' : 'bot';
+          found.resolvedAt = null;
+          reopen.push(found);
+        }
         return { ...item, conversation: found, isNewConversation: false, reopened: true, wasResolvedAt };
       }
       const conversation: Conversation = {
@@ -329,11 +353,14 @@ export class InboundProcessor {
         identityId: item.identity.id,
         channel: item.event.channel,
         status: 'bot',
-        teamId: null,
+        teamId: (item.inbound.team && teamIds.get(item.inbound.team)) ?? null,
         assigneeId: null,
         priority: 'normal',
         subject: item.inbound.subject ?? null,
-        previousId: null,
+        // A thread that continues a conversation resolved too long ago starts a new one after it.
+        previousId: found?.id ?? null,
+        ref: newRef(),
+        subjectKey: item.inbound.thread?.subjectKey ?? null,
         createdAt: now,
         lastMessageAt: now,
         firstResponseAt: null,
@@ -345,9 +372,90 @@ export class InboundProcessor {
     });
     await this.#linkToPrevious(
       reader,
-      toCreate.filter((c) => returning.some((r) => r.customer.id === c.customerId)),
+      toCreate.filter((c) => !c.previousId && returning.some((r) => r.customer.id === c.customerId)),
     );
     return resolved;
+  }
+
+  /**
+   * For messages with threading hints: one lookup of the referenced messages and one of the
+   * candidate conversations for the whole batch, then the issue's order per message:
+   * references, token, same identity and subject within the window. Only conversations of
+   * the sender's own customer on the same channel match; anything else is a new conversation.
+   */
+  async #threadMatcher(reader: PrismaClient, items: Identified[], now: Date): Promise<(item: Identified) => Conversation | undefined> {
+    if (items.length === 0) return () => undefined;
+    const referencesOf = (i: Identified) => i.inbound.thread?.references.slice(0, MAX_THREAD_REFERENCES) ?? [];
+    const channels = [...new Set(items.map((i) => i.event.channel))];
+    const references = [...new Set(items.flatMap(referencesOf))];
+    const referenced =
+      references.length === 0
+        ? []
+        : await reader.message.findMany({
+            where: { channel: { in: channels }, externalId: { in: references } },
+            select: { channel: true, externalId: true, conversationId: true },
+          });
+    const conversationOfReference = new Map(referenced.map((m) => [`${m.channel}\u0000${m.externalId}`, m.conversationId]));
+    const tokens = [...new Set(items.flatMap((i) => (i.inbound.thread?.token ? [i.inbound.thread.token] : [])))];
+    const keyed = items.filter((i) => i.inbound.thread?.subjectKey);
+    const longestWindow = Math.max(0, ...keyed.map((i) => i.inbound.thread?.windowMs ?? 0));
+    const or: Prisma.ConversationWhereInput[] = [];
+    if (referenced.length > 0) or.push({ id: { in: [...new Set(referenced.map((m) => m.conversationId))] } });
+    if (tokens.length > 0) or.push({ ref: { in: tokens } });
+    if (keyed.length > 0 && longestWindow > 0)
+      or.push({
+        identityId: { in: keyed.map((i) => i.identity.id) },
+        subjectKey: { in: keyed.map((i) => i.inbound.thread?.subjectKey as string) },
+        lastMessageAt: { gte: new Date(now.getTime() - longestWindow) },
+      });
+    const candidates = or.length === 0 ? [] : await reader.conversation.findMany({ where: { OR: or }, orderBy: { lastMessageAt: 'desc' } });
+    const byId = new Map(candidates.map((c) => [c.id, c]));
+    return (item) => {
+      const thread = item.inbound.thread;
+      if (!thread) return undefined;
+      const mine = (c: Conversation | undefined) => (c && c.customerId === item.customer.id && c.channel === item.event.channel ? c : undefined);
+      for (const reference of referencesOf(item)) {
+        const id = conversationOfReference.get(`${item.event.channel}\u0000${reference}`);
+        const found = mine(id ? byId.get(id) : undefined);
+        if (found) return found;
+      }
+      if (thread.token) {
+        const found = mine(candidates.find((c) => c.ref === thread.token));
+        if (found) return found;
+      }
+      if (thread.subjectKey && thread.windowMs) {
+        const since = now.getTime() - thread.windowMs;
+        return candidates.find(
+          (c) =>
+            c.identityId === item.identity.id && c.subjectKey === thread.subjectKey && c.channel === item.event.channel && c.lastMessageAt.getTime() >= since,
+        );
+      }
+      return undefined;
+    };
+  }
+
+  /** Ids of the teams new conversations are sent to by name; missing teams are created. */
+  async #teamIds(items: Identified[]): Promise<Map<string, string>> {
+    const names = [...new Set(items.flatMap((i) => (i.inbound.team ? [i.inbound.team] : [])))];
+    if (names.length === 0) return new Map();
+    const find = async () => new Map((await this.db.prisma.team.findMany({ where: { name: { in: names } } })).map((t) => [t.name, t.id]));
+    let ids = await find();
+    const missing = names.filter((n) => !ids.has(n));
+    if (missing.length > 0) {
+      const now = this.now();
+      await this.db.run((client) =>
+        bulkInsert(
+          client,
+          this.db.dialect,
+          'Team',
+          { id: 'text', name: 'text', createdAt: 'timestamp' },
+          missing.map((name) => ({ id: newId(), name, createdAt: now })),
+          { skipConflictsOn: ['name'] },
+        ),
+      );
+      ids = await find();
+    }
+    return ids;
   }
 
   /** A returning customer's new conversation points at their last one on that channel. */
@@ -458,6 +566,11 @@ export class InboundProcessor {
       batch,
       now,
       reply: (content) => {
+        if (r.inbound.automated) {
+          // Answering an auto-reply or a list starts mail loops: nothing automatic goes back.
+          this.logger.debug({ conversationId: r.conversation.id, handler: handler.name }, 'inbound: reply to an automated message dropped');
+          return;
+        }
         // Replies are ordered after the message they answer, even within one millisecond.
         const at = new Date(now.getTime() + replies.length + 1);
         const { message, outbox } = buildOutbound(

@@ -1,0 +1,159 @@
+import { join } from 'node:path';
+import type { Transporter } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import type { ChannelAdapter, ChannelCapabilities, ChannelContext, ChannelHealth, SendResult } from '../../src/core/channel.ts';
+import type { OutboundMessage } from '../../src/core/message.ts';
+import type { EmailConfig, MailboxConfig } from './config.ts';
+import { type MailLocation, MailboxReader } from './imap.ts';
+import { type DecodedMail, decodeMail } from './parse.ts';
+import { composeMail, createTransport, sendErrorOf } from './smtp.ts';
+import { MailFileStore } from './store.ts';
+import { replySubject } from './subject.ts';
+
+export const emailCapabilities: ChannelCapabilities = {
+  addressKind: 'email',
+  maxTextLength: 100_000,
+  buttons: null,
+  list: null,
+  richText: 'html',
+  media: true,
+  rateLimits: {},
+};
+
+/** Subject of a conversation that never had one. */
+const NO_SUBJECT = 'Your message';
+
+/** Email: each configured mailbox is read over IMAP and answered over SMTP. */
+export class EmailAdapter implements ChannelAdapter {
+  readonly capabilities = emailCapabilities;
+  #context: ChannelContext | undefined;
+  #store: MailFileStore | undefined;
+  #readers: MailboxReader[] = [];
+  readonly #transports = new Map<string, Transporter<SMTPPool.SentMessageInfo>>();
+  readonly #ownAddresses: ReadonlySet<string>;
+
+  constructor(
+    private readonly config: EmailConfig,
+    readonly name = 'email',
+  ) {
+    this.#ownAddresses = new Set(config.mailboxes.map((m) => m.address));
+  }
+
+  async start(context: ChannelContext): Promise<void> {
+    this.#context = context;
+    this.#store = new MailFileStore(this.config.attachmentDir ?? join(context.dataDir, 'attachments'));
+    this.#readers = this.config.mailboxes.map(
+      (mailbox) =>
+        new MailboxReader(mailbox, {
+          pollIntervalMs: this.config.pollIntervalMs,
+          chunkSize: 100,
+          chunkBytes: 16 * 1024 * 1024,
+          state: context.state,
+          logger: context.logger,
+          onMails: (mails) => this.#onMails(mailbox, mails),
+        }),
+    );
+    await Promise.all(this.#readers.map((r) => r.start()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.#readers.map((r) => r.stop()));
+    this.#readers = [];
+    for (const transport of this.#transports.values()) transport.close();
+    this.#transports.clear();
+  }
+
+  /** Imports now instead of waiting for IDLE or the poll (tests, benchmarks). */
+  async syncAll(): Promise<void> {
+    await Promise.all(this.#readers.map((r) => r.sync()));
+  }
+
+  health(): ChannelHealth {
+    const states = this.#readers.map((r) => r.health);
+    return { ready: states.length > 0 && states.every((s) => s.ready), detail: states.map((s) => s.detail).join('; ') || 'not started' };
+  }
+
+  /**
+   * Decodes a chunk in parallel, then hands the results to the core in UID order within one
+   * tick: the inbox numbers events as they are accepted, so one sender's mails keep their order.
+   */
+  async #onMails(mailbox: MailboxConfig, mails: readonly { source: Buffer; location: MailLocation }[]): Promise<void> {
+    const decoded = await Promise.all(mails.map((m) => this.#decode(mailbox, m.source, m.location)));
+    await Promise.all(decoded.map((d, i) => this.#deliver(mailbox, d, (mails[i] as { location: MailLocation }).location)));
+  }
+
+  async #decode(mailbox: MailboxConfig, source: Buffer, location: MailLocation): Promise<DecodedMail | undefined> {
+    const context = this.#context;
+    const store = this.#store;
+    if (!context || !store) throw new Error('email adapter is not started');
+    try {
+      return await decodeMail(source, {
+        channel: this.name,
+        mailbox,
+        ownAddresses: this.#ownAddresses,
+        tokenPrefix: this.config.tokenPrefix,
+        threadWindowMs: this.config.threadWindowMs,
+        attachmentMaxBytes: this.config.attachmentMaxBytes,
+        store,
+        location,
+      });
+    } catch (error) {
+      // Kept on disk so nothing is lost, then skipped: one broken mail must not block the mailbox.
+      const original = await store.writeOriginal(`<undecodable.${location.uidValidity}.${location.uid}@${mailbox.name}>`, source);
+      context.logger.error({ err: error, mailbox: mailbox.name, uid: location.uid, original }, 'email: mail could not be decoded; kept on disk and skipped');
+      return undefined;
+    }
+  }
+
+  /** Stores one decoded mail; the core call happens before the first await (see #onMails). */
+  #deliver(mailbox: MailboxConfig, decoded: DecodedMail | undefined, location: MailLocation): Promise<unknown> {
+    const context = this.#context;
+    if (!context) throw new Error('email adapter is not started');
+    if (!decoded) return Promise.resolve();
+    if (decoded.kind === 'unusable') {
+      context.logger.warn({ mailbox: mailbox.name, uid: location.uid, reason: decoded.reason, original: decoded.original }, 'email: mail skipped');
+      return Promise.resolve();
+    }
+    if (decoded.kind === 'bounce') {
+      if (!decoded.originalMessageId) {
+        context.logger.warn({ mailbox: mailbox.name, uid: location.uid, reason: decoded.reason }, 'email: bounce without the original Message-ID');
+        return Promise.resolve();
+      }
+      return context.reportStatus({ channel: this.name, externalId: decoded.originalMessageId, status: 'failed', reason: decoded.reason });
+    }
+    return context.receive(decoded.message);
+  }
+
+  #mailboxFor(team: string | null): MailboxConfig {
+    return this.config.mailboxes.find((m) => m.team === team) ?? (this.config.mailboxes[0] as MailboxConfig);
+  }
+
+  #transport(mailbox: MailboxConfig): Transporter<SMTPPool.SentMessageInfo> {
+    let transport = this.#transports.get(mailbox.name);
+    if (!transport) {
+      transport = createTransport(mailbox);
+      this.#transports.set(mailbox.name, transport);
+    }
+    return transport;
+  }
+
+  async send(message: OutboundMessage): Promise<SendResult> {
+    const context = this.#context;
+    if (!context) throw sendErrorOf(new Error('email adapter is not started'));
+    const thread = await context.conversationThread(message.conversationId);
+    const mailbox = this.#mailboxFor(thread.team);
+    const references = thread.externalIds.filter((id) => id.startsWith('<'));
+    const inReplyTo = message.replyTo ?? references.at(-1);
+    const { messageId, options } = composeMail(message, mailbox, {
+      subject: replySubject(thread.subject ?? message.subject ?? null, thread.ref, this.config.tokenPrefix, NO_SUBJECT),
+      inReplyTo,
+      references: inReplyTo && !references.includes(inReplyTo) ? [...references, inReplyTo] : references,
+    });
+    try {
+      await this.#transport(mailbox).sendMail(options);
+    } catch (error) {
+      throw sendErrorOf(error);
+    }
+    return { externalId: messageId };
+  }
+}

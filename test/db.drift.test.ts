@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { noFilters, schemaPath, withSchemaEngine } from '../src/db/schema-engine.ts';
+import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
+
+/**
+ * Migrations are written by several people in parallel: this checks that applying all of them
+ * gives exactly the database the schema describes (columns, types, nullability, indexes).
+ */
+async function shape(db: TestDatabase): Promise<string[]> {
+  if (db.dialect === 'sqlite') {
+    const rows = await db.prisma.$queryRawUnsafe<{ t: string; name: string; type: string; notnull: number; dflt: string | null; pk: number }[]>(
+      `SELECT m.name AS t, p.name, p.type, p."notnull", p.dflt_value AS dflt, p.pk FROM sqlite_master m, pragma_table_info(m.name) p
+       WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_prisma_migrations'`,
+    );
+    const indexes = await db.prisma.$queryRawUnsafe<{ name: string }[]>(
+      `SELECT name || ' ' || replace(sql, char(10), ' ') AS name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`,
+    );
+    return [...rows.map((r) => `${r.t}.${r.name} ${r.type} notnull=${r.notnull} default=${r.dflt} pk=${r.pk}`), ...indexes.map((i) => i.name)].sort();
+  }
+  const rows = await db.prisma.$queryRawUnsafe<{ line: string }[]>(
+    `SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') AS line
+     FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'`,
+  );
+  const indexes = await db.prisma.$queryRawUnsafe<{ line: string }[]>(
+    `SELECT indexdef AS line FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'`,
+  );
+  return [...rows, ...indexes].map((r) => r.line).sort();
+}
+
+describe.each(dialects)('migrations on %s', (dialect) => {
+  const opened: TestDatabase[] = [];
+  afterEach(async () => {
+    for (const db of opened.splice(0)) await db.dispose();
+  });
+
+  it('produce exactly the schema in prisma/schema.prisma', async () => {
+    const migrated = await freshDatabase(dialect);
+    opened.push(migrated);
+    const pushed = await freshDatabase(dialect);
+    opened.push(pushed);
+    // Empty the second one and create it straight from the schema instead.
+    const tables = await shape(pushed);
+    expect(tables.length).toBeGreaterThan(0);
+    const factory = dialect === 'sqlite' ? new PrismaBetterSqlite3({ url: ':memory:' }) : new PrismaPg(pushed.url);
+    const script = await withSchemaEngine(dialect, factory, (engine) =>
+      engine.diff({
+        from: { tag: 'empty' },
+        to: { tag: 'schemaDatamodel', files: [{ path: schemaPath(dialect), content: readFileSync(schemaPath(dialect), 'utf8') }] },
+        script: true,
+        exitCode: null,
+        filters: noFilters,
+      }),
+    );
+    const names = (await shape(migrated)).filter((l) => !l.startsWith('CREATE') && !/ (INDEX|index) /.test(l)).map((l) => l.split('.')[0]);
+    const drop = [...new Set(names)].map((t) => `DROP TABLE IF EXISTS "${t}"${dialect === 'postgresql' ? ' CASCADE' : ''};`);
+    if (dialect === 'postgresql') {
+      await pushed.prisma.$executeRawUnsafe('DROP SCHEMA public CASCADE');
+      await pushed.prisma.$executeRawUnsafe('CREATE SCHEMA public');
+      for (const statement of (script.stdout ?? '').split(/;\s*\n/).filter((s) => s.trim() && !/^\s*--[^\n]*$/.test(s.trim()))) {
+        await pushed.prisma.$executeRawUnsafe(statement);
+      }
+    } else {
+      await pushed.prisma.$executeRawUnsafe('PRAGMA foreign_keys = OFF');
+      for (const d of drop) await pushed.prisma.$executeRawUnsafe(d);
+      for (const statement of (script.stdout ?? '').split(/;\s*\n/).filter((s) => s.replace(/--[^\n]*\n?/g, '').trim())) {
+        await pushed.prisma.$executeRawUnsafe(statement);
+      }
+    }
+    expect(await shape(migrated)).toEqual(await shape(pushed));
+  }, 60_000);
+});
