@@ -1,0 +1,258 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BotkitConversation } from 'botkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { InboundMessage, OutboundMessage } from '../src/core/message.ts';
+import { BotkitDialogHandler, type BotkitDialogs, type BotkitSession, botkitHandlers, handOff, loadBotkitDialogs } from '../src/flows/botkit/index.ts';
+import type { Parley } from '../src/runtime.ts';
+import { dialects, freshDatabase } from './support/databases.ts';
+import { FakeAdapter, settle, testParley } from './support/parley.ts';
+
+type TestDb = Awaited<ReturnType<typeof freshDatabase>>;
+
+const CUSTOMER = '+989121234567';
+let sequence = 0;
+const fromCustomer = (body: { text?: string; tap?: { id: string; title: string } }, from = CUSTOMER): InboundMessage => {
+  const externalId = `wamid.${++sequence}`;
+  return {
+    channel: 'whatsapp',
+    externalId,
+    sender: { address: from, addressKind: 'phone', displayName: 'Sara' },
+    text: body.text ?? body.tap?.title,
+    interactiveReply: body.tap,
+    raw: { id: externalId },
+  };
+};
+
+/** The two-question feedback dialog: a name, then a 1-5 rating offered as quick replies. */
+function feedbackDialogs(finished: Record<string, unknown>[]): BotkitDialogs {
+  return {
+    dialogs: (controller) => {
+      const convo = new BotkitConversation('feedback', controller);
+      convo.ask('What is your name?', [], 'name');
+      convo.ask(
+        {
+          text: ['Thanks {{vars.name}}! How would you rate us, 1 to 5?'],
+          quick_replies: [1, 2, 3, 4, 5].map((n) => ({ title: `${n} ★`, payload: String(n) })),
+        },
+        [
+          { pattern: /^[1-5]$/, handler: async () => {} },
+          {
+            default: true,
+            handler: async (_answer, dialog, bot) => {
+              await bot.say('Please choose a number from 1 to 5.');
+              await dialog.repeat();
+            },
+          },
+        ],
+        'rating',
+      );
+      convo.say('Thank you, {{vars.name}}: you gave us {{vars.rating}}.');
+      convo.after(async (results) => {
+        finished.push(results);
+      });
+      return [convo];
+    },
+  };
+}
+
+/** Asks for an order number, then hands the conversation to the billing team with what it learned. */
+const handoffDialogs: BotkitDialogs = {
+  dialogs: (controller) => {
+    const convo = new BotkitConversation('billing', controller);
+    convo.ask('Your order number?', [], 'order');
+    convo.after(async (results, bot) => {
+      await bot.say('Passing you to our billing team.');
+      await bot.say(handOff({ team: 'billing', priority: 'high', note: 'asked for a refund', collected: { order: results.order } }));
+    });
+    return [convo];
+  },
+};
+
+const texts = (sent: OutboundMessage[]) => sent.map((m) => m.content.text);
+
+describe.each(dialects)('Botkit bridge on %s', (dialect) => {
+  let db: TestDb;
+  const running: Parley[] = [];
+
+  beforeEach(async () => {
+    db = await freshDatabase(dialect);
+  });
+
+  afterEach(async () => {
+    for (const p of running.splice(0)) await p.stop();
+    await db.dispose();
+  });
+
+  async function botkitParley(dialogs: BotkitDialogs) {
+    const adapter = new FakeAdapter();
+    const handler = await BotkitDialogHandler.create(db, dialogs);
+    const parley = await testParley(db, { adapters: [adapter], handlers: botkitHandlers(handler) });
+    await parley.startChannels();
+    running.push(parley);
+    const say = async (body: Parameters<typeof fromCustomer>[0], from?: string) => {
+      expect((await parley.inbox.accept(fromCustomer(body, from))).status).toBe('accepted');
+      await settle(parley);
+    };
+    return { parley, adapter, handler, say };
+  }
+
+  const sessionOf = async (conversationId: string) => {
+    const rows = await db.prisma.botkitState.findMany();
+    const row = rows.find((r) => r.key.includes(conversationId));
+    return row?.data as { parley?: BotkitSession; dialogState?: { dialogStack: { id: string; state: { values?: Record<string, unknown> } }[] } } | undefined;
+  };
+
+  it('runs a two-question dialog end to end, keeps its state in the database and resumes it in a new Parley instance', async () => {
+    const finished: Record<string, unknown>[] = [];
+    const first = await botkitParley(feedbackDialogs(finished));
+    expect(first.handler.flows).toEqual(['feedback']);
+
+    await first.say({ text: 'سلام' });
+    expect(texts(first.adapter.sent)).toEqual(['What is your name?']);
+    const conversation = await db.prisma.conversation.findFirstOrThrow();
+    expect(first.adapter.sent[0]?.conversationId).toBe(conversation.id);
+
+    await first.say({ text: 'Sara' });
+    const ratingPrompt = first.adapter.sent[1];
+    expect(ratingPrompt?.content.text).toBe('Thanks Sara! How would you rate us, 1 to 5?');
+    // Five choices are more than the channel's three buttons: they go out as a list.
+    expect(ratingPrompt?.content.buttons).toBeUndefined();
+    expect(ratingPrompt?.content.list?.sections[0]?.rows).toEqual([1, 2, 3, 4, 5].map((n) => ({ id: String(n), title: `${n} ★` })));
+
+    // Mid-dialog, the dialog's state is in Parley's database.
+    const midway = await sessionOf(conversation.id);
+    expect(midway?.parley).toMatchObject({ dialogId: 'feedback', status: 'active' });
+    expect(midway?.parley?.offered).toHaveLength(5);
+    const stack = midway?.dialogState?.dialogStack ?? [];
+    // Botkit's wrapper, the dialog, and the prompt waiting for the rating.
+    expect(stack.map((d) => d.id)).toEqual(['feedback:botkit-wrapper', 'feedback', 'feedback_default_prompt']);
+    expect(stack[1]?.state.values).toMatchObject({ name: 'Sara' });
+
+    // Restart: a new process with a new controller on the same database.
+    await first.parley.stop();
+    running.splice(running.indexOf(first.parley), 1);
+    const second = await botkitParley(feedbackDialogs(finished));
+
+    await second.say({ text: 'great' });
+    expect(texts(second.adapter.sent)).toEqual(['Please choose a number from 1 to 5.', 'Thanks Sara! How would you rate us, 1 to 5?']);
+
+    await second.say({ tap: { id: '4', title: '4 ★' } });
+    expect(second.adapter.sent.at(-1)?.content.text).toBe('Thank you, Sara: you gave us 4.');
+    expect(finished).toHaveLength(1);
+    expect(finished[0]).toMatchObject({ name: 'Sara', rating: '4' });
+
+    const ended = await sessionOf(conversation.id);
+    expect(ended?.parley).toMatchObject({ dialogId: 'feedback', status: 'completed', results: { name: 'Sara', rating: '4' } });
+    expect(ended?.dialogState?.dialogStack).toEqual([]);
+
+    // Every reply went through the outbox and was stored as a bot message of the conversation.
+    const botMessages = await db.prisma.message.findMany({ where: { conversationId: conversation.id, authorKind: 'bot' }, orderBy: { id: 'asc' } });
+    expect(botMessages.map((m) => m.deliveryStatus)).toEqual(['sent', 'sent', 'sent', 'sent', 'sent']);
+
+    // The session has ended: a later message gets the fallback acknowledgement, not the dialog again.
+    await second.say({ text: 'bye' });
+    expect(second.adapter.sent.at(-1)?.content.text).toMatch(/^Thanks for your message!/);
+    expect(finished).toHaveLength(1);
+  });
+
+  it('takes a typed number in Persian digits or the title as the answer to offered choices', async () => {
+    const finished: Record<string, unknown>[] = [];
+    const { say } = await botkitParley(feedbackDialogs(finished));
+    await say({ text: 'hi' });
+    await say({ text: 'Ali' });
+    await say({ text: '۵' });
+    expect(finished[0]).toMatchObject({ name: 'Ali', rating: '5' });
+
+    await say({ text: 'hello' }, '+989120000002');
+    await say({ text: 'Reza' }, '+989120000002');
+    await say({ text: '2 ★' }, '+989120000002');
+    expect(finished[1]).toMatchObject({ name: 'Reza', rating: '2' });
+  });
+
+  it('hands the conversation off to a team with what the dialog collected', async () => {
+    const { parley, adapter, say } = await botkitParley(handoffDialogs);
+    const desk: unknown[] = [];
+    parley.events.subscribe('conversation.handed_off', 'test-desk', async (event) => {
+      desk.push(event);
+    });
+    await say({ text: 'I want a refund' });
+    await say({ text: 'A-1001' });
+    expect(texts(adapter.sent)).toEqual(['Your order number?', 'Passing you to our billing team.']);
+
+    const conversation = await db.prisma.conversation.findFirstOrThrow({ include: { team: true } });
+    expect(conversation.status).toBe('waiting_for_agent');
+    expect(conversation.priority).toBe('high');
+    expect(conversation.team?.name).toBe('billing');
+    expect(desk).toEqual([expect.objectContaining({ team: 'billing', note: 'asked for a refund', collected: { order: 'A-1001' } })]);
+    expect((await sessionOf(conversation.id))?.parley).toMatchObject({ status: 'handed_off' });
+
+    // With a human now, the bot stays silent.
+    await say({ text: 'hello?' });
+    expect(adapter.sent).toHaveLength(2);
+  });
+
+  it('stores no dialog step when the turn fails, so the customer is asked again', async () => {
+    let failOnce = true;
+    const dialogs: BotkitDialogs = {
+      dialogs: (controller) => {
+        const convo = new BotkitConversation('flaky', controller);
+        convo.ask('Your name?', [], 'name');
+        convo.ask('Your city?', [], 'city');
+        convo.onChange('name', async () => {
+          if (failOnce) {
+            failOnce = false;
+            throw new Error('CRM unavailable');
+          }
+        });
+        return [convo];
+      },
+    };
+    const { adapter, say } = await botkitParley(dialogs);
+    await say({ text: 'hi' });
+    await say({ text: 'Mina' });
+    const event = await db.prisma.inboxEvent.findFirstOrThrow({ where: { error: { not: null } } });
+    expect(event.error).toMatch(/handler botkit failed: .*CRM unavailable/);
+    expect(texts(adapter.sent)).toEqual(['Your name?']);
+    const conversation = await db.prisma.conversation.findFirstOrThrow();
+    expect((await sessionOf(conversation.id))?.dialogState?.dialogStack[1]?.state.values?.name).toBeUndefined();
+
+    await say({ text: 'Mina' });
+    expect(texts(adapter.sent)).toEqual(['Your name?', 'Your city?']);
+  });
+});
+
+describe('Botkit dialogs module', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-botkit-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('loads a module whose default export defines the dialogs', async () => {
+    const path = join(dir, 'dialogs.mjs');
+    writeFileSync(path, 'export default { dialogs: () => [], start: "survey" };\n');
+    const loaded = await loadBotkitDialogs(path);
+    expect(loaded.start).toBe('survey');
+    expect(typeof loaded.dialogs).toBe('function');
+  });
+
+  it('says what is wrong with a module that does not define dialogs, or that is missing', async () => {
+    const path = join(dir, 'bad.mjs');
+    writeFileSync(path, 'export const start = 3;\n');
+    await expect(loadBotkitDialogs(path)).rejects.toThrow(/PARLEY_BOTKIT_DIALOGS=.*bad\.mjs: the module must export .*dialogs: must be a function.*start:/);
+    await expect(loadBotkitDialogs(join(dir, 'missing.mjs'))).rejects.toThrow(/PARLEY_BOTKIT_DIALOGS=.*missing\.mjs: the module could not be loaded/);
+  });
+
+  it('rejects a start dialog that is not among the dialogs', async () => {
+    const db = await freshDatabase('sqlite');
+    try {
+      await expect(BotkitDialogHandler.create(db, { dialogs: (controller) => [new BotkitConversation('a', controller)], start: 'b' })).rejects.toThrow(
+        'Botkit dialogs: the start dialog "b" is not among the dialogs (a)',
+      );
+    } finally {
+      await db.dispose();
+    }
+  });
+});
