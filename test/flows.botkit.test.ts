@@ -157,6 +157,39 @@ describe.each(dialects)('Botkit bridge on %s', (dialect) => {
     expect(finished).toHaveLength(1);
   });
 
+  it('runs the dialogs of the module PARLEY_BOTKIT_DIALOGS names, hand-off included', async () => {
+    const adapter = new FakeAdapter();
+    const parley = await testParley(db, { adapters: [adapter], env: { PARLEY_BOTKIT_DIALOGS: './examples/botkit/complaint-dialogs.js' } });
+    running.push(parley);
+    await parley.startChannels();
+    for (const body of [
+      { text: 'I have a complaint' },
+      { tap: { id: 'delivery', title: 'Delivery' } },
+      { text: 'The box arrived broken' },
+      { text: 'A-1001' },
+      { text: 'no' },
+    ]) {
+      await parley.inbox.accept(fromCustomer(body, '+971501234567'));
+      await settle(parley);
+    }
+    expect(texts(adapter.sent)).toEqual([
+      'Sorry to hear that. What is your complaint about?',
+      'Please describe what happened.',
+      'Your order number, if you have one?',
+      'A delivery complaint about order A-1001. Shall I file it?',
+      'Let me pass you to a colleague.',
+    ]);
+    // Four categories are more than three buttons: a list; two choices: buttons.
+    expect(adapter.sent[0]?.content.list?.sections[0]?.rows.map((r) => r.id)).toEqual(['delivery', 'product', 'billing', 'other']);
+    expect(adapter.sent[3]?.content.buttons).toEqual([
+      { id: 'yes', title: 'Yes' },
+      { id: 'no', title: 'No' },
+    ]);
+    const conversation = await db.prisma.conversation.findFirstOrThrow({ include: { team: true } });
+    expect(conversation.status).toBe('waiting_for_agent');
+    expect(conversation.team?.name).toBe('complaints');
+  });
+
   it('takes a typed number in Persian digits or the title as the answer to offered choices', async () => {
     const finished: Record<string, unknown>[] = [];
     const { say } = await botkitParley(feedbackDialogs(finished));

@@ -1,5 +1,6 @@
 import type { BotState, StatePropertyAccessor, TurnContext } from 'botbuilder-core';
 import { Botkit, type BotWorker } from 'botkit';
+import type { Logger } from 'pino';
 import type { Database } from '../../db/database.ts';
 import {
   AcknowledgeHandler,
@@ -13,7 +14,7 @@ import type { QuickReply } from './activity.ts';
 import { answerText } from './activity.ts';
 import { conversationStateOf, runBotkitTurn } from './botkit-turn.ts';
 import { handedOffIn, offeredIn, ParleyBotkitAdapter, parleyTurnOf } from './adapter.ts';
-import type { BotkitDialogs } from './dialogs.ts';
+import { type BotkitDialogs, loadBotkitDialogs } from './dialogs.ts';
 import { ParleyBotkitStorage } from './storage.ts';
 
 /**
@@ -148,4 +149,11 @@ export class BotkitDialogHandler implements ConversationHandler {
 export function botkitHandlers(bot: BotkitDialogHandler): HandlerSelector {
   const human = new HumanHandledConversation();
   return (conversation) => (isHumanHandled(conversation) ? human : bot);
+}
+
+/** The handlers when PARLEY_BOTKIT_DIALOGS names a dialogs module. */
+export async function botkitHandlersFromModule(db: Database, path: string, ackText: string | undefined, logger: Logger): Promise<HandlerSelector> {
+  const bot = await BotkitDialogHandler.create(db, await loadBotkitDialogs(path), { fallback: new AcknowledgeHandler(ackText) });
+  logger.info({ module: path, flows: bot.flows, start: bot.startDialog }, 'Botkit dialogs loaded');
+  return botkitHandlers(bot);
 }
