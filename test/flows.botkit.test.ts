@@ -4,7 +4,17 @@ import { join } from 'node:path';
 import { BotkitConversation } from 'botkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InboundMessage, OutboundMessage } from '../src/core/message.ts';
-import { BotkitDialogHandler, type BotkitDialogs, type BotkitSession, botkitHandlers, handOff, loadBotkitDialogs } from '../src/flows/botkit/index.ts';
+import type { Prisma } from '../src/db/database.ts';
+import {
+  BotkitDialogHandler,
+  type BotkitDialogs,
+  type BotkitSession,
+  botkitHandlers,
+  handOff,
+  loadBotkitDialogs,
+  ParleyBotkitStorage,
+} from '../src/flows/botkit/index.ts';
+import type { Turn } from '../src/pipeline/handler.ts';
 import type { Parley } from '../src/runtime.ts';
 import { dialects, freshDatabase } from './support/databases.ts';
 import { FakeAdapter, settle, testParley } from './support/parley.ts';
@@ -226,33 +236,102 @@ describe.each(dialects)('Botkit bridge on %s', (dialect) => {
     expect(adapter.sent).toHaveLength(2);
   });
 
-  it('stores no dialog step when the turn fails, so the customer is asked again', async () => {
-    let failOnce = true;
+  it('stores no dialog step when the turn fails, while the other turn of the batch goes on', async () => {
     const dialogs: BotkitDialogs = {
       dialogs: (controller) => {
         const convo = new BotkitConversation('flaky', controller);
         convo.ask('Your name?', [], 'name');
         convo.ask('Your city?', [], 'city');
-        convo.onChange('name', async () => {
-          if (failOnce) {
-            failOnce = false;
-            throw new Error('CRM unavailable');
-          }
+        convo.onChange('name', async (name) => {
+          if (name === 'Mina' && !recovered) throw new Error('CRM unavailable');
         });
         return [convo];
       },
     };
-    const { adapter, say } = await botkitParley(dialogs);
+    let recovered = false;
+    const { parley, adapter, say } = await botkitParley(dialogs);
+    const other = '+989120000009';
     await say({ text: 'hi' });
-    await say({ text: 'Mina' });
+    await say({ text: 'hi' }, other);
+    // Both answers are handled in one batch.
+    await parley.inbox.accept(fromCustomer({ text: 'Mina' }));
+    await parley.inbox.accept(fromCustomer({ text: 'Omid' }, other));
+    await settle(parley);
+
     const event = await db.prisma.inboxEvent.findFirstOrThrow({ where: { error: { not: null } } });
     expect(event.error).toMatch(/handler botkit failed: .*CRM unavailable/);
-    expect(texts(adapter.sent)).toEqual(['Your name?']);
-    const conversation = await db.prisma.conversation.findFirstOrThrow();
-    expect((await sessionOf(conversation.id))?.dialogState?.dialogStack[1]?.state.values?.name).toBeUndefined();
+    const identities = await db.prisma.channelIdentity.findMany({ include: { conversations: true } });
+    const conversationOf = (address: string) => identities.find((i) => i.address === address)?.conversations[0]?.id as string;
+    const sentTo = (address: string) => texts(adapter.sent.filter((m) => m.recipient === address));
+    expect(sentTo(CUSTOMER)).toEqual(['Your name?']);
+    expect(sentTo(other)).toEqual(['Your name?', 'Your city?']);
+    expect((await sessionOf(conversationOf(CUSTOMER)))?.dialogState?.dialogStack[1]?.state.values?.name).toBeUndefined();
+    expect((await sessionOf(conversationOf(other)))?.dialogState?.dialogStack[1]?.state.values?.name).toBe('Omid');
 
+    recovered = true;
     await say({ text: 'Mina' });
-    expect(texts(adapter.sent)).toEqual(['Your name?', 'Your city?']);
+    expect(sentTo(CUSTOMER)).toEqual(['Your name?', 'Your city?']);
+  });
+});
+
+describe.each(dialects)('ParleyBotkitStorage on %s', (dialect) => {
+  let db: TestDb;
+  beforeEach(async () => {
+    db = await freshDatabase(dialect);
+  });
+  afterEach(async () => {
+    await db.dispose();
+  });
+
+  /** The parts of a turn the storage uses; its commit callbacks are collected to run like the pipeline does. */
+  const fakeTurn = (commitGroup: object) => {
+    const writes: ((tx: Prisma) => Promise<void>)[] = [];
+    const turn = { commitGroup, onCommit: (write: (tx: Prisma) => Promise<void>) => writes.push(write) } as unknown as Turn;
+    return { turn, writes };
+  };
+
+  it('writes the turns of a commit group in one go, without the turns that failed, and reads its own held writes', async () => {
+    const storage = new ParleyBotkitStorage(db);
+    await storage.write({ 'old/key': { n: 0, name: 'سارا' } });
+    const group = {};
+    const ok = fakeTurn(group);
+    const failed = fakeTurn(group);
+    const also = fakeTurn(group);
+    await storage.withTurn(ok.turn, async () => {
+      await storage.write({ 'a/key': { n: 1 } });
+      await storage.delete(['old/key']);
+      // Within the turn, reads see what the turn wrote; nothing is in the database yet.
+      expect(await storage.read(['a/key', 'old/key'])).toEqual({ 'a/key': { n: 1 } });
+    });
+    await expect(
+      storage.withTurn(failed.turn, async () => {
+        await storage.write({ 'b/key': { n: 2 } });
+        throw new Error('handler failed');
+      }),
+    ).rejects.toThrow('handler failed');
+    await storage.withTurn(also.turn, () => storage.write({ 'c/key': { n: 3 } }));
+    expect(await db.prisma.botkitState.count()).toBe(1);
+
+    // The pipeline runs the commit callbacks of the turns that succeeded, in one transaction.
+    await db.write(async (tx) => {
+      for (const write of [...ok.writes, ...also.writes]) await write(tx);
+    });
+    const rows = await db.prisma.botkitState.findMany({ orderBy: { key: 'asc' } });
+    expect(rows.map((r) => [r.key, r.data])).toEqual([
+      ['a/key', { n: 1 }],
+      ['c/key', { n: 3 }],
+    ]);
+    expect(await storage.read(['a/key', 'b/key', 'c/key'])).toEqual({ 'a/key': { n: 1 }, 'c/key': { n: 3 } });
+  });
+
+  it('writes at once outside a turn, keeps Persian text intact and names a bad value', async () => {
+    const storage = new ParleyBotkitStorage(db);
+    await storage.write({ k: { name: 'مهسا', digits: '۱۲۳' } });
+    await storage.write({ k: { name: 'مهسا', digits: '۱۲۳', step: 2 } });
+    expect(await storage.read(['k', 'missing'])).toEqual({ k: { name: 'مهسا', digits: '۱۲۳', step: 2 } });
+    await expect(storage.write({ k: 'text' })).rejects.toThrow('Botkit storage: the value written for key "k" is string, not a state object');
+    await storage.delete(['k']);
+    expect(await storage.read(['k'])).toEqual({});
   });
 });
 

@@ -58,6 +58,8 @@ export interface Turn {
   /** Emitted in the turn's transaction (see core/events.ts). */
   emit(event: DomainEvent): void;
   onCommit(write: (tx: Prisma) => Promise<void>): void;
+  /** Shared by the turns whose writes commit in one transaction, so a handler can write theirs in one statement. */
+  readonly commitGroup: object;
 }
 
 export interface ConversationHandler {

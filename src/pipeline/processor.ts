@@ -175,7 +175,8 @@ export class InboundProcessor {
     const now = this.now();
     const creations: Creations = { customers: [], identities: [], conversations: [], reopened: [] };
     const resolved = work.length > 0 ? await this.#resolve(work, now, creations) : [];
-    const turns = await Promise.all(resolved.map((r) => this.#runHandler(r, now)));
+    const commitGroup = {};
+    const turns = await Promise.all(resolved.map((r) => this.#runHandler(r, now, commitGroup)));
     await this.db.write(async (tx) => {
       const done = await tx.inboxEvent.updateMany({
         where: { id: { in: resolved.map((r) => r.event.id) }, status: 'pending' },
@@ -339,7 +340,7 @@ export class InboundProcessor {
     }
   }
 
-  async #runHandler(r: Resolved, now: Date) {
+  async #runHandler(r: Resolved, now: Date, commitGroup: object) {
     const inboundMessage: MessageRow = {
       agentId: null,
       id: newId(),
@@ -430,6 +431,7 @@ export class InboundProcessor {
       onCommit: (write) => {
         result.writes.push(write);
       },
+      commitGroup,
     };
     try {
       await handler.handle(turn);

@@ -95,9 +95,10 @@ export class BotkitDialogHandler implements ConversationHandler {
   }
 
   async handle(turn: Turn): Promise<void> {
-    let unhandled = false;
-    await this.storage.withTurn(turn, () =>
-      this.adapter.runTurn(turn, async (context) => {
+    // The fallback runs inside withTurn too: if it fails, this turn's state must not be written.
+    await this.storage.withTurn(turn, async () => {
+      let unhandled = false;
+      await this.adapter.runTurn(turn, async (context) => {
         const state = this.#state;
         if (turn.reopened) await state.clear(context);
         const before = await this.#session.get(context);
@@ -106,9 +107,9 @@ export class BotkitDialogHandler implements ConversationHandler {
         await this.#session.set(context, await this.#sessionAfter(context, before, turn.message.receivedAt));
         await state.saveChanges(context);
         unhandled = context.turnState.get(UNHANDLED) === true;
-      }),
-    );
-    if (unhandled) await this.fallback.handle(turn);
+      });
+      if (unhandled) await this.fallback.handle(turn);
+    });
   }
 
   /** The message event fires when no dialog is active and no trigger took the message. */

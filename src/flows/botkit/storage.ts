@@ -7,6 +7,12 @@ import type { Turn } from '../../pipeline/handler.ts';
 /** What one turn changed: the new data of a key, or undefined for a deleted key. */
 type TurnChanges = Map<string, object | undefined>;
 
+/** The held writes of the turns that commit in one transaction. */
+interface CommitGroup {
+  readonly turns: Set<TurnChanges>;
+  written: boolean;
+}
+
 /** Prisma stores SQLite DateTime as ISO 8601 text with an explicit +00:00 offset. */
 const sqliteTimestamp = (date: Date) => date.toISOString().replace('Z', '+00:00');
 
@@ -23,19 +29,43 @@ const sqliteTimestamp = (date: Date) => date.toISOString().replace('Z', '+00:00'
  * No optimistic concurrency (eTags are ignored): the inbound pipeline handles one message
  * of a customer lane at a time, so two turns never race on one conversation's key.
  *
- * Reads issued in the same tick by the turns of one batch are served by one query.
+ * Reads issued in the same tick by the turns of one batch are served by one query, and the
+ * writes of a batch's turns by one statement.
  */
 export class ParleyBotkitStorage implements Storage {
   readonly #turns = new AsyncLocalStorage<TurnChanges>();
+  readonly #groups = new WeakMap<object, CommitGroup>();
   #pendingReads: { keys: string[]; waiters: { resolve: (rows: Map<string, object>) => void; reject: (error: unknown) => void }[] } | undefined;
 
   constructor(private readonly db: Database) {}
 
-  /** Runs `fn` with this turn's writes held in memory and committed with the turn. */
-  withTurn<T>(turn: Turn, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` with this turn's writes held in memory and committed with the turn. The turns
+   * of one commit group are written by one statement (the first of their commit callbacks
+   * writes them all). When `fn` fails, its writes leave the group: wrap the whole handler in
+   * it, since the pipeline drops the commit callbacks of a failed handler.
+   */
+  async withTurn<T>(turn: Turn, fn: () => Promise<T>): Promise<T> {
     const changes: TurnChanges = new Map();
-    turn.onCommit((tx) => this.#apply(tx, changes, new Date()));
-    return this.#turns.run(changes, fn);
+    let group = this.#groups.get(turn.commitGroup);
+    if (!group) {
+      const created: CommitGroup = { turns: new Set(), written: false };
+      this.#groups.set(turn.commitGroup, created);
+      group = created;
+    }
+    const members = group;
+    members.turns.add(changes);
+    turn.onCommit(async (tx) => {
+      if (members.written) return;
+      members.written = true;
+      await this.#apply(tx, new Map([...members.turns].flatMap((turnChanges) => [...turnChanges])), new Date());
+    });
+    try {
+      return await this.#turns.run(changes, fn);
+    } catch (error) {
+      members.turns.delete(changes);
+      throw error;
+    }
   }
 
   async read(keys: string[]): Promise<StoreItems> {
