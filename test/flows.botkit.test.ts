@@ -236,6 +236,45 @@ describe.each(dialects)('Botkit bridge on %s', (dialect) => {
     expect(adapter.sent).toHaveLength(2);
   });
 
+  it('cancels a dialog that hands off midway, so it is not resumed when the bot gets the conversation back', async () => {
+    const dialogs: BotkitDialogs = {
+      dialogs: (controller) => {
+        const convo = new BotkitConversation('order', controller);
+        convo.ask(
+          'Your order number? (or "agent")',
+          [
+            {
+              pattern: /^agent$/i,
+              handler: async (_answer, _dialog, bot) => {
+                await bot.say(handOff({ team: 'support' }));
+              },
+            },
+            { default: true, handler: async () => {} },
+          ],
+          'order',
+        );
+        convo.ask('And your postcode?', [], 'postcode');
+        return [convo];
+      },
+    };
+    const { adapter, say } = await botkitParley(dialogs);
+    await say({ text: 'hi' });
+    await say({ text: 'agent' });
+    // The dialog went on to its next question in that turn; after the hand-off it is not sent.
+    expect(texts(adapter.sent)).toEqual(['Your order number? (or "agent")']);
+    const conversation = await db.prisma.conversation.findFirstOrThrow();
+    expect(conversation.status).toBe('waiting_for_agent');
+    const state = await sessionOf(conversation.id);
+    expect(state?.parley).toMatchObject({ dialogId: 'order', status: 'handed_off' });
+    expect(state?.dialogState?.dialogStack).toEqual([]);
+
+    // An agent hands the conversation back: the bot answers with its fallback, not the old dialog.
+    await db.prisma.conversation.update({ where: { id: conversation.id }, data: { status: 'bot' } });
+    const before = adapter.sent.length;
+    await say({ text: '12345' });
+    expect(adapter.sent.slice(before).map((m) => m.content.text)).toEqual([expect.stringMatching(/^Thanks for your message!/)]);
+  });
+
   it('stores no dialog step when the turn fails, while the other turn of the batch goes on', async () => {
     const dialogs: BotkitDialogs = {
       dialogs: (controller) => {

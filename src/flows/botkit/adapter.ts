@@ -23,7 +23,7 @@ export const handedOffIn = (context: TurnContext): boolean => context.turnState.
  * A Bot Framework adapter whose "channel" is a Parley turn: the customer's message comes in
  * as a message activity, and every activity the bot sends becomes `turn.reply(...)` (so it
  * goes through the outbox with the turn's commit) or, for a `handoff.initiate` event,
- * `turn.handOff(...)`.
+ * `turn.handOff(...)`, after which the turn sends nothing more.
  */
 export class ParleyBotkitAdapter extends BotAdapter {
   /** Runs `logic` (e.g. Botkit's handleTurn) for a Parley turn. */
@@ -42,6 +42,9 @@ export class ParleyBotkitAdapter extends BotAdapter {
       if (handoff) {
         turn.handOff(handoff);
         context.turnState.set(HANDED_OFF, true);
+      } else if (handedOffIn(context)) {
+        // Once handed to people the bot must not talk over them (a dialog may run on after the event).
+        turn.logger.debug({ conversationId: turn.conversation.id }, 'botkit: message after hand-off not sent');
       } else {
         const content = contentOf(activity, turn.capabilities, turn.locale);
         if (content) {
