@@ -96,6 +96,12 @@ export const settings = {
     example: 'Thanks, we got your message.',
     parse: text,
   },
+  PARLEY_BOTKIT_DIALOGS: {
+    description:
+      'A module exporting Botkit dialogs (README: Bringing Botkit dialogs). Set: the bot runs them as flows, their state in the database; unset: the default handler answers.',
+    example: './my-dialogs.js',
+    parse: text,
+  },
   PARLEY_WORKER_CONCURRENCY: {
     description: 'Batches of inbound messages one process handles at once (messages of one conversation are always handled in order).',
     default: '2',

@@ -155,6 +155,13 @@ export class Parley {
       const { applied } = await migrate(db);
       if (applied.length > 0) options.logger.info({ applied }, 'database migrated');
     }
+    if (!options.handlers && options.config.PARLEY_BOTKIT_DIALOGS) {
+      const { botkitHandlersFromModule } = await import('./flows/botkit/index.ts');
+      options = {
+        ...options,
+        handlers: await botkitHandlersFromModule(db, options.config.PARLEY_BOTKIT_DIALOGS, options.config.PARLEY_ACK_TEXT, options.logger),
+      };
+    }
     const parley = new Parley(db, options.config, options.logger, options);
     parley.#buildAdapters();
     if (!options.flows) await parley.flows.reload();

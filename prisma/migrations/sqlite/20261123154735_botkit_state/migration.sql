@@ -1,0 +1,6 @@
+-- CreateTable
+CREATE TABLE "BotkitState" (
+    "key" TEXT NOT NULL PRIMARY KEY,
+    "data" JSONB NOT NULL,
+    "updatedAt" DATETIME NOT NULL
+);
