@@ -3,15 +3,51 @@
 // engine is a function that builds the handler selector. Figures are printed, not asserted.
 import type { Database } from '../src/db/database.ts';
 import { BotkitDialogHandler, type BotkitDialogs, botkitHandlers } from '../src/flows/botkit/index.ts';
+import { FlowRegistry } from '../src/flows/registry.ts';
+import { parseFlowFile } from '../src/flows/validate.ts';
 import { defaultHandlers, type HandlerSelector } from '../src/pipeline/handler.ts';
 import { freshDatabase } from '../test/support/databases.ts';
-import { testParley } from '../test/support/parley.ts';
+import { silentLogger, testParley } from '../test/support/parley.ts';
 import complaintDialogs from '../examples/botkit/complaint-dialogs.js';
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 10_000);
 
-/** Builds the handlers of one flow engine running the complaint flow on this database. */
-export type MakeHandlers = (db: Database) => Promise<HandlerSelector>;
+/** Builds one flow engine running the complaint flow on this database: handlers, or flows for Parley's engine. */
+export type MakeHandlers = (db: Database) => Promise<{ handlers?: HandlerSelector; flows?: FlowRegistry }>;
+
+// The same complaint dialog as examples/botkit/complaint-dialogs.js, as a Parley flow file.
+const COMPLAINT_FLOW = `
+id: complaint
+name: Complaint
+locales: [en, fa]
+triggers:
+  - keyword: { en: [complaint], fa: [شکایت] }
+steps:
+  - id: category
+    ask:
+      type: choice
+      text: { en: "What is it about?", fa: "موضوع چیست؟" }
+      choices:
+        - { id: delivery, label: Delivery }
+        - { id: product, label: Product }
+        - { id: billing, label: Billing }
+        - { id: other, label: Other }
+      save: category
+  - id: description
+    ask: { type: text, text: { en: "What happened?", fa: "چه اتفاقی افتاد؟" }, save: description }
+  - id: order
+    ask: { type: text, optional: true, text: { en: "Order number?", fa: "شماره سفارش؟" }, save: order }
+  - id: confirm
+    ask: { type: yes_no, text: { en: "Shall we register it?", fa: "ثبت کنیم؟" }, save: confirmed }
+  - id: done
+    end: { say: { en: "Registered, thank you.", fa: "ثبت شد، ممنون." } }
+`;
+
+function complaintFlowRegistry(db: Database): FlowRegistry {
+  const parsed = parseFlowFile('complaint.yaml', COMPLAINT_FLOW);
+  if (!parsed.ok) throw new Error(parsed.problems.map((p) => p.message).join('; '));
+  return FlowRegistry.of([parsed.flow], silentLogger, db);
+}
 
 /**
  * The engines the benchmark compares. The complaint flow they run: category (4 choices),
@@ -20,9 +56,9 @@ export type MakeHandlers = (db: Database) => Promise<HandlerSelector>;
  */
 export const engines: Record<string, MakeHandlers> = {
   // No flow: the default acknowledgement, for the pipeline's own cost in this scenario.
-  baseline: async () => defaultHandlers(),
-  botkit: async (db) => botkitHandlers(await BotkitDialogHandler.create(db, complaintDialogs as BotkitDialogs)),
-  // Parley's own flow engine plugs in here, e.g.  flows: async (db) => flowHandlers(db, [complaintFlow]),
+  baseline: async () => ({ handlers: defaultHandlers() }),
+  parley: async (db) => ({ flows: complaintFlowRegistry(db) }),
+  botkit: async (db) => ({ handlers: botkitHandlers(await BotkitDialogHandler.create(db, complaintDialogs as BotkitDialogs)) }),
 };
 
 type CustomerMessage = { text: string; tap?: { id: string; title: string } };
@@ -76,7 +112,7 @@ export async function runScenario(engineName: string, makeHandlers: MakeHandlers
   };
   const sampler = setInterval(sample, 100);
   try {
-    const parley = await testParley(db, { handlers: await makeHandlers(db), env: { PARLEY_POLL_INTERVAL: '50ms' } });
+    const parley = await testParley(db, { ...(await makeHandlers(db)), env: { PARLEY_POLL_INTERVAL: '50ms' } });
     await parley.startChannels();
     const waiting = new Map<string, () => void>();
     parley.processor.onCommitted((events) => {
@@ -136,14 +172,24 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFracti
 const selected = process.env.BENCH_ENGINES?.split(',') ?? Object.keys(engines);
 console.log(`Parley flow benchmark (node ${process.version}, SQLite): ${fmt(SESSIONS)} concurrent complaint sessions, 5 customer messages each`);
 console.log('Each turn: durable accept -> customer/conversation -> flow handler (state read) -> reply + state write, one transaction per batch.\n');
+const results = new Map<string, ScenarioResult>();
 for (const name of selected) {
   const makeHandlers = engines[name];
   if (!makeHandlers) throw new Error(`BENCH_ENGINES: no engine "${name}" (known: ${Object.keys(engines).join(', ')})`);
   const r = await runScenario(name, makeHandlers);
+  results.set(name, r);
   console.log(`== ${r.engine}`);
   console.log(`  turns                    : ${fmt(r.turns)} in ${fmt(r.seconds, 1)} s`);
   console.log(`  throughput               : ${fmt(r.turnsPerSecond)} turns/s`);
   console.log(`  turn latency (accept -> committed): p50 ${fmt(r.turnLatencyP50, 1)} ms, p99 ${fmt(r.turnLatencyP99, 1)} ms`);
   console.log(`  bot replies stored       : ${fmt(r.botReplies)} (${fmt(r.botReplies / r.sessions, 2)} per session)`);
   console.log(`  peak RSS / heap used     : ${fmt(r.peakRssMiB)} MiB / ${fmt(r.peakHeapMiB)} MiB\n`);
+}
+
+const ours = results.get('parley');
+const theirs = results.get('botkit');
+if (ours && theirs) {
+  console.log(
+    `Parley's flow engine vs the Botkit bridge on the same work: ${fmt(ours.turnsPerSecond / theirs.turnsPerSecond, 1)}x the turns/s (target: at least 3x; target 2,000 turns/s: ${ours.turnsPerSecond >= 2000 ? 'met' : 'missed'})`,
+  );
 }

@@ -60,7 +60,21 @@ describe('parley CLI', () => {
   }, 60_000);
 
   it('has --help on every command', async () => {
-    for (const command of [[], ['start'], ['chat'], ['migrate'], ['config'], ['channels'], ['customers'], ['customers', 'merge'], ['conversations', 'show']]) {
+    for (const command of [
+      [],
+      ['start'],
+      ['chat'],
+      ['migrate'],
+      ['config'],
+      ['channels'],
+      ['customers'],
+      ['customers', 'merge'],
+      ['conversations', 'show'],
+      ['flows'],
+      ['flows', 'validate'],
+      ['flows', 'simulate'],
+      ['flows', 'stats'],
+    ]) {
       const { stdout } = await run(process.execPath, ['bin/parley.js', ...command, '--help'], { env });
       expect(stdout).toMatch(/^Usage: parley/);
     }

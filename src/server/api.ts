@@ -1,14 +1,22 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { UserError } from '../core/errors.ts';
+import { NotFoundError, UserError } from '../core/errors.ts';
 import { conversationMessages, listConversations } from '../crm/conversations.ts';
 import { customer360, mergeCustomers, searchCustomers } from '../crm/customers.ts';
 import type { Database } from '../db/database.ts';
+import type { FlowRegistry } from '../flows/registry.ts';
+import { flowStats } from '../flows/stats.ts';
+import { formatProblem } from '../flows/validate.ts';
+import type { EventBus } from '../pipeline/events.ts';
 import { parseInput } from './errors.ts';
 
 export interface ApiOptions {
   readonly db: Database;
+  readonly flows: FlowRegistry;
+  readonly events: EventBus;
+  /** Wakes the job runner after an API call queued work. */
+  readonly onJobsQueued: () => void;
   readonly token: string | undefined;
   readonly defaultRegion: string | undefined;
 }
@@ -23,7 +31,7 @@ function tokenMatches(given: string, expected: string): boolean {
 }
 
 /** REST API under /api/v1, behind a bearer token. */
-export const api: FastifyPluginAsync<ApiOptions> = async (app, { db, token, defaultRegion }) => {
+export const api: FastifyPluginAsync<ApiOptions> = async (app, { db, token, defaultRegion, flows, events, onJobsQueued }) => {
   app.addHook('onRequest', async (request) => {
     if (!token) throw new UserError('the API is off: set PARLEY_API_TOKEN to enable it', 503);
     const header = request.headers.authorization ?? '';
@@ -61,6 +69,41 @@ export const api: FastifyPluginAsync<ApiOptions> = async (app, { db, token, defa
       'query',
     );
     return { conversations: await listConversations(db, query) };
+  });
+
+  app.get('/flows', async () => ({
+    flows: flows.all().map((f) => ({ id: f.id, name: f.name, version: f.version, locales: f.locales, triggers: f.triggers, steps: f.steps.length })),
+    problems: flows.problems.map(formatProblem),
+  }));
+
+  app.get('/flows/:id/stats', async (request) => {
+    const { id } = parseInput(z.object({ id: z.string().min(1) }), request.params, 'path');
+    const query = parseInput(z.object({ since: z.coerce.date().optional() }), request.query, 'query');
+    const flow = flows.get(id);
+    if (!flow && (await db.prisma.flowSession.count({ where: { flowId: id } })) === 0) throw new NotFoundError(`flow ${id}`);
+    return { stats: await flowStats(db, id, flow, query.since) };
+  });
+
+  app.post('/conversations/:id/flows', async (request, reply) => {
+    const { id } = parseInput(z.object({ id: z.string().min(1) }), request.params, 'path');
+    const body = parseInput(z.object({ flowId: z.string().min(1, 'flowId: the flow to start') }), request.body ?? {}, 'body');
+    if (!flows.get(body.flowId))
+      throw new UserError(
+        `no flow "${body.flowId}" is loaded (flows: ${
+          flows
+            .all()
+            .map((f) => f.id)
+            .join(', ') || 'none'
+        })`,
+        422,
+      );
+    await db.write(async (tx) => {
+      const conversation = await tx.conversation.findUnique({ where: { id }, select: { customerId: true } });
+      if (!conversation) throw new NotFoundError(`conversation ${id}`);
+      await events.emit(tx, [{ type: 'flow.start_requested', conversationId: id, customerId: conversation.customerId, flowId: body.flowId, by: 'api' }]);
+    });
+    onJobsQueued();
+    return reply.code(202).send({ started: { conversationId: id, flowId: body.flowId } });
   });
 
   app.get('/conversations/:id/messages', async (request) => {
