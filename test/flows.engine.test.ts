@@ -323,6 +323,35 @@ steps:
     expect(await db.prisma.surveyResponse.count()).toBe(1);
   });
 
+  it('starts a flow some time after a ticket is closed (event trigger with a delay)', async () => {
+    const check = define(`
+id: check
+name: Satisfaction check
+locales: [en]
+triggers:
+  - event: ticket.closed
+    delay: 30m
+steps:
+  - id: solved
+    ask: { type: yes_no, text: "Is your problem solved?", save: solved }
+  - id: bye
+    end: { say: "Thank you." }
+`);
+    await open([check]);
+    await say('hello');
+    const conversation = await db.prisma.conversation.findFirstOrThrow();
+    await db.write((tx) =>
+      parley.events.emit(tx, [{ type: 'ticket.closed', ticketId: 't1', customerId: conversation.customerId, conversationId: conversation.id }], clock),
+    );
+    await settle(parley);
+    expect(adapter.sent).toHaveLength(1);
+    await advance(31 * 60_000);
+    expect(texts().at(-1)).toBe('Is your problem solved? [Yes] [No]');
+    await say('بله');
+    expect(texts().at(-1)).toBe('Thank you.');
+    expect((await db.prisma.flowSession.findFirstOrThrow({ where: { flowId: 'check' } })).variables).toMatchObject({ solved: true });
+  });
+
   it('an agent can start a flow in a conversation a person handles; automatic triggers never talk over a person', async () => {
     await open([define(SURVEY)]);
     await say('survey');
