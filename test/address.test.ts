@@ -84,4 +84,12 @@ describe('text folding and language', () => {
     expect(detectLocale('سلام')).toBeUndefined();
     expect(detectLocale('12345')).toBeUndefined();
   });
+
+  it('tells a message that reads the same in both ("سلام") by the sender\'s country code', () => {
+    expect(detectLocale('سلام', { address: '+989121234567' })).toBe('fa');
+    expect(detectLocale('سلام', { address: '+971501234567' })).toBe('ar');
+    expect(detectLocale('سلام', { address: 'someone@example.com' })).toBeUndefined();
+    // Letters that tell win over the number: an Arabic speaker on an Iranian number.
+    expect(detectLocale('مرحبا، لدي مشكلة', { address: '+989121234567' })).toBe('ar');
+  });
 });

@@ -117,6 +117,19 @@ describe.each(dialects)('inbound pipeline on %s', (dialect) => {
     expect(byLocale.fa).toMatch(/ممنون/);
   });
 
+  it('learns the language of a customer whose first message did not tell it', async () => {
+    const p = await parley({ handlers: () => new AcknowledgeHandler() });
+    await p.startChannels();
+    await p.inbox.accept(text('email', 'sara@example.com', 'n1', '12345'));
+    await settle(p);
+    expect((await db.prisma.customer.findFirstOrThrow()).locale).toBeNull();
+    await p.inbox.accept(text('email', 'sara@example.com', 'n2', 'چطور سفارش بدهم؟'));
+    await settle(p);
+    expect((await db.prisma.customer.findFirstOrThrow()).locale).toBe('fa');
+    const last = await db.prisma.message.findFirstOrThrow({ where: { direction: 'outbound' }, orderBy: { id: 'desc' } });
+    expect(last.text).toMatch(/ممنون/);
+  });
+
   it('rejects a malformed event with a message that names the field', async () => {
     const p = await parley();
     await expect(

@@ -279,7 +279,7 @@ export class InboundProcessor {
         id: newId(),
         name,
         searchName: name ? foldForMatch(name) : null,
-        locale: detectLocale(w.inbound.text) ?? null,
+        locale: detectLocale(w.inbound.text, { address: w.address }) ?? null,
         lifecycleStage: 'new',
         attributes: {},
         tags: [],
@@ -540,6 +540,16 @@ export class InboundProcessor {
       this.#applyConsent(r, r.inbound.consent, now, result);
       return result;
     }
+    if (!r.customer.locale && !r.isNewCustomer) {
+      // The first message that tells the customer's language fixes it on their record.
+      const learned = detectLocale(r.inbound.text, { address: r.identity.address });
+      if (learned) {
+        r.customer.locale = learned;
+        result.writes.push(async (tx) => {
+          await tx.customer.updateMany({ where: { id: r.customer.id, locale: null }, data: { locale: learned } });
+        });
+      }
+    }
     const handler = this.selectHandler(r.conversation);
     // Bodies are customer data: only at debug level.
     this.logger.debug({ conversationId: r.conversation.id, channel: r.event.channel, text: r.inbound.text, handler: handler.name }, 'inbound: message');
@@ -560,7 +570,7 @@ export class InboundProcessor {
       isNewConversation: r.isNewConversation,
       reopened: r.reopened,
       capabilities: this.capabilitiesOf(r.event.channel),
-      locale: r.customer.locale ?? detectLocale(r.inbound.text) ?? this.options.defaultLocale,
+      locale: r.customer.locale ?? detectLocale(r.inbound.text, { address: r.identity.address }) ?? this.options.defaultLocale,
       db: this.db,
       logger: this.logger,
       batch,
