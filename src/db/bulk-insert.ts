@@ -16,6 +16,8 @@ export interface InsertOptions {
   readonly skipConflictsOn?: readonly string[];
   /** Conflict target columns: rows that conflict there update every other named column. */
   readonly updateConflictsOn?: readonly string[];
+  /** With updateConflictsOn: columns an update leaves as they were (e.g. createdAt). */
+  readonly keepOnUpdate?: readonly string[];
 }
 
 const quote = (name: string) => `"${name}"`;
@@ -60,7 +62,8 @@ export async function bulkInsert<Row extends { id: string }>(
         )})`;
   if (options.updateConflictsOn) {
     const target_ = options.updateConflictsOn;
-    const sets = names.filter((n) => !target_.includes(n)).map((n) => `${quote(n)} = excluded.${quote(n)}`);
+    const keep = options.keepOnUpdate ?? [];
+    const sets = names.filter((n) => !target_.includes(n) && !keep.includes(n)).map((n) => `${quote(n)} = excluded.${quote(n)}`);
     await tx.$executeRaw`INSERT INTO ${Prisma.raw(target)} ${source} ON CONFLICT (${Prisma.raw(target_.map(quote).join(', '))}) DO UPDATE SET ${Prisma.raw(sets.join(', '))}`;
     return rows.map((r) => r.id);
   }

@@ -322,25 +322,8 @@ export class FlowEngine implements ConversationHandler {
     rows: { sessions: SessionRow[]; stats: { id: string }[]; timers: Parameters<typeof scheduleJobs>[2][number][] },
   ): Promise<void> {
     const dialect = this.options.db.dialect;
-    // createdAt is only written by the insert: an update must keep the original.
-    const { createdAt: _createdAt, ...updatable } = SESSION_COLUMNS;
-    void _createdAt;
-    const existing = new Set((await tx.flowSession.findMany({ where: { id: { in: rows.sessions.map((s) => s.id) } }, select: { id: true } })).map((s) => s.id));
-    await bulkInsert(
-      tx,
-      dialect,
-      'FlowSession',
-      updatable,
-      rows.sessions.filter((s) => existing.has(s.id)),
-      { updateConflictsOn: ['id'] },
-    );
-    await bulkInsert(
-      tx,
-      dialect,
-      'FlowSession',
-      SESSION_COLUMNS,
-      rows.sessions.filter((s) => !existing.has(s.id)),
-    );
+    // One statement for new and existing sessions; an update keeps the original createdAt.
+    await bulkInsert(tx, dialect, 'FlowSession', SESSION_COLUMNS, rows.sessions, { updateConflictsOn: ['id'], keepOnUpdate: ['createdAt'] });
     await bulkInsert(tx, dialect, 'FlowStepEvent', STEP_EVENT_COLUMNS, rows.stats as never[]);
     await scheduleJobs(tx, dialect, rows.timers);
   }
