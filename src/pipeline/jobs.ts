@@ -18,6 +18,8 @@ export interface JobDraft {
 }
 
 export interface JobContext {
+  /** The job being run: a stable key for effects that must happen once per job. */
+  readonly jobId: string;
   readonly db: Database;
   readonly logger: Logger;
   readonly now: Date;
@@ -152,6 +154,7 @@ export class JobRunner {
     const markDone = (tx: PrismaClient) => tx.job.update({ where: { id: job.id }, data: { status: 'done', doneAt: now, attempts: { increment: 1 } } });
     try {
       await handler(job, {
+        jobId: job.id,
         db: this.db,
         logger,
         now,
