@@ -2,6 +2,7 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import type { ChannelAdapter, ChannelCapabilities, ChannelContext, SendResult } from '../../src/core/channel.ts';
 import type { OutboundMessage } from '../../src/core/message.ts';
+import type { ParleyPlugin } from '../../src/core/plugin.ts';
 import type { Database } from '../../src/db/database.ts';
 import type { HandlerSelector } from '../../src/pipeline/handler.ts';
 import { Parley } from '../../src/runtime.ts';
@@ -43,7 +44,7 @@ export class FakeAdapter implements ChannelAdapter {
 
 export async function testParley(
   database: Database,
-  options: { adapters?: ChannelAdapter[]; handlers?: HandlerSelector; env?: Record<string, string>; now?: () => Date } = {},
+  options: { adapters?: ChannelAdapter[]; handlers?: HandlerSelector; env?: Record<string, string>; now?: () => Date; plugins?: ParleyPlugin[] } = {},
 ): Promise<Parley> {
   const config = loadConfig({
     PARLEY_SEND_BACKOFF_BASE: '1ms',
@@ -58,6 +59,7 @@ export async function testParley(
     channels: [],
     adapters: options.adapters ?? [new FakeAdapter()],
     handlers: options.handlers,
+    plugins: options.plugins,
     database,
     now: options.now,
   });
