@@ -219,7 +219,8 @@ export class Desk {
       await scheduleJobs(
         tx,
         this.db.dialect,
-        [{ kind: UNSNOOZE_JOB, laneKey: `conversation:${conversation.id}`, payload: { conversationId: conversation.id }, runAt: until }],
+        // Its own lane: a job waiting for later must not hold up the conversation's events.
+        [{ kind: UNSNOOZE_JOB, laneKey: `snooze:${conversation.id}`, payload: { conversationId: conversation.id }, runAt: until }],
         now,
       );
       await this.#emit(tx, conversation, { type: 'conversation.snoozed', until: until.toISOString(), by }, now);

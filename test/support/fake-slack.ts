@@ -106,7 +106,7 @@ export class FakeSlack {
     if (url.pathname.startsWith('/upload/')) {
       const pending = this.#pendingUploads.get(url.pathname.slice(8));
       if (!pending) return reply(404, { ok: false });
-      pending.bytes = body;
+      pending.bytes = fileFromMultipart(req.headers['content-type'] ?? '', body);
       res.writeHead(200).end('OK - ok');
       return;
     }
@@ -220,6 +220,17 @@ export class FakeSlack {
         return { ok: false, error: 'unknown_method' };
     }
   }
+}
+
+/** The first file part of a multipart/form-data body (the body itself when not multipart). */
+function fileFromMultipart(contentType: string, body: Buffer): Buffer {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
+  if (!boundary) return body;
+  const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
+  const start = body.indexOf(delimiter);
+  const headersEnd = body.indexOf('\r\n\r\n', start);
+  const end = body.indexOf(delimiter, headersEnd);
+  return body.subarray(headersEnd + 4, end - 2);
 }
 
 /** Signs and posts a request to a Bolt HTTP receiver as Slack would. */

@@ -56,8 +56,8 @@ export class SlackPoster {
     }
   }
 
+  /** Edits are not new messages: Slack limits chat.update per app (Tier 3), not per channel. */
   async update(args: { channel: string; ts: string; text: string; blocks?: unknown[] }): Promise<void> {
-    this.#take(args.channel);
     try {
       await this.client.chat.update({ ...args, blocks: args.blocks as never, link_names: false });
     } catch (error) {

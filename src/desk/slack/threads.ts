@@ -51,14 +51,14 @@ export class SlackThreads {
       note: event.note ?? previous?.note,
       collected: { ...previous?.collected, ...event.collected },
     };
+    let thread: SlackThread;
     if (existing?.channelId === channel) {
-      await this.db.run((c) => c.slackThread.update({ where: { id: existing.id }, data: { handoff } }));
+      thread = await this.db.run((c) => c.slackThread.update({ where: { id: existing.id }, data: { handoff } }));
       await this.refreshCard(event.conversationId);
     } else {
-      const thread = await this.#openThread(event.conversationId, channel, handoff, conversation.previousId);
-      if (existing) await this.notice(existing, `:arrow_right: Transferred to *${escapeMrkdwn(team ?? 'the default team')}*: continued in ${await this.#linkTo(thread)}`, `transfer:${thread.id}`);
+      thread = await this.#openThread(event.conversationId, channel, handoff);
     }
-    await this.sync(event.conversationId, { heading: ':scroll: *Transcript so far*', condensed: true, all: !existing || existing.channelId !== channel });
+    await this.#settle(thread);
   }
 
   /** A thread for a conversation that reached the desk without one (e.g. Slack was turned on later). */
@@ -67,21 +67,40 @@ export class SlackThreads {
     if (existing) return existing;
     const conversation = await this.db.prisma.conversation.findUniqueOrThrow({ where: { id: conversationId }, include: { team: true } });
     const team = conversation.team?.name ?? null;
-    const thread = await this.#openThread(conversationId, channelForTeam(this.config, team), HandoffInfoSchema.parse({ team, priority: conversation.priority }), conversation.previousId);
-    await this.sync(conversationId, { heading: ':scroll: *Transcript so far*', condensed: true, all: true });
+    const thread = await this.#openThread(conversationId, channelForTeam(this.config, team), HandoffInfoSchema.parse({ team, priority: conversation.priority }));
+    await this.#settle(thread);
     return thread;
   }
 
-  async #openThread(conversationId: string, channel: string, handoff: HandoffInfo, previousId: string | null): Promise<SlackThread> {
-    const previousThread = previousId ? await this.current(previousId) : null;
-    const previousLink = previousThread ? await this.poster.permalink(previousThread.channelId, previousThread.threadTs) : undefined;
-    const card = { ...(await loadCardData(this.db, conversationId, handoff)), previousThread: previousLink };
+  async #openThread(conversationId: string, channel: string, handoff: HandoffInfo): Promise<SlackThread> {
+    const card = { ...(await loadCardData(this.db, conversationId, handoff)), previousThread: await this.#previousLink(conversationId) };
     const ts = await this.poster.post({ channel, text: cardText(card), blocks: cardBlocks(card, this.teams) });
-    const thread = await this.db.run((c) =>
-      c.slackThread.create({ data: { id: newId(), conversationId, channelId: channel, threadTs: ts, handoff } }),
-    );
+    return this.db.run((c) => c.slackThread.create({ data: { id: newId(), conversationId, channelId: channel, threadTs: ts, handoff } }));
+  }
+
+  /**
+   * The steps after a card exists, each done once however often the job runs: links from the
+   * thread it replaces (transfer) or continues (a returning customer), then the transcript.
+   */
+  async #settle(thread: SlackThread): Promise<void> {
+    const [, before] = await this.db.prisma.slackThread.findMany({ where: { conversationId: thread.conversationId }, orderBy: { id: 'desc' }, take: 2 });
+    if (before) {
+      const team = HandoffInfoSchema.parse(thread.handoff).team;
+      await this.notice(before, `:arrow_right: Transferred to *${escapeMrkdwn(team ?? 'the default team')}*: continued in ${await this.#linkTo(thread)}`, `transfer:${thread.id}`);
+    }
+    const conversation = await this.db.prisma.conversation.findUniqueOrThrow({ where: { id: thread.conversationId }, select: { previousId: true } });
+    const previousThread = conversation.previousId ? await this.current(conversation.previousId) : null;
     if (previousThread) await this.notice(previousThread, `:leftwards_arrow_with_hook: The customer came back: ${await this.#linkTo(thread)}`, `continued:${thread.id}`);
-    return thread;
+    const fresh = !(await this.db.prisma.slackPost.findMany({ where: { conversationId: thread.conversationId, channelId: thread.channelId, kind: 'synced' }, select: { ts: true } })).some(
+      (p) => Number(p.ts) > Number(thread.threadTs),
+    );
+    await this.sync(thread.conversationId, fresh ? { heading: ':scroll: *Transcript so far*', condensed: true, all: true } : {});
+  }
+
+  async #previousLink(conversationId: string): Promise<string | undefined> {
+    const conversation = await this.db.prisma.conversation.findUniqueOrThrow({ where: { id: conversationId }, select: { previousId: true } });
+    const previousThread = conversation.previousId ? await this.current(conversation.previousId) : null;
+    return previousThread ? this.poster.permalink(previousThread.channelId, previousThread.threadTs) : undefined;
   }
 
   async #linkTo(thread: SlackThread): Promise<string> {
@@ -93,10 +112,7 @@ export class SlackThreads {
   async refreshCard(conversationId: string): Promise<void> {
     const thread = await this.current(conversationId);
     if (!thread) return;
-    const conversation = await this.db.prisma.conversation.findUniqueOrThrow({ where: { id: conversationId }, select: { previousId: true } });
-    const previousThread = conversation.previousId ? await this.current(conversation.previousId) : null;
-    const previousLink = previousThread ? await this.poster.permalink(previousThread.channelId, previousThread.threadTs) : undefined;
-    const card = { ...(await loadCardData(this.db, conversationId, HandoffInfoSchema.parse(thread.handoff))), previousThread: previousLink };
+    const card = { ...(await loadCardData(this.db, conversationId, HandoffInfoSchema.parse(thread.handoff))), previousThread: await this.#previousLink(conversationId) };
     await this.poster.update({ channel: thread.channelId, ts: thread.threadTs, text: cardText(card), blocks: cardBlocks(card, this.teams) });
   }
 
