@@ -91,10 +91,9 @@ export class SlackThreads {
     const conversation = await this.db.prisma.conversation.findUniqueOrThrow({ where: { id: thread.conversationId }, select: { previousId: true } });
     const previousThread = conversation.previousId ? await this.current(conversation.previousId) : null;
     if (previousThread) await this.notice(previousThread, `:leftwards_arrow_with_hook: The customer came back: ${await this.#linkTo(thread)}`, `continued:${thread.id}`);
-    const fresh = !(await this.db.prisma.slackPost.findMany({ where: { conversationId: thread.conversationId, channelId: thread.channelId, kind: 'synced' }, select: { ts: true } })).some(
-      (p) => Number(p.ts) > Number(thread.threadTs),
-    );
-    await this.sync(thread.conversationId, fresh ? { heading: ':scroll: *Transcript so far*', condensed: true, all: true } : {});
+    const transcriptKey = `transcript:${thread.id}`;
+    const fresh = !(await this.db.prisma.slackPost.findUnique({ where: { sourceKey: transcriptKey } }));
+    await this.sync(thread.conversationId, fresh ? { heading: ':scroll: *Transcript so far*', condensed: true, all: true, transcriptKey } : {});
   }
 
   async #previousLink(conversationId: string): Promise<string | undefined> {
@@ -133,7 +132,7 @@ export class SlackThreads {
    * as fit (a burst becomes one post), then uploads their local attachments. `all` shows the
    * whole conversation (a new thread) while still recording only the unposted messages.
    */
-  async sync(conversationId: string, options: { heading?: string; condensed?: boolean; all?: boolean } = {}): Promise<number> {
+  async sync(conversationId: string, options: { heading?: string; condensed?: boolean; all?: boolean; transcriptKey?: string } = {}): Promise<number> {
     const thread = await this.current(conversationId);
     if (!thread) return 0;
     const [messages, posts] = await Promise.all([
@@ -141,6 +140,7 @@ export class SlackThreads {
       this.db.prisma.slackPost.findMany({ where: { conversationId }, select: { messageId: true, sourceKey: true } }),
     ]);
     const posted = new Set(posts.map((p) => p.messageId));
+    // Keys of what was done already: uploads, transcript chunks.
     const uploaded = new Set(posts.map((p) => p.sourceKey));
     const customer = await this.db.prisma.customer.findFirst({ where: { conversations: { some: { id: conversationId } } }, select: { name: true } });
     const toShow = (m: (typeof messages)[number]): TranscriptMessage => ({
@@ -155,20 +155,30 @@ export class SlackThreads {
     const unposted = messages.filter((m) => !posted.has(m.id));
     const shown = options.all ? messages.filter((m) => !posted.has(m.id) || !m.isInternalNote) : unposted;
     let count = 0;
-    if (unposted.length > 0) {
+    if (unposted.length > 0 || (options.all && shown.length > 0)) {
       const chunks = formatMessages(shown.map(toShow), { heading: options.heading, condensed: options.condensed });
       const unpostedIds = new Set(unposted.map((m) => m.id));
-      for (const chunk of chunks) {
+      for (const [index, chunk] of chunks.entries()) {
         const ids = chunk.messageIds.filter((id) => unpostedIds.has(id));
-        if (ids.length === 0 && !chunk.text) continue;
+        // A transcript chunk is recorded by its own key, so a retry resumes after the last one posted.
+        const chunkKey = options.transcriptKey ? `${options.transcriptKey}:${index}` : undefined;
+        if ((ids.length === 0 && !options.all) || uploaded.has(chunkKey ?? null)) continue;
         const ts = await this.poster.post({ channel: thread.channelId, thread_ts: thread.threadTs, text: chunk.text });
-        await this.db.run((c) =>
-          c.slackPost.createMany({
+        await this.db.write(async (tx) => {
+          await tx.slackPost.createMany({
             data: ids.map((messageId) => ({ id: newId(), conversationId, messageId, channelId: thread.channelId, ts, kind: 'synced' })),
-          }),
-        );
+          });
+          if (chunkKey) await tx.slackPost.create({ data: { id: newId(), conversationId, channelId: thread.channelId, ts, kind: 'transcript', sourceKey: chunkKey } });
+        });
         count += ids.length;
       }
+    }
+    if (options.transcriptKey) {
+      // Recorded before the uploads: a retry after a rate-limited upload does not repost the transcript.
+      const sourceKey = options.transcriptKey;
+      await this.db.run((c) =>
+        c.slackPost.create({ data: { id: newId(), conversationId, channelId: thread.channelId, ts: thread.threadTs, kind: 'transcript', sourceKey } }),
+      );
     }
     await this.#uploadAttachments(thread, messages.filter((m) => m.direction === 'inbound').map(toShow), uploaded);
     if (count > 0) this.logger.debug({ conversationId, messages: count }, 'slack: thread synced');
