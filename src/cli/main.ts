@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerAdmin } from './admin.ts';
+import { registerCanned } from './canned.ts';
 import { registerChat } from './chat.ts';
 import { registerConversations, registerCustomers } from './crm.ts';
 import { registerStart } from './start.ts';
@@ -18,5 +19,6 @@ registerChat(program);
 registerAdmin(program);
 registerCustomers(program);
 registerConversations(program);
+registerCanned(program);
 
 await program.parseAsync(process.argv);

@@ -5,12 +5,16 @@ import { UserError } from '../core/errors.ts';
 import { conversationMessages, listConversations } from '../crm/conversations.ts';
 import { customer360, mergeCustomers, searchCustomers } from '../crm/customers.ts';
 import type { Database } from '../db/database.ts';
+import type { Desk } from '../desk/desk.ts';
+import { deskApi } from './desk-api.ts';
 import { parseInput } from './errors.ts';
 
 export interface ApiOptions {
   readonly db: Database;
   readonly token: string | undefined;
   readonly defaultRegion: string | undefined;
+  /** Agent operations (resolve, assign, hand back, reply, canned responses); absent: not served. */
+  readonly desk?: Desk;
 }
 
 const ConversationStatusSchema = z.enum(['bot', 'waiting_for_agent', 'assigned', 'waiting_for_customer', 'resolved']);
@@ -23,7 +27,7 @@ function tokenMatches(given: string, expected: string): boolean {
 }
 
 /** REST API under /api/v1, behind a bearer token. */
-export const api: FastifyPluginAsync<ApiOptions> = async (app, { db, token, defaultRegion }) => {
+export const api: FastifyPluginAsync<ApiOptions> = async (app, { db, token, defaultRegion, desk }) => {
   app.addHook('onRequest', async (request) => {
     if (!token) throw new UserError('the API is off: set PARLEY_API_TOKEN to enable it', 503);
     const header = request.headers.authorization ?? '';
@@ -68,4 +72,6 @@ export const api: FastifyPluginAsync<ApiOptions> = async (app, { db, token, defa
     const query = parseInput(z.object({ limit, after: z.string().optional() }), request.query, 'query');
     return { messages: await conversationMessages(db, id, query) };
   });
+
+  if (desk) await app.register(deskApi, { db, desk });
 };
