@@ -33,7 +33,9 @@ describe('Slack desk settings', () => {
   });
 
   it('names the bad team key and the bad JSON', () => {
-    expect(() => readSlackConfig({ ...base, SLACK_TEAM_CHANNELS: '{"support":"C012ABC","billing":"#billing"}' })).toThrow(/SLACK_TEAM_CHANNELS\."billing": is not a Slack channel id/);
+    expect(() => readSlackConfig({ ...base, SLACK_TEAM_CHANNELS: '{"support":"C012ABC","billing":"#billing"}' })).toThrow(
+      /SLACK_TEAM_CHANNELS\."billing": is not a Slack channel id/,
+    );
     expect(() => readSlackConfig({ ...base, SLACK_TEAM_CHANNELS: '{support: C1}' })).toThrow(/SLACK_TEAM_CHANNELS is not JSON/);
     expect(() => readSlackConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_DEFAULT_CHANNEL: 'C012ABC' })).toThrow(SlackConfigError);
     expect(() => readSlackConfig({ ...base })).toThrow(/SLACK_TEAM_CHANNELS or SLACK_DEFAULT_CHANNEL/);
@@ -42,7 +44,13 @@ describe('Slack desk settings', () => {
 
   it('reads a valid configuration with defaults', () => {
     const config = readSlackConfig({ ...base, SLACK_TEAM_CHANNELS: '{"support":"C012ABC","فروش":"C0SALES1"}' });
-    expect(config).toMatchObject({ port: 3001, apiUrl: 'https://slack.com/api/', notePrefixes: ['note:', '//'], surveyFlow: 'csat', teamChannels: { فروش: 'C0SALES1' } });
+    expect(config).toMatchObject({
+      port: 3001,
+      apiUrl: 'https://slack.com/api/',
+      notePrefixes: ['note:', '//'],
+      surveyFlow: 'csat',
+      teamChannels: { فروش: 'C0SALES1' },
+    });
   });
 });
 
@@ -150,7 +158,11 @@ describe.each(dialects)('desk operations, rate-limited jobs and the desk API on 
   beforeEach(async () => {
     db = await freshDatabase(dialect);
     const human = new HumanHandledConversation();
-    parley = await testParley(db, { adapters: [new FakeAdapter()], handlers: (c) => (c.status === 'bot' ? handOff : human), env: { PARLEY_API_TOKEN: 't0ken' } });
+    parley = await testParley(db, {
+      adapters: [new FakeAdapter()],
+      handlers: (c) => (c.status === 'bot' ? handOff : human),
+      env: { PARLEY_API_TOKEN: 't0ken' },
+    });
     await parley.startChannels();
     app = await buildServer(parley);
   });
@@ -180,14 +192,25 @@ describe.each(dialects)('desk operations, rate-limited jobs and the desk API on 
   it('resolve, assign, hand back, transfer, reply and canned responses through /api/v1', async () => {
     const resolved: DomainEventOf<'conversation.resolved'>[] = [];
     parley.events.subscribe('conversation.resolved', 'test', async (e) => void resolved.push(e));
-    await parley.inbox.accept({ channel: 'whatsapp', externalId: 'w1', sender: { address: '+989121234567', addressKind: 'phone', displayName: 'مریم' }, text: 'سلام', raw: {} });
+    await parley.inbox.accept({
+      channel: 'whatsapp',
+      externalId: 'w1',
+      sender: { address: '+989121234567', addressKind: 'phone', displayName: 'مریم' },
+      text: 'سلام',
+      raw: {},
+    });
     await settle(parley);
     const conversation = await db.prisma.conversation.findFirstOrThrow();
     const agent = await db.prisma.agent.create({ data: { id: newId(), name: 'Sara Ahmadi', email: 'sara@example.com' } });
     const ref = conversationRef(conversation.id);
     const post = (url: string, payload?: object) => app.inject({ method: 'POST', url, headers: auth, payload });
 
-    const put = await app.inject({ method: 'PUT', url: '/api/v1/canned-responses/greet', headers: auth, payload: { text: 'سلام {{customer.first_name|دوست عزیز}}، {{agent.first_name}} هستم' } });
+    const put = await app.inject({
+      method: 'PUT',
+      url: '/api/v1/canned-responses/greet',
+      headers: auth,
+      payload: { text: 'سلام {{customer.first_name|دوست عزیز}}، {{agent.first_name}} هستم' },
+    });
     expect(put.statusCode).toBe(200);
     const bad = await app.inject({ method: 'PUT', url: '/api/v1/canned-responses/oops', headers: auth, payload: { text: 'Hi {{customer.nam}}' } });
     expect(bad.statusCode).toBe(400);
@@ -206,7 +229,10 @@ describe.each(dialects)('desk operations, rate-limited jobs and the desk API on 
     expect(note.statusCode).toBe(202);
     expect(await db.prisma.outboxItem.count()).toBe(1);
 
-    expect((await post(`/api/v1/conversations/${conversation.id}/assign`, { agentId: null })).json().conversation).toMatchObject({ assigneeId: null, status: 'waiting_for_agent' });
+    expect((await post(`/api/v1/conversations/${conversation.id}/assign`, { agentId: null })).json().conversation).toMatchObject({
+      assigneeId: null,
+      status: 'waiting_for_agent',
+    });
     expect((await post(`/api/v1/conversations/${conversation.id}/assign`, { agentId: 'nobody' })).statusCode).toBe(404);
     expect((await post(`/api/v1/conversations/${conversation.id}/transfer`, { team: 'billing' })).json().conversation.status).toBe('waiting_for_agent');
     expect((await post(`/api/v1/conversations/${conversation.id}/hand-back`)).json().conversation).toMatchObject({ status: 'bot', assigneeId: null });

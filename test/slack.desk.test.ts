@@ -95,7 +95,14 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
 
   let seq = 0;
   const customerWrites = (text: string, extra: Partial<InboundMessage> = {}) =>
-    parley.inbox.accept({ channel: 'console', externalId: `c${++seq}`, sender: { address: 'ali', addressKind: 'opaque', displayName: 'Ali Rezaei' }, text, raw: {}, ...extra });
+    parley.inbox.accept({
+      channel: 'console',
+      externalId: `c${++seq}`,
+      sender: { address: 'ali', addressKind: 'opaque', displayName: 'Ali Rezaei' },
+      text,
+      raw: {},
+      ...extra,
+    });
 
   const handedOffThread = async () => {
     let card: { ts: string; blocks?: unknown[]; text: string } | undefined;
@@ -127,9 +134,13 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     expect(cardJson).toContain('سفارشم نرسیده');
     expect(cardJson).toContain('high');
     expect(cardJson).toContain(conversationRef(conversation.id));
-    for (const action of ['parley:claim', 'parley:assign', 'parley:resolve', 'parley:snooze', 'parley:transfer', 'parley:survey']) expect(cardJson).toContain(action);
+    for (const action of ['parley:claim', 'parley:assign', 'parley:resolve', 'parley:snooze', 'parley:transfer', 'parley:survey'])
+      expect(cardJson).toContain(action);
 
-    const transcript = fake.threadOf(SUPPORT, card.ts).map((m) => m.text).join('\n');
+    const transcript = fake
+      .threadOf(SUPPORT, card.ts)
+      .map((m) => m.text)
+      .join('\n');
     expect(transcript).toContain('Transcript so far');
     expect(transcript).toContain('سلام، سفارشم نرسیده &lt;!channel&gt; &amp; &lt;@U999&gt;');
     expect(transcript).toContain('Connecting you to a person.');
@@ -137,7 +148,14 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     for (const m of fake.messages) expect(m.text).not.toMatch(/<!channel>|<@U999>/);
 
     // An agent answers in the thread: the customer gets it on their channel, under the agent's name.
-    const reply = await sendEvent(events, SECRET, { type: 'message', channel: SUPPORT, user: 'UAGENT1', text: 'Hi Ali, checking your order now', ts: '1800000100.000001', thread_ts: card.ts });
+    const reply = await sendEvent(events, SECRET, {
+      type: 'message',
+      channel: SUPPORT,
+      user: 'UAGENT1',
+      text: 'Hi Ali, checking your order now',
+      ts: '1800000100.000001',
+      thread_ts: card.ts,
+    });
     expect(reply.status).toBe(200);
     await eventually(() => expect(printed).toContain('Hi Ali, checking your order now'));
     const agentMessage = await db.prisma.message.findFirstOrThrow({ where: { authorKind: 'agent' }, include: { agent: true } });
@@ -151,27 +169,68 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     await eventually(() => expect(fake.reactions).toContainEqual({ channel: SUPPORT, timestamp: '1800000100.000001', name: 'white_check_mark' }));
 
     // Slack redelivers the same event: it is not sent twice.
-    await sendEvent(events, SECRET, { type: 'message', channel: SUPPORT, user: 'UAGENT1', text: 'Hi Ali, checking your order now', ts: '1800000100.000001', thread_ts: card.ts });
+    await sendEvent(events, SECRET, {
+      type: 'message',
+      channel: SUPPORT,
+      user: 'UAGENT1',
+      text: 'Hi Ali, checking your order now',
+      ts: '1800000100.000001',
+      thread_ts: card.ts,
+    });
     // Parley's own posts (bot messages) never loop back.
-    await sendEvent(events, SECRET, { type: 'message', channel: SUPPORT, user: 'UBOT', bot_id: 'BBOT', text: 'posted by parley', ts: '1800000100.000002', thread_ts: card.ts });
+    await sendEvent(events, SECRET, {
+      type: 'message',
+      channel: SUPPORT,
+      user: 'UBOT',
+      bot_id: 'BBOT',
+      text: 'posted by parley',
+      ts: '1800000100.000002',
+      thread_ts: card.ts,
+    });
 
     // Internal notes are stored, marked, and never sent.
-    await sendEvent(events, SECRET, { type: 'message', channel: SUPPORT, user: 'UAGENT1', text: 'note: key customer, be generous', ts: '1800000100.000003', thread_ts: card.ts });
-    await sendEvent(events, SECRET, { type: 'message', channel: SUPPORT, user: 'UAGENT2', text: '// courier says tomorrow', ts: '1800000100.000004', thread_ts: card.ts });
+    await sendEvent(events, SECRET, {
+      type: 'message',
+      channel: SUPPORT,
+      user: 'UAGENT1',
+      text: 'note: key customer, be generous',
+      ts: '1800000100.000003',
+      thread_ts: card.ts,
+    });
+    await sendEvent(events, SECRET, {
+      type: 'message',
+      channel: SUPPORT,
+      user: 'UAGENT2',
+      text: '// courier says tomorrow',
+      ts: '1800000100.000004',
+      thread_ts: card.ts,
+    });
     await eventually(() => expect(fake.reactions.filter((r) => r.name === 'memo').map((r) => r.timestamp)).toEqual(['1800000100.000003', '1800000100.000004']));
     const notes = await db.prisma.message.findMany({ where: { isInternalNote: true }, orderBy: { id: 'asc' } });
     expect(notes.map((n) => n.text)).toEqual(['key customer, be generous', 'courier says tomorrow']);
     expect(await db.prisma.outboxItem.count({ where: { messageId: { in: notes.map((n) => n.id) } } })).toBe(0);
 
     // Someone outside the team's channel cannot answer for it.
-    await sendEvent(events, SECRET, { type: 'message', channel: SUPPORT, user: 'UOUTSIDER', text: 'I am not on the team', ts: '1800000100.000005', thread_ts: card.ts });
+    await sendEvent(events, SECRET, {
+      type: 'message',
+      channel: SUPPORT,
+      user: 'UOUTSIDER',
+      text: 'I am not on the team',
+      ts: '1800000100.000005',
+      thread_ts: card.ts,
+    });
     await eventually(() => expect(fake.ephemerals.some((e) => e.user === 'UOUTSIDER' && e.text.includes('only members'))).toBe(true));
 
     await parley.dispatcher.drain();
     expect(printed.filter((p) => p !== 'Connecting you to a person.')).toEqual(['Hi Ali, checking your order now']);
 
     // Resolve from the card: the conversation closes and conversation.resolved reaches its subscriber.
-    const resolved = await sendAction(events, SECRET, { user: 'UAGENT1', channel: SUPPORT, messageTs: card.ts, action: { action_id: 'parley:resolve', type: 'button', value: conversation.id } });
+    const resolved = await sendAction(events, SECRET, {
+      user: 'UAGENT1',
+      channel: SUPPORT,
+      messageTs: card.ts,
+      action: { action_id: 'parley:resolve', type: 'button', value: conversation.id },
+    });
     expect(resolved.status).toBe(200);
     await eventually(() => expect(resolvedEvents).toHaveLength(1));
     expect(resolvedEvents[0]).toMatchObject({ conversationId: conversation.id, by: `agent:${agentMessage.agentId}` });
@@ -202,11 +261,17 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     const burst = Array.from({ length: 30 }, (_, i) => `پیام ${i + 1} of the burst`);
     for (const text of burst) await customerWrites(text);
     await eventually(() => {
-      const text = fake.threadOf(SUPPORT, card.ts).map((m) => m.text).join('\n');
+      const text = fake
+        .threadOf(SUPPORT, card.ts)
+        .map((m) => m.text)
+        .join('\n');
       for (const line of burst) expect(text).toContain(line);
     });
-    const text = fake.threadOf(SUPPORT, card.ts).map((m) => m.text).join('\n');
-    const positions = burst.map((line) => text.indexOf(`${line}\n`) >= 0 ? text.indexOf(`${line}\n`) : text.indexOf(line));
+    const text = fake
+      .threadOf(SUPPORT, card.ts)
+      .map((m) => m.text)
+      .join('\n');
+    const positions = burst.map((line) => (text.indexOf(`${line}\n`) >= 0 ? text.indexOf(`${line}\n`) : text.indexOf(line)));
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
     // Nothing twice; fewer posts than messages (coalesced); the 429 was answered and honoured.
     for (const line of burst) expect(text.split(line).length - 1).toBe(1);
@@ -257,7 +322,12 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     await eventually(() => {
       const billingCard = fake.topLevel(BILLING)[0];
       expect(billingCard).toBeDefined();
-      expect(fake.threadOf(BILLING, billingCard!.ts).map((m) => m.text).join('\n')).toContain('I need help');
+      expect(
+        fake
+          .threadOf(BILLING, billingCard!.ts)
+          .map((m) => m.text)
+          .join('\n'),
+      ).toContain('I need help');
       expect(fake.threadOf(SUPPORT, card.ts).some((m) => m.text.includes('Transferred to *billing*'))).toBe(true);
     });
     const moved = await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id }, include: { team: true } });
@@ -268,7 +338,12 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     expect(fake.ephemerals.at(-1)?.text).toContain('moved to');
 
     const billingCard = fake.topLevel(BILLING)[0]!;
-    await sendAction(events, SECRET, { user: 'UAGENT2', channel: BILLING, messageTs: billingCard.ts, action: { action_id: 'parley:hand_back', type: 'button', value: conversation.id } });
+    await sendAction(events, SECRET, {
+      user: 'UAGENT2',
+      channel: BILLING,
+      messageTs: billingCard.ts,
+      action: { action_id: 'parley:hand_back', type: 'button', value: conversation.id },
+    });
     expect((await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id } })).status).toBe('bot');
     await eventually(() => expect(fake.threadOf(BILLING, billingCard.ts).some((m) => m.text.includes('Handed back to the bot'))).toBe(true));
   });
@@ -337,7 +412,12 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     await customerWrites('first problem');
     const card = await handedOffThread();
     const first = await db.prisma.conversation.findFirstOrThrow();
-    await sendAction(events, SECRET, { user: 'UAGENT1', channel: SUPPORT, messageTs: card.ts, action: { action_id: 'parley:resolve', type: 'button', value: first.id } });
+    await sendAction(events, SECRET, {
+      user: 'UAGENT1',
+      channel: SUPPORT,
+      messageTs: card.ts,
+      action: { action_id: 'parley:resolve', type: 'button', value: first.id },
+    });
     await new Promise((r) => setTimeout(r, 5));
     await customerWrites('second problem');
     await eventually(() => expect(fake.topLevel(SUPPORT)).toHaveLength(2));
@@ -346,6 +426,13 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     const newCard = fake.topLevel(SUPPORT)[1]!;
     expect(JSON.stringify(newCard.blocks)).toContain(`https://test.slack.com/archives/${SUPPORT}/p${card.ts.replace('.', '')}`);
     await eventually(() => expect(fake.threadOf(SUPPORT, card.ts).some((m) => m.text.includes('came back'))).toBe(true));
-    await eventually(() => expect(fake.threadOf(SUPPORT, newCard.ts).map((m) => m.text).join('\n')).toContain('second problem'));
+    await eventually(() =>
+      expect(
+        fake
+          .threadOf(SUPPORT, newCard.ts)
+          .map((m) => m.text)
+          .join('\n'),
+      ).toContain('second problem'),
+    );
   });
 });

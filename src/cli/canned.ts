@@ -5,7 +5,9 @@ import { action, printJson, withDatabase } from './context.ts';
 export function registerCanned(program: Command): void {
   const canned = program
     .command('canned')
-    .description(`Canned responses agents send with one command (placeholders: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}; a fallback: {{customer.first_name|there}})`);
+    .description(
+      `Canned responses agents send with one command (placeholders: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}; a fallback: {{customer.first_name|there}})`,
+    );
 
   canned
     .command('list')

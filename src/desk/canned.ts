@@ -17,7 +17,9 @@ const NAME = /^[\p{L}\p{N}_-]{1,64}$/u;
 export function checkPlaceholders(text: string): void {
   const unknown = [...text.matchAll(PLACEHOLDER)].map((m) => m[1] as string).filter((p) => !(PLACEHOLDERS as readonly string[]).includes(p));
   if (unknown.length > 0) {
-    throw new UserError(`unknown placeholder${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `{{${u}}}`).join(', ')}: use ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}`);
+    throw new UserError(
+      `unknown placeholder${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `{{${u}}}`).join(', ')}: use ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}`,
+    );
   }
 }
 

@@ -107,7 +107,11 @@ export class Desk {
       await message.origin?.(tx, messageId);
       if (assigned) {
         await this.#audit(tx, `agent:${agent.id}`, 'conversation.assign', conversation.id, { agentId: agent.id, reason: 'first reply' });
-        await this.events.emit(tx, [{ type: 'conversation.assigned', conversationId: conversation.id, customerId: conversation.customerId, agentId: agent.id }], now);
+        await this.events.emit(
+          tx,
+          [{ type: 'conversation.assigned', conversationId: conversation.id, customerId: conversation.customerId, agentId: agent.id }],
+          now,
+        );
       }
       return { messageId, assigned };
     });
@@ -164,7 +168,13 @@ export class Desk {
       const conversation = await this.#conversation(tx, conversationId);
       if (agentId && !(await tx.agent.findUnique({ where: { id: agentId } }))) throw new NotFoundError(`agent ${agentId}`);
       if (conversation.assigneeId === agentId) return;
-      const status = agentId ? (conversation.status === 'resolved' ? 'resolved' : 'assigned') : conversation.status === 'assigned' ? 'waiting_for_agent' : conversation.status;
+      const status = agentId
+        ? conversation.status === 'resolved'
+          ? 'resolved'
+          : 'assigned'
+        : conversation.status === 'assigned'
+          ? 'waiting_for_agent'
+          : conversation.status;
       await tx.conversation.update({ where: { id: conversation.id }, data: { assigneeId: agentId, status } });
       await this.#audit(tx, by, 'conversation.assign', conversation.id, { agentId });
       await this.events.emit(tx, [{ type: 'conversation.assigned', conversationId: conversation.id, customerId: conversation.customerId, agentId }], now);

@@ -172,9 +172,7 @@ export class JobRunner {
       const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
       if (typeof retryAfterMs === 'number' && retryAfterMs >= 0) {
         // Rate limited (e.g. SendError with Retry-After): wait as told; not a failed attempt.
-        await this.db.run((client) =>
-          client.job.update({ where: { id: job.id }, data: { lastError: reason, runAt: new Date(now.getTime() + retryAfterMs) } }),
-        );
+        await this.db.run((client) => client.job.update({ where: { id: job.id }, data: { lastError: reason, runAt: new Date(now.getTime() + retryAfterMs) } }));
         logger.info({ retryInMs: retryAfterMs, reason }, 'job rate limited; will retry');
         return;
       }

@@ -52,9 +52,11 @@ export const deskApi: FastifyPluginAsync<DeskApiOptions> = async (app, { db, des
   app.post('/conversations/:id/reply', async (request, reply) => {
     const { id } = parseInput(IdParams, request.params, 'path');
     const body = parseInput(
-      z.object({ agentId: z.string().min(1), text: z.string().min(1).optional(), canned: z.string().min(1).optional(), note: z.boolean().default(false) }).refine((b) => b.text || b.canned, {
-        message: 'give text or canned (a canned response name)',
-      }),
+      z
+        .object({ agentId: z.string().min(1), text: z.string().min(1).optional(), canned: z.string().min(1).optional(), note: z.boolean().default(false) })
+        .refine((b) => b.text || b.canned, {
+          message: 'give text or canned (a canned response name)',
+        }),
       request.body ?? {},
       'body',
     );

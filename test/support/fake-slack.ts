@@ -198,7 +198,10 @@ export class FakeSlack {
       case 'users.info': {
         const user = this.options.users[args.user as string];
         if (!user) return { ok: false, error: 'user_not_found' };
-        return { ok: true, user: { id: args.user, name: user.name.toLowerCase(), real_name: user.name, profile: { email: user.email, display_name: user.name } } };
+        return {
+          ok: true,
+          user: { id: args.user, name: user.name.toLowerCase(), real_name: user.name, profile: { email: user.email, display_name: user.name } },
+        };
       }
       case 'conversations.members':
         if (!knownChannel(channel)) return { ok: false, error: 'channel_not_found' };
@@ -212,7 +215,12 @@ export class FakeSlack {
         const files = (typeof args.files === 'string' ? JSON.parse(args.files) : args.files) as { id: string }[];
         for (const f of files) {
           const pending = this.#pendingUploads.get(f.id);
-          this.uploads.push({ channel_id: args.channel_id as string, thread_ts: args.thread_ts as string, filename: pending?.filename ?? '', bytes: pending?.bytes ?? Buffer.alloc(0) });
+          this.uploads.push({
+            channel_id: args.channel_id as string,
+            thread_ts: args.thread_ts as string,
+            filename: pending?.filename ?? '',
+            bytes: pending?.bytes ?? Buffer.alloc(0),
+          });
         }
         return { ok: true, files: files.map((f) => ({ id: f.id })) };
       }
@@ -250,7 +258,15 @@ let eventSeq = 0;
 
 /** An Events API callback (JSON). */
 export function sendEvent(url: string, secret: string, event: Record<string, unknown>, eventId = `Ev${++eventSeq}`) {
-  const body = JSON.stringify({ token: 'legacy', team_id: 'T1', api_app_id: 'A1', type: 'event_callback', event_id: eventId, event_time: Math.floor(Date.now() / 1000), event });
+  const body = JSON.stringify({
+    token: 'legacy',
+    team_id: 'T1',
+    api_app_id: 'A1',
+    type: 'event_callback',
+    event_id: eventId,
+    event_time: Math.floor(Date.now() / 1000),
+    event,
+  });
   return postSigned(url, secret, body, 'application/json');
 }
 

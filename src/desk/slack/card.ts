@@ -149,8 +149,17 @@ export function cardBlocks(card: CardData, teams: readonly string[]): unknown[] 
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*What the bot learned*\n${lines.join('\n')}` } });
   }
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: status.join('   ') } });
-  if (card.previousThread) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Continues <${card.previousThread}|the previous conversation>` }] });
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Conversation \`${conversationRef(c.id)}\` · reply in the thread to answer the customer; start a reply with \`note:\` for an internal note` }] });
+  if (card.previousThread)
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Continues <${card.previousThread}|the previous conversation>` }] });
+  blocks.push({
+    type: 'context',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: `Conversation \`${conversationRef(c.id)}\` · reply in the thread to answer the customer; start a reply with \`note:\` for an internal note`,
+      },
+    ],
+  });
   const value = c.id;
   if (c.status !== 'resolved') {
     blocks.push({
@@ -160,7 +169,12 @@ export function cardBlocks(card: CardData, teams: readonly string[]): unknown[] 
         ...(c.assignee ? [] : [{ type: 'button', action_id: ACTION.claim, text: plain('Claim'), style: 'primary', value }]),
         { type: 'users_select', action_id: ACTION.assign, placeholder: plain('Assign to…') },
         { type: 'button', action_id: ACTION.resolve, text: plain('Resolve'), value },
-        { type: 'static_select', action_id: ACTION.snooze, placeholder: plain('Snooze…'), options: Object.entries(SNOOZE_CHOICES).map(([k, v]) => option(v.label, k)) },
+        {
+          type: 'static_select',
+          action_id: ACTION.snooze,
+          placeholder: plain('Snooze…'),
+          options: Object.entries(SNOOZE_CHOICES).map(([k, v]) => option(v.label, k)),
+        },
         ...(teams.length > 0
           ? [{ type: 'static_select', action_id: ACTION.transfer, placeholder: plain('Transfer to…'), options: teams.slice(0, 100).map((t) => option(t, t)) }]
           : []),

@@ -112,7 +112,9 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       await directory.requireMember(reply.channel, reply.user);
       const agent = await directory.agentFor(reply.user);
       const origin = (kind: string) => async (tx: PrismaClient, messageId: string) => {
-        await tx.slackPost.create({ data: { id: newId(), conversationId: thread.conversationId, messageId, channelId: reply.channel, ts: reply.ts, kind, sourceKey } });
+        await tx.slackPost.create({
+          data: { id: newId(), conversationId: thread.conversationId, messageId, channelId: reply.channel, ts: reply.ts, kind, sourceKey },
+        });
       };
       const text = reply.text ?? '';
       const note = noteText(text, config.notePrefixes);

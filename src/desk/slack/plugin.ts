@@ -80,7 +80,7 @@ export class SlackDesk implements ParleyPlugin {
     try {
       await app.client.auth.test();
     } catch (error) {
-      throw new Error(`Slack rejected SLACK_BOT_TOKEN: ${toSendError('auth.test', error).message}`);
+      throw new Error(`Slack rejected SLACK_BOT_TOKEN: ${toSendError('auth.test', error).message}`, { cause: error });
     }
     const rate = parley.config.PARLEY_RATE_LIMITS?.['slack:recipient'] ?? SLACK_CHANNEL_RATE;
     const poster = new SlackPoster(app.client, new RateLimiter(), rate);
@@ -158,7 +158,10 @@ export class SlackDesk implements ParleyPlugin {
       if (!post) return;
       if (status === 'failed') {
         await poster.react(post.channelId, post.ts, 'x');
-        const thread = await parley.db.prisma.slackThread.findFirst({ where: { conversationId: post.conversationId, channelId: post.channelId }, orderBy: { id: 'desc' } });
+        const thread = await parley.db.prisma.slackThread.findFirst({
+          where: { conversationId: post.conversationId, channelId: post.channelId },
+          orderBy: { id: 'desc' },
+        });
         if (thread) await threads.notice(thread, `:x: Not delivered to the customer: ${reason ?? 'no reason given'}`, `failed:${messageId}`);
       } else {
         await poster.react(post.channelId, post.ts, 'white_check_mark');

@@ -42,7 +42,8 @@ export class SlackPoster {
   /** Throws a SendError with retryAfterMs when this channel must wait. */
   #take(channel: string): void {
     const wait = this.limiter.tryTake('slack', channel, { perRecipient: this.rate });
-    if (wait > 0) throw new SendError(`Slack channel ${channel}: waiting ${wait} ms for the rate limit`, { retryable: true, retryAfterMs: wait, code: 'local_rate_limit' });
+    if (wait > 0)
+      throw new SendError(`Slack channel ${channel}: waiting ${wait} ms for the rate limit`, { retryable: true, retryAfterMs: wait, code: 'local_rate_limit' });
   }
 
   async post(args: { channel: string; text: string; thread_ts?: string; blocks?: unknown[]; reply_broadcast?: boolean }): Promise<string> {

@@ -14,8 +14,8 @@ export const slackSettings: readonly ChannelSetting[] = [
     description: 'App-level token (xapp-..., scope connections:write): Socket Mode instead of HTTP, for installs behind NAT.',
     example: 'xapp-1-A111-222-abc',
   },
-  { env: 'SLACK_PORT', description: "Port of the Slack Events API receiver (HTTP mode), serving POST /slack/events.", default: '3001', example: '8081' },
-  { env: 'SLACK_API_URL', description: "Slack Web API base URL (tests, proxies).", default: 'https://slack.com/api/', example: 'http://127.0.0.1:9999/api/' },
+  { env: 'SLACK_PORT', description: 'Port of the Slack Events API receiver (HTTP mode), serving POST /slack/events.', default: '3001', example: '8081' },
+  { env: 'SLACK_API_URL', description: 'Slack Web API base URL (tests, proxies).', default: 'https://slack.com/api/', example: 'http://127.0.0.1:9999/api/' },
   {
     env: 'SLACK_TEAM_CHANNELS',
     description: "Which Slack channel each team's conversations go to: a JSON object of team name to channel id.",
@@ -103,8 +103,10 @@ export function readSlackConfig(env: Readonly<Record<string, string | undefined>
     }
   }
   const defaultChannel = value('SLACK_DEFAULT_CHANNEL');
-  if (defaultChannel && !channelId.safeParse(defaultChannel).success) problems.push(`SLACK_DEFAULT_CHANNEL "${defaultChannel}" is not a Slack channel id (like C0123456789)`);
-  if (!defaultChannel && Object.keys(teamChannels).length === 0) problems.push('set SLACK_TEAM_CHANNELS or SLACK_DEFAULT_CHANNEL: where should conversations go?');
+  if (defaultChannel && !channelId.safeParse(defaultChannel).success)
+    problems.push(`SLACK_DEFAULT_CHANNEL "${defaultChannel}" is not a Slack channel id (like C0123456789)`);
+  if (!defaultChannel && Object.keys(teamChannels).length === 0)
+    problems.push('set SLACK_TEAM_CHANNELS or SLACK_DEFAULT_CHANNEL: where should conversations go?');
 
   const port = Number(value('SLACK_PORT'));
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`SLACK_PORT "${value('SLACK_PORT')}" is not a port number`);

@@ -67,7 +67,11 @@ export class SlackThreads {
     if (existing) return existing;
     const conversation = await this.db.prisma.conversation.findUniqueOrThrow({ where: { id: conversationId }, include: { team: true } });
     const team = conversation.team?.name ?? null;
-    const thread = await this.#openThread(conversationId, channelForTeam(this.config, team), HandoffInfoSchema.parse({ team, priority: conversation.priority }));
+    const thread = await this.#openThread(
+      conversationId,
+      channelForTeam(this.config, team),
+      HandoffInfoSchema.parse({ team, priority: conversation.priority }),
+    );
     await this.#settle(thread);
     return thread;
   }
@@ -86,11 +90,16 @@ export class SlackThreads {
     const [, before] = await this.db.prisma.slackThread.findMany({ where: { conversationId: thread.conversationId }, orderBy: { id: 'desc' }, take: 2 });
     if (before) {
       const team = HandoffInfoSchema.parse(thread.handoff).team;
-      await this.notice(before, `:arrow_right: Transferred to *${escapeMrkdwn(team ?? 'the default team')}*: continued in ${await this.#linkTo(thread)}`, `transfer:${thread.id}`);
+      await this.notice(
+        before,
+        `:arrow_right: Transferred to *${escapeMrkdwn(team ?? 'the default team')}*: continued in ${await this.#linkTo(thread)}`,
+        `transfer:${thread.id}`,
+      );
     }
     const conversation = await this.db.prisma.conversation.findUniqueOrThrow({ where: { id: thread.conversationId }, select: { previousId: true } });
     const previousThread = conversation.previousId ? await this.current(conversation.previousId) : null;
-    if (previousThread) await this.notice(previousThread, `:leftwards_arrow_with_hook: The customer came back: ${await this.#linkTo(thread)}`, `continued:${thread.id}`);
+    if (previousThread)
+      await this.notice(previousThread, `:leftwards_arrow_with_hook: The customer came back: ${await this.#linkTo(thread)}`, `continued:${thread.id}`);
     const transcriptKey = `transcript:${thread.id}`;
     const fresh = !(await this.db.prisma.slackPost.findUnique({ where: { sourceKey: transcriptKey } }));
     await this.sync(thread.conversationId, fresh ? { heading: ':scroll: *Transcript so far*', condensed: true, all: true, transcriptKey } : {});
@@ -111,7 +120,10 @@ export class SlackThreads {
   async refreshCard(conversationId: string): Promise<void> {
     const thread = await this.current(conversationId);
     if (!thread) return;
-    const card = { ...(await loadCardData(this.db, conversationId, HandoffInfoSchema.parse(thread.handoff))), previousThread: await this.#previousLink(conversationId) };
+    const card = {
+      ...(await loadCardData(this.db, conversationId, HandoffInfoSchema.parse(thread.handoff))),
+      previousThread: await this.#previousLink(conversationId),
+    };
     await this.poster.update({ channel: thread.channelId, ts: thread.threadTs, text: cardText(card), blocks: cardBlocks(card, this.teams) });
   }
 
@@ -146,7 +158,14 @@ export class SlackThreads {
     const toShow = (m: (typeof messages)[number]): TranscriptMessage => ({
       id: m.id,
       authorKind: m.authorKind,
-      authorName: m.authorKind === 'customer' ? (customer?.name ?? 'Customer') : m.authorKind === 'agent' ? (m.agent?.name ?? 'Agent') : m.authorKind === 'bot' ? 'Bot' : 'Parley',
+      authorName:
+        m.authorKind === 'customer'
+          ? (customer?.name ?? 'Customer')
+          : m.authorKind === 'agent'
+            ? (m.agent?.name ?? 'Agent')
+            : m.authorKind === 'bot'
+              ? 'Bot'
+              : 'Parley',
       text: m.text,
       attachments: AttachmentSchema.array().catch([]).parse(m.attachments),
       createdAt: m.createdAt,
@@ -168,7 +187,8 @@ export class SlackThreads {
           await tx.slackPost.createMany({
             data: ids.map((messageId) => ({ id: newId(), conversationId, messageId, channelId: thread.channelId, ts, kind: 'synced' })),
           });
-          if (chunkKey) await tx.slackPost.create({ data: { id: newId(), conversationId, channelId: thread.channelId, ts, kind: 'transcript', sourceKey: chunkKey } });
+          if (chunkKey)
+            await tx.slackPost.create({ data: { id: newId(), conversationId, channelId: thread.channelId, ts, kind: 'transcript', sourceKey: chunkKey } });
         });
         count += ids.length;
       }
@@ -200,7 +220,9 @@ export class SlackThreads {
         }
         if (file) await this.poster.upload({ channel: thread.channelId, thread_ts: thread.threadTs, filename, file, title: attachment.caption ?? filename });
         await this.db.run((c) =>
-          c.slackPost.create({ data: { id: newId(), conversationId: thread.conversationId, channelId: thread.channelId, ts: thread.threadTs, kind: 'upload', sourceKey } }),
+          c.slackPost.create({
+            data: { id: newId(), conversationId: thread.conversationId, channelId: thread.channelId, ts: thread.threadTs, kind: 'upload', sourceKey },
+          }),
         );
       }
     }

@@ -20,7 +20,12 @@ export interface TranscriptChunk {
 /** A Slack message stays well under Slack's 4,000-character advice for readable posts. */
 export const CHUNK_LIMIT = 3500;
 
-const ICON: Record<TranscriptMessage['authorKind'], string> = { customer: ':bust_in_silhouette:', bot: ':robot_face:', agent: ':technologist:', system: ':gear:' };
+const ICON: Record<TranscriptMessage['authorKind'], string> = {
+  customer: ':bust_in_silhouette:',
+  bot: ':robot_face:',
+  agent: ':technologist:',
+  system: ':gear:',
+};
 
 /** Attachments Slack can show as links; local files are uploaded instead (see `uploadable`). */
 function attachmentLine(a: Attachment): string {
@@ -57,7 +62,9 @@ export function formatMessages(messages: readonly TranscriptMessage[], options: 
   for (const m of shown) {
     const author = `${m.authorKind}:${m.authorName}`;
     const header =
-      author === lastAuthor ? '' : `${ICON[m.authorKind]} *${escapeMrkdwn(m.authorName)}*${m.isInternalNote ? ' _(internal note)_' : ''} · ${slackDate(m.createdAt, '{time}')}\n`;
+      author === lastAuthor
+        ? ''
+        : `${ICON[m.authorKind]} *${escapeMrkdwn(m.authorName)}*${m.isInternalNote ? ' _(internal note)_' : ''} · ${slackDate(m.createdAt, '{time}')}\n`;
     const body = messageLines(m, maxText);
     const piece = `${header}${body}`;
     if (text && text.length + piece.length + 1 > CHUNK_LIMIT) {
