@@ -54,10 +54,10 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
   let adapter: ConsoleAdapter;
   let events: string;
 
-  const start = async (env: Record<string, string> = {}) => {
+  const start = async (env: Record<string, string> = {}, slackEnv: Record<string, string> = { SLACK_SIGNING_SECRET: SECRET }) => {
     const config = readSlackConfig({
       SLACK_BOT_TOKEN: TOKEN,
-      SLACK_SIGNING_SECRET: SECRET,
+      ...slackEnv,
       SLACK_API_URL: fake.apiUrl,
       SLACK_PORT: '0',
       SLACK_TEAM_CHANNELS: JSON.stringify({ support: SUPPORT, billing: BILLING }),
@@ -85,6 +85,7 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
       channels: { [SUPPORT]: ['UBOT', 'UAGENT1', 'UAGENT2'], [BILLING]: ['UBOT', 'UAGENT2'] },
       users: { UAGENT1: { name: 'Sara Ahmadi', email: 'sara@example.com' }, UAGENT2: { name: 'Omid', email: 'omid@example.com' }, UOUTSIDER: { name: 'Eve' } },
       minSpacingMs: 60,
+      appToken: 'xapp-test-token',
     }).start();
   });
   afterEach(async () => {
@@ -434,5 +435,16 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
           .join('\n'),
       ).toContain('second problem'),
     );
+  });
+
+  it('Socket Mode: an agent reply arrives over the WebSocket, is stored, acknowledged and sent', async () => {
+    await start({}, { SLACK_APP_TOKEN: 'xapp-test-token' });
+    expect(desk.health()).toEqual({ ready: true, detail: 'Socket Mode' });
+    await customerWrites('behind NAT');
+    const card = await handedOffThread();
+    await fake.sendSocketEvent({ type: 'message', channel: SUPPORT, user: 'UAGENT1', text: 'Hello over the socket', ts: '1800000500.000001', thread_ts: card.ts });
+    expect(await db.prisma.slackPost.count({ where: { sourceKey: `${SUPPORT}:1800000500.000001` } })).toBe(1);
+    await eventually(() => expect(printed).toContain('Hello over the socket'));
+    expect(fake.calls.some((c) => c.method === 'apps.connections.open')).toBe(true);
   });
 });

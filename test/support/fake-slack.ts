@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type WebSocket, WebSocketServer } from 'ws';
 
 /** One Web API call the fake answered, with its parsed arguments. */
 export interface SlackCall {
@@ -26,6 +27,8 @@ export interface FakeSlackOptions {
   readonly users: Record<string, { name: string; email?: string }>;
   /** Posts to one channel closer together than this are answered 429 and counted as violations. */
   readonly minSpacingMs?: number;
+  /** The app-level token Socket Mode's apps.connections.open must carry. */
+  readonly appToken?: string;
 }
 
 const REQUIRED: Record<string, string[]> = {
@@ -60,6 +63,9 @@ export class FakeSlack {
   #queued429: { method: string; retryAfter: number }[] = [];
   #lastPost = new Map<string, number>();
   #pendingUploads = new Map<string, { filename: string; bytes?: Buffer }>();
+  #sockets = new WebSocketServer({ noServer: true });
+  #socket: WebSocket | undefined;
+  #acks = new Map<string, () => void>();
 
   constructor(readonly options: FakeSlackOptions) {}
 
@@ -73,17 +79,40 @@ export class FakeSlack {
 
   async start(): Promise<this> {
     this.#server = createServer((req, res) => void this.#handle(req, res));
+    this.#server.on('upgrade', (req, socket, head) => {
+      this.#sockets.handleUpgrade(req, socket, head, (ws) => {
+        this.#socket = ws;
+        ws.on('message', (data) => {
+          const { envelope_id: id } = JSON.parse(String(data)) as { envelope_id?: string };
+          if (id) this.#acks.get(id)?.();
+        });
+        ws.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'fake' }, connection_info: { app_id: 'A1' } }));
+      });
+    });
     await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
     return this;
   }
 
   async stop(): Promise<void> {
+    for (const ws of this.#sockets.clients) ws.terminate();
+    this.#server?.closeAllConnections();
     await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
   }
 
   /** The next call of `method` is answered 429 with this Retry-After (seconds). */
   rateLimitNext(method: string, retryAfter = 1): void {
     this.#queued429.push({ method, retryAfter });
+  }
+
+  /** Socket Mode: sends an Events API envelope over the app's WebSocket; resolves when the app acks it. */
+  async sendSocketEvent(event: Record<string, unknown>): Promise<void> {
+    for (let i = 0; i < 400 && !this.#socket; i++) await new Promise((r) => setTimeout(r, 25));
+    if (!this.#socket) throw new Error('no Socket Mode connection');
+    const envelopeId = `env-${++this.#seq}`;
+    const acked = new Promise<void>((resolve) => this.#acks.set(envelopeId, resolve));
+    const payload = { token: 'legacy', team_id: 'T1', api_app_id: 'A1', type: 'event_callback', event_id: `EvS${this.#seq}`, event_time: Math.floor(Date.now() / 1000), event };
+    this.#socket.send(JSON.stringify({ envelope_id: envelopeId, type: 'events_api', accepts_response_payload: false, retry_attempt: 0, retry_reason: '', payload }));
+    await acked;
   }
 
   threadOf(channel: string, threadTs: string): PostedMessage[] {
@@ -120,6 +149,11 @@ export class FakeSlack {
     const method = url.pathname.replace(/^\/api\//, '');
     const args = this.#parse(req.headers['content-type'] ?? '', body);
     const record = (status: number) => this.calls.push({ method, args, at: Date.now(), status });
+    if (method === 'apps.connections.open') {
+      record(200);
+      if (!this.options.appToken || req.headers.authorization !== `Bearer ${this.options.appToken}`) return reply(200, { ok: false, error: 'invalid_auth' });
+      return reply(200, { ok: true, url: `${this.url.replace('http', 'ws')}/socket` });
+    }
     if (req.headers.authorization !== `Bearer ${this.options.token}`) {
       record(200);
       return reply(200, { ok: false, error: req.headers.authorization ? 'invalid_auth' : 'not_authed' });

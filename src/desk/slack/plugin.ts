@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, type Receiver, SocketModeReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, type Receiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ChannelHealth } from '../../core/channel.ts';
@@ -12,6 +12,7 @@ import { SlackDirectory } from './directory.ts';
 import { registerListeners } from './listeners.ts';
 import { SLACK_CHANNEL_RATE, SlackPoster, toSendError } from './poster.ts';
 import { readSlackConfig, type SlackConfig, slackSettings } from './settings.ts';
+import { StoreThenAckSocketReceiver } from './socket-receiver.ts';
 import { SlackThreads } from './threads.ts';
 
 const DeliveryJobSchema = z.object({ messageId: z.string(), status: z.enum(['delivered', 'read', 'failed']), reason: z.string().optional() });
@@ -63,7 +64,7 @@ export class SlackDesk implements ParleyPlugin {
     const { config } = this;
     const logger = parley.logger.child({ part: 'slack' });
     const receiver: Receiver = config.appToken
-      ? new SocketModeReceiver({ appToken: config.appToken, logger: boltLogger(logger) })
+      ? new StoreThenAckSocketReceiver({ appToken: config.appToken, apiUrl: config.apiUrl, logger, boltLogger: boltLogger(logger) })
       : new HTTPReceiver({
           signingSecret: config.signingSecret as string,
           endpoints: '/slack/events',
