@@ -280,8 +280,8 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     expect(burstPosts.length).toBeLessThan(30);
     expect(fake.rateLimited).toBe(1);
     expect(fake.violations).toBe(0);
-    const postedIds = await db.prisma.slackPost.count({ where: { kind: 'synced' } });
-    expect(postedIds).toBe(await db.prisma.message.count({ where: { isInternalNote: false } }));
+    // Each post is recorded right after Slack took it.
+    await eventually(async () => expect(await db.prisma.slackPost.count({ where: { kind: 'synced' } })).toBe(await db.prisma.message.count()));
   });
 
   it('claim, assign, snooze, transfer, survey and hand back from the card; bad signatures are refused', async () => {
@@ -442,7 +442,14 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     expect(desk.health()).toEqual({ ready: true, detail: 'Socket Mode' });
     await customerWrites('behind NAT');
     const card = await handedOffThread();
-    await fake.sendSocketEvent({ type: 'message', channel: SUPPORT, user: 'UAGENT1', text: 'Hello over the socket', ts: '1800000500.000001', thread_ts: card.ts });
+    await fake.sendSocketEvent({
+      type: 'message',
+      channel: SUPPORT,
+      user: 'UAGENT1',
+      text: 'Hello over the socket',
+      ts: '1800000500.000001',
+      thread_ts: card.ts,
+    });
     expect(await db.prisma.slackPost.count({ where: { sourceKey: `${SUPPORT}:1800000500.000001` } })).toBe(1);
     await eventually(() => expect(printed).toContain('Hello over the socket'));
     expect(fake.calls.some((c) => c.method === 'apps.connections.open')).toBe(true);

@@ -181,7 +181,7 @@ export class SlackThreads {
         const ids = chunk.messageIds.filter((id) => unpostedIds.has(id));
         // A transcript chunk is recorded by its own key, so a retry resumes after the last one posted.
         const chunkKey = options.transcriptKey ? `${options.transcriptKey}:${index}` : undefined;
-        if ((ids.length === 0 && !options.all) || uploaded.has(chunkKey ?? null)) continue;
+        if ((ids.length === 0 && !options.all) || (chunkKey !== undefined && uploaded.has(chunkKey))) continue;
         const ts = await this.poster.post({ channel: thread.channelId, thread_ts: thread.threadTs, text: chunk.text });
         await this.db.write(async (tx) => {
           await tx.slackPost.createMany({
