@@ -110,8 +110,18 @@ export class FakeSlack {
     if (!this.#socket) throw new Error('no Socket Mode connection');
     const envelopeId = `env-${++this.#seq}`;
     const acked = new Promise<void>((resolve) => this.#acks.set(envelopeId, resolve));
-    const payload = { token: 'legacy', team_id: 'T1', api_app_id: 'A1', type: 'event_callback', event_id: `EvS${this.#seq}`, event_time: Math.floor(Date.now() / 1000), event };
-    this.#socket.send(JSON.stringify({ envelope_id: envelopeId, type: 'events_api', accepts_response_payload: false, retry_attempt: 0, retry_reason: '', payload }));
+    const payload = {
+      token: 'legacy',
+      team_id: 'T1',
+      api_app_id: 'A1',
+      type: 'event_callback',
+      event_id: `EvS${this.#seq}`,
+      event_time: Math.floor(Date.now() / 1000),
+      event,
+    };
+    this.#socket.send(
+      JSON.stringify({ envelope_id: envelopeId, type: 'events_api', accepts_response_payload: false, retry_attempt: 0, retry_reason: '', payload }),
+    );
     await acked;
   }
 

@@ -149,6 +149,8 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     try {
       const thread = await threads.at(channel, messageTs);
       if (!thread) throw new UserError('this card belongs to no conversation Parley knows');
+      const current = await threads.current(thread.conversationId);
+      if (current && current.id !== thread.id) throw new UserError(`this conversation moved to <#${current.channelId}>: use its card there`);
       await directory.requireMember(channel, user);
       const agent = await directory.agentFor(user);
       const by = `agent:${agent.id}`;

@@ -14,23 +14,36 @@ export class StoreThenAckSocketReceiver implements Receiver {
 
   constructor(options: { appToken: string; apiUrl: string; logger: Logger; boltLogger: SlackLogger }) {
     this.client = new SocketModeClient({ appToken: options.appToken, logger: options.boltLogger, clientOptions: { slackApiUrl: options.apiUrl } });
-    this.client.on('slack_event', async ({ ack, body, retry_num, retry_reason }: { ack: (response?: unknown) => Promise<void>; body: Record<string, unknown>; retry_num?: number; retry_reason?: string }) => {
-      let response: unknown;
-      const event: ReceiverEvent = {
+    this.client.on(
+      'slack_event',
+      async ({
+        ack,
         body,
-        ack: async (r?: unknown) => {
-          response = r;
-        },
-        retryNum: retry_num,
-        retryReason: retry_reason,
-      };
-      try {
-        await this.#app?.processEvent(event);
-        await ack(response);
-      } catch (error) {
-        options.logger.error({ err: error }, 'slack: Socket Mode event failed; left unacknowledged for redelivery');
-      }
-    });
+        retry_num,
+        retry_reason,
+      }: {
+        ack: (response?: unknown) => Promise<void>;
+        body: Record<string, unknown>;
+        retry_num?: number;
+        retry_reason?: string;
+      }) => {
+        let response: unknown;
+        const event: ReceiverEvent = {
+          body,
+          ack: async (r?: unknown) => {
+            response = r;
+          },
+          retryNum: retry_num,
+          retryReason: retry_reason,
+        };
+        try {
+          await this.#app?.processEvent(event);
+          await ack(response);
+        } catch (error) {
+          options.logger.error({ err: error }, 'slack: Socket Mode event failed; left unacknowledged for redelivery');
+        }
+      },
+    );
   }
 
   init(app: App): void {
