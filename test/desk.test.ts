@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../src/config.ts';
 import { SendError } from '../src/core/channel.ts';
 import type { DomainEventOf } from '../src/core/events.ts';
 import { newId } from '../src/core/ids.ts';
@@ -14,7 +15,7 @@ import { cardBlocks, type CardData } from '../src/desk/slack/card.ts';
 import { noteText } from '../src/desk/slack/listeners.ts';
 import { escapeMrkdwn } from '../src/desk/slack/mrkdwn.ts';
 import { toSendError } from '../src/desk/slack/poster.ts';
-import { readSlackConfig, SlackConfigError } from '../src/desk/slack/settings.ts';
+import { readSlackConfig } from '../src/desk/slack/settings.ts';
 import { CHUNK_LIMIT, formatMessages } from '../src/desk/slack/transcript.ts';
 import { type ConversationHandler, HumanHandledConversation } from '../src/pipeline/handler.ts';
 import { scheduleJobs } from '../src/pipeline/jobs.ts';
@@ -37,7 +38,7 @@ describe('Slack desk settings', () => {
       /SLACK_TEAM_CHANNELS\."billing": is not a Slack channel id/,
     );
     expect(() => readSlackConfig({ ...base, SLACK_TEAM_CHANNELS: '{support: C1}' })).toThrow(/SLACK_TEAM_CHANNELS is not JSON/);
-    expect(() => readSlackConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_DEFAULT_CHANNEL: 'C012ABC' })).toThrow(SlackConfigError);
+    expect(() => readSlackConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_DEFAULT_CHANNEL: 'C012ABC' })).toThrow(ConfigError);
     expect(() => readSlackConfig({ ...base })).toThrow(/SLACK_TEAM_CHANNELS or SLACK_DEFAULT_CHANNEL/);
     expect(() => readSlackConfig({ ...base, SLACK_DEFAULT_CHANNEL: 'C012ABC', SLACK_APP_TOKEN: 'xoxb-wrong' })).toThrow(/xapp-/);
   });

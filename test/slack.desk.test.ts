@@ -338,6 +338,11 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     await sendEvent(events, SECRET, { type: 'message', channel: SUPPORT, user: 'UAGENT1', text: 'still me', ts: '1800000200.000001', thread_ts: card.ts });
     expect(fake.ephemerals.at(-1)?.text).toContain('moved to');
 
+    // The old card's buttons no longer act.
+    await act('UAGENT2', { action_id: 'parley:resolve', type: 'button', value: conversation.id });
+    expect(fake.ephemerals.at(-1)?.text).toContain(`moved to <#${BILLING}>`);
+    expect((await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id } })).status).toBe('waiting_for_agent');
+
     const billingCard = fake.topLevel(BILLING)[0]!;
     await sendAction(events, SECRET, {
       user: 'UAGENT2',

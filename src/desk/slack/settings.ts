@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from '../../config.ts';
 import type { ChannelSetting } from '../../core/channel.ts';
 import { parseDuration } from '../../core/duration.ts';
 
@@ -63,17 +64,10 @@ export interface SlackConfig {
   readonly cacheMs: number;
 }
 
-export class SlackConfigError extends Error {
-  constructor(problems: string[]) {
-    super(`Slack desk configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'SlackConfigError';
-  }
-}
-
 const OFF =
   'set SLACK_BOT_TOKEN, SLACK_TEAM_CHANNELS or SLACK_DEFAULT_CHANNEL, and either SLACK_SIGNING_SECRET (Events API over HTTP) or SLACK_APP_TOKEN (Socket Mode); slack/manifest.yml creates the app';
 
-/** The Slack desk's settings, or why it is off; invalid values throw, naming the setting and key. */
+/** The Slack desk's settings, or why it is off; invalid values throw a ConfigError naming the setting and key. */
 export function readSlackConfig(env: Readonly<Record<string, string | undefined>>): SlackConfig | { off: string } {
   const value = (name: string) => {
     const raw = env[name]?.trim();
@@ -105,7 +99,7 @@ export function readSlackConfig(env: Readonly<Record<string, string | undefined>
   const defaultChannel = value('SLACK_DEFAULT_CHANNEL');
   if (defaultChannel && !channelId.safeParse(defaultChannel).success)
     problems.push(`SLACK_DEFAULT_CHANNEL "${defaultChannel}" is not a Slack channel id (like C0123456789)`);
-  if (!defaultChannel && Object.keys(teamChannels).length === 0)
+  if (!defaultChannel && !rawTeams)
     problems.push('set SLACK_TEAM_CHANNELS or SLACK_DEFAULT_CHANNEL: where should conversations go?');
 
   const port = Number(value('SLACK_PORT'));
@@ -122,7 +116,7 @@ export function readSlackConfig(env: Readonly<Record<string, string | undefined>
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean);
-  if (problems.length > 0) throw new SlackConfigError(problems);
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
     botToken,
     signingSecret,
