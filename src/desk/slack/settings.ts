@@ -99,8 +99,7 @@ export function readSlackConfig(env: Readonly<Record<string, string | undefined>
   const defaultChannel = value('SLACK_DEFAULT_CHANNEL');
   if (defaultChannel && !channelId.safeParse(defaultChannel).success)
     problems.push(`SLACK_DEFAULT_CHANNEL "${defaultChannel}" is not a Slack channel id (like C0123456789)`);
-  if (!defaultChannel && !rawTeams)
-    problems.push('set SLACK_TEAM_CHANNELS or SLACK_DEFAULT_CHANNEL: where should conversations go?');
+  if (!defaultChannel && !rawTeams) problems.push('set SLACK_TEAM_CHANNELS or SLACK_DEFAULT_CHANNEL: where should conversations go?');
 
   const port = Number(value('SLACK_PORT'));
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`SLACK_PORT "${value('SLACK_PORT')}" is not a port number`);
