@@ -379,7 +379,9 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
 
     expect(await command('UAGENT1', 'lookup Ali')).toContain('Ali Rezaei');
     expect(await command('UAGENT1', 'lookup nobody-here')).toContain('No customer matches');
-    expect(await command('UOUTSIDER', `resolve ${ref}`)).toContain('only members');
+    expect(await command('UOUTSIDER', `resolve ${ref}`)).toContain('/parley is for agents');
+    expect(await command('UOUTSIDER', 'lookup Ali')).toContain('/parley is for agents');
+    expect(await command('UOUTSIDER', 'help')).toContain('/parley resolve');
     expect(await command('UAGENT1', 'away')).toContain('away');
     expect((await db.prisma.agent.findUniqueOrThrow({ where: { slackUserId: 'UAGENT1' } })).availability).toBe('away');
     expect(await command('UAGENT1', 'back')).toContain('available');

@@ -214,9 +214,13 @@ async function conversationFor(ref: string | undefined, user: string, deps: List
 export async function runCommand(input: string, user: string, deps: ListenerDeps): Promise<string> {
   const [sub = 'help', ...args] = input.trim().split(/\s+/).filter(Boolean);
   const { desk, directory } = deps;
+  if (sub.toLowerCase() === 'help') return HELP;
+  // Customer data is for the desk: members of at least one team channel.
+  const deskChannels = [...new Set([...Object.values(deps.config.teamChannels), ...(deps.config.defaultChannel ? [deps.config.defaultChannel] : [])])];
+  let member = false;
+  for (const channel of deskChannels) if (!member) member = await directory.isMember(channel, user);
+  if (!member) throw new UserError('/parley is for agents: join a team channel of the desk first');
   switch (sub.toLowerCase()) {
-    case 'help':
-      return HELP;
     case 'resolve': {
       const agent = await directory.agentFor(user);
       const conversation = await conversationFor(args[0], user, deps);
