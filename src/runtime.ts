@@ -3,11 +3,13 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { ChannelAdapter, ChannelCapabilities, ChannelContext, ChannelDefinition } from './core/channel.ts';
 import { newId } from './core/ids.ts';
+import type { ParleyPlugin, PluginDefinition } from './core/plugin.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { FlowEngine } from './flows/engine.ts';
 import { KeywordIntentClassifier } from './flows/intent.ts';
 import { FlowRegistry } from './flows/registry.ts';
+import { Desk, registerDeskJobs } from './desk/desk.ts';
 import { EventBus } from './pipeline/events.ts';
 import { channelStateStore, conversationThread } from './pipeline/channel-support.ts';
 import { defaultHandlers, type HandlerSelector } from './pipeline/handler.ts';
@@ -31,6 +33,8 @@ export interface ParleyOptions {
   readonly logger: Logger;
   /** The registered channel definitions (channels/index.ts). */
   readonly channels: readonly ChannelDefinition[];
+  /** The registered plugins (src/plugins.ts), or plugin instances (tests). */
+  readonly plugins?: readonly (PluginDefinition | ParleyPlugin)[];
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Adapters to run instead of building them from definitions (parley chat, tests). */
   readonly adapters?: readonly ChannelAdapter[];
@@ -58,9 +62,14 @@ export class Parley {
   readonly flows: FlowRegistry;
   /** Undefined when the options replace the handlers. */
   readonly flowEngine: FlowEngine | undefined;
+  /** Agent operations (reply, note, assign, resolve, ...) for the desk plugins, API and CLI. */
+  readonly desk: Desk;
   readonly #adapters = new Map<string, ChannelAdapter>();
   readonly #states: ChannelState[] = [];
   #started: ChannelAdapter[] = [];
+  readonly #plugins: ParleyPlugin[] = [];
+  readonly #pluginStates: ChannelState[] = [];
+  #startedPlugins: ParleyPlugin[] = [];
 
   private constructor(
     readonly db: Database,
@@ -125,6 +134,8 @@ export class Parley {
           });
     this.flowEngine?.register();
     const engine = this.flowEngine;
+    this.desk = new Desk(db, this.events, () => this.dispatcher.notify(), options.now);
+    registerDeskJobs(this.jobs, this.desk);
     this.processor = new InboundProcessor(
       db,
       leases,
@@ -165,6 +176,7 @@ export class Parley {
     const parley = new Parley(db, options.config, options.logger, options);
     parley.#buildAdapters();
     if (!options.flows) await parley.flows.reload();
+    parley.#buildPlugins();
     return parley;
   }
 
@@ -185,6 +197,27 @@ export class Parley {
         this.#states.push({ name: definition.name, description: definition.description, state: 'on', detail: 'configured' });
       }
     }
+  }
+
+  #buildPlugins(): void {
+    for (const entry of this.options.plugins ?? []) {
+      const created = 'create' in entry ? entry.create(this.options.env ?? process.env) : entry;
+      const description = 'description' in entry ? entry.description : '';
+      if ('off' in created) {
+        this.#pluginStates.push({ name: entry.name, description, state: 'off', detail: created.off });
+      } else {
+        this.#plugins.push(created);
+        this.#pluginStates.push({ name: entry.name, description, state: 'on', detail: 'configured' });
+      }
+    }
+  }
+
+  /** Plugins: on, off (and how to turn them on) or failed. */
+  pluginStates(): ChannelState[] {
+    return this.#pluginStates.map((s) => {
+      const health = this.#plugins.find((p) => p.name === s.name)?.health?.();
+      return health && s.state === 'on' ? { ...s, detail: health.detail, state: health.ready ? 'on' : 'failed' } : s;
+    });
   }
 
   get adapters(): ReadonlyMap<string, ChannelAdapter> {
@@ -219,6 +252,7 @@ export class Parley {
   /** Starts the adapters and the workers. */
   async start(): Promise<void> {
     await this.startChannels();
+    await this.startPlugins();
     this.processor.start();
     this.dispatcher.start();
     this.jobs.start();
@@ -241,9 +275,28 @@ export class Parley {
     }
   }
 
+  /** Starts the plugins; a failing one is logged and marked failed, the rest go on. */
+  async startPlugins(): Promise<void> {
+    for (const plugin of this.#plugins) {
+      try {
+        await plugin.start(this);
+        this.#startedPlugins.push(plugin);
+      } catch (error) {
+        this.logger.error({ err: error, plugin: plugin.name }, 'plugin failed to start');
+        const index = this.#pluginStates.findIndex((s) => s.name === plugin.name);
+        const state = this.#pluginStates[index];
+        if (state) this.#pluginStates[index] = { ...state, state: 'failed', detail: (error as Error).message };
+      }
+    }
+  }
+
   /** Stops taking work, lets what is in flight finish, stops the adapters, closes the database. */
   async stop(): Promise<void> {
     this.flows.close();
+    for (const plugin of this.#startedPlugins.reverse()) {
+      await plugin.stop().catch((error: unknown) => this.logger.error({ err: error, plugin: plugin.name }, 'plugin failed to stop'));
+    }
+    this.#startedPlugins = [];
     await this.processor.stop();
     await this.dispatcher.stop();
     await this.jobs.stop();

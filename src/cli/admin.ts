@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { settings } from '../config.ts';
 import { openDatabase } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
+import { plugins } from '../plugins.ts';
 import { action, channels, cliConfig } from './context.ts';
 
 /** The configuration table, as README.md shows it. */
@@ -14,6 +15,9 @@ export function configTable(): string {
     ),
     ...channels.flatMap((c) =>
       c.settings.map((s) => `| \`${s.env}\` | ${s.default ? `\`${s.default}\`` : '(unset)'} | \`${s.example}\` | ${c.name}: ${s.description} |`),
+    ),
+    ...plugins.flatMap((p) =>
+      p.settings.map((s) => `| \`${s.env}\` | ${s.default ? `\`${s.default}\`` : '(unset)'} | \`${s.example}\` | ${p.name}: ${s.description} |`),
     ),
   ];
   return `${rows.join('\n')}\n`;
@@ -50,6 +54,16 @@ export function registerAdmin(program: Command): void {
         for (const definition of channels) {
           const created = definition.create(env);
           const state = 'off' in created ? `off — ${created.off}` : 'on';
+          process.stdout.write(`${definition.name.padEnd(12)} ${state}\n`);
+        }
+        for (const definition of plugins) {
+          let state: string;
+          try {
+            const created = definition.create(env);
+            state = 'off' in created ? `off — ${created.off}` : 'on';
+          } catch (error) {
+            state = `misconfigured — ${(error as Error).message}`;
+          }
           process.stdout.write(`${definition.name.padEnd(12)} ${state}\n`);
         }
       }),

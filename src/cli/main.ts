@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerAdmin } from './admin.ts';
+import { registerCanned } from './canned.ts';
 import { registerChat } from './chat.ts';
 import { registerConversations, registerCustomers } from './crm.ts';
 import { registerFlows } from './flows.ts';
@@ -20,5 +21,6 @@ registerAdmin(program);
 registerCustomers(program);
 registerConversations(program);
 registerFlows(program);
+registerCanned(program);
 
 await program.parseAsync(process.argv);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Parley } from '../runtime.ts';
 import { buildServer } from '../server/app.ts';
+import { plugins } from '../plugins.ts';
 import { action, channels, cliConfig, cliLogger } from './context.ts';
 
 export function registerStart(program: Command): void {
@@ -11,13 +12,14 @@ export function registerStart(program: Command): void {
       action(async () => {
         const config = cliConfig();
         const logger = cliLogger(config);
-        const parley = await Parley.open({ config, logger, channels });
+        const parley = await Parley.open({ config, logger, channels, plugins });
         logger.info({ database: parley.db.displayUrl }, 'database ready');
         await parley.start();
         for (const channel of parley.channelStates()) {
           if (channel.state === 'on') logger.info(`channel ${channel.name}: on (${channel.detail})`);
           else logger.info(`channel ${channel.name}: ${channel.state} — ${channel.detail}`);
         }
+        for (const plugin of parley.pluginStates()) logger.info(`${plugin.name}: ${plugin.state} — ${plugin.detail}`);
         const server = await buildServer(parley);
         const address = await server.listen({ host: config.HOST, port: config.PORT });
         logger.info(`Parley is listening on ${address} (health: ${address}/healthz, API: ${address}/api/v1)`);

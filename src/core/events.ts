@@ -23,6 +23,8 @@ export const DomainEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('conversation.resolved'), conversationId: z.string(), customerId: z.string(), by: z.string() }),
   z.object({ type: z.literal('conversation.reopened'), conversationId: z.string(), customerId: z.string() }),
   z.object({ type: z.literal('conversation.assigned'), conversationId: z.string(), customerId: z.string(), agentId: z.string().nullable() }),
+  /** An agent put the conversation aside until `until` (ISO 8601), or it came back (`until` null). */
+  z.object({ type: z.literal('conversation.snoozed'), conversationId: z.string(), customerId: z.string(), until: z.string().nullable(), by: z.string() }),
   /** An agent or the API hands the conversation back to the bot (status bot). */
   z.object({ type: z.literal('conversation.handed_back'), conversationId: z.string(), customerId: z.string(), by: z.string() }),
   /** An agent, the API or a scheduler asks for a flow to start in this conversation. */

@@ -21,6 +21,8 @@ export interface JobDraft {
 }
 
 export interface JobContext {
+  /** The job being run: a stable key for effects that must happen once per job. */
+  readonly jobId: string;
   readonly db: Database;
   readonly logger: Logger;
   readonly now: Date;
@@ -69,7 +71,8 @@ export interface JobRunnerOptions {
 
 /**
  * Runs due jobs with their registered handlers. A failing job is retried with backoff and
- * ends failed with its error after the last attempt; a job whose kind no handler claims
+ * ends failed with its error after the last attempt; an error carrying `retryAfterMs` (rate
+ * limited) delays the job at least that long without using up an attempt; a job whose kind no handler claims
  * waits (another process, or a later version, may run it).
  */
 export class JobRunner {
@@ -154,6 +157,7 @@ export class JobRunner {
     const markDone = (tx: PrismaClient) => tx.job.update({ where: { id: job.id }, data: { status: 'done', doneAt: now, attempts: { increment: 1 } } });
     try {
       await handler(job, {
+        jobId: job.id,
         db: this.db,
         logger,
         now,
@@ -167,8 +171,15 @@ export class JobRunner {
       });
       if (!completed) await this.db.run((client) => markDone(client));
     } catch (error) {
-      const attempts = job.attempts + 1;
       const reason = (error as Error).message;
+      const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
+      if (typeof retryAfterMs === 'number' && retryAfterMs >= 0) {
+        // Rate limited (e.g. SendError with Retry-After): wait as told; not a failed attempt.
+        await this.db.run((client) => client.job.update({ where: { id: job.id }, data: { lastError: reason, runAt: new Date(now.getTime() + retryAfterMs) } }));
+        logger.info({ retryInMs: retryAfterMs, reason }, 'job rate limited; will retry');
+        return;
+      }
+      const attempts = job.attempts + 1;
       const final = attempts >= this.options.maxAttempts;
       const runAt = new Date(now.getTime() + retryDelay(attempts, { baseMs: this.options.backoffBaseMs, maxMs: this.options.backoffMaxMs }));
       await this.db.run((client) =>

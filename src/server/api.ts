@@ -9,6 +9,8 @@ import type { FlowRegistry } from '../flows/registry.ts';
 import { flowStats } from '../flows/stats.ts';
 import { formatProblem } from '../flows/validate.ts';
 import type { EventBus } from '../pipeline/events.ts';
+import type { Desk } from '../desk/desk.ts';
+import { deskApi } from './desk-api.ts';
 import { parseInput } from './errors.ts';
 
 export interface ApiOptions {
@@ -19,6 +21,8 @@ export interface ApiOptions {
   readonly onJobsQueued: () => void;
   readonly token: string | undefined;
   readonly defaultRegion: string | undefined;
+  /** Agent operations (resolve, assign, hand back, reply, canned responses); absent: not served. */
+  readonly desk?: Desk;
 }
 
 const ConversationStatusSchema = z.enum(['bot', 'waiting_for_agent', 'assigned', 'waiting_for_customer', 'resolved']);
@@ -31,7 +35,7 @@ function tokenMatches(given: string, expected: string): boolean {
 }
 
 /** REST API under /api/v1, behind a bearer token. */
-export const api: FastifyPluginAsync<ApiOptions> = async (app, { db, token, defaultRegion, flows, events, onJobsQueued }) => {
+export const api: FastifyPluginAsync<ApiOptions> = async (app, { db, token, defaultRegion, flows, events, onJobsQueued, desk }) => {
   app.addHook('onRequest', async (request) => {
     if (!token) throw new UserError('the API is off: set PARLEY_API_TOKEN to enable it', 503);
     const header = request.headers.authorization ?? '';
@@ -111,4 +115,6 @@ export const api: FastifyPluginAsync<ApiOptions> = async (app, { db, token, defa
     const query = parseInput(z.object({ limit, after: z.string().optional() }), request.query, 'query');
     return { messages: await conversationMessages(db, id, query) };
   });
+
+  if (desk) await app.register(deskApi, { db, desk });
 };

@@ -22,7 +22,7 @@ export async function buildServer(parley: Parley): Promise<FastifyInstance> {
       database = `unreachable: ${(error as Error).message}`;
     }
     const ready = database === 'ok';
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', database, channels });
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', database, channels, plugins: parley.pluginStates() });
   });
 
   for (const [name, adapter] of parley.adapters) {
@@ -37,6 +37,7 @@ export async function buildServer(parley: Parley): Promise<FastifyInstance> {
     flows: parley.flows,
     events: parley.events,
     onJobsQueued: () => parley.jobs.notify(),
+    desk: parley.desk,
   });
   return app;
 }

@@ -2,6 +2,7 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import type { ChannelAdapter, ChannelCapabilities, ChannelContext, SendResult } from '../../src/core/channel.ts';
 import type { OutboundMessage } from '../../src/core/message.ts';
+import type { ParleyPlugin } from '../../src/core/plugin.ts';
 import type { Database } from '../../src/db/database.ts';
 import type { HandlerSelector } from '../../src/pipeline/handler.ts';
 import { FlowRegistry } from '../../src/flows/registry.ts';
@@ -51,6 +52,7 @@ export async function testParley(
     now?: () => Date;
     flows?: FlowRegistry;
     fetch?: typeof fetch;
+    plugins?: ParleyPlugin[];
   } = {},
 ): Promise<Parley> {
   const config = loadConfig({
@@ -69,6 +71,7 @@ export async function testParley(
     // No flows unless a test brings some: the plain acknowledgement answers.
     flows: options.handlers ? options.flows : (options.flows ?? FlowRegistry.of([], silentLogger, database)),
     fetch: options.fetch,
+    plugins: options.plugins,
     database,
     now: options.now,
   });

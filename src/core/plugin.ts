@@ -1,0 +1,20 @@
+import type { Parley } from '../runtime.ts';
+import type { ChannelHealth, ChannelSetting } from './channel.ts';
+
+/** A part of Parley that runs beside the pipeline (the Slack agent desk, ...). */
+export interface ParleyPlugin {
+  readonly name: string;
+  /** Subscribes to events, registers jobs, opens its connections. */
+  start(parley: Parley): Promise<void>;
+  stop(): Promise<void>;
+  health?(): ChannelHealth;
+}
+
+/** One line in src/plugins.ts registers a plugin through this. */
+export interface PluginDefinition {
+  readonly name: string;
+  readonly description: string;
+  readonly settings: readonly ChannelSetting[];
+  /** A plugin when configured, else why it is off and which settings turn it on. */
+  create(env: Readonly<Record<string, string | undefined>>): ParleyPlugin | { readonly off: string };
+}

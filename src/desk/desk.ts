@@ -1,0 +1,313 @@
+import { NotFoundError, UserError } from '../core/errors.ts';
+import type { DomainEvent } from '../core/events.ts';
+import { newId } from '../core/ids.ts';
+import type { Attachment } from '../core/message.ts';
+import { resolveConversation } from '../crm/conversations.ts';
+import type { Database, Prisma as PrismaClient } from '../db/database.ts';
+import type { Agent, Conversation } from '../generated/sqlite/client.ts';
+import type { AgentAvailability, Priority } from '../generated/sqlite/enums.ts';
+import type { EventBus } from '../pipeline/events.ts';
+import { type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
+import { enqueueOutbound } from '../pipeline/outbound.ts';
+import { fillPlaceholders, firstName, getCanned } from './canned.ts';
+
+/** Short form of a conversation id shown to agents (the random tail of its UUIDv7). */
+export const conversationRef = (id: string): string => id.replace(/-/g, '').slice(-8);
+
+/** Extra writes committed with an agent's message (e.g. the Slack message it came from). */
+export type OriginWrite = (tx: PrismaClient, messageId: string) => Promise<void>;
+
+export interface AgentMessage {
+  readonly conversationId: string;
+  readonly agentId: string;
+  readonly text?: string;
+  readonly attachments?: readonly Attachment[];
+  readonly origin?: OriginWrite;
+}
+
+/**
+ * What agents do to conversations, whatever their tool (Slack, the REST API, the CLI). Each
+ * operation is one transaction that also writes the audit log and emits its domain events.
+ * `by` names the actor: "agent:<id>", "api", "cli".
+ */
+export class Desk {
+  constructor(
+    private readonly db: Database,
+    private readonly events: EventBus,
+    private readonly onOutboundQueued: () => void = () => {},
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** A conversation by its id or by the short ref agents see. */
+  async findConversation(idOrRef: string): Promise<Conversation> {
+    const key = idOrRef.trim();
+    const exact = await this.db.prisma.conversation.findUnique({ where: { id: key } });
+    if (exact) return exact;
+    if (/^[0-9a-f]{6,}$/i.test(key)) {
+      const tail = key.toLowerCase();
+      const candidates = await this.db.prisma.conversation.findMany({ where: { id: { endsWith: tail.slice(-4) } }, take: 50 });
+      const matches = candidates.filter((c) => conversationRef(c.id).endsWith(tail) || c.id.replace(/-/g, '').endsWith(tail));
+      if (matches.length === 1) return matches[0] as Conversation;
+      if (matches.length > 1) throw new UserError(`conversation ref "${key}" matches ${matches.length} conversations: give the full id`);
+    }
+    throw new NotFoundError(`conversation "${key}"`);
+  }
+
+  async agent(agentId: string): Promise<Agent> {
+    const agent = await this.db.prisma.agent.findUnique({ where: { id: agentId } });
+    if (!agent) throw new NotFoundError(`agent ${agentId}`);
+    return agent;
+  }
+
+  /**
+   * Sends an agent's reply to the customer on the conversation's channel, through the outbox.
+   * The first reply of an unassigned conversation assigns it to the agent; the first agent
+   * reply records the first-response time. A conversation the bot had goes to the agent.
+   */
+  async reply(message: AgentMessage): Promise<{ messageId: string; assigned: boolean }> {
+    const now = this.now();
+    const content = { text: message.text, attachments: [...(message.attachments ?? [])] };
+    if (!content.text?.trim() && content.attachments.length === 0) throw new UserError('a reply needs a text or an attachment');
+    const result = await this.db.write(async (tx) => {
+      const conversation = await this.#conversation(tx, message.conversationId);
+      const agent = await tx.agent.findUnique({ where: { id: message.agentId } });
+      if (!agent) throw new NotFoundError(`agent ${message.agentId}`);
+      const identity = await tx.channelIdentity.findUniqueOrThrow({ where: { id: conversation.identityId } });
+      const lastInbound = await tx.message.findFirst({
+        where: { conversationId: conversation.id, direction: 'inbound', externalId: { not: null } },
+        orderBy: { id: 'desc' },
+        select: { externalId: true },
+      });
+      const messageId = await enqueueOutbound(
+        tx,
+        this.db.dialect,
+        {
+          conversationId: conversation.id,
+          channel: conversation.channel,
+          recipient: identity.address,
+          content,
+          authorKind: 'agent',
+          agentId: agent.id,
+          authorName: agent.name,
+          replyTo: lastInbound?.externalId ?? undefined,
+          subject: conversation.subject ?? undefined,
+        },
+        now,
+      );
+      const assigned = !conversation.assigneeId;
+      await tx.conversation.update({
+        where: { id: conversation.id },
+        data: {
+          ...(assigned ? { assigneeId: agent.id } : {}),
+          ...(conversation.status === 'bot' || conversation.status === 'waiting_for_agent' ? { status: 'assigned' } : {}),
+          ...(conversation.firstResponseAt ? {} : { firstResponseAt: now }),
+          lastMessageAt: now,
+        },
+      });
+      await message.origin?.(tx, messageId);
+      if (assigned) {
+        await this.#audit(tx, `agent:${agent.id}`, 'conversation.assign', conversation.id, { agentId: agent.id, reason: 'first reply' });
+        await this.events.emit(
+          tx,
+          [{ type: 'conversation.assigned', conversationId: conversation.id, customerId: conversation.customerId, agentId: agent.id }],
+          now,
+        );
+      }
+      return { messageId, assigned };
+    });
+    this.onOutboundQueued();
+    return result;
+  }
+
+  /** An internal note: stored in the conversation, never sent to the customer. */
+  async note(message: AgentMessage): Promise<{ messageId: string }> {
+    const now = this.now();
+    return this.db.write(async (tx) => {
+      const conversation = await this.#conversation(tx, message.conversationId);
+      const id = newId();
+      await tx.message.create({
+        data: {
+          id,
+          conversationId: conversation.id,
+          channel: conversation.channel,
+          direction: 'outbound',
+          authorKind: 'agent',
+          agentId: message.agentId,
+          text: message.text ?? null,
+          attachments: [...(message.attachments ?? [])],
+          isInternalNote: true,
+          // Not for delivery: a note is only ever "received" (stored).
+          deliveryStatus: 'received',
+          createdAt: now,
+        },
+      });
+      await message.origin?.(tx, id);
+      return { messageId: id };
+    });
+  }
+
+  /** A canned response with its placeholders filled for this conversation and agent. */
+  async renderCanned(name: string, conversationId: string, agentId?: string): Promise<string> {
+    const canned = await getCanned(this.db, name);
+    const conversation = await this.findConversation(conversationId);
+    const customer = await this.db.prisma.customer.findUniqueOrThrow({ where: { id: conversation.customerId } });
+    const agent = agentId ? await this.agent(agentId) : undefined;
+    return fillPlaceholders(canned.text, {
+      'customer.name': customer.name,
+      'customer.first_name': firstName(customer.name),
+      'agent.name': agent?.name,
+      'agent.first_name': firstName(agent?.name),
+      'conversation.ref': conversationRef(conversation.id),
+    });
+  }
+
+  /** Assigns the conversation to an agent, or unassigns it (agentId null). */
+  async assign(conversationId: string, agentId: string | null, by: string): Promise<void> {
+    const now = this.now();
+    await this.db.write(async (tx) => {
+      const conversation = await this.#conversation(tx, conversationId);
+      if (agentId && !(await tx.agent.findUnique({ where: { id: agentId } }))) throw new NotFoundError(`agent ${agentId}`);
+      if (conversation.assigneeId === agentId) return;
+      const status = agentId
+        ? conversation.status === 'resolved'
+          ? 'resolved'
+          : 'assigned'
+        : conversation.status === 'assigned'
+          ? 'waiting_for_agent'
+          : conversation.status;
+      await tx.conversation.update({ where: { id: conversation.id }, data: { assigneeId: agentId, status } });
+      await this.#audit(tx, by, 'conversation.assign', conversation.id, { agentId });
+      await this.events.emit(tx, [{ type: 'conversation.assigned', conversationId: conversation.id, customerId: conversation.customerId, agentId }], now);
+    });
+  }
+
+  /** Moves the conversation to another team's queue, unassigned: their desk picks it up. */
+  async transfer(conversationId: string, team: string, by: string, note?: string): Promise<void> {
+    const now = this.now();
+    await this.db.write(async (tx) => {
+      const conversation = await this.#conversation(tx, conversationId);
+      const target = await tx.team.upsert({ where: { name: team }, create: { id: newId(), name: team }, update: {} });
+      await tx.conversation.update({ where: { id: conversation.id }, data: { teamId: target.id, assigneeId: null, status: 'waiting_for_agent' } });
+      await this.#audit(tx, by, 'conversation.transfer', conversation.id, { team });
+      await this.events.emit(
+        tx,
+        [
+          {
+            type: 'conversation.handed_off',
+            conversationId: conversation.id,
+            customerId: conversation.customerId,
+            team,
+            priority: conversation.priority as Priority,
+            note: note ?? `transferred by ${by}`,
+            collected: {},
+          },
+        ],
+        now,
+      );
+    });
+  }
+
+  /** Closes the conversation; `conversation.resolved` fires the CSAT trigger. */
+  async resolve(conversationId: string, by: string): Promise<void> {
+    const conversation = await this.findConversation(conversationId);
+    await resolveConversation(this.db, this.events, conversation.id, by, this.now());
+    await this.db.run((client) => client.conversationSnooze.deleteMany({ where: { conversationId: conversation.id } }));
+  }
+
+  /** Puts the conversation aside until `until`; `unsnooze` (or the time coming) brings it back. */
+  async snooze(conversationId: string, until: Date, by: string): Promise<void> {
+    const now = this.now();
+    if (until.getTime() <= now.getTime()) throw new UserError(`snooze until ${until.toISOString()} is not in the future`);
+    await this.db.write(async (tx) => {
+      const conversation = await this.#conversation(tx, conversationId);
+      await tx.conversationSnooze.upsert({
+        where: { conversationId: conversation.id },
+        create: { conversationId: conversation.id, until, by },
+        update: { until, by },
+      });
+      await this.#audit(tx, by, 'conversation.snooze', conversation.id, { until: until.toISOString() });
+      await scheduleJobs(
+        tx,
+        this.db.dialect,
+        // Its own lane: a job waiting for later must not hold up the conversation's events.
+        [{ kind: UNSNOOZE_JOB, laneKey: `snooze:${conversation.id}`, payload: { conversationId: conversation.id }, runAt: until }],
+        now,
+      );
+      await this.#emit(tx, conversation, { type: 'conversation.snoozed', until: until.toISOString(), by }, now);
+    });
+  }
+
+  /** Ends a snooze early or when its time came; nothing happens if there is none or a newer one. */
+  async unsnooze(conversationId: string, by: string, onlyIfDue = false): Promise<boolean> {
+    const now = this.now();
+    return this.db.write(async (tx) => {
+      const conversation = await this.#conversation(tx, conversationId);
+      const snooze = await tx.conversationSnooze.findUnique({ where: { conversationId: conversation.id } });
+      if (!snooze || (onlyIfDue && snooze.until > now)) return false;
+      await tx.conversationSnooze.delete({ where: { conversationId: conversation.id } });
+      await this.#emit(tx, conversation, { type: 'conversation.snoozed', until: null, by }, now);
+      return true;
+    });
+  }
+
+  /** Gives the conversation back to the bot (flows answer again). */
+  async handBack(conversationId: string, by: string): Promise<void> {
+    const now = this.now();
+    await this.db.write(async (tx) => {
+      const conversation = await this.#conversation(tx, conversationId);
+      if (conversation.status === 'bot') return;
+      await tx.conversation.update({ where: { id: conversation.id }, data: { status: 'bot', assigneeId: null } });
+      await this.#audit(tx, by, 'conversation.hand_back', conversation.id, {});
+      await this.#emit(tx, conversation, { type: 'conversation.handed_back', by }, now);
+    });
+  }
+
+  /** Asks the flow engine to start `flowId` in this conversation (e.g. a survey). */
+  async requestFlow(conversationId: string, flowId: string, by: string): Promise<void> {
+    if (!flowId.trim()) throw new UserError('which flow? give a flow id');
+    const now = this.now();
+    await this.db.write(async (tx) => {
+      const conversation = await this.#conversation(tx, conversationId);
+      await this.#audit(tx, by, 'flow.start_request', conversation.id, { flowId });
+      await this.#emit(tx, conversation, { type: 'flow.start_requested', flowId, by }, now);
+    });
+  }
+
+  async setAvailability(agentId: string, availability: AgentAvailability): Promise<void> {
+    await this.db.write(async (tx) => {
+      await tx.agent.update({ where: { id: agentId }, data: { availability } });
+      await this.#audit(tx, `agent:${agentId}`, `agent.${availability}`, agentId, {}, 'agent');
+    });
+  }
+
+  async #conversation(tx: PrismaClient, id: string): Promise<Conversation> {
+    const conversation = await tx.conversation.findUnique({ where: { id } });
+    if (!conversation) throw new NotFoundError(`conversation ${id}`);
+    return conversation;
+  }
+
+  async #emit(
+    tx: PrismaClient,
+    conversation: Conversation,
+    event: DistributiveOmit<Extract<DomainEvent, { conversationId: string; customerId: string }>, 'conversationId' | 'customerId'>,
+    now: Date,
+  ): Promise<void> {
+    await this.events.emit(tx, [{ ...event, conversationId: conversation.id, customerId: conversation.customerId } as DomainEvent], now);
+  }
+
+  async #audit(tx: PrismaClient, actor: string, action: string, entityId: string, data: object, entityType = 'conversation'): Promise<void> {
+    await tx.auditLog.create({ data: { id: newId(), actor, action, entityType, entityId, data: data as never } });
+  }
+}
+
+const UNSNOOZE_JOB = 'desk:unsnooze';
+
+/** Registers the desk's own background work (snoozes coming back). */
+export function registerDeskJobs(jobs: JobRunner, desk: Desk): void {
+  jobs.register(UNSNOOZE_JOB, async (job) => {
+    const { conversationId } = job.payload as { conversationId: string };
+    await desk.unsnooze(conversationId, 'system', true);
+  });
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

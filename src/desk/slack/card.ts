@@ -1,0 +1,189 @@
+import { z } from 'zod';
+import type { Database } from '../../db/database.ts';
+import { conversationRef } from '../desk.ts';
+import { escapeMrkdwn, slackDate, truncate } from './mrkdwn.ts';
+
+/** What the hand-off told the desk, kept with the thread. */
+export const HandoffInfoSchema = z.object({
+  team: z.string().nullable().default(null),
+  priority: z.string().default('normal'),
+  note: z.string().optional(),
+  collected: z.record(z.string(), z.string()).default({}),
+});
+export type HandoffInfo = z.output<typeof HandoffInfoSchema>;
+
+export interface CardData {
+  readonly conversation: {
+    readonly id: string;
+    readonly channel: string;
+    readonly status: string;
+    readonly priority: string;
+    readonly createdAt: Date;
+    readonly lastMessageAt: Date;
+    readonly firstResponseAt: Date | null;
+    readonly resolvedAt: Date | null;
+    readonly team: string | null;
+    readonly assignee: { readonly name: string; readonly slackUserId: string | null } | null;
+    readonly snoozedUntil: Date | null;
+  };
+  readonly customer: {
+    readonly name: string | null;
+    readonly locale: string | null;
+    readonly isKey: boolean;
+    readonly tags: readonly string[];
+    readonly identities: readonly { readonly channel: string; readonly address: string }[];
+    readonly pastConversations: number;
+    readonly openTickets: number;
+    readonly lastCsat: number | null;
+    readonly lastNps: number | null;
+  };
+  readonly handoff: HandoffInfo;
+  /** Slack link to the thread of the conversation this one continues. */
+  readonly previousThread?: string;
+}
+
+/** Reads everything the card shows, in a handful of queries. */
+export async function loadCardData(db: Database, conversationId: string, handoff: HandoffInfo): Promise<Omit<CardData, 'previousThread'>> {
+  const conversation = await db.prisma.conversation.findUniqueOrThrow({
+    where: { id: conversationId },
+    include: { team: true, assignee: true, customer: { include: { identities: { orderBy: { createdAt: 'asc' } } } } },
+  });
+  const { customer } = conversation;
+  const [pastConversations, openTickets, csat, nps, snooze] = await Promise.all([
+    db.prisma.conversation.count({ where: { customerId: customer.id, id: { not: conversation.id } } }),
+    db.prisma.ticket.count({ where: { customerId: customer.id, status: { in: ['open', 'in_progress', 'waiting_for_customer'] } } }),
+    db.prisma.surveyResponse.findFirst({ where: { customerId: customer.id, kind: 'csat' }, orderBy: { createdAt: 'desc' } }),
+    db.prisma.surveyResponse.findFirst({ where: { customerId: customer.id, kind: 'nps' }, orderBy: { createdAt: 'desc' } }),
+    db.prisma.conversationSnooze.findUnique({ where: { conversationId } }),
+  ]);
+  return {
+    conversation: {
+      id: conversation.id,
+      channel: conversation.channel,
+      status: conversation.status,
+      priority: conversation.priority,
+      createdAt: conversation.createdAt,
+      lastMessageAt: conversation.lastMessageAt,
+      firstResponseAt: conversation.firstResponseAt,
+      resolvedAt: conversation.resolvedAt,
+      team: conversation.team?.name ?? handoff.team,
+      assignee: conversation.assignee ? { name: conversation.assignee.name, slackUserId: conversation.assignee.slackUserId } : null,
+      snoozedUntil: snooze?.until ?? null,
+    },
+    customer: {
+      name: customer.name,
+      locale: customer.locale,
+      isKey: customer.isKey,
+      tags: Array.isArray(customer.tags) ? customer.tags.map(String) : [],
+      identities: customer.identities.map((i) => ({ channel: i.channel, address: i.address })),
+      pastConversations,
+      openTickets,
+      lastCsat: csat?.score ?? null,
+      lastNps: nps?.score ?? null,
+    },
+    handoff,
+  };
+}
+
+const STATUS_LABEL: Record<string, string> = {
+  bot: ':robot_face: with the bot',
+  waiting_for_agent: ':hourglass_flowing_sand: waiting for an agent',
+  assigned: ':speech_balloon: assigned',
+  waiting_for_customer: ':hourglass: waiting for the customer',
+  resolved: ':white_check_mark: resolved',
+};
+const PRIORITY_LABEL: Record<string, string> = { low: 'low', normal: 'normal', high: ':large_orange_diamond: high', urgent: ':red_circle: urgent' };
+
+export const ACTION = {
+  claim: 'parley:claim',
+  assign: 'parley:assign',
+  resolve: 'parley:resolve',
+  snooze: 'parley:snooze',
+  transfer: 'parley:transfer',
+  survey: 'parley:survey',
+  handBack: 'parley:hand_back',
+} as const;
+
+export const SNOOZE_CHOICES: Record<string, { label: string; ms: number }> = {
+  '1h': { label: '1 hour', ms: 3_600_000 },
+  '4h': { label: '4 hours', ms: 4 * 3_600_000 },
+  '1d': { label: '1 day', ms: 86_400_000 },
+  '1w': { label: '1 week', ms: 7 * 86_400_000 },
+};
+
+const plain = (text: string) => ({ type: 'plain_text' as const, text: truncate(text, 75), emoji: true });
+const option = (text: string, value: string) => ({ text: plain(text), value });
+
+/** The card's fallback text (notifications, screen readers). */
+export function cardText(card: CardData): string {
+  const who = card.customer.name ?? card.customer.identities[0]?.address ?? 'a customer';
+  return `${card.customer.isKey ? '★ ' : ''}${escapeMrkdwn(who)} on ${card.conversation.channel}: ${STATUS_LABEL[card.conversation.status] ?? card.conversation.status}`;
+}
+
+/** The customer card: who, what the bot learned, where the conversation stands, and the buttons. */
+export function cardBlocks(card: CardData, teams: readonly string[]): unknown[] {
+  const { conversation: c, customer, handoff } = card;
+  const name = customer.name ? escapeMrkdwn(customer.name) : '_no name_';
+  const header = `${customer.isKey ? ':star: *Key customer* · ' : ''}*${name}* on *${escapeMrkdwn(c.channel)}* · priority ${PRIORITY_LABEL[c.priority] ?? c.priority}`;
+  const facts = [
+    `*Identities:* ${customer.identities.map((i) => `${escapeMrkdwn(i.channel)} \`${escapeMrkdwn(i.address)}\``).join(', ') || '—'}`,
+    `*Locale:* ${escapeMrkdwn(customer.locale ?? '—')}   *Tags:* ${customer.tags.length ? customer.tags.map(escapeMrkdwn).join(', ') : '—'}`,
+    `*Past conversations:* ${customer.pastConversations}   *Open tickets:* ${customer.openTickets}   *Last CSAT:* ${customer.lastCsat ?? '—'}   *Last NPS:* ${customer.lastNps ?? '—'}`,
+  ];
+  const collected = Object.entries(handoff.collected);
+  const status = [
+    `*Status:* ${STATUS_LABEL[c.status] ?? c.status}`,
+    c.assignee ? `*Assignee:* ${c.assignee.slackUserId ? `<@${c.assignee.slackUserId}>` : escapeMrkdwn(c.assignee.name)}` : '*Assignee:* nobody yet',
+    c.team ? `*Team:* ${escapeMrkdwn(c.team)}` : undefined,
+    c.status === 'resolved' && c.resolvedAt ? `*Resolved:* ${slackDate(c.resolvedAt)}` : `*Waiting since:* ${slackDate(c.lastMessageAt)}`,
+    c.firstResponseAt ? `*First response:* ${Math.max(0, Math.round((c.firstResponseAt.getTime() - c.createdAt.getTime()) / 60_000))} min` : undefined,
+    c.snoozedUntil ? `*Snoozed until:* ${slackDate(c.snoozedUntil)}` : undefined,
+  ].filter(Boolean);
+  const blocks: unknown[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: header } },
+    { type: 'section', text: { type: 'mrkdwn', text: facts.join('\n') } },
+  ];
+  if (collected.length > 0 || handoff.note) {
+    const lines = collected.map(([k, v]) => `*${escapeMrkdwn(k)}:* ${escapeMrkdwn(truncate(v, 500))}`);
+    if (handoff.note) lines.push(`*Note:* ${escapeMrkdwn(truncate(handoff.note, 500))}`);
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*What the bot learned*\n${lines.join('\n')}` } });
+  }
+  blocks.push({ type: 'section', text: { type: 'mrkdwn', text: status.join('   ') } });
+  if (card.previousThread)
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Continues <${card.previousThread}|the previous conversation>` }] });
+  blocks.push({
+    type: 'context',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: `Conversation \`${conversationRef(c.id)}\` · reply in the thread to answer the customer; start a reply with \`note:\` for an internal note`,
+      },
+    ],
+  });
+  const value = c.id;
+  if (c.status !== 'resolved') {
+    blocks.push({
+      type: 'actions',
+      block_id: 'parley_actions',
+      elements: [
+        ...(c.assignee ? [] : [{ type: 'button', action_id: ACTION.claim, text: plain('Claim'), style: 'primary', value }]),
+        { type: 'users_select', action_id: ACTION.assign, placeholder: plain('Assign to…') },
+        { type: 'button', action_id: ACTION.resolve, text: plain('Resolve'), value },
+        {
+          type: 'static_select',
+          action_id: ACTION.snooze,
+          placeholder: plain('Snooze…'),
+          options: Object.entries(SNOOZE_CHOICES).map(([k, v]) => option(v.label, k)),
+        },
+        ...(teams.length > 0
+          ? [{ type: 'static_select', action_id: ACTION.transfer, placeholder: plain('Transfer to…'), options: teams.slice(0, 100).map((t) => option(t, t)) }]
+          : []),
+        { type: 'button', action_id: ACTION.survey, text: plain('Send survey'), value },
+        { type: 'button', action_id: ACTION.handBack, text: plain('Back to bot'), value },
+      ],
+    });
+  } else {
+    blocks.push({ type: 'actions', block_id: 'parley_actions', elements: [{ type: 'button', action_id: ACTION.survey, text: plain('Send survey'), value }] });
+  }
+  return blocks;
+}

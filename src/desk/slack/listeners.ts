@@ -1,0 +1,291 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { App } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { UserError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
+import type { Attachment } from '../../core/message.ts';
+import { searchCustomers } from '../../crm/customers.ts';
+import type { Database, Prisma as PrismaClient } from '../../db/database.ts';
+import { listCanned } from '../canned.ts';
+import { conversationRef, type Desk } from '../desk.ts';
+import { ACTION, SNOOZE_CHOICES } from './card.ts';
+import type { SlackDirectory } from './directory.ts';
+import { escapeMrkdwn, truncate } from './mrkdwn.ts';
+import type { SlackPoster } from './poster.ts';
+import type { SlackConfig } from './settings.ts';
+import type { SlackThreads } from './threads.ts';
+
+export interface ListenerDeps {
+  readonly db: Database;
+  readonly desk: Desk;
+  readonly threads: SlackThreads;
+  readonly directory: SlackDirectory;
+  readonly poster: SlackPoster;
+  readonly config: SlackConfig;
+  readonly logger: Logger;
+  readonly dataDir: string;
+  readonly defaultRegion: string | undefined;
+  readonly now: () => Date;
+}
+
+const SlackFileSchema = z.object({
+  id: z.string(),
+  name: z.string().optional(),
+  mimetype: z.string().optional(),
+  size: z.number().optional(),
+  url_private_download: z.string().optional(),
+  url_private: z.string().optional(),
+});
+
+/** The thread replies Parley acts on; everything else (bots, edits, joins, top-level chatter) is ignored. */
+const ThreadReplySchema = z.object({
+  channel: z.string(),
+  user: z.string(),
+  ts: z.string(),
+  thread_ts: z.string(),
+  text: z.string().optional(),
+  subtype: z.enum(['file_share', 'thread_broadcast']).optional(),
+  bot_id: z.undefined().optional(),
+  files: z.array(SlackFileSchema).default([]),
+});
+
+const kindOf = (mime: string | undefined): Attachment['kind'] =>
+  mime?.startsWith('image/') ? 'image' : mime?.startsWith('audio/') ? 'audio' : mime?.startsWith('video/') ? 'video' : mime ? 'document' : 'other';
+
+/** `note:` and `//` style prefixes, case-insensitive; returns the note text without it. */
+export function noteText(text: string, prefixes: readonly string[]): string | undefined {
+  const trimmed = text.trimStart();
+  const prefix = prefixes.find((p) => trimmed.toLowerCase().startsWith(p.toLowerCase()));
+  return prefix === undefined ? undefined : trimmed.slice(prefix.length).trim();
+}
+
+const HELP = [
+  '*/parley* commands (a conversation is its ref on the card, or its id):',
+  '`/parley resolve <conversation>` close it (the CSAT survey follows)',
+  '`/parley handback <conversation>` give it back to the bot',
+  '`/parley flow <flow id> <conversation>` start a flow in it',
+  '`/parley canned` list canned responses; `/parley canned <name> <conversation>` send one',
+  '`/parley lookup <phone, email or name>` find a customer',
+  '`/parley away` / `/parley back` your availability',
+  'In a thread: reply to answer the customer, `note: …` for an internal note, `!name` to send a canned response.',
+].join('\n');
+
+export function registerListeners(app: App, deps: ListenerDeps): void {
+  const { db, desk, threads, directory, poster, config, logger } = deps;
+
+  const tellUser = async (channel: string, user: string, text: string, threadTs?: string) => {
+    await poster.ephemeral(channel, user, text, threadTs).catch((error: unknown) => logger.warn({ err: error }, 'slack: could not tell the user'));
+  };
+
+  const downloadFiles = async (files: z.output<typeof SlackFileSchema>[]): Promise<Attachment[]> => {
+    const attachments: Attachment[] = [];
+    const dir = join(deps.dataDir, 'attachments', 'slack');
+    for (const file of files) {
+      const url = file.url_private_download ?? file.url_private;
+      if (!url) continue;
+      const response = await fetch(url, { headers: { Authorization: `Bearer ${config.botToken}` } });
+      if (!response.ok) throw new Error(`downloading Slack file ${file.id} failed: HTTP ${response.status}`);
+      await mkdir(dir, { recursive: true });
+      const fileName = file.name ?? file.id;
+      const path = join(dir, `${file.id}-${fileName.replace(/[^\p{L}\p{N}._-]+/gu, '_')}`);
+      await writeFile(path, Buffer.from(await response.arrayBuffer()));
+      attachments.push({ kind: kindOf(file.mimetype), url: pathToFileURL(path).href, mimeType: file.mimetype, fileName, size: file.size });
+    }
+    return attachments;
+  };
+
+  // Thread replies: to the customer, or an internal note. Stored before Slack gets its answer.
+  app.event('message', async ({ event }) => {
+    const parsed = ThreadReplySchema.safeParse(event);
+    if (!parsed.success || parsed.data.thread_ts === parsed.data.ts) return;
+    const reply = parsed.data;
+    const thread = await threads.at(reply.channel, reply.thread_ts);
+    if (!thread) return;
+    const sourceKey = `${reply.channel}:${reply.ts}`;
+    if (await db.prisma.slackPost.findUnique({ where: { sourceKey } })) return;
+    try {
+      const current = await threads.current(thread.conversationId);
+      if (current && current.id !== thread.id) throw new UserError(`this conversation moved to <#${current.channelId}>: answer in its thread there`);
+      await directory.requireMember(reply.channel, reply.user);
+      const agent = await directory.agentFor(reply.user);
+      const origin = (kind: string) => async (tx: PrismaClient, messageId: string) => {
+        await tx.slackPost.create({
+          data: { id: newId(), conversationId: thread.conversationId, messageId, channelId: reply.channel, ts: reply.ts, kind, sourceKey },
+        });
+      };
+      const text = reply.text ?? '';
+      const note = noteText(text, config.notePrefixes);
+      const attachments = await downloadFiles(reply.files);
+      if (note !== undefined) {
+        await desk.note({ conversationId: thread.conversationId, agentId: agent.id, text: note, attachments, origin: origin('note') });
+        await poster.react(reply.channel, reply.ts, 'memo').catch((error: unknown) => logger.warn({ err: error }, 'slack: note stored; marking it failed'));
+        return;
+      }
+      const canned = /^!([\p{L}\p{N}_-]+)\s*$/u.exec(text.trim());
+      const body = canned ? await desk.renderCanned(canned[1] as string, thread.conversationId, agent.id) : text;
+      await desk.reply({ conversationId: thread.conversationId, agentId: agent.id, text: body || undefined, attachments, origin: origin('agent') });
+      if (canned) {
+        await threads
+          .notice(thread, `:speech_balloon: Sent as canned response *${escapeMrkdwn(canned[1] as string)}*:\n${escapeMrkdwn(body)}`, `canned:${sourceKey}`)
+          .catch((error: unknown) => logger.warn({ err: error }, 'slack: canned reply queued; showing it failed'));
+      }
+    } catch (error) {
+      if (!(error instanceof UserError)) logger.error({ err: error, sourceKey }, 'slack: thread reply not handled');
+      await tellUser(reply.channel, reply.user, `:warning: Not sent: ${(error as Error).message}`, reply.thread_ts);
+      if (!(error instanceof UserError)) throw error;
+    }
+  });
+
+  // Card buttons and menus.
+  app.action(/^parley:/, async ({ ack, body, action }) => {
+    await ack();
+    const user = body.user.id;
+    const channel = 'channel' in body ? body.channel?.id : undefined;
+    const messageTs = 'message' in body ? (body.message as { ts?: string } | undefined)?.ts : undefined;
+    if (!channel || !messageTs) return;
+    try {
+      const thread = await threads.at(channel, messageTs);
+      if (!thread) throw new UserError('this card belongs to no conversation Parley knows');
+      const current = await threads.current(thread.conversationId);
+      if (current && current.id !== thread.id) throw new UserError(`this conversation moved to <#${current.channelId}>: use its card there`);
+      await directory.requireMember(channel, user);
+      const agent = await directory.agentFor(user);
+      const by = `agent:${agent.id}`;
+      const id = thread.conversationId;
+      const a = action as { action_id: string; selected_user?: string; selected_option?: { value: string } };
+      switch (a.action_id) {
+        case ACTION.claim:
+          return await desk.assign(id, agent.id, by);
+        case ACTION.assign: {
+          if (!a.selected_user) return;
+          await directory.requireMember(channel, a.selected_user);
+          return await desk.assign(id, (await directory.agentFor(a.selected_user)).id, by);
+        }
+        case ACTION.resolve:
+          return await desk.resolve(id, by);
+        case ACTION.snooze: {
+          const choice = SNOOZE_CHOICES[a.selected_option?.value ?? ''];
+          if (!choice) throw new UserError(`unknown snooze choice "${a.selected_option?.value}"`);
+          return await desk.snooze(id, new Date(deps.now().getTime() + choice.ms), by);
+        }
+        case ACTION.transfer: {
+          const team = a.selected_option?.value;
+          if (!team || !(team in config.teamChannels)) throw new UserError(`unknown team "${team}": teams are ${Object.keys(config.teamChannels).join(', ')}`);
+          return await desk.transfer(id, team, by);
+        }
+        case ACTION.survey:
+          return await desk.requestFlow(id, config.surveyFlow, by);
+        case ACTION.handBack:
+          return await desk.handBack(id, by);
+        default:
+          throw new UserError(`unknown action ${a.action_id}`);
+      }
+    } catch (error) {
+      if (!(error instanceof UserError)) logger.error({ err: error }, 'slack: card action failed');
+      await tellUser(channel, user, `:warning: ${(error as Error).message}`);
+    }
+  });
+
+  // The /parley command answers privately to whoever typed it.
+  app.command('/parley', async ({ command, ack }) => {
+    let answer: string;
+    try {
+      answer = await runCommand(command.text, command.user_id, deps);
+    } catch (error) {
+      if (!(error instanceof UserError)) logger.error({ err: error }, 'slack: /parley failed');
+      answer = `:warning: ${(error as Error).message}`;
+    }
+    await ack({ response_type: 'ephemeral', text: answer });
+  });
+}
+
+async function conversationFor(ref: string | undefined, user: string, deps: ListenerDeps) {
+  if (!ref) throw new UserError('which conversation? give the ref shown on its card');
+  const conversation = await deps.desk.findConversation(ref);
+  const thread = await deps.threads.current(conversation.id);
+  if (!thread) throw new UserError(`conversation ${conversationRef(conversation.id)} has no Slack thread`);
+  await deps.directory.requireMember(thread.channelId, user);
+  return conversation;
+}
+
+export async function runCommand(input: string, user: string, deps: ListenerDeps): Promise<string> {
+  const [sub = 'help', ...args] = input.trim().split(/\s+/).filter(Boolean);
+  const { desk, directory } = deps;
+  if (sub.toLowerCase() === 'help') return HELP;
+  // Customer data is for the desk: members of at least one team channel.
+  const deskChannels = [...new Set([...Object.values(deps.config.teamChannels), ...(deps.config.defaultChannel ? [deps.config.defaultChannel] : [])])];
+  let member = false;
+  for (const channel of deskChannels) if (!member) member = await directory.isMember(channel, user);
+  if (!member) throw new UserError('/parley is for agents: join a team channel of the desk first');
+  switch (sub.toLowerCase()) {
+    case 'resolve': {
+      const agent = await directory.agentFor(user);
+      const conversation = await conversationFor(args[0], user, deps);
+      await desk.resolve(conversation.id, `agent:${agent.id}`);
+      return `Resolved conversation \`${conversationRef(conversation.id)}\`.`;
+    }
+    case 'handback': {
+      const agent = await directory.agentFor(user);
+      const conversation = await conversationFor(args[0], user, deps);
+      await desk.handBack(conversation.id, `agent:${agent.id}`);
+      return `Conversation \`${conversationRef(conversation.id)}\` is back with the bot.`;
+    }
+    case 'flow': {
+      const [flowId, ref] = args;
+      if (!flowId) throw new UserError('usage: /parley flow <flow id> <conversation>');
+      const agent = await directory.agentFor(user);
+      const conversation = await conversationFor(ref, user, deps);
+      await desk.requestFlow(conversation.id, flowId, `agent:${agent.id}`);
+      return `Asked for flow *${escapeMrkdwn(flowId)}* in conversation \`${conversationRef(conversation.id)}\`.`;
+    }
+    case 'canned': {
+      const [name, ref] = args;
+      if (!name) {
+        const all = await listCanned(deps.db);
+        if (all.length === 0) return 'No canned responses yet: add them with `parley canned add <name> <text>` or the API.';
+        return all.map((c) => `*${escapeMrkdwn(c.name)}*: ${escapeMrkdwn(truncate(c.text, 120))}`).join('\n');
+      }
+      const agent = await directory.agentFor(user);
+      const conversation = await conversationFor(ref, user, deps);
+      const text = await desk.renderCanned(name, conversation.id, agent.id);
+      await desk.reply({ conversationId: conversation.id, agentId: agent.id, text });
+      return `Sent *${escapeMrkdwn(name)}* to conversation \`${conversationRef(conversation.id)}\`:\n${escapeMrkdwn(text)}`;
+    }
+    case 'lookup': {
+      const query = args.join(' ');
+      if (!query) throw new UserError('usage: /parley lookup <phone, email or name>');
+      const found = await searchCustomers(deps.db, query, { defaultRegion: deps.defaultRegion, limit: 5 });
+      if (found.length === 0) return `No customer matches "${escapeMrkdwn(query)}".`;
+      return (await Promise.all(found.map((c) => customerSummary(deps.db, c.id)))).join('\n\n');
+    }
+    case 'away':
+    case 'back': {
+      const agent = await directory.agentFor(user);
+      await desk.setAvailability(agent.id, sub.toLowerCase() === 'away' ? 'away' : 'available');
+      directory.forget(user);
+      return sub.toLowerCase() === 'away' ? 'You are away: no new conversations are assigned to you.' : 'Welcome back: you are available.';
+    }
+    default:
+      throw new UserError(`unknown command "${sub}". ${HELP}`);
+  }
+}
+
+async function customerSummary(db: Database, customerId: string): Promise<string> {
+  const customer = await db.prisma.customer.findUniqueOrThrow({
+    where: { id: customerId },
+    include: { identities: true, conversations: { orderBy: { lastMessageAt: 'desc' }, take: 1 } },
+  });
+  const [conversations, openTickets] = await Promise.all([
+    db.prisma.conversation.count({ where: { customerId } }),
+    db.prisma.ticket.count({ where: { customerId, status: { in: ['open', 'in_progress', 'waiting_for_customer'] } } }),
+  ]);
+  const last = customer.conversations[0];
+  return [
+    `${customer.isKey ? ':star: ' : ''}*${escapeMrkdwn(customer.name ?? '(no name)')}*${customer.locale ? ` · ${escapeMrkdwn(customer.locale)}` : ''}`,
+    customer.identities.map((i) => `${escapeMrkdwn(i.channel)} \`${escapeMrkdwn(i.address)}\``).join(', '),
+    `Conversations: ${conversations} · open tickets: ${openTickets}${last ? ` · last: \`${conversationRef(last.id)}\` (${last.status})` : ''}`,
+  ].join('\n');
+}

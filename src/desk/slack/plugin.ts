@@ -1,0 +1,208 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, HTTPReceiver, type Receiver } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { ChannelHealth } from '../../core/channel.ts';
+import type { ParleyPlugin, PluginDefinition } from '../../core/plugin.ts';
+import { scheduleJobs } from '../../pipeline/jobs.ts';
+import { RateLimiter } from '../../pipeline/rate-limiter.ts';
+import type { Parley } from '../../runtime.ts';
+import { SlackDirectory } from './directory.ts';
+import { registerListeners } from './listeners.ts';
+import { SLACK_CHANNEL_RATE, SlackPoster, toSendError } from './poster.ts';
+import { readSlackConfig, type SlackConfig, slackSettings } from './settings.ts';
+import { StoreThenAckSocketReceiver } from './socket-receiver.ts';
+import { SlackThreads } from './threads.ts';
+
+const DeliveryJobSchema = z.object({ messageId: z.string(), status: z.enum(['delivered', 'read', 'failed']), reason: z.string().optional() });
+
+/** Bolt's logger interface over Parley's pino logger. */
+function boltLogger(logger: Logger) {
+  return {
+    debug: (...msg: unknown[]) => logger.debug(msg.map(String).join(' ')),
+    info: (...msg: unknown[]) => logger.debug(msg.map(String).join(' ')),
+    warn: (...msg: unknown[]) => logger.warn(msg.map(String).join(' ')),
+    error: (...msg: unknown[]) => logger.error(msg.map(String).join(' ')),
+    setLevel: () => {},
+    getLevel: () => 'info' as never,
+    setName: () => {},
+  };
+}
+
+export interface SlackDeskOptions {
+  /** Where the HTTP receiver listens (default SLACK_PORT on Parley's HOST). */
+  readonly host?: string;
+}
+
+/**
+ * The Slack agent desk: domain events become cards and thread posts (durable jobs), thread
+ * replies become agent messages or internal notes, buttons and /parley become desk operations.
+ */
+export class SlackDesk implements ParleyPlugin {
+  readonly name = 'slack';
+  #app: App | undefined;
+  #server: Server | undefined;
+  #unsubscribe: (() => void) | undefined;
+  #health: ChannelHealth = { ready: false, detail: 'not started' };
+
+  constructor(
+    readonly config: SlackConfig,
+    private readonly options: SlackDeskOptions = {},
+  ) {}
+
+  /** The HTTP receiver's port (HTTP mode, once started). */
+  get port(): number | undefined {
+    return (this.#server?.address() as AddressInfo | null)?.port;
+  }
+
+  health(): ChannelHealth {
+    return this.#health;
+  }
+
+  async start(parley: Parley): Promise<void> {
+    const { config } = this;
+    const logger = parley.logger.child({ part: 'slack' });
+    const receiver: Receiver = config.appToken
+      ? new StoreThenAckSocketReceiver({ appToken: config.appToken, apiUrl: config.apiUrl, logger, boltLogger: boltLogger(logger) })
+      : new HTTPReceiver({
+          signingSecret: config.signingSecret as string,
+          endpoints: '/slack/events',
+          // The handler (which stores the agent's reply) finishes before Slack gets its 200.
+          processBeforeResponse: true,
+          logger: boltLogger(logger),
+        });
+    const app = new App({
+      token: config.botToken,
+      receiver,
+      logger: boltLogger(logger),
+      clientOptions: { slackApiUrl: config.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 2, minTimeout: 200, maxTimeout: 2000 } },
+    });
+    try {
+      await app.client.auth.test();
+    } catch (error) {
+      throw new Error(`Slack rejected SLACK_BOT_TOKEN: ${toSendError('auth.test', error).message}`, { cause: error });
+    }
+    const rate = parley.config.PARLEY_RATE_LIMITS?.['slack:recipient'] ?? SLACK_CHANNEL_RATE;
+    const poster = new SlackPoster(app.client, new RateLimiter(), rate);
+    const threads = new SlackThreads(parley.db, poster, config, logger);
+    const directory = new SlackDirectory(parley.db, app.client, config.cacheMs);
+    const now = () => new Date();
+    this.#subscribe(parley, threads);
+    this.#trackDelivery(parley, threads, poster);
+    registerListeners(app, {
+      db: parley.db,
+      desk: parley.desk,
+      threads,
+      directory,
+      poster,
+      config,
+      logger,
+      dataDir: parley.config.PARLEY_DATA_DIR,
+      defaultRegion: parley.config.PARLEY_DEFAULT_REGION,
+      now,
+    });
+    app.error(async (error) => {
+      logger.error({ err: error }, 'slack: listener failed');
+    });
+    if (config.appToken) {
+      await app.start();
+      this.#health = { ready: true, detail: 'Socket Mode' };
+    } else {
+      this.#server = (await app.start({ port: config.port, host: this.options.host ?? parley.config.HOST })) as Server;
+      this.#health = { ready: true, detail: `Events API on port ${this.port} at /slack/events` };
+    }
+    this.#app = app;
+    logger.info(this.#health.detail);
+  }
+
+  #subscribe(parley: Parley, threads: SlackThreads): void {
+    const { events, desk } = parley;
+    const actor = async (by: string) => {
+      const agentId = by.startsWith('agent:') ? by.slice(6) : undefined;
+      const agent = agentId ? await parley.db.prisma.agent.findUnique({ where: { id: agentId } }) : null;
+      return agent ? (agent.slackUserId ? `<@${agent.slackUserId}>` : agent.name) : by;
+    };
+    events.subscribe('conversation.handed_off', 'slack', async (event) => threads.handOff(event));
+    events.subscribe('conversation.customer_message', 'slack', async (event) => {
+      await threads.ensure(event.conversationId);
+      await threads.sync(event.conversationId);
+      await desk.unsnooze(event.conversationId, 'customer');
+    });
+    events.subscribe('conversation.reopened', 'slack', async (event, context) => {
+      await threads.notice(event.conversationId, ':leftwards_arrow_with_hook: The customer wrote again: conversation reopened.', `reopened:${context.jobId}`);
+      await threads.refreshCard(event.conversationId);
+    });
+    events.subscribe('conversation.resolved', 'slack', async (event, context) => {
+      await threads.notice(event.conversationId, `:white_check_mark: Resolved by ${await actor(event.by)}.`, `resolved:${context.jobId}`);
+      await threads.refreshCard(event.conversationId);
+    });
+    events.subscribe('conversation.assigned', 'slack', async (event) => threads.refreshCard(event.conversationId));
+    events.subscribe('conversation.snoozed', 'slack', async (event, context) => {
+      if (!event.until) await threads.notice(event.conversationId, ':alarm_clock: Snooze over.', `unsnoozed:${context.jobId}`);
+      await threads.refreshCard(event.conversationId);
+    });
+    events.subscribe('conversation.handed_back', 'slack', async (event, context) => {
+      await threads.notice(event.conversationId, `:robot_face: Handed back to the bot by ${await actor(event.by)}.`, `handed_back:${context.jobId}`);
+      await threads.refreshCard(event.conversationId);
+    });
+    events.subscribe('flow.start_requested', 'slack', async (event, context) => {
+      await threads.notice(event.conversationId, `:clipboard: Flow *${event.flowId}* requested by ${await actor(event.by)}.`, `flow:${context.jobId}`);
+    });
+  }
+
+  /** ✅ on an agent's Slack message once the customer has it, ❌ and the reason if it failed. */
+  #trackDelivery(parley: Parley, threads: SlackThreads, poster: SlackPoster): void {
+    parley.jobs.register('slack:delivery', async (job) => {
+      const { messageId, status, reason } = DeliveryJobSchema.parse(job.payload);
+      const post = await parley.db.prisma.slackPost.findUnique({ where: { messageId } });
+      if (!post) return;
+      if (status === 'failed') {
+        await poster.react(post.channelId, post.ts, 'x');
+        const thread = await parley.db.prisma.slackThread.findFirst({
+          where: { conversationId: post.conversationId, channelId: post.channelId },
+          orderBy: { id: 'desc' },
+        });
+        if (thread) await threads.notice(thread, `:x: Not delivered to the customer: ${reason ?? 'no reason given'}`, `failed:${messageId}`);
+      } else {
+        await poster.react(post.channelId, post.ts, 'white_check_mark');
+      }
+    });
+    this.#unsubscribe = parley.dispatcher.onDeliveryChange((change) => {
+      if (change.status !== 'delivered' && change.status !== 'read' && change.status !== 'failed') return;
+      const outcome = change.status === 'failed' ? 'failed' : 'ok';
+      void parley.db
+        .write(async (tx) => {
+          const post = await tx.slackPost.findUnique({ where: { messageId: change.messageId }, select: { kind: true } });
+          if (post?.kind !== 'agent') return;
+          await scheduleJobs(tx, parley.db.dialect, [
+            {
+              kind: 'slack:delivery',
+              laneKey: `slack-delivery:${change.conversationId}`,
+              payload: { messageId: change.messageId, status: change.status, reason: change.reason },
+              dedupKey: `slack-delivery:${change.messageId}:${outcome}`,
+            },
+          ]);
+        })
+        .then(() => parley.jobs.notify())
+        .catch((error: unknown) => parley.logger.error({ err: error }, 'slack: could not schedule the delivery reaction'));
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#unsubscribe?.();
+    await this.#app?.stop();
+    this.#app = undefined;
+    this.#health = { ready: false, detail: 'stopped' };
+  }
+}
+
+export const slackDesk: PluginDefinition = {
+  name: 'slack',
+  description: 'The Slack agent desk: a thread per conversation in the team channel; replies go back on the customer channel.',
+  settings: slackSettings,
+  create(env) {
+    const config = readSlackConfig(env);
+    return 'off' in config ? config : new SlackDesk(config);
+  },
+};

@@ -1,0 +1,465 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConsoleAdapter } from '../channels/console/index.ts';
+import type { DomainEventOf } from '../src/core/events.ts';
+import { newId } from '../src/core/ids.ts';
+import type { InboundMessage } from '../src/core/message.ts';
+import { saveCanned } from '../src/desk/canned.ts';
+import { conversationRef } from '../src/desk/desk.ts';
+import { SlackDesk } from '../src/desk/slack/plugin.ts';
+import { readSlackConfig, type SlackConfig } from '../src/desk/slack/settings.ts';
+import { type ConversationHandler, HumanHandledConversation } from '../src/pipeline/handler.ts';
+import type { Parley } from '../src/runtime.ts';
+import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
+import { FakeSlack, postSigned, sendAction, sendCommand, sendEvent } from './support/fake-slack.ts';
+import { testCapabilities, testParley } from './support/parley.ts';
+
+const SECRET = 'test-signing-secret';
+const TOKEN = 'xoxb-test-token';
+const SUPPORT = 'CSUPPORT1';
+const BILLING = 'CBILLING1';
+
+/** Stands in for a flow: hands the conversation to the support team on the first message. */
+const complaintFlow: ConversationHandler = {
+  name: 'complaint-flow',
+  async handle(turn) {
+    turn.reply({ text: 'Connecting you to a person.' });
+    turn.handOff({ team: 'support', priority: 'high', note: 'asked for a human', collected: { category: 'delivery', description: 'سفارشم نرسیده' } });
+  },
+};
+
+/** Waits until `check` stops throwing (no timing is asserted; the limit only ends a hung test). */
+async function eventually(check: () => void | Promise<void>, limitMs = 20_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}
+
+describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
+  let db: TestDatabase;
+  let fake: FakeSlack;
+  let parley: Parley;
+  let desk: SlackDesk;
+  let printed: string[];
+  let adapter: ConsoleAdapter;
+  let events: string;
+
+  const start = async (env: Record<string, string> = {}, slackEnv: Record<string, string> = { SLACK_SIGNING_SECRET: SECRET }) => {
+    const config = readSlackConfig({
+      SLACK_BOT_TOKEN: TOKEN,
+      ...slackEnv,
+      SLACK_API_URL: fake.apiUrl,
+      SLACK_PORT: '0',
+      SLACK_TEAM_CHANNELS: JSON.stringify({ support: SUPPORT, billing: BILLING }),
+      SLACK_DEFAULT_CHANNEL: SUPPORT,
+    }) as SlackConfig;
+    desk = new SlackDesk(config, { host: '127.0.0.1' });
+    printed = [];
+    adapter = new ConsoleAdapter('console', { ...testCapabilities, addressKind: 'opaque' }, (text) => printed.push(text));
+    const human = new HumanHandledConversation();
+    parley = await testParley(db, {
+      adapters: [adapter],
+      handlers: (c) => (c.status === 'bot' ? complaintFlow : human),
+      // One post per 100 ms per Slack channel keeps the test quick; production uses 1/s.
+      env: { PARLEY_RATE_LIMITS: 'slack:recipient=1/100ms', PARLEY_DATA_DIR: join(tmpdir(), `parley-slack-${newId()}`), ...env },
+      plugins: [desk],
+    });
+    await parley.start();
+    events = `http://127.0.0.1:${desk.port}/slack/events`;
+  };
+
+  beforeEach(async () => {
+    db = await freshDatabase(dialect);
+    fake = await new FakeSlack({
+      token: TOKEN,
+      channels: { [SUPPORT]: ['UBOT', 'UAGENT1', 'UAGENT2'], [BILLING]: ['UBOT', 'UAGENT2'] },
+      users: { UAGENT1: { name: 'Sara Ahmadi', email: 'sara@example.com' }, UAGENT2: { name: 'Omid', email: 'omid@example.com' }, UOUTSIDER: { name: 'Eve' } },
+      // Parley spaces posts 100 ms apart; the margin absorbs a request delayed on a busy machine.
+      minSpacingMs: 40,
+      appToken: 'xapp-test-token',
+    }).start();
+  });
+  afterEach(async () => {
+    await parley?.stop();
+    await fake.stop();
+    await db.dispose();
+  });
+
+  let seq = 0;
+  const customerWrites = (text: string, extra: Partial<InboundMessage> = {}) =>
+    parley.inbox.accept({
+      channel: 'console',
+      externalId: `c${++seq}`,
+      sender: { address: 'ali', addressKind: 'opaque', displayName: 'Ali Rezaei' },
+      text,
+      raw: {},
+      ...extra,
+    });
+
+  const handedOffThread = async () => {
+    let card: { ts: string; blocks?: unknown[]; text: string } | undefined;
+    await eventually(() => {
+      card = fake.topLevel(SUPPORT)[0];
+      expect(card).toBeDefined();
+      expect(fake.threadOf(SUPPORT, card!.ts).length).toBeGreaterThan(0);
+    });
+    return card!;
+  };
+
+  it('hand-off posts the card and transcript; replies reach the customer, notes do not; resolve fires the survey; a reply after resolution reopens', async () => {
+    await start();
+    // Sara already has an agent record: the Slack user is matched by email.
+    await db.prisma.agent.create({ data: { id: newId(), name: 'Sara A.', email: 'sara@example.com' } });
+    const resolvedEvents: DomainEventOf<'conversation.resolved'>[] = [];
+    parley.events.subscribe('conversation.resolved', 'test-csat', async (event) => {
+      resolvedEvents.push(event);
+    });
+
+    await customerWrites('سلام، سفارشم نرسیده <!channel> & <@U999> *bold*');
+    const card = await handedOffThread();
+    const conversation = await db.prisma.conversation.findFirstOrThrow();
+    expect(conversation.status).toBe('waiting_for_agent');
+
+    const cardJson = JSON.stringify(card.blocks);
+    expect(cardJson).toContain('Ali Rezaei');
+    expect(cardJson).toContain('delivery');
+    expect(cardJson).toContain('سفارشم نرسیده');
+    expect(cardJson).toContain('high');
+    expect(cardJson).toContain(conversationRef(conversation.id));
+    for (const action of ['parley:claim', 'parley:assign', 'parley:resolve', 'parley:snooze', 'parley:transfer', 'parley:survey'])
+      expect(cardJson).toContain(action);
+
+    const transcript = fake
+      .threadOf(SUPPORT, card.ts)
+      .map((m) => m.text)
+      .join('\n');
+    expect(transcript).toContain('Transcript so far');
+    expect(transcript).toContain('سلام، سفارشم نرسیده &lt;!channel&gt; &amp; &lt;@U999&gt;');
+    expect(transcript).toContain('Connecting you to a person.');
+    // Customer text never becomes a mention or a broadcast.
+    for (const m of fake.messages) expect(m.text).not.toMatch(/<!channel>|<@U999>/);
+
+    // An agent answers in the thread: the customer gets it on their channel, under the agent's name.
+    const reply = await sendEvent(events, SECRET, {
+      type: 'message',
+      channel: SUPPORT,
+      user: 'UAGENT1',
+      text: 'Hi Ali, checking your order now',
+      ts: '1800000100.000001',
+      thread_ts: card.ts,
+    });
+    expect(reply.status).toBe(200);
+    await eventually(() => expect(printed).toContain('Hi Ali, checking your order now'));
+    const agentMessage = await db.prisma.message.findFirstOrThrow({ where: { authorKind: 'agent' }, include: { agent: true } });
+    expect(agentMessage.agent?.email).toBe('sara@example.com');
+    expect(agentMessage.channel).toBe('console');
+    const assigned = await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id } });
+    expect(assigned.assigneeId).toBe(agentMessage.agentId);
+    expect(assigned.status).toBe('assigned');
+    expect(assigned.firstResponseAt).not.toBeNull();
+    // Delivered: a check mark on the agent's Slack message.
+    await eventually(() => expect(fake.reactions).toContainEqual({ channel: SUPPORT, timestamp: '1800000100.000001', name: 'white_check_mark' }));
+
+    // Slack redelivers the same event: it is not sent twice.
+    await sendEvent(events, SECRET, {
+      type: 'message',
+      channel: SUPPORT,
+      user: 'UAGENT1',
+      text: 'Hi Ali, checking your order now',
+      ts: '1800000100.000001',
+      thread_ts: card.ts,
+    });
+    // Parley's own posts (bot messages) never loop back.
+    await sendEvent(events, SECRET, {
+      type: 'message',
+      channel: SUPPORT,
+      user: 'UBOT',
+      bot_id: 'BBOT',
+      text: 'posted by parley',
+      ts: '1800000100.000002',
+      thread_ts: card.ts,
+    });
+
+    // Internal notes are stored, marked, and never sent.
+    await sendEvent(events, SECRET, {
+      type: 'message',
+      channel: SUPPORT,
+      user: 'UAGENT1',
+      text: 'note: key customer, be generous',
+      ts: '1800000100.000003',
+      thread_ts: card.ts,
+    });
+    await sendEvent(events, SECRET, {
+      type: 'message',
+      channel: SUPPORT,
+      user: 'UAGENT2',
+      text: '// courier says tomorrow',
+      ts: '1800000100.000004',
+      thread_ts: card.ts,
+    });
+    await eventually(() => expect(fake.reactions.filter((r) => r.name === 'memo').map((r) => r.timestamp)).toEqual(['1800000100.000003', '1800000100.000004']));
+    const notes = await db.prisma.message.findMany({ where: { isInternalNote: true }, orderBy: { id: 'asc' } });
+    expect(notes.map((n) => n.text)).toEqual(['key customer, be generous', 'courier says tomorrow']);
+    expect(await db.prisma.outboxItem.count({ where: { messageId: { in: notes.map((n) => n.id) } } })).toBe(0);
+
+    // Someone outside the team's channel cannot answer for it.
+    await sendEvent(events, SECRET, {
+      type: 'message',
+      channel: SUPPORT,
+      user: 'UOUTSIDER',
+      text: 'I am not on the team',
+      ts: '1800000100.000005',
+      thread_ts: card.ts,
+    });
+    await eventually(() => expect(fake.ephemerals.some((e) => e.user === 'UOUTSIDER' && e.text.includes('only members'))).toBe(true));
+
+    await parley.dispatcher.drain();
+    expect(printed.filter((p) => p !== 'Connecting you to a person.')).toEqual(['Hi Ali, checking your order now']);
+
+    // Resolve from the card: the conversation closes and conversation.resolved reaches its subscriber.
+    const resolved = await sendAction(events, SECRET, {
+      user: 'UAGENT1',
+      channel: SUPPORT,
+      messageTs: card.ts,
+      action: { action_id: 'parley:resolve', type: 'button', value: conversation.id },
+    });
+    expect(resolved.status).toBe(200);
+    await eventually(() => expect(resolvedEvents).toHaveLength(1));
+    expect(resolvedEvents[0]).toMatchObject({ conversationId: conversation.id, by: `agent:${agentMessage.agentId}` });
+    expect((await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id } })).status).toBe('resolved');
+    await eventually(() => {
+      const cardNow = fake.messages.find((m) => m.ts === card.ts);
+      expect(JSON.stringify(cardNow?.updates.at(-1)?.blocks)).toContain('resolved');
+      expect(fake.threadOf(SUPPORT, card.ts).some((m) => m.text.includes('Resolved by <@UAGENT1>'))).toBe(true);
+    });
+
+    // The customer writes again within the reopen window: same conversation, same thread.
+    await customerWrites('یک سوال دیگر');
+    await eventually(() => {
+      const thread = fake.threadOf(SUPPORT, card.ts).map((m) => m.text);
+      expect(thread.some((t) => t.includes('reopened'))).toBe(true);
+      expect(thread.some((t) => t.includes('یک سوال دیگر'))).toBe(true);
+    });
+    expect(fake.topLevel(SUPPORT)).toHaveLength(1);
+    expect(await db.prisma.conversation.count()).toBe(1);
+    expect((await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id } })).status).toBe('assigned');
+  });
+
+  it('a burst of 30 customer messages arrives complete and in order under the rate limit, also after a 429', async () => {
+    await start();
+    await customerWrites('first');
+    const card = await handedOffThread();
+    fake.rateLimitNext('chat.postMessage', 1);
+    const burst = Array.from({ length: 30 }, (_, i) => `پیام ${i + 1} of the burst`);
+    for (const text of burst) await customerWrites(text);
+    await eventually(() => {
+      const text = fake
+        .threadOf(SUPPORT, card.ts)
+        .map((m) => m.text)
+        .join('\n');
+      for (const line of burst) expect(text).toContain(line);
+    });
+    const text = fake
+      .threadOf(SUPPORT, card.ts)
+      .map((m) => m.text)
+      .join('\n');
+    const positions = burst.map((line) => (text.indexOf(`${line}\n`) >= 0 ? text.indexOf(`${line}\n`) : text.indexOf(line)));
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    // Nothing twice; fewer posts than messages (coalesced); the 429 was answered and honoured.
+    for (const line of burst) expect(text.split(line).length - 1).toBe(1);
+    const burstPosts = fake.threadOf(SUPPORT, card.ts).filter((m) => burst.some((line) => m.text.includes(line)));
+    expect(burstPosts.length).toBeLessThan(30);
+    expect(fake.rateLimited).toBe(1);
+    expect(fake.violations).toBe(0);
+    // Each post is recorded right after Slack took it.
+    await eventually(async () => expect(await db.prisma.slackPost.count({ where: { kind: 'synced' } })).toBe(await db.prisma.message.count()));
+  });
+
+  it('claim, assign, snooze, transfer, survey and hand back from the card; bad signatures are refused', async () => {
+    await start();
+    const flows: DomainEventOf<'flow.start_requested'>[] = [];
+    parley.events.subscribe('flow.start_requested', 'test-flows', async (event) => {
+      flows.push(event);
+    });
+    await customerWrites('I need help');
+    const card = await handedOffThread();
+    const conversation = await db.prisma.conversation.findFirstOrThrow();
+    const act = (user: string, action: Record<string, unknown>) => sendAction(events, SECRET, { user, channel: SUPPORT, messageTs: card.ts, action });
+
+    const forged = await postSigned(events, SECRET, JSON.stringify({ type: 'event_callback', event: {} }), 'application/json', { signature: 'v0=deadbeef' });
+    expect(forged.status).toBe(401);
+
+    await act('UAGENT1', { action_id: 'parley:claim', type: 'button', value: conversation.id });
+    const sara = await db.prisma.agent.findUniqueOrThrow({ where: { slackUserId: 'UAGENT1' } });
+    expect((await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id } })).assigneeId).toBe(sara.id);
+
+    await act('UAGENT1', { action_id: 'parley:assign', type: 'users_select', selected_user: 'UAGENT2' });
+    const omid = await db.prisma.agent.findUniqueOrThrow({ where: { slackUserId: 'UAGENT2' } });
+    expect((await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id } })).assigneeId).toBe(omid.id);
+    // Assigning to someone outside the channel is refused and says why.
+    await act('UAGENT1', { action_id: 'parley:assign', type: 'users_select', selected_user: 'UOUTSIDER' });
+    expect(fake.ephemerals.at(-1)?.text).toContain('only members');
+    expect((await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id } })).assigneeId).toBe(omid.id);
+
+    await act('UAGENT2', { action_id: 'parley:snooze', type: 'static_select', selected_option: { value: '4h' } });
+    const snooze = await db.prisma.conversationSnooze.findUniqueOrThrow({ where: { conversationId: conversation.id } });
+    expect(snooze.until.getTime()).toBeGreaterThan(Date.now() + 3 * 3_600_000);
+    await eventually(() => expect(JSON.stringify(fake.messages.find((m) => m.ts === card.ts)?.updates.at(-1)?.blocks)).toContain('Snoozed until'));
+
+    await act('UAGENT2', { action_id: 'parley:survey', type: 'button', value: conversation.id });
+    await eventually(() => expect(flows).toMatchObject([{ conversationId: conversation.id, flowId: 'csat', by: `agent:${omid.id}` }]));
+
+    // Transfer: the billing channel gets a new card and the transcript; the old thread links to it.
+    await act('UAGENT2', { action_id: 'parley:transfer', type: 'static_select', selected_option: { value: 'billing' } });
+    await eventually(() => {
+      const billingCard = fake.topLevel(BILLING)[0];
+      expect(billingCard).toBeDefined();
+      expect(
+        fake
+          .threadOf(BILLING, billingCard!.ts)
+          .map((m) => m.text)
+          .join('\n'),
+      ).toContain('I need help');
+      expect(fake.threadOf(SUPPORT, card.ts).some((m) => m.text.includes('Transferred to *billing*'))).toBe(true);
+    });
+    const moved = await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id }, include: { team: true } });
+    expect(moved).toMatchObject({ status: 'waiting_for_agent', assigneeId: null });
+    expect(moved.team?.name).toBe('billing');
+    // Sara is not in billing: she can no longer answer in the old thread.
+    await sendEvent(events, SECRET, { type: 'message', channel: SUPPORT, user: 'UAGENT1', text: 'still me', ts: '1800000200.000001', thread_ts: card.ts });
+    expect(fake.ephemerals.at(-1)?.text).toContain('moved to');
+
+    // The old card's buttons no longer act.
+    await act('UAGENT2', { action_id: 'parley:resolve', type: 'button', value: conversation.id });
+    expect(fake.ephemerals.at(-1)?.text).toContain(`moved to <#${BILLING}>`);
+    expect((await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id } })).status).toBe('waiting_for_agent');
+
+    const billingCard = fake.topLevel(BILLING)[0]!;
+    await sendAction(events, SECRET, {
+      user: 'UAGENT2',
+      channel: BILLING,
+      messageTs: billingCard.ts,
+      action: { action_id: 'parley:hand_back', type: 'button', value: conversation.id },
+    });
+    expect((await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id } })).status).toBe('bot');
+    await eventually(() => expect(fake.threadOf(BILLING, billingCard.ts).some((m) => m.text.includes('Handed back to the bot'))).toBe(true));
+  });
+
+  it('/parley: canned responses with placeholders, customer lookup, resolve by ref, away and back', async () => {
+    await start();
+    await saveCanned(db, 'thanks', 'Thank you {{customer.first_name|there}}, {{agent.first_name}} here. Ref {{conversation.ref}}.');
+    await customerWrites('hello', { sender: { address: 'ali', addressKind: 'opaque', displayName: 'Ali Rezaei' } });
+    const card = await handedOffThread();
+    const conversation = await db.prisma.conversation.findFirstOrThrow();
+    await db.prisma.customer.update({ where: { id: conversation.customerId }, data: { name: 'Ali Rezaei' } });
+    const ref = conversationRef(conversation.id);
+    const command = async (user: string, text: string) => {
+      const response = await sendCommand(events, SECRET, { user, channel: SUPPORT, text });
+      expect(response.status).toBe(200);
+      return (JSON.parse(response.text) as { text: string; response_type: string }).text;
+    };
+
+    expect(await command('UAGENT1', 'canned')).toContain('*thanks*');
+    expect(await command('UAGENT1', `canned thanks ${ref}`)).toContain(`Thank you Ali, Sara here. Ref ${ref}.`);
+    await eventually(() => expect(printed).toContain(`Thank you Ali, Sara here. Ref ${ref}.`));
+
+    // "!name" in the thread sends the canned response too.
+    await sendEvent(events, SECRET, { type: 'message', channel: SUPPORT, user: 'UAGENT1', text: '!thanks', ts: '1800000300.000001', thread_ts: card.ts });
+    await eventually(() => expect(printed.filter((p) => p.startsWith('Thank you Ali'))).toHaveLength(2));
+
+    expect(await command('UAGENT1', 'lookup Ali')).toContain('Ali Rezaei');
+    expect(await command('UAGENT1', 'lookup nobody-here')).toContain('No customer matches');
+    expect(await command('UOUTSIDER', `resolve ${ref}`)).toContain('/parley is for agents');
+    expect(await command('UOUTSIDER', 'lookup Ali')).toContain('/parley is for agents');
+    expect(await command('UOUTSIDER', 'help')).toContain('/parley resolve');
+    expect(await command('UAGENT1', 'away')).toContain('away');
+    expect((await db.prisma.agent.findUniqueOrThrow({ where: { slackUserId: 'UAGENT1' } })).availability).toBe('away');
+    expect(await command('UAGENT1', 'back')).toContain('available');
+    expect(await command('UAGENT1', `resolve ${ref}`)).toContain('Resolved');
+    expect((await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id } })).status).toBe('resolved');
+    expect(await command('UAGENT1', 'frobnicate')).toContain('unknown command "frobnicate"');
+  });
+
+  it('attachments: a customer file is uploaded to the thread; an agent file reaches the customer', async () => {
+    await start();
+    const path = join(tmpdir(), `parley-slack-${newId()}.txt`);
+    writeFileSync(path, 'receipt contents');
+    await customerWrites('my receipt', { attachments: [{ kind: 'document', url: pathToFileURL(path).href, fileName: 'receipt.txt' }] });
+    const card = await handedOffThread();
+    await eventually(() => expect(fake.uploads).toHaveLength(1));
+    expect(fake.uploads[0]).toMatchObject({ channel_id: SUPPORT, thread_ts: card.ts, filename: 'receipt.txt' });
+    expect(fake.uploads[0]?.bytes.toString()).toBe('receipt contents');
+
+    fake.files.set('F900', { name: 'label.pdf', mimetype: 'application/pdf', bytes: Buffer.from('%PDF-1.4 label') });
+    await sendEvent(events, SECRET, {
+      type: 'message',
+      subtype: 'file_share',
+      channel: SUPPORT,
+      user: 'UAGENT1',
+      text: 'Here is your return label',
+      ts: '1800000400.000001',
+      thread_ts: card.ts,
+      files: [{ id: 'F900', name: 'label.pdf', mimetype: 'application/pdf', size: 14, url_private_download: `${fake.url}/files/F900` }],
+    });
+    await eventually(() => expect(printed.some((p) => p.includes('Here is your return label') && p.includes('label.pdf'))).toBe(true));
+    const sent = await db.prisma.message.findFirstOrThrow({ where: { authorKind: 'agent' } });
+    expect(sent.attachments).toMatchObject([{ kind: 'document', fileName: 'label.pdf', mimeType: 'application/pdf' }]);
+  });
+
+  it('a customer who comes back after the reopen window gets a new thread linked to the old one', async () => {
+    await start({ PARLEY_REOPEN_WINDOW: '1ms' });
+    await customerWrites('first problem');
+    const card = await handedOffThread();
+    const first = await db.prisma.conversation.findFirstOrThrow();
+    await sendAction(events, SECRET, {
+      user: 'UAGENT1',
+      channel: SUPPORT,
+      messageTs: card.ts,
+      action: { action_id: 'parley:resolve', type: 'button', value: first.id },
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    await customerWrites('second problem');
+    await eventually(() => expect(fake.topLevel(SUPPORT)).toHaveLength(2));
+    const second = await db.prisma.conversation.findFirstOrThrow({ where: { id: { not: first.id } } });
+    expect(second.previousId).toBe(first.id);
+    const newCard = fake.topLevel(SUPPORT)[1]!;
+    expect(JSON.stringify(newCard.blocks)).toContain(`https://test.slack.com/archives/${SUPPORT}/p${card.ts.replace('.', '')}`);
+    await eventually(() => expect(fake.threadOf(SUPPORT, card.ts).some((m) => m.text.includes('came back'))).toBe(true));
+    await eventually(() =>
+      expect(
+        fake
+          .threadOf(SUPPORT, newCard.ts)
+          .map((m) => m.text)
+          .join('\n'),
+      ).toContain('second problem'),
+    );
+  });
+
+  it('Socket Mode: an agent reply arrives over the WebSocket, is stored, acknowledged and sent', async () => {
+    await start({}, { SLACK_APP_TOKEN: 'xapp-test-token' });
+    expect(desk.health()).toEqual({ ready: true, detail: 'Socket Mode' });
+    await customerWrites('behind NAT');
+    const card = await handedOffThread();
+    await fake.sendSocketEvent({
+      type: 'message',
+      channel: SUPPORT,
+      user: 'UAGENT1',
+      text: 'Hello over the socket',
+      ts: '1800000500.000001',
+      thread_ts: card.ts,
+    });
+    expect(await db.prisma.slackPost.count({ where: { sourceKey: `${SUPPORT}:1800000500.000001` } })).toBe(1);
+    await eventually(() => expect(printed).toContain('Hello over the socket'));
+    expect(fake.calls.some((c) => c.method === 'apps.connections.open')).toBe(true);
+  });
+});
