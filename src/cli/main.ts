@@ -4,6 +4,7 @@ import { registerAdmin } from './admin.ts';
 import { registerChat } from './chat.ts';
 import { registerConversations, registerCustomers } from './crm.ts';
 import { registerFlows } from './flows.ts';
+import { registerRouting } from './routing.ts';
 import { registerStart } from './start.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -20,5 +21,6 @@ registerAdmin(program);
 registerCustomers(program);
 registerConversations(program);
 registerFlows(program);
+registerRouting(program);
 
 await program.parseAsync(process.argv);

@@ -29,6 +29,14 @@ export async function buildServer(parley: Parley): Promise<FastifyInstance> {
     if (adapter.webhooks) await app.register(adapter.webhooks, { prefix: `/webhooks/${name}` });
   }
 
-  await app.register(api, { prefix: '/api/v1', db: parley.db, token: parley.config.PARLEY_API_TOKEN, defaultRegion: parley.config.PARLEY_DEFAULT_REGION });
+  await app.register(api, {
+    prefix: '/api/v1',
+    db: parley.db,
+    token: parley.config.PARLEY_API_TOKEN,
+    defaultRegion: parley.config.PARLEY_DEFAULT_REGION,
+    routing: parley.routing,
+    tickets: parley.ticketDeps(),
+    now: parley.now,
+  });
   return app;
 }
