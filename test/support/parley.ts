@@ -5,6 +5,9 @@ import type { OutboundMessage } from '../../src/core/message.ts';
 import type { Database } from '../../src/db/database.ts';
 import type { HandlerSelector } from '../../src/pipeline/handler.ts';
 import { FlowRegistry } from '../../src/flows/registry.ts';
+import type { AlertsConfig } from '../../src/routing/alerts.ts';
+import type { RoutingConfig } from '../../src/routing/config.ts';
+import type { DeskNotifier } from '../../src/routing/notifier.ts';
 import { Parley } from '../../src/runtime.ts';
 
 export const silentLogger = pino({ level: 'silent' });
@@ -51,6 +54,9 @@ export async function testParley(
     now?: () => Date;
     flows?: FlowRegistry;
     fetch?: typeof fetch;
+    routingConfig?: RoutingConfig;
+    alertsConfig?: AlertsConfig;
+    notifier?: DeskNotifier;
   } = {},
 ): Promise<Parley> {
   const config = loadConfig({
@@ -71,6 +77,9 @@ export async function testParley(
     fetch: options.fetch,
     database,
     now: options.now,
+    routingConfig: options.routingConfig,
+    alertsConfig: options.alertsConfig,
+    notifier: options.notifier,
   });
 }
 
