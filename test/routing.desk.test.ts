@@ -57,7 +57,13 @@ describe.each(dialects)('routing on %s', (dialect) => {
   });
 
   const receive = (n: number, text = 'I need help') =>
-    adapter.context!.receive({ channel: 'whatsapp', externalId: `m-${n}-${newId()}`, sender: { address: `+9891212345${String(n).padStart(2, '0')}`, addressKind: 'phone' }, text, raw: {} });
+    adapter.context!.receive({
+      channel: 'whatsapp',
+      externalId: `m-${n}-${newId()}`,
+      sender: { address: `+9891212345${String(n).padStart(2, '0')}`, addressKind: 'phone' },
+      text,
+      raw: {},
+    });
   const agentId = async (name: string) => (await db.prisma.agent.findFirstOrThrow({ where: { name } })).id;
   const loads = async () => {
     const rows = await db.prisma.conversation.findMany({ where: { status: { not: 'resolved' } }, include: { assignee: true } });
@@ -149,7 +155,15 @@ describe.each(dialects)('routing on %s', (dialect) => {
     await settle(parley);
     const breached = notifier.notices.filter((n) => n.kind === 'sla.breached');
     expect(breached).toEqual([
-      { kind: 'sla.breached', conversationId: conversation.id, target: 'first_response', dueAt: '2026-03-23T15:30:00.000Z', team: 'support', mention: '@support-leads', transferredTo: 'supervisors' },
+      {
+        kind: 'sla.breached',
+        conversationId: conversation.id,
+        target: 'first_response',
+        dueAt: '2026-03-23T15:30:00.000Z',
+        team: 'support',
+        mention: '@support-leads',
+        transferredTo: 'supervisors',
+      },
     ]);
     const moved = await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id }, include: { team: true } });
     expect(moved.team?.name).toBe('supervisors');
@@ -177,7 +191,9 @@ describe.each(dialects)('routing on %s', (dialect) => {
     await settle(parley);
     const opening = new Date('2026-03-30T07:00:00Z'); // Monday 09:00 CEST
     expect(adapter.sent).toHaveLength(1);
-    expect(adapter.sent[0]!.content.text).toBe(`از پیام شما سپاسگزاریم. همکاران ما اکنون در دسترس نیستند؛ از ${formatOpening(opening, 'fa', 'Europe/Berlin')} پاسخ شما را می‌دهیم.`);
+    expect(adapter.sent[0]!.content.text).toBe(
+      `از پیام شما سپاسگزاریم. همکاران ما اکنون در دسترس نیستند؛ از ${formatOpening(opening, 'fa', 'Europe/Berlin')} پاسخ شما را می‌دهیم.`,
+    );
     expect(formatOpening(opening, 'fa', 'Europe/Berlin')).toMatch(/۰۹:۰۰/);
     const sla = await db.prisma.conversationSla.findFirstOrThrow();
     expect(sla.firstResponseDueAt?.toISOString()).toBe('2026-03-30T08:00:00.000Z');
@@ -192,11 +208,20 @@ describe.each(dialects)('routing on %s', (dialect) => {
     // Customer 1 is key; customer 2 has a billing complaint; both are handed off again.
     const [c1, c2] = await db.prisma.conversation.findMany({ orderBy: { id: 'asc' }, include: { identity: true } });
     await db.prisma.customer.update({ where: { id: c1!.customerId }, data: { isKey: true } });
-    await db.prisma.ticket.create({ data: { id: newId(), ref: 'C-1', customerId: c2!.customerId, conversationId: c2!.id, kind: 'complaint', category: 'billing', subject: 'x', fields: {} } });
+    await db.prisma.ticket.create({
+      data: { id: newId(), ref: 'C-1', customerId: c2!.customerId, conversationId: c2!.id, kind: 'complaint', category: 'billing', subject: 'x', fields: {} },
+    });
     await db.write((tx) =>
       parley.events.emit(
         tx,
-        [c1!, c2!].map((c) => ({ type: 'conversation.handed_off' as const, conversationId: c.id, customerId: c.customerId, team: null, priority: 'normal' as const, collected: {} })),
+        [c1!, c2!].map((c) => ({
+          type: 'conversation.handed_off' as const,
+          conversationId: c.id,
+          customerId: c.customerId,
+          team: null,
+          priority: 'normal' as const,
+          collected: {},
+        })),
         clock,
       ),
     );
@@ -213,11 +238,24 @@ describe.each(dialects)('routing on %s', (dialect) => {
     const closedEvents: string[] = [];
     parley.events.subscribe('ticket.closed', 'test', async (event) => void closedEvents.push(event.ticketId));
     const conversation = await db.prisma.conversation.findFirstOrThrow();
-    const ticket = await db.prisma.ticket.create({ data: { id: newId(), ref: 'CMP-7K2M9', customerId: conversation.customerId, conversationId: conversation.id, kind: 'complaint', category: 'delivery', subject: 'late', fields: {} } });
+    const ticket = await db.prisma.ticket.create({
+      data: {
+        id: newId(),
+        ref: 'CMP-7K2M9',
+        customerId: conversation.customerId,
+        conversationId: conversation.id,
+        kind: 'complaint',
+        category: 'delivery',
+        subject: 'late',
+        fields: {},
+      },
+    });
     const deps = parley.ticketDeps();
     await changeTicketStatus(deps, 'cmp-7k2m9', { status: 'in_progress', by: 'api' }, clock);
     await changeTicketStatus(deps, ticket.id, { status: 'waiting_for_customer', by: 'api' }, clock);
-    await expect(changeTicketStatus(deps, ticket.id, { status: 'closed', by: 'api' }, clock)).rejects.toThrow(/complaint: give a root cause to close it \(one of carrier_delay, damaged_in_transit\)/);
+    await expect(changeTicketStatus(deps, ticket.id, { status: 'closed', by: 'api' }, clock)).rejects.toThrow(
+      /complaint: give a root cause to close it \(one of carrier_delay, damaged_in_transit\)/,
+    );
     await expect(changeTicketStatus(deps, ticket.id, { status: 'closed', rootCause: 'bad luck', by: 'api' }, clock)).rejects.toThrow(UserError);
     await changeTicketStatus(deps, ticket.id, { status: 'resolved', by: 'api' }, clock);
     const closed = await changeTicketStatus(deps, ticket.id, { status: 'closed', rootCause: 'carrier_delay', by: 'agent:x' }, clock);
@@ -255,7 +293,19 @@ describe.each(dialects)('routing on %s', (dialect) => {
     const complaint = async (conv: typeof a, category: string, minutesAgo: number) => {
       const id = newId();
       await db.write(async (tx) => {
-        await tx.ticket.create({ data: { id, ref: `C-${id.slice(-6)}`, customerId: conv.customerId, conversationId: conv.id, kind: 'complaint', category, subject: 's', fields: {}, createdAt: new Date(clock.getTime() - minutesAgo * MIN) } });
+        await tx.ticket.create({
+          data: {
+            id,
+            ref: `C-${id.slice(-6)}`,
+            customerId: conv.customerId,
+            conversationId: conv.id,
+            kind: 'complaint',
+            category,
+            subject: 's',
+            fields: {},
+            createdAt: new Date(clock.getTime() - minutesAgo * MIN),
+          },
+        });
         await parley.events.emit(tx, [{ type: 'ticket.created', ticketId: id, customerId: conv.customerId, conversationId: conv.id }], clock);
       });
       await settle(parley);
@@ -269,7 +319,16 @@ describe.each(dialects)('routing on %s', (dialect) => {
     expect(alerts('repeat-complainer')).toHaveLength(0);
     await complaint(a, 'product', 0);
     await complaint(a, 'product', 0);
-    expect(alerts('repeat-complainer')).toEqual([{ kind: 'alert', ruleId: 'repeat-complainer', text: 'A customer made 4 complaints within 30d.', slackChannel: '#cx-alerts', customerId: a.customerId, conversationId: a.id }]);
+    expect(alerts('repeat-complainer')).toEqual([
+      {
+        kind: 'alert',
+        ruleId: 'repeat-complainer',
+        text: 'A customer made 4 complaints within 30d.',
+        slackChannel: '#cx-alerts',
+        customerId: a.customerId,
+        conversationId: a.id,
+      },
+    ]);
 
     // Delivery spike: three delivery complaints within the hour from b, c, d; then a fourth.
     await complaint(b, 'delivery', 30);
@@ -286,14 +345,24 @@ describe.each(dialects)('routing on %s', (dialect) => {
       [surveyId, 2],
       [newId(), 3],
     ] as const) {
-      await db.write((tx) => parley.events.emit(tx, [{ type: 'survey.recorded', surveyId: id, customerId: b.customerId, conversationId: b.id, kind: 'csat', score }], clock));
+      await db.write((tx) =>
+        parley.events.emit(tx, [{ type: 'survey.recorded', surveyId: id, customerId: b.customerId, conversationId: b.id, kind: 'csat', score }], clock),
+      );
       await settle(parley);
     }
-    expect(alerts('unhappy')).toEqual([{ kind: 'alert', ruleId: 'unhappy', text: 'A customer rated 2 (CSAT).', email: 'cx@example.com', customerId: b.customerId, conversationId: b.id }]);
+    expect(alerts('unhappy')).toEqual([
+      { kind: 'alert', ruleId: 'unhappy', text: 'A customer rated 2 (CSAT).', email: 'cx@example.com', customerId: b.customerId, conversationId: b.id },
+    ]);
 
     // A key customer waiting: nothing at 9 minutes, one alert after 10, none later.
     await db.prisma.customer.update({ where: { id: d.customerId }, data: { isKey: true } });
-    await db.write((tx) => parley.events.emit(tx, [{ type: 'conversation.handed_off', conversationId: d.id, customerId: d.customerId, team: null, priority: 'normal', collected: {} }], clock));
+    await db.write((tx) =>
+      parley.events.emit(
+        tx,
+        [{ type: 'conversation.handed_off', conversationId: d.id, customerId: d.customerId, team: null, priority: 'normal', collected: {} }],
+        clock,
+      ),
+    );
     await settle(parley);
     clock = new Date(clock.getTime() + 9 * MIN);
     await settle(parley);
@@ -302,7 +371,16 @@ describe.each(dialects)('routing on %s', (dialect) => {
     await settle(parley);
     clock = new Date(clock.getTime() + 60 * MIN);
     await settle(parley);
-    expect(alerts('key-waiting')).toEqual([{ kind: 'alert', ruleId: 'key-waiting', text: 'A key customer has waited over 10m for an answer.', slackChannel: '#vip', customerId: d.customerId, conversationId: d.id }]);
+    expect(alerts('key-waiting')).toEqual([
+      {
+        kind: 'alert',
+        ruleId: 'key-waiting',
+        text: 'A key customer has waited over 10m for an answer.',
+        slackChannel: '#vip',
+        customerId: d.customerId,
+        conversationId: d.id,
+      },
+    ]);
     expect(await db.prisma.alertFiring.count()).toBe(4);
   });
 
@@ -322,10 +400,25 @@ describe.each(dialects)('routing on %s', (dialect) => {
     ] as const;
     for (const [i, [first, last]] of seen.entries()) {
       const c = conversations[i]!;
-      await db.prisma.customer.update({ where: { id: c.customerId }, data: { firstSeenAt: new Date(clock.getTime() - first * day), lastSeenAt: new Date(clock.getTime() - last * day) } });
+      await db.prisma.customer.update({
+        where: { id: c.customerId },
+        data: { firstSeenAt: new Date(clock.getTime() - first * day), lastSeenAt: new Date(clock.getTime() - last * day) },
+      });
       await db.prisma.conversation.update({ where: { id: c.id }, data: { status: 'resolved' } });
     }
-    await db.prisma.flowSession.create({ data: { id: newId(), conversationId: conversations[3]!.id, customerId: conversations[3]!.customerId, flowId: 'nps', flowVersion: 'v', stepId: 's', variables: {}, startedBy: 'schedule', createdAt: new Date(clock.getTime() - 5 * day) } });
+    await db.prisma.flowSession.create({
+      data: {
+        id: newId(),
+        conversationId: conversations[3]!.id,
+        customerId: conversations[3]!.customerId,
+        flowId: 'nps',
+        flowVersion: 'v',
+        stepId: 's',
+        variables: {},
+        startedBy: 'schedule',
+        createdAt: new Date(clock.getTime() - 5 * day),
+      },
+    });
     const lifecycle = new (await import('../src/routing/lifecycle.ts')).Lifecycle(db, parley.routing.config.lifecycle, parley.logger, () => true);
     expect(await lifecycle.sweep(clock)).toBe(3); // customer 1 stays new
     const stages = await db.prisma.customer.findMany({ where: { id: { in: conversations.map((c) => c.customerId) } } });

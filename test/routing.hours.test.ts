@@ -39,7 +39,10 @@ describe('business hours', () => {
   });
 
   it('Tehran (UTC+3:30, no daylight saving) with a Saturday-to-Wednesday week', () => {
-    const tehran: BusinessHours = { timeZone: 'Asia/Tehran', weekly: { sat: '08:00-16:00', sun: '08:00-16:00', mon: '08:00-16:00', tue: '08:00-16:00', wed: '08:00-16:00' } };
+    const tehran: BusinessHours = {
+      timeZone: 'Asia/Tehran',
+      weekly: { sat: '08:00-16:00', sun: '08:00-16:00', mon: '08:00-16:00', tue: '08:00-16:00', wed: '08:00-16:00' },
+    };
     // Thursday 2026-03-26 10:00 Tehran is closed; the next opening is Saturday 08:00 = 04:30Z.
     expect(nextOpening(tehran, at('2026-03-26T06:30:00Z'))?.toISOString()).toBe('2026-03-28T04:30:00.000Z');
   });
@@ -87,7 +90,17 @@ describe('assignment choice', () => {
 
 describe('configuration files', () => {
   it('names file, line and column of each problem', () => {
-    const source = ['teams:', '  support:', '    strategy: fastest', '    hours:', '      time_zone: Mars/Olympus', '      weekly: { mon: "9-17" }', 'agents:', '  - name: Sara', '    teams: [support]'].join('\n');
+    const source = [
+      'teams:',
+      '  support:',
+      '    strategy: fastest',
+      '    hours:',
+      '      time_zone: Mars/Olympus',
+      '      weekly: { mon: "9-17" }',
+      'agents:',
+      '  - name: Sara',
+      '    teams: [support]',
+    ].join('\n');
     let error: unknown;
     try {
       parseYamlConfig('config/routing.yaml', source, RoutingConfigSchema);
@@ -106,8 +119,19 @@ describe('configuration files', () => {
   });
 
   it('rejects an alert rule without a destination and an unknown field', () => {
-    const source = ['rules:', '  - id: unhappy', '    when: { csat_at_most: 2 }', '    notify: {}', '  - id: spike', '    when: { complaint_spike: { more_than: 3, within: 1h } }', '    notify: { email: cx@example.com }', '    colour: red'].join('\n');
-    expect(() => parseYamlConfig('alerts.yaml', source, AlertsConfigSchema)).toThrow(/alerts\.yaml:4:13: .*slack channel and\/or an email[\s\S]*alerts\.yaml:8:5: unknown field "colour"/);
+    const source = [
+      'rules:',
+      '  - id: unhappy',
+      '    when: { csat_at_most: 2 }',
+      '    notify: {}',
+      '  - id: spike',
+      '    when: { complaint_spike: { more_than: 3, within: 1h } }',
+      '    notify: { email: cx@example.com }',
+      '    colour: red',
+    ].join('\n');
+    expect(() => parseYamlConfig('alerts.yaml', source, AlertsConfigSchema)).toThrow(
+      /alerts\.yaml:4:13: .*slack channel and\/or an email[\s\S]*alerts\.yaml:8:5: unknown field "colour"/,
+    );
   });
 
   it('a valid file parses with durations in milliseconds', () => {
@@ -122,14 +146,22 @@ describe('lifecycle stage rules', () => {
   const now = at('2026-06-01T00:00:00Z');
   const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000);
   it('new, active, at risk (each reason) and churned', () => {
-    expect(computeStage({ firstSeenAt: daysAgo(3), lastSeenAt: daysAgo(1), complaints: 0 }, config, now)).toEqual({ stage: 'new', reasons: ['first seen 3 days ago'] });
+    expect(computeStage({ firstSeenAt: daysAgo(3), lastSeenAt: daysAgo(1), complaints: 0 }, config, now)).toEqual({
+      stage: 'new',
+      reasons: ['first seen 3 days ago'],
+    });
     expect(computeStage({ firstSeenAt: daysAgo(100), lastSeenAt: daysAgo(2), complaints: 1 }, config, now).stage).toBe('active');
     expect(computeStage({ firstSeenAt: daysAgo(100), lastSeenAt: daysAgo(50), complaints: 3, lastRating: { kind: 'csat', score: 1 } }, config, now)).toEqual({
       stage: 'at_risk',
       reasons: ['no activity for 50 days', '3 complaints in the last 30 days', 'last CSAT rating 1'],
     });
-    expect(computeStage({ firstSeenAt: daysAgo(5), lastSeenAt: daysAgo(1), complaints: 0, lastRating: { kind: 'nps', score: 6 } }, config, now).reasons).toEqual(['last NPS rating 6']);
-    expect(computeStage({ firstSeenAt: daysAgo(200), lastSeenAt: daysAgo(91), complaints: 5 }, config, now)).toEqual({ stage: 'churned', reasons: ['no activity for 91 days'] });
+    expect(
+      computeStage({ firstSeenAt: daysAgo(5), lastSeenAt: daysAgo(1), complaints: 0, lastRating: { kind: 'nps', score: 6 } }, config, now).reasons,
+    ).toEqual(['last NPS rating 6']);
+    expect(computeStage({ firstSeenAt: daysAgo(200), lastSeenAt: daysAgo(91), complaints: 5 }, config, now)).toEqual({
+      stage: 'churned',
+      reasons: ['no activity for 91 days'],
+    });
   });
 });
 

@@ -32,7 +32,9 @@ async function seed(db: TestDatabase) {
   for (const [i, [channel, createdAt, teamId, assigneeId]] of convs.entries()) {
     const id = newId();
     const queuedAt = at(createdAt);
-    await p.conversation.create({ data: { id, customerId: customer.id, identityId: identity.id, channel, teamId, assigneeId, status: 'resolved', createdAt: queuedAt } });
+    await p.conversation.create({
+      data: { id, customerId: customer.id, identityId: identity.id, channel, teamId, assigneeId, status: 'resolved', createdAt: queuedAt },
+    });
     await p.conversationSla.create({
       data: {
         conversationId: id,
@@ -45,19 +47,63 @@ async function seed(db: TestDatabase) {
     });
   }
   // CSAT 5, 4, 4, 1 (average 3.5); NPS 10, 9, 8, 6, 3 (2 promoters, 1 passive, 2 detractors: 0).
-  for (const [kind, score] of [['csat', 5], ['csat', 4], ['csat', 4], ['csat', 1], ['nps', 10], ['nps', 9], ['nps', 8], ['nps', 6], ['nps', 3]] as const)
+  for (const [kind, score] of [
+    ['csat', 5],
+    ['csat', 4],
+    ['csat', 4],
+    ['csat', 1],
+    ['nps', 10],
+    ['nps', 9],
+    ['nps', 8],
+    ['nps', 6],
+    ['nps', 3],
+  ] as const)
     await p.surveyResponse.create({ data: { id: newId(), customerId: customer.id, kind, score, createdAt: at('2026-03-05T00:00:00Z') } });
   await p.surveyResponse.create({ data: { id: newId(), customerId: customer.id, kind: 'csat', score: 1, createdAt: at('2026-01-05T00:00:00Z') } });
   // Complaints: delivery x2 (one root cause carrier_delay, one open), billing x1 (overcharge); a request is not a complaint.
-  for (const [kind, category, rootCause] of [['complaint', 'delivery', 'carrier_delay'], ['complaint', 'delivery', null], ['complaint', 'billing', 'overcharge'], ['request', 'delivery', null]] as const)
-    await p.ticket.create({ data: { id: newId(), ref: newId().slice(-8), customerId: customer.id, kind, category, rootCause, subject: 's', fields: {}, createdAt: at('2026-03-04T00:00:00Z') } });
+  for (const [kind, category, rootCause] of [
+    ['complaint', 'delivery', 'carrier_delay'],
+    ['complaint', 'delivery', null],
+    ['complaint', 'billing', 'overcharge'],
+    ['request', 'delivery', null],
+  ] as const)
+    await p.ticket.create({
+      data: {
+        id: newId(),
+        ref: newId().slice(-8),
+        customerId: customer.id,
+        kind,
+        category,
+        rootCause,
+        subject: 's',
+        fields: {},
+        createdAt: at('2026-03-04T00:00:00Z'),
+      },
+    });
   // Flow funnel: 2 complaint sessions; both entered "category", one completed.
   const conversationId = (await p.conversation.findFirstOrThrow()).id;
   for (const status of ['completed', 'abandoned'] as const) {
     const sessionId = newId();
-    await p.flowSession.create({ data: { id: sessionId, conversationId, customerId: customer.id, flowId: 'complaint', flowVersion: 'v1', stepId: 'category', status, variables: {}, createdAt: at('2026-03-06T00:00:00Z') } });
-    await p.flowStepEvent.create({ data: { id: newId(), sessionId, flowId: 'complaint', flowVersion: 'v1', stepId: 'category', kind: 'entered', at: at('2026-03-06T00:00:00Z') } });
-    if (status === 'completed') await p.flowStepEvent.create({ data: { id: newId(), sessionId, flowId: 'complaint', flowVersion: 'v1', stepId: 'category', kind: 'completed', at: at('2026-03-06T00:01:00Z') } });
+    await p.flowSession.create({
+      data: {
+        id: sessionId,
+        conversationId,
+        customerId: customer.id,
+        flowId: 'complaint',
+        flowVersion: 'v1',
+        stepId: 'category',
+        status,
+        variables: {},
+        createdAt: at('2026-03-06T00:00:00Z'),
+      },
+    });
+    await p.flowStepEvent.create({
+      data: { id: newId(), sessionId, flowId: 'complaint', flowVersion: 'v1', stepId: 'category', kind: 'entered', at: at('2026-03-06T00:00:00Z') },
+    });
+    if (status === 'completed')
+      await p.flowStepEvent.create({
+        data: { id: newId(), sessionId, flowId: 'complaint', flowVersion: 'v1', stepId: 'category', kind: 'completed', at: at('2026-03-06T00:01:00Z') },
+      });
   }
 }
 
