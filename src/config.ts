@@ -140,6 +140,30 @@ export const settings = {
     example: 'whatsapp=40/s;sms=1/s;slack:recipient=1/s',
     parse: rateTable,
   },
+  PARLEY_ROUTING_CONFIG: {
+    description:
+      'YAML file of teams (assignment strategy, business hours, escalation), agents, SLA targets, priority rules, ticket notices and lifecycle rules (README: Routing). Unset: no SLAs, round robin among team members, always open.',
+    example: './config/routing.yaml',
+    parse: text,
+  },
+  PARLEY_ALERTS_CONFIG: {
+    description: 'YAML file of alert rules (README: Alerts). Unset: no alerts.',
+    example: './config/alerts.yaml',
+    parse: text,
+  },
+  PARLEY_NOTIFY_SMTP_URL: {
+    description:
+      "SMTP server for desk notices by email (alerts to their rule's address, other notices to PARLEY_NOTIFY_EMAIL). Unset: notices are only logged (and sent to the Slack desk when it runs).",
+    example: 'smtp://user:secret@smtp.example.com:587',
+    secret: true,
+    parse: text,
+  },
+  PARLEY_NOTIFY_FROM: { description: 'Sender address of notice emails.', default: 'parley@localhost', example: 'helpdesk@example.com', parse: text },
+  PARLEY_NOTIFY_EMAIL: {
+    description: 'Address that gets SLA warnings, breaches and assignment notices by email (needs PARLEY_NOTIFY_SMTP_URL).',
+    example: 'support-leads@example.com',
+    parse: text,
+  },
   LOG_LEVEL: {
     description: 'trace, debug, info, warn, error. Message bodies are logged only at debug and below.',
     default: 'info',

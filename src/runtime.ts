@@ -20,6 +20,13 @@ import { Leases } from './pipeline/leases.ts';
 import { OutboxDispatcher } from './pipeline/outbox.ts';
 import { InboundProcessor } from './pipeline/processor.ts';
 import { RateLimiter } from './pipeline/rate-limiter.ts';
+import { Alerts, type AlertsConfig, AlertsConfigSchema } from './routing/alerts.ts';
+import { defaultRoutingConfig, type RoutingConfig, RoutingConfigSchema } from './routing/config.ts';
+import { Lifecycle } from './routing/lifecycle.ts';
+import { type DeskNotifier, EmailNotifier, LoggingNotifier, NotifierSet } from './routing/notifier.ts';
+import { Routing } from './routing/routing.ts';
+import type { TicketDeps } from './routing/tickets.ts';
+import { readYamlConfig } from './routing/yaml-config.ts';
 
 export interface ChannelState {
   readonly name: string;
@@ -45,6 +52,11 @@ export interface ParleyOptions {
   readonly fetch?: typeof fetch;
   readonly database?: Database;
   readonly now?: () => Date;
+  /** Where desk notices go besides the log (the Slack desk plugs in here). */
+  readonly notifier?: DeskNotifier;
+  /** Read from PARLEY_ROUTING_CONFIG / PARLEY_ALERTS_CONFIG when not given. */
+  readonly routingConfig?: RoutingConfig;
+  readonly alertsConfig?: AlertsConfig;
 }
 
 /**
@@ -64,6 +76,11 @@ export class Parley {
   readonly flowEngine: FlowEngine | undefined;
   /** Agent operations (reply, note, assign, resolve, ...) for the desk plugins, API and CLI. */
   readonly desk: Desk;
+  readonly routing: Routing;
+  readonly alerts: Alerts;
+  readonly lifecycle: Lifecycle;
+  /** Every desk notice goes to each of these; add the Slack desk with `notifiers.add(...)`. */
+  readonly notifiers: NotifierSet;
   readonly #adapters = new Map<string, ChannelAdapter>();
   readonly #states: ChannelState[] = [];
   #started: ChannelAdapter[] = [];
@@ -133,6 +150,36 @@ export class Parley {
             now: options.now,
           });
     this.flowEngine?.register();
+    this.notifiers = new NotifierSet(new LoggingNotifier(logger.child({ part: 'desk' })));
+    if (options.notifier) this.notifiers.add(options.notifier);
+    if (config.PARLEY_NOTIFY_SMTP_URL) {
+      const smtpUrl = config.PARLEY_NOTIFY_SMTP_URL;
+      this.notifiers.add(
+        new EmailNotifier({
+          transport: { sendMail: async (mail) => (await import('nodemailer')).createTransport(smtpUrl).sendMail(mail) },
+          from: config.PARLEY_NOTIFY_FROM,
+          to: config.PARLEY_NOTIFY_EMAIL,
+        }),
+      );
+    }
+    const routingConfig = options.routingConfig ?? defaultRoutingConfig();
+    this.alerts = new Alerts(db, options.alertsConfig ?? AlertsConfigSchema.parse({}));
+    this.alerts.register(this.events, this.jobs);
+    this.routing = new Routing({
+      db,
+      events: this.events,
+      jobs: this.jobs,
+      config: routingConfig,
+      notifier: () => this.notifiers,
+      logger: logger.child({ part: 'routing' }),
+      defaultLocale: config.PARLEY_DEFAULT_LOCALE,
+      onOutboundQueued: () => this.dispatcher.notify(),
+      onQueued: (tx, queued) => this.alerts.onQueued(tx, queued),
+      now: options.now,
+    });
+    this.routing.register();
+    this.lifecycle = new Lifecycle(db, routingConfig.lifecycle, logger.child({ part: 'lifecycle' }), (id) => this.flows.all().some((f) => f.id === id));
+    this.lifecycle.register(this.jobs);
     const engine = this.flowEngine;
     this.desk = new Desk(db, this.events, () => this.dispatcher.notify(), options.now);
     registerDeskJobs(this.jobs, this.desk);
@@ -173,7 +220,15 @@ export class Parley {
         handlers: await botkitHandlersFromModule(db, options.config.PARLEY_BOTKIT_DIALOGS, options.config.PARLEY_ACK_TEXT, options.logger),
       };
     }
+    options = {
+      ...options,
+      routingConfig:
+        options.routingConfig ?? (options.config.PARLEY_ROUTING_CONFIG ? readYamlConfig(options.config.PARLEY_ROUTING_CONFIG, RoutingConfigSchema) : undefined),
+      alertsConfig:
+        options.alertsConfig ?? (options.config.PARLEY_ALERTS_CONFIG ? readYamlConfig(options.config.PARLEY_ALERTS_CONFIG, AlertsConfigSchema) : undefined),
+    };
     const parley = new Parley(db, options.config, options.logger, options);
+    await parley.routing.syncConfig();
     parley.#buildAdapters();
     if (!options.flows) await parley.flows.reload();
     parley.#buildPlugins();
@@ -220,6 +275,20 @@ export class Parley {
     });
   }
 
+  /** The clock (a fake one in tests). */
+  readonly now = (): Date => this.options.now?.() ?? new Date();
+
+  /** What ticket status changes need (changeTicketStatus). */
+  ticketDeps(): TicketDeps {
+    return {
+      db: this.db,
+      events: this.events,
+      config: this.routing.config,
+      defaultLocale: this.config.PARLEY_DEFAULT_LOCALE,
+      onOutboundQueued: () => this.dispatcher.notify(),
+    };
+  }
+
   get adapters(): ReadonlyMap<string, ChannelAdapter> {
     return this.#adapters;
   }
@@ -258,6 +327,7 @@ export class Parley {
     this.jobs.start();
     this.flows.watch();
     await this.flowEngine?.scheduleSweep();
+    await this.lifecycle.scheduleSweep(this.options.now?.() ?? new Date());
   }
 
   /** Starts the adapters; a failing one is logged and marked failed, the rest go on. */

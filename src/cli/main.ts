@@ -5,6 +5,7 @@ import { registerCanned } from './canned.ts';
 import { registerChat } from './chat.ts';
 import { registerConversations, registerCustomers } from './crm.ts';
 import { registerFlows } from './flows.ts';
+import { registerRouting } from './routing.ts';
 import { registerStart } from './start.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -22,5 +23,6 @@ registerCustomers(program);
 registerConversations(program);
 registerFlows(program);
 registerCanned(program);
+registerRouting(program);
 
 await program.parseAsync(process.argv);

@@ -31,6 +31,15 @@ export const DomainEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('flow.start_requested'), conversationId: z.string(), customerId: z.string(), flowId: z.string(), by: z.string() }),
   z.object({ type: z.literal('ticket.created'), ticketId: z.string(), customerId: z.string(), conversationId: z.string().nullable() }),
   z.object({ type: z.literal('ticket.closed'), ticketId: z.string(), customerId: z.string(), conversationId: z.string().nullable() }),
+  /** A customer answered a CSAT or NPS survey (alerts and lifecycle read it). */
+  z.object({
+    type: z.literal('survey.recorded'),
+    surveyId: z.string(),
+    customerId: z.string(),
+    conversationId: z.string().nullable(),
+    kind: z.enum(['csat', 'nps']),
+    score: z.number(),
+  }),
 ]);
 export type DomainEvent = z.input<typeof DomainEventSchema>;
 export type DomainEventType = DomainEvent['type'];

@@ -74,7 +74,8 @@ interface SessionRow {
 }
 
 const TIMER_JOB = 'flow.timer';
-const START_JOB = 'flow.start';
+/** Exported so that schedulers elsewhere (lifecycle win-back) share the engine's dedup keys. */
+export const START_JOB = 'flow.start';
 const SWEEP_JOB = 'flow.inactivity-sweep';
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
 const MAX_CHAINED_FLOWS = 5;
@@ -372,9 +373,13 @@ export class FlowEngine implements ConversationHandler {
           events.push({ type: 'ticket.created', ticketId: effect.id, customerId, conversationId });
           break;
         case 'survey':
-          await tx.surveyResponse.create({
-            data: { id: newId(), customerId, conversationId, kind: effect.kind, score: effect.score, comment: effect.comment, createdAt: now },
-          });
+          {
+            const surveyId = newId();
+            await tx.surveyResponse.create({
+              data: { id: surveyId, customerId, conversationId, kind: effect.kind, score: effect.score, comment: effect.comment, createdAt: now },
+            });
+            events.push({ type: 'survey.recorded', surveyId, customerId, conversationId, kind: effect.kind, score: effect.score });
+          }
           break;
         default:
           break;

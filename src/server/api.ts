@@ -11,6 +11,10 @@ import { formatProblem } from '../flows/validate.ts';
 import type { EventBus } from '../pipeline/events.ts';
 import type { Desk } from '../desk/desk.ts';
 import { deskApi } from './desk-api.ts';
+import { parseDuration } from '../core/duration.ts';
+import { buildReport, formatReport } from '../routing/reports.ts';
+import type { Routing } from '../routing/routing.ts';
+import { type TicketDeps, changeTicketStatus, TICKET_STATUSES } from '../routing/tickets.ts';
 import { parseInput } from './errors.ts';
 
 export interface ApiOptions {
@@ -23,6 +27,10 @@ export interface ApiOptions {
   readonly defaultRegion: string | undefined;
   /** Agent operations (resolve, assign, hand back, reply, canned responses); absent: not served. */
   readonly desk?: Desk;
+  /** Routing, tickets and reports (absent in servers built without them). */
+  readonly routing?: Routing;
+  readonly tickets?: TicketDeps;
+  readonly now?: () => Date;
 }
 
 const ConversationStatusSchema = z.enum(['bot', 'waiting_for_agent', 'assigned', 'waiting_for_customer', 'resolved']);
@@ -35,7 +43,10 @@ function tokenMatches(given: string, expected: string): boolean {
 }
 
 /** REST API under /api/v1, behind a bearer token. */
-export const api: FastifyPluginAsync<ApiOptions> = async (app, { db, token, defaultRegion, flows, events, onJobsQueued, desk }) => {
+export const api: FastifyPluginAsync<ApiOptions> = async (
+  app,
+  { db, token, defaultRegion, flows, events, onJobsQueued, desk, routing, tickets, now = () => new Date() },
+) => {
   app.addHook('onRequest', async (request) => {
     if (!token) throw new UserError('the API is off: set PARLEY_API_TOKEN to enable it', 503);
     const header = request.headers.authorization ?? '';
@@ -117,4 +128,32 @@ export const api: FastifyPluginAsync<ApiOptions> = async (app, { db, token, defa
   });
 
   if (desk) await app.register(deskApi, { db, desk });
+  app.get('/reports', async (request, reply) => {
+    const query = parseInput(z.object({ since: z.string().default('30d'), format: z.enum(['json', 'csv', 'table']).default('json') }), request.query, 'query');
+    let sinceMs: number;
+    try {
+      sinceMs = parseDuration(query.since);
+    } catch (error) {
+      throw new UserError(`query.since: ${(error as Error).message}`);
+    }
+    const until = now();
+    const report = await buildReport(db, new Date(until.getTime() - sinceMs), until);
+    if (query.format === 'json') return { report };
+    return reply.type(query.format === 'csv' ? 'text/csv; charset=utf-8' : 'text/plain; charset=utf-8').send(formatReport(report, query.format));
+  });
+
+  app.post('/tickets/:ref/status', async (request) => {
+    if (!tickets) throw new UserError('tickets are not available in this server', 503);
+    const { ref } = parseInput(z.object({ ref: z.string().min(1) }), request.params, 'path');
+    const body = parseInput(z.object({ status: z.enum(TICKET_STATUSES), rootCause: z.string().optional() }), request.body ?? {}, 'body');
+    return { ticket: await changeTicketStatus(tickets, ref, { ...body, by: 'api' }, now()) };
+  });
+
+  app.post('/agents/:id/availability', async (request) => {
+    if (!routing) throw new UserError('routing is not available in this server', 503);
+    const { id } = parseInput(z.object({ id: z.string().min(1) }), request.params, 'path');
+    const body = parseInput(z.object({ availability: z.enum(['available', 'away']) }), request.body ?? {}, 'body');
+    await routing.setAvailability(id, body.availability, 'api');
+    return { agent: { id, availability: body.availability } };
+  });
 };

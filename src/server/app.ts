@@ -38,6 +38,9 @@ export async function buildServer(parley: Parley): Promise<FastifyInstance> {
     events: parley.events,
     onJobsQueued: () => parley.jobs.notify(),
     desk: parley.desk,
+    routing: parley.routing,
+    tickets: parley.ticketDeps(),
+    now: parley.now,
   });
   return app;
 }

@@ -6,6 +6,9 @@ import type { ParleyPlugin } from '../../src/core/plugin.ts';
 import type { Database } from '../../src/db/database.ts';
 import type { HandlerSelector } from '../../src/pipeline/handler.ts';
 import { FlowRegistry } from '../../src/flows/registry.ts';
+import type { AlertsConfig } from '../../src/routing/alerts.ts';
+import type { RoutingConfig } from '../../src/routing/config.ts';
+import type { DeskNotifier } from '../../src/routing/notifier.ts';
 import { Parley } from '../../src/runtime.ts';
 
 export const silentLogger = pino({ level: 'silent' });
@@ -53,6 +56,9 @@ export async function testParley(
     flows?: FlowRegistry;
     fetch?: typeof fetch;
     plugins?: ParleyPlugin[];
+    routingConfig?: RoutingConfig;
+    alertsConfig?: AlertsConfig;
+    notifier?: DeskNotifier;
   } = {},
 ): Promise<Parley> {
   const config = loadConfig({
@@ -74,6 +80,9 @@ export async function testParley(
     plugins: options.plugins,
     database,
     now: options.now,
+    routingConfig: options.routingConfig,
+    alertsConfig: options.alertsConfig,
+    notifier: options.notifier,
   });
 }
 

@@ -1,0 +1,201 @@
+import { z } from 'zod';
+import { parseDuration } from '../core/duration.ts';
+import { newId } from '../core/ids.ts';
+import { bulkInsert } from '../db/bulk-insert.ts';
+import type { Database, Prisma as PrismaClient } from '../db/database.ts';
+import type { EventBus } from '../pipeline/events.ts';
+import { type JobContext, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
+import { queueNotice } from './notifier.ts';
+
+const Duration = z.string().transform((text, ctx) => {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+const When = z.union([
+  z.object({ complaints_per_customer: z.object({ more_than: z.number().int().nonnegative(), within: Duration }).strict() }).strict(),
+  z.object({ csat_at_most: z.number().int().min(1).max(5) }).strict(),
+  z.object({ key_customer_waiting: Duration }).strict(),
+  z.object({ complaint_spike: z.object({ more_than: z.number().int().nonnegative(), within: Duration, category: z.string().optional() }).strict() }).strict(),
+]);
+
+const Rule = z
+  .object({
+    id: z.string().regex(/^[a-z0-9_-]+$/, 'a rule id is lowercase letters, digits, _ and -'),
+    when: When,
+    notify: z
+      .object({ slack: z.string().optional(), email: z.email().optional() })
+      .strict()
+      .refine((n) => n.slack || n.email, 'notify needs a slack channel and/or an email address'),
+  })
+  .strict();
+
+/** The alert rules file (PARLEY_ALERTS_CONFIG). */
+export const AlertsConfigSchema = z
+  .object({ rules: z.array(Rule).default([]) })
+  .strict()
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.rules.forEach((r, i) => {
+      if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `rule id "${r.id}" is used twice` });
+      seen.add(r.id);
+    });
+  });
+export type AlertsConfig = z.output<typeof AlertsConfigSchema>;
+export type AlertRule = z.output<typeof Rule>;
+
+const WAIT_JOB = 'alerts.key-customer-waiting';
+const FIRING_COLUMNS = { id: 'text', ruleId: 'text', causeKey: 'text', at: 'timestamp', data: 'json' } as const;
+
+/**
+ * Evaluates the alert rules when complaints, surveys and queued key customers happen. Each
+ * occurrence has a cause key; a firing row per (rule, cause) keeps it from repeating.
+ */
+export class Alerts {
+  constructor(
+    private readonly db: Database,
+    private readonly config: AlertsConfig,
+  ) {}
+
+  register(events: EventBus, jobs: JobRunner): void {
+    if (this.config.rules.length === 0) return;
+    events.subscribe('ticket.created', 'alerts', (event, ctx) => this.#onTicket(event.ticketId, ctx));
+    events.subscribe('survey.recorded', 'alerts', async (event, ctx) => {
+      await ctx.write(async (tx) => {
+        if (event.kind !== 'csat') return;
+        for (const rule of this.#rules('csat_at_most')) {
+          if (event.score <= rule.when.csat_at_most)
+            await this.#fire(
+              tx,
+              rule,
+              `survey:${event.surveyId}`,
+              `A customer rated ${event.score} (CSAT).`,
+              { customerId: event.customerId, conversationId: event.conversationId ?? undefined },
+              ctx.now,
+            );
+        }
+      });
+    });
+    jobs.register(WAIT_JOB, (job, ctx) =>
+      this.#checkWaiting(job.payload as { ruleId: string; conversationId: string; customerId: string; queuedAt: string }, ctx),
+    );
+  }
+
+  /** Called when a conversation is queued for people (Routing.onQueued). */
+  async onQueued(tx: PrismaClient, queued: { conversationId: string; customerId: string; isKey: boolean; queuedAt: Date }): Promise<void> {
+    if (!queued.isKey) return;
+    const drafts = this.#rules('key_customer_waiting').map((rule) => ({
+      kind: WAIT_JOB,
+      laneKey: `alerts:${queued.conversationId}`,
+      payload: { ruleId: rule.id, conversationId: queued.conversationId, customerId: queued.customerId, queuedAt: queued.queuedAt.toISOString() },
+      runAt: new Date(queued.queuedAt.getTime() + rule.when.key_customer_waiting),
+    }));
+    await scheduleJobs(tx, this.db.dialect, drafts, queued.queuedAt);
+  }
+
+  #rules<K extends string>(kind: K): (AlertRule & { when: Extract<AlertRule['when'], Record<K, unknown>> })[] {
+    return this.config.rules.filter((r) => kind in r.when) as never;
+  }
+
+  async #onTicket(ticketId: string, ctx: JobContext): Promise<void> {
+    await ctx.write(async (tx) => {
+      const ticket = await tx.ticket.findUnique({ where: { id: ticketId } });
+      if (!ticket || ticket.kind !== 'complaint') return;
+      for (const rule of this.#rules('complaints_per_customer')) {
+        const { more_than, within } = rule.when.complaints_per_customer;
+        const recent = await tx.ticket.findMany({
+          where: { customerId: ticket.customerId, kind: 'complaint', createdAt: { gt: new Date(ticket.createdAt.getTime() - within), lte: ticket.createdAt } },
+          orderBy: { id: 'asc' },
+          select: { id: true },
+        });
+        // One occurrence per run of complaints: keyed by the first complaint of the window.
+        if (recent.length > more_than)
+          await this.#fire(
+            tx,
+            rule,
+            `customer:${ticket.customerId}:${recent[0]!.id}`,
+            `A customer made ${recent.length} complaints within ${formatDuration(within)}.`,
+            { customerId: ticket.customerId, conversationId: ticket.conversationId ?? undefined },
+            ctx.now,
+          );
+      }
+      for (const rule of this.#rules('complaint_spike')) {
+        const { more_than, within, category } = rule.when.complaint_spike;
+        if (category && ticket.category !== category) continue;
+        const recent = await tx.ticket.findMany({
+          where: { kind: 'complaint', category: ticket.category, createdAt: { gt: new Date(ticket.createdAt.getTime() - within), lte: ticket.createdAt } },
+          orderBy: { id: 'asc' },
+          select: { id: true },
+        });
+        if (recent.length > more_than)
+          await this.#fire(
+            tx,
+            rule,
+            `category:${ticket.category ?? ''}:${recent[0]!.id}`,
+            `${recent.length} complaints about ${ticket.category ?? '(no category)'} within ${formatDuration(within)}.`,
+            {},
+            ctx.now,
+          );
+      }
+    });
+  }
+
+  async #checkWaiting(payload: { ruleId: string; conversationId: string; customerId: string; queuedAt: string }, ctx: JobContext): Promise<void> {
+    const rule = this.config.rules.find((r) => r.id === payload.ruleId);
+    if (!rule || !('key_customer_waiting' in rule.when)) return;
+    const waited = rule.when.key_customer_waiting;
+    await ctx.write(async (tx) => {
+      const sla = await tx.conversationSla.findUnique({ where: { conversationId: payload.conversationId } });
+      if (!sla || sla.queuedAt.toISOString() !== payload.queuedAt || sla.firstResponseAt || sla.resolvedAt) return;
+      await this.#fire(
+        tx,
+        rule,
+        `conversation:${payload.conversationId}:${payload.queuedAt}`,
+        `A key customer has waited over ${formatDuration(waited)} for an answer.`,
+        { customerId: payload.customerId, conversationId: payload.conversationId },
+        ctx.now,
+      );
+    });
+  }
+
+  async #fire(
+    tx: PrismaClient,
+    rule: AlertRule,
+    causeKey: string,
+    text: string,
+    about: { customerId?: string; conversationId?: string },
+    now: Date,
+  ): Promise<void> {
+    const created = await bulkInsert(
+      tx,
+      this.db.dialect,
+      'AlertFiring',
+      FIRING_COLUMNS,
+      [{ id: newId(), ruleId: rule.id, causeKey, at: now, data: { text, ...about } }],
+      { skipConflictsOn: ['ruleId', 'causeKey'] },
+    );
+    if (created.length === 0) return;
+    await queueNotice(
+      tx,
+      this.db.dialect,
+      { kind: 'alert', ruleId: rule.id, text, slackChannel: rule.notify.slack, email: rule.notify.email, ...about },
+      `alert:${rule.id}:${causeKey}`,
+      now,
+    );
+  }
+}
+
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const)
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}

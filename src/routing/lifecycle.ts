@@ -1,0 +1,171 @@
+import type { Logger } from 'pino';
+import { newId } from '../core/ids.ts';
+import { bulkInsert } from '../db/bulk-insert.ts';
+import type { Database } from '../db/database.ts';
+import { START_JOB } from '../flows/engine.ts';
+import { type JobDraft, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
+import type { RoutingConfig } from './config.ts';
+
+export type Stage = 'new' | 'active' | 'at_risk' | 'churned';
+type LifecycleConfig = RoutingConfig['lifecycle'];
+
+export interface CustomerSignals {
+  readonly firstSeenAt: Date;
+  readonly lastSeenAt: Date;
+  readonly complaints: number;
+  readonly lastRating?: { kind: 'csat' | 'nps'; score: number };
+}
+
+const days = (ms: number) => Math.floor(ms / 86_400_000);
+
+/** A customer's stage and the reasons for it, from activity, complaints and ratings. */
+export function computeStage(s: CustomerSignals, c: LifecycleConfig, now: Date): { stage: Stage; reasons: string[] } {
+  const idle = now.getTime() - s.lastSeenAt.getTime();
+  if (idle >= c.churned_after) return { stage: 'churned', reasons: [`no activity for ${days(idle)} days`] };
+  const risks: string[] = [];
+  if (idle >= c.at_risk_after) risks.push(`no activity for ${days(idle)} days`);
+  if (s.complaints >= c.complaints.count) risks.push(`${s.complaints} complaints in the last ${days(c.complaints.within)} days`);
+  if (s.lastRating?.kind === 'csat' && s.lastRating.score <= c.low_csat) risks.push(`last CSAT rating ${s.lastRating.score}`);
+  if (s.lastRating?.kind === 'nps' && s.lastRating.score <= c.low_nps) risks.push(`last NPS rating ${s.lastRating.score}`);
+  if (risks.length > 0) return { stage: 'at_risk', reasons: risks };
+  const age = now.getTime() - s.firstSeenAt.getTime();
+  if (age < c.new_for) return { stage: 'new', reasons: [`first seen ${days(age)} days ago`] };
+  return { stage: 'active', reasons: [`active ${days(idle)} days ago`] };
+}
+
+const SWEEP_JOB = 'lifecycle.sweep';
+const SWEEP_EVERY_MS = 60 * 60 * 1000;
+const PAGE = 500;
+const CHANGE_COLUMNS = {
+  id: 'text',
+  customerId: 'text',
+  fromStage: { enum: 'LifecycleStage' },
+  toStage: { enum: 'LifecycleStage' },
+  reasons: 'json',
+  at: 'timestamp',
+} as const;
+
+/**
+ * Recomputes every customer's stage hourly, records each change with its reasons, and
+ * starts the win-back flow once for churned customers whose contact cap allows it.
+ */
+export class Lifecycle {
+  constructor(
+    private readonly db: Database,
+    private readonly config: LifecycleConfig,
+    private readonly logger: Logger,
+    private readonly winbackFlowExists: (flowId: string) => boolean,
+  ) {}
+
+  register(jobs: JobRunner): void {
+    jobs.register(SWEEP_JOB, async (_job, ctx) => {
+      await this.sweep(ctx.now);
+      const next = Math.floor(ctx.now.getTime() / SWEEP_EVERY_MS) + 1;
+      await ctx.write((tx) =>
+        scheduleJobs(
+          tx,
+          this.db.dialect,
+          [{ kind: SWEEP_JOB, laneKey: 'lifecycle:sweep', payload: {}, runAt: new Date(next * SWEEP_EVERY_MS), dedupKey: `${SWEEP_JOB}:${next}` }],
+          ctx.now,
+        ).then(() => {}),
+      );
+    });
+  }
+
+  async scheduleSweep(now: Date): Promise<void> {
+    const bucket = Math.floor(now.getTime() / SWEEP_EVERY_MS);
+    await this.db.write((tx) =>
+      scheduleJobs(tx, this.db.dialect, [{ kind: SWEEP_JOB, laneKey: 'lifecycle:sweep', payload: {}, runAt: now, dedupKey: `${SWEEP_JOB}:${bucket}` }], now),
+    );
+  }
+
+  /** One pass over all customers; returns how many changed stage. */
+  async sweep(now: Date): Promise<number> {
+    let changed = 0;
+    let after: string | undefined;
+    for (;;) {
+      const customers = await this.db.prisma.customer.findMany({
+        where: { mergedIntoId: null, ...(after ? { id: { gt: after } } : {}) },
+        orderBy: { id: 'asc' },
+        take: PAGE,
+        select: { id: true, lifecycleStage: true, firstSeenAt: true, lastSeenAt: true },
+      });
+      if (customers.length === 0) break;
+      after = customers[customers.length - 1]!.id;
+      const ids = customers.map((c) => c.id);
+      const complaints = await this.db.prisma.ticket.groupBy({
+        by: ['customerId'],
+        where: { customerId: { in: ids }, kind: 'complaint', createdAt: { gt: new Date(now.getTime() - this.config.complaints.within) } },
+        _count: { _all: true },
+      });
+      const ratings = await this.db.prisma.surveyResponse.findMany({
+        where: { customerId: { in: ids }, createdAt: { lte: now } },
+        orderBy: { id: 'desc' },
+        select: { customerId: true, kind: true, score: true },
+      });
+      const lastRating = new Map<string, { kind: 'csat' | 'nps'; score: number }>();
+      for (const r of ratings) if (!lastRating.has(r.customerId)) lastRating.set(r.customerId, { kind: r.kind, score: r.score });
+      const changes = customers.flatMap((c) => {
+        const { stage, reasons } = computeStage(
+          { ...c, complaints: complaints.find((x) => x.customerId === c.id)?._count._all ?? 0, lastRating: lastRating.get(c.id) },
+          this.config,
+          now,
+        );
+        return stage === c.lifecycleStage ? [] : [{ id: newId(), customerId: c.id, fromStage: c.lifecycleStage, toStage: stage, reasons, at: now }];
+      });
+      if (changes.length > 0) {
+        await this.db.write(async (tx) => {
+          await bulkInsert(tx, this.db.dialect, 'LifecycleChange', CHANGE_COLUMNS, changes);
+          for (const stage of ['new', 'active', 'at_risk', 'churned'] as const) {
+            const of = changes.filter((c) => c.toStage === stage).map((c) => c.customerId);
+            if (of.length > 0) await tx.customer.updateMany({ where: { id: { in: of } }, data: { lifecycleStage: stage } });
+          }
+        });
+        changed += changes.length;
+      }
+      const churned = customers.filter((c) => (changes.find((x) => x.customerId === c.id)?.toStage ?? c.lifecycleStage) === 'churned').map((c) => c.id);
+      await this.#winback(churned, now);
+    }
+    return changed;
+  }
+
+  /** Once per customer (the engine's own win-back dedup key), and only under the contact cap. */
+  async #winback(customerIds: string[], now: Date): Promise<void> {
+    const flowId = this.config.winback_flow;
+    if (!flowId || customerIds.length === 0 || !this.winbackFlowExists(flowId)) return;
+    const keys = customerIds.map((id) => `winback:${flowId}:${id}`);
+    const done = new Set((await this.db.prisma.job.findMany({ where: { dedupKey: { in: keys } }, select: { dedupKey: true } })).map((j) => j.dedupKey));
+    const pending = customerIds.filter((id) => !done.has(`winback:${flowId}:${id}`));
+    if (pending.length === 0) return;
+    // Contacts we started (not the customer): follow-up and scheduled flows within the window.
+    const contacts = await this.db.prisma.flowSession.groupBy({
+      by: ['customerId'],
+      where: {
+        customerId: { in: pending },
+        createdAt: { gt: new Date(now.getTime() - this.config.contact_cap.within) },
+        OR: [{ startedBy: 'schedule' }, { startedBy: { startsWith: 'event:' } }],
+      },
+      _count: { _all: true },
+    });
+    const allowed = pending.filter((id) => (contacts.find((c) => c.customerId === id)?._count._all ?? 0) < this.config.contact_cap.max);
+    if (allowed.length < pending.length) this.logger.info({ capped: pending.length - allowed.length }, 'lifecycle: win-back held back by the contact cap');
+    const last = await this.db.prisma.conversation.findMany({
+      where: { customerId: { in: allowed } },
+      orderBy: { lastMessageAt: 'desc' },
+      select: { id: true, customerId: true, channel: true, status: true, identity: { select: { address: true } } },
+    });
+    const drafts: JobDraft[] = [];
+    for (const id of allowed) {
+      const conversation = last.find((c) => c.customerId === id);
+      if (!conversation || conversation.status === 'waiting_for_agent' || conversation.status === 'assigned') continue;
+      drafts.push({
+        kind: START_JOB,
+        laneKey: `in:${conversation.channel}:${conversation.identity.address}`,
+        payload: { flowId, conversationId: conversation.id, by: 'schedule' },
+        runAt: now,
+        dedupKey: `winback:${flowId}:${id}`,
+      });
+    }
+    await this.db.write((tx) => scheduleJobs(tx, this.db.dialect, drafts, now));
+  }
+}

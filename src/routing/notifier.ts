@@ -1,0 +1,119 @@
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Dialect, Prisma as PrismaClient } from '../db/database.ts';
+import { type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
+
+/** Everything that must reach agents, typed; the desk (Slack), email or a log shows it. */
+export const DeskNoticeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('assignment'), conversationId: z.string(), agentId: z.string(), team: z.string().nullable() }),
+  z.object({
+    kind: z.literal('sla.warning'),
+    conversationId: z.string(),
+    target: z.enum(['first_response', 'resolution']),
+    dueAt: z.string(),
+    team: z.string().nullable(),
+  }),
+  z.object({
+    kind: z.literal('sla.breached'),
+    conversationId: z.string(),
+    target: z.enum(['first_response', 'resolution']),
+    dueAt: z.string(),
+    team: z.string().nullable(),
+    /** Who the desk mentions (e.g. "@support-leads"). */
+    mention: z.string().optional(),
+    /** The team that took the conversation over. */
+    transferredTo: z.string().optional(),
+  }),
+  z.object({
+    kind: z.literal('alert'),
+    ruleId: z.string(),
+    text: z.string(),
+    /** Where the rule asks to be told; a notifier skips destinations it does not serve. */
+    slackChannel: z.string().optional(),
+    email: z.string().optional(),
+    customerId: z.string().optional(),
+    conversationId: z.string().optional(),
+  }),
+]);
+export type DeskNotice = z.output<typeof DeskNoticeSchema>;
+
+export interface DeskNotifier {
+  notify(notice: DeskNotice): Promise<void>;
+}
+
+const NOTIFY_JOB = 'desk.notify';
+
+/** Stores a notice in the caller's transaction; it is delivered (with retries) after commit. */
+export async function queueNotice(tx: PrismaClient, dialect: Dialect, notice: DeskNotice, dedupKey: string, now: Date): Promise<void> {
+  const parsed = DeskNoticeSchema.parse(notice);
+  await scheduleJobs(
+    tx,
+    dialect,
+    [
+      {
+        kind: NOTIFY_JOB,
+        laneKey: `desk:${'conversationId' in parsed && parsed.conversationId ? parsed.conversationId : parsed.kind}`,
+        payload: parsed,
+        dedupKey: `notice:${dedupKey}`,
+        runAt: now,
+      },
+    ],
+    now,
+  );
+}
+
+export function registerNoticeDelivery(jobs: JobRunner, notifier: () => DeskNotifier): void {
+  jobs.register(NOTIFY_JOB, async (job) => {
+    await notifier().notify(DeskNoticeSchema.parse(job.payload));
+  });
+}
+
+export function describeNotice(notice: DeskNotice): string {
+  switch (notice.kind) {
+    case 'assignment':
+      return `Conversation ${notice.conversationId} is assigned to agent ${notice.agentId}${notice.team ? ` (team ${notice.team})` : ''}.`;
+    case 'sla.warning':
+      return `SLA warning: the ${notice.target.replace('_', ' ')} of conversation ${notice.conversationId} is due at ${notice.dueAt}.`;
+    case 'sla.breached':
+      return `SLA breached: the ${notice.target.replace('_', ' ')} of conversation ${notice.conversationId} was due at ${notice.dueAt}.${notice.mention ? ` ${notice.mention}` : ''}${notice.transferredTo ? ` Transferred to team ${notice.transferredTo}.` : ''}`;
+    case 'alert':
+      return `Alert ${notice.ruleId}: ${notice.text}`;
+  }
+}
+
+/** The default: every notice in the log. */
+export class LoggingNotifier implements DeskNotifier {
+  constructor(private readonly logger: Logger) {}
+  async notify(notice: DeskNotice): Promise<void> {
+    this.logger.info({ notice }, describeNotice(notice));
+  }
+}
+
+/** Sends every notice to each notifier; one failing fails the delivery (and it is retried). */
+export class NotifierSet implements DeskNotifier {
+  readonly #notifiers: DeskNotifier[];
+  constructor(...notifiers: DeskNotifier[]) {
+    this.#notifiers = notifiers;
+  }
+  add(notifier: DeskNotifier): void {
+    this.#notifiers.push(notifier);
+  }
+  async notify(notice: DeskNotice): Promise<void> {
+    for (const n of this.#notifiers) await n.notify(notice);
+  }
+}
+
+export interface MailTransport {
+  sendMail(mail: { from: string; to: string; subject: string; text: string }): Promise<unknown>;
+}
+
+/** Mails alerts to the address their rule names, and every other notice to `to` when set. */
+export class EmailNotifier implements DeskNotifier {
+  constructor(private readonly options: { transport: MailTransport; from: string; to?: string }) {}
+  async notify(notice: DeskNotice): Promise<void> {
+    const to = notice.kind === 'alert' ? notice.email : this.options.to;
+    if (!to) return;
+    const text = describeNotice(notice);
+    await this.options.transport.sendMail({ from: this.options.from, to, subject: `[Parley] ${text.split(':')[0]}`, text });
+  }
+}

@@ -1,0 +1,187 @@
+import type { Database } from '../db/database.ts';
+import { flowStats } from '../flows/stats.ts';
+
+export interface TimeStats {
+  readonly count: number;
+  /** Milliseconds; null when there is nothing to measure. */
+  readonly medianMs: number | null;
+  readonly p90Ms: number | null;
+}
+
+export interface Report {
+  readonly since: string;
+  readonly until: string;
+  readonly conversationsPerChannelPerDay: { day: string; channel: string; count: number }[];
+  readonly firstResponse: { byTeam: Record<string, TimeStats>; byAgent: Record<string, TimeStats> };
+  readonly resolution: { byTeam: Record<string, TimeStats>; byAgent: Record<string, TimeStats> };
+  readonly csat: { count: number; average: number | null; distribution: Record<'1' | '2' | '3' | '4' | '5', number> };
+  readonly nps: { count: number; promoters: number; passives: number; detractors: number; score: number | null };
+  readonly complaints: { byCategory: Record<string, number>; byRootCause: Record<string, number> };
+  readonly flowFunnels: {
+    flowId: string;
+    started: number;
+    completed: number;
+    abandoned: number;
+    steps: { stepId: string; entered: number; completed: number }[];
+  }[];
+}
+
+/** Nearest-rank percentile (p in 0..100) of sorted values: the smallest value with p% at or below it. */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+/** Median: the middle value, or the mean of the two middle values. */
+export function median(sorted: readonly number[]): number | null {
+  if (sorted.length === 0) return null;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+function stats(values: number[]): TimeStats {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { count: sorted.length, medianMs: median(sorted), p90Ms: percentile(sorted, 90) };
+}
+
+function groupStats(rows: { key: string; ms: number }[]): Record<string, TimeStats> {
+  const groups = new Map<string, number[]>();
+  for (const r of rows) groups.set(r.key, [...(groups.get(r.key) ?? []), r.ms]);
+  return Object.fromEntries([...groups.keys()].sort().map((k) => [k, stats(groups.get(k)!)]));
+}
+
+const count = (keys: string[]) => {
+  const out: Record<string, number> = {};
+  for (const k of keys.sort()) out[k] = (out[k] ?? 0) + 1;
+  return out;
+};
+
+/**
+ * The manager's numbers for [since, until): days are UTC days; response times run from the
+ * moment a conversation was queued for people (ConversationSla.queuedAt), in wall-clock time.
+ */
+export async function buildReport(db: Database, since: Date, until: Date): Promise<Report> {
+  const range = { gte: since, lt: until };
+  const conversations = await db.prisma.conversation.findMany({ where: { createdAt: range }, select: { channel: true, createdAt: true } });
+  const perDay = new Map<string, number>();
+  for (const c of conversations) {
+    const key = `${c.createdAt.toISOString().slice(0, 10)}\u0000${c.channel}`;
+    perDay.set(key, (perDay.get(key) ?? 0) + 1);
+  }
+  const slas = await db.prisma.conversationSla.findMany({ where: { queuedAt: range } });
+  const convs = await db.prisma.conversation.findMany({
+    where: { id: { in: slas.map((s) => s.conversationId) } },
+    select: { id: true, assignee: { select: { name: true } } },
+  });
+  const teams = await db.prisma.team.findMany({ select: { id: true, name: true } });
+  const teamName = (id: string | null) => teams.find((t) => t.id === id)?.name ?? '(no team)';
+  const agentName = (conversationId: string) => convs.find((c) => c.id === conversationId)?.assignee?.name ?? '(unassigned)';
+  const measure = (field: 'firstResponseAt' | 'resolvedAt') =>
+    slas.flatMap((s) => (s[field] ? [{ team: teamName(s.teamId), agent: agentName(s.conversationId), ms: s[field]!.getTime() - s.queuedAt.getTime() }] : []));
+  const first = measure('firstResponseAt');
+  const resolved = measure('resolvedAt');
+
+  const surveys = await db.prisma.surveyResponse.findMany({ where: { createdAt: range }, select: { kind: true, score: true } });
+  const csat = surveys.filter((s) => s.kind === 'csat').map((s) => s.score);
+  const nps = surveys.filter((s) => s.kind === 'nps').map((s) => s.score);
+  const promoters = nps.filter((s) => s >= 9).length;
+  const detractors = nps.filter((s) => s <= 6).length;
+
+  const complaints = await db.prisma.ticket.findMany({ where: { kind: 'complaint', createdAt: range }, select: { category: true, rootCause: true } });
+
+  const flowIds = (await db.prisma.flowSession.groupBy({ by: ['flowId'], where: { createdAt: range } })).map((f) => f.flowId).sort();
+  const flowFunnels = [];
+  for (const flowId of flowIds) {
+    const s = await flowStats(db, flowId, undefined, since);
+    flowFunnels.push({
+      flowId,
+      ...s.sessions,
+      steps: s.steps.map((step) => ({ stepId: step.stepId, entered: step.counts.entered, completed: step.counts.completed })),
+    });
+  }
+
+  return {
+    since: since.toISOString(),
+    until: until.toISOString(),
+    conversationsPerChannelPerDay: [...perDay.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([key, n]) => ({ day: key.split('\u0000')[0]!, channel: key.split('\u0000')[1]!, count: n })),
+    firstResponse: { byTeam: groupStats(first.map((r) => ({ key: r.team, ms: r.ms }))), byAgent: groupStats(first.map((r) => ({ key: r.agent, ms: r.ms }))) },
+    resolution: {
+      byTeam: groupStats(resolved.map((r) => ({ key: r.team, ms: r.ms }))),
+      byAgent: groupStats(resolved.map((r) => ({ key: r.agent, ms: r.ms }))),
+    },
+    csat: {
+      count: csat.length,
+      average: csat.length ? Math.round((csat.reduce((a, b) => a + b, 0) / csat.length) * 100) / 100 : null,
+      distribution: { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0, ...count(csat.map(String)) },
+    },
+    nps: {
+      count: nps.length,
+      promoters,
+      passives: nps.length - promoters - detractors,
+      detractors,
+      score: nps.length ? Math.round(((promoters - detractors) / nps.length) * 100) : null,
+    },
+    complaints: { byCategory: count(complaints.map((c) => c.category ?? '(none)')), byRootCause: count(complaints.map((c) => c.rootCause ?? '(open)')) },
+    flowFunnels: flowFunnels.map(({ flowId, started, completed, abandoned, steps }) => ({ flowId, started, completed, abandoned, steps })),
+  };
+}
+
+/** Flat rows (section, group, metric, value): the CSV and the table print these. */
+export function reportRows(report: Report): [string, string, string, string][] {
+  const rows: [string, string, string, string][] = [];
+  const ms = (v: number | null) => (v === null ? '' : String(Math.round(v / 1000)));
+  for (const r of report.conversationsPerChannelPerDay) rows.push(['conversations', `${r.day} ${r.channel}`, 'count', String(r.count)]);
+  for (const [section, data] of [
+    ['first_response', report.firstResponse],
+    ['resolution', report.resolution],
+  ] as const) {
+    for (const [by, groups] of [
+      ['team', data.byTeam],
+      ['agent', data.byAgent],
+    ] as const)
+      for (const [name, s] of Object.entries(groups)) {
+        rows.push([section, `${by} ${name}`, 'count', String(s.count)]);
+        rows.push([section, `${by} ${name}`, 'median_s', ms(s.medianMs)]);
+        rows.push([section, `${by} ${name}`, 'p90_s', ms(s.p90Ms)]);
+      }
+  }
+  rows.push(['csat', 'all', 'count', String(report.csat.count)], ['csat', 'all', 'average', report.csat.average === null ? '' : String(report.csat.average)]);
+  for (const [score, n] of Object.entries(report.csat.distribution)) rows.push(['csat', `score ${score}`, 'count', String(n)]);
+  const { nps } = report;
+  rows.push(
+    ['nps', 'all', 'count', String(nps.count)],
+    ['nps', 'all', 'promoters', String(nps.promoters)],
+    ['nps', 'all', 'passives', String(nps.passives)],
+    ['nps', 'all', 'detractors', String(nps.detractors)],
+    ['nps', 'all', 'score', nps.score === null ? '' : String(nps.score)],
+  );
+  for (const [c, n] of Object.entries(report.complaints.byCategory)) rows.push(['complaints', `category ${c}`, 'count', String(n)]);
+  for (const [c, n] of Object.entries(report.complaints.byRootCause)) rows.push(['complaints', `root_cause ${c}`, 'count', String(n)]);
+  for (const f of report.flowFunnels) {
+    rows.push(
+      ['flows', f.flowId, 'started', String(f.started)],
+      ['flows', f.flowId, 'completed', String(f.completed)],
+      ['flows', f.flowId, 'abandoned', String(f.abandoned)],
+    );
+    for (const s of f.steps) rows.push(['flows', `${f.flowId} ${s.stepId}`, 'entered', String(s.entered)]);
+  }
+  return rows;
+}
+
+const csvCell = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
+export function formatReport(report: Report, format: 'json' | 'csv' | 'table'): string {
+  if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
+  const rows = reportRows(report);
+  if (format === 'csv') return `${[['section', 'group', 'metric', 'value'], ...rows].map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), 8));
+  const lines = [`Report ${report.since} .. ${report.until} (times in seconds)`];
+  let section = '';
+  for (const r of rows) {
+    if (r[0] !== section) lines.push('', (section = r[0]).toUpperCase());
+    lines.push(`  ${r[1].padEnd(widths[1]!)}  ${r[2].padEnd(widths[2]!)}  ${r[3]}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

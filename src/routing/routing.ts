@@ -1,0 +1,365 @@
+import type { Logger } from 'pino';
+import { NotFoundError, UserError } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import type { Database, Prisma as PrismaClient } from '../db/database.ts';
+import type { EventBus } from '../pipeline/events.ts';
+import { type JobContext, type JobDraft, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
+import { enqueueOutbound } from '../pipeline/outbound.ts';
+import { type Candidate, pickAgent, queueOrder, raisePriority } from './assignment.ts';
+import { addBusinessTime, type BusinessHours, isOpen, nextOpening } from './business-hours.ts';
+import type { Priority, RoutingConfig, TeamConfig } from './config.ts';
+import { type DeskNotifier, queueNotice, registerNoticeDelivery } from './notifier.ts';
+import { fill, formatOpening, OUT_OF_HOURS, pickText } from './texts.ts';
+
+const ASSIGN_JOB = 'routing.assign';
+const SLA_JOB = 'routing.sla';
+type SlaTarget = 'first_response' | 'resolution';
+interface SlaCheck {
+  conversationId: string;
+  target: SlaTarget;
+  stage: 'warning' | 'breach';
+  queuedAt: string;
+}
+
+export interface RoutingOptions {
+  readonly db: Database;
+  readonly events: EventBus;
+  readonly jobs: JobRunner;
+  readonly config: RoutingConfig;
+  readonly notifier: () => DeskNotifier;
+  readonly logger: Logger;
+  readonly defaultLocale: string;
+  readonly onOutboundQueued: () => void;
+  /** Extra jobs to schedule when a conversation is queued for people (alerts use it). */
+  readonly onQueued?: (tx: PrismaClient, queued: { conversationId: string; customerId: string; isKey: boolean; queuedAt: Date }) => Promise<void>;
+  readonly now?: () => Date;
+}
+
+const BUSY = ['assigned', 'waiting_for_customer'] as const;
+
+/**
+ * Who answers and how fast: queues handed-off conversations per team, assigns them by the
+ * team's strategy within each agent's capacity, keeps SLA clocks in business time and warns
+ * or escalates through the desk notifier. All of it runs as durable jobs.
+ */
+export class Routing {
+  readonly #now: () => Date;
+  constructor(private readonly options: RoutingOptions) {
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  get config(): RoutingConfig {
+    return this.options.config;
+  }
+
+  teamConfig(name: string | null | undefined): TeamConfig | undefined {
+    return name ? this.options.config.teams[name] : undefined;
+  }
+
+  hoursOf(name: string | null | undefined): BusinessHours | undefined {
+    return this.teamConfig(name)?.hours;
+  }
+
+  register(): void {
+    const { events, jobs } = this.options;
+    registerNoticeDelivery(jobs, this.options.notifier);
+    jobs.register(ASSIGN_JOB, (job, ctx) => this.#assignQueued((job.payload as { teamId: string }).teamId, ctx));
+    jobs.register(SLA_JOB, (job, ctx) => this.#checkSla(job.payload as unknown as SlaCheck, ctx));
+    events.subscribe('conversation.handed_off', 'routing', (event, ctx) => this.#onQueued(event.conversationId, ctx));
+    events.subscribe('conversation.resolved', 'routing', async (event, ctx) => {
+      await ctx.write(async (tx) => {
+        await tx.conversationSla.updateMany({ where: { conversationId: event.conversationId, resolvedAt: null }, data: { resolvedAt: ctx.now } });
+        await this.#scheduleAssignFor(tx, event.conversationId, ctx.now);
+      });
+    });
+    events.subscribe('conversation.handed_back', 'routing', (event, ctx) => ctx.write((tx) => this.#scheduleAssignFor(tx, event.conversationId, ctx.now)));
+  }
+
+  /** Creates or updates the configured teams and agents (availability is left as it is). */
+  async syncConfig(): Promise<void> {
+    const { config, db } = this.options;
+    if (Object.keys(config.teams).length === 0 && config.agents.length === 0) return;
+    await db.write(async (tx) => {
+      const teamIds = new Map<string, string>();
+      for (const name of Object.keys(config.teams)) {
+        const team = await tx.team.upsert({ where: { name }, create: { id: newId(), name }, update: {} });
+        teamIds.set(name, team.id);
+      }
+      for (const agent of config.agents) {
+        const existing = await tx.agent.findFirst({
+          where: agent.slack ? { slackUserId: agent.slack } : agent.email ? { email: agent.email } : { name: agent.name },
+        });
+        const data = { name: agent.name, email: agent.email ?? null, slackUserId: agent.slack ?? null, capacity: agent.capacity };
+        const row = existing ? await tx.agent.update({ where: { id: existing.id }, data }) : await tx.agent.create({ data: { id: newId(), ...data } });
+        await tx.teamMember.deleteMany({ where: { agentId: row.id } });
+        await tx.teamMember.createMany({ data: agent.teams.map((t) => ({ teamId: teamIds.get(t) as string, agentId: row.id })) });
+      }
+    });
+  }
+
+  /** The desk flips this on Slack away/back; a returning agent gets queued conversations. */
+  async setAvailability(agentId: string, availability: 'available' | 'away', by = 'system'): Promise<void> {
+    const now = this.#now();
+    await this.options.db.write(async (tx) => {
+      const agent = await tx.agent.findUnique({ where: { id: agentId }, include: { teams: true } });
+      if (!agent) throw new NotFoundError(`agent ${agentId}`);
+      await tx.agent.update({ where: { id: agentId }, data: { availability } });
+      await tx.auditLog.create({
+        data: { id: newId(), at: now, actor: by, action: 'agent.availability', entityType: 'agent', entityId: agentId, data: { availability } },
+      });
+      if (availability === 'available')
+        await this.#scheduleAssign(
+          tx,
+          agent.teams.map((t) => t.teamId),
+          now,
+        );
+    });
+    this.options.jobs.notify();
+  }
+
+  /** Manual assignment (or transfer to another agent) by a person or the API. */
+  async assign(conversationId: string, agentId: string, by: string): Promise<void> {
+    const now = this.#now();
+    await this.options.db.write(async (tx) => {
+      const [conversation, agent] = await Promise.all([
+        tx.conversation.findUnique({ where: { id: conversationId }, include: { team: true } }),
+        tx.agent.findUnique({ where: { id: agentId } }),
+      ]);
+      if (!conversation) throw new NotFoundError(`conversation ${conversationId}`);
+      if (!agent) throw new NotFoundError(`agent ${agentId}`);
+      if (conversation.status === 'resolved') throw new UserError(`conversation ${conversationId} is resolved; it cannot be assigned`, 409);
+      await this.#assignOne(tx, conversation, agentId, conversation.team?.name ?? null, now, by);
+    });
+    this.options.jobs.notify();
+  }
+
+  /** An agent answered the customer: stops the first-response clock (called by the desk). */
+  async recordAgentReply(conversationId: string, agentId: string, at = this.#now()): Promise<void> {
+    await this.options.db.write(async (tx) => {
+      const conversation = await tx.conversation.findUnique({ where: { id: conversationId }, include: { team: true } });
+      if (!conversation) throw new NotFoundError(`conversation ${conversationId}`);
+      if (!conversation.firstResponseAt) await tx.conversation.update({ where: { id: conversationId }, data: { firstResponseAt: at } });
+      await tx.conversationSla.updateMany({ where: { conversationId, firstResponseAt: null }, data: { firstResponseAt: at } });
+      if (!conversation.assigneeId && conversation.status === 'waiting_for_agent')
+        await this.#assignOne(tx, conversation, agentId, conversation.team?.name ?? null, at, `agent:${agentId}`);
+    });
+  }
+
+  async #onQueued(conversationId: string, ctx: JobContext): Promise<void> {
+    const now = ctx.now;
+    let queuedMessage = false;
+    await ctx.write(async (tx) => {
+      const conversation = await tx.conversation.findUnique({
+        where: { id: conversationId },
+        include: { team: true, customer: true, identity: true, tickets: { where: { kind: 'complaint', status: { not: 'closed' } } } },
+      });
+      if (!conversation || conversation.status !== 'waiting_for_agent') return;
+      const { config } = this.options;
+      let priority = conversation.priority as Priority;
+      if (conversation.customer.isKey) priority = raisePriority(priority, config.priority.key_customer);
+      for (const ticket of conversation.tickets) {
+        const raised = ticket.category ? config.priority.complaint_categories[ticket.category] : undefined;
+        if (raised) priority = raisePriority(priority, raised);
+      }
+      if (priority !== conversation.priority) await tx.conversation.update({ where: { id: conversationId }, data: { priority } });
+
+      const teamName = conversation.team?.name ?? null;
+      const hours = this.hoursOf(teamName);
+      const targets = config.sla[priority] ?? {};
+      const due = (ms: number | undefined) => (ms === undefined ? null : addBusinessTime(hours, now, ms));
+      const sla = {
+        teamId: conversation.teamId,
+        priority,
+        queuedAt: now,
+        firstResponseDueAt: due(targets.first_response),
+        resolutionDueAt: due(targets.resolution),
+      };
+      await tx.conversationSla.upsert({
+        where: { conversationId },
+        create: { conversationId, ...sla },
+        update: { ...sla, firstResponseAt: null, resolvedAt: null, firstResponseBreached: false, resolutionBreached: false },
+      });
+      const drafts: JobDraft[] = [];
+      for (const [target, ms] of [
+        ['first_response', targets.first_response],
+        ['resolution', targets.resolution],
+      ] as const) {
+        if (ms === undefined) continue;
+        const warnMs = ms - config.sla.warn_before;
+        const stages: [SlaCheck['stage'], number][] =
+          warnMs > 0
+            ? [
+                ['warning', warnMs],
+                ['breach', ms],
+              ]
+            : [['breach', ms]];
+        for (const [stage, after] of stages) {
+          drafts.push({
+            kind: SLA_JOB,
+            laneKey: `routing:conversation:${conversationId}`,
+            payload: { conversationId, target, stage, queuedAt: now.toISOString() } satisfies SlaCheck,
+            runAt: addBusinessTime(hours, now, after),
+            dedupKey: `sla:${conversationId}:${now.getTime()}:${target}:${stage}`,
+          });
+        }
+      }
+      await scheduleJobs(tx, this.options.db.dialect, drafts, now);
+      if (conversation.teamId) await this.#scheduleAssign(tx, [conversation.teamId], now);
+
+      if (hours && !isOpen(hours, now)) {
+        const opening = nextOpening(hours, now);
+        const locale = conversation.customer.locale ?? this.options.defaultLocale;
+        if (opening) {
+          const text = fill(pickText(config.messages.out_of_hours ?? OUT_OF_HOURS, locale), { opening: formatOpening(opening, locale, hours.timeZone) });
+          await enqueueOutbound(
+            tx,
+            this.options.db.dialect,
+            {
+              conversationId,
+              channel: conversation.channel,
+              recipient: conversation.identity.address,
+              content: { text, buttons: [], attachments: [] },
+              authorKind: 'system',
+              subject: conversation.subject ?? undefined,
+            },
+            now,
+          );
+          queuedMessage = true;
+        }
+      }
+      await this.options.onQueued?.(tx, { conversationId, customerId: conversation.customerId, isKey: conversation.customer.isKey, queuedAt: now });
+    });
+    if (queuedMessage) this.options.onOutboundQueued();
+  }
+
+  async #scheduleAssignFor(tx: PrismaClient, conversationId: string, now: Date): Promise<void> {
+    const conversation = await tx.conversation.findUnique({ where: { id: conversationId }, select: { teamId: true, assigneeId: true } });
+    const teamIds = new Set<string>();
+    if (conversation?.teamId) teamIds.add(conversation.teamId);
+    if (conversation?.assigneeId) for (const m of await tx.teamMember.findMany({ where: { agentId: conversation.assigneeId } })) teamIds.add(m.teamId);
+    await this.#scheduleAssign(tx, [...teamIds], now);
+  }
+
+  async #scheduleAssign(tx: PrismaClient, teamIds: readonly string[], now: Date): Promise<void> {
+    await scheduleJobs(
+      tx,
+      this.options.db.dialect,
+      teamIds.map((teamId) => ({ kind: ASSIGN_JOB, laneKey: `routing:team:${teamId}`, payload: { teamId }, runAt: now })),
+      now,
+    );
+  }
+
+  /** Assigns the team's queue, most urgent and longest waiting first, while anyone has room. */
+  async #assignQueued(teamId: string, ctx: JobContext): Promise<void> {
+    await ctx.write(async (tx) => {
+      const team = await tx.team.findUnique({ where: { id: teamId }, include: { members: { include: { agent: true } } } });
+      if (!team) return;
+      const strategy = this.teamConfig(team.name)?.strategy ?? 'round_robin';
+      if (strategy === 'manual') return;
+      const queue = queueOrder(
+        await tx.conversation.findMany({
+          where: { teamId, status: 'waiting_for_agent', assigneeId: null },
+          select: { id: true, priority: true, customerId: true },
+        }),
+      );
+      if (queue.length === 0) return;
+      const available = team.members.map((m) => m.agent).filter((a) => a.availability === 'available');
+      const loads = await tx.conversation.groupBy({
+        by: ['assigneeId'],
+        where: { assigneeId: { in: available.map((a) => a.id) }, status: { in: [...BUSY] } },
+        _count: { _all: true },
+      });
+      const candidates: Candidate[] = available.map((a) => ({
+        id: a.id,
+        capacity: a.capacity,
+        load: loads.find((l) => l.assigneeId === a.id)?._count._all ?? 0,
+      }));
+      let previous = team.lastAssignedAgentId;
+      for (const conversation of queue) {
+        const agent = pickAgent(strategy, candidates, previous);
+        if (!agent) break;
+        agent.load++;
+        previous = agent.id;
+        await this.#assignOne(tx, { ...conversation, teamId }, agent.id, team.name, ctx.now, 'system');
+      }
+      await tx.team.update({ where: { id: teamId }, data: { lastAssignedAgentId: previous } });
+    });
+  }
+
+  async #assignOne(
+    tx: PrismaClient,
+    conversation: { id: string; customerId: string; teamId: string | null },
+    agentId: string,
+    team: string | null,
+    now: Date,
+    by: string,
+  ): Promise<void> {
+    await tx.conversation.update({ where: { id: conversation.id }, data: { status: 'assigned', assigneeId: agentId } });
+    await tx.auditLog.create({
+      data: { id: newId(), at: now, actor: by, action: 'conversation.assign', entityType: 'conversation', entityId: conversation.id, data: { agentId } },
+    });
+    await this.options.events.emit(tx, [{ type: 'conversation.assigned', conversationId: conversation.id, customerId: conversation.customerId, agentId }], now);
+    await queueNotice(
+      tx,
+      this.options.db.dialect,
+      { kind: 'assignment', conversationId: conversation.id, agentId, team },
+      `assign:${conversation.id}:${agentId}:${now.getTime()}`,
+      now,
+    );
+  }
+
+  async #checkSla(check: SlaCheck, ctx: JobContext): Promise<void> {
+    await ctx.write(async (tx) => {
+      const sla = await tx.conversationSla.findUnique({ where: { conversationId: check.conversationId } });
+      // A later hand-off restarted the clocks: this check belongs to the old one.
+      if (!sla || sla.queuedAt.toISOString() !== check.queuedAt) return;
+      const met = check.target === 'first_response' ? (sla.firstResponseAt ?? sla.resolvedAt) : sla.resolvedAt;
+      if (met) return;
+      const dueAt = (check.target === 'first_response' ? sla.firstResponseDueAt : sla.resolutionDueAt)?.toISOString() ?? ctx.now.toISOString();
+      const conversation = await tx.conversation.findUniqueOrThrow({ where: { id: check.conversationId }, include: { team: true } });
+      const team = conversation.team?.name ?? null;
+      const key = `sla:${check.conversationId}:${check.queuedAt}:${check.target}:${check.stage}`;
+      if (check.stage === 'warning') {
+        await queueNotice(
+          tx,
+          this.options.db.dialect,
+          { kind: 'sla.warning', conversationId: check.conversationId, target: check.target, dueAt, team },
+          key,
+          ctx.now,
+        );
+        return;
+      }
+      await tx.conversationSla.update({
+        where: { conversationId: check.conversationId },
+        data: check.target === 'first_response' ? { firstResponseBreached: true } : { resolutionBreached: true },
+      });
+      const escalation = this.teamConfig(team)?.escalation ?? {};
+      let transferredTo: string | undefined;
+      if (escalation.transfer_to && escalation.transfer_to !== team) {
+        const target = await tx.team.upsert({ where: { name: escalation.transfer_to }, create: { id: newId(), name: escalation.transfer_to }, update: {} });
+        await tx.conversation.update({ where: { id: conversation.id }, data: { teamId: target.id, assigneeId: null, status: 'waiting_for_agent' } });
+        await tx.conversationSla.update({ where: { conversationId: conversation.id }, data: { teamId: target.id } });
+        await tx.auditLog.create({
+          data: {
+            id: newId(),
+            at: ctx.now,
+            actor: 'system',
+            action: 'conversation.escalate',
+            entityType: 'conversation',
+            entityId: conversation.id,
+            data: { from: team, to: target.name, target: check.target },
+          },
+        });
+        await this.#scheduleAssign(tx, [target.id], ctx.now);
+        transferredTo = target.name;
+      }
+      await queueNotice(
+        tx,
+        this.options.db.dialect,
+        { kind: 'sla.breached', conversationId: check.conversationId, target: check.target, dueAt, team, mention: escalation.mention, transferredTo },
+        key,
+        ctx.now,
+      );
+    });
+  }
+}

@@ -1,0 +1,172 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newId } from '../src/core/ids.ts';
+import { buildReport, formatReport } from '../src/routing/reports.ts';
+import { buildServer } from '../src/server/app.ts';
+import type { Parley } from '../src/runtime.ts';
+import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
+import { testParley } from './support/parley.ts';
+
+const at = (iso: string) => new Date(iso);
+const MIN = 60_000;
+
+/** A hand-made month: every figure below is computed by hand from these rows. */
+async function seed(db: TestDatabase) {
+  const p = db.prisma;
+  const customer = await p.customer.create({ data: { id: newId(), attributes: {}, tags: {} } });
+  const identity = await p.channelIdentity.create({ data: { id: newId(), customerId: customer.id, channel: 'whatsapp', address: '+989121234567' } });
+  const support = await p.team.create({ data: { id: newId(), name: 'support' } });
+  const sales = await p.team.create({ data: { id: newId(), name: 'sales' } });
+  const ali = await p.agent.create({ data: { id: newId(), name: 'Ali' } });
+  const bita = await p.agent.create({ data: { id: newId(), name: 'Bita' } });
+  // Conversations: whatsapp 2 on 03-02, 1 on 03-03; email 1 on 03-02; one outside the range (02-20).
+  const convs: [string, string, string | null, string | null][] = [
+    ['whatsapp', '2026-03-02T08:00:00Z', support.id, ali.id],
+    ['whatsapp', '2026-03-02T09:00:00Z', support.id, ali.id],
+    ['email', '2026-03-02T10:00:00Z', support.id, bita.id],
+    ['whatsapp', '2026-03-03T11:00:00Z', sales.id, bita.id],
+    ['whatsapp', '2026-02-20T11:00:00Z', support.id, ali.id],
+  ];
+  // First responses after queueing: 2, 4, 10, 6 minutes (and 100 outside); resolutions 60, 120, -, 30 minutes.
+  const first = [2, 4, 10, 6, 100];
+  const resolved = [60, 120, null, 30, 5];
+  for (const [i, [channel, createdAt, teamId, assigneeId]] of convs.entries()) {
+    const id = newId();
+    const queuedAt = at(createdAt);
+    await p.conversation.create({
+      data: { id, customerId: customer.id, identityId: identity.id, channel, teamId, assigneeId, status: 'resolved', createdAt: queuedAt },
+    });
+    await p.conversationSla.create({
+      data: {
+        conversationId: id,
+        teamId,
+        priority: 'normal',
+        queuedAt,
+        firstResponseAt: new Date(queuedAt.getTime() + first[i]! * MIN),
+        resolvedAt: resolved[i] === null ? null : new Date(queuedAt.getTime() + resolved[i]! * MIN),
+      },
+    });
+  }
+  // CSAT 5, 4, 4, 1 (average 3.5); NPS 10, 9, 8, 6, 3 (2 promoters, 1 passive, 2 detractors: 0).
+  for (const [kind, score] of [
+    ['csat', 5],
+    ['csat', 4],
+    ['csat', 4],
+    ['csat', 1],
+    ['nps', 10],
+    ['nps', 9],
+    ['nps', 8],
+    ['nps', 6],
+    ['nps', 3],
+  ] as const)
+    await p.surveyResponse.create({ data: { id: newId(), customerId: customer.id, kind, score, createdAt: at('2026-03-05T00:00:00Z') } });
+  await p.surveyResponse.create({ data: { id: newId(), customerId: customer.id, kind: 'csat', score: 1, createdAt: at('2026-01-05T00:00:00Z') } });
+  // Complaints: delivery x2 (one root cause carrier_delay, one open), billing x1 (overcharge); a request is not a complaint.
+  for (const [kind, category, rootCause] of [
+    ['complaint', 'delivery', 'carrier_delay'],
+    ['complaint', 'delivery', null],
+    ['complaint', 'billing', 'overcharge'],
+    ['request', 'delivery', null],
+  ] as const)
+    await p.ticket.create({
+      data: {
+        id: newId(),
+        ref: newId().slice(-8),
+        customerId: customer.id,
+        kind,
+        category,
+        rootCause,
+        subject: 's',
+        fields: {},
+        createdAt: at('2026-03-04T00:00:00Z'),
+      },
+    });
+  // Flow funnel: 2 complaint sessions; both entered "category", one completed.
+  const conversationId = (await p.conversation.findFirstOrThrow()).id;
+  for (const status of ['completed', 'abandoned'] as const) {
+    const sessionId = newId();
+    await p.flowSession.create({
+      data: {
+        id: sessionId,
+        conversationId,
+        customerId: customer.id,
+        flowId: 'complaint',
+        flowVersion: 'v1',
+        stepId: 'category',
+        status,
+        variables: {},
+        createdAt: at('2026-03-06T00:00:00Z'),
+      },
+    });
+    await p.flowStepEvent.create({
+      data: { id: newId(), sessionId, flowId: 'complaint', flowVersion: 'v1', stepId: 'category', kind: 'entered', at: at('2026-03-06T00:00:00Z') },
+    });
+    if (status === 'completed')
+      await p.flowStepEvent.create({
+        data: { id: newId(), sessionId, flowId: 'complaint', flowVersion: 'v1', stepId: 'category', kind: 'completed', at: at('2026-03-06T00:01:00Z') },
+      });
+  }
+}
+
+const expected = {
+  since: '2026-03-01T00:00:00.000Z',
+  until: '2026-03-31T00:00:00.000Z',
+  conversationsPerChannelPerDay: [
+    { day: '2026-03-02', channel: 'email', count: 1 },
+    { day: '2026-03-02', channel: 'whatsapp', count: 2 },
+    { day: '2026-03-03', channel: 'whatsapp', count: 1 },
+  ],
+  firstResponse: {
+    // support: 2, 4, 10 -> median 4, p90 10; sales: 6. Ali: 2, 4 -> median 3, p90 4; Bita: 10, 6 -> median 8, p90 10.
+    byTeam: { sales: { count: 1, medianMs: 6 * MIN, p90Ms: 6 * MIN }, support: { count: 3, medianMs: 4 * MIN, p90Ms: 10 * MIN } },
+    byAgent: { Ali: { count: 2, medianMs: 3 * MIN, p90Ms: 4 * MIN }, Bita: { count: 2, medianMs: 8 * MIN, p90Ms: 10 * MIN } },
+  },
+  resolution: {
+    // support: 60, 120 -> median 90, p90 120; sales: 30. Ali: 60, 120; Bita: 30.
+    byTeam: { sales: { count: 1, medianMs: 30 * MIN, p90Ms: 30 * MIN }, support: { count: 2, medianMs: 90 * MIN, p90Ms: 120 * MIN } },
+    byAgent: { Ali: { count: 2, medianMs: 90 * MIN, p90Ms: 120 * MIN }, Bita: { count: 1, medianMs: 30 * MIN, p90Ms: 30 * MIN } },
+  },
+  csat: { count: 4, average: 3.5, distribution: { '1': 1, '2': 0, '3': 0, '4': 2, '5': 1 } },
+  nps: { count: 5, promoters: 2, passives: 1, detractors: 2, score: 0 },
+  complaints: { byCategory: { billing: 1, delivery: 2 }, byRootCause: { '(open)': 1, carrier_delay: 1, overcharge: 1 } },
+  flowFunnels: [{ flowId: 'complaint', started: 2, completed: 1, abandoned: 1, steps: [{ stepId: 'category', entered: 2, completed: 1 }] }],
+};
+
+describe.each(dialects)('reports on %s', (dialect) => {
+  let db: TestDatabase;
+  let parley: Parley;
+  beforeEach(async () => {
+    db = await freshDatabase(dialect);
+    await seed(db);
+  });
+  afterEach(async () => {
+    await parley?.stop();
+    await db.dispose();
+  });
+
+  it('every figure matches the hand-computed fixture', async () => {
+    expect(await buildReport(db, at('2026-03-01T00:00:00Z'), at('2026-03-31T00:00:00Z'))).toEqual(expected);
+  });
+
+  it('GET /api/v1/reports?since=30d answers JSON and CSV; the table prints every section', async () => {
+    parley = await testParley(db, { env: { PARLEY_API_TOKEN: 'secret' }, now: () => at('2026-03-31T00:00:00Z') });
+    const app = await buildServer(parley);
+    const headers = { authorization: 'Bearer secret' };
+    const json = await app.inject({ method: 'GET', url: '/api/v1/reports?since=30d', headers });
+    expect(json.statusCode).toBe(200);
+    expect(json.json()).toEqual({ report: expected });
+    const csv = await app.inject({ method: 'GET', url: '/api/v1/reports?since=30d&format=csv', headers });
+    expect(csv.headers['content-type']).toMatch(/text\/csv/);
+    const lines = csv.body.trim().split('\n');
+    expect(lines[0]).toBe('section,group,metric,value');
+    expect(lines).toContain('first_response,team support,median_s,240');
+    expect(lines).toContain('resolution,agent Ali,p90_s,7200');
+    expect(lines).toContain('nps,all,score,0');
+    expect(lines).toContain('complaints,root_cause carrier_delay,count,1');
+    const bad = await app.inject({ method: 'GET', url: '/api/v1/reports?since=thirty', headers });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.message).toMatch(/^query.since: "thirty" is not a duration/);
+    const table = formatReport(expected, 'table');
+    for (const section of ['CONVERSATIONS', 'FIRST_RESPONSE', 'RESOLUTION', 'CSAT', 'NPS', 'COMPLAINTS', 'FLOWS']) expect(table).toContain(section);
+    await app.close();
+  });
+});
