@@ -36,6 +36,8 @@ export class Desk {
     private readonly events: EventBus,
     private readonly onOutboundQueued: () => void = () => {},
     private readonly now: () => Date = () => new Date(),
+    /** Routing's say in availability (a returning agent is given queued conversations). */
+    private readonly onAvailability?: (agentId: string, availability: AgentAvailability, by: string) => Promise<void>,
   ) {}
 
   /** A conversation by its id or by the short ref agents see. */
@@ -274,6 +276,7 @@ export class Desk {
   }
 
   async setAvailability(agentId: string, availability: AgentAvailability): Promise<void> {
+    if (this.onAvailability) return this.onAvailability(agentId, availability, `agent:${agentId}`);
     await this.db.write(async (tx) => {
       await tx.agent.update({ where: { id: agentId }, data: { availability } });
       await this.#audit(tx, `agent:${agentId}`, `agent.${availability}`, agentId, {}, 'agent');

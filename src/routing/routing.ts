@@ -313,7 +313,15 @@ export class Routing {
       const sla = await tx.conversationSla.findUnique({ where: { conversationId: check.conversationId } });
       // A later hand-off restarted the clocks: this check belongs to the old one.
       if (!sla || sla.queuedAt.toISOString() !== check.queuedAt) return;
-      const met = check.target === 'first_response' ? (sla.firstResponseAt ?? sla.resolvedAt) : sla.resolvedAt;
+      // An agent's reply through the desk sets the conversation's first response; count it here.
+      const current = await tx.conversation.findUnique({ where: { id: check.conversationId }, select: { firstResponseAt: true, status: true } });
+      const replied = current?.firstResponseAt && current.firstResponseAt >= sla.queuedAt ? current.firstResponseAt : null;
+      if (replied && !sla.firstResponseAt)
+        await tx.conversationSla.update({ where: { conversationId: check.conversationId }, data: { firstResponseAt: replied } });
+      const met =
+        check.target === 'first_response'
+          ? (sla.firstResponseAt ?? replied ?? sla.resolvedAt)
+          : (sla.resolvedAt ?? (current?.status === 'resolved' ? ctx.now : null));
       if (met) return;
       const dueAt = (check.target === 'first_response' ? sla.firstResponseDueAt : sla.resolutionDueAt)?.toISOString() ?? ctx.now.toISOString();
       const conversation = await tx.conversation.findUniqueOrThrow({ where: { id: check.conversationId }, include: { team: true } });

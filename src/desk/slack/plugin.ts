@@ -1,3 +1,4 @@
+import { SlackNotifier } from './notifier.ts';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, type Receiver } from '@slack/bolt';
@@ -89,6 +90,13 @@ export class SlackDesk implements ParleyPlugin {
     const directory = new SlackDirectory(parley.db, app.client, config.cacheMs);
     const now = () => new Date();
     this.#subscribe(parley, threads);
+    // SLA warnings and breaches, assignments and alerts from routing reach agents in Slack.
+    parley.notifiers.add(
+      new SlackNotifier(
+        { notice: (conversationId, text, key) => threads.notice(conversationId, text, key), post: (args) => poster.post(args) },
+        async (agentId) => (await parley.db.prisma.agent.findUnique({ where: { id: agentId } }))?.name ?? agentId,
+      ),
+    );
     this.#trackDelivery(parley, threads, poster);
     registerListeners(app, {
       db: parley.db,
