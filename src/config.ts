@@ -163,7 +163,12 @@ export const settings = {
     example: '1500ms',
     parse: duration,
   },
-  OPENAI_MAX_RETRIES: { description: 'Retries of a failed AI call (429, 5xx, network), within OPENAI_TIMEOUT.', default: '1', example: '0', parse: nonNegativeInt },
+  OPENAI_MAX_RETRIES: {
+    description: 'Retries of a failed AI call (429, 5xx, network), within OPENAI_TIMEOUT.',
+    default: '1',
+    example: '0',
+    parse: nonNegativeInt,
+  },
   OPENAI_DAILY_TOKEN_BUDGET: {
     description:
       'Tokens AI assist may use per UTC day, counted in the database across all processes from the usage the API reports. Spent: keyword fallback until midnight UTC. Unset: no limit.',
