@@ -10,7 +10,10 @@ export type FakeAnswer =
 export interface ChatRequest {
   readonly model: string;
   readonly messages: { role: string; content: string }[];
-  readonly response_format?: { type: string; json_schema?: { name: string; strict?: boolean; schema: { properties: Record<string, { enum?: string[] }>; required: string[] } } };
+  readonly response_format?: {
+    type: string;
+    json_schema?: { name: string; strict?: boolean; schema: { properties: Record<string, { enum?: string[] }>; required: string[] } };
+  };
   readonly authorization: string | undefined;
   readonly text: string;
 }
@@ -37,7 +40,8 @@ export class FakeOpenAI {
       const body = JSON.parse(request.body.toString()) as Omit<ChatRequest, 'authorization' | 'text'>;
       const chat: ChatRequest = { ...body, authorization: request.headers.authorization, text: request.body.toString() };
       if (chat.authorization !== 'Bearer sk-test') this.problems.push(`authorization was ${chat.authorization}`);
-      if (chat.response_format?.type !== 'json_schema' || !chat.response_format.json_schema?.strict) this.problems.push('no strict json_schema response_format');
+      if (chat.response_format?.type !== 'json_schema' || !chat.response_format.json_schema?.strict)
+        this.problems.push('no strict json_schema response_format');
       this.chats.push(chat);
       const answer = this.answer(chat);
       if ('hang' in answer) {
