@@ -286,6 +286,11 @@ describe.each(dialects)('AI in the pipeline on %s', (dialect) => {
 
   it('without a model: keyword routing, unchanged priority, a deterministic summary and no draft', async () => {
     await open({});
+    // A desk subscribed after AI assist finds the summary stored when its own job runs.
+    const seenByDesk: unknown[] = [];
+    parley.events.subscribe('conversation.handed_off', 'desk', async (event) => {
+      seenByDesk.push(await parley.ai.storedSummary(event.conversationId));
+    });
     await say('سفارشم خراب رسید');
     await say('۱۲۳۴۵');
     const conversation = await db.prisma.conversation.findFirstOrThrow();
@@ -299,6 +304,7 @@ describe.each(dialects)('AI in the pipeline on %s', (dialect) => {
       customerLanguage: 'fa',
       source: 'fallback',
     });
+    expect(seenByDesk).toEqual([await parley.ai.storedSummary(conversation.id)]);
     expect(await parley.ai.summarizeHandoff(conversation.id, 'en')).toMatchObject({ source: 'fallback', collected: { order: '۱۲۳۴۵' } });
     expect(await parley.ai.suggestReply(conversation.id)).toBeUndefined();
     expect(fake.chats).toHaveLength(0);
