@@ -28,6 +28,10 @@ const region = (value: string) => {
   if (!/^[A-Z]{2}$/.test(value)) throw new Error(`"${value}" is not an ISO 3166 country code such as IR, AE, US`);
   return value;
 };
+const localeTag = (value: string) => {
+  if (!/^[a-z]{2,3}(-[A-Za-z0-9]+)?$/.test(value)) throw new Error(`"${value}" is not a language tag such as en, fa, ar`);
+  return value;
+};
 /** "whatsapp=80/s;sms=1/s;slack:recipient=1/s" */
 const rateTable = (value: string) => {
   const table: Record<string, Rate> = {};
@@ -79,10 +83,7 @@ export const settings = {
     description: "Language used when a customer's record and message do not tell (en, fa, ar, ...).",
     default: 'en',
     example: 'fa',
-    parse: (value: string) => {
-      if (!/^[a-z]{2,3}(-[A-Za-z0-9]+)?$/.test(value)) throw new Error(`"${value}" is not a language tag such as en, fa, ar`);
-      return value;
-    },
+    parse: localeTag,
   },
   PARLEY_REOPEN_WINDOW: {
     description: 'A customer who writes again within this time after a conversation was resolved reopens it; later starts a new one.',
@@ -163,6 +164,68 @@ export const settings = {
     description: 'Address that gets SLA warnings, breaches and assignment notices by email (needs PARLEY_NOTIFY_SMTP_URL).',
     example: 'support-leads@example.com',
     parse: text,
+  },
+  OPENAI_API_KEY: {
+    description:
+      'Key of the OpenAI-compatible API used for AI assist (intent, urgency, hand-off summaries, suggested replies). Unset: AI assist is off and keyword rules answer.',
+    example: 'sk-...',
+    secret: true,
+    parse: text,
+  },
+  OPENAI_BASE_URL: {
+    description: 'Base URL of the OpenAI-compatible API (a local model server works). Unset: api.openai.com.',
+    example: 'http://127.0.0.1:11434/v1',
+    parse: text,
+  },
+  OPENAI_MODEL: { description: 'Model for every AI task that has no model of its own.', default: 'gpt-4o-mini', example: 'gpt-4.1-mini', parse: text },
+  OPENAI_CLASSIFY_MODEL: { description: 'Model that classifies inbound messages. Unset: OPENAI_MODEL.', example: 'gpt-4.1-nano', parse: text },
+  OPENAI_SUMMARY_MODEL: { description: 'Model that writes hand-off summaries. Unset: OPENAI_MODEL.', example: 'gpt-4.1-mini', parse: text },
+  OPENAI_REPLY_MODEL: { description: 'Model that drafts suggested replies. Unset: OPENAI_MODEL.', example: 'gpt-4.1', parse: text },
+  OPENAI_TIMEOUT: {
+    description: 'Longest time one AI call may take, retries included; then the keyword fallback answers, so no customer waits longer.',
+    default: '3s',
+    example: '1500ms',
+    parse: duration,
+  },
+  OPENAI_MAX_RETRIES: {
+    description: 'Retries of a failed AI call (429, 5xx, network), within OPENAI_TIMEOUT.',
+    default: '1',
+    example: '0',
+    parse: nonNegativeInt,
+  },
+  OPENAI_DAILY_TOKEN_BUDGET: {
+    description:
+      'Tokens AI assist may use per UTC day, counted in the database across all processes from the usage the API reports. Spent: keyword fallback until midnight UTC. Unset: no limit.',
+    example: '200000',
+    parse: positiveInt,
+  },
+  PARLEY_AI_ENABLED: {
+    description: 'false switches AI assist off for the whole deployment even when OPENAI_API_KEY is set.',
+    default: 'true',
+    example: 'false',
+    parse: oneOf('true', 'false'),
+  },
+  PARLEY_AI_CHANNELS: {
+    description: 'Comma-separated channels whose conversations may use AI assist. Unset: all channels.',
+    example: 'whatsapp,email',
+    parse: (value: string) =>
+      value
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
+  },
+  PARLEY_AI_CACHE_SIZE: {
+    description: 'Identical AI requests answered from an in-memory cache (per process) of this many entries, for PARLEY_AI_CACHE_TTL; 0 turns it off.',
+    default: '1000',
+    example: '0',
+    parse: nonNegativeInt,
+  },
+  PARLEY_AI_CACHE_TTL: { description: 'How long a cached AI answer is reused.', default: '1h', example: '10m', parse: duration },
+  PARLEY_AGENT_LOCALE: {
+    description: 'Language of hand-off summaries written for agents (en, fa, ar, ...).',
+    default: 'en',
+    example: 'fa',
+    parse: localeTag,
   },
   LOG_LEVEL: {
     description: 'trace, debug, info, warn, error. Message bodies are logged only at debug and below.',

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import { AiAssist } from './ai/assist.ts';
 import type { Config } from './config.ts';
 import type { ChannelAdapter, ChannelCapabilities, ChannelContext, ChannelDefinition } from './core/channel.ts';
 import { newId } from './core/ids.ts';
@@ -7,7 +8,6 @@ import type { ParleyPlugin, PluginDefinition } from './core/plugin.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { FlowEngine } from './flows/engine.ts';
-import { KeywordIntentClassifier } from './flows/intent.ts';
 import { FlowRegistry } from './flows/registry.ts';
 import { Desk, registerDeskJobs } from './desk/desk.ts';
 import { EventBus } from './pipeline/events.ts';
@@ -71,6 +71,8 @@ export class Parley {
   readonly dispatcher: OutboxDispatcher;
   readonly jobs: JobRunner;
   readonly events: EventBus;
+  /** Message classification, hand-off summaries and suggested replies (src/ai). */
+  readonly ai: AiAssist;
   readonly flows: FlowRegistry;
   /** Undefined when the options replace the handlers. */
   readonly flowEngine: FlowEngine | undefined;
@@ -130,6 +132,8 @@ export class Parley {
       options.now,
     );
     this.events = new EventBus(this.jobs, db.dialect, logger.child({ part: 'events' }));
+    this.ai = new AiAssist(db, config, logger.child({ part: 'ai' }), options.now);
+    this.ai.register(this.events);
     this.flows = options.flows ?? new FlowRegistry(config.PARLEY_FLOWS_DIR, db, logger.child({ part: 'flows' }));
     this.flowEngine =
       options.handlers && !options.flows
@@ -139,7 +143,7 @@ export class Parley {
             db,
             events: this.events,
             jobs: this.jobs,
-            classifier: new KeywordIntentClassifier(),
+            classifier: this.ai.classifier,
             logger: logger.child({ part: 'flows' }),
             defaultRegion: config.PARLEY_DEFAULT_REGION,
             defaultLocale: config.PARLEY_DEFAULT_LOCALE,

@@ -4,6 +4,7 @@ import type { DomainEvent } from '../core/events.ts';
 import { parseDuration } from '../core/duration.ts';
 import { newId } from '../core/ids.ts';
 import { foldForMatch } from '../core/text.ts';
+import { raisePriority } from '../ai/classify.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import type { FlowSession } from '../generated/sqlite/client.ts';
@@ -11,7 +12,8 @@ import type { EventBus } from '../pipeline/events.ts';
 import { AcknowledgeHandler, type ConversationHandler, HumanHandledConversation, isHumanHandled, type Turn } from '../pipeline/handler.ts';
 import { type JobContext, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 import { enqueueOutbound } from '../pipeline/outbound.ts';
-import type { IntentClassifier } from './intent.ts';
+import type { Priority } from '../generated/sqlite/enums.ts';
+import type { Classification, IntentClassifier } from './intent.ts';
 import { type Effect, newSession, type RunContext, type RunInput, type RunResult, runFlow, type SessionState } from './interpreter.ts';
 import type { FlowRegistry } from './registry.ts';
 import type { Flow, Trigger } from './schema.ts';
@@ -199,7 +201,9 @@ export class FlowEngine implements ConversationHandler {
     for (const { result } of runs) {
       for (const content of result?.messages ?? []) turn.reply(content);
       for (const effect of result?.effects ?? []) {
-        if (effect.type === 'handoff') turn.handOff({ team: effect.team, priority: effect.priority, note: effect.note, collected: effect.collected });
+        if (effect.type === 'handoff') {
+          turn.handOff({ team: effect.team, priority: await this.#handoffPriority(turn, effect.priority), note: effect.note, collected: effect.collected });
+        }
       }
       const dbEffects = (result?.effects ?? []).filter((e) => e.type !== 'handoff' && e.type !== 'timer' && e.type !== 'start_flow');
       if (dbEffects.length > 0) {
@@ -270,7 +274,7 @@ export class FlowEngine implements ConversationHandler {
     }
     const byIntent = flows.filter((f) => f.triggers.some((t) => 'intent' in t));
     if (byIntent.length > 0 && text) {
-      const { intent } = await turn.batch.shared(`flows.intent.${turn.message.id}`, () => this.options.classifier.classify(text, turn.locale));
+      const { intent } = await this.#classify(turn, text);
       const hit = byIntent.find((f) => f.triggers.some((t) => 'intent' in t && t.intent === intent));
       if (hit) return hit;
     }
@@ -279,6 +283,22 @@ export class FlowEngine implements ConversationHandler {
       if (first) return first;
     }
     return flows.find((f) => f.triggers.some((t) => 'default' in t));
+  }
+
+  /** The classification of the turn's message, made once per message. */
+  #classify(turn: Turn, text: string): Promise<Classification> {
+    return turn.batch.shared(`flows.intent.${turn.message.id}`, () =>
+      this.options.classifier.classify(text, turn.locale, { channel: turn.conversation.channel }),
+    );
+  }
+
+  /** An urgent or upset message raises the priority a flow hands off with (never lowers it). */
+  async #handoffPriority(turn: Turn, requested: Priority | undefined): Promise<Priority | undefined> {
+    const text = turn.message.text;
+    if (!text) return requested;
+    const current = requested ?? turn.conversation.priority;
+    const raised = raisePriority(current, await this.#classify(turn, text));
+    return raised === current ? requested : raised;
   }
 
   #loadSessions(conversationIds: readonly string[]): Promise<Map<string, FlowSession>> {

@@ -3,16 +3,31 @@ import { foldForMatch } from '../core/text.ts';
 export const INTENTS = ['complaint', 'question', 'feedback', 'purchase', 'human', 'other'] as const;
 export type Intent = (typeof INTENTS)[number];
 
+export const SENTIMENTS = ['negative', 'neutral', 'positive'] as const;
+export type Sentiment = (typeof SENTIMENTS)[number];
+export const URGENCIES = ['low', 'normal', 'high'] as const;
+export type Urgency = (typeof URGENCIES)[number];
+
 export interface Classification {
   readonly intent: Intent;
   /** 0..1; the keyword classifier says 0.6 on a hit and 0 otherwise. */
   readonly confidence: number;
   readonly source: 'keywords' | 'model';
+  /** Told by the model classifier only (src/ai/classify.ts); they raise hand-off priority. */
+  readonly sentiment?: Sentiment;
+  readonly urgency?: Urgency;
+  /** ISO 639-1 code of the message's language. */
+  readonly language?: string;
 }
 
-/** Tells what a message is about. The AI issue adds a model-backed one; this is the fallback. */
+/** Where the text comes from, so a classifier can honour per-channel switches. */
+export interface ClassifyContext {
+  readonly channel?: string;
+}
+
+/** Tells what a message is about: the model-backed one (src/ai) or this keyword fallback. */
 export interface IntentClassifier {
-  classify(text: string, locale: string): Promise<Classification>;
+  classify(text: string, locale: string, context?: ClassifyContext): Promise<Classification>;
 }
 
 // Stems matched at word starts after folding (case, diacritics, Arabic/Persian letter variants).

@@ -361,7 +361,7 @@ export async function runFlow(flow: Flow, state: SessionState, input: RunInput, 
       }
       case 'classify': {
         const input = step.classify.input ? fillTemplate(step.classify.input, view()) : (ctx.lastText ?? '');
-        const result = await ctx.classifier.classify(input, ctx.locale);
+        const result = await ctx.classifier.classify(input, ctx.locale, { channel: ctx.channel });
         s.variables[step.classify.save] = result.intent;
         proceed = goTo(step.classify.routes[result.intent] ?? step.classify.else ?? step.next, step);
         break;
