@@ -14,6 +14,7 @@ import { readSlackConfig, type SlackConfig } from '../src/desk/slack/settings.ts
 import { type ConversationHandler, HumanHandledConversation } from '../src/pipeline/handler.ts';
 import type { Parley } from '../src/runtime.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
+import { classification, FakeOpenAI } from './support/fake-openai.ts';
 import { FakeSlack, postSigned, sendAction, sendCommand, sendEvent } from './support/fake-slack.ts';
 import { testCapabilities, testParley } from './support/parley.ts';
 
@@ -443,6 +444,55 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
           .join('\n'),
       ).toContain('second problem'),
     );
+  });
+
+  it('AI assist: the card carries the hand-off summary; "Suggest reply" drafts in the customer language and "Send as is" sends it', async () => {
+    const openai = new FakeOpenAI();
+    await openai.start();
+    openai.answer = (chat) => {
+      const name = chat.response_format?.json_schema?.name;
+      if (name === 'message_classification') return { content: classification({ intent: 'complaint', sentiment: 'negative', language: 'fa' }) };
+      if (name === 'handoff_summary')
+        return { content: JSON.stringify({ wants: 'Wants the missing order delivered.', mood: 'negative', lines: ['Order did not arrive.'] }) };
+      if (name === 'suggested_reply') return { content: JSON.stringify({ reply: 'پوزش می‌خواهیم؛ سفارش شما را پیگیری می‌کنیم.' }) };
+      return { status: 400 };
+    };
+    try {
+      await start({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: openai.url, OPENAI_TIMEOUT: '5s', OPENAI_MAX_RETRIES: '0' });
+      await db.prisma.agent.create({ data: { id: newId(), name: 'Sara A.', email: 'sara@example.com' } });
+      await customerWrites('سلام، سفارشم نرسیده');
+      const card = await handedOffThread();
+      const cardJson = JSON.stringify(card.blocks);
+      expect(cardJson).toContain('Wants the missing order delivered.');
+      expect(cardJson).toContain('Summary* (AI)');
+      expect(cardJson).toContain('parley:suggest');
+      const conversation = await db.prisma.conversation.findFirstOrThrow();
+      await sendAction(events, SECRET, {
+        user: 'UAGENT1',
+        channel: SUPPORT,
+        messageTs: card.ts,
+        action: { action_id: 'parley:suggest', type: 'button', value: conversation.id },
+      });
+      let draft: { text: string; blocks?: unknown[] } | undefined;
+      await eventually(() => {
+        draft = fake.ephemerals.find((e) => e.user === 'UAGENT1' && e.text.includes('پوزش'));
+        expect(draft).toBeDefined();
+      });
+      const button = JSON.stringify(draft!.blocks).match(/"value":"((?:[^"\\]|\\.)*)"/);
+      expect(button).not.toBeNull();
+      const value = JSON.parse(`"${button![1]}"`) as string;
+      await sendAction(events, SECRET, {
+        user: 'UAGENT1',
+        channel: SUPPORT,
+        messageTs: card.ts,
+        action: { action_id: 'parley:send_suggestion', type: 'button', value },
+      });
+      await eventually(() => expect(printed).toContain('پوزش می‌خواهیم؛ سفارش شما را پیگیری می‌کنیم.'));
+      // What left Parley was masked and validated by the fake; nothing unexpected arrived.
+      expect(openai.problems).toEqual([]);
+    } finally {
+      await openai.stop();
+    }
   });
 
   it('Socket Mode: an agent reply arrives over the WebSocket, is stored, acknowledged and sent', async () => {

@@ -51,7 +51,7 @@ export class FakeSlack {
   readonly calls: SlackCall[] = [];
   readonly messages: PostedMessage[] = [];
   readonly reactions: { channel: string; timestamp: string; name: string }[] = [];
-  readonly ephemerals: { channel: string; user: string; text: string }[] = [];
+  readonly ephemerals: { channel: string; user: string; text: string; blocks?: unknown[] }[] = [];
   readonly uploads: { channel_id?: string; thread_ts?: string; filename: string; bytes: Buffer }[] = [];
   /** Files agents "uploaded" in Slack, served at /files/<id> to the bot token. */
   readonly files = new Map<string, { name: string; mimetype: string; bytes: Buffer }>();
@@ -229,7 +229,12 @@ export class FakeSlack {
         return { ok: true, channel, ts: args.ts };
       }
       case 'chat.postEphemeral':
-        this.ephemerals.push({ channel: channel as string, user: args.user as string, text: args.text as string });
+        this.ephemerals.push({
+          channel: channel as string,
+          user: args.user as string,
+          text: args.text as string,
+          blocks: args.blocks as unknown[] | undefined,
+        });
         return { ok: true, message_ts: this.#ts() };
       case 'chat.getPermalink':
         return { ok: true, channel, permalink: `https://test.slack.com/archives/${channel}/p${String(args.message_ts).replace('.', '')}` };

@@ -38,6 +38,8 @@ export interface CardData {
     readonly lastNps: number | null;
   };
   readonly handoff: HandoffInfo;
+  /** The hand-off summary AI assist (or its fallback) stored: what the customer wants, mood. */
+  readonly summary?: { readonly wants: string; readonly mood: string; readonly lines: readonly string[]; readonly source: string };
   /** Slack link to the thread of the conversation this one continues. */
   readonly previousThread?: string;
 }
@@ -49,13 +51,15 @@ export async function loadCardData(db: Database, conversationId: string, handoff
     include: { team: true, assignee: true, customer: { include: { identities: { orderBy: { createdAt: 'asc' } } } } },
   });
   const { customer } = conversation;
-  const [pastConversations, openTickets, csat, nps, snooze] = await Promise.all([
+  const [pastConversations, openTickets, csat, nps, snooze, summaryRow] = await Promise.all([
     db.prisma.conversation.count({ where: { customerId: customer.id, id: { not: conversation.id } } }),
     db.prisma.ticket.count({ where: { customerId: customer.id, status: { in: ['open', 'in_progress', 'waiting_for_customer'] } } }),
     db.prisma.surveyResponse.findFirst({ where: { customerId: customer.id, kind: 'csat' }, orderBy: { createdAt: 'desc' } }),
     db.prisma.surveyResponse.findFirst({ where: { customerId: customer.id, kind: 'nps' }, orderBy: { createdAt: 'desc' } }),
     db.prisma.conversationSnooze.findUnique({ where: { conversationId } }),
+    db.prisma.handoffSummary.findFirst({ where: { conversationId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
   ]);
+  const summary = SummaryOnCardSchema.safeParse(summaryRow?.summary);
   return {
     conversation: {
       id: conversation.id,
@@ -82,8 +86,12 @@ export async function loadCardData(db: Database, conversationId: string, handoff
       lastNps: nps?.score ?? null,
     },
     handoff,
+    ...(summary.success ? { summary: summary.data } : {}),
   };
 }
+
+const SummaryOnCardSchema = z.object({ wants: z.string(), mood: z.string(), lines: z.array(z.string()).default([]), source: z.string().default('fallback') });
+const MOOD = { negative: ':disappointed: upset', neutral: ':neutral_face: calm', positive: ':slightly_smiling_face: happy' } as Record<string, string>;
 
 const STATUS_LABEL: Record<string, string> = {
   bot: ':robot_face: with the bot',
@@ -102,6 +110,8 @@ export const ACTION = {
   transfer: 'parley:transfer',
   survey: 'parley:survey',
   handBack: 'parley:hand_back',
+  suggest: 'parley:suggest',
+  sendSuggestion: 'parley:send_suggestion',
 } as const;
 
 export const SNOOZE_CHOICES: Record<string, { label: string; ms: number }> = {
@@ -143,6 +153,14 @@ export function cardBlocks(card: CardData, teams: readonly string[]): unknown[] 
     { type: 'section', text: { type: 'mrkdwn', text: header } },
     { type: 'section', text: { type: 'mrkdwn', text: facts.join('\n') } },
   ];
+  if (card.summary) {
+    const s = card.summary;
+    const lines = [
+      `*Wants:* ${escapeMrkdwn(truncate(s.wants, 300))}   *Mood:* ${MOOD[s.mood] ?? escapeMrkdwn(s.mood)}`,
+      ...s.lines.map((l) => `• ${escapeMrkdwn(truncate(l, 300))}`),
+    ];
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Summary*${s.source === 'model' ? ' (AI)' : ''}\n${lines.join('\n')}` } });
+  }
   if (collected.length > 0 || handoff.note) {
     const lines = collected.map(([k, v]) => `*${escapeMrkdwn(k)}:* ${escapeMrkdwn(truncate(v, 500))}`);
     if (handoff.note) lines.push(`*Note:* ${escapeMrkdwn(truncate(handoff.note, 500))}`);
@@ -179,6 +197,7 @@ export function cardBlocks(card: CardData, teams: readonly string[]): unknown[] 
           ? [{ type: 'static_select', action_id: ACTION.transfer, placeholder: plain('Transfer to…'), options: teams.slice(0, 100).map((t) => option(t, t)) }]
           : []),
         { type: 'button', action_id: ACTION.survey, text: plain('Send survey'), value },
+        { type: 'button', action_id: ACTION.suggest, text: plain('Suggest reply'), value },
         { type: 'button', action_id: ACTION.handBack, text: plain('Back to bot'), value },
       ],
     });

@@ -29,6 +29,8 @@ export interface ListenerDeps {
   readonly dataDir: string;
   readonly defaultRegion: string | undefined;
   readonly now: () => Date;
+  /** A draft reply in the customer's language (AI assist); undefined when none can be made. */
+  readonly suggestReply?: (conversationId: string) => Promise<{ text: string } | undefined>;
 }
 
 const SlackFileSchema = z.object({
@@ -145,6 +147,19 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     const user = body.user.id;
     const channel = 'channel' in body ? body.channel?.id : undefined;
     const messageTs = 'message' in body ? (body.message as { ts?: string } | undefined)?.ts : undefined;
+    const pressed = action as { action_id: string; value?: string };
+    if (pressed.action_id === ACTION.sendSuggestion && channel) {
+      // From an ephemeral message, which carries no message: the button says which conversation.
+      try {
+        const { c, t } = z.object({ c: z.string(), t: z.string().min(1) }).parse(JSON.parse(pressed.value ?? '{}'));
+        await directory.requireMember(channel, user);
+        await desk.reply({ conversationId: c, agentId: (await directory.agentFor(user)).id, text: t });
+      } catch (error) {
+        if (!(error instanceof UserError)) logger.error({ err: error }, 'slack: sending the suggested reply failed');
+        await tellUser(channel, user, `:warning: Not sent: ${(error as Error).message}`);
+      }
+      return;
+    }
     if (!channel || !messageTs) return;
     try {
       const thread = await threads.at(channel, messageTs);
@@ -178,6 +193,35 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         }
         case ACTION.survey:
           return await desk.requestFlow(id, config.surveyFlow, by);
+        case ACTION.suggest: {
+          const draft = await deps.suggestReply?.(id);
+          if (!draft)
+            return await tellUser(
+              channel,
+              user,
+              ':bulb: No suggestion: AI assist is off for this conversation, or the model could not answer in time.',
+              thread.threadTs,
+            );
+          // Ephemeral: only this agent sees it; they send it as is, or copy and edit it in the thread.
+          await poster.ephemeral(channel, user, draft.text, thread.threadTs, [
+            { type: 'section', text: { type: 'mrkdwn', text: `:bulb: *Suggested reply*\n${escapeMrkdwn(draft.text)}` } },
+            {
+              type: 'actions',
+              elements: [
+                {
+                  type: 'button',
+                  action_id: ACTION.sendSuggestion,
+                  text: { type: 'plain_text', text: 'Send as is' },
+                  style: 'primary',
+                  value: JSON.stringify({ c: id, t: draft.text.slice(0, 1800) }),
+                },
+              ],
+            },
+            { type: 'context', elements: [{ type: 'mrkdwn', text: 'Or copy it into a thread reply and edit it before sending.' }] },
+          ]);
+          return;
+        }
+
         case ACTION.handBack:
           return await desk.handBack(id, by);
         default:

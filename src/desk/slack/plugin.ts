@@ -109,6 +109,7 @@ export class SlackDesk implements ParleyPlugin {
       dataDir: parley.config.PARLEY_DATA_DIR,
       defaultRegion: parley.config.PARLEY_DEFAULT_REGION,
       now,
+      suggestReply: (conversationId) => parley.ai.suggestReply(conversationId),
     });
     app.error(async (error) => {
       logger.error({ err: error }, 'slack: listener failed');

@@ -85,9 +85,9 @@ export class SlackPoster {
     }
   }
 
-  async ephemeral(channel: string, user: string, text: string, threadTs?: string): Promise<void> {
+  async ephemeral(channel: string, user: string, text: string, threadTs?: string, blocks?: unknown[]): Promise<void> {
     try {
-      await this.client.chat.postEphemeral({ channel, user, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
+      await this.client.chat.postEphemeral({ channel, user, text, ...(threadTs ? { thread_ts: threadTs } : {}), ...(blocks ? { blocks } : {}) } as never);
     } catch (error) {
       throw toSendError('chat.postEphemeral', error);
     }
