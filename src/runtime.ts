@@ -213,7 +213,6 @@ export class Parley {
       options.now,
     );
     this.inbox.onCommitted(() => this.processor.notify());
-    this.processor.onCommitted(() => this.jobs.notify());
   }
 
   /** Opens (and migrates) the database and builds the adapters; nothing runs yet. */

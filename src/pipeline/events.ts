@@ -30,6 +30,11 @@ export class EventBus {
     this.#subscribers.set(type, [...(this.#subscribers.get(type) ?? []), kind]);
   }
 
+  /** Jobs were committed: the runner looks now rather than at its next poll. */
+  notify(): void {
+    this.jobs.notify();
+  }
+
   hasSubscribers(type: DomainEventType): boolean {
     return (this.#subscribers.get(type)?.length ?? 0) > 0;
   }

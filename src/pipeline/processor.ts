@@ -244,6 +244,8 @@ export class InboundProcessor {
       await tx.lease.deleteMany({ where: { holder: leases.holder, key: { in: leases.keys } } });
     });
     if (turns.some((t) => t.outbox.length > 0)) this.onOutboundQueued();
+    // Subscribers' jobs were stored with the batch: wake the job runner (timers wait for their time).
+    if (turns.some((t) => t.events.length > 0)) this.events?.notify();
     const handled = events.map((e) => ({ channel: e.channel, externalId: e.externalId }));
     for (const listener of this.#committed) listener(handled);
   }
