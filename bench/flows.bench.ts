@@ -112,7 +112,10 @@ export async function runScenario(engineName: string, makeHandlers: MakeHandlers
   };
   const sampler = setInterval(sample, 100);
   try {
-    const parley = await testParley(db, { ...(await makeHandlers(db)), env: { PARLEY_POLL_INTERVAL: '50ms' } });
+    const tuning = Object.fromEntries(
+      ['PARLEY_BATCH_SIZE', 'PARLEY_WORKER_CONCURRENCY'].flatMap((k) => (process.env[k] ? [[k, process.env[k] as string]] : [])),
+    );
+    const parley = await testParley(db, { ...(await makeHandlers(db)), env: { PARLEY_POLL_INTERVAL: '50ms', ...tuning } });
     await parley.startChannels();
     const waiting = new Map<string, () => void>();
     parley.processor.onCommitted((events) => {
