@@ -3,6 +3,7 @@ import type { DomainEvent } from '../core/events.ts';
 import { newId } from '../core/ids.ts';
 import type { Attachment } from '../core/message.ts';
 import { resolveConversation } from '../crm/conversations.ts';
+import { teamNamed } from '../crm/teams.ts';
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import type { Agent, Conversation } from '../generated/sqlite/client.ts';
 import type { AgentAvailability, Priority } from '../generated/sqlite/enums.ts';
@@ -188,7 +189,7 @@ export class Desk {
     const now = this.now();
     await this.db.write(async (tx) => {
       const conversation = await this.#conversation(tx, conversationId);
-      const target = await tx.team.upsert({ where: { name: team }, create: { id: newId(), name: team }, update: {} });
+      const target = await teamNamed(tx, team);
       await tx.conversation.update({ where: { id: conversation.id }, data: { teamId: target.id, assigneeId: null, status: 'waiting_for_agent' } });
       await this.#audit(tx, by, 'conversation.transfer', conversation.id, { team });
       await this.events.emit(

@@ -9,6 +9,7 @@ import { bulkInsert } from '../db/bulk-insert.ts';
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import type { FlowSession } from '../generated/sqlite/client.ts';
 import type { EventBus } from '../pipeline/events.ts';
+import { handoffEvent, handoffPatch } from '../pipeline/handoff.ts';
 import { AcknowledgeHandler, type ConversationHandler, HumanHandledConversation, isHumanHandled, type Turn } from '../pipeline/handler.ts';
 import { type JobContext, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 import { enqueueOutbound } from '../pipeline/outbound.ts';
@@ -514,28 +515,8 @@ export class FlowEngine implements ConversationHandler {
         for (const effect of result?.effects ?? []) {
           if (effect.type === 'timer') rows.timers.push(timerJob(laneOf(conversation), s, effect));
           if (effect.type === 'handoff') {
-            const team = effect.team
-              ? await tx.team.upsert({ where: { name: effect.team }, create: { id: newId(), name: effect.team }, update: {} })
-              : undefined;
-            await tx.conversation.update({
-              where: { id: conversation.id },
-              data: {
-                status: 'waiting_for_agent',
-                teamId: team?.id ?? null,
-                assigneeId: null,
-                resolvedAt: null,
-                ...(effect.priority ? { priority: effect.priority } : {}),
-              },
-            });
-            events.push({
-              type: 'conversation.handed_off',
-              conversationId: conversation.id,
-              customerId: conversation.customerId,
-              team: effect.team ?? null,
-              priority: effect.priority ?? conversation.priority,
-              note: effect.note,
-              collected: effect.collected,
-            });
+            await tx.conversation.update({ where: { id: conversation.id }, data: await handoffPatch(tx, effect) });
+            events.push(handoffEvent(conversation, effect));
           }
         }
         const dbEffects = (result?.effects ?? []).filter((e) => e.type !== 'handoff' && e.type !== 'timer' && e.type !== 'start_flow');

@@ -23,6 +23,7 @@ export interface ConversationPatch {
   assigneeId?: string | null;
   priority?: Priority;
   subject?: string | null;
+  resolvedAt?: Date | null;
 }
 
 /**

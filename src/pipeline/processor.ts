@@ -11,6 +11,7 @@ import { type ChannelIdentity, type Conversation, type Customer, type InboxEvent
 import type { DomainEvent } from '../core/events.ts';
 import type { EventBus } from './events.ts';
 import type { BatchScope, ConversationPatch, HandlerSelector, HandoffRequest, Turn } from './handler.ts';
+import { handoffEvent, handoffPatch } from './handoff.ts';
 import type { Leases } from './leases.ts';
 import { buildOutbound, MESSAGE_COLUMNS, type MessageRow, OUTBOX_COLUMNS, type OutboxRow } from './outbound.ts';
 import { WorkerLoops } from './worker-loops.ts';
@@ -234,7 +235,7 @@ export class InboundProcessor {
       await tx.conversation.updateMany({ where: { id: { in: resolved.map((r) => r.conversation.id) } }, data: { lastMessageAt: now } });
       await tx.customer.updateMany({ where: { id: { in: resolved.map((r) => r.customer.id) } }, data: { lastSeenAt: now } });
       for (const t of turns) {
-        if (t.handoff) t.patch = { ...t.patch, ...(await this.#handoffPatch(tx, t.handoff)) };
+        if (t.handoff) t.patch = { ...t.patch, ...(await handoffPatch(tx, t.handoff)) };
         if (t.patch) await tx.conversation.update({ where: { id: t.conversationId }, data: t.patch });
         for (const write of t.writes) await write(tx);
       }
@@ -248,11 +249,6 @@ export class InboundProcessor {
     if (turns.some((t) => t.events.length > 0)) this.events?.notify();
     const handled = events.map((e) => ({ channel: e.channel, externalId: e.externalId }));
     for (const listener of this.#committed) listener(handled);
-  }
-
-  async #handoffPatch(tx: PrismaClient, request: HandoffRequest): Promise<ConversationPatch> {
-    const team = request.team ? await tx.team.upsert({ where: { name: request.team }, create: { id: newId(), name: request.team }, update: {} }) : undefined;
-    return { status: 'waiting_for_agent', teamId: team?.id ?? null, assigneeId: null, ...(request.priority ? { priority: request.priority } : {}) };
   }
 
   /** Finds the customer, identity and conversation of each event; new ones go into `creations`. */
@@ -606,15 +602,7 @@ export class InboundProcessor {
       },
       handOff: (request) => {
         result.handoff = request;
-        result.events.push({
-          type: 'conversation.handed_off',
-          conversationId: r.conversation.id,
-          customerId: r.customer.id,
-          team: request.team ?? null,
-          priority: request.priority ?? r.conversation.priority,
-          note: request.note,
-          collected: { ...request.collected },
-        });
+        result.events.push(handoffEvent(r.conversation, request));
       },
       emit: (event) => {
         result.events.push(event);

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { NotFoundError, UserError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
+import { teamNamed } from '../crm/teams.ts';
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import type { EventBus } from '../pipeline/events.ts';
 import { type JobContext, type JobDraft, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
@@ -82,7 +83,7 @@ export class Routing {
     await db.write(async (tx) => {
       const teamIds = new Map<string, string>();
       for (const name of Object.keys(config.teams)) {
-        const team = await tx.team.upsert({ where: { name }, create: { id: newId(), name }, update: {} });
+        const team = await teamNamed(tx, name);
         teamIds.set(name, team.id);
       }
       for (const agent of config.agents) {
@@ -344,7 +345,7 @@ export class Routing {
       const escalation = this.teamConfig(team)?.escalation ?? {};
       let transferredTo: string | undefined;
       if (escalation.transfer_to && escalation.transfer_to !== team) {
-        const target = await tx.team.upsert({ where: { name: escalation.transfer_to }, create: { id: newId(), name: escalation.transfer_to }, update: {} });
+        const target = await teamNamed(tx, escalation.transfer_to);
         await tx.conversation.update({ where: { id: conversation.id }, data: { teamId: target.id, assigneeId: null, status: 'waiting_for_agent' } });
         await tx.conversationSla.update({ where: { conversationId: conversation.id }, data: { teamId: target.id } });
         await tx.auditLog.create({
