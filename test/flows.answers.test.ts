@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseAnswer, parseDate, parseDecimal, parseInteger, parseYesNo } from '../src/flows/answers.ts';
 import { classifyByKeywords } from '../src/flows/intent.ts';
-import type { Ask } from '../src/flows/schema.ts';
+import { evaluate } from '../src/flows/conditions.ts';
+import { type Ask, BusinessHours } from '../src/flows/schema.ts';
 
 const rating: Ask = { type: 'rating', text: 'Rate us', scale: { min: 1, max: 5 } };
 const nps: Ask = { type: 'nps', text: 'NPS' };
@@ -133,5 +134,33 @@ describe('keyword intent classifier', () => {
     ['hello', 'other'],
   ])('%j is %s', (text, intent) => {
     expect(classifyByKeywords(text).intent).toBe(intent);
+  });
+});
+
+describe('business_hours condition', () => {
+  const ctx = (iso: string) => ({ variables: {}, attributes: {}, tags: [], channel: 'sms', locale: 'fa', isNewCustomer: false, now: new Date(iso) });
+  const tehran = {
+    business_hours: BusinessHours.parse({
+      timezone: 'Asia/Tehran',
+      days: ['sat', 'sun', 'mon', 'tue', 'wed'],
+      from: '09:00',
+      to: '17:00',
+      holidays: ['2026-03-21'],
+    }),
+  };
+
+  it.each([
+    ['2026-11-21T05:30:00Z', true], // Saturday 09:00 in Tehran (UTC+3:30)
+    ['2026-11-21T05:29:00Z', false], // 08:59
+    ['2026-11-21T13:29:00Z', true], // 16:59
+    ['2026-11-21T13:30:00Z', false], // 17:00: closed
+    ['2026-11-20T08:00:00Z', false], // Friday
+    ['2026-03-21T08:00:00Z', false], // Saturday, but Nowruz (a holiday)
+  ])('at %s open is %s', (iso, open) => {
+    expect(evaluate(tehran, ctx(iso))).toBe(open);
+  });
+
+  it('refuses hours that end before they start', () => {
+    expect(BusinessHours.safeParse({ timezone: 'Asia/Dubai', days: ['mon'], from: '18:00', to: '09:00' }).success).toBe(false);
   });
 });

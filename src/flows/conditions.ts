@@ -1,4 +1,5 @@
 import { foldForMatch } from '../core/text.ts';
+import { isOpen } from '../routing/business-hours.ts';
 import type { BusinessHours, Condition } from './schema.ts';
 
 export interface ConditionContext {
@@ -11,32 +12,10 @@ export interface ConditionContext {
   readonly now: Date;
 }
 
-const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
-
-/** Whether `now` falls in the opening hours, read in their own time zone (holidays closed). */
+/** A flow's opening hours in routing's terms (the same hours each listed day), so one clock decides both. */
 export function withinBusinessHours(hours: BusinessHours, now: Date): boolean {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', {
-      timeZone: hours.timezone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      weekday: 'short',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    })
-      .formatToParts(now)
-      .map((p) => [p.type, p.value]),
-  );
-  const date = `${parts.year}-${parts.month}-${parts.day}`;
-  if (hours.holidays.includes(date)) return false;
-  const weekday = WEEKDAYS.find((d) => d === String(parts.weekday).toLowerCase().slice(0, 3));
-  if (!weekday || !hours.days.includes(weekday)) return false;
-  const minutes = Number(parts.hour) * 60 + Number(parts.minute);
-  const [fh, fm] = hours.from.split(':').map(Number) as [number, number];
-  const [th, tm] = hours.to.split(':').map(Number) as [number, number];
-  return minutes >= fh * 60 + fm && minutes < th * 60 + tm;
+  const weekly = Object.fromEntries(hours.days.map((day) => [day, `${hours.from}-${hours.to}`]));
+  return isOpen({ timeZone: hours.timezone, weekly, holidays: hours.holidays }, now);
 }
 
 function compare(value: unknown, c: Record<string, unknown>): boolean {

@@ -59,7 +59,8 @@ export const BusinessHours = z
     to: z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, 'a time such as 17:30'),
     holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as 2026-03-21')).default([]),
   })
-  .strict();
+  .strict()
+  .refine((h) => h.from < h.to, { message: 'the hours must end after they start (from before to)', path: ['to'] });
 export type BusinessHours = z.infer<typeof BusinessHours>;
 
 export type Condition =
