@@ -87,6 +87,16 @@ describe('flow validation', () => {
     ]);
   });
 
+  it('names a start_flow to a flow no file defines, at that step', () => {
+    const dir = mkdtempSync(join(scratch, 'missing-'));
+    writeFileSync(
+      join(dir, 'menu.yaml'),
+      ['id: menu', 'name: Menu', 'locales: [en]', 'steps:', '  - id: hello', '    say: Hi', '  - id: go', '    start_flow: complaint'].join('\n'),
+    );
+    const { problems } = readFlowDirectory(dir, dir);
+    expect(problems.map(formatProblem)).toEqual([`menu.yaml:8:17: starts flow "complaint", which no file in ${dir} defines`]);
+  });
+
   it('exports a JSON Schema editors can use', () => {
     const schema = flowJsonSchema() as { properties: Record<string, unknown>; required: string[] };
     expect(schema.required).toEqual(expect.arrayContaining(['id', 'name', 'locales', 'steps']));

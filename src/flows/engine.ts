@@ -11,7 +11,7 @@ import type { FlowSession } from '../generated/sqlite/client.ts';
 import type { EventBus } from '../pipeline/events.ts';
 import { handoffEvent, handoffPatch } from '../pipeline/handoff.ts';
 import { AcknowledgeHandler, type ConversationHandler, HumanHandledConversation, isHumanHandled, type Turn } from '../pipeline/handler.ts';
-import { type JobContext, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
+import { type JobContext, type JobDraft, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 import { enqueueOutbound } from '../pipeline/outbound.ts';
 import type { Priority } from '../generated/sqlite/enums.ts';
 import type { Classification, IntentClassifier } from './intent.ts';
@@ -75,6 +75,14 @@ interface SessionRow {
   updatedAt: Date;
   completedAt: Date | null;
 }
+
+/** What one batch (or one timer or event run) writes for flows, in one statement per table. */
+interface PendingRows {
+  readonly sessions: SessionRow[];
+  readonly stats: { id: string; sessionId: string; flowId: string; flowVersion: string; stepId: string; kind: string; at: Date }[];
+  readonly timers: JobDraft[];
+}
+const pendingRows = (): PendingRows => ({ sessions: [], stats: [], timers: [] });
 
 const TIMER_JOB = 'flow.timer';
 /** Exported so that schedulers elsewhere (lifecycle win-back) share the engine's dedup keys. */
@@ -311,11 +319,7 @@ export class FlowEngine implements ConversationHandler {
   /** Queues a turn's session rows, step events and timers for the batch's single write. */
   #write(turn: Turn, runs: { state: SessionState; result: RunResult | undefined }[], now: Date): void {
     const pending = turn.batch.shared('flows.pending', () => {
-      const rows = {
-        sessions: [] as SessionRow[],
-        stats: [] as { id: string; sessionId: string; flowId: string; flowVersion: string; stepId: string; kind: string; at: Date }[],
-        timers: [] as Parameters<typeof scheduleJobs>[2][number][],
-      };
+      const rows = pendingRows();
       turn.batch.onCommit((tx) => this.#flush(tx, rows));
       return rows;
     });
@@ -339,14 +343,11 @@ export class FlowEngine implements ConversationHandler {
     };
   }
 
-  async #flush(
-    tx: PrismaClient,
-    rows: { sessions: SessionRow[]; stats: { id: string }[]; timers: Parameters<typeof scheduleJobs>[2][number][] },
-  ): Promise<void> {
+  async #flush(tx: PrismaClient, rows: PendingRows): Promise<void> {
     const dialect = this.options.db.dialect;
     // One statement for new and existing sessions; an update keeps the original createdAt.
     await bulkInsert(tx, dialect, 'FlowSession', SESSION_COLUMNS, rows.sessions, { updateConflictsOn: ['id'], keepOnUpdate: ['createdAt'] });
-    await bulkInsert(tx, dialect, 'FlowStepEvent', STEP_EVENT_COLUMNS, rows.stats as never[]);
+    await bulkInsert(tx, dialect, 'FlowStepEvent', STEP_EVENT_COLUMNS, rows.stats);
     await scheduleJobs(tx, dialect, rows.timers);
   }
 
@@ -484,11 +485,7 @@ export class FlowEngine implements ConversationHandler {
     const runs = await this.#runChain(flow, state, input, runContext, state.startedBy);
     let queued = false;
     await ctx.write(async (tx) => {
-      const rows = {
-        sessions: [] as SessionRow[],
-        stats: [] as { id: string; sessionId: string; flowId: string; flowVersion: string; stepId: string; kind: string; at: Date }[],
-        timers: [] as Parameters<typeof scheduleJobs>[2][number][],
-      };
+      const rows = pendingRows();
       for (const s of ended) rows.sessions.push(this.#sessionRow(s, conversation.id, conversation.customerId, now));
       const events: DomainEvent[] = [];
       let at = now.getTime();

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
 import type { Flow } from './schema.ts';
-import { type FlowProblem, formatProblem, parseFlowFile } from './validate.ts';
+import { type FlowProblem, formatProblem, parseFlowFile, positionIn } from './validate.ts';
 
 export interface LoadedFlow {
   readonly flow: Flow;
@@ -59,7 +59,7 @@ export function readFlowDirectory(dir: string, cwd = process.cwd()): DirectoryRe
       if (step.type === 'start_flow' && !ids.has(step.start_flow) && !failedIds.has(step.start_flow)) {
         problems.push({
           file: loaded.file,
-          ...lineOf(loaded.source, 'start_flow', index),
+          ...positionIn(loaded.source, ['steps', index, 'start_flow']),
           message: `starts flow "${step.start_flow}", which no file in ${dir} defines`,
         });
       }
@@ -82,13 +82,6 @@ function readFileSafe(path: string): string {
   } catch {
     return '';
   }
-}
-
-/** Approximate position of the n-th occurrence of a key (cross-file rules have no parse tree at hand). */
-function lineOf(source: string, key: string, _stepIndex: number): { line: number; column: number } {
-  const lines = source.split('\n');
-  const index = lines.findIndex((l) => l.includes(`${key}:`));
-  return index < 0 ? { line: 1, column: 1 } : { line: index + 1, column: (lines[index] as string).indexOf(key) + 1 };
 }
 
 /**

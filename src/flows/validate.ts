@@ -13,6 +13,12 @@ export interface FlowProblem {
 
 export const formatProblem = (p: FlowProblem): string => `${p.file}:${p.line}:${p.column}: ${p.message}`;
 
+/** Line and column of a path in a flow file's text (rules checked across files report with it). */
+export function positionIn(source: string, path: readonly (string | number)[]): { line: number; column: number } {
+  const lines = new LineCounter();
+  return new Positions(parseDocument(source, { lineCounter: lines }), lines).at(path);
+}
+
 export type ParseResult = { readonly ok: true; readonly flow: Flow } | { readonly ok: false; readonly problems: FlowProblem[] };
 
 /** Targets every flow understands besides its own step ids. */
@@ -30,20 +36,12 @@ class Positions {
     private readonly lines: LineCounter,
   ) {}
 
-  at(path: Path, key = false): { line: number; column: number } {
+  at(path: Path): { line: number; column: number } {
     for (let n = path.length; n >= 0; n--) {
       const sub = path.slice(0, n);
       const node = (sub.length === 0 ? this.doc.contents : this.doc.getIn(sub, true)) as Node | undefined;
       if (node && node.range) {
-        let offset = node.range[0];
-        if (key && n > 0) {
-          const parent = (n === 1 ? this.doc.contents : this.doc.getIn(sub.slice(0, -1), true)) as Node | undefined;
-          if (isMap(parent)) {
-            const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === sub[sub.length - 1]);
-            if (pair && isScalar(pair.key) && pair.key.range) offset = pair.key.range[0];
-          }
-        }
-        const { line, col } = this.lines.linePos(offset);
+        const { line, col } = this.lines.linePos(node.range[0]);
         return { line, column: col };
       }
     }
