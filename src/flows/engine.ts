@@ -12,7 +12,7 @@ import type { EventBus } from '../pipeline/events.ts';
 import { handoffEvent, handoffPatch } from '../pipeline/handoff.ts';
 import { AcknowledgeHandler, type ConversationHandler, HumanHandledConversation, isHumanHandled, type Turn } from '../pipeline/handler.ts';
 import { type JobContext, type JobDraft, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
-import { enqueueOutbound } from '../pipeline/outbound.ts';
+import { enqueueToCustomer } from '../pipeline/outbound.ts';
 import type { Priority } from '../generated/sqlite/enums.ts';
 import type { Classification, IntentClassifier } from './intent.ts';
 import { type Effect, newSession, type RunContext, type RunInput, type RunResult, runFlow, type SessionState } from './interpreter.ts';
@@ -493,20 +493,7 @@ export class FlowEngine implements ConversationHandler {
         rows.sessions.push(this.#sessionRow(s, conversation.id, conversation.customerId, now));
         for (const stat of result?.stats ?? []) rows.stats.push({ id: newId(), sessionId: s.id, ...stat, at: now });
         for (const content of result?.messages ?? []) {
-          await enqueueOutbound(
-            tx,
-            this.options.db.dialect,
-            {
-              conversationId: conversation.id,
-              channel: conversation.channel,
-              recipient: conversation.identity.address,
-              content,
-              authorKind: 'bot',
-              subject: conversation.subject ?? undefined,
-            },
-            new Date(at++),
-            now,
-          );
+          await enqueueToCustomer(tx, this.options.db.dialect, conversation, content, 'bot', new Date(at++), now);
           queued = true;
         }
         for (const effect of result?.effects ?? []) {

@@ -143,3 +143,37 @@ export async function enqueueOutbound(tx: PrismaClient, dialect: Dialect, draft:
   await bulkInsert(tx, dialect, 'OutboxItem', OUTBOX_COLUMNS, [outbox]);
   return message.id;
 }
+
+/** A conversation as a send to its customer needs it: where they wrote from, and its subject. */
+export interface CustomerConversation {
+  readonly id: string;
+  readonly channel: string;
+  readonly subject: string | null;
+  readonly identity: { readonly address: string };
+}
+
+/** Queues a message from Parley itself (a flow, a notice) to the conversation's customer, on their channel. */
+export function enqueueToCustomer(
+  tx: PrismaClient,
+  dialect: Dialect,
+  conversation: CustomerConversation,
+  content: OutboundContent,
+  authorKind: 'bot' | 'system',
+  now = new Date(),
+  dueAt: Date = now,
+): Promise<string> {
+  return enqueueOutbound(
+    tx,
+    dialect,
+    {
+      conversationId: conversation.id,
+      channel: conversation.channel,
+      recipient: conversation.identity.address,
+      content,
+      authorKind,
+      subject: conversation.subject ?? undefined,
+    },
+    now,
+    dueAt,
+  );
+}

@@ -1,20 +1,11 @@
 import { z } from 'zod';
-import { parseDuration } from '../core/duration.ts';
 import { newId } from '../core/ids.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import type { EventBus } from '../pipeline/events.ts';
 import { type JobContext, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
+import { Duration } from './config.ts';
 import { queueNotice } from './notifier.ts';
-
-const Duration = z.string().transform((text, ctx) => {
-  try {
-    return parseDuration(text);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-});
 
 const When = z.union([
   z.object({ complaints_per_customer: z.object({ more_than: z.number().int().nonnegative(), within: Duration }).strict() }).strict(),

@@ -3,7 +3,7 @@ import { parseDuration } from '../core/duration.ts';
 import { checkTimeZone, parseDayRanges, WEEKDAYS } from './business-hours.ts';
 
 /** The routing configuration file (PARLEY_ROUTING_CONFIG): teams, agents, SLAs, tickets, lifecycle. */
-const Duration = z.string().transform((text, ctx) => {
+export const Duration = z.string().transform((text, ctx) => {
   try {
     return parseDuration(text);
   } catch (error) {

@@ -5,7 +5,7 @@ import { teamNamed } from '../crm/teams.ts';
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import type { EventBus } from '../pipeline/events.ts';
 import { type JobContext, type JobDraft, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
-import { enqueueOutbound } from '../pipeline/outbound.ts';
+import { enqueueToCustomer } from '../pipeline/outbound.ts';
 import { type Candidate, pickAgent, queueOrder, raisePriority } from './assignment.ts';
 import { addBusinessTime, type BusinessHours, isOpen, nextOpening } from './business-hours.ts';
 import type { Priority, RoutingConfig, TeamConfig } from './config.ts';
@@ -212,19 +212,7 @@ export class Routing {
         const locale = conversation.customer.locale ?? this.options.defaultLocale;
         if (opening) {
           const text = fill(pickText(config.messages.out_of_hours ?? OUT_OF_HOURS, locale), { opening: formatOpening(opening, locale, hours.timeZone) });
-          await enqueueOutbound(
-            tx,
-            this.options.db.dialect,
-            {
-              conversationId,
-              channel: conversation.channel,
-              recipient: conversation.identity.address,
-              content: { text, buttons: [], attachments: [] },
-              authorKind: 'system',
-              subject: conversation.subject ?? undefined,
-            },
-            now,
-          );
+          await enqueueToCustomer(tx, this.options.db.dialect, conversation, { text, buttons: [], attachments: [] }, 'system', now);
           queuedMessage = true;
         }
       }

@@ -2,7 +2,7 @@ import { NotFoundError, UserError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { Database } from '../db/database.ts';
 import type { EventBus } from '../pipeline/events.ts';
-import { enqueueOutbound } from '../pipeline/outbound.ts';
+import { enqueueToCustomer } from '../pipeline/outbound.ts';
 import type { RoutingConfig } from './config.ts';
 import { fill, pickText, TICKET_STATUS } from './texts.ts';
 
@@ -77,19 +77,7 @@ export async function changeTicketStatus(deps: TicketDeps, idOrRef: string, chan
       const template = config.tickets.messages[change.status] ?? TICKET_STATUS[change.status];
       if (template) {
         const text = fill(pickText(template, locale), { ref: ticket.ref, subject: ticket.subject });
-        await enqueueOutbound(
-          tx,
-          db.dialect,
-          {
-            conversationId: conversation.id,
-            channel: conversation.channel,
-            recipient: conversation.identity.address,
-            content: { text, buttons: [], attachments: [] },
-            authorKind: 'system',
-            subject: conversation.subject ?? undefined,
-          },
-          now,
-        );
+        await enqueueToCustomer(tx, db.dialect, conversation, { text, buttons: [], attachments: [] }, 'system', now);
         told = true;
       }
     }
