@@ -274,11 +274,10 @@ export class FlowEngine implements ConversationHandler {
     const flows = this.options.registry.all();
     const text = turn.message.text ?? '';
     const folded = ` ${foldForMatch(text)} `;
-    const wordsFor = (words: string[] | Record<string, string[]>) => (Array.isArray(words) ? words : Object.values(words).flat());
     for (const flow of flows) {
-      for (const trigger of flow.triggers) {
-        if ('keyword' in trigger && text && wordsFor(trigger.keyword).some((w) => folded.includes(` ${foldForMatch(w)} `))) return flow;
-        if ('pattern' in trigger && text && new RegExp(trigger.pattern, 'iu').test(text)) return flow;
+      for (const trigger of textTriggers(flow)) {
+        if ('keywords' in trigger && text && trigger.keywords.some((w) => folded.includes(w))) return flow;
+        if ('pattern' in trigger && text && trigger.pattern.test(text)) return flow;
       }
     }
     const byIntent = flows.filter((f) => f.triggers.some((t) => 'intent' in t));
@@ -555,6 +554,22 @@ export class FlowEngine implements ConversationHandler {
       ).then(() => {}),
     );
   }
+}
+
+// Keyword and pattern triggers prepared once per flow version, not on every message.
+type TextTrigger = { keywords: string[] } | { pattern: RegExp };
+const preparedTriggers = new WeakMap<Flow, TextTrigger[]>();
+function textTriggers(flow: Flow): TextTrigger[] {
+  let prepared = preparedTriggers.get(flow);
+  if (!prepared) {
+    prepared = flow.triggers.flatMap((t): TextTrigger[] => {
+      if ('keyword' in t) return [{ keywords: (Array.isArray(t.keyword) ? t.keyword : Object.values(t.keyword).flat()).map((w) => ` ${foldForMatch(w)} `) }];
+      if ('pattern' in t) return [{ pattern: new RegExp(t.pattern, 'iu') }];
+      return [];
+    });
+    preparedTriggers.set(flow, prepared);
+  }
+  return prepared;
 }
 
 /** Flow jobs run on the customer's inbound lane, so they never race the customer's own messages. */
