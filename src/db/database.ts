@@ -2,10 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { Mutex } from '../core/mutex.ts';
 import { PrismaClient as PostgresClient } from '../generated/postgres/client.ts';
 import { PrismaClient } from '../generated/sqlite/client.ts';
+import { attachSqliteConnection, sqliteConnectionOf } from './sql.ts';
 
 export type Dialect = 'sqlite' | 'postgresql';
 
@@ -60,7 +62,9 @@ async function openSqlite(url: string): Promise<Database> {
   const path = url.replace(/^file:/, '');
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const adapterFactory = new PrismaBetterSqlite3({ url: path, timeout: 10_000 });
-  const prisma = new PrismaClient({ adapter: adapterFactory });
+  const prisma = new PrismaClient({
+    adapter: withConnection(new PrismaBetterSqlite3({ url: path, timeout: 10_000 }), (handle) => attachSqliteConnection(prisma, handle)),
+  });
   // WAL lets readers run beside the writer. synchronous = FULL syncs every commit, so an
   // acknowledged message survives a power cut too, not only a process crash; group commit
   // keeps that affordable.
@@ -74,10 +78,34 @@ async function openSqlite(url: string): Promise<Database> {
     displayUrl: url,
     path,
     adapterFactory,
-    write: (fn) => writer.run(() => prisma.$transaction((tx) => fn(tx as Prisma), { timeout: 60_000 })),
+    write: (fn) =>
+      writer.run(() =>
+        prisma.$transaction(
+          (tx) => {
+            const connection = sqliteConnectionOf(prisma);
+            if (connection) attachSqliteConnection(tx, connection);
+            return fn(tx as Prisma);
+          },
+          { timeout: 60_000 },
+        ),
+      ),
     run: (fn) => writer.run(() => fn(prisma)),
     close: () => prisma.$disconnect(),
   };
+}
+
+/**
+ * The adapter factory Prisma's client connects through, reporting the better-sqlite3
+ * connection it opens so the hot path can run statements on it (src/db/sql.ts).
+ */
+function withConnection(factory: PrismaBetterSqlite3, onConnect: (handle: BetterSqlite3.Database) => void): PrismaBetterSqlite3 {
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => {
+    const adapter = await connect();
+    onConnect((adapter as unknown as { client: BetterSqlite3.Database }).client);
+    return adapter;
+  };
+  return factory;
 }
 
 async function openPostgres(url: string): Promise<Database> {

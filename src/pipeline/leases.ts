@@ -1,5 +1,5 @@
-import type { Database } from '../db/database.ts';
-import { Prisma } from '../generated/sqlite/client.ts';
+import type { Database, Prisma as PrismaClient } from '../db/database.ts';
+import { execute, inList, queryRows, type Sql, sql, join, sqliteConnectionOf } from '../db/sql.ts';
 
 /**
  * Time-limited ownership of lanes (a customer's inbound stream, a recipient's outbound
@@ -14,29 +14,64 @@ export class Leases {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Now, and when a lease taken now runs out (epoch ms). */
+  term(): { now: number; until: number } {
+    const now = this.now();
+    return { now, until: now + this.ttlMs };
+  }
+
   /** Returns the subset of keys this holder now owns. */
   async claim(holder: string, keys: readonly string[]): Promise<string[]> {
     if (keys.length === 0) return [];
-    const now = this.now();
-    const until = now + this.ttlMs;
-    const rows = Prisma.join(keys.map((key) => Prisma.sql`(${key}, ${holder}, ${until})`));
-    const claimed = await this.db.run(
-      (client) => client.$queryRaw<{ key: string }[]>`
+    const { now, until } = this.term();
+    const rows = join(keys.map((key) => sql`(${key}, ${holder}, ${until})`));
+    const claimed = await this.db.run((client) =>
+      unsynced(client, () =>
+        queryRows(
+          client,
+          sql`
       INSERT INTO "Lease" ("key", "holder", "untilMs") VALUES ${rows}
       ON CONFLICT ("key") DO UPDATE SET "holder" = excluded."holder", "untilMs" = excluded."untilMs"
       WHERE "Lease"."untilMs" < ${now} OR "Lease"."holder" = excluded."holder"
       RETURNING "key"`,
+        ),
+      ),
     );
-    return claimed.map((row) => row.key);
+    return claimed.map((row) => row.key as string);
   }
 
   async release(holder: string, keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.db.run((client) => client.lease.deleteMany({ where: { holder, key: { in: [...keys] } } }));
+    await this.db.run((client) => unsynced(client, () => execute(client, this.releaseStatement(holder, keys))));
+  }
+
+  /** The statement that gives up keys, for a caller that runs it inside its own transaction. */
+  releaseStatement(holder: string, keys: readonly string[]): Sql {
+    return sql`DELETE FROM "Lease" WHERE "holder" = ${holder} AND ${inList(this.db.dialect, sql`"key"`, keys)}`;
   }
 
   /** SQL fragment: the lane is not held by anyone right now. */
-  notHeld(column: Prisma.Sql): Prisma.Sql {
-    return Prisma.sql`${column} NOT IN (SELECT "key" FROM "Lease" WHERE "untilMs" >= ${this.now()})`;
+  notHeld(column: Sql): Sql {
+    return sql`${column} NOT IN (SELECT "key" FROM "Lease" WHERE "untilMs" >= ${this.now()})`;
   }
+}
+
+/**
+ * Lease writes are advisory (a lost one just expires), so on SQLite they skip the disk sync
+ * that the database's other commits pay; the next synced commit makes them durable anyway (WAL).
+ */
+async function unsynced<T>(client: PrismaClient, write: () => Promise<T>): Promise<T> {
+  const connection = sqliteConnectionOf(client);
+  if (!connection || connection.inTransaction) return write();
+  const synchronous = connection.pragma('synchronous', { simple: true }) as number;
+  connection.pragma('synchronous = NORMAL');
+  let pending: Promise<T>;
+  try {
+    // On SQLite the statement has run by the time write() returns (sql.ts runs it synchronously),
+    // so no other commit can slip into the unsynced window.
+    pending = write();
+  } finally {
+    connection.pragma(`synchronous = ${synchronous}`);
+  }
+  return pending;
 }

@@ -12,6 +12,7 @@ import type { DomainEvent } from '../core/events.ts';
 import type { EventBus } from './events.ts';
 import type { BatchScope, ConversationPatch, HandlerSelector, HandoffRequest, Turn } from './handler.ts';
 import { handoffEvent, handoffPatch } from './handoff.ts';
+import { InboundQueries } from './inbound-queries.ts';
 import type { Leases } from './leases.ts';
 import { buildOutbound, MESSAGE_COLUMNS, type MessageRow, OUTBOX_COLUMNS, type OutboxRow } from './outbound.ts';
 import { WorkerLoops } from './worker-loops.ts';
@@ -115,6 +116,7 @@ const MAX_THREAD_REFERENCES = 20;
  */
 export class InboundProcessor {
   readonly #loops: WorkerLoops;
+  readonly #queries: InboundQueries;
   readonly #committed = new Set<(events: readonly { channel: string; externalId: string }[]) => void>();
 
   constructor(
@@ -128,6 +130,7 @@ export class InboundProcessor {
     private readonly onOutboundQueued: () => void = () => {},
     private readonly now: () => Date = () => new Date(),
   ) {
+    this.#queries = new InboundQueries(db, leases);
     this.#loops = new WorkerLoops('in', logger, async (holder) => ({ busy: (await this.runBatch(holder)) > 0, idleMs: options.pollIntervalMs }));
   }
 
@@ -152,27 +155,14 @@ export class InboundProcessor {
 
   /** Handles at most one event per free lane; returns how many events it handled. */
   async runBatch(holder = `${this.options.workerId}/manual`): Promise<number> {
-    const heads = await this.db.prisma.$queryRaw<{ laneKey: string; id: string }[]>`
-      SELECT "laneKey", MIN("id") AS "id" FROM "InboxEvent"
-      WHERE "status" = 'pending' AND ${this.leases.notHeld(Prisma.sql`"laneKey"`)}
-      GROUP BY "laneKey" ORDER BY MIN("id") LIMIT ${this.options.batchSize}`;
-    if (heads.length === 0) return 0;
-    const owned = await this.leases.claim(
-      holder,
-      heads.map((h) => h.laneKey),
-    );
-    if (owned.length === 0) return 0;
+    const { events, lanes } = await this.#queries.claimHeads(holder, this.options.batchSize);
+    if (lanes.length === 0) return 0;
     try {
-      const ownedSet = new Set(owned);
-      const events = await this.db.prisma.inboxEvent.findMany({
-        where: { id: { in: heads.filter((h) => ownedSet.has(h.laneKey)).map((h) => h.id) }, status: 'pending' },
-        orderBy: { id: 'asc' },
-      });
       // The leases are released by the batch's own transaction; here only if it fails.
-      await this.#process(events, { holder, keys: owned });
+      await this.#process(events, { holder, keys: lanes });
       return events.length;
     } catch (error) {
-      await this.leases.release(holder, owned);
+      await this.leases.release(holder, lanes);
       if (error instanceof LostRaceError) return 0;
       throw error;
     }
@@ -207,11 +197,18 @@ export class InboundProcessor {
     const batch = new Batch(resolved.map((r) => r.conversation.id));
     const turns = await Promise.all(resolved.map((r) => this.#runHandler(r, now, batch)));
     await this.db.write(async (tx) => {
-      const done = await tx.inboxEvent.updateMany({
-        where: { id: { in: resolved.map((r) => r.event.id) }, status: 'pending' },
-        data: { status: 'done', processedAt: now },
-      });
-      if (done.count !== resolved.length) throw new LostRaceError('another worker handled part of this batch');
+      const done = await this.#queries.markHandled(
+        tx,
+        {
+          eventIds: resolved.map((r) => r.event.id),
+          conversationIds: [...new Set(resolved.map((r) => r.conversation.id))],
+          customerIds: [...new Set(resolved.map((r) => r.customer.id))],
+          holder: leases.holder,
+          lanes: leases.keys,
+        },
+        now,
+      );
+      if (done !== resolved.length) throw new LostRaceError('another worker handled part of this batch');
       // Customers, identities and conversations first met in this batch commit with it.
       await bulkInsert(tx, this.db.dialect, 'Customer', CUSTOMER_COLUMNS, creations.customers);
       await bulkInsert(tx, this.db.dialect, 'ChannelIdentity', IDENTITY_COLUMNS, creations.identities);
@@ -232,8 +229,6 @@ export class InboundProcessor {
       );
       const outbox = turns.flatMap((t) => t.outbox);
       if (outbox.length > 0) await bulkInsert(tx, this.db.dialect, 'OutboxItem', OUTBOX_COLUMNS, outbox);
-      await tx.conversation.updateMany({ where: { id: { in: resolved.map((r) => r.conversation.id) } }, data: { lastMessageAt: now } });
-      await tx.customer.updateMany({ where: { id: { in: resolved.map((r) => r.customer.id) } }, data: { lastSeenAt: now } });
       for (const t of turns) {
         if (t.handoff) t.patch = { ...t.patch, ...(await handoffPatch(tx, t.handoff)) };
         if (t.patch) await tx.conversation.update({ where: { id: t.conversationId }, data: t.patch });
@@ -242,7 +237,6 @@ export class InboundProcessor {
       for (const write of batch.writes) await write(tx);
       const domainEvents = turns.flatMap((t) => t.events);
       if (domainEvents.length > 0 && this.events) await this.events.emit(tx, domainEvents, now);
-      await tx.lease.deleteMany({ where: { holder: leases.holder, key: { in: leases.keys } } });
     });
     if (turns.some((t) => t.outbox.length > 0)) this.onOutboundQueued();
     // Subscribers' jobs were stored with the batch: wake the job runner (timers wait for their time).
@@ -253,10 +247,7 @@ export class InboundProcessor {
 
   /** Finds the customer, identity and conversation of each event; new ones go into `creations`. */
   async #resolve(work: Work[], now: Date, creations: Creations): Promise<Resolved[]> {
-    const identities = await this.db.prisma.channelIdentity.findMany({
-      where: { address: { in: [...new Set(work.map((w) => w.address))] } },
-      include: { customer: true },
-    });
+    const identities = await this.#queries.identitiesWithCustomers([...new Set(work.map((w) => w.address))]);
     const byKey = new Map(identities.map((i) => [`${i.channel}\u0000${i.address}`, i]));
     const { customers: newCustomers, identities: newIdentities } = creations;
     const partial = work.map((w) => {
@@ -309,16 +300,7 @@ export class InboundProcessor {
     const returning = items.filter((i) => !i.isNewCustomer);
     const unthreaded = returning.filter((i) => !i.inbound.thread);
     const cutoff = new Date(now.getTime() - this.options.reopenWindowMs);
-    const existing =
-      unthreaded.length === 0
-        ? []
-        : await reader.conversation.findMany({
-            where: {
-              customerId: { in: unthreaded.map((i) => i.customer.id) },
-              OR: [{ status: { not: 'resolved' } }, { resolvedAt: { gte: cutoff } }],
-            },
-            orderBy: { lastMessageAt: 'desc' },
-          });
+    const existing = unthreaded.length === 0 ? [] : await this.#queries.openOrRecentConversations([...new Set(unthreaded.map((i) => i.customer.id))], cutoff);
     const pick = (customerId: string, channel: string) => {
       const mine = existing.filter((c) => c.customerId === customerId && c.channel === channel);
       return mine.find((c) => c.status !== 'resolved') ?? mine[0];

@@ -1,0 +1,189 @@
+import type { Database, Dialect } from '../db/database.ts';
+import { decodeRows, execute, inList, queryRows, raw, type ReadKind, type Sql, sql } from '../db/sql.ts';
+import type { ChannelIdentity, Conversation, Customer, InboxEvent } from '../generated/sqlite/client.ts';
+import type { Leases } from './leases.ts';
+
+/**
+ * The inbound processor's reads and bookkeeping writes as raw SQL: a batch's claim, its
+ * customers and conversations, and marking it handled. These run on every batch, so they
+ * avoid Prisma's per-call cost (see src/db/sql.ts) and, on PostgreSQL, round trips.
+ *
+ * Every model's column list is checked against the generated model type, so a column added
+ * to the schema without being added here fails the typecheck instead of going missing.
+ */
+type Columns<Model> = { readonly [K in keyof Model]-?: ReadKind | 'text' };
+
+const INBOX_EVENT: Columns<InboxEvent> = {
+  id: 'text',
+  channel: 'text',
+  externalId: 'text',
+  laneKey: 'text',
+  payload: 'json',
+  status: 'text',
+  attempts: 'integer',
+  error: 'text',
+  receivedAt: 'timestamp',
+  processedAt: 'timestamp',
+};
+const CUSTOMER: Columns<Customer> = {
+  id: 'text',
+  name: 'text',
+  searchName: 'text',
+  locale: 'text',
+  lifecycleStage: 'text',
+  attributes: 'json',
+  tags: 'json',
+  isKey: 'boolean',
+  firstSeenAt: 'timestamp',
+  lastSeenAt: 'timestamp',
+  mergedIntoId: 'text',
+  createdAt: 'timestamp',
+  updatedAt: 'timestamp',
+};
+const IDENTITY: Columns<ChannelIdentity> = {
+  id: 'text',
+  customerId: 'text',
+  channel: 'text',
+  address: 'text',
+  displayName: 'text',
+  optedOutAt: 'timestamp',
+  createdAt: 'timestamp',
+};
+const CONVERSATION: Columns<Conversation> = {
+  id: 'text',
+  customerId: 'text',
+  identityId: 'text',
+  channel: 'text',
+  status: 'text',
+  teamId: 'text',
+  assigneeId: 'text',
+  priority: 'text',
+  subject: 'text',
+  previousId: 'text',
+  ref: 'text',
+  subjectKey: 'text',
+  createdAt: 'timestamp',
+  lastMessageAt: 'timestamp',
+  firstResponseAt: 'timestamp',
+  resolvedAt: 'timestamp',
+};
+
+const kindsOf = (columns: Columns<object>) => Object.fromEntries(Object.entries(columns).filter(([, kind]) => kind !== 'text')) as Record<string, ReadKind>;
+const selectList = (alias: string, columns: Columns<object>, prefix = '') =>
+  raw(
+    Object.keys(columns)
+      .map((c) => `${alias}."${c}" AS "${prefix}${c}"`)
+      .join(', '),
+  );
+const prefixed = (columns: Columns<object>, prefix: string) =>
+  Object.fromEntries(Object.entries(kindsOf(columns)).map(([c, kind]) => [`${prefix}${c}`, kind])) as Record<string, ReadKind>;
+
+/** Picks the columns that start with `prefix` out of a joined row, without it. */
+function unprefix<T>(row: Record<string, unknown>, columns: Columns<object>, prefix: string): T {
+  return Object.fromEntries(Object.keys(columns).map((c) => [c, row[`${prefix}${c}`]])) as T;
+}
+
+export class InboundQueries {
+  readonly #dialect: Dialect;
+
+  constructor(
+    private readonly db: Database,
+    private readonly leases: Leases,
+  ) {
+    this.#dialect = db.dialect;
+  }
+
+  /**
+   * Takes the oldest pending event of up to `limit` lanes nobody holds, leases those lanes
+   * to `holder` and returns the events, oldest first. On PostgreSQL this is one statement.
+   */
+  async claimHeads(holder: string, limit: number): Promise<{ events: InboxEvent[]; lanes: string[] }> {
+    const heads = sql`SELECT "laneKey", MIN("id") AS "id" FROM "InboxEvent"
+      WHERE "status" = 'pending' AND ${this.leases.notHeld(sql`"laneKey"`)}
+      GROUP BY "laneKey" ORDER BY MIN("id") LIMIT ${limit}`;
+    if (this.#dialect === 'postgresql') {
+      const { now, until } = this.leases.term();
+      const rows = await queryRows(
+        this.db.prisma,
+        sql`WITH heads AS (${heads}),
+        claimed AS (
+          INSERT INTO "Lease" ("key", "holder", "untilMs") SELECT "laneKey", ${holder}::text, ${until}::bigint FROM heads
+          ON CONFLICT ("key") DO UPDATE SET "holder" = excluded."holder", "untilMs" = excluded."untilMs"
+          WHERE "Lease"."untilMs" < ${now}::bigint OR "Lease"."holder" = excluded."holder"
+          RETURNING "key")
+        SELECT ${selectList('e', INBOX_EVENT)}, c."key" AS "claimedLane" FROM claimed c
+        LEFT JOIN heads h ON h."laneKey" = c."key"
+        LEFT JOIN "InboxEvent" e ON e."id" = h."id" AND e."status" = 'pending'
+        ORDER BY e."id"`,
+      );
+      const lanes = rows.map((r) => r.claimedLane as string);
+      const events = rows.filter((r) => r.id !== null).map(({ claimedLane: _, ...event }) => event);
+      return { events: decodeRows<InboxEvent>(this.#dialect, events, kindsOf(INBOX_EVENT)), lanes };
+    }
+    const candidates = await queryRows(this.db.prisma, heads);
+    if (candidates.length === 0) return { events: [], lanes: [] };
+    const lanes = await this.leases.claim(
+      holder,
+      candidates.map((h) => h.laneKey as string),
+    );
+    const owned = new Set(lanes);
+    const ids = candidates.filter((h) => owned.has(h.laneKey as string)).map((h) => h.id);
+    const events = await this.#select(sql`SELECT ${selectList('e', INBOX_EVENT)} FROM "InboxEvent" e
+      WHERE ${inList(this.#dialect, sql`e."id"`, ids)} AND e."status" = 'pending' ORDER BY e."id"`);
+    return { events: decodeRows<InboxEvent>(this.#dialect, events, kindsOf(INBOX_EVENT)), lanes };
+  }
+
+  /** Identities with these normalized addresses (any channel), each with its customer. */
+  async identitiesWithCustomers(addresses: readonly string[]): Promise<(ChannelIdentity & { customer: Customer })[]> {
+    const rows = await this.#select(sql`SELECT ${selectList('i', IDENTITY, 'i_')}, ${selectList('c', CUSTOMER, 'c_')}
+      FROM "ChannelIdentity" i JOIN "Customer" c ON c."id" = i."customerId"
+      WHERE ${inList(this.#dialect, sql`i."address"`, addresses)}`);
+    decodeRows(this.#dialect, rows, { ...prefixed(IDENTITY, 'i_'), ...prefixed(CUSTOMER, 'c_') });
+    return rows.map((row) => ({ ...unprefix<ChannelIdentity>(row, IDENTITY, 'i_'), customer: unprefix<Customer>(row, CUSTOMER, 'c_') }));
+  }
+
+  /** These customers' conversations that are open or were resolved since `resolvedSince`, latest first. */
+  async openOrRecentConversations(customerIds: readonly string[], resolvedSince: Date): Promise<Conversation[]> {
+    const rows = await this.#select(sql`SELECT ${selectList('v', CONVERSATION)} FROM "Conversation" v
+      WHERE ${inList(this.#dialect, sql`v."customerId"`, customerIds)}
+        AND (v."status" <> 'resolved' OR v."resolvedAt" >= ${resolvedSince})
+      ORDER BY v."lastMessageAt" DESC`);
+    return decodeRows<Conversation>(this.#dialect, rows, kindsOf(CONVERSATION));
+  }
+
+  /**
+   * In the batch's transaction: marks the events done, touches their conversations and
+   * customers, and gives up the batch's leases. Returns how many events were still pending
+   * (fewer than given means another worker handled some: the caller rolls back).
+   */
+  async markHandled(
+    tx: Database['prisma'],
+    batch: { eventIds: readonly string[]; conversationIds: readonly string[]; customerIds: readonly string[]; holder: string; lanes: readonly string[] },
+    now: Date,
+  ): Promise<number> {
+    const d = this.#dialect;
+    const done = sql`UPDATE "InboxEvent" SET "status" = 'done', "processedAt" = ${now}
+      WHERE ${inList(d, sql`"id"`, batch.eventIds)} AND "status" = 'pending'`;
+    const touchConversations = sql`UPDATE "Conversation" SET "lastMessageAt" = ${now} WHERE ${inList(d, sql`"id"`, batch.conversationIds)}`;
+    const touchCustomers = sql`UPDATE "Customer" SET "lastSeenAt" = ${now}, "updatedAt" = ${now} WHERE ${inList(d, sql`"id"`, batch.customerIds)}`;
+    const release = this.leases.releaseStatement(batch.holder, batch.lanes);
+    if (d === 'postgresql') {
+      // One round trip: the statements touch different tables, so their order does not matter.
+      const [row] = await queryRows(
+        tx,
+        sql`WITH done AS (${done} RETURNING 1), c AS (${touchConversations}), u AS (${touchCustomers}), l AS (${release})
+        SELECT count(*)::int AS "count" FROM done`,
+      );
+      return Number(row?.count ?? 0);
+    }
+    const count = await execute(tx, done);
+    await execute(tx, touchConversations);
+    await execute(tx, touchCustomers);
+    await execute(tx, release);
+    return count;
+  }
+
+  #select(query: Sql): Promise<Record<string, unknown>[]> {
+    return queryRows(this.db.prisma, query);
+  }
+}
