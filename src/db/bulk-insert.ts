@@ -50,11 +50,32 @@ export async function bulkInsert<Row extends { id: string }>(
 ): Promise<string[]> {
   if (rows.length === 0) return [];
   const kinds = columns as Readonly<Record<string, ColumnKind>>;
-  const names = Object.keys(kinds);
   const connection = dialect === 'sqlite' ? sqliteConnectionOf(tx) : undefined;
   if (connection) return insertRowByRow(connection, table, kinds, rows, options);
+  const statement = bulkInsertStatement(dialect, table, columns, rows, options);
+  if (!options.skipConflictsOn) {
+    await tx.$executeRaw(statement);
+    return rows.map((r) => r.id);
+  }
+  const inserted = await tx.$queryRaw<{ id: string }[]>(statement);
+  return inserted.map((r) => r.id);
+}
+
+/**
+ * The INSERT itself, all rows in one JSON parameter (RETURNING the inserted ids when it skips
+ * conflicts), for a caller that runs it, or composes several into one PostgreSQL statement.
+ */
+export function bulkInsertStatement<Row extends { id: string }>(
+  dialect: Dialect,
+  table: string,
+  columns: { readonly [K in keyof Row & string]?: ColumnKind },
+  rows: readonly Row[],
+  options: InsertOptions = {},
+): Prisma.Sql {
+  const kinds = columns as Readonly<Record<string, ColumnKind>>;
+  const names = Object.keys(kinds);
   const payload = JSON.stringify(rows.map((row) => Object.fromEntries(names.map((n) => [n, jsonValue(dialect, kinds[n] as ColumnKind, row[n as keyof Row])]))));
-  const target = `${quote(table)} (${names.map(quote).join(', ')})`;
+  const target = Prisma.raw(`${quote(table)} (${names.map(quote).join(', ')})`);
   const source =
     dialect === 'sqlite'
       ? Prisma.sql`SELECT ${Prisma.raw(sqliteSelect(names))} FROM json_each(${payload}) WHERE true`
@@ -62,19 +83,13 @@ export async function bulkInsert<Row extends { id: string }>(
           names.map((n) => `${quote(n)} ${postgresType(kinds[n] as ColumnKind)}`).join(', '),
         )})`;
   if (options.updateConflictsOn) {
-    const target_ = options.updateConflictsOn;
+    const conflict = options.updateConflictsOn;
     const keep = options.keepOnUpdate ?? [];
-    const sets = names.filter((n) => !target_.includes(n) && !keep.includes(n)).map((n) => `${quote(n)} = excluded.${quote(n)}`);
-    await tx.$executeRaw`INSERT INTO ${Prisma.raw(target)} ${source} ON CONFLICT (${Prisma.raw(target_.map(quote).join(', '))}) DO UPDATE SET ${Prisma.raw(sets.join(', '))}`;
-    return rows.map((r) => r.id);
+    const sets = names.filter((n) => !conflict.includes(n) && !keep.includes(n)).map((n) => `${quote(n)} = excluded.${quote(n)}`);
+    return Prisma.sql`INSERT INTO ${target} ${source} ON CONFLICT (${Prisma.raw(conflict.map(quote).join(', '))}) DO UPDATE SET ${Prisma.raw(sets.join(', '))}`;
   }
-  if (!options.skipConflictsOn) {
-    await tx.$executeRaw`INSERT INTO ${Prisma.raw(target)} ${source}`;
-    return rows.map((r) => r.id);
-  }
-  const conflict = Prisma.raw(options.skipConflictsOn.map(quote).join(', '));
-  const inserted = await tx.$queryRaw<{ id: string }[]>`INSERT INTO ${Prisma.raw(target)} ${source} ON CONFLICT (${conflict}) DO NOTHING RETURNING "id"`;
-  return inserted.map((r) => r.id);
+  if (!options.skipConflictsOn) return Prisma.sql`INSERT INTO ${target} ${source}`;
+  return Prisma.sql`INSERT INTO ${target} ${source} ON CONFLICT (${Prisma.raw(options.skipConflictsOn.map(quote).join(', '))}) DO NOTHING RETURNING "id"`;
 }
 
 /** SQLite: the same INSERT, one prepared statement run per row (no JSON to build or expand). */

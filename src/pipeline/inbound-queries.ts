@@ -1,7 +1,9 @@
 import type { Database, Dialect } from '../db/database.ts';
-import { decodeRows, execute, inList, queryRows, raw, type ReadKind, type Sql, sql } from '../db/sql.ts';
+import { bulkInsert, bulkInsertStatement, type ColumnKind } from '../db/bulk-insert.ts';
+import { decodeRows, execute, inList, join, queryRows, raw, type ReadKind, type Sql, sql } from '../db/sql.ts';
 import type { ChannelIdentity, Conversation, Customer, InboxEvent } from '../generated/sqlite/client.ts';
 import type { Leases } from './leases.ts';
+import { MESSAGE_COLUMNS, type MessageRow, OUTBOX_COLUMNS, type OutboxRow } from './outbound.ts';
 
 /**
  * The inbound processor's reads and bookkeeping writes as raw SQL: a batch's claim, its
@@ -67,6 +69,48 @@ const CONVERSATION: Columns<Conversation> = {
   firstResponseAt: 'timestamp',
   resolvedAt: 'timestamp',
 };
+
+/** What a batch writes besides its handlers' own writes (see commitBatch). */
+export interface BatchRows {
+  readonly customers: readonly Customer[];
+  readonly identities: readonly ChannelIdentity[];
+  readonly conversations: readonly Conversation[];
+  readonly messages: readonly MessageRow[];
+  readonly outbox: readonly OutboxRow[];
+  readonly eventIds: readonly string[];
+  readonly conversationIds: readonly string[];
+  readonly customerIds: readonly string[];
+  readonly holder: string;
+  readonly lanes: readonly string[];
+}
+
+// Columns a new customer, identity or conversation is written with; the others take their defaults.
+const NEW_CUSTOMER = {
+  id: 'text',
+  name: 'text',
+  searchName: 'text',
+  locale: 'text',
+  attributes: 'json',
+  tags: 'json',
+  firstSeenAt: 'timestamp',
+  lastSeenAt: 'timestamp',
+  createdAt: 'timestamp',
+  updatedAt: 'timestamp',
+} as const;
+const NEW_IDENTITY = { id: 'text', customerId: 'text', channel: 'text', address: 'text', displayName: 'text', createdAt: 'timestamp' } as const;
+const NEW_CONVERSATION = {
+  id: 'text',
+  customerId: 'text',
+  identityId: 'text',
+  channel: 'text',
+  subject: 'text',
+  previousId: 'text',
+  ref: 'text',
+  subjectKey: 'text',
+  teamId: 'text',
+  createdAt: 'timestamp',
+  lastMessageAt: 'timestamp',
+} as const;
 
 const kindsOf = (columns: Columns<object>) => Object.fromEntries(Object.entries(columns).filter(([, kind]) => kind !== 'text')) as Record<string, ReadKind>;
 const selectList = (alias: string, columns: Columns<object>, prefix = '') =>
@@ -152,34 +196,47 @@ export class InboundQueries {
   }
 
   /**
-   * In the batch's transaction: marks the events done, touches their conversations and
-   * customers, and gives up the batch's leases. Returns how many events were still pending
-   * (fewer than given means another worker handled some: the caller rolls back).
+   * In the batch's transaction, the rows every batch writes: the customers, identities and
+   * conversations it met first, its messages and sends, its events marked done, its
+   * conversations and customers touched, and its leases given up. Returns how many events
+   * were still pending (fewer than given means another worker handled some: roll back).
+   * On PostgreSQL all of it is one statement (foreign keys are checked at its end).
    */
-  async markHandled(
-    tx: Database['prisma'],
-    batch: { eventIds: readonly string[]; conversationIds: readonly string[]; customerIds: readonly string[]; holder: string; lanes: readonly string[] },
-    now: Date,
-  ): Promise<number> {
+  async commitBatch(tx: Database['prisma'], batch: BatchRows, now: Date): Promise<number> {
     const d = this.#dialect;
+    const inserts: [string, Columns<object> | Record<string, ColumnKind>, readonly { id: string }[]][] = [
+      ['Customer', NEW_CUSTOMER, batch.customers],
+      ['ChannelIdentity', NEW_IDENTITY, batch.identities],
+      ['Conversation', NEW_CONVERSATION, batch.conversations],
+      ['Message', MESSAGE_COLUMNS, batch.messages],
+      ['OutboxItem', OUTBOX_COLUMNS, batch.outbox],
+    ];
     const done = sql`UPDATE "InboxEvent" SET "status" = 'done', "processedAt" = ${now}
       WHERE ${inList(d, sql`"id"`, batch.eventIds)} AND "status" = 'pending'`;
-    const touchConversations = sql`UPDATE "Conversation" SET "lastMessageAt" = ${now} WHERE ${inList(d, sql`"id"`, batch.conversationIds)}`;
-    const touchCustomers = sql`UPDATE "Customer" SET "lastSeenAt" = ${now}, "updatedAt" = ${now} WHERE ${inList(d, sql`"id"`, batch.customerIds)}`;
-    const release = this.leases.releaseStatement(batch.holder, batch.lanes);
+    const touch = [
+      sql`UPDATE "Conversation" SET "lastMessageAt" = ${now} WHERE ${inList(d, sql`"id"`, batch.conversationIds)}`,
+      sql`UPDATE "Customer" SET "lastSeenAt" = ${now}, "updatedAt" = ${now} WHERE ${inList(d, sql`"id"`, batch.customerIds)}`,
+      this.leases.releaseStatement(batch.holder, batch.lanes),
+    ];
     if (d === 'postgresql') {
-      // One round trip: the statements touch different tables, so their order does not matter.
+      const parts = [
+        ...touch,
+        ...inserts
+          .filter(([, , rows]) => rows.length > 0)
+          .map(([table, columns, rows]) => bulkInsertStatement(d, table, columns as Record<string, ColumnKind>, rows)),
+      ];
       const [row] = await queryRows(
         tx,
-        sql`WITH done AS (${done} RETURNING 1), c AS (${touchConversations}), u AS (${touchCustomers}), l AS (${release})
-        SELECT count(*)::int AS "count" FROM done`,
+        sql`WITH done AS (${done} RETURNING 1), ${join(
+          parts.map((part, i) => sql`${raw(`w${i}`)} AS (${part})`),
+          ', ',
+        )} SELECT count(*)::int AS "count" FROM done`,
       );
       return Number(row?.count ?? 0);
     }
     const count = await execute(tx, done);
-    await execute(tx, touchConversations);
-    await execute(tx, touchCustomers);
-    await execute(tx, release);
+    for (const statement of touch) await execute(tx, statement);
+    for (const [table, columns, rows] of inserts) await bulkInsert(tx, d, table, columns as Record<string, ColumnKind>, rows);
     return count;
   }
 

@@ -14,7 +14,7 @@ import type { BatchScope, ConversationPatch, HandlerSelector, HandoffRequest, Tu
 import { handoffEvent, handoffPatch } from './handoff.ts';
 import { InboundQueries } from './inbound-queries.ts';
 import type { Leases } from './leases.ts';
-import { buildOutbound, MESSAGE_COLUMNS, type MessageRow, OUTBOX_COLUMNS, type OutboxRow } from './outbound.ts';
+import { buildOutbound, type MessageRow, type OutboxRow } from './outbound.ts';
 import { WorkerLoops } from './worker-loops.ts';
 
 export interface ProcessorOptions {
@@ -74,34 +74,6 @@ interface Creations {
   /** Known customers without a name, named from this message's sender. */
   readonly named: Customer[];
 }
-
-// Columns written by the hot path's bulk inserts; the others take their database defaults.
-const CUSTOMER_COLUMNS = {
-  id: 'text',
-  name: 'text',
-  searchName: 'text',
-  locale: 'text',
-  attributes: 'json',
-  tags: 'json',
-  firstSeenAt: 'timestamp',
-  lastSeenAt: 'timestamp',
-  createdAt: 'timestamp',
-  updatedAt: 'timestamp',
-} as const;
-const IDENTITY_COLUMNS = { id: 'text', customerId: 'text', channel: 'text', address: 'text', displayName: 'text', createdAt: 'timestamp' } as const;
-const CONVERSATION_COLUMNS = {
-  id: 'text',
-  customerId: 'text',
-  identityId: 'text',
-  channel: 'text',
-  subject: 'text',
-  previousId: 'text',
-  ref: 'text',
-  subjectKey: 'text',
-  teamId: 'text',
-  createdAt: 'timestamp',
-  lastMessageAt: 'timestamp',
-} as const;
 
 type Identified = Work & { customer: Customer; identity: ChannelIdentity; isNewCustomer: boolean };
 
@@ -197,9 +169,12 @@ export class InboundProcessor {
     const batch = new Batch(resolved.map((r) => r.conversation.id));
     const turns = await Promise.all(resolved.map((r) => this.#runHandler(r, now, batch)));
     await this.db.write(async (tx) => {
-      const done = await this.#queries.markHandled(
+      const done = await this.#queries.commitBatch(
         tx,
         {
+          ...creations,
+          messages: turns.flatMap((t) => t.messages),
+          outbox: turns.flatMap((t) => t.outbox),
           eventIds: resolved.map((r) => r.event.id),
           conversationIds: [...new Set(resolved.map((r) => r.conversation.id))],
           customerIds: [...new Set(resolved.map((r) => r.customer.id))],
@@ -209,10 +184,6 @@ export class InboundProcessor {
         now,
       );
       if (done !== resolved.length) throw new LostRaceError('another worker handled part of this batch');
-      // Customers, identities and conversations first met in this batch commit with it.
-      await bulkInsert(tx, this.db.dialect, 'Customer', CUSTOMER_COLUMNS, creations.customers);
-      await bulkInsert(tx, this.db.dialect, 'ChannelIdentity', IDENTITY_COLUMNS, creations.identities);
-      await bulkInsert(tx, this.db.dialect, 'Conversation', CONVERSATION_COLUMNS, creations.conversations);
       for (const c of creations.named) await tx.customer.update({ where: { id: c.id }, data: { name: c.name, searchName: c.searchName } });
       const keptResolved = new Set(turns.filter((t) => t.keepResolved).map((t) => t.conversationId));
       for (const c of creations.reopened) {
@@ -220,15 +191,6 @@ export class InboundProcessor {
       }
       for (const f of failed) await tx.inboxEvent.update({ where: { id: f.id }, data: { status: 'failed', error: f.error, processedAt: now } });
       for (const t of turns) if (t.error) await tx.inboxEvent.update({ where: { id: t.eventId }, data: { error: t.error } });
-      await bulkInsert(
-        tx,
-        this.db.dialect,
-        'Message',
-        MESSAGE_COLUMNS,
-        turns.flatMap((t) => t.messages),
-      );
-      const outbox = turns.flatMap((t) => t.outbox);
-      if (outbox.length > 0) await bulkInsert(tx, this.db.dialect, 'OutboxItem', OUTBOX_COLUMNS, outbox);
       for (const t of turns) {
         if (t.handoff) t.patch = { ...t.patch, ...(await handoffPatch(tx, t.handoff)) };
         if (t.patch) await tx.conversation.update({ where: { id: t.conversationId }, data: t.patch });
