@@ -1,5 +1,5 @@
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
-import { execute, inList, queryRows, type Sql, sql, join, sqliteConnectionOf } from '../db/sql.ts';
+import { execute, inList, queryRows, type Sql, sql, sqliteConnectionOf } from '../db/sql.ts';
 
 /**
  * Time-limited ownership of lanes (a customer's inbound stream, a recipient's outbound
@@ -24,13 +24,18 @@ export class Leases {
   async claim(holder: string, keys: readonly string[]): Promise<string[]> {
     if (keys.length === 0) return [];
     const { now, until } = this.term();
-    const rows = join(keys.map((key) => sql`(${key}, ${holder}, ${until})`));
+    // The keys as one JSON parameter: one statement text (and prepared statement) for any count.
+    const json = JSON.stringify(keys);
+    const source =
+      this.db.dialect === 'sqlite'
+        ? sql`SELECT value, ${holder}, ${until} FROM json_each(${json}) WHERE true`
+        : sql`SELECT jsonb_array_elements_text(${json}::jsonb), ${holder}::text, ${until}::bigint`;
     const claimed = await this.db.run((client) =>
       unsynced(client, () =>
         queryRows(
           client,
           sql`
-      INSERT INTO "Lease" ("key", "holder", "untilMs") VALUES ${rows}
+      INSERT INTO "Lease" ("key", "holder", "untilMs") ${source}
       ON CONFLICT ("key") DO UPDATE SET "holder" = excluded."holder", "untilMs" = excluded."untilMs"
       WHERE "Lease"."untilMs" < ${now} OR "Lease"."holder" = excluded."holder"
       RETURNING "key"`,
