@@ -1,6 +1,6 @@
 import { Prisma } from '../generated/sqlite/client.ts';
 import type { Dialect, Prisma as PrismaClient } from './database.ts';
-import { runOnSqlite, sqliteConnectionOf, sqliteTimestamp } from './sql.ts';
+import { execute, queryRows, runOnSqlite, sqliteConnectionOf, sqliteTimestamp } from './sql.ts';
 
 /**
  * Multi-row INSERT for the hot path. Prisma's createMany spends about 0.5 ms a row in its
@@ -54,11 +54,11 @@ export async function bulkInsert<Row extends { id: string }>(
   if (connection) return insertRowByRow(connection, table, kinds, rows, options);
   const statement = bulkInsertStatement(dialect, table, columns, rows, options);
   if (!options.skipConflictsOn) {
-    await tx.$executeRaw(statement);
+    await execute(tx, statement);
     return rows.map((r) => r.id);
   }
-  const inserted = await tx.$queryRaw<{ id: string }[]>(statement);
-  return inserted.map((r) => r.id);
+  const inserted = await queryRows(tx, statement);
+  return inserted.map((r) => r.id as string);
 }
 
 /**

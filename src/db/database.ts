@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
@@ -7,7 +8,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import { Mutex } from '../core/mutex.ts';
 import { PrismaClient as PostgresClient } from '../generated/postgres/client.ts';
 import { PrismaClient } from '../generated/sqlite/client.ts';
-import { attachSqliteConnection, sqliteConnectionOf } from './sql.ts';
+import { attachPgConnection, attachSqliteConnection, type PgQueryable, sqliteConnectionOf, usePgTypes } from './sql.ts';
 
 export type Dialect = 'sqlite' | 'postgresql';
 
@@ -109,14 +110,44 @@ function withConnection(factory: PrismaBetterSqlite3, onConnect: (handle: Better
 }
 
 async function openPostgres(url: string): Promise<Database> {
+  const { default: pg } = await import('pg');
+  usePgTypes(pg.types);
+  const slots = new AsyncLocalStorage<{ connection?: PgQueryable }>();
   const adapterFactory = new PrismaPg({ connectionString: url, max: 10 });
-  const prisma = new PostgresClient({ adapter: adapterFactory }) as unknown as Prisma;
+  const clientFactory = new PrismaPg({ connectionString: url, max: 10 });
+  const connect = clientFactory.connect.bind(clientFactory);
+  clientFactory.connect = async () => {
+    const adapter = await connect();
+    const pool = (adapter as unknown as { client: PgQueryable }).client;
+    attachPgConnection(prisma, pool);
+    // A transaction's pooled connection, handed to the db.write that started it (see sql.ts).
+    const startTransaction = adapter.startTransaction.bind(adapter);
+    adapter.startTransaction = async (isolationLevel) => {
+      const transaction = await startTransaction(isolationLevel);
+      const slot = slots.getStore();
+      if (slot) slot.connection = (transaction as unknown as { client: PgQueryable }).client;
+      return transaction;
+    };
+    return adapter;
+  };
+  const prisma = new PostgresClient({ adapter: clientFactory }) as unknown as Prisma;
   return {
     prisma,
     dialect: 'postgresql',
     displayUrl: redactUrl(url),
     adapterFactory,
-    write: (fn) => prisma.$transaction((tx) => fn(tx as Prisma), { timeout: 60_000 }),
+    write: (fn) => {
+      const slot: { connection?: PgQueryable } = {};
+      return slots.run(slot, () =>
+        prisma.$transaction(
+          (tx) => {
+            if (slot.connection) attachPgConnection(tx, slot.connection);
+            return fn(tx as Prisma);
+          },
+          { timeout: 60_000 },
+        ),
+      );
+    },
     run: (fn) => fn(prisma),
     close: () => prisma.$disconnect(),
   };

@@ -1,0 +1,20 @@
+import pg from 'pg';
+import { openDatabase } from './src/db/database.ts';
+const url = 'postgres://postgres@127.0.0.1:5432/test';
+const db = await openDatabase(url);
+const N = 2000;
+await db.prisma.$queryRaw`SELECT 1`;
+let t = performance.now();
+for (let i = 0; i < N; i++) await db.prisma.$queryRaw`SELECT ${i}::int AS x`;
+console.log('prisma $queryRaw', ((performance.now() - t) / N).toFixed(3), 'ms');
+t = performance.now();
+for (let i = 0; i < N / 10; i++) await db.prisma.$transaction(async (tx) => { await tx.$queryRaw`SELECT ${i}::int AS x`; });
+console.log('prisma tx with 1 stmt', ((performance.now() - t) / (N / 10)).toFixed(3), 'ms');
+const c = new pg.Client({ connectionString: url }); await c.connect();
+t = performance.now();
+for (let i = 0; i < N; i++) await c.query('SELECT $1::int AS x', [i]);
+console.log('pg client', ((performance.now() - t) / N).toFixed(3), 'ms');
+t = performance.now();
+for (let i = 0; i < N / 10; i++) { await c.query('BEGIN'); await c.query('SELECT $1::int AS x', [i]); await c.query('COMMIT'); }
+console.log('pg tx with 1 stmt', ((performance.now() - t) / (N / 10)).toFixed(3), 'ms');
+await c.end(); await db.close();
