@@ -185,13 +185,7 @@ export class Parley {
     this.lifecycle = new Lifecycle(db, routingConfig.lifecycle, logger.child({ part: 'lifecycle' }), (id) => this.flows.all().some((f) => f.id === id));
     this.lifecycle.register(this.jobs);
     const engine = this.flowEngine;
-    this.desk = new Desk(
-      db,
-      this.events,
-      () => this.dispatcher.notify(),
-      options.now,
-      (agentId, availability, by) => this.routing.setAvailability(agentId, availability, by),
-    );
+    this.desk = new Desk(db, this.events, this.routing, () => this.dispatcher.notify(), options.now);
     registerDeskJobs(this.jobs, this.desk);
     this.processor = new InboundProcessor(
       db,

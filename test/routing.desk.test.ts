@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../src/core/errors.ts';
+import type { DomainEventOf } from '../src/core/events.ts';
 import { newId } from '../src/core/ids.ts';
 import { resolveConversation } from '../src/crm/conversations.ts';
 import { type ConversationHandler, HumanHandledConversation } from '../src/pipeline/handler.ts';
@@ -9,6 +10,7 @@ import type { DeskNotice, DeskNotifier } from '../src/routing/notifier.ts';
 import { formatOpening } from '../src/routing/texts.ts';
 import { changeTicketStatus } from '../src/routing/tickets.ts';
 import type { Parley } from '../src/runtime.ts';
+import { buildServer } from '../src/server/app.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
 import { FakeAdapter, settle, testParley } from './support/parley.ts';
 
@@ -36,7 +38,7 @@ describe.each(dialects)('routing on %s', (dialect) => {
   let notifier: RecordingNotifier;
   let clock: Date;
 
-  async function start(routing: unknown, alerts: unknown = {}) {
+  async function start(routing: unknown, alerts: unknown = {}, env: Record<string, string> = {}) {
     db = await freshDatabase(dialect);
     adapter = new FakeAdapter();
     notifier = new RecordingNotifier();
@@ -48,6 +50,7 @@ describe.each(dialects)('routing on %s', (dialect) => {
       routingConfig: RoutingConfigSchema.parse(routing),
       alertsConfig: AlertsConfigSchema.parse(alerts),
       notifier,
+      env,
     });
     await parley.startChannels();
   }
@@ -122,6 +125,45 @@ describe.each(dialects)('routing on %s', (dialect) => {
     for (let n = 2; n <= 4; n++) await receive(n);
     await settle(parley);
     expect(await loads()).toEqual({ Ali: 2, Bita: 2 });
+  });
+
+  it("a manual assignment through the API goes routing's way: one conversation.assigned, one audit row and the assignment notice", async () => {
+    clock = new Date('2026-03-23T10:00:00Z');
+    await start({ teams: { support: { strategy: 'manual' } }, agents: [{ name: 'Ali', teams: ['support'] }] }, {}, { PARLEY_API_TOKEN: 't0ken' });
+    const assigned: DomainEventOf<'conversation.assigned'>[] = [];
+    parley.events.subscribe('conversation.assigned', 'test', async (event) => void assigned.push(event));
+    await receive(1);
+    await settle(parley);
+    const conversation = await db.prisma.conversation.findFirstOrThrow();
+    expect(conversation).toMatchObject({ status: 'waiting_for_agent', assigneeId: null }); // a manual team: nobody yet
+    const ali = await agentId('Ali');
+    const app = await buildServer(parley);
+    try {
+      const assign = () =>
+        app.inject({
+          method: 'POST',
+          url: `/api/v1/conversations/${conversation.id}/assign`,
+          headers: { authorization: 'Bearer t0ken' },
+          payload: { agentId: ali },
+        });
+      const response = await assign();
+      expect(response.statusCode).toBe(200);
+      expect(response.json().conversation).toMatchObject({ assigneeId: ali, status: 'assigned' });
+      await settle(parley);
+      expect(notifier.notices.filter((n) => n.kind === 'assignment')).toEqual([
+        { kind: 'assignment', conversationId: conversation.id, agentId: ali, team: 'support' },
+      ]);
+      expect(assigned).toMatchObject([{ conversationId: conversation.id, agentId: ali }]);
+      // The same assignment again changes nothing and tells nobody twice.
+      expect((await assign()).statusCode).toBe(200);
+      await settle(parley);
+      expect(notifier.notices.filter((n) => n.kind === 'assignment')).toHaveLength(1);
+      expect(assigned).toHaveLength(1);
+      const audit = await db.prisma.auditLog.findMany({ where: { action: 'conversation.assign', entityId: conversation.id } });
+      expect(audit).toMatchObject([{ actor: 'api', data: { agentId: ali } }]);
+    } finally {
+      await app.close();
+    }
   });
 
   it('SLA: warning before the breach, escalation (mention and transfer) at it; clocks pause out of hours; the customer is told when to expect an answer', async () => {

@@ -303,6 +303,8 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     await act('UAGENT1', { action_id: 'parley:claim', type: 'button', value: conversation.id });
     const sara = await db.prisma.agent.findUniqueOrThrow({ where: { slackUserId: 'UAGENT1' } });
     expect((await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id } })).assigneeId).toBe(sara.id);
+    // A claim is routing's assignment: its "assigned to" notice reaches the thread.
+    await eventually(() => expect(fake.threadOf(SUPPORT, card.ts).some((m) => m.text.includes('Assigned to Sara Ahmadi'))).toBe(true));
 
     await act('UAGENT1', { action_id: 'parley:assign', type: 'users_select', selected_user: 'UAGENT2' });
     const omid = await db.prisma.agent.findUniqueOrThrow({ where: { slackUserId: 'UAGENT2' } });

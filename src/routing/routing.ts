@@ -118,7 +118,11 @@ export class Routing {
     this.options.jobs.notify();
   }
 
-  /** Manual assignment (or transfer to another agent) by a person or the API. */
+  /**
+   * Manual assignment (or transfer to another agent) by a person or the API, through the desk:
+   * the same writes, event and desk notice as an automatic assignment. Assigning a conversation
+   * to the agent who has it changes nothing.
+   */
   async assign(conversationId: string, agentId: string, by: string): Promise<void> {
     const now = this.#now();
     await this.options.db.write(async (tx) => {
@@ -128,6 +132,7 @@ export class Routing {
       ]);
       if (!conversation) throw new NotFoundError(`conversation ${conversationId}`);
       if (!agent) throw new NotFoundError(`agent ${agentId}`);
+      if (conversation.assigneeId === agentId) return;
       if (conversation.status === 'resolved') throw new UserError(`conversation ${conversationId} is resolved; it cannot be assigned`, 409);
       await this.#assignOne(tx, conversation, agentId, conversation.team?.name ?? null, now, by);
     });
