@@ -223,6 +223,54 @@ describe.each(dialects)('routing on %s', (dialect) => {
     ]);
   });
 
+  it('an SLA escalation hands the conversation to the other team the way a transfer does: one conversation.handed_off; the clocks keep running', async () => {
+    clock = new Date('2026-03-23T10:00:00Z');
+    await start({
+      teams: { support: { escalation: { transfer_to: 'supervisors' } }, supervisors: { strategy: 'manual' } },
+      sla: { warn_before: '15m', normal: { first_response: '1h', resolution: '8h' } },
+    });
+    const handedOff: DomainEventOf<'conversation.handed_off'>[] = [];
+    parley.events.subscribe('conversation.handed_off', 'test', async (event) => void handedOff.push(event));
+    await receive(1);
+    await settle(parley);
+    const conversation = await db.prisma.conversation.findFirstOrThrow();
+    const before = await db.prisma.conversationSla.findUniqueOrThrow({ where: { conversationId: conversation.id } });
+    expect(handedOff.map((e) => e.team)).toEqual(['support']);
+
+    clock = new Date('2026-03-23T11:00:00Z');
+    await settle(parley);
+    await settle(parley);
+    expect(handedOff).toHaveLength(2);
+    expect(handedOff[1]).toMatchObject({ conversationId: conversation.id, team: 'supervisors', priority: 'normal', escalation: 'first_response' });
+    const moved = await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id }, include: { team: true } });
+    expect(moved).toMatchObject({ status: 'waiting_for_agent', assigneeId: null });
+    expect(moved.team?.name).toBe('supervisors');
+    // The customer's clocks keep running: the breach stays recorded, nothing is restarted.
+    const after = await db.prisma.conversationSla.findUniqueOrThrow({ where: { conversationId: conversation.id } });
+    expect(after).toMatchObject({
+      teamId: moved.teamId,
+      queuedAt: before.queuedAt,
+      firstResponseDueAt: before.firstResponseDueAt,
+      resolutionDueAt: before.resolutionDueAt,
+      firstResponseBreached: true,
+    });
+    const audit = await db.prisma.auditLog.findMany({ where: { entityId: conversation.id, action: 'conversation.escalate' } });
+    expect(audit).toMatchObject([{ actor: 'system', data: { from: 'support', to: 'supervisors', target: 'first_response' } }]);
+
+    // The resolution target is missed too: the supervisors have no escalation, so no second hand-off.
+    clock = new Date('2026-03-23T18:00:00Z');
+    await settle(parley);
+    await settle(parley);
+    expect(handedOff).toHaveLength(2);
+    expect(notifier.notices.filter((n) => n.kind.startsWith('sla')).map((n) => `${n.kind}:${'target' in n ? n.target : ''}`)).toEqual([
+      'sla.warning:first_response',
+      'sla.breached:first_response',
+      'sla.warning:resolution',
+      'sla.breached:resolution',
+    ]);
+    expect(adapter.sent).toHaveLength(0);
+  });
+
   it('out of hours: a Persian customer is told in Persian when the team opens; the first-response clock starts then (across the clock change)', async () => {
     clock = new Date('2026-03-28T10:00:00Z'); // Saturday
     await start({

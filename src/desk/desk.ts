@@ -3,11 +3,11 @@ import type { DomainEvent } from '../core/events.ts';
 import { newId } from '../core/ids.ts';
 import type { Attachment } from '../core/message.ts';
 import { resolveConversation } from '../crm/conversations.ts';
-import { teamNamed } from '../crm/teams.ts';
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import type { Agent, Conversation } from '../generated/sqlite/client.ts';
-import type { AgentAvailability, Priority } from '../generated/sqlite/enums.ts';
+import type { AgentAvailability } from '../generated/sqlite/enums.ts';
 import type { EventBus } from '../pipeline/events.ts';
+import { transferConversation } from '../pipeline/handoff.ts';
 import { type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 import { enqueueOutbound } from '../pipeline/outbound.ts';
 import { fillPlaceholders, firstName, getCanned } from './canned.ts';
@@ -195,24 +195,8 @@ export class Desk {
     const now = this.now();
     await this.db.write(async (tx) => {
       const conversation = await this.#conversation(tx, conversationId);
-      const target = await teamNamed(tx, team);
-      await tx.conversation.update({ where: { id: conversation.id }, data: { teamId: target.id, assigneeId: null, status: 'waiting_for_agent' } });
+      await transferConversation(tx, this.events, conversation, { team, note: note ?? `transferred by ${by}` }, now);
       await this.#audit(tx, by, 'conversation.transfer', conversation.id, { team });
-      await this.events.emit(
-        tx,
-        [
-          {
-            type: 'conversation.handed_off',
-            conversationId: conversation.id,
-            customerId: conversation.customerId,
-            team,
-            priority: conversation.priority as Priority,
-            note: note ?? `transferred by ${by}`,
-            collected: {},
-          },
-        ],
-        now,
-      );
     });
   }
 
