@@ -152,6 +152,7 @@ export class Parley {
             ackText: config.PARLEY_ACK_TEXT,
             fetch: options.fetch,
             now: options.now,
+            mayWinBack: (flowId, customerIds, now) => this.lifecycle.mayWinBack(flowId, customerIds, now),
           });
     this.flowEngine?.register();
     this.notifiers = new NotifierSet(new LoggingNotifier(logger.child({ part: 'desk' })));
