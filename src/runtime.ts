@@ -152,6 +152,7 @@ export class Parley {
             ackText: config.PARLEY_ACK_TEXT,
             fetch: options.fetch,
             now: options.now,
+            mayWinBack: (flowId, customerIds, now) => this.lifecycle.mayWinBack(flowId, customerIds, now),
           });
     this.flowEngine?.register();
     this.notifiers = new NotifierSet(new LoggingNotifier(logger.child({ part: 'desk' })));
@@ -185,13 +186,7 @@ export class Parley {
     this.lifecycle = new Lifecycle(db, routingConfig.lifecycle, logger.child({ part: 'lifecycle' }), (id) => this.flows.all().some((f) => f.id === id));
     this.lifecycle.register(this.jobs);
     const engine = this.flowEngine;
-    this.desk = new Desk(
-      db,
-      this.events,
-      () => this.dispatcher.notify(),
-      options.now,
-      (agentId, availability, by) => this.routing.setAvailability(agentId, availability, by),
-    );
+    this.desk = new Desk(db, this.events, this.routing, () => this.dispatcher.notify(), options.now);
     registerDeskJobs(this.jobs, this.desk);
     this.processor = new InboundProcessor(
       db,

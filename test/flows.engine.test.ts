@@ -5,6 +5,7 @@ import { resolveConversation } from '../src/crm/conversations.ts';
 import { FlowRegistry } from '../src/flows/registry.ts';
 import type { Flow } from '../src/flows/schema.ts';
 import { parseFlowFile } from '../src/flows/validate.ts';
+import { type RoutingConfig, RoutingConfigSchema } from '../src/routing/config.ts';
 import type { Parley } from '../src/runtime.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
 import { FakeAdapter, settle, silentLogger, testCapabilities, testParley } from './support/parley.ts';
@@ -137,7 +138,7 @@ describe.each(dialects)('flow engine on %s', (dialect) => {
   let clock: Date;
   let hookServer: Server | undefined;
 
-  const open = async (flows: Flow[], options: { fetch?: typeof fetch } = {}) => {
+  const open = async (flows: Flow[], options: { fetch?: typeof fetch; routingConfig?: RoutingConfig } = {}) => {
     const registry = FlowRegistry.of([], silentLogger, db);
     for (const f of flows) await registry.remember({ flow: f, file: `${f.id}.yaml`, source: sourceOf(f) });
     adapter = new FakeAdapter('whatsapp', testCapabilities);
@@ -403,5 +404,51 @@ steps:
     expect(adapter.sent.filter((m) => m.content.text?.startsWith('We miss you'))).toHaveLength(1);
     await say('آره');
     expect(texts().at(-1)).toBe('Noted.');
+  });
+
+  it('the inactive trigger keeps to the lifecycle contact cap, as the lifecycle win-back does', async () => {
+    const winback = define(`
+id: winback
+name: Win-back
+locales: [en]
+triggers:
+  - inactive: 30d
+steps:
+  - id: bye
+    end: { say: "We miss you!" }
+`);
+    const csat = define(`
+id: csat
+name: CSAT
+locales: [en]
+triggers:
+  - event: conversation.resolved
+steps:
+  - id: rate
+    ask: { type: rating, text: "How did we do?", save: csat }
+`);
+    const day = 24 * 3_600_000;
+    await open([winback, csat], { routingConfig: RoutingConfigSchema.parse({ lifecycle: { contact_cap: { max: 1, within: '30d' } } }) });
+    await say('hello');
+    // Ten days later the conversation is resolved: the CSAT flow we started is a contact; the customer never answers.
+    await advance(10 * day);
+    await resolveConversation(db, parley.events, (await db.prisma.conversation.findFirstOrThrow()).id, 'agent:a1', clock);
+    await settle(parley);
+    expect(texts().at(-1)).toBe('How did we do? <1> <2> <3> <4> <5>');
+    await advance(3_600_000); // the reminder
+    await advance(day); // the flow gives up
+    expect(await db.prisma.flowSession.findFirstOrThrow({ where: { flowId: 'csat' } })).toMatchObject({ status: 'abandoned' });
+    // Inactive for 31 days, but contacted 21 days ago: the cap (1 in 30 days) holds the win-back back.
+    await advance(20 * day);
+    await parley.flowEngine!.scheduleSweep(clock);
+    await settle(parley);
+    expect(await db.prisma.job.count({ where: { dedupKey: { startsWith: 'winback:' } } })).toBe(0);
+    expect(texts()).not.toContain('We miss you!');
+    // Once that contact is older than the cap's window, the next sweep wins the customer back, once.
+    await advance(10 * day);
+    await parley.flowEngine!.scheduleSweep(clock);
+    await settle(parley);
+    await advance(3_600_000);
+    expect(texts().filter((t) => t === 'We miss you!')).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../src/core/errors.ts';
+import type { DomainEventOf } from '../src/core/events.ts';
 import { newId } from '../src/core/ids.ts';
 import { resolveConversation } from '../src/crm/conversations.ts';
 import { type ConversationHandler, HumanHandledConversation } from '../src/pipeline/handler.ts';
@@ -9,6 +10,7 @@ import type { DeskNotice, DeskNotifier } from '../src/routing/notifier.ts';
 import { formatOpening } from '../src/routing/texts.ts';
 import { changeTicketStatus } from '../src/routing/tickets.ts';
 import type { Parley } from '../src/runtime.ts';
+import { buildServer } from '../src/server/app.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
 import { FakeAdapter, settle, testParley } from './support/parley.ts';
 
@@ -36,7 +38,7 @@ describe.each(dialects)('routing on %s', (dialect) => {
   let notifier: RecordingNotifier;
   let clock: Date;
 
-  async function start(routing: unknown, alerts: unknown = {}) {
+  async function start(routing: unknown, alerts: unknown = {}, env: Record<string, string> = {}) {
     db = await freshDatabase(dialect);
     adapter = new FakeAdapter();
     notifier = new RecordingNotifier();
@@ -48,6 +50,7 @@ describe.each(dialects)('routing on %s', (dialect) => {
       routingConfig: RoutingConfigSchema.parse(routing),
       alertsConfig: AlertsConfigSchema.parse(alerts),
       notifier,
+      env,
     });
     await parley.startChannels();
   }
@@ -124,6 +127,45 @@ describe.each(dialects)('routing on %s', (dialect) => {
     expect(await loads()).toEqual({ Ali: 2, Bita: 2 });
   });
 
+  it("a manual assignment through the API goes routing's way: one conversation.assigned, one audit row and the assignment notice", async () => {
+    clock = new Date('2026-03-23T10:00:00Z');
+    await start({ teams: { support: { strategy: 'manual' } }, agents: [{ name: 'Ali', teams: ['support'] }] }, {}, { PARLEY_API_TOKEN: 't0ken' });
+    const assigned: DomainEventOf<'conversation.assigned'>[] = [];
+    parley.events.subscribe('conversation.assigned', 'test', async (event) => void assigned.push(event));
+    await receive(1);
+    await settle(parley);
+    const conversation = await db.prisma.conversation.findFirstOrThrow();
+    expect(conversation).toMatchObject({ status: 'waiting_for_agent', assigneeId: null }); // a manual team: nobody yet
+    const ali = await agentId('Ali');
+    const app = await buildServer(parley);
+    try {
+      const assign = () =>
+        app.inject({
+          method: 'POST',
+          url: `/api/v1/conversations/${conversation.id}/assign`,
+          headers: { authorization: 'Bearer t0ken' },
+          payload: { agentId: ali },
+        });
+      const response = await assign();
+      expect(response.statusCode).toBe(200);
+      expect(response.json().conversation).toMatchObject({ assigneeId: ali, status: 'assigned' });
+      await settle(parley);
+      expect(notifier.notices.filter((n) => n.kind === 'assignment')).toEqual([
+        { kind: 'assignment', conversationId: conversation.id, agentId: ali, team: 'support' },
+      ]);
+      expect(assigned).toMatchObject([{ conversationId: conversation.id, agentId: ali }]);
+      // The same assignment again changes nothing and tells nobody twice.
+      expect((await assign()).statusCode).toBe(200);
+      await settle(parley);
+      expect(notifier.notices.filter((n) => n.kind === 'assignment')).toHaveLength(1);
+      expect(assigned).toHaveLength(1);
+      const audit = await db.prisma.auditLog.findMany({ where: { action: 'conversation.assign', entityId: conversation.id } });
+      expect(audit).toMatchObject([{ actor: 'api', data: { agentId: ali } }]);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('SLA: warning before the breach, escalation (mention and transfer) at it; clocks pause out of hours; the customer is told when to expect an answer', async () => {
     clock = new Date('2026-03-23T14:30:00Z'); // Monday 15:30 in Berlin (CET)
     await start({
@@ -179,6 +221,54 @@ describe.each(dialects)('routing on %s', (dialect) => {
       'sla.warning:resolution',
       'sla.breached:resolution',
     ]);
+  });
+
+  it('an SLA escalation hands the conversation to the other team the way a transfer does: one conversation.handed_off; the clocks keep running', async () => {
+    clock = new Date('2026-03-23T10:00:00Z');
+    await start({
+      teams: { support: { escalation: { transfer_to: 'supervisors' } }, supervisors: { strategy: 'manual' } },
+      sla: { warn_before: '15m', normal: { first_response: '1h', resolution: '8h' } },
+    });
+    const handedOff: DomainEventOf<'conversation.handed_off'>[] = [];
+    parley.events.subscribe('conversation.handed_off', 'test', async (event) => void handedOff.push(event));
+    await receive(1);
+    await settle(parley);
+    const conversation = await db.prisma.conversation.findFirstOrThrow();
+    const before = await db.prisma.conversationSla.findUniqueOrThrow({ where: { conversationId: conversation.id } });
+    expect(handedOff.map((e) => e.team)).toEqual(['support']);
+
+    clock = new Date('2026-03-23T11:00:00Z');
+    await settle(parley);
+    await settle(parley);
+    expect(handedOff).toHaveLength(2);
+    expect(handedOff[1]).toMatchObject({ conversationId: conversation.id, team: 'supervisors', priority: 'normal', escalation: 'first_response' });
+    const moved = await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id }, include: { team: true } });
+    expect(moved).toMatchObject({ status: 'waiting_for_agent', assigneeId: null });
+    expect(moved.team?.name).toBe('supervisors');
+    // The customer's clocks keep running: the breach stays recorded, nothing is restarted.
+    const after = await db.prisma.conversationSla.findUniqueOrThrow({ where: { conversationId: conversation.id } });
+    expect(after).toMatchObject({
+      teamId: moved.teamId,
+      queuedAt: before.queuedAt,
+      firstResponseDueAt: before.firstResponseDueAt,
+      resolutionDueAt: before.resolutionDueAt,
+      firstResponseBreached: true,
+    });
+    const audit = await db.prisma.auditLog.findMany({ where: { entityId: conversation.id, action: 'conversation.escalate' } });
+    expect(audit).toMatchObject([{ actor: 'system', data: { from: 'support', to: 'supervisors', target: 'first_response' } }]);
+
+    // The resolution target is missed too: the supervisors have no escalation, so no second hand-off.
+    clock = new Date('2026-03-23T18:00:00Z');
+    await settle(parley);
+    await settle(parley);
+    expect(handedOff).toHaveLength(2);
+    expect(notifier.notices.filter((n) => n.kind.startsWith('sla')).map((n) => `${n.kind}:${'target' in n ? n.target : ''}`)).toEqual([
+      'sla.warning:first_response',
+      'sla.breached:first_response',
+      'sla.warning:resolution',
+      'sla.breached:resolution',
+    ]);
+    expect(adapter.sent).toHaveLength(0);
   });
 
   it('out of hours: a Persian customer is told in Persian when the team opens; the first-response clock starts then (across the clock change)', async () => {

@@ -12,6 +12,7 @@ import { conversationRef } from '../src/desk/desk.ts';
 import { SlackDesk } from '../src/desk/slack/plugin.ts';
 import { readSlackConfig, type SlackConfig } from '../src/desk/slack/settings.ts';
 import { type ConversationHandler, HumanHandledConversation } from '../src/pipeline/handler.ts';
+import { RoutingConfigSchema } from '../src/routing/config.ts';
 import type { Parley } from '../src/runtime.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
 import { classification, FakeOpenAI } from './support/fake-openai.ts';
@@ -55,7 +56,7 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
   let adapter: ConsoleAdapter;
   let events: string;
 
-  const start = async (env: Record<string, string> = {}, slackEnv: Record<string, string> = { SLACK_SIGNING_SECRET: SECRET }) => {
+  const start = async (env: Record<string, string> = {}, slackEnv: Record<string, string> = { SLACK_SIGNING_SECRET: SECRET }, routing: unknown = {}) => {
     const config = readSlackConfig({
       SLACK_BOT_TOKEN: TOKEN,
       ...slackEnv,
@@ -74,6 +75,7 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
       // One post per 100 ms per Slack channel keeps the test quick; production uses 1/s.
       env: { PARLEY_RATE_LIMITS: 'slack:recipient=1/100ms', PARLEY_DATA_DIR: join(tmpdir(), `parley-slack-${newId()}`), ...env },
       plugins: [desk],
+      routingConfig: RoutingConfigSchema.parse(routing),
     });
     await parley.start();
     events = `http://127.0.0.1:${desk.port}/slack/events`;
@@ -303,6 +305,8 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     await act('UAGENT1', { action_id: 'parley:claim', type: 'button', value: conversation.id });
     const sara = await db.prisma.agent.findUniqueOrThrow({ where: { slackUserId: 'UAGENT1' } });
     expect((await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id } })).assigneeId).toBe(sara.id);
+    // A claim is routing's assignment: its "assigned to" notice reaches the thread.
+    await eventually(() => expect(fake.threadOf(SUPPORT, card.ts).some((m) => m.text.includes('Assigned to Sara Ahmadi'))).toBe(true));
 
     await act('UAGENT1', { action_id: 'parley:assign', type: 'users_select', selected_user: 'UAGENT2' });
     const omid = await db.prisma.agent.findUniqueOrThrow({ where: { slackUserId: 'UAGENT2' } });
@@ -354,6 +358,44 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     });
     expect((await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id } })).status).toBe('bot');
     await eventually(() => expect(fake.threadOf(BILLING, billingCard.ts).some((m) => m.text.includes('Handed back to the bot'))).toBe(true));
+  });
+
+  it('an SLA escalation moves the conversation like a transfer: a card in the new team channel, a link from the old thread', async () => {
+    await start({}, undefined, {
+      teams: { support: { escalation: { mention: '@support-leads', transfer_to: 'billing' } }, billing: { strategy: 'manual' } },
+      sla: { high: { first_response: '1s' } },
+    });
+    const handedOff: DomainEventOf<'conversation.handed_off'>[] = [];
+    parley.events.subscribe('conversation.handed_off', 'test-escalation', async (event) => void handedOff.push(event));
+    await customerWrites('I need help');
+    const card = await handedOffThread();
+    const conversation = await db.prisma.conversation.findFirstOrThrow();
+    // Nobody answers within the second: the first-response target is missed and billing takes over.
+    await eventually(() => {
+      const billingCard = fake.topLevel(BILLING)[0];
+      expect(billingCard).toBeDefined();
+      expect(
+        fake
+          .threadOf(BILLING, billingCard!.ts)
+          .map((m) => m.text)
+          .join('\n'),
+      ).toContain('I need help');
+      expect(fake.threadOf(SUPPORT, card.ts).some((m) => m.text.includes('Transferred to *billing*'))).toBe(true);
+      expect(fake.messages.some((m) => m.text.includes('was missed. @support-leads Escalated to billing.'))).toBe(true);
+    });
+    const moved = await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id }, include: { team: true } });
+    expect(moved).toMatchObject({ status: 'waiting_for_agent', assigneeId: null });
+    expect(moved.team?.name).toBe('billing');
+    // Every subscriber had each hand-off (the escalation's too), and there was one more, not two.
+    await eventually(async () =>
+      expect(await db.prisma.job.count({ where: { kind: { startsWith: 'event:conversation.handed_off:' }, status: { not: 'done' } } })).toBe(0),
+    );
+    expect(handedOff.map((e) => [e.team, e.escalation])).toEqual([
+      ['support', undefined],
+      ['billing', 'first_response'],
+    ]);
+    expect(fake.topLevel(BILLING)).toHaveLength(1);
+    expect(fake.topLevel(SUPPORT)).toHaveLength(1);
   });
 
   it('/parley: canned responses with placeholders, customer lookup, resolve by ref, away and back', async () => {

@@ -17,6 +17,11 @@ export const DomainEventSchema = z.discriminatedUnion('type', [
     note: z.string().optional(),
     /** What the bot learned before handing over (answers by name), for the agent's card. */
     collected: z.record(z.string(), z.string()).default({}),
+    /**
+     * Set when routing's SLA escalation moved it after this target was missed: the same queue
+     * episode goes on (its SLA clocks keep running), only the team changes.
+     */
+    escalation: z.enum(['first_response', 'resolution']).optional(),
   }),
   /** A customer message in a conversation a human handles (waiting for or assigned to an agent). */
   z.object({ type: z.literal('conversation.customer_message'), conversationId: z.string(), customerId: z.string(), messageId: z.string() }),

@@ -3,11 +3,11 @@ import type { DomainEvent } from '../core/events.ts';
 import { newId } from '../core/ids.ts';
 import type { Attachment } from '../core/message.ts';
 import { resolveConversation } from '../crm/conversations.ts';
-import { teamNamed } from '../crm/teams.ts';
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import type { Agent, Conversation } from '../generated/sqlite/client.ts';
-import type { AgentAvailability, Priority } from '../generated/sqlite/enums.ts';
+import type { AgentAvailability } from '../generated/sqlite/enums.ts';
 import type { EventBus } from '../pipeline/events.ts';
+import { transferConversation } from '../pipeline/handoff.ts';
 import { type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 import { enqueueOutbound } from '../pipeline/outbound.ts';
 import { fillPlaceholders, firstName, getCanned } from './canned.ts';
@@ -27,6 +27,16 @@ export interface AgentMessage {
 }
 
 /**
+ * What the desk leaves to routing, so that a person's decision goes the same way as routing's
+ * own: giving a conversation to an agent (its event, audit row and "assigned to" desk notice)
+ * and an agent's availability (a returning agent is given queued conversations).
+ */
+export interface DeskRouting {
+  assign(conversationId: string, agentId: string, by: string): Promise<void>;
+  setAvailability(agentId: string, availability: AgentAvailability, by: string): Promise<void>;
+}
+
+/**
  * What agents do to conversations, whatever their tool (Slack, the REST API, the CLI). Each
  * operation is one transaction that also writes the audit log and emits its domain events.
  * `by` names the actor: "agent:<id>", "api", "cli".
@@ -35,10 +45,9 @@ export class Desk {
   constructor(
     private readonly db: Database,
     private readonly events: EventBus,
+    private readonly routing: DeskRouting,
     private readonly onOutboundQueued: () => void = () => {},
     private readonly now: () => Date = () => new Date(),
-    /** Routing's say in availability (a returning agent is given queued conversations). */
-    private readonly onAvailability?: (agentId: string, availability: AgentAvailability, by: string) => Promise<void>,
   ) {}
 
   /** A conversation by its id or by the short ref agents see. */
@@ -164,23 +173,20 @@ export class Desk {
     });
   }
 
-  /** Assigns the conversation to an agent, or unassigns it (agentId null). */
+  /**
+   * Assigns the conversation to an agent through routing's assignment (the same event, audit
+   * row and desk notice as an automatic one), or unassigns it (agentId null).
+   */
   async assign(conversationId: string, agentId: string | null, by: string): Promise<void> {
+    if (agentId) return this.routing.assign(conversationId, agentId, by);
     const now = this.now();
     await this.db.write(async (tx) => {
       const conversation = await this.#conversation(tx, conversationId);
-      if (agentId && !(await tx.agent.findUnique({ where: { id: agentId } }))) throw new NotFoundError(`agent ${agentId}`);
-      if (conversation.assigneeId === agentId) return;
-      const status = agentId
-        ? conversation.status === 'resolved'
-          ? 'resolved'
-          : 'assigned'
-        : conversation.status === 'assigned'
-          ? 'waiting_for_agent'
-          : conversation.status;
-      await tx.conversation.update({ where: { id: conversation.id }, data: { assigneeId: agentId, status } });
-      await this.#audit(tx, by, 'conversation.assign', conversation.id, { agentId });
-      await this.events.emit(tx, [{ type: 'conversation.assigned', conversationId: conversation.id, customerId: conversation.customerId, agentId }], now);
+      if (conversation.assigneeId === null) return;
+      const status = conversation.status === 'assigned' ? 'waiting_for_agent' : conversation.status;
+      await tx.conversation.update({ where: { id: conversation.id }, data: { assigneeId: null, status } });
+      await this.#audit(tx, by, 'conversation.assign', conversation.id, { agentId: null });
+      await this.events.emit(tx, [{ type: 'conversation.assigned', conversationId: conversation.id, customerId: conversation.customerId, agentId: null }], now);
     });
   }
 
@@ -189,24 +195,8 @@ export class Desk {
     const now = this.now();
     await this.db.write(async (tx) => {
       const conversation = await this.#conversation(tx, conversationId);
-      const target = await teamNamed(tx, team);
-      await tx.conversation.update({ where: { id: conversation.id }, data: { teamId: target.id, assigneeId: null, status: 'waiting_for_agent' } });
+      await transferConversation(tx, this.events, conversation, { team, note: note ?? `transferred by ${by}` }, now);
       await this.#audit(tx, by, 'conversation.transfer', conversation.id, { team });
-      await this.events.emit(
-        tx,
-        [
-          {
-            type: 'conversation.handed_off',
-            conversationId: conversation.id,
-            customerId: conversation.customerId,
-            team,
-            priority: conversation.priority as Priority,
-            note: note ?? `transferred by ${by}`,
-            collected: {},
-          },
-        ],
-        now,
-      );
     });
   }
 
@@ -277,11 +267,7 @@ export class Desk {
   }
 
   async setAvailability(agentId: string, availability: AgentAvailability): Promise<void> {
-    if (this.onAvailability) return this.onAvailability(agentId, availability, `agent:${agentId}`);
-    await this.db.write(async (tx) => {
-      await tx.agent.update({ where: { id: agentId }, data: { availability } });
-      await this.#audit(tx, `agent:${agentId}`, `agent.${availability}`, agentId, {}, 'agent');
-    });
+    await this.routing.setAvailability(agentId, availability, `agent:${agentId}`);
   }
 
   async #conversation(tx: PrismaClient, id: string): Promise<Conversation> {

@@ -35,6 +35,8 @@ export interface FlowEngineOptions {
   readonly ackText?: string;
   readonly fetch?: typeof fetch;
   readonly now?: () => Date;
+  /** Which of these customers a win-back with that flow may contact now (routing's lifecycle rule, contact cap included). */
+  readonly mayWinBack: (flowId: string, customerIds: readonly string[], now: Date) => Promise<ReadonlySet<string>>;
 }
 
 const SESSION_COLUMNS = {
@@ -529,9 +531,15 @@ export class FlowEngine implements ConversationHandler {
         },
         take: 500,
       });
-      const drafts = customers.flatMap((c) => {
+      const reachable = customers.filter((c) => c.conversations[0] && !isHumanHandled(c.conversations[0]));
+      const allowed = await this.options.mayWinBack(
+        flow.id,
+        reachable.map((c) => c.id),
+        now,
+      );
+      const drafts = reachable.flatMap((c) => {
         const last = c.conversations[0];
-        if (!last || isHumanHandled(last)) return [];
+        if (!last || !allowed.has(c.id)) return [];
         return [
           {
             kind: START_JOB,

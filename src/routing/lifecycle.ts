@@ -33,6 +33,9 @@ export function computeStage(s: CustomerSignals, c: LifecycleConfig, now: Date):
   return { stage: 'active', reasons: [`active ${days(idle)} days ago`] };
 }
 
+/** The flow engine's dedup key for a win-back start (its `inactive` trigger uses the same). */
+const winbackKey = (flowId: string, customerId: string) => `winback:${flowId}:${customerId}`;
+
 const SWEEP_JOB = 'lifecycle.sweep';
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
 const PAGE = 500;
@@ -129,15 +132,19 @@ export class Lifecycle {
     return changed;
   }
 
-  /** Once per customer (the engine's own win-back dedup key), and only under the contact cap. */
-  async #winback(customerIds: string[], now: Date): Promise<void> {
-    const flowId = this.config.winback_flow;
-    if (!flowId || customerIds.length === 0 || !this.winbackFlowExists(flowId)) return;
-    const keys = customerIds.map((id) => `winback:${flowId}:${id}`);
+  /**
+   * Which of these customers a win-back with `flowId` may contact now: those it has not reached
+   * yet (its dedup key, shared with the flow engine) whose contacts we started (follow-up and
+   * scheduled flows, not the customer's own) within `contact_cap.within` are under
+   * `contact_cap.max`. The one rule for both win-back paths: this sweep's churned customers and
+   * the flow engine's `inactive` trigger.
+   */
+  async mayWinBack(flowId: string, customerIds: readonly string[], now: Date): Promise<Set<string>> {
+    if (customerIds.length === 0) return new Set();
+    const keys = customerIds.map((id) => winbackKey(flowId, id));
     const done = new Set((await this.db.prisma.job.findMany({ where: { dedupKey: { in: keys } }, select: { dedupKey: true } })).map((j) => j.dedupKey));
-    const pending = customerIds.filter((id) => !done.has(`winback:${flowId}:${id}`));
-    if (pending.length === 0) return;
-    // Contacts we started (not the customer): follow-up and scheduled flows within the window.
+    const pending = customerIds.filter((id) => !done.has(winbackKey(flowId, id)));
+    if (pending.length === 0) return new Set();
     const contacts = await this.db.prisma.flowSession.groupBy({
       by: ['customerId'],
       where: {
@@ -148,7 +155,16 @@ export class Lifecycle {
       _count: { _all: true },
     });
     const allowed = pending.filter((id) => (contacts.find((c) => c.customerId === id)?._count._all ?? 0) < this.config.contact_cap.max);
-    if (allowed.length < pending.length) this.logger.info({ capped: pending.length - allowed.length }, 'lifecycle: win-back held back by the contact cap');
+    if (allowed.length < pending.length)
+      this.logger.info({ flowId, capped: pending.length - allowed.length }, 'lifecycle: win-back held back by the contact cap');
+    return new Set(allowed);
+  }
+
+  async #winback(customerIds: string[], now: Date): Promise<void> {
+    const flowId = this.config.winback_flow;
+    if (!flowId || customerIds.length === 0 || !this.winbackFlowExists(flowId)) return;
+    const allowed = [...(await this.mayWinBack(flowId, customerIds, now))];
+    if (allowed.length === 0) return;
     const last = await this.db.prisma.conversation.findMany({
       where: { customerId: { in: allowed } },
       orderBy: { lastMessageAt: 'desc' },
@@ -163,7 +179,7 @@ export class Lifecycle {
         laneKey: `in:${conversation.channel}:${conversation.identity.address}`,
         payload: { flowId, conversationId: conversation.id, by: 'schedule' },
         runAt: now,
-        dedupKey: `winback:${flowId}:${id}`,
+        dedupKey: winbackKey(flowId, id),
       });
     }
     await this.db.write((tx) => scheduleJobs(tx, this.db.dialect, drafts, now));

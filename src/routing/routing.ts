@@ -5,6 +5,7 @@ import { teamNamed } from '../crm/teams.ts';
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import type { EventBus } from '../pipeline/events.ts';
 import { type JobContext, type JobDraft, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
+import { transferConversation } from '../pipeline/handoff.ts';
 import { enqueueToCustomer } from '../pipeline/outbound.ts';
 import { type Candidate, pickAgent, queueOrder, raisePriority } from './assignment.ts';
 import { addBusinessTime, type BusinessHours, isOpen, nextOpening } from './business-hours.ts';
@@ -66,7 +67,7 @@ export class Routing {
     registerNoticeDelivery(jobs, this.options.notifier);
     jobs.register(ASSIGN_JOB, (job, ctx) => this.#assignQueued((job.payload as { teamId: string }).teamId, ctx));
     jobs.register(SLA_JOB, (job, ctx) => this.#checkSla(job.payload as unknown as SlaCheck, ctx));
-    events.subscribe('conversation.handed_off', 'routing', (event, ctx) => this.#onQueued(event.conversationId, ctx));
+    events.subscribe('conversation.handed_off', 'routing', (event, ctx) => this.#onQueued(event.conversationId, ctx, event.escalation !== undefined));
     events.subscribe('conversation.resolved', 'routing', async (event, ctx) => {
       await ctx.write(async (tx) => {
         await tx.conversationSla.updateMany({ where: { conversationId: event.conversationId, resolvedAt: null }, data: { resolvedAt: ctx.now } });
@@ -118,7 +119,11 @@ export class Routing {
     this.options.jobs.notify();
   }
 
-  /** Manual assignment (or transfer to another agent) by a person or the API. */
+  /**
+   * Manual assignment (or transfer to another agent) by a person or the API, through the desk:
+   * the same writes, event and desk notice as an automatic assignment. Assigning a conversation
+   * to the agent who has it changes nothing.
+   */
   async assign(conversationId: string, agentId: string, by: string): Promise<void> {
     const now = this.#now();
     await this.options.db.write(async (tx) => {
@@ -128,6 +133,7 @@ export class Routing {
       ]);
       if (!conversation) throw new NotFoundError(`conversation ${conversationId}`);
       if (!agent) throw new NotFoundError(`agent ${agentId}`);
+      if (conversation.assigneeId === agentId) return;
       if (conversation.status === 'resolved') throw new UserError(`conversation ${conversationId} is resolved; it cannot be assigned`, 409);
       await this.#assignOne(tx, conversation, agentId, conversation.team?.name ?? null, now, by);
     });
@@ -146,7 +152,13 @@ export class Routing {
     });
   }
 
-  async #onQueued(conversationId: string, ctx: JobContext): Promise<void> {
+  /**
+   * A hand-off queued the conversation for its team: priority rules, the team's assignment, the
+   * SLA clocks in its business time, the out-of-hours message and alert timers. An escalation
+   * goes on with the episode it came from (same clocks, the customer already told): only the
+   * new team's assignment is added.
+   */
+  async #onQueued(conversationId: string, ctx: JobContext, escalated: boolean): Promise<void> {
     const now = ctx.now;
     let queuedMessage = false;
     await ctx.write(async (tx) => {
@@ -163,6 +175,8 @@ export class Routing {
         if (raised) priority = raisePriority(priority, raised);
       }
       if (priority !== conversation.priority) await tx.conversation.update({ where: { id: conversationId }, data: { priority } });
+      if (conversation.teamId) await this.#scheduleAssign(tx, [conversation.teamId], now);
+      if (escalated) return;
 
       const teamName = conversation.team?.name ?? null;
       const hours = this.hoursOf(teamName);
@@ -205,7 +219,6 @@ export class Routing {
         }
       }
       await scheduleJobs(tx, this.options.db.dialect, drafts, now);
-      if (conversation.teamId) await this.#scheduleAssign(tx, [conversation.teamId], now);
 
       if (hours && !isOpen(hours, now)) {
         const opening = nextOpening(hours, now);
@@ -333,9 +346,16 @@ export class Routing {
       const escalation = this.teamConfig(team)?.escalation ?? {};
       let transferredTo: string | undefined;
       if (escalation.transfer_to && escalation.transfer_to !== team) {
-        const target = await teamNamed(tx, escalation.transfer_to);
-        await tx.conversation.update({ where: { id: conversation.id }, data: { teamId: target.id, assigneeId: null, status: 'waiting_for_agent' } });
-        await tx.conversationSla.update({ where: { conversationId: conversation.id }, data: { teamId: target.id } });
+        // The desk's transfer: the new team's card and queue come from its hand-off event.
+        const teamId = await transferConversation(
+          tx,
+          this.options.events,
+          conversation,
+          { team: escalation.transfer_to, note: `escalated: the ${check.target.replace('_', ' ')} target (${dueAt}) was missed${team ? ` in ${team}` : ''}` },
+          ctx.now,
+          check.target,
+        );
+        await tx.conversationSla.update({ where: { conversationId: conversation.id }, data: { teamId } });
         await tx.auditLog.create({
           data: {
             id: newId(),
@@ -344,11 +364,10 @@ export class Routing {
             action: 'conversation.escalate',
             entityType: 'conversation',
             entityId: conversation.id,
-            data: { from: team, to: target.name, target: check.target },
+            data: { from: team, to: escalation.transfer_to, target: check.target },
           },
         });
-        await this.#scheduleAssign(tx, [target.id], ctx.now);
-        transferredTo = target.name;
+        transferredTo = escalation.transfer_to;
       }
       await queueNotice(
         tx,
