@@ -79,8 +79,24 @@ export function normalizeEmail(input: string): string {
   return text;
 }
 
+// Every inbound message normalizes its sender twice (lane key, then customer lookup) and
+// customers write many times: recent phone numbers are remembered (parsing is ~10 µs).
+const recentPhones = new Map<string, string>();
+const MAX_RECENT_PHONES = 10_000;
+
+function cachedPhone(input: string, defaultRegion: string | undefined): string {
+  const key = `${defaultRegion ?? ''}\u0000${input}`;
+  let normalized = recentPhones.get(key);
+  if (normalized === undefined) {
+    normalized = normalizePhone(input, defaultRegion);
+    if (recentPhones.size >= MAX_RECENT_PHONES) recentPhones.clear();
+    recentPhones.set(key, normalized);
+  }
+  return normalized;
+}
+
 export function normalizeAddress(kind: AddressKind, input: string, defaultRegion?: string): string {
-  if (kind === 'phone') return normalizePhone(input, defaultRegion);
+  if (kind === 'phone') return cachedPhone(input, defaultRegion);
   if (kind === 'email') return normalizeEmail(input);
   const text = toAsciiDigits(input).replace(INVISIBLE, '').trim();
   if (!text) throw new AddressError('an empty address was given', input, 'opaque');
