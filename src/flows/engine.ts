@@ -18,6 +18,7 @@ import type { Classification, IntentClassifier } from './intent.ts';
 import { type Effect, newSession, type RunContext, type RunInput, type RunResult, runFlow, type SessionState } from './interpreter.ts';
 import type { FlowRegistry } from './registry.ts';
 import type { Flow, Trigger } from './schema.ts';
+import { addStepCounts, StepCounter } from './stats.ts';
 
 export interface FlowEngineOptions {
   readonly registry: FlowRegistry;
@@ -56,7 +57,6 @@ const SESSION_COLUMNS = {
   completedAt: 'timestamp',
   timerAt: 'timestamp',
 } as const;
-const STEP_EVENT_COLUMNS = { id: 'text', sessionId: 'text', flowId: 'text', flowVersion: 'text', stepId: 'text', kind: 'text', at: 'timestamp' } as const;
 
 interface SessionRow {
   id: string;
@@ -85,9 +85,10 @@ interface SessionRow {
  */
 interface PendingRows {
   readonly sessions: SessionRow[];
-  readonly stats: { id: string; sessionId: string; flowId: string; flowVersion: string; stepId: string; kind: string; at: Date }[];
+  /** Step events, added to the hourly counters (one row per step, kind and hour, not per event). */
+  readonly stats: StepCounter;
 }
-const pendingRows = (): PendingRows => ({ sessions: [], stats: [] });
+const pendingRows = (): PendingRows => ({ sessions: [], stats: new StepCounter() });
 
 /** A session as it was read, for keeping its timer when a run leaves it where it was. */
 type Before = Pick<FlowSession, 'id' | 'seq' | 'timerAt'>;
@@ -336,7 +337,7 @@ export class FlowEngine implements ConversationHandler {
     });
     for (const { state, result } of runs) {
       pending.sessions.push(this.#sessionRow(state, turn.conversation.id, turn.customer.id, now, timerAtOf(state, result, before)));
-      for (const stat of result?.stats ?? []) pending.stats.push({ id: newId(), sessionId: state.id, ...stat, at: now });
+      if (result) pending.stats.add(result.stats, now);
     }
   }
 
@@ -356,7 +357,7 @@ export class FlowEngine implements ConversationHandler {
     const dialect = this.options.db.dialect;
     // One statement for new and existing sessions; an update keeps the original createdAt.
     await bulkInsert(tx, dialect, 'FlowSession', SESSION_COLUMNS, rows.sessions, { updateConflictsOn: ['id'], keepOnUpdate: ['createdAt'] });
-    await bulkInsert(tx, dialect, 'FlowStepEvent', STEP_EVENT_COLUMNS, rows.stats);
+    await addStepCounts(tx, dialect, rows.stats.rows());
   }
 
   /**
@@ -484,7 +485,7 @@ export class FlowEngine implements ConversationHandler {
       await ctx.write((tx) =>
         this.#flush(tx, {
           sessions: [this.#sessionRow({ ...state, status: 'abandoned', waiting: null }, conversation.id, conversation.customerId, ctx.now)],
-          stats: [],
+          stats: new StepCounter(),
         }),
       );
       return;
@@ -535,7 +536,7 @@ export class FlowEngine implements ConversationHandler {
       let at = now.getTime();
       for (const { state: s, result } of runs) {
         rows.sessions.push(this.#sessionRow(s, conversation.id, conversation.customerId, now, timerAtOf(s, result, before)));
-        for (const stat of result?.stats ?? []) rows.stats.push({ id: newId(), sessionId: s.id, ...stat, at: now });
+        if (result) rows.stats.add(result.stats, now);
         for (const content of result?.messages ?? []) {
           await enqueueToCustomer(tx, this.options.db.dialect, conversation, content, 'bot', new Date(at++), now);
           queued = true;
