@@ -102,7 +102,28 @@ const MAX_CHAINED_FLOWS = 5;
 /** Due session timers turned into jobs per job-runner round. */
 const DUE_TIMERS_PER_ROUND = 100;
 
-const toState = (row: FlowSession): SessionState => ({
+/** The columns a session is resumed from (a turn reads them for the whole batch). */
+const SESSION_STATE = {
+  id: true,
+  conversationId: true,
+  flowId: true,
+  flowVersion: true,
+  stepId: true,
+  status: true,
+  variables: true,
+  retries: true,
+  waiting: true,
+  seq: true,
+  reminded: true,
+  startedBy: true,
+  timerAt: true,
+} as const;
+type StoredSession = Pick<FlowSession, keyof typeof SESSION_STATE>;
+
+/** Columns an update of a session leaves alone: set when it starts, never changed by a run. */
+const SET_AT_START = ['createdAt', 'conversationId', 'customerId', 'flowId', 'flowVersion', 'startedBy'] as const;
+
+const toState = (row: StoredSession): SessionState => ({
   id: row.id,
   flowId: row.flowId,
   flowVersion: row.flowVersion,
@@ -322,9 +343,9 @@ export class FlowEngine implements ConversationHandler {
     return raised === current ? requested : raised;
   }
 
-  #loadSessions(conversationIds: readonly string[]): Promise<Map<string, FlowSession>> {
+  #loadSessions(conversationIds: readonly string[]): Promise<Map<string, StoredSession>> {
     return this.options.db.prisma.flowSession
-      .findMany({ where: { conversationId: { in: [...conversationIds] }, status: 'active' }, orderBy: { createdAt: 'asc' } })
+      .findMany({ where: { conversationId: { in: [...conversationIds] }, status: 'active' }, select: SESSION_STATE, orderBy: { createdAt: 'asc' } })
       .then((rows) => new Map(rows.map((r) => [r.conversationId, r])));
   }
 
@@ -343,9 +364,19 @@ export class FlowEngine implements ConversationHandler {
 
   #sessionRow(state: SessionState, conversationId: string, customerId: string, now: Date, timerAt: Date | null = null): SessionRow {
     return {
-      ...state,
+      id: state.id,
       conversationId,
       customerId,
+      flowId: state.flowId,
+      flowVersion: state.flowVersion,
+      stepId: state.stepId,
+      status: state.status,
+      variables: state.variables,
+      retries: state.retries,
+      waiting: state.waiting,
+      seq: state.seq,
+      reminded: state.reminded,
+      startedBy: state.startedBy,
       createdAt: now,
       updatedAt: now,
       completedAt: state.status === 'active' ? null : now,
@@ -355,8 +386,10 @@ export class FlowEngine implements ConversationHandler {
 
   async #flush(tx: PrismaClient, rows: PendingRows): Promise<void> {
     const dialect = this.options.db.dialect;
-    // One statement for new and existing sessions; an update keeps the original createdAt.
-    await bulkInsert(tx, dialect, 'FlowSession', SESSION_COLUMNS, rows.sessions, { updateConflictsOn: ['id'], keepOnUpdate: ['createdAt'] });
+    // One statement for new and existing sessions. An update leaves what a session starts
+    // with: the original createdAt, and no foreign-key check of an unchanged conversation and
+    // customer (a customer merge moves sessions: a turn in flight does not move them back).
+    await bulkInsert(tx, dialect, 'FlowSession', SESSION_COLUMNS, rows.sessions, { updateConflictsOn: ['id'], keepOnUpdate: SET_AT_START });
     await addStepCounts(tx, dialect, rows.stats.rows());
   }
 
@@ -626,7 +659,10 @@ const laneOf = (conversation: { channel: string; identity: { address: string } }
  */
 function timerAtOf(state: SessionState, result: RunResult | undefined, before: Before | undefined): Date | null {
   if (state.status !== 'active' || !state.waiting) return null;
-  const set = result?.effects.filter((e): e is Extract<Effect, { type: 'timer' }> => e.type === 'timer' && e.seq === state.seq).at(-1);
-  if (set) return set.runAt;
+  const effects = result?.effects ?? [];
+  for (let i = effects.length - 1; i >= 0; i--) {
+    const effect = effects[i] as Effect;
+    if (effect.type === 'timer' && effect.seq === state.seq) return effect.runAt;
+  }
   return before && before.id === state.id && before.seq === state.seq ? before.timerAt : null;
 }
