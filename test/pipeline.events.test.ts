@@ -114,6 +114,24 @@ describe.each(dialects)('domain events and jobs on %s', (dialect) => {
     expect(jobs[0]).toMatchObject({ status: 'failed', lastError: 'provider said no', attempts: 8 });
   });
 
+  it('asks job sources for due work every round and runs what they schedule in that round; a failing source is asked again', async () => {
+    const ran: string[] = [];
+    parley.jobs.register('from-source', async (job) => {
+      ran.push((job.payload as { n: number }).n.toString());
+    });
+    let asked = 0;
+    parley.jobs.addSource('flaky-source', async (now) => {
+      asked++;
+      if (asked === 1) throw new Error('not yet');
+      if (asked === 2)
+        await db.write((tx) => scheduleJobs(tx, db.dialect, [{ kind: 'from-source', laneKey: 'z', payload: { n: 1 }, runAt: now }]).then(() => {}));
+    });
+    expect(await parley.jobs.runDue()).toBe(0);
+    expect(await parley.jobs.runDue()).toBe(1);
+    expect(ran).toEqual(['1']);
+    expect(() => parley.jobs.addSource('flaky-source', async () => {})).toThrow(/already added/);
+  });
+
   it('a job scheduled for later runs only when its time comes', async () => {
     let ran = 0;
     parley.jobs.register('later', async () => {

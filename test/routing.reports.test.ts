@@ -97,14 +97,13 @@ async function seed(db: TestDatabase) {
         createdAt: at('2026-03-06T00:00:00Z'),
       },
     });
-    await p.flowStepEvent.create({
-      data: { id: newId(), sessionId, flowId: 'complaint', flowVersion: 'v1', stepId: 'category', kind: 'entered', at: at('2026-03-06T00:00:00Z') },
-    });
-    if (status === 'completed')
-      await p.flowStepEvent.create({
-        data: { id: newId(), sessionId, flowId: 'complaint', flowVersion: 'v1', stepId: 'category', kind: 'completed', at: at('2026-03-06T00:01:00Z') },
-      });
   }
+  await p.flowStepCount.createMany({
+    data: [
+      { flowId: 'complaint', flowVersion: 'v1', stepId: 'category', kind: 'entered', hour: at('2026-03-06T00:00:00Z'), count: 2 },
+      { flowId: 'complaint', flowVersion: 'v1', stepId: 'category', kind: 'completed', hour: at('2026-03-06T00:00:00Z'), count: 1 },
+    ],
+  });
 }
 
 const expected = {

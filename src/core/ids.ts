@@ -1,7 +1,16 @@
-import { uuidv7 } from 'uuidv7';
+import { UUID, uuidv7 } from 'uuidv7';
 
 /** Time-ordered ids: rows sort by creation, and inbox events by arrival. */
 export const newId = (): string => uuidv7();
+
+/**
+ * A time-ordered id for another moment than now: a row made late for something that happened
+ * earlier (a session timer that became due) sorts where it would have, had it been made then.
+ */
+export function newIdAt(at: Date): string {
+  const [a, b, c] = crypto.getRandomValues(new Uint32Array(3)) as unknown as [number, number, number];
+  return UUID.fromFieldsV7(Math.max(0, at.getTime()), a & 0xfff, b & 0x3fffffff, c).toString();
+}
 
 // Crockford base32 without I, L, O, U: unambiguous when read aloud or retyped.
 const REF_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

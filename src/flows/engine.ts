@@ -18,6 +18,7 @@ import type { Classification, IntentClassifier } from './intent.ts';
 import { type Effect, newSession, type RunContext, type RunInput, type RunResult, runFlow, type SessionState } from './interpreter.ts';
 import type { FlowRegistry } from './registry.ts';
 import type { Flow, Trigger } from './schema.ts';
+import { addStepCounts, StepCounter } from './stats.ts';
 
 export interface FlowEngineOptions {
   readonly registry: FlowRegistry;
@@ -56,8 +57,8 @@ const SESSION_COLUMNS = {
   createdAt: 'timestamp',
   updatedAt: 'timestamp',
   completedAt: 'timestamp',
+  timerAt: 'timestamp',
 } as const;
-const STEP_EVENT_COLUMNS = { id: 'text', sessionId: 'text', flowId: 'text', flowVersion: 'text', stepId: 'text', kind: 'text', at: 'timestamp' } as const;
 
 interface SessionRow {
   id: string;
@@ -76,15 +77,23 @@ interface SessionRow {
   createdAt: Date;
   updatedAt: Date;
   completedAt: Date | null;
+  timerAt: Date | null;
 }
 
-/** What one batch (or one timer or event run) writes for flows, in one statement per table. */
+/**
+ * What one batch (or one timer or event run) writes for flows, in one statement per table.
+ * A session's timer is a column of its row, so setting, moving and dropping timers costs no
+ * write of its own.
+ */
 interface PendingRows {
   readonly sessions: SessionRow[];
-  readonly stats: { id: string; sessionId: string; flowId: string; flowVersion: string; stepId: string; kind: string; at: Date }[];
-  readonly timers: JobDraft[];
+  /** Step events, added to the hourly counters (one row per step, kind and hour, not per event). */
+  readonly stats: StepCounter;
 }
-const pendingRows = (): PendingRows => ({ sessions: [], stats: [], timers: [] });
+const pendingRows = (): PendingRows => ({ sessions: [], stats: new StepCounter() });
+
+/** A session as it was read, for keeping its timer when a run leaves it where it was. */
+type Before = Pick<FlowSession, 'id' | 'seq' | 'timerAt'>;
 
 const TIMER_JOB = 'flow.timer';
 /** Exported so that schedulers elsewhere (lifecycle win-back) share the engine's dedup keys. */
@@ -92,8 +101,31 @@ export const START_JOB = 'flow.start';
 const SWEEP_JOB = 'flow.inactivity-sweep';
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
 const MAX_CHAINED_FLOWS = 5;
+/** Due session timers turned into jobs per job-runner round. */
+const DUE_TIMERS_PER_ROUND = 100;
 
-const toState = (row: FlowSession): SessionState => ({
+/** The columns a session is resumed from (a turn reads them for the whole batch). */
+const SESSION_STATE = {
+  id: true,
+  conversationId: true,
+  flowId: true,
+  flowVersion: true,
+  stepId: true,
+  status: true,
+  variables: true,
+  retries: true,
+  waiting: true,
+  seq: true,
+  reminded: true,
+  startedBy: true,
+  timerAt: true,
+} as const;
+type StoredSession = Pick<FlowSession, keyof typeof SESSION_STATE>;
+
+/** Columns an update of a session leaves alone: set when it starts, never changed by a run. */
+const SET_AT_START = ['createdAt', 'conversationId', 'customerId', 'flowId', 'flowVersion', 'startedBy'] as const;
+
+const toState = (row: StoredSession): SessionState => ({
   id: row.id,
   flowId: row.flowId,
   flowVersion: row.flowVersion,
@@ -113,8 +145,9 @@ const isStartedByPerson = (startedBy: string) => startedBy.startsWith('agent:') 
 
 /**
  * The bot: runs marketer-authored flows as the handler of bot conversations. Sessions are
- * read for a whole batch in one query and written in one statement; timers and triggers
- * are durable jobs, so a restart resumes every customer where they were.
+ * read for a whole batch in one query and written in one statement, each with its one
+ * pending timer; a due timer and every trigger run as durable jobs, so a restart resumes
+ * every customer where they were.
  */
 export class FlowEngine implements ConversationHandler {
   readonly name = 'flows';
@@ -133,6 +166,7 @@ export class FlowEngine implements ConversationHandler {
     jobs.register(TIMER_JOB, (job, ctx) => this.#onTimer(job.payload as { sessionId: string; seq: number; timer: 'timeout' | 'wait' }, ctx));
     jobs.register(START_JOB, (job, ctx) => this.#onStart(job.payload as { flowId: string; conversationId: string; by: string }, ctx));
     jobs.register(SWEEP_JOB, (_job, ctx) => this.#sweepInactive(ctx));
+    jobs.addSource(TIMER_JOB, (now) => this.#queueDueTimers(now));
     for (const type of ['conversation.resolved', 'ticket.closed'] as const) {
       events.subscribe(type, 'flows', async (event, ctx) => {
         const conversationId = event.conversationId;
@@ -223,7 +257,7 @@ export class FlowEngine implements ConversationHandler {
         turn.onCommit((tx) => this.#applyEffects(tx, customerId, conversationId, dbEffects, turn.now).then((events) => events.forEach((e) => turn.emit(e))));
       }
     }
-    this.#write(turn, runs, turn.now);
+    this.#write(turn, runs, turn.now, row);
   }
 
   /** Runs a flow, then any flows it starts (start_flow), in the same turn. */
@@ -311,45 +345,90 @@ export class FlowEngine implements ConversationHandler {
     return raised === current ? requested : raised;
   }
 
-  #loadSessions(conversationIds: readonly string[]): Promise<Map<string, FlowSession>> {
+  #loadSessions(conversationIds: readonly string[]): Promise<Map<string, StoredSession>> {
     return this.options.db.prisma.flowSession
-      .findMany({ where: { conversationId: { in: [...conversationIds] }, status: 'active' }, orderBy: { createdAt: 'asc' } })
+      .findMany({ where: { conversationId: { in: [...conversationIds] }, status: 'active' }, select: SESSION_STATE, orderBy: { createdAt: 'asc' } })
       .then((rows) => new Map(rows.map((r) => [r.conversationId, r])));
   }
 
-  /** Queues a turn's session rows, step events and timers for the batch's single write. */
-  #write(turn: Turn, runs: { state: SessionState; result: RunResult | undefined }[], now: Date): void {
+  /** Queues a turn's session rows (with their timers) and step events for the batch's single write. */
+  #write(turn: Turn, runs: { state: SessionState; result: RunResult | undefined }[], now: Date, before?: Before): void {
     const pending = turn.batch.shared('flows.pending', () => {
       const rows = pendingRows();
       turn.batch.onCommit((tx) => this.#flush(tx, rows));
       return rows;
     });
     for (const { state, result } of runs) {
-      pending.sessions.push(this.#sessionRow(state, turn.conversation.id, turn.customer.id, now));
-      for (const stat of result?.stats ?? []) pending.stats.push({ id: newId(), sessionId: state.id, ...stat, at: now });
-      for (const effect of result?.effects ?? []) {
-        if (effect.type === 'timer') pending.timers.push(timerJob(laneOf({ channel: turn.conversation.channel, identity: turn.identity }), state, effect));
-      }
+      pending.sessions.push(this.#sessionRow(state, turn.conversation.id, turn.customer.id, now, timerAtOf(state, result, before)));
+      if (result) pending.stats.add(result.stats, now);
     }
   }
 
-  #sessionRow(state: SessionState, conversationId: string, customerId: string, now: Date): SessionRow {
+  #sessionRow(state: SessionState, conversationId: string, customerId: string, now: Date, timerAt: Date | null = null): SessionRow {
     return {
-      ...state,
+      id: state.id,
       conversationId,
       customerId,
+      flowId: state.flowId,
+      flowVersion: state.flowVersion,
+      stepId: state.stepId,
+      status: state.status,
+      variables: state.variables,
+      retries: state.retries,
+      waiting: state.waiting,
+      seq: state.seq,
+      reminded: state.reminded,
+      startedBy: state.startedBy,
       createdAt: now,
       updatedAt: now,
       completedAt: state.status === 'active' ? null : now,
+      timerAt,
     };
   }
 
   async #flush(tx: PrismaClient, rows: PendingRows): Promise<void> {
     const dialect = this.options.db.dialect;
-    // One statement for new and existing sessions; an update keeps the original createdAt.
-    await bulkInsert(tx, dialect, 'FlowSession', SESSION_COLUMNS, rows.sessions, { updateConflictsOn: ['id'], keepOnUpdate: ['createdAt'] });
-    await bulkInsert(tx, dialect, 'FlowStepEvent', STEP_EVENT_COLUMNS, rows.stats);
-    await scheduleJobs(tx, dialect, rows.timers);
+    // One statement for new and existing sessions. An update leaves what a session starts
+    // with: the original createdAt, and no foreign-key check of an unchanged conversation and
+    // customer (a customer merge moves sessions: a turn in flight does not move them back).
+    await bulkInsert(tx, dialect, 'FlowSession', SESSION_COLUMNS, rows.sessions, { updateConflictsOn: ['id'], keepOnUpdate: SET_AT_START });
+    await addStepCounts(tx, dialect, rows.stats.rows());
+  }
+
+  /**
+   * A job source: turns the session timers due by `now` into flow.timer jobs on the customer's
+   * inbound lane, so they run under that lane's lease and in its order like any lane job, and
+   * clears them from their sessions. A session that moved since it was read keeps its new timer.
+   */
+  async #queueDueTimers(now: Date): Promise<void> {
+    const { db } = this.options;
+    const due = await db.prisma.flowSession.findMany({
+      where: { timerAt: { lte: now }, status: 'active' },
+      select: { id: true, seq: true, waiting: true, updatedAt: true, conversation: { select: { channel: true, identity: { select: { address: true } } } } },
+      orderBy: { timerAt: 'asc' },
+      take: DUE_TIMERS_PER_ROUND,
+    });
+    if (due.length === 0) return;
+    await db.write(async (tx) => {
+      const drafts: JobDraft[] = [];
+      for (const session of due) {
+        const taken = await tx.flowSession.updateMany({
+          where: { id: session.id, seq: session.seq, status: 'active', timerAt: { lte: now } },
+          data: { timerAt: null },
+        });
+        if (taken.count === 0) continue;
+        drafts.push({
+          kind: TIMER_JOB,
+          laneKey: laneOf(session.conversation),
+          payload: { sessionId: session.id, seq: session.seq, timer: session.waiting === 'wait' ? 'wait' : 'timeout' },
+          runAt: now,
+          // The session was last written when it set this timer: the job stands in the lane
+          // where it would have, had it been made then.
+          queuedAt: session.updatedAt,
+        });
+      }
+      await scheduleJobs(tx, db.dialect, drafts, now);
+    });
   }
 
   /** Customer, ticket and survey effects; returns the domain events they cause. */
@@ -441,15 +520,14 @@ export class FlowEngine implements ConversationHandler {
       await ctx.write((tx) =>
         this.#flush(tx, {
           sessions: [this.#sessionRow({ ...state, status: 'abandoned', waiting: null }, conversation.id, conversation.customerId, ctx.now)],
-          stats: [],
-          timers: [],
+          stats: new StepCounter(),
         }),
       );
       return;
     }
     const flow = await this.options.registry.version(state.flowId, state.flowVersion);
     if (!flow) return;
-    await this.#runOutsideTurn(conversation, flow, state, { kind: 'timer', timer: payload.timer, seq: payload.seq }, ctx, []);
+    await this.#runOutsideTurn(conversation, flow, state, { kind: 'timer', timer: payload.timer, seq: payload.seq }, ctx, [], row);
   }
 
   async #runOutsideTurn(
@@ -462,6 +540,7 @@ export class FlowEngine implements ConversationHandler {
     input: RunInput,
     ctx: JobContext,
     ended: SessionState[],
+    before?: Before,
   ): Promise<void> {
     const now = ctx.now;
     // Outside a message, "new" means a customer still in the new stage on their first conversation.
@@ -491,14 +570,13 @@ export class FlowEngine implements ConversationHandler {
       const events: DomainEvent[] = [];
       let at = now.getTime();
       for (const { state: s, result } of runs) {
-        rows.sessions.push(this.#sessionRow(s, conversation.id, conversation.customerId, now));
-        for (const stat of result?.stats ?? []) rows.stats.push({ id: newId(), sessionId: s.id, ...stat, at: now });
+        rows.sessions.push(this.#sessionRow(s, conversation.id, conversation.customerId, now, timerAtOf(s, result, before)));
+        if (result) rows.stats.add(result.stats, now);
         for (const content of result?.messages ?? []) {
           await enqueueToCustomer(tx, this.options.db.dialect, conversation, content, 'bot', new Date(at++), now);
           queued = true;
         }
         for (const effect of result?.effects ?? []) {
-          if (effect.type === 'timer') rows.timers.push(timerJob(laneOf(conversation), s, effect));
           if (effect.type === 'handoff') {
             await tx.conversation.update({ where: { id: conversation.id }, data: await handoffPatch(tx, effect) });
             events.push(handoffEvent(conversation, effect));
@@ -583,6 +661,16 @@ function textTriggers(flow: Flow): TextTrigger[] {
 /** Flow jobs run on the customer's inbound lane, so they never race the customer's own messages. */
 const laneOf = (conversation: { channel: string; identity: { address: string } }) => `in:${conversation.channel}:${conversation.identity.address}`;
 
-function timerJob(laneKey: string, state: SessionState, effect: Extract<Effect, { type: 'timer' }>) {
-  return { kind: TIMER_JOB, laneKey, payload: { sessionId: state.id, seq: effect.seq, timer: effect.kind }, runAt: effect.runAt };
+/**
+ * When a session's timer fires: the timer its run set for where it now waits, else the one it
+ * had when the run left it where it was (same seq), else none (it ended or stopped waiting).
+ */
+function timerAtOf(state: SessionState, result: RunResult | undefined, before: Before | undefined): Date | null {
+  if (state.status !== 'active' || !state.waiting) return null;
+  const effects = result?.effects ?? [];
+  for (let i = effects.length - 1; i >= 0; i--) {
+    const effect = effects[i] as Effect;
+    if (effect.type === 'timer' && effect.seq === state.seq) return effect.runAt;
+  }
+  return before && before.id === state.id && before.seq === state.seq ? before.timerAt : null;
 }

@@ -109,6 +109,17 @@ const REF_PREFIX = { complaint: 'CMP', request: 'REQ', question: 'QST' } as cons
 export const newTicketRef = (kind: keyof typeof REF_PREFIX): string =>
   `${REF_PREFIX[kind]}-${Array.from({ length: 6 }, () => REF_ALPHABET[randomInt(REF_ALPHABET.length)]).join('')}`;
 
+// A flow's steps by id, made once per flow version rather than on every run.
+const stepIndexes = new WeakMap<Flow, ReadonlyMap<string, { step: Step; index: number }>>();
+function stepIndex(flow: Flow): ReadonlyMap<string, { step: Step; index: number }> {
+  let index = stepIndexes.get(flow);
+  if (!index) {
+    index = new Map(flow.steps.map((step, i) => [step.id, { step, index: i }]));
+    stepIndexes.set(flow, index);
+  }
+  return index;
+}
+
 export function newSession(flow: Flow, startedBy: string, variables: Record<string, unknown> = {}): SessionState {
   return {
     id: newId(),
@@ -141,7 +152,7 @@ export async function runFlow(flow: Flow, state: SessionState, input: RunInput, 
     if (e.type === 'name') customer.name = e.name;
     if (e.type === 'tags') customer.tags = [...new Set([...customer.tags, ...e.add])].filter((t) => !e.remove.includes(t));
   };
-  const steps = new Map(flow.steps.map((step, index) => [step.id, { step, index }]));
+  const steps = stepIndex(flow);
   const stat = (stepId: string, kind: StepEventKind) => out.stats.push({ flowId: flow.id, flowVersion: flow.version, stepId, kind });
   const view = () => ({
     ...s.variables,

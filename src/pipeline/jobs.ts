@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { newId } from '../core/ids.ts';
+import { newId, newIdAt } from '../core/ids.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import type { Database, Dialect, Prisma as PrismaClient } from '../db/database.ts';
 import type { Job } from '../generated/sqlite/client.ts';
@@ -18,6 +18,12 @@ export interface JobDraft {
   readonly runAt?: Date;
   /** When set, a second job with the same key is silently not created. */
   readonly dedupKey?: string;
+  /**
+   * Where the job joins its lane (default now): a lane runs its jobs in this order. A job
+   * made late for something scheduled earlier (a session timer that became due) gives the
+   * time it was scheduled, and runs where a job made then would have.
+   */
+  readonly queuedAt?: Date;
 }
 
 export interface JobContext {
@@ -35,6 +41,13 @@ export interface JobContext {
 
 export type JobHandler = (job: Readonly<Job>, context: JobContext) => Promise<void>;
 
+/**
+ * Turns work scheduled elsewhere that is due by `now` into jobs (flow session timers): the
+ * runner asks every source at the start of each round, so what it schedules with `runAt` at
+ * most `now` runs that round.
+ */
+export type JobSource = (now: Date) => Promise<void>;
+
 const JOB_COLUMNS = {
   id: 'text',
   kind: 'text',
@@ -49,7 +62,7 @@ const JOB_COLUMNS = {
 export async function scheduleJobs(tx: PrismaClient, dialect: Dialect, drafts: readonly JobDraft[], now = new Date()): Promise<string[]> {
   if (drafts.length === 0) return [];
   const rows = drafts.map((d) => ({
-    id: newId(),
+    id: d.queuedAt ? newIdAt(d.queuedAt) : newId(),
     kind: d.kind,
     laneKey: d.laneKey,
     payload: d.payload ?? {},
@@ -77,6 +90,7 @@ export interface JobRunnerOptions {
  */
 export class JobRunner {
   readonly #handlers = new Map<string, JobHandler>();
+  readonly #sources = new Map<string, JobSource>();
   readonly #loops: WorkerLoops;
 
   constructor(
@@ -92,6 +106,12 @@ export class JobRunner {
   register(kind: string, handler: JobHandler): void {
     if (this.#handlers.has(kind)) throw new Error(`a handler for job kind "${kind}" is already registered`);
     this.#handlers.set(kind, handler);
+  }
+
+  /** Adds a source of due work (see JobSource); a failing source is logged and asked again next round. */
+  addSource(name: string, source: JobSource): void {
+    if (this.#sources.has(name)) throw new Error(`a job source named "${name}" is already added`);
+    this.#sources.set(name, source);
   }
 
   start(): void {
@@ -111,6 +131,13 @@ export class JobRunner {
     const now = this.now();
     const kinds = [...this.#handlers.keys()];
     if (kinds.length === 0) return 0;
+    for (const [name, source] of this.#sources) {
+      try {
+        await source(now);
+      } catch (error) {
+        this.logger.error({ err: error, source: name }, 'job source failed; it is asked again next round');
+      }
+    }
     const due = await this.db.prisma.job.findMany({
       where: { status: 'pending', runAt: { lte: now }, kind: { in: kinds } },
       orderBy: { id: 'asc' },

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { newId } from '../../src/core/ids.ts';
 import { type Database, type Dialect, openDatabase } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
+import { loadMigrations, noFilters, withSchemaEngine } from '../../src/db/schema-engine.ts';
 
 export type { Dialect };
 export const dialects: Dialect[] = ['sqlite', 'postgresql'];
@@ -17,14 +18,19 @@ export interface TestDatabase extends Database {
   dispose(): Promise<void>;
 }
 
-/** A brand-new, migrated database: a temp SQLite file, or a new database on the local server. */
-export async function freshDatabase(dialect: Dialect): Promise<TestDatabase> {
+/**
+ * A brand-new, migrated database: a temp SQLite file, or a new database on the local server.
+ * With `before` (a migration's name without its timestamp), only the migrations older than
+ * that one are applied: a test stores rows as they were, then runs `migrate` to see them moved.
+ */
+export async function freshDatabase(dialect: Dialect, options: { before?: string } = {}): Promise<TestDatabase> {
   const name = `parley_test_${newId().replace(/-/g, '').slice(-16)}`;
+  const migrateIt = (db: Database) => (options.before ? migrateBefore(db, options.before) : migrate(db));
   if (dialect === 'sqlite') {
     const path = join(tmpdir(), `${name}.db`);
     const url = `file:${path}`;
     const db = await openDatabase(url);
-    await migrate(db);
+    await migrateIt(db);
     return {
       ...db,
       url,
@@ -40,7 +46,7 @@ export async function freshDatabase(dialect: Dialect): Promise<TestDatabase> {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const db = await openDatabase(url.href);
-  await migrate(db);
+  await migrateIt(db);
   return {
     ...db,
     url: url.href,
@@ -50,4 +56,12 @@ export async function freshDatabase(dialect: Dialect): Promise<TestDatabase> {
       await admin.end();
     },
   };
+}
+
+async function migrateBefore(db: Database, name: string): Promise<void> {
+  const list = loadMigrations(db.dialect);
+  const index = list.migrationDirectories.findIndex((d) => d.path.replace(/^\d+_/, '') === name);
+  if (index < 0) throw new Error(`no migration named ${name} in ${list.baseDir}`);
+  const migrationsList = { ...list, migrationDirectories: list.migrationDirectories.slice(0, index) };
+  await withSchemaEngine(db.dialect, db.adapterFactory, (engine) => engine.applyMigrations({ migrationsList, filters: noFilters }));
 }
