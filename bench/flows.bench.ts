@@ -90,6 +90,8 @@ export interface ScenarioResult {
   readonly turns: number;
   readonly seconds: number;
   readonly turnsPerSecond: number;
+  /** This process's CPU time (user + system) per turn: steadier than turns/s on a busy machine. */
+  readonly cpuMsPerTurn: number;
   readonly turnLatencyP50: number;
   readonly turnLatencyP99: number;
   readonly botReplies: number;
@@ -123,6 +125,7 @@ export async function runScenario(engineName: string, makeHandlers: MakeHandlers
     });
     parley.processor.start();
     const latencies: number[] = [];
+    const cpuAtStart = process.cpuUsage();
     const start = performance.now();
     await Promise.all(
       Array.from({ length: sessions }, async (_, i) => {
@@ -145,6 +148,7 @@ export async function runScenario(engineName: string, makeHandlers: MakeHandlers
       }),
     );
     const seconds = (performance.now() - start) / 1000;
+    const cpu = process.cpuUsage(cpuAtStart);
     sample();
     await parley.stop();
     const failed = await db.prisma.inboxEvent.count({ where: { OR: [{ status: 'failed' }, { error: { not: null } }] } });
@@ -158,6 +162,7 @@ export async function runScenario(engineName: string, makeHandlers: MakeHandlers
       turns,
       seconds,
       turnsPerSecond: turns / seconds,
+      cpuMsPerTurn: (cpu.user + cpu.system) / 1000 / turns,
       turnLatencyP50: latencies[Math.floor(turns * 0.5)] ?? Number.NaN,
       turnLatencyP99: latencies[Math.floor(turns * 0.99)] ?? Number.NaN,
       botReplies,
@@ -184,6 +189,7 @@ for (const name of selected) {
   console.log(`== ${r.engine}`);
   console.log(`  turns                    : ${fmt(r.turns)} in ${fmt(r.seconds, 1)} s`);
   console.log(`  throughput               : ${fmt(r.turnsPerSecond)} turns/s`);
+  console.log(`  CPU time per turn        : ${fmt(r.cpuMsPerTurn, 3)} ms (this process, user + system)`);
   console.log(`  turn latency (accept -> committed): p50 ${fmt(r.turnLatencyP50, 1)} ms, p99 ${fmt(r.turnLatencyP99, 1)} ms`);
   console.log(`  bot replies stored       : ${fmt(r.botReplies)} (${fmt(r.botReplies / r.sessions, 2)} per session)`);
   console.log(`  peak RSS / heap used     : ${fmt(r.peakRssMiB)} MiB / ${fmt(r.peakHeapMiB)} MiB\n`);
@@ -193,6 +199,6 @@ const ours = results.get('parley');
 const theirs = results.get('botkit');
 if (ours && theirs) {
   console.log(
-    `Parley's flow engine vs the Botkit bridge on the same work: ${fmt(ours.turnsPerSecond / theirs.turnsPerSecond, 1)}x the turns/s (target: at least 3x; target 2,000 turns/s: ${ours.turnsPerSecond >= 2000 ? 'met' : 'missed'})`,
+    `Parley's flow engine vs the Botkit bridge on the same work: ${fmt(ours.turnsPerSecond / theirs.turnsPerSecond, 1)}x the turns/s, ${fmt(theirs.cpuMsPerTurn / ours.cpuMsPerTurn, 1)}x less CPU per turn (target: at least 3x; target 2,000 turns/s: ${ours.turnsPerSecond >= 2000 ? 'met' : 'missed'})`,
   );
 }

@@ -62,7 +62,8 @@ async function runOnPg(connection: PgQueryable, query: Sql): Promise<pg.QueryRes
   return connection.query({ text: query.text, values: query.values.map(pgValue), types: pgTypes } as pg.QueryConfig);
 }
 
-function prepared(handle: Handle, text: string): BetterSqlite3.Statement {
+/** The connection's prepared statement for this text (prepared on first use, then cached). */
+export function preparedStatement(handle: Handle, text: string): BetterSqlite3.Statement {
   let cache = statements.get(handle);
   if (!cache) statements.set(handle, (cache = new Map()));
   let statement = cache.get(text);
@@ -90,7 +91,7 @@ export function sqliteValue(value: unknown): unknown {
 
 /** Runs a statement on a SQLite connection; returns rows of a reader, the change count otherwise. */
 export function runOnSqlite(handle: Handle, text: string, values: readonly unknown[]): { rows: Record<string, unknown>[]; changes: number } {
-  const statement = prepared(handle, text);
+  const statement = preparedStatement(handle, text);
   const bound = values.map(sqliteValue);
   if (statement.reader) return { rows: statement.all(...bound) as Record<string, unknown>[], changes: 0 };
   return { rows: [], changes: statement.run(...bound).changes };

@@ -6,6 +6,7 @@ import { newId } from '../core/ids.ts';
 import { foldForMatch } from '../core/text.ts';
 import { raisePriority } from '../ai/classify.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
+import { decodeRows, inList, queryRows, raw, type ReadKind, sql } from '../db/sql.ts';
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import type { FlowSession } from '../generated/sqlite/client.ts';
 import type { EventBus } from '../pipeline/events.ts';
@@ -121,6 +122,12 @@ const SESSION_STATE = {
   timerAt: true,
 } as const;
 type StoredSession = Pick<FlowSession, keyof typeof SESSION_STATE>;
+const SESSION_STATE_COLUMNS = raw(
+  Object.keys(SESSION_STATE)
+    .map((c) => `"${c}"`)
+    .join(', '),
+);
+const SESSION_STATE_KINDS: Record<string, ReadKind> = { variables: 'json', retries: 'integer', seq: 'integer', reminded: 'boolean', timerAt: 'timestamp' };
 
 /** Columns an update of a session leaves alone: set when it starts, never changed by a run. */
 const SET_AT_START = ['createdAt', 'conversationId', 'customerId', 'flowId', 'flowVersion', 'startedBy'] as const;
@@ -345,10 +352,16 @@ export class FlowEngine implements ConversationHandler {
     return raised === current ? requested : raised;
   }
 
-  #loadSessions(conversationIds: readonly string[]): Promise<Map<string, StoredSession>> {
-    return this.options.db.prisma.flowSession
-      .findMany({ where: { conversationId: { in: [...conversationIds] }, status: 'active' }, select: SESSION_STATE, orderBy: { createdAt: 'asc' } })
-      .then((rows) => new Map(rows.map((r) => [r.conversationId, r])));
+  /** The batch's active sessions (raw SQL: this runs on every batch, see src/db/sql.ts). */
+  async #loadSessions(conversationIds: readonly string[]): Promise<Map<string, StoredSession>> {
+    const { db } = this.options;
+    const rows = await queryRows(
+      db.prisma,
+      sql`SELECT ${SESSION_STATE_COLUMNS} FROM "FlowSession"
+      WHERE ${inList(db.dialect, sql`"conversationId"`, conversationIds)} AND "status" = 'active' ORDER BY "createdAt"`,
+    );
+    const sessions = decodeRows<StoredSession>(db.dialect, rows, SESSION_STATE_KINDS);
+    return new Map(sessions.map((r) => [r.conversationId, r]));
   }
 
   /** Queues a turn's session rows (with their timers) and step events for the batch's single write. */
