@@ -166,6 +166,37 @@ describe.each(dialects)('routing on %s', (dialect) => {
     }
   });
 
+  it("an agent's first reply assigns the conversation through routing's assignment: one conversation.assigned, one audit row and the assignment notice", async () => {
+    clock = new Date('2026-03-23T10:00:00Z');
+    await start({ teams: { support: { strategy: 'manual' } }, agents: [{ name: 'Ali', teams: ['support'] }] });
+    const assigned: DomainEventOf<'conversation.assigned'>[] = [];
+    parley.events.subscribe('conversation.assigned', 'test', async (event) => void assigned.push(event));
+    await receive(1);
+    await settle(parley);
+    const conversation = await db.prisma.conversation.findFirstOrThrow();
+    expect(conversation).toMatchObject({ status: 'waiting_for_agent', assigneeId: null });
+    const ali = await agentId('Ali');
+    expect(await parley.desk.reply({ conversationId: conversation.id, agentId: ali, text: 'Hello, Ali here' })).toMatchObject({ assigned: true });
+    await settle(parley);
+    expect(await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id } })).toMatchObject({
+      status: 'assigned',
+      assigneeId: ali,
+      firstResponseAt: clock,
+    });
+    expect(notifier.notices.filter((n) => n.kind === 'assignment')).toEqual([
+      { kind: 'assignment', conversationId: conversation.id, agentId: ali, team: 'support' },
+    ]);
+    expect(assigned).toMatchObject([{ conversationId: conversation.id, agentId: ali }]);
+    // The next reply is the assignee's: no second assignment.
+    expect(await parley.desk.reply({ conversationId: conversation.id, agentId: ali, text: 'Checking now' })).toMatchObject({ assigned: false });
+    await settle(parley);
+    expect(notifier.notices.filter((n) => n.kind === 'assignment')).toHaveLength(1);
+    expect(assigned).toHaveLength(1);
+    const audit = await db.prisma.auditLog.findMany({ where: { action: 'conversation.assign', entityId: conversation.id } });
+    expect(audit).toMatchObject([{ actor: `agent:${ali}`, at: clock, data: { agentId: ali, reason: 'first reply' } }]);
+    expect(adapter.sent.map((m) => m.content.text)).toEqual(['Hello, Ali here', 'Checking now']);
+  });
+
   it('SLA: warning before the breach, escalation (mention and transfer) at it; clocks pause out of hours; the customer is told when to expect an answer', async () => {
     clock = new Date('2026-03-23T14:30:00Z'); // Monday 15:30 in Berlin (CET)
     await start({

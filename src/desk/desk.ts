@@ -33,6 +33,8 @@ export interface AgentMessage {
  */
 export interface DeskRouting {
   assign(conversationId: string, agentId: string, by: string): Promise<void>;
+  /** In the reply's transaction: assigns a conversation nobody has to the agent who answered; true if it did. */
+  agentReplied(tx: PrismaClient, conversation: Conversation, agentId: string, now: Date): Promise<boolean>;
   setAvailability(agentId: string, availability: AgentAvailability, by: string): Promise<void>;
 }
 
@@ -73,8 +75,9 @@ export class Desk {
 
   /**
    * Sends an agent's reply to the customer on the conversation's channel, through the outbox.
-   * The first reply of an unassigned conversation assigns it to the agent; the first agent
-   * reply records the first-response time. A conversation the bot had goes to the agent.
+   * The first reply of an unassigned conversation (the bot's, or one waiting in a queue)
+   * assigns it to the agent through routing's assignment; the first agent reply records the
+   * first-response time.
    */
   async reply(message: AgentMessage): Promise<{ messageId: string; assigned: boolean }> {
     const now = this.now();
@@ -106,28 +109,17 @@ export class Desk {
         },
         now,
       );
-      const assigned = !conversation.assigneeId;
       await tx.conversation.update({
         where: { id: conversation.id },
-        data: {
-          ...(assigned ? { assigneeId: agent.id } : {}),
-          ...(conversation.status === 'bot' || conversation.status === 'waiting_for_agent' ? { status: 'assigned' } : {}),
-          ...(conversation.firstResponseAt ? {} : { firstResponseAt: now }),
-          lastMessageAt: now,
-        },
+        data: { ...(conversation.firstResponseAt ? {} : { firstResponseAt: now }), lastMessageAt: now },
       });
+      // Nobody has it yet (the bot had it, or it waits in a queue): routing gives it to this agent.
+      const assigned = await this.routing.agentReplied(tx, conversation, agent.id, now);
       await message.origin?.(tx, messageId);
-      if (assigned) {
-        await this.#audit(tx, `agent:${agent.id}`, 'conversation.assign', conversation.id, { agentId: agent.id, reason: 'first reply' });
-        await this.events.emit(
-          tx,
-          [{ type: 'conversation.assigned', conversationId: conversation.id, customerId: conversation.customerId, agentId: agent.id }],
-          now,
-        );
-      }
       return { messageId, assigned };
     });
     this.onOutboundQueued();
+    if (result.assigned) this.events.notify();
     return result;
   }
 

@@ -140,6 +140,24 @@ export class Routing {
     this.options.jobs.notify();
   }
 
+  /**
+   * An agent answered the customer (the desk's reply, in the reply's transaction): a
+   * conversation nobody has yet goes to that agent through routing's assignment (its event,
+   * audit row and "assigned to" notice). Returns whether it was assigned; the caller commits
+   * and notifies the job runner. A resolved conversation is not assigned (as in `assign`).
+   */
+  async agentReplied(
+    tx: PrismaClient,
+    conversation: { id: string; customerId: string; teamId: string | null; assigneeId: string | null; status: string },
+    agentId: string,
+    now: Date,
+  ): Promise<boolean> {
+    if (conversation.assigneeId || conversation.status === 'resolved') return false;
+    const team = conversation.teamId ? await tx.team.findUnique({ where: { id: conversation.teamId }, select: { name: true } }) : null;
+    await this.#assignOne(tx, conversation, agentId, team?.name ?? null, now, `agent:${agentId}`, 'first reply');
+    return true;
+  }
+
   /** An agent answered the customer: stops the first-response clock (called by the desk). */
   async recordAgentReply(conversationId: string, agentId: string, at = this.#now()): Promise<void> {
     await this.options.db.write(async (tx) => {
@@ -295,10 +313,19 @@ export class Routing {
     team: string | null,
     now: Date,
     by: string,
+    reason?: string,
   ): Promise<void> {
     await tx.conversation.update({ where: { id: conversation.id }, data: { status: 'assigned', assigneeId: agentId } });
     await tx.auditLog.create({
-      data: { id: newId(), at: now, actor: by, action: 'conversation.assign', entityType: 'conversation', entityId: conversation.id, data: { agentId } },
+      data: {
+        id: newId(),
+        at: now,
+        actor: by,
+        action: 'conversation.assign',
+        entityType: 'conversation',
+        entityId: conversation.id,
+        data: { agentId, ...(reason ? { reason } : {}) },
+      },
     });
     await this.options.events.emit(tx, [{ type: 'conversation.assigned', conversationId: conversation.id, customerId: conversation.customerId, agentId }], now);
     await queueNotice(
