@@ -7,6 +7,7 @@ import { type ConversationHandler, HumanHandledConversation } from '../src/pipel
 import { AlertsConfigSchema } from '../src/routing/alerts.ts';
 import { RoutingConfigSchema } from '../src/routing/config.ts';
 import type { DeskNotice, DeskNotifier } from '../src/routing/notifier.ts';
+import { buildReport } from '../src/routing/reports.ts';
 import { formatOpening } from '../src/routing/texts.ts';
 import { changeTicketStatus } from '../src/routing/tickets.ts';
 import type { Parley } from '../src/runtime.ts';
@@ -242,7 +243,8 @@ describe.each(dialects)('routing on %s', (dialect) => {
     expect(moved.team?.name).toBe('supervisors');
     expect((await db.prisma.conversationSla.findUniqueOrThrow({ where: { conversationId: conversation.id } })).firstResponseBreached).toBe(true);
     // An answer before the resolution warning stops nothing else from firing twice.
-    await parley.routing.recordAgentReply(conversation.id, (await db.prisma.agent.create({ data: { id: newId(), name: 'Lead' } })).id, clock);
+    const lead = await db.prisma.agent.create({ data: { id: newId(), name: 'Lead' } });
+    await parley.desk.reply({ conversationId: conversation.id, agentId: lead.id, text: 'Sorry for the wait' });
     clock = new Date('2026-03-24T14:30:00Z');
     await settle(parley);
     await settle(parley);
@@ -252,6 +254,62 @@ describe.each(dialects)('routing on %s', (dialect) => {
       'sla.warning:resolution',
       'sla.breached:resolution',
     ]);
+  });
+
+  it("an agent's first reply through the desk stops the episode's first-response clock: after a transfer too, no key-customer alert, counted in the report", async () => {
+    clock = new Date('2026-03-23T10:00:00Z');
+    await start(
+      {
+        teams: { support: { strategy: 'manual' }, billing: { strategy: 'manual' } },
+        agents: [
+          { name: 'Ali', teams: ['support'] },
+          { name: 'Bita', teams: ['billing'] },
+        ],
+        // A key customer's conversation is raised to high.
+        sla: { warn_before: '15m', normal: { first_response: '1h' }, high: { first_response: '1h' } },
+      },
+      { rules: [{ id: 'key-waiting', when: { key_customer_waiting: '10m' }, notify: { slack: '#vip' } }] },
+    );
+    await receive(1);
+    await settle(parley);
+    const conversation = await db.prisma.conversation.findFirstOrThrow();
+    clock = new Date('2026-03-23T10:05:00Z');
+    await parley.desk.reply({ conversationId: conversation.id, agentId: await agentId('Ali'), text: 'Ali here' });
+    expect(await db.prisma.conversationSla.findUniqueOrThrow({ where: { conversationId: conversation.id } })).toMatchObject({
+      queuedAt: new Date('2026-03-23T10:00:00Z'),
+      firstResponseAt: clock,
+    });
+    await settle(parley);
+
+    // A key customer moved to billing: a new episode, its own clocks; Bita answers at once.
+    await db.prisma.customer.update({ where: { id: conversation.customerId }, data: { isKey: true } });
+    clock = new Date('2026-03-23T10:10:00Z');
+    await parley.desk.transfer(conversation.id, 'billing', 'api');
+    await settle(parley);
+    expect(await db.prisma.conversationSla.findUniqueOrThrow({ where: { conversationId: conversation.id } })).toMatchObject({
+      priority: 'high',
+      queuedAt: clock,
+      firstResponseDueAt: new Date('2026-03-23T11:10:00Z'),
+      firstResponseAt: null,
+    });
+    clock = new Date('2026-03-23T10:12:00Z');
+    await parley.desk.reply({ conversationId: conversation.id, agentId: await agentId('Bita'), text: 'Bita from billing' });
+    await settle(parley);
+    expect(await db.prisma.conversationSla.findUniqueOrThrow({ where: { conversationId: conversation.id } })).toMatchObject({
+      queuedAt: new Date('2026-03-23T10:10:00Z'),
+      firstResponseAt: clock,
+    });
+
+    // Past the alert's 10 minutes and the first-response target: nobody is told of a wait that ended.
+    clock = new Date('2026-03-23T10:25:00Z');
+    await settle(parley);
+    clock = new Date('2026-03-23T11:15:00Z');
+    await settle(parley);
+    await settle(parley);
+    expect(notifier.notices.filter((n) => n.kind !== 'assignment')).toEqual([]);
+    expect((await db.prisma.conversationSla.findUniqueOrThrow({ where: { conversationId: conversation.id } })).firstResponseBreached).toBe(false);
+    const report = await buildReport(db, new Date('2026-03-23T00:00:00Z'), new Date('2026-03-24T00:00:00Z'));
+    expect(report.firstResponse.byTeam).toEqual({ billing: { count: 1, medianMs: 2 * MIN, p90Ms: 2 * MIN } });
   });
 
   it('an SLA escalation hands the conversation to the other team the way a transfer does: one conversation.handed_off; the clocks keep running', async () => {

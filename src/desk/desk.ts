@@ -33,7 +33,10 @@ export interface AgentMessage {
  */
 export interface DeskRouting {
   assign(conversationId: string, agentId: string, by: string): Promise<void>;
-  /** In the reply's transaction: assigns a conversation nobody has to the agent who answered; true if it did. */
+  /**
+   * In the reply's transaction: stops the first-response clock and assigns a conversation
+   * nobody has to the agent who answered (true if it did).
+   */
   agentReplied(tx: PrismaClient, conversation: Conversation, agentId: string, now: Date): Promise<boolean>;
   setAvailability(agentId: string, availability: AgentAvailability, by: string): Promise<void>;
 }
@@ -77,7 +80,7 @@ export class Desk {
    * Sends an agent's reply to the customer on the conversation's channel, through the outbox.
    * The first reply of an unassigned conversation (the bot's, or one waiting in a queue)
    * assigns it to the agent through routing's assignment; the first agent reply records the
-   * first-response time.
+   * first-response time (on the conversation, and on routing's SLA clock of the episode).
    */
   async reply(message: AgentMessage): Promise<{ messageId: string; assigned: boolean }> {
     const now = this.now();
@@ -113,7 +116,7 @@ export class Desk {
         where: { id: conversation.id },
         data: { ...(conversation.firstResponseAt ? {} : { firstResponseAt: now }), lastMessageAt: now },
       });
-      // Nobody has it yet (the bot had it, or it waits in a queue): routing gives it to this agent.
+      // Routing stops its first-response clock and, when nobody has it yet, gives it to this agent.
       const assigned = await this.routing.agentReplied(tx, conversation, agent.id, now);
       await message.origin?.(tx, messageId);
       return { messageId, assigned };

@@ -141,10 +141,12 @@ export class Routing {
   }
 
   /**
-   * An agent answered the customer (the desk's reply, in the reply's transaction): a
-   * conversation nobody has yet goes to that agent through routing's assignment (its event,
-   * audit row and "assigned to" notice). Returns whether it was assigned; the caller commits
-   * and notifies the job runner. A resolved conversation is not assigned (as in `assign`).
+   * An agent answered the customer (the desk's reply, in the reply's transaction): the first
+   * reply stops the queue episode's first-response clock (its ConversationSla row, which the
+   * SLA checks, the key-customer alert and the reports read), and a conversation nobody has
+   * yet (the bot's, or one waiting in a queue) goes to that agent through routing's assignment
+   * (its event, audit row and "assigned to" notice). Returns whether it was assigned; the
+   * caller commits and notifies the job runner. A resolved conversation is left as it is.
    */
   async agentReplied(
     tx: PrismaClient,
@@ -152,22 +154,15 @@ export class Routing {
     agentId: string,
     now: Date,
   ): Promise<boolean> {
-    if (conversation.assigneeId || conversation.status === 'resolved') return false;
+    if (conversation.status === 'resolved') return false;
+    await tx.conversationSla.updateMany({
+      where: { conversationId: conversation.id, firstResponseAt: null, resolvedAt: null },
+      data: { firstResponseAt: now },
+    });
+    if (conversation.assigneeId) return false;
     const team = conversation.teamId ? await tx.team.findUnique({ where: { id: conversation.teamId }, select: { name: true } }) : null;
     await this.#assignOne(tx, conversation, agentId, team?.name ?? null, now, `agent:${agentId}`, 'first reply');
     return true;
-  }
-
-  /** An agent answered the customer: stops the first-response clock (called by the desk). */
-  async recordAgentReply(conversationId: string, agentId: string, at = this.#now()): Promise<void> {
-    await this.options.db.write(async (tx) => {
-      const conversation = await tx.conversation.findUnique({ where: { id: conversationId }, include: { team: true } });
-      if (!conversation) throw new NotFoundError(`conversation ${conversationId}`);
-      if (!conversation.firstResponseAt) await tx.conversation.update({ where: { id: conversationId }, data: { firstResponseAt: at } });
-      await tx.conversationSla.updateMany({ where: { conversationId, firstResponseAt: null }, data: { firstResponseAt: at } });
-      if (!conversation.assigneeId && conversation.status === 'waiting_for_agent')
-        await this.#assignOne(tx, conversation, agentId, conversation.team?.name ?? null, at, `agent:${agentId}`);
-    });
   }
 
   /**
@@ -342,7 +337,8 @@ export class Routing {
       const sla = await tx.conversationSla.findUnique({ where: { conversationId: check.conversationId } });
       // A later hand-off restarted the clocks: this check belongs to the old one.
       if (!sla || sla.queuedAt.toISOString() !== check.queuedAt) return;
-      // An agent's reply through the desk sets the conversation's first response; count it here.
+      // The desk's reply records the episode's first response (agentReplied); a reply stored
+      // before it did so shows only on the conversation (its first reply ever): count that too.
       const current = await tx.conversation.findUnique({ where: { id: check.conversationId }, select: { firstResponseAt: true, status: true } });
       const replied = current?.firstResponseAt && current.firstResponseAt >= sla.queuedAt ? current.firstResponseAt : null;
       if (replied && !sla.firstResponseAt)
