@@ -167,6 +167,52 @@ describe.each(dialects)('routing on %s', (dialect) => {
     }
   });
 
+  it("unassigning through the API puts the conversation back in its team's queue: the team's strategy assigns it again", async () => {
+    clock = new Date('2026-03-23T10:00:00Z');
+    await start(
+      {
+        teams: { support: { strategy: 'round_robin' } },
+        agents: [
+          { name: 'Ali', teams: ['support'] },
+          { name: 'Bita', teams: ['support'] },
+        ],
+      },
+      {},
+      { PARLEY_API_TOKEN: 't0ken' },
+    );
+    const assigned: DomainEventOf<'conversation.assigned'>[] = [];
+    parley.events.subscribe('conversation.assigned', 'test', async (event) => void assigned.push(event));
+    await receive(1);
+    await settle(parley);
+    const conversation = await db.prisma.conversation.findFirstOrThrow();
+    const [ali, bita] = [await agentId('Ali'), await agentId('Bita')];
+    expect(conversation).toMatchObject({ status: 'assigned', assigneeId: ali });
+    const app = await buildServer(parley);
+    try {
+      const response = await app.inject({
+        method: 'POST',
+        url: `/api/v1/conversations/${conversation.id}/assign`,
+        headers: { authorization: 'Bearer t0ken' },
+        payload: { agentId: null },
+      });
+      expect(response.statusCode).toBe(200);
+      expect(response.json().conversation).toMatchObject({ assigneeId: null, status: 'waiting_for_agent' });
+    } finally {
+      await app.close();
+    }
+    await settle(parley);
+    // Round robin: the next agent after Ali.
+    expect(await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id } })).toMatchObject({ status: 'assigned', assigneeId: bita });
+    expect(assigned.map((e) => e.agentId)).toEqual([ali, null, bita]);
+    expect(notifier.notices.filter((n) => n.kind === 'assignment').map((n) => 'agentId' in n && n.agentId)).toEqual([ali, bita]);
+    const audit = await db.prisma.auditLog.findMany({ where: { action: 'conversation.assign', entityId: conversation.id }, orderBy: { id: 'asc' } });
+    expect(audit.map((a) => [a.actor, (a.data as { agentId: string | null }).agentId])).toEqual([
+      ['system', ali],
+      ['api', null],
+      ['system', bita],
+    ]);
+  });
+
   it("an agent's first reply assigns the conversation through routing's assignment: one conversation.assigned, one audit row and the assignment notice", async () => {
     clock = new Date('2026-03-23T10:00:00Z');
     await start({ teams: { support: { strategy: 'manual' } }, agents: [{ name: 'Ali', teams: ['support'] }] });

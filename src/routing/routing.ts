@@ -141,6 +141,42 @@ export class Routing {
   }
 
   /**
+   * Takes the conversation from its agent (a person or the API, through the desk): it waits
+   * for its team again and is queued for the team's assignment, as a hand-off queues it (the
+   * agent's teams too: their room just grew). Unassigning an unassigned conversation changes
+   * nothing.
+   */
+  async unassign(conversationId: string, by: string): Promise<void> {
+    const now = this.#now();
+    await this.options.db.write(async (tx) => {
+      const conversation = await tx.conversation.findUnique({ where: { id: conversationId } });
+      if (!conversation) throw new NotFoundError(`conversation ${conversationId}`);
+      if (conversation.assigneeId === null) return;
+      // Read before the update: the conversation's team and the teams of the agent who had it.
+      await this.#scheduleAssignFor(tx, conversation.id, now);
+      const status = conversation.status === 'assigned' ? 'waiting_for_agent' : conversation.status;
+      await tx.conversation.update({ where: { id: conversation.id }, data: { assigneeId: null, status } });
+      await tx.auditLog.create({
+        data: {
+          id: newId(),
+          at: now,
+          actor: by,
+          action: 'conversation.assign',
+          entityType: 'conversation',
+          entityId: conversation.id,
+          data: { agentId: null },
+        },
+      });
+      await this.options.events.emit(
+        tx,
+        [{ type: 'conversation.assigned', conversationId: conversation.id, customerId: conversation.customerId, agentId: null }],
+        now,
+      );
+    });
+    this.options.jobs.notify();
+  }
+
+  /**
    * An agent answered the customer (the desk's reply, in the reply's transaction): the first
    * reply stops the queue episode's first-response clock (its ConversationSla row, which the
    * SLA checks, the key-customer alert and the reports read), and a conversation nobody has
