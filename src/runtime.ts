@@ -57,6 +57,8 @@ export interface ParleyOptions {
   /** Read from PARLEY_ROUTING_CONFIG / PARLEY_ALERTS_CONFIG when not given. */
   readonly routingConfig?: RoutingConfig;
   readonly alertsConfig?: AlertsConfig;
+  /** How many customers the flow engine's `inactive` sweep reads at a time (tests lower it). */
+  readonly inactiveSweepPage?: number;
 }
 
 /**
@@ -153,6 +155,7 @@ export class Parley {
             fetch: options.fetch,
             now: options.now,
             mayWinBack: (flowId, customerIds, now) => this.lifecycle.mayWinBack(flowId, customerIds, now),
+            inactiveSweepPage: options.inactiveSweepPage,
           });
     this.flowEngine?.register();
     this.notifiers = new NotifierSet(new LoggingNotifier(logger.child({ part: 'desk' })));

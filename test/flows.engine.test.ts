@@ -5,6 +5,7 @@ import { resolveConversation } from '../src/crm/conversations.ts';
 import { FlowRegistry } from '../src/flows/registry.ts';
 import type { Flow } from '../src/flows/schema.ts';
 import { parseFlowFile } from '../src/flows/validate.ts';
+import { winbackKey } from '../src/flows/winback.ts';
 import { type RoutingConfig, RoutingConfigSchema } from '../src/routing/config.ts';
 import type { Parley } from '../src/runtime.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
@@ -138,7 +139,7 @@ describe.each(dialects)('flow engine on %s', (dialect) => {
   let clock: Date;
   let hookServer: Server | undefined;
 
-  const open = async (flows: Flow[], options: { fetch?: typeof fetch; routingConfig?: RoutingConfig } = {}) => {
+  const open = async (flows: Flow[], options: { fetch?: typeof fetch; routingConfig?: RoutingConfig; inactiveSweepPage?: number } = {}) => {
     const registry = FlowRegistry.of([], silentLogger, db);
     for (const f of flows) await registry.remember({ flow: f, file: `${f.id}.yaml`, source: sourceOf(f) });
     adapter = new FakeAdapter('whatsapp', testCapabilities);
@@ -404,6 +405,44 @@ steps:
     expect(adapter.sent.filter((m) => m.content.text?.startsWith('We miss you'))).toHaveLength(1);
     await say('آره');
     expect(texts().at(-1)).toBe('Noted.');
+  });
+
+  it('the inactive sweep pages through every inactive customer: those won back already never hide newer ones', async () => {
+    const winback = define(`
+id: winback
+name: Win-back
+locales: [en]
+triggers:
+  - inactive: 30d
+steps:
+  - id: bye
+    end: { say: "We miss you!" }
+`);
+    const day = 24 * 3_600_000;
+    // Two customers a page: each wave of three takes two pages.
+    await open([winback], { inactiveSweepPage: 2 });
+    const phones = Array.from({ length: 6 }, (_, i) => `+98912123450${i}`);
+    const wonBack = () => adapter.sent.filter((m) => m.content.text === 'We miss you!').map((m) => m.recipient);
+    const sweep = async () => {
+      await parley.flowEngine!.scheduleSweep(clock);
+      await settle(parley);
+    };
+    for (const phone of phones.slice(0, 3)) await say('hello', phone);
+    await advance(31 * day);
+    await sweep();
+    expect(wonBack().sort()).toEqual(phones.slice(0, 3));
+    // Three newer customers go quiet too; the first three, won back and still inactive, come first by id.
+    for (const phone of phones.slice(3)) await say('hello', phone);
+    await advance(31 * day);
+    await sweep();
+    expect(wonBack().sort()).toEqual(phones);
+    const customers = await db.prisma.customer.findMany({ select: { id: true } });
+    const keys = (await db.prisma.job.findMany({ where: { kind: 'flow.start' }, select: { dedupKey: true } })).map((j) => j.dedupKey);
+    expect(keys.sort()).toEqual(customers.map((c) => winbackKey('winback', c.id)).sort());
+    // A later sweep reaches nobody twice.
+    await advance(3_600_000);
+    await sweep();
+    expect(wonBack()).toHaveLength(6);
   });
 
   it('the inactive trigger keeps to the lifecycle contact cap, as the lifecycle win-back does', async () => {

@@ -7,6 +7,7 @@ import { type ConversationHandler, HumanHandledConversation } from '../src/pipel
 import { AlertsConfigSchema } from '../src/routing/alerts.ts';
 import { RoutingConfigSchema } from '../src/routing/config.ts';
 import type { DeskNotice, DeskNotifier } from '../src/routing/notifier.ts';
+import { buildReport } from '../src/routing/reports.ts';
 import { formatOpening } from '../src/routing/texts.ts';
 import { changeTicketStatus } from '../src/routing/tickets.ts';
 import type { Parley } from '../src/runtime.ts';
@@ -166,6 +167,83 @@ describe.each(dialects)('routing on %s', (dialect) => {
     }
   });
 
+  it("unassigning through the API puts the conversation back in its team's queue: the team's strategy assigns it again", async () => {
+    clock = new Date('2026-03-23T10:00:00Z');
+    await start(
+      {
+        teams: { support: { strategy: 'round_robin' } },
+        agents: [
+          { name: 'Ali', teams: ['support'] },
+          { name: 'Bita', teams: ['support'] },
+        ],
+      },
+      {},
+      { PARLEY_API_TOKEN: 't0ken' },
+    );
+    const assigned: DomainEventOf<'conversation.assigned'>[] = [];
+    parley.events.subscribe('conversation.assigned', 'test', async (event) => void assigned.push(event));
+    await receive(1);
+    await settle(parley);
+    const conversation = await db.prisma.conversation.findFirstOrThrow();
+    const [ali, bita] = [await agentId('Ali'), await agentId('Bita')];
+    expect(conversation).toMatchObject({ status: 'assigned', assigneeId: ali });
+    const app = await buildServer(parley);
+    try {
+      const response = await app.inject({
+        method: 'POST',
+        url: `/api/v1/conversations/${conversation.id}/assign`,
+        headers: { authorization: 'Bearer t0ken' },
+        payload: { agentId: null },
+      });
+      expect(response.statusCode).toBe(200);
+      expect(response.json().conversation).toMatchObject({ assigneeId: null, status: 'waiting_for_agent' });
+    } finally {
+      await app.close();
+    }
+    await settle(parley);
+    // Round robin: the next agent after Ali.
+    expect(await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id } })).toMatchObject({ status: 'assigned', assigneeId: bita });
+    expect(assigned.map((e) => e.agentId)).toEqual([ali, null, bita]);
+    expect(notifier.notices.filter((n) => n.kind === 'assignment').map((n) => 'agentId' in n && n.agentId)).toEqual([ali, bita]);
+    const audit = await db.prisma.auditLog.findMany({ where: { action: 'conversation.assign', entityId: conversation.id }, orderBy: { id: 'asc' } });
+    expect(audit.map((a) => [a.actor, (a.data as { agentId: string | null }).agentId])).toEqual([
+      ['system', ali],
+      ['api', null],
+      ['system', bita],
+    ]);
+  });
+
+  it("an agent's first reply assigns the conversation through routing's assignment: one conversation.assigned, one audit row and the assignment notice", async () => {
+    clock = new Date('2026-03-23T10:00:00Z');
+    await start({ teams: { support: { strategy: 'manual' } }, agents: [{ name: 'Ali', teams: ['support'] }] });
+    const assigned: DomainEventOf<'conversation.assigned'>[] = [];
+    parley.events.subscribe('conversation.assigned', 'test', async (event) => void assigned.push(event));
+    await receive(1);
+    await settle(parley);
+    const conversation = await db.prisma.conversation.findFirstOrThrow();
+    expect(conversation).toMatchObject({ status: 'waiting_for_agent', assigneeId: null });
+    const ali = await agentId('Ali');
+    expect(await parley.desk.reply({ conversationId: conversation.id, agentId: ali, text: 'Hello, Ali here' })).toMatchObject({ assigned: true });
+    await settle(parley);
+    expect(await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id } })).toMatchObject({
+      status: 'assigned',
+      assigneeId: ali,
+      firstResponseAt: clock,
+    });
+    expect(notifier.notices.filter((n) => n.kind === 'assignment')).toEqual([
+      { kind: 'assignment', conversationId: conversation.id, agentId: ali, team: 'support' },
+    ]);
+    expect(assigned).toMatchObject([{ conversationId: conversation.id, agentId: ali }]);
+    // The next reply is the assignee's: no second assignment.
+    expect(await parley.desk.reply({ conversationId: conversation.id, agentId: ali, text: 'Checking now' })).toMatchObject({ assigned: false });
+    await settle(parley);
+    expect(notifier.notices.filter((n) => n.kind === 'assignment')).toHaveLength(1);
+    expect(assigned).toHaveLength(1);
+    const audit = await db.prisma.auditLog.findMany({ where: { action: 'conversation.assign', entityId: conversation.id } });
+    expect(audit).toMatchObject([{ actor: `agent:${ali}`, at: clock, data: { agentId: ali, reason: 'first reply' } }]);
+    expect(adapter.sent.map((m) => m.content.text)).toEqual(['Hello, Ali here', 'Checking now']);
+  });
+
   it('SLA: warning before the breach, escalation (mention and transfer) at it; clocks pause out of hours; the customer is told when to expect an answer', async () => {
     clock = new Date('2026-03-23T14:30:00Z'); // Monday 15:30 in Berlin (CET)
     await start({
@@ -211,7 +289,8 @@ describe.each(dialects)('routing on %s', (dialect) => {
     expect(moved.team?.name).toBe('supervisors');
     expect((await db.prisma.conversationSla.findUniqueOrThrow({ where: { conversationId: conversation.id } })).firstResponseBreached).toBe(true);
     // An answer before the resolution warning stops nothing else from firing twice.
-    await parley.routing.recordAgentReply(conversation.id, (await db.prisma.agent.create({ data: { id: newId(), name: 'Lead' } })).id, clock);
+    const lead = await db.prisma.agent.create({ data: { id: newId(), name: 'Lead' } });
+    await parley.desk.reply({ conversationId: conversation.id, agentId: lead.id, text: 'Sorry for the wait' });
     clock = new Date('2026-03-24T14:30:00Z');
     await settle(parley);
     await settle(parley);
@@ -221,6 +300,62 @@ describe.each(dialects)('routing on %s', (dialect) => {
       'sla.warning:resolution',
       'sla.breached:resolution',
     ]);
+  });
+
+  it("an agent's first reply through the desk stops the episode's first-response clock: after a transfer too, no key-customer alert, counted in the report", async () => {
+    clock = new Date('2026-03-23T10:00:00Z');
+    await start(
+      {
+        teams: { support: { strategy: 'manual' }, billing: { strategy: 'manual' } },
+        agents: [
+          { name: 'Ali', teams: ['support'] },
+          { name: 'Bita', teams: ['billing'] },
+        ],
+        // A key customer's conversation is raised to high.
+        sla: { warn_before: '15m', normal: { first_response: '1h' }, high: { first_response: '1h' } },
+      },
+      { rules: [{ id: 'key-waiting', when: { key_customer_waiting: '10m' }, notify: { slack: '#vip' } }] },
+    );
+    await receive(1);
+    await settle(parley);
+    const conversation = await db.prisma.conversation.findFirstOrThrow();
+    clock = new Date('2026-03-23T10:05:00Z');
+    await parley.desk.reply({ conversationId: conversation.id, agentId: await agentId('Ali'), text: 'Ali here' });
+    expect(await db.prisma.conversationSla.findUniqueOrThrow({ where: { conversationId: conversation.id } })).toMatchObject({
+      queuedAt: new Date('2026-03-23T10:00:00Z'),
+      firstResponseAt: clock,
+    });
+    await settle(parley);
+
+    // A key customer moved to billing: a new episode, its own clocks; Bita answers at once.
+    await db.prisma.customer.update({ where: { id: conversation.customerId }, data: { isKey: true } });
+    clock = new Date('2026-03-23T10:10:00Z');
+    await parley.desk.transfer(conversation.id, 'billing', 'api');
+    await settle(parley);
+    expect(await db.prisma.conversationSla.findUniqueOrThrow({ where: { conversationId: conversation.id } })).toMatchObject({
+      priority: 'high',
+      queuedAt: clock,
+      firstResponseDueAt: new Date('2026-03-23T11:10:00Z'),
+      firstResponseAt: null,
+    });
+    clock = new Date('2026-03-23T10:12:00Z');
+    await parley.desk.reply({ conversationId: conversation.id, agentId: await agentId('Bita'), text: 'Bita from billing' });
+    await settle(parley);
+    expect(await db.prisma.conversationSla.findUniqueOrThrow({ where: { conversationId: conversation.id } })).toMatchObject({
+      queuedAt: new Date('2026-03-23T10:10:00Z'),
+      firstResponseAt: clock,
+    });
+
+    // Past the alert's 10 minutes and the first-response target: nobody is told of a wait that ended.
+    clock = new Date('2026-03-23T10:25:00Z');
+    await settle(parley);
+    clock = new Date('2026-03-23T11:15:00Z');
+    await settle(parley);
+    await settle(parley);
+    expect(notifier.notices.filter((n) => n.kind !== 'assignment')).toEqual([]);
+    expect((await db.prisma.conversationSla.findUniqueOrThrow({ where: { conversationId: conversation.id } })).firstResponseBreached).toBe(false);
+    const report = await buildReport(db, new Date('2026-03-23T00:00:00Z'), new Date('2026-03-24T00:00:00Z'));
+    expect(report.firstResponse.byTeam).toEqual({ billing: { count: 1, medianMs: 2 * MIN, p90Ms: 2 * MIN } });
   });
 
   it('an SLA escalation hands the conversation to the other team the way a transfer does: one conversation.handed_off; the clocks keep running', async () => {

@@ -170,6 +170,8 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     expect(assigned.assigneeId).toBe(agentMessage.agentId);
     expect(assigned.status).toBe('assigned');
     expect(assigned.firstResponseAt).not.toBeNull();
+    // The first reply assigned it through routing's assignment: its "assigned to" notice reaches the thread.
+    await eventually(() => expect(fake.threadOf(SUPPORT, card.ts).filter((m) => m.text.includes('Assigned to Sara'))).toHaveLength(1));
     // Delivered: a check mark on the agent's Slack message.
     await eventually(() => expect(fake.reactions).toContainEqual({ channel: SUPPORT, timestamp: '1800000100.000001', name: 'white_check_mark' }));
 

@@ -29,10 +29,18 @@ export interface AgentMessage {
 /**
  * What the desk leaves to routing, so that a person's decision goes the same way as routing's
  * own: giving a conversation to an agent (its event, audit row and "assigned to" desk notice)
- * and an agent's availability (a returning agent is given queued conversations).
+ * or taking it back to the queue, and an agent's availability (a returning agent is given
+ * queued conversations).
  */
 export interface DeskRouting {
   assign(conversationId: string, agentId: string, by: string): Promise<void>;
+  /** Back to the team's queue, which routing's assignment serves again. */
+  unassign(conversationId: string, by: string): Promise<void>;
+  /**
+   * In the reply's transaction: stops the first-response clock and assigns a conversation
+   * nobody has to the agent who answered (true if it did).
+   */
+  agentReplied(tx: PrismaClient, conversation: Conversation, agentId: string, now: Date): Promise<boolean>;
   setAvailability(agentId: string, availability: AgentAvailability, by: string): Promise<void>;
 }
 
@@ -73,8 +81,9 @@ export class Desk {
 
   /**
    * Sends an agent's reply to the customer on the conversation's channel, through the outbox.
-   * The first reply of an unassigned conversation assigns it to the agent; the first agent
-   * reply records the first-response time. A conversation the bot had goes to the agent.
+   * The first reply of an unassigned conversation (the bot's, or one waiting in a queue)
+   * assigns it to the agent through routing's assignment; the first agent reply records the
+   * first-response time (on the conversation, and on routing's SLA clock of the episode).
    */
   async reply(message: AgentMessage): Promise<{ messageId: string; assigned: boolean }> {
     const now = this.now();
@@ -106,28 +115,17 @@ export class Desk {
         },
         now,
       );
-      const assigned = !conversation.assigneeId;
       await tx.conversation.update({
         where: { id: conversation.id },
-        data: {
-          ...(assigned ? { assigneeId: agent.id } : {}),
-          ...(conversation.status === 'bot' || conversation.status === 'waiting_for_agent' ? { status: 'assigned' } : {}),
-          ...(conversation.firstResponseAt ? {} : { firstResponseAt: now }),
-          lastMessageAt: now,
-        },
+        data: { ...(conversation.firstResponseAt ? {} : { firstResponseAt: now }), lastMessageAt: now },
       });
+      // Routing stops its first-response clock and, when nobody has it yet, gives it to this agent.
+      const assigned = await this.routing.agentReplied(tx, conversation, agent.id, now);
       await message.origin?.(tx, messageId);
-      if (assigned) {
-        await this.#audit(tx, `agent:${agent.id}`, 'conversation.assign', conversation.id, { agentId: agent.id, reason: 'first reply' });
-        await this.events.emit(
-          tx,
-          [{ type: 'conversation.assigned', conversationId: conversation.id, customerId: conversation.customerId, agentId: agent.id }],
-          now,
-        );
-      }
       return { messageId, assigned };
     });
     this.onOutboundQueued();
+    if (result.assigned) this.events.notify();
     return result;
   }
 
@@ -175,19 +173,11 @@ export class Desk {
 
   /**
    * Assigns the conversation to an agent through routing's assignment (the same event, audit
-   * row and desk notice as an automatic one), or unassigns it (agentId null).
+   * row and desk notice as an automatic one), or unassigns it (agentId null): routing puts it
+   * back in its team's queue, for the team's assignment.
    */
   async assign(conversationId: string, agentId: string | null, by: string): Promise<void> {
-    if (agentId) return this.routing.assign(conversationId, agentId, by);
-    const now = this.now();
-    await this.db.write(async (tx) => {
-      const conversation = await this.#conversation(tx, conversationId);
-      if (conversation.assigneeId === null) return;
-      const status = conversation.status === 'assigned' ? 'waiting_for_agent' : conversation.status;
-      await tx.conversation.update({ where: { id: conversation.id }, data: { assigneeId: null, status } });
-      await this.#audit(tx, by, 'conversation.assign', conversation.id, { agentId: null });
-      await this.events.emit(tx, [{ type: 'conversation.assigned', conversationId: conversation.id, customerId: conversation.customerId, agentId: null }], now);
-    });
+    return agentId ? this.routing.assign(conversationId, agentId, by) : this.routing.unassign(conversationId, by);
   }
 
   /** Moves the conversation to another team's queue, unassigned: their desk picks it up. */

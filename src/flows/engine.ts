@@ -20,6 +20,7 @@ import { type Effect, newSession, type RunContext, type RunInput, type RunResult
 import type { FlowRegistry } from './registry.ts';
 import type { Flow, Trigger } from './schema.ts';
 import { addStepCounts, StepCounter } from './stats.ts';
+import { winbackKey } from './winback.ts';
 
 export interface FlowEngineOptions {
   readonly registry: FlowRegistry;
@@ -39,6 +40,8 @@ export interface FlowEngineOptions {
   readonly now?: () => Date;
   /** Which of these customers a win-back with that flow may contact now (routing's lifecycle rule, contact cap included). */
   readonly mayWinBack: (flowId: string, customerIds: readonly string[], now: Date) => Promise<ReadonlySet<string>>;
+  /** Customers the `inactive` sweep reads at a time (default 500); it pages through all of them. */
+  readonly inactiveSweepPage?: number;
 }
 
 const SESSION_COLUMNS = {
@@ -604,44 +607,54 @@ export class FlowEngine implements ConversationHandler {
     if (queued) this.options.onOutboundQueued();
   }
 
-  /** Starts the win-back flow for customers inactive past its threshold, once per customer and flow. */
+  /**
+   * Starts the win-back flow for customers inactive past its threshold, once per customer and
+   * flow. Pages through every inactive customer in id order: those reached already (or held
+   * back) never hide the others.
+   */
   async #sweepInactive(ctx: JobContext): Promise<void> {
     const now = ctx.now;
+    const page = Math.max(1, this.options.inactiveSweepPage ?? 500);
     for (const { flow, trigger } of this.#flowsFor((t) => 'inactive' in t)) {
       if (!('inactive' in trigger)) continue;
       const cutoff = new Date(now.getTime() - parseDuration(trigger.inactive));
-      const customers = await ctx.db.prisma.customer.findMany({
-        where: { lastSeenAt: { lt: cutoff }, mergedIntoId: null },
-        select: {
-          id: true,
-          conversations: {
-            orderBy: { lastMessageAt: 'desc' },
-            take: 1,
-            select: { id: true, status: true, channel: true, identity: { select: { address: true } } },
+      for (let after: string | undefined; ;) {
+        const customers = await ctx.db.prisma.customer.findMany({
+          where: { lastSeenAt: { lt: cutoff }, mergedIntoId: null, ...(after === undefined ? {} : { id: { gt: after } }) },
+          orderBy: { id: 'asc' },
+          take: page,
+          select: {
+            id: true,
+            conversations: {
+              orderBy: { lastMessageAt: 'desc' },
+              take: 1,
+              select: { id: true, status: true, channel: true, identity: { select: { address: true } } },
+            },
           },
-        },
-        take: 500,
-      });
-      const reachable = customers.filter((c) => c.conversations[0] && !isHumanHandled(c.conversations[0]));
-      const allowed = await this.options.mayWinBack(
-        flow.id,
-        reachable.map((c) => c.id),
-        now,
-      );
-      const drafts = reachable.flatMap((c) => {
-        const last = c.conversations[0];
-        if (!last || !allowed.has(c.id)) return [];
-        return [
-          {
-            kind: START_JOB,
-            laneKey: laneOf(last),
-            payload: { flowId: flow.id, conversationId: last.id, by: 'schedule' },
-            runAt: now,
-            dedupKey: `winback:${flow.id}:${c.id}`,
-          },
-        ];
-      });
-      await ctx.db.write((tx) => scheduleJobs(tx, ctx.db.dialect, drafts, now).then(() => {}));
+        });
+        const reachable = customers.filter((c) => c.conversations[0] && !isHumanHandled(c.conversations[0]));
+        const allowed = await this.options.mayWinBack(
+          flow.id,
+          reachable.map((c) => c.id),
+          now,
+        );
+        const drafts = reachable.flatMap((c) => {
+          const last = c.conversations[0];
+          if (!last || !allowed.has(c.id)) return [];
+          return [
+            {
+              kind: START_JOB,
+              laneKey: laneOf(last),
+              payload: { flowId: flow.id, conversationId: last.id, by: 'schedule' },
+              runAt: now,
+              dedupKey: winbackKey(flow.id, c.id),
+            },
+          ];
+        });
+        if (drafts.length > 0) await ctx.db.write((tx) => scheduleJobs(tx, ctx.db.dialect, drafts, now).then(() => {}));
+        if (customers.length < page) break;
+        after = customers[customers.length - 1]!.id;
+      }
     }
     const next = Math.floor(now.getTime() / SWEEP_EVERY_MS) + 1;
     await ctx.write((tx) =>

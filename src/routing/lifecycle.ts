@@ -3,6 +3,7 @@ import { newId } from '../core/ids.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import type { Database } from '../db/database.ts';
 import { START_JOB } from '../flows/engine.ts';
+import { winbackKey } from '../flows/winback.ts';
 import { type JobDraft, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 import type { RoutingConfig } from './config.ts';
 
@@ -32,9 +33,6 @@ export function computeStage(s: CustomerSignals, c: LifecycleConfig, now: Date):
   if (age < c.new_for) return { stage: 'new', reasons: [`first seen ${days(age)} days ago`] };
   return { stage: 'active', reasons: [`active ${days(idle)} days ago`] };
 }
-
-/** The flow engine's dedup key for a win-back start (its `inactive` trigger uses the same). */
-const winbackKey = (flowId: string, customerId: string) => `winback:${flowId}:${customerId}`;
 
 const SWEEP_JOB = 'lifecycle.sweep';
 const SWEEP_EVERY_MS = 60 * 60 * 1000;

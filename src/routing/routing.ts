@@ -140,16 +140,65 @@ export class Routing {
     this.options.jobs.notify();
   }
 
-  /** An agent answered the customer: stops the first-response clock (called by the desk). */
-  async recordAgentReply(conversationId: string, agentId: string, at = this.#now()): Promise<void> {
+  /**
+   * Takes the conversation from its agent (a person or the API, through the desk): it waits
+   * for its team again and is queued for the team's assignment, as a hand-off queues it (the
+   * agent's teams too: their room just grew). Unassigning an unassigned conversation changes
+   * nothing.
+   */
+  async unassign(conversationId: string, by: string): Promise<void> {
+    const now = this.#now();
     await this.options.db.write(async (tx) => {
-      const conversation = await tx.conversation.findUnique({ where: { id: conversationId }, include: { team: true } });
+      const conversation = await tx.conversation.findUnique({ where: { id: conversationId } });
       if (!conversation) throw new NotFoundError(`conversation ${conversationId}`);
-      if (!conversation.firstResponseAt) await tx.conversation.update({ where: { id: conversationId }, data: { firstResponseAt: at } });
-      await tx.conversationSla.updateMany({ where: { conversationId, firstResponseAt: null }, data: { firstResponseAt: at } });
-      if (!conversation.assigneeId && conversation.status === 'waiting_for_agent')
-        await this.#assignOne(tx, conversation, agentId, conversation.team?.name ?? null, at, `agent:${agentId}`);
+      if (conversation.assigneeId === null) return;
+      // Read before the update: the conversation's team and the teams of the agent who had it.
+      await this.#scheduleAssignFor(tx, conversation.id, now);
+      const status = conversation.status === 'assigned' ? 'waiting_for_agent' : conversation.status;
+      await tx.conversation.update({ where: { id: conversation.id }, data: { assigneeId: null, status } });
+      await tx.auditLog.create({
+        data: {
+          id: newId(),
+          at: now,
+          actor: by,
+          action: 'conversation.assign',
+          entityType: 'conversation',
+          entityId: conversation.id,
+          data: { agentId: null },
+        },
+      });
+      await this.options.events.emit(
+        tx,
+        [{ type: 'conversation.assigned', conversationId: conversation.id, customerId: conversation.customerId, agentId: null }],
+        now,
+      );
     });
+    this.options.jobs.notify();
+  }
+
+  /**
+   * An agent answered the customer (the desk's reply, in the reply's transaction): the first
+   * reply stops the queue episode's first-response clock (its ConversationSla row, which the
+   * SLA checks, the key-customer alert and the reports read), and a conversation nobody has
+   * yet (the bot's, or one waiting in a queue) goes to that agent through routing's assignment
+   * (its event, audit row and "assigned to" notice). Returns whether it was assigned; the
+   * caller commits and notifies the job runner. A resolved conversation is left as it is.
+   */
+  async agentReplied(
+    tx: PrismaClient,
+    conversation: { id: string; customerId: string; teamId: string | null; assigneeId: string | null; status: string },
+    agentId: string,
+    now: Date,
+  ): Promise<boolean> {
+    if (conversation.status === 'resolved') return false;
+    await tx.conversationSla.updateMany({
+      where: { conversationId: conversation.id, firstResponseAt: null, resolvedAt: null },
+      data: { firstResponseAt: now },
+    });
+    if (conversation.assigneeId) return false;
+    const team = conversation.teamId ? await tx.team.findUnique({ where: { id: conversation.teamId }, select: { name: true } }) : null;
+    await this.#assignOne(tx, conversation, agentId, team?.name ?? null, now, `agent:${agentId}`, 'first reply');
+    return true;
   }
 
   /**
@@ -295,10 +344,19 @@ export class Routing {
     team: string | null,
     now: Date,
     by: string,
+    reason?: string,
   ): Promise<void> {
     await tx.conversation.update({ where: { id: conversation.id }, data: { status: 'assigned', assigneeId: agentId } });
     await tx.auditLog.create({
-      data: { id: newId(), at: now, actor: by, action: 'conversation.assign', entityType: 'conversation', entityId: conversation.id, data: { agentId } },
+      data: {
+        id: newId(),
+        at: now,
+        actor: by,
+        action: 'conversation.assign',
+        entityType: 'conversation',
+        entityId: conversation.id,
+        data: { agentId, ...(reason ? { reason } : {}) },
+      },
     });
     await this.options.events.emit(tx, [{ type: 'conversation.assigned', conversationId: conversation.id, customerId: conversation.customerId, agentId }], now);
     await queueNotice(
@@ -315,7 +373,8 @@ export class Routing {
       const sla = await tx.conversationSla.findUnique({ where: { conversationId: check.conversationId } });
       // A later hand-off restarted the clocks: this check belongs to the old one.
       if (!sla || sla.queuedAt.toISOString() !== check.queuedAt) return;
-      // An agent's reply through the desk sets the conversation's first response; count it here.
+      // The desk's reply records the episode's first response (agentReplied); a reply stored
+      // before it did so shows only on the conversation (its first reply ever): count that too.
       const current = await tx.conversation.findUnique({ where: { id: check.conversationId }, select: { firstResponseAt: true, status: true } });
       const replied = current?.firstResponseAt && current.firstResponseAt >= sla.queuedAt ? current.firstResponseAt : null;
       if (replied && !sla.firstResponseAt)

@@ -59,6 +59,7 @@ export async function testParley(
     routingConfig?: RoutingConfig;
     alertsConfig?: AlertsConfig;
     notifier?: DeskNotifier;
+    inactiveSweepPage?: number;
   } = {},
 ): Promise<Parley> {
   const config = loadConfig({
@@ -83,6 +84,7 @@ export async function testParley(
     routingConfig: options.routingConfig,
     alertsConfig: options.alertsConfig,
     notifier: options.notifier,
+    inactiveSweepPage: options.inactiveSweepPage,
   });
 }
 
