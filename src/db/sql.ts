@@ -116,12 +116,13 @@ export async function execute(client: PrismaClient, query: Sql): Promise<number>
 }
 
 /**
- * `column IN (values)` with the values as ONE JSON parameter, so the statement text (and the
- * prepared statement) is the same whatever the number of values.
+ * `column IN (values)` with the values as ONE parameter, so the statement text (and the
+ * prepared statement) is the same whatever the number of values: a JSON array on SQLite, a
+ * text array on PostgreSQL (whose planner uses the column's index for `= ANY(array)`, where
+ * it would scan the table for an IN over a set-returning function).
  */
-export function inList(dialect: Dialect, column: Sql, values: readonly unknown[]): Sql {
-  const json = JSON.stringify(values);
-  return dialect === 'sqlite' ? sql`${column} IN (SELECT value FROM json_each(${json}))` : sql`${column} IN (SELECT jsonb_array_elements_text(${json}::jsonb))`;
+export function inList(dialect: Dialect, column: Sql, values: readonly string[]): Sql {
+  return dialect === 'sqlite' ? sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(values)}))` : sql`${column} = ANY(${[...values]}::text[])`;
 }
 
 export type ReadKind = 'timestamp' | 'json' | 'boolean' | 'integer';

@@ -171,7 +171,7 @@ export class InboundQueries {
       candidates.map((h) => h.laneKey as string),
     );
     const owned = new Set(lanes);
-    const ids = candidates.filter((h) => owned.has(h.laneKey as string)).map((h) => h.id);
+    const ids = candidates.filter((h) => owned.has(h.laneKey as string)).map((h) => h.id as string);
     const events = await this.#select(sql`SELECT ${selectList('e', INBOX_EVENT)} FROM "InboxEvent" e
       WHERE ${inList(this.#dialect, sql`e."id"`, ids)} AND e."status" = 'pending' ORDER BY e."id"`);
     return { events: decodeRows<InboxEvent>(this.#dialect, events, kindsOf(INBOX_EVENT)), lanes };
