@@ -210,7 +210,7 @@ export class Parley {
       () => this.dispatcher.notify(),
       options.now,
     );
-    this.inbox.onCommitted(() => this.processor.notify());
+    this.inbox.onCommitted((lanes) => this.processor.notify(lanes));
   }
 
   /** Opens (and migrates) the database and builds the adapters; nothing runs yet. */

@@ -1,6 +1,6 @@
 import type { Database, Dialect } from '../db/database.ts';
 import { bulkInsert, bulkInsertStatement, type ColumnKind } from '../db/bulk-insert.ts';
-import { decodeRows, execute, inList, join, queryRows, raw, type ReadKind, type Sql, sql } from '../db/sql.ts';
+import { decodeRows, empty, execute, inList, join, queryRows, raw, type ReadKind, type Sql, sql } from '../db/sql.ts';
 import type { ChannelIdentity, Conversation, Customer, InboxEvent } from '../generated/sqlite/client.ts';
 import type { Leases } from './leases.ts';
 import { MESSAGE_COLUMNS, type MessageRow, OUTBOX_COLUMNS, type OutboxRow } from './outbound.ts';
@@ -138,12 +138,14 @@ export class InboundQueries {
   }
 
   /**
-   * Takes the oldest pending event of up to `limit` lanes nobody holds, leases those lanes
-   * to `holder` and returns the events, oldest first. On PostgreSQL this is one statement.
+   * Takes the oldest pending event of up to `limit` lanes nobody holds (of `onlyLanes` when
+   * given), leases those lanes to `holder` and returns the events, oldest first. On
+   * PostgreSQL this is one statement.
    */
-  async claimHeads(holder: string, limit: number): Promise<{ events: InboxEvent[]; lanes: string[] }> {
+  async claimHeads(holder: string, limit: number, onlyLanes?: readonly string[]): Promise<{ events: InboxEvent[]; lanes: string[] }> {
+    const among = onlyLanes ? sql`AND ${inList(this.#dialect, sql`"laneKey"`, onlyLanes)}` : empty;
     const heads = sql`SELECT "laneKey", MIN("id") AS "id" FROM "InboxEvent"
-      WHERE "status" = 'pending' AND ${this.leases.notHeld(sql`"laneKey"`)}
+      WHERE "status" = 'pending' ${among} AND ${this.leases.notHeld(sql`"laneKey"`)}
       GROUP BY "laneKey" ORDER BY MIN("id") LIMIT ${limit}`;
     if (this.#dialect === 'postgresql') {
       const { now, until } = this.leases.term();

@@ -43,7 +43,7 @@ export function formatZodIssues(error: { issues: readonly { path: readonly Prope
 export class Inbox {
   #queue: Pending[] = [];
   #flushScheduled = false;
-  readonly #listeners = new Set<() => void>();
+  readonly #listeners = new Set<(lanes: readonly string[]) => void>();
 
   constructor(
     private readonly db: Database,
@@ -51,8 +51,8 @@ export class Inbox {
     private readonly defaultRegion: string | undefined,
   ) {}
 
-  /** Called after new events are committed (the processor wakes on it). */
-  onCommitted(listener: () => void): () => void {
+  /** Called after new events are committed, with their lanes (the processor wakes on it). */
+  onCommitted(listener: (lanes: readonly string[]) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
@@ -89,7 +89,10 @@ export class Inbox {
       for (const { row, resolve } of batch) {
         resolve(inserted.has(row.id) ? { status: 'accepted', eventId: row.id } : { status: 'duplicate' });
       }
-      if (inserted.size > 0) for (const listener of this.#listeners) listener();
+      if (inserted.size > 0) {
+        const lanes = batch.filter((p) => inserted.has(p.row.id)).map((p) => p.row.laneKey);
+        for (const listener of this.#listeners) listener(lanes);
+      }
     } catch (error) {
       this.logger.error({ err: error, events: batch.length }, 'inbox: could not store inbound events');
       for (const { reject } of batch) reject(error);

@@ -13,6 +13,7 @@ import type { EventBus } from './events.ts';
 import type { BatchScope, ConversationPatch, HandlerSelector, HandoffRequest, Turn } from './handler.ts';
 import { handoffEvent, handoffPatch } from './handoff.ts';
 import { InboundQueries } from './inbound-queries.ts';
+import { LaneHints } from './lane-hints.ts';
 import type { Leases } from './leases.ts';
 import { buildOutbound, type MessageRow, type OutboxRow } from './outbound.ts';
 import { WorkerLoops } from './worker-loops.ts';
@@ -89,6 +90,7 @@ const MAX_THREAD_REFERENCES = 20;
 export class InboundProcessor {
   readonly #loops: WorkerLoops;
   readonly #queries: InboundQueries;
+  readonly #hints: LaneHints;
   readonly #committed = new Set<(events: readonly { channel: string; externalId: string }[]) => void>();
 
   constructor(
@@ -103,6 +105,7 @@ export class InboundProcessor {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.#queries = new InboundQueries(db, leases);
+    this.#hints = new LaneHints(options.pollIntervalMs);
     this.#loops = new WorkerLoops('in', logger, async (holder) => ({ busy: (await this.runBatch(holder)) > 0, idleMs: options.pollIntervalMs }));
   }
 
@@ -120,23 +123,40 @@ export class InboundProcessor {
     return this.#loops.stop();
   }
 
-  /** New events were stored: look now instead of at the next poll. */
-  notify(): void {
+  /** New events were stored (in these lanes, when this process stored them): look now instead of at the next poll. */
+  notify(lanes: readonly string[] = []): void {
+    this.#hints.add(lanes);
     this.#loops.notify();
   }
 
   /** Handles at most one event per free lane; returns how many events it handled. */
   async runBatch(holder = `${this.options.workerId}/manual`): Promise<number> {
-    const { events, lanes } = await this.#queries.claimHeads(holder, this.options.batchSize);
-    if (lanes.length === 0) return 0;
+    const hinted = this.#hints.take(this.options.batchSize);
     try {
-      // The leases are released by the batch's own transaction; here only if it fails.
-      await this.#process(events, { holder, keys: lanes });
-      return events.length;
-    } catch (error) {
-      await this.leases.release(holder, lanes);
-      if (error instanceof LostRaceError) return 0;
-      throw error;
+      let claimed = await this.#queries.claimHeads(holder, this.options.batchSize, hinted);
+      if (hinted) {
+        // Hinted lanes with nothing left to claim are forgotten; with no work at all, scan.
+        const found = new Set(claimed.events.map((e) => e.laneKey));
+        this.#hints.forget(hinted.filter((lane) => !found.has(lane)));
+        if (claimed.events.length === 0) {
+          await this.leases.release(holder, claimed.lanes);
+          claimed = await this.#queries.claimHeads(holder, this.options.batchSize);
+        }
+      }
+      const { events, lanes } = claimed;
+      if (lanes.length === 0) return 0;
+      try {
+        // The leases are released by the batch's own transaction; here only if it fails.
+        await this.#process(events, { holder, keys: lanes });
+        this.#hints.handled(events.map((e) => e.laneKey));
+        return events.length;
+      } catch (error) {
+        await this.leases.release(holder, lanes);
+        if (error instanceof LostRaceError) return 0;
+        throw error;
+      }
+    } finally {
+      this.#hints.release(hinted);
     }
   }
 
