@@ -100,7 +100,10 @@ export class JobRunner {
     private readonly options: JobRunnerOptions,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.#loops = new WorkerLoops('jobs', logger, async (holder) => ({ busy: (await this.runDue(holder)) > 0, idleMs: options.pollIntervalMs }));
+    this.#loops = new WorkerLoops('jobs', logger, async (holder) => {
+      const ran = await this.runDue(holder);
+      return { busy: ran > 0, full: ran >= options.batchSize, idleMs: options.pollIntervalMs };
+    });
   }
 
   register(kind: string, handler: JobHandler): void {

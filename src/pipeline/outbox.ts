@@ -66,7 +66,7 @@ export class OutboxDispatcher {
     this.#loops = new WorkerLoops('out', logger, async (holder) => {
       const { attempted, nextDueInMs } = await this.runBatch(holder);
       if (attempted === 0) await this.sweepEarlyStatuses();
-      return { busy: attempted > 0, idleMs: Math.min(nextDueInMs, options.pollIntervalMs) };
+      return { busy: attempted > 0, full: attempted >= options.batchSize, idleMs: Math.min(nextDueInMs, options.pollIntervalMs) };
     });
   }
 

@@ -106,7 +106,10 @@ export class InboundProcessor {
   ) {
     this.#queries = new InboundQueries(db, leases);
     this.#hints = new LaneHints(options.pollIntervalMs);
-    this.#loops = new WorkerLoops('in', logger, async (holder) => ({ busy: (await this.runBatch(holder)) > 0, idleMs: options.pollIntervalMs }));
+    this.#loops = new WorkerLoops('in', logger, async (holder) => {
+      const handled = await this.runBatch(holder);
+      return { busy: handled > 0, full: handled >= options.batchSize, idleMs: options.pollIntervalMs };
+    });
   }
 
   /** Called after each batch commits, with the events it handled (metrics, benchmarks). */

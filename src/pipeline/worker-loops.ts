@@ -5,6 +5,8 @@ export interface LoopRound {
   readonly busy: boolean;
   /** How long to sleep when idle, unless notified sooner. */
   readonly idleMs: number;
+  /** The round took as much as it may: more work is likely waiting, so another loop joins in. */
+  readonly full?: boolean;
 }
 
 /**
@@ -37,10 +39,14 @@ export class WorkerLoops {
     this.#loops = [];
   }
 
-  /** New work exists: idle loops look now instead of at their next poll. */
+  /**
+   * New work exists: one idle loop looks now instead of at its next poll. Waking them all
+   * would send every loop to claim the same few rows; a loop that finds work wakes the next.
+   */
   notify(): void {
-    this.#pendingWake = true;
-    for (const wake of this.#wakers) wake();
+    const [wake] = this.#wakers;
+    if (wake) wake();
+    else this.#pendingWake = true;
   }
 
   async #loop(holder: string): Promise<void> {
@@ -51,6 +57,7 @@ export class WorkerLoops {
       } catch (error) {
         this.logger.error({ err: error }, `${this.name}: round failed; it will be retried`);
       }
+      if (result.full) this.notify();
       if (!result.busy && this.#running) await this.#sleep(result.idleMs);
     }
   }
