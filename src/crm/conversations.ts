@@ -1,5 +1,5 @@
 import { NotFoundError } from '../core/errors.ts';
-import { newId } from '../core/ids.ts';
+import { recordAudit } from './audit.ts';
 import type { EventBus } from '../pipeline/events.ts';
 import type { Database } from '../db/database.ts';
 import type { ConversationStatus } from '../generated/sqlite/enums.ts';
@@ -48,9 +48,7 @@ export async function resolveConversation(db: Database, events: EventBus, conver
     if (!conversation) throw new NotFoundError(`conversation ${conversationId}`);
     if (conversation.status === 'resolved') return;
     await tx.conversation.update({ where: { id: conversationId }, data: { status: 'resolved', resolvedAt: now } });
-    await tx.auditLog.create({
-      data: { id: newId(), actor: by, action: 'conversation.resolve', entityType: 'conversation', entityId: conversationId, data: {} },
-    });
+    await recordAudit(tx, { actor: by, action: 'conversation.resolve', entityType: 'conversation', entityId: conversationId, data: {} });
     await events.emit(tx, [{ type: 'conversation.resolved', conversationId, customerId: conversation.customerId, by }], now);
   });
 }

@@ -1,6 +1,6 @@
 import { addressCandidates } from '../core/address.ts';
 import { NotFoundError, UserError } from '../core/errors.ts';
-import { newId } from '../core/ids.ts';
+import { recordAudit } from './audit.ts';
 import { foldForMatch } from '../core/text.ts';
 import type { Database } from '../db/database.ts';
 import type { Prisma } from '../generated/sqlite/client.ts';
@@ -103,15 +103,12 @@ export async function mergeCustomers(db: Database, keptId: string, absorbedId: s
       },
     });
     await tx.customer.update({ where: { id: absorbedId }, data: { mergedIntoId: keptId } });
-    await tx.auditLog.create({
-      data: {
-        id: newId(),
-        actor,
-        action: 'customer.merge',
-        entityType: 'customer',
-        entityId: keptId,
-        data: { absorbedId, absorbedName: absorbed.name, moved, attributeConflicts: conflicts } as Prisma.InputJsonValue,
-      },
+    await recordAudit(tx, {
+      actor,
+      action: 'customer.merge',
+      entityType: 'customer',
+      entityId: keptId,
+      data: { absorbedId, absorbedName: absorbed.name, moved, attributeConflicts: conflicts },
     });
     return { customerId: keptId, absorbedId, moved, attributeConflicts: conflicts };
   });

@@ -1,6 +1,7 @@
 import { NotFoundError, UserError } from '../core/errors.ts';
 import type { DomainEvent } from '../core/events.ts';
 import { newId } from '../core/ids.ts';
+import { recordAudit } from '../crm/audit.ts';
 import type { Attachment } from '../core/message.ts';
 import { resolveConversation } from '../crm/conversations.ts';
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
@@ -276,7 +277,7 @@ export class Desk {
   }
 
   async #audit(tx: PrismaClient, actor: string, action: string, entityId: string, data: object, entityType = 'conversation'): Promise<void> {
-    await tx.auditLog.create({ data: { id: newId(), actor, action, entityType, entityId, data: data as never } });
+    await recordAudit(tx, { actor, action, entityType, entityId, data });
   }
 }
 

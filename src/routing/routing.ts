@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { NotFoundError, UserError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
+import { recordAudit } from '../crm/audit.ts';
 import { teamNamed } from '../crm/teams.ts';
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import type { EventBus } from '../pipeline/events.ts';
@@ -106,9 +107,7 @@ export class Routing {
       const agent = await tx.agent.findUnique({ where: { id: agentId }, include: { teams: true } });
       if (!agent) throw new NotFoundError(`agent ${agentId}`);
       await tx.agent.update({ where: { id: agentId }, data: { availability } });
-      await tx.auditLog.create({
-        data: { id: newId(), at: now, actor: by, action: 'agent.availability', entityType: 'agent', entityId: agentId, data: { availability } },
-      });
+      await recordAudit(tx, { at: now, actor: by, action: 'agent.availability', entityType: 'agent', entityId: agentId, data: { availability } });
       if (availability === 'available')
         await this.#scheduleAssign(
           tx,
@@ -156,16 +155,13 @@ export class Routing {
       await this.#scheduleAssignFor(tx, conversation.id, now);
       const status = conversation.status === 'assigned' ? 'waiting_for_agent' : conversation.status;
       await tx.conversation.update({ where: { id: conversation.id }, data: { assigneeId: null, status } });
-      await tx.auditLog.create({
-        data: {
-          id: newId(),
-          at: now,
-          actor: by,
-          action: 'conversation.assign',
-          entityType: 'conversation',
-          entityId: conversation.id,
-          data: { agentId: null },
-        },
+      await recordAudit(tx, {
+        at: now,
+        actor: by,
+        action: 'conversation.assign',
+        entityType: 'conversation',
+        entityId: conversation.id,
+        data: { agentId: null },
       });
       await this.options.events.emit(
         tx,
@@ -347,16 +343,13 @@ export class Routing {
     reason?: string,
   ): Promise<void> {
     await tx.conversation.update({ where: { id: conversation.id }, data: { status: 'assigned', assigneeId: agentId } });
-    await tx.auditLog.create({
-      data: {
-        id: newId(),
-        at: now,
-        actor: by,
-        action: 'conversation.assign',
-        entityType: 'conversation',
-        entityId: conversation.id,
-        data: { agentId, ...(reason ? { reason } : {}) },
-      },
+    await recordAudit(tx, {
+      at: now,
+      actor: by,
+      action: 'conversation.assign',
+      entityType: 'conversation',
+      entityId: conversation.id,
+      data: { agentId, ...(reason ? { reason } : {}) },
     });
     await this.options.events.emit(tx, [{ type: 'conversation.assigned', conversationId: conversation.id, customerId: conversation.customerId, agentId }], now);
     await queueNotice(
@@ -415,16 +408,13 @@ export class Routing {
           check.target,
         );
         await tx.conversationSla.update({ where: { conversationId: conversation.id }, data: { teamId } });
-        await tx.auditLog.create({
-          data: {
-            id: newId(),
-            at: ctx.now,
-            actor: 'system',
-            action: 'conversation.escalate',
-            entityType: 'conversation',
-            entityId: conversation.id,
-            data: { from: team, to: escalation.transfer_to, target: check.target },
-          },
+        await recordAudit(tx, {
+          at: ctx.now,
+          actor: 'system',
+          action: 'conversation.escalate',
+          entityType: 'conversation',
+          entityId: conversation.id,
+          data: { from: team, to: escalation.transfer_to, target: check.target },
         });
         transferredTo = escalation.transfer_to;
       }

@@ -1,5 +1,5 @@
 import { NotFoundError, UserError } from '../core/errors.ts';
-import { newId } from '../core/ids.ts';
+import { recordAudit } from '../crm/audit.ts';
 import type { Database } from '../db/database.ts';
 import type { EventBus } from '../pipeline/events.ts';
 import { enqueueToCustomer } from '../pipeline/outbound.ts';
@@ -60,16 +60,13 @@ export async function changeTicketStatus(deps: TicketDeps, idOrRef: string, chan
       where: { id: ticket.id },
       data: { status: change.status, rootCause: rootCause ?? null, updatedAt: now, ...(change.status === 'closed' ? { closedAt: now } : {}) },
     });
-    await tx.auditLog.create({
-      data: {
-        id: newId(),
-        at: now,
-        actor: change.by,
-        action: 'ticket.status',
-        entityType: 'ticket',
-        entityId: ticket.id,
-        data: { from, to: change.status, rootCause: rootCause ?? null },
-      },
+    await recordAudit(tx, {
+      at: now,
+      actor: change.by,
+      action: 'ticket.status',
+      entityType: 'ticket',
+      entityId: ticket.id,
+      data: { from, to: change.status, rootCause: rootCause ?? null },
     });
     const conversation = ticket.conversation;
     if (conversation && config.tickets.notify_customer.includes(change.status)) {
