@@ -99,7 +99,7 @@ export const settings = {
   },
   PARLEY_BOTKIT_DIALOGS: {
     description:
-      'A module exporting Botkit dialogs (README: Bringing Botkit dialogs). Set: the bot runs them as flows, their state in the database; unset: the default handler answers.',
+      'A module exporting Botkit dialogs (README: Bringing Botkit dialogs). Set: they run beside the YAML flows (a message no flow takes begins the start dialog; a conversation in a dialog stays with it), their state in the database; unset: no Botkit.',
     example: './my-dialogs.js',
     parse: text,
   },

@@ -7,6 +7,7 @@ import { newId } from './core/ids.ts';
 import type { ParleyPlugin, PluginDefinition } from './core/plugin.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
+import { type DialogBot, flowsBesideBotkit } from './flows/botkit/beside.ts';
 import { FlowEngine } from './flows/engine.ts';
 import { FlowRegistry } from './flows/registry.ts';
 import { Desk, registerDeskJobs } from './desk/desk.ts';
@@ -47,6 +48,8 @@ export interface ParleyOptions {
   readonly adapters?: readonly ChannelAdapter[];
   /** Replaces the flow engine as the handler of every conversation (tests of the pipeline). */
   readonly handlers?: HandlerSelector;
+  /** Botkit dialogs that run beside the flows (made from PARLEY_BOTKIT_DIALOGS when not given). */
+  readonly botkit?: DialogBot;
   /** The flows to run (default: read from PARLEY_FLOWS_DIR). */
   readonly flows?: FlowRegistry;
   readonly fetch?: typeof fetch;
@@ -152,6 +155,7 @@ export class Parley {
             capabilitiesOf: (channel) => this.capabilitiesOf(channel),
             onOutboundQueued: () => this.dispatcher.notify(),
             ackText: config.PARLEY_ACK_TEXT,
+            fallback: options.botkit,
             fetch: options.fetch,
             now: options.now,
             mayWinBack: (flowId, customerIds, now) => this.lifecycle.mayWinBack(flowId, customerIds, now),
@@ -194,7 +198,7 @@ export class Parley {
     this.processor = new InboundProcessor(
       db,
       leases,
-      options.handlers ?? (engine ? () => engine : defaultHandlers(config.PARLEY_ACK_TEXT)),
+      options.handlers ?? (engine ? (options.botkit ? flowsBesideBotkit(engine, options.botkit) : () => engine) : defaultHandlers(config.PARLEY_ACK_TEXT)),
       (channel) => this.capabilitiesOf(channel),
       logger.child({ part: 'inbound' }),
       {
@@ -220,11 +224,12 @@ export class Parley {
       const { applied } = await migrate(db);
       if (applied.length > 0) options.logger.info({ applied }, 'database migrated');
     }
-    if (!options.handlers && options.config.PARLEY_BOTKIT_DIALOGS) {
-      const { botkitHandlersFromModule } = await import('./flows/botkit/index.ts');
+    if (!options.handlers && !options.botkit && options.config.PARLEY_BOTKIT_DIALOGS) {
+      // Loaded only when configured: Botkit and the Bot Framework SDK are large.
+      const { botkitDialogHandlerFromModule } = await import('./flows/botkit/handler.ts');
       options = {
         ...options,
-        handlers: await botkitHandlersFromModule(db, options.config.PARLEY_BOTKIT_DIALOGS, options.config.PARLEY_ACK_TEXT, options.logger),
+        botkit: await botkitDialogHandlerFromModule(db, options.config.PARLEY_BOTKIT_DIALOGS, options.config.PARLEY_ACK_TEXT, options.logger),
       };
     }
     options = {

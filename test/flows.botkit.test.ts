@@ -5,6 +5,8 @@ import { BotkitConversation } from 'botkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InboundMessage, OutboundMessage } from '../src/core/message.ts';
 import type { Prisma } from '../src/db/database.ts';
+import { FlowRegistry } from '../src/flows/registry.ts';
+import { parseFlowFile } from '../src/flows/validate.ts';
 import {
   BotkitDialogHandler,
   type BotkitDialogs,
@@ -17,7 +19,7 @@ import {
 import type { BatchScope, Turn } from '../src/pipeline/handler.ts';
 import type { Parley } from '../src/runtime.ts';
 import { dialects, freshDatabase } from './support/databases.ts';
-import { FakeAdapter, settle, testParley } from './support/parley.ts';
+import { FakeAdapter, settle, silentLogger, testParley } from './support/parley.ts';
 
 type TestDb = Awaited<ReturnType<typeof freshDatabase>>;
 
@@ -311,6 +313,130 @@ describe.each(dialects)('Botkit bridge on %s', (dialect) => {
     recovered = true;
     await say({ text: 'Mina' });
     expect(sentTo(CUSTOMER)).toEqual(['Your name?', 'Your city?']);
+  });
+});
+
+/** A YAML flow on the keyword "order": it asks which order, then answers. */
+const TRACKING = `
+id: tracking
+name: Tracking
+locales: [en]
+triggers:
+  - keyword: [order]
+steps:
+  - id: number
+    ask: { type: text, text: "Which order shall I look up?", save: number }
+  - id: done
+    end: { say: "Order {{number}} is on its way." }
+`;
+
+describe.each(dialects)('Botkit dialogs beside YAML flows on %s', (dialect) => {
+  let db: TestDb;
+  let parley: Parley;
+  let adapter: FakeAdapter;
+
+  beforeEach(async () => {
+    db = await freshDatabase(dialect);
+    const parsed = parseFlowFile('tracking.yaml', TRACKING);
+    if (!parsed.ok) throw new Error(parsed.problems.map((p) => p.message).join('\n'));
+    adapter = new FakeAdapter();
+    parley = await testParley(db, {
+      adapters: [adapter],
+      flows: FlowRegistry.of([parsed.flow], silentLogger, db),
+      env: { PARLEY_BOTKIT_DIALOGS: './examples/botkit/complaint-dialogs.js' },
+    });
+    await parley.startChannels();
+  });
+
+  afterEach(async () => {
+    await parley.stop();
+    await db.dispose();
+  });
+
+  const say = async (from: string, body: Parameters<typeof fromCustomer>[0]): Promise<(string | undefined)[]> => {
+    const before = adapter.sent.length;
+    expect((await parley.inbox.accept(fromCustomer(body, from))).status).toBe('accepted');
+    await settle(parley);
+    return texts(adapter.sent.slice(before));
+  };
+  const flowSessions = async (from: string) =>
+    db.prisma.flowSession.findMany({
+      where: { conversation: { identity: { address: from } } },
+      orderBy: { createdAt: 'asc' },
+      select: { flowId: true, status: true },
+    });
+
+  it('runs a YAML keyword flow and a Botkit dialog in one Parley, neither taking a conversation from the other', async () => {
+    // The keyword starts the YAML flow, which then runs to its end.
+    const yaml = '+447911123401';
+    expect(await say(yaml, { text: 'Where is my order please' })).toEqual(['Which order shall I look up?']);
+    expect(await say(yaml, { text: 'A-77' })).toEqual(['Order A-77 is on its way.']);
+
+    // Another conversation's first message matches no flow: the Botkit dialog begins.
+    const botkit = '+447911123402';
+    expect(await say(botkit, { text: 'Hello' })).toEqual(['Sorry to hear that. What is your complaint about?']);
+    expect(await say(botkit, { tap: { id: 'delivery', title: 'Delivery' } })).toEqual(['Please describe what happened.']);
+    // Mid-dialog, the YAML keyword is an answer to Botkit's question, not a new flow.
+    expect(await say(botkit, { text: 'The order came a week late' })).toEqual(['Your order number, if you have one?']);
+    expect(await say(botkit, { text: 'order A-1001' })).toEqual(['A delivery complaint about order order A-1001. Shall I file it?']);
+    expect(await flowSessions(botkit)).toEqual([]);
+    expect(await say(botkit, { tap: { id: 'yes', title: 'Yes' } })).toEqual(['Filed. Our team will get back to you within a day.']);
+
+    // The dialog has ended: the keyword starts the YAML flow again, and its session is not
+    // interrupted by Botkit.
+    expect(await say(botkit, { text: 'and my other order please' })).toEqual(['Which order shall I look up?']);
+    expect(await say(botkit, { text: 'Hello' })).toEqual(['Order Hello is on its way.']);
+    expect(await flowSessions(botkit)).toEqual([{ flowId: 'tracking', status: 'completed' }]);
+    // A message no flow takes goes to Botkit, whose dialog has run: its fallback, the acknowledgement.
+    expect(await say(botkit, { text: 'thanks' })).toEqual([expect.stringMatching(/^Thanks for your message!/)]);
+
+    const conversation = await db.prisma.conversation.findFirstOrThrow({ where: { identity: { address: botkit } } });
+    const state = await db.prisma.botkitState.findFirstOrThrow({ where: { key: { contains: conversation.id } } });
+    expect((state.data as { parley?: BotkitSession }).parley).toMatchObject({ dialogId: 'complaint', status: 'completed' });
+  });
+
+  it('keeps a conversation Botkit handed off with the person: a YAML keyword does not answer', async () => {
+    const from = '+447911123403';
+    await say(from, { text: 'I have a complaint' });
+    await say(from, { tap: { id: 'billing', title: 'Billing' } });
+    await say(from, { text: 'Charged twice' });
+    await say(from, { tap: { id: 'none', title: 'No order number' } });
+    expect(await say(from, { tap: { id: 'no', title: 'No' } })).toEqual(['Let me pass you to a colleague.']);
+    expect((await db.prisma.conversation.findFirstOrThrow()).status).toBe('waiting_for_agent');
+    expect(await say(from, { text: 'what about my order please' })).toEqual([]);
+    expect(await flowSessions(from)).toEqual([]);
+  });
+
+  it('ends the dialog of a conversation reopened after it was resolved: the YAML keyword is heard, and a later message begins afresh', async () => {
+    const from = '+447911123404';
+    await say(from, { text: 'Hello' });
+    await say(from, { tap: { id: 'product', title: 'Product' } });
+    const conversation = await db.prisma.conversation.findFirstOrThrow();
+    // An agent resolves the conversation with the dialog midway; the customer writes again.
+    await db.prisma.conversation.update({ where: { id: conversation.id }, data: { status: 'resolved', resolvedAt: new Date() } });
+    expect(await say(from, { text: 'track my order please' })).toEqual(['Which order shall I look up?']);
+    expect(await say(from, { text: 'B-2' })).toEqual(['Order B-2 is on its way.']);
+    // The old dialog is not resumed (it waited for a description): the start dialog begins again.
+    expect(await say(from, { text: 'Hello again' })).toEqual(['Sorry to hear that. What is your complaint about?']);
+    expect(await db.prisma.conversation.count()).toBe(1);
+  });
+
+  it('reads the state of a batch of conversations with one query', async () => {
+    const customers = ['+447911123411', '+447911123412', '+447911123413'];
+    for (const from of customers) await say(from, { text: 'Hello' });
+    const reads: unknown[] = [];
+    const findMany = db.prisma.botkitState.findMany.bind(db.prisma.botkitState);
+    // The same client object the storage reads with: count its reads of the next batch.
+    (db.prisma.botkitState as { findMany: unknown }).findMany = (args: unknown) => (reads.push(args), findMany(args as never));
+    try {
+      for (const from of customers)
+        expect((await parley.inbox.accept(fromCustomer({ tap: { id: 'product', title: 'Product' } }, from))).status).toBe('accepted');
+      await settle(parley);
+    } finally {
+      (db.prisma.botkitState as { findMany: unknown }).findMany = findMany;
+    }
+    expect(texts(adapter.sent.slice(-3))).toEqual(Array(3).fill('Please describe what happened.'));
+    expect(reads).toHaveLength(1);
   });
 });
 

@@ -36,6 +36,8 @@ export interface FlowEngineOptions {
   readonly onOutboundQueued: () => void;
   /** Said when no flow takes a message (no default flow): the plain acknowledgement. */
   readonly ackText?: string;
+  /** Answers the messages no flow takes, instead of the acknowledgement (e.g. the Botkit bridge). */
+  readonly fallback?: ConversationHandler;
   readonly fetch?: typeof fetch;
   readonly now?: () => Date;
   /** Which of these customers a win-back with that flow may contact now (routing's lifecycle rule, contact cap included). */
@@ -162,11 +164,11 @@ const isStartedByPerson = (startedBy: string) => startedBy.startsWith('agent:') 
 export class FlowEngine implements ConversationHandler {
   readonly name = 'flows';
   readonly #human = new HumanHandledConversation();
-  readonly #ack: AcknowledgeHandler;
+  readonly #fallback: ConversationHandler;
   readonly #now: () => Date;
 
   constructor(private readonly options: FlowEngineOptions) {
-    this.#ack = new AcknowledgeHandler(options.ackText);
+    this.#fallback = options.fallback ?? new AcknowledgeHandler(options.ackText);
     this.#now = options.now ?? (() => new Date());
   }
 
@@ -221,8 +223,7 @@ export class FlowEngine implements ConversationHandler {
     const metadata = turn.inbound.metadata as Record<string, unknown>;
     // Auto-replies, bounces and consent keywords are stored but never answered by a flow.
     if (metadata.automated === true || metadata.consent !== undefined) return;
-    const sessions = await turn.batch.shared('flows.sessions', () => this.#loadSessions(turn.batch.conversationIds));
-    const row = sessions.get(turn.conversation.id);
+    const row = (await this.#sessionsOf(turn)).get(turn.conversation.id);
     let state = row ? toState(row) : undefined;
 
     if (state && turn.reopened && isFollowUp(state.startedBy)) turn.keepResolved();
@@ -247,7 +248,7 @@ export class FlowEngine implements ConversationHandler {
     }
     if (!state || !flow) {
       flow = await this.#pickFlow(turn);
-      if (!flow) return this.#ack.handle(turn);
+      if (!flow) return this.#fallback.handle(turn);
       state = newSession(flow, 'trigger');
       input = { kind: 'start' };
     }
@@ -268,6 +269,15 @@ export class FlowEngine implements ConversationHandler {
       }
     }
     this.#write(turn, runs, turn.now, row);
+  }
+
+  /** Whether the turn's conversation is in a running flow session (read with the batch's sessions: no query of its own). */
+  async hasActiveSession(turn: Turn): Promise<boolean> {
+    return (await this.#sessionsOf(turn)).has(turn.conversation.id);
+  }
+
+  #sessionsOf(turn: Turn): Promise<Map<string, StoredSession>> {
+    return turn.batch.shared('flows.sessions', () => this.#loadSessions(turn.batch.conversationIds));
   }
 
   /** Runs a flow, then any flows it starts (start_flow), in the same turn. */

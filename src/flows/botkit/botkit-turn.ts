@@ -1,4 +1,4 @@
-import { type BotState, TurnContext } from 'botbuilder-core';
+import { type ConversationState, TurnContext } from 'botbuilder-core';
 import { DialogTurnStatus } from 'botbuilder-dialogs';
 import type { Botkit, BotkitMessage, BotWorker } from 'botkit';
 
@@ -7,7 +7,7 @@ import type { Botkit, BotkitMessage, BotWorker } from 'botkit';
  * (no upstream commit since 2022), so these internals are fixed.
  */
 interface BotkitInternals {
-  readonly conversationState: BotState;
+  readonly conversationState: ConversationState;
   listenForInterrupts(bot: BotWorker, message: BotkitMessage): Promise<unknown>;
   listenForTriggers(bot: BotWorker, message: BotkitMessage): Promise<unknown>;
 }
@@ -15,7 +15,7 @@ interface BotkitInternals {
 const internals = (controller: Botkit) => controller as unknown as BotkitInternals;
 
 /** Botkit's conversation state: the dialog stack and Parley's session record live in it. */
-export const conversationStateOf = (controller: Botkit): BotState => internals(controller).conversationState;
+export const conversationStateOf = (controller: Botkit): ConversationState => internals(controller).conversationState;
 
 /**
  * Botkit's `controller.handleTurn`, step for step, except that an error thrown by a dialog or

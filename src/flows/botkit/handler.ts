@@ -1,4 +1,4 @@
-import type { BotState, StatePropertyAccessor, TurnContext } from 'botbuilder-core';
+import { type ConversationState, type StatePropertyAccessor, TurnContext } from 'botbuilder-core';
 import { Botkit, type BotWorker } from 'botkit';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/database.ts';
@@ -11,7 +11,7 @@ import {
   type Turn,
 } from '../../pipeline/handler.ts';
 import type { QuickReply } from './activity.ts';
-import { answerText } from './activity.ts';
+import { activityOf, answerText } from './activity.ts';
 import { conversationStateOf, runBotkitTurn } from './botkit-turn.ts';
 import { handedOffIn, offeredIn, ParleyBotkitAdapter, parleyTurnOf } from './adapter.ts';
 import { type BotkitDialogs, loadBotkitDialogs } from './dialogs.ts';
@@ -50,7 +50,7 @@ export interface BotkitDialogHandlerOptions {
  */
 export class BotkitDialogHandler implements ConversationHandler {
   readonly name = 'botkit';
-  readonly #state: BotState;
+  readonly #state: ConversationState;
   readonly #session: StatePropertyAccessor<BotkitSession | undefined>;
 
   private constructor(
@@ -92,6 +92,30 @@ export class BotkitDialogHandler implements ConversationHandler {
     if (!ids.includes(start)) throw new Error(`Botkit dialogs: the start dialog "${start}" is not among the dialogs (${ids.join(', ')})`);
     for (const dialog of dialogs) controller.addDialog(dialog);
     return new BotkitDialogHandler(controller, adapter, storage, ids, start, options.fallback ?? new AcknowledgeHandler());
+  }
+
+  /**
+   * Whether the turn's conversation is in a dialog (its session active), from the state as the
+   * batch began. The reads of a batch's turns are one query, and the turn's own run reads no more.
+   */
+  async hasActiveDialog(turn: Turn): Promise<boolean> {
+    const stored = (await this.storage.peek(turn, this.#keyOf(turn))) as { parley?: BotkitSession } | undefined;
+    return stored?.parley?.status === 'active';
+  }
+
+  /**
+   * Drops the conversation's dialog state when the turn's batch commits (a reopened
+   * conversation begins afresh); kept even if the rest of the turn fails: the old dialog is over.
+   */
+  async endDialog(turn: Turn): Promise<void> {
+    await this.storage.withTurn(turn, () => this.storage.delete([this.#keyOf(turn)]));
+  }
+
+  /** Botkit's key of a conversation's state (its conversation state's storage key). */
+  #keyOf(turn: Turn): string {
+    const key = this.#state.getStorageKey(new TurnContext(this.adapter, activityOf(turn)));
+    if (!key) throw new Error('Botkit bridge: no storage key for the conversation state');
+    return key;
   }
 
   async handle(turn: Turn): Promise<void> {
@@ -152,9 +176,9 @@ export function botkitHandlers(bot: BotkitDialogHandler): HandlerSelector {
   return (conversation) => (isHumanHandled(conversation) ? human : bot);
 }
 
-/** The handlers when PARLEY_BOTKIT_DIALOGS names a dialogs module. */
-export async function botkitHandlersFromModule(db: Database, path: string, ackText: string | undefined, logger: Logger): Promise<HandlerSelector> {
+/** The Botkit handler of the dialogs module PARLEY_BOTKIT_DIALOGS names (it runs beside the flows: ./beside.ts). */
+export async function botkitDialogHandlerFromModule(db: Database, path: string, ackText: string | undefined, logger: Logger): Promise<BotkitDialogHandler> {
   const bot = await BotkitDialogHandler.create(db, await loadBotkitDialogs(path), { fallback: new AcknowledgeHandler(ackText) });
   logger.info({ module: path, flows: bot.flows, start: bot.startDialog }, 'Botkit dialogs loaded');
-  return botkitHandlers(bot);
+  return bot;
 }

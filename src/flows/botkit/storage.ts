@@ -7,6 +7,15 @@ import type { Turn } from '../../pipeline/handler.ts';
 /** What one turn changed: the new data of a key, or undefined for a deleted key. */
 type TurnChanges = Map<string, object | undefined>;
 
+/** The stored data of keys read in one batch (undefined: no row), as the batch began. */
+type BatchRows = Map<string, Promise<object | undefined>>;
+
+/** A turn's held writes and its batch's reads. */
+interface TurnScope {
+  readonly changes: TurnChanges;
+  readonly rows: BatchRows;
+}
+
 /** The held writes of the turns that commit in one transaction. */
 interface CommitGroup {
   readonly turns: Set<TurnChanges>;
@@ -30,10 +39,12 @@ const sqliteTimestamp = (date: Date) => date.toISOString().replace('Z', '+00:00'
  * of a customer lane at a time, so two turns never race on one conversation's key.
  *
  * Reads issued in the same tick by the turns of one batch are served by one query, and the
- * writes of a batch's turns by one statement.
+ * writes of a batch's turns by one statement. A key read once in a batch (`peek`, or a read
+ * during a turn) is not read again in that batch: the batch's turns see the data as it was
+ * when the batch began, plus their own held writes.
  */
 export class ParleyBotkitStorage implements Storage {
-  readonly #turns = new AsyncLocalStorage<TurnChanges>();
+  readonly #turns = new AsyncLocalStorage<TurnScope>();
   readonly #batchKey = `botkit.storage.${Math.random().toString(36).slice(2)}`;
   #pendingReads: { keys: string[]; waiters: { resolve: (rows: Map<string, object>) => void; reject: (error: unknown) => void }[] } | undefined;
 
@@ -59,18 +70,28 @@ export class ParleyBotkitStorage implements Storage {
     });
     members.turns.add(changes);
     try {
-      return await this.#turns.run(changes, fn);
+      return await this.#turns.run({ changes, rows: this.#batchRows(turn) }, fn);
     } catch (error) {
       members.turns.delete(changes);
       throw error;
     }
   }
 
+  /**
+   * The stored data of a key as the turn's batch began (a copy), read with the batch's other
+   * reads; the turn's held writes are not in it.
+   */
+  async peek(turn: Turn, key: string): Promise<object | undefined> {
+    const data = (await this.#loadIn(this.#batchRows(turn), [key])).get(key);
+    return data === undefined ? undefined : structuredClone(data);
+  }
+
   async read(keys: string[]): Promise<StoreItems> {
-    const changes = this.#turns.getStore();
+    const scope = this.#turns.getStore();
+    const changes = scope?.changes;
     const items: StoreItems = {};
     const toLoad = keys.filter((key) => !changes?.has(key));
-    const loaded = toLoad.length > 0 ? await this.#load(toLoad) : new Map<string, object>();
+    const loaded = toLoad.length === 0 ? new Map<string, object>() : scope ? await this.#loadIn(scope.rows, toLoad) : await this.#load(toLoad);
     for (const key of keys) {
       const data = changes?.has(key) ? changes.get(key) : loaded.get(key);
       // A copy: botbuilder mutates what it reads, and held writes must not change under it.
@@ -80,7 +101,7 @@ export class ParleyBotkitStorage implements Storage {
   }
 
   async write(changes: StoreItems): Promise<void> {
-    const held = this.#turns.getStore();
+    const held = this.#turns.getStore()?.changes;
     const entries = Object.entries(changes).map(([key, value]) => [key, toStoredData(key, value)] as const);
     if (held) {
       for (const [key, data] of entries) held.set(key, data);
@@ -90,12 +111,36 @@ export class ParleyBotkitStorage implements Storage {
   }
 
   async delete(keys: string[]): Promise<void> {
-    const held = this.#turns.getStore();
+    const held = this.#turns.getStore()?.changes;
     if (held) {
       for (const key of keys) held.set(key, undefined);
       return;
     }
     await this.db.run((client) => this.#apply(client, new Map(keys.map((key) => [key, undefined])), new Date()));
+  }
+
+  #batchRows(turn: Turn): BatchRows {
+    return turn.batch.shared(`${this.#batchKey}.rows`, (): BatchRows => new Map());
+  }
+
+  /** Keys through the batch's rows: those not read yet in the batch are loaded (together). */
+  async #loadIn(rows: BatchRows, keys: string[]): Promise<Map<string, object>> {
+    const missing = keys.filter((key) => !rows.has(key));
+    if (missing.length > 0) {
+      const loading = this.#load(missing);
+      for (const key of missing) {
+        const data = loading.then((loaded) => loaded.get(key));
+        // A failed read fails the turns that await it; the keys nobody awaits must not go unhandled.
+        data.catch(() => {});
+        rows.set(key, data);
+      }
+    }
+    const found = new Map<string, object>();
+    for (const key of keys) {
+      const data = await rows.get(key);
+      if (data !== undefined) found.set(key, data);
+    }
+    return found;
   }
 
   #load(keys: string[]): Promise<Map<string, object>> {
