@@ -202,7 +202,7 @@ describe.each(dialects)('flow engine on %s', (dialect) => {
 
   it('re-asks with the flow error text in the customer language, then falls back to a hand-off', async () => {
     await open([define(SURVEY)]);
-    await say('نظرسنجی');
+    await say('نظرسنجی؟');
     await say('عالی');
     await say('۹');
     expect(texts()).toEqual([
@@ -219,7 +219,7 @@ describe.each(dialects)('flow engine on %s', (dialect) => {
 
   it('reads an answer in Arabic-Indic digits, records the survey and ends with a templated goodbye', async () => {
     await open([define(SURVEY)]);
-    await say('survey');
+    await say('Survey, please!');
     await say('٥');
     expect(texts()[1]).toBe('Thanks for 5!');
     expect(await db.prisma.surveyResponse.findMany({ select: { kind: true, score: true } })).toEqual([{ kind: 'csat', score: 5 }]);

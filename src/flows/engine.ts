@@ -329,7 +329,7 @@ export class FlowEngine implements ConversationHandler {
   async #pickFlow(turn: Turn): Promise<Flow | undefined> {
     const flows = this.options.registry.all();
     const text = turn.message.text ?? '';
-    const folded = ` ${foldForMatch(text)} `;
+    const folded = ` ${keywordForm(text)} `;
     for (const flow of flows) {
       for (const trigger of textTriggers(flow)) {
         if ('keywords' in trigger && text && trigger.keywords.some((w) => folded.includes(w))) return flow;
@@ -678,6 +678,13 @@ export class FlowEngine implements ConversationHandler {
   }
 }
 
+/** Text as keywords match it: folded, with punctuation and symbols as word breaks ("order?", "سفارش،"). */
+const keywordForm = (text: string) =>
+  foldForMatch(text)
+    .replace(/[\p{P}\p{S}]+/gu, ' ')
+    .replace(/ +/g, ' ')
+    .trim();
+
 // Keyword and pattern triggers prepared once per flow version, not on every message.
 type TextTrigger = { keywords: string[] } | { pattern: RegExp };
 const preparedTriggers = new WeakMap<Flow, TextTrigger[]>();
@@ -685,7 +692,7 @@ function textTriggers(flow: Flow): TextTrigger[] {
   let prepared = preparedTriggers.get(flow);
   if (!prepared) {
     prepared = flow.triggers.flatMap((t): TextTrigger[] => {
-      if ('keyword' in t) return [{ keywords: (Array.isArray(t.keyword) ? t.keyword : Object.values(t.keyword).flat()).map((w) => ` ${foldForMatch(w)} `) }];
+      if ('keyword' in t) return [{ keywords: (Array.isArray(t.keyword) ? t.keyword : Object.values(t.keyword).flat()).map((w) => ` ${keywordForm(w)} `) }];
       if ('pattern' in t) return [{ pattern: new RegExp(t.pattern, 'iu') }];
       return [];
     });
