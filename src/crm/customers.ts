@@ -71,7 +71,9 @@ export interface MergeResult {
 export async function mergeCustomers(db: Database, keptId: string, absorbedId: string, actor: string): Promise<MergeResult> {
   if (keptId === absorbedId) throw new UserError('merge: a customer cannot be merged into itself');
   return db.write(async (tx) => {
-    const [kept, absorbed] = await Promise.all([tx.customer.findUnique({ where: { id: keptId } }), tx.customer.findUnique({ where: { id: absorbedId } })]);
+    // One after the other: a transaction's queries share one connection (pg refuses overlapping ones).
+    const kept = await tx.customer.findUnique({ where: { id: keptId } });
+    const absorbed = await tx.customer.findUnique({ where: { id: absorbedId } });
     if (!kept) throw new NotFoundError(`customer ${keptId}`);
     if (!absorbed) throw new NotFoundError(`customer ${absorbedId}`);
     for (const c of [kept, absorbed]) {

@@ -126,10 +126,9 @@ export class Routing {
   async assign(conversationId: string, agentId: string, by: string): Promise<void> {
     const now = this.#now();
     await this.options.db.write(async (tx) => {
-      const [conversation, agent] = await Promise.all([
-        tx.conversation.findUnique({ where: { id: conversationId }, include: { team: true } }),
-        tx.agent.findUnique({ where: { id: agentId } }),
-      ]);
+      // One after the other: a transaction's queries share one connection (pg refuses overlapping ones).
+      const conversation = await tx.conversation.findUnique({ where: { id: conversationId }, include: { team: true } });
+      const agent = await tx.agent.findUnique({ where: { id: agentId } });
       if (!conversation) throw new NotFoundError(`conversation ${conversationId}`);
       if (!agent) throw new NotFoundError(`agent ${agentId}`);
       if (conversation.assigneeId === agentId) return;
