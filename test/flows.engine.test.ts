@@ -132,6 +132,18 @@ steps:
     start_flow: survey
 `;
 
+/** A win-back flow that only says goodbye: the sweep tests count who got it. */
+const FAREWELL_WINBACK = `
+id: winback
+name: Win-back
+locales: [en]
+triggers:
+  - inactive: 30d
+steps:
+  - id: bye
+    end: { say: "We miss you!" }
+`;
+
 describe.each(dialects)('flow engine on %s', (dialect) => {
   let db: TestDatabase;
   let parley: Parley;
@@ -408,16 +420,7 @@ steps:
   });
 
   it('the inactive sweep pages through every inactive customer: those won back already never hide newer ones', async () => {
-    const winback = define(`
-id: winback
-name: Win-back
-locales: [en]
-triggers:
-  - inactive: 30d
-steps:
-  - id: bye
-    end: { say: "We miss you!" }
-`);
+    const winback = define(FAREWELL_WINBACK);
     const day = 24 * 3_600_000;
     // Two customers a page: each wave of three takes two pages.
     await open([winback], { inactiveSweepPage: 2 });
@@ -446,16 +449,7 @@ steps:
   });
 
   it('the inactive trigger keeps to the lifecycle contact cap, as the lifecycle win-back does', async () => {
-    const winback = define(`
-id: winback
-name: Win-back
-locales: [en]
-triggers:
-  - inactive: 30d
-steps:
-  - id: bye
-    end: { say: "We miss you!" }
-`);
+    const winback = define(FAREWELL_WINBACK);
     const csat = define(`
 id: csat
 name: CSAT

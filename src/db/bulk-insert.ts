@@ -82,14 +82,20 @@ export function bulkInsertStatement<Row extends { id: string }>(
       : Prisma.sql`SELECT ${Prisma.raw(names.map(quote).join(', '))} FROM jsonb_to_recordset(${payload}::jsonb) AS r(${Prisma.raw(
           names.map((n) => `${quote(n)} ${postgresType(kinds[n] as ColumnKind)}`).join(', '),
         )})`;
+  const returning = options.skipConflictsOn && !options.updateConflictsOn ? ' RETURNING "id"' : '';
+  return Prisma.sql`INSERT INTO ${target} ${source}${Prisma.raw(conflictClause(names, options) + returning)}`;
+}
+
+/** The ON CONFLICT clause the options ask for ('' for none), the same for both ways of inserting. */
+function conflictClause(names: readonly string[], options: InsertOptions): string {
   if (options.updateConflictsOn) {
     const conflict = options.updateConflictsOn;
     const keep = options.keepOnUpdate ?? [];
     const sets = names.filter((n) => !conflict.includes(n) && !keep.includes(n)).map((n) => `${quote(n)} = excluded.${quote(n)}`);
-    return Prisma.sql`INSERT INTO ${target} ${source} ON CONFLICT (${Prisma.raw(conflict.map(quote).join(', '))}) DO UPDATE SET ${Prisma.raw(sets.join(', '))}`;
+    return ` ON CONFLICT (${conflict.map(quote).join(', ')}) DO UPDATE SET ${sets.join(', ')}`;
   }
-  if (!options.skipConflictsOn) return Prisma.sql`INSERT INTO ${target} ${source}`;
-  return Prisma.sql`INSERT INTO ${target} ${source} ON CONFLICT (${Prisma.raw(options.skipConflictsOn.map(quote).join(', '))}) DO NOTHING RETURNING "id"`;
+  if (options.skipConflictsOn) return ` ON CONFLICT (${options.skipConflictsOn.map(quote).join(', ')}) DO NOTHING`;
+  return '';
 }
 
 /** A column value as Prisma stores it in SQLite, by the column's kind (chosen once per insert). */
@@ -110,15 +116,7 @@ function insertRowByRow<Row extends { id: string }>(
   options: InsertOptions,
 ): string[] {
   const names = Object.keys(kinds);
-  let text = `INSERT INTO ${quote(table)} (${names.map(quote).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`;
-  if (options.updateConflictsOn) {
-    const target = options.updateConflictsOn;
-    const keep = options.keepOnUpdate ?? [];
-    const sets = names.filter((n) => !target.includes(n) && !keep.includes(n)).map((n) => `${quote(n)} = excluded.${quote(n)}`);
-    text += ` ON CONFLICT (${target.map(quote).join(', ')}) DO UPDATE SET ${sets.join(', ')}`;
-  } else if (options.skipConflictsOn) {
-    text += ` ON CONFLICT (${options.skipConflictsOn.map(quote).join(', ')}) DO NOTHING`;
-  }
+  const text = `INSERT INTO ${quote(table)} (${names.map(quote).join(', ')}) VALUES (${names.map(() => '?').join(', ')})${conflictClause(names, options)}`;
   const inserted: string[] = [];
   // Outside a transaction every row would commit (and sync) on its own: one commit for all.
   if (!connection.inTransaction) {

@@ -1,4 +1,5 @@
 import type { Database, Dialect, Prisma as PrismaClient } from '../db/database.ts';
+import { sqliteTimestamp } from '../db/sql.ts';
 import { Prisma } from '../generated/sqlite/client.ts';
 import type { StepEvent, StepEventKind } from './interpreter.ts';
 import type { Flow } from './schema.ts';
@@ -89,8 +90,7 @@ export class StepCounter {
  */
 export async function addStepCounts(tx: PrismaClient, dialect: Dialect, counts: readonly StepCount[]): Promise<void> {
   if (counts.length === 0) return;
-  // Prisma stores SQLite dates as ISO 8601 text with an explicit +00:00 offset.
-  const hour = (d: Date) => (dialect === 'sqlite' ? d.toISOString().replace('Z', '+00:00') : d.toISOString());
+  const hour = (d: Date) => (dialect === 'sqlite' ? sqliteTimestamp(d) : d.toISOString());
   const payload = JSON.stringify(counts.map((c) => [c.flowId, hour(c.hour), c.flowVersion, c.stepId, c.kind, c.count]));
   const source =
     dialect === 'sqlite'

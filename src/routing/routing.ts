@@ -154,19 +154,7 @@ export class Routing {
       await this.#scheduleAssignFor(tx, conversation.id, now);
       const status = conversation.status === 'assigned' ? 'waiting_for_agent' : conversation.status;
       await tx.conversation.update({ where: { id: conversation.id }, data: { assigneeId: null, status } });
-      await recordAudit(tx, {
-        at: now,
-        actor: by,
-        action: 'conversation.assign',
-        entityType: 'conversation',
-        entityId: conversation.id,
-        data: { agentId: null },
-      });
-      await this.options.events.emit(
-        tx,
-        [{ type: 'conversation.assigned', conversationId: conversation.id, customerId: conversation.customerId, agentId: null }],
-        now,
-      );
+      await this.#recordAssignment(tx, conversation, null, now, by);
     });
     this.options.jobs.notify();
   }
@@ -332,6 +320,26 @@ export class Routing {
     });
   }
 
+  /** The audit entry and `conversation.assigned` event of an assignment (agentId null: unassigned). */
+  async #recordAssignment(
+    tx: PrismaClient,
+    conversation: { id: string; customerId: string },
+    agentId: string | null,
+    now: Date,
+    by: string,
+    reason?: string,
+  ): Promise<void> {
+    await recordAudit(tx, {
+      at: now,
+      actor: by,
+      action: 'conversation.assign',
+      entityType: 'conversation',
+      entityId: conversation.id,
+      data: { agentId, ...(reason ? { reason } : {}) },
+    });
+    await this.options.events.emit(tx, [{ type: 'conversation.assigned', conversationId: conversation.id, customerId: conversation.customerId, agentId }], now);
+  }
+
   async #assignOne(
     tx: PrismaClient,
     conversation: { id: string; customerId: string; teamId: string | null },
@@ -342,15 +350,7 @@ export class Routing {
     reason?: string,
   ): Promise<void> {
     await tx.conversation.update({ where: { id: conversation.id }, data: { status: 'assigned', assigneeId: agentId } });
-    await recordAudit(tx, {
-      at: now,
-      actor: by,
-      action: 'conversation.assign',
-      entityType: 'conversation',
-      entityId: conversation.id,
-      data: { agentId, ...(reason ? { reason } : {}) },
-    });
-    await this.options.events.emit(tx, [{ type: 'conversation.assigned', conversationId: conversation.id, customerId: conversation.customerId, agentId }], now);
+    await this.#recordAssignment(tx, conversation, agentId, now, by, reason);
     await queueNotice(
       tx,
       this.options.db.dialect,

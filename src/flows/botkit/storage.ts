@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Storage, StoreItems } from 'botbuilder-core';
 import type { Database, Prisma as PrismaClient } from '../../db/database.ts';
+import { sqliteTimestamp } from '../../db/sql.ts';
 import { Prisma } from '../../generated/sqlite/client.ts';
 import type { Turn } from '../../pipeline/handler.ts';
 
@@ -21,9 +22,6 @@ interface CommitGroup {
   readonly turns: Set<TurnChanges>;
   written: boolean;
 }
-
-/** Prisma stores SQLite DateTime as ISO 8601 text with an explicit +00:00 offset. */
-const sqliteTimestamp = (date: Date) => date.toISOString().replace('Z', '+00:00');
 
 /**
  * botbuilder's Storage over the BotkitState table, so Botkit dialog state lives in Parley's
