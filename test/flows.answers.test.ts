@@ -30,18 +30,18 @@ describe('reading answers', () => {
     ['خمسة', 5],
     ['٣', 3],
   ])('rating %j is %d', (text, value) => {
-    expect(parseAnswer(rating, 'rate', { text }, 'en')).toMatchObject({ ok: true, value });
+    expect(parseAnswer(rating, 'rate', { text }, { locale: 'en' })).toMatchObject({ ok: true, value });
   });
 
-  it.each(['6', '۰', '0', 'great', '', '3.5 or 4'])('rating %j is refused', (text) => {
-    expect(parseAnswer(rating, 'rate', { text }, 'en').ok).toBe(false);
+  it.each(['6', '۰', '0', 'blue', '', '3.5 or 4'])('rating %j is refused', (text) => {
+    expect(parseAnswer(rating, 'rate', { text }, { locale: 'en' }).ok).toBe(false);
   });
 
   it('NPS runs 0 to 10 in every digit system, buttons included', () => {
-    expect(parseAnswer(nps, 'score', { text: '۰' }, 'fa')).toMatchObject({ ok: true, value: 0 });
-    expect(parseAnswer(nps, 'score', { text: '١٠' }, 'ar')).toMatchObject({ ok: true, value: 10 });
-    expect(parseAnswer(nps, 'score', { interactiveReplyId: 'score:7' }, 'en')).toMatchObject({ ok: true, value: 7 });
-    expect(parseAnswer(nps, 'score', { text: '11' }, 'en').ok).toBe(false);
+    expect(parseAnswer(nps, 'score', { text: '۰' }, { locale: 'fa' })).toMatchObject({ ok: true, value: 0 });
+    expect(parseAnswer(nps, 'score', { text: '١٠' }, { locale: 'ar' })).toMatchObject({ ok: true, value: 10 });
+    expect(parseAnswer(nps, 'score', { interactiveReplyId: 'score:7' }, { locale: 'en' })).toMatchObject({ ok: true, value: 7 });
+    expect(parseAnswer(nps, 'score', { text: '11' }, { locale: 'en' }).ok).toBe(false);
   });
 
   it.each([
@@ -59,11 +59,11 @@ describe('reading answers', () => {
     ['an invoice problem', 'billing'],
     ['پرداخت', 'billing'],
   ])('choice %j is %s', (text, id) => {
-    expect(parseAnswer(choice, 'category', { text }, 'fa')).toMatchObject({ ok: true, value: id });
+    expect(parseAnswer(choice, 'category', { text }, { locale: 'fa' })).toMatchObject({ ok: true, value: id });
   });
 
   it('a button or list reply picks its choice by id', () => {
-    expect(parseAnswer(choice, 'category', { interactiveReplyId: 'category:billing', text: 'Billing' }, 'en')).toMatchObject({
+    expect(parseAnswer(choice, 'category', { interactiveReplyId: 'category:billing', text: 'Billing' }, { locale: 'en' })).toMatchObject({
       ok: true,
       value: 'billing',
       display: 'Billing',
@@ -71,7 +71,7 @@ describe('reading answers', () => {
   });
 
   it.each(['4', '0', 'something', 'product or delivery'])('choice %j fits no option', (text) => {
-    expect(parseAnswer(choice, 'category', { text }, 'en').ok).toBe(false);
+    expect(parseAnswer(choice, 'category', { text }, { locale: 'en' }).ok).toBe(false);
   });
 
   it.each([
@@ -94,28 +94,38 @@ describe('reading answers', () => {
     expect(parseInteger('۱۲')).toBe(12);
     expect(parseDecimal('۱٬۲۳۴٫۵')).toBe(1234.5);
     expect(parseDecimal('1,250')).toBe(1250);
-    expect(parseDate('۱۴۰۵/۰۱/۰۱', 'fa')).toBe('2026-03-21'); // Nowruz 1405, Solar Hijri
-    expect(parseDate('۱۴۰۵/۱۲/۳۱', 'fa')).toBeUndefined(); // 1405 is not a leap year
-    expect(parseDate('1405-01-01', 'en')).toBeUndefined(); // refused, not misread as the year 1405
+    expect(parseDate('۱۴۰۵/۰۱/۰۱', { locale: 'fa' })).toBe('2026-03-21'); // Nowruz 1405, Solar Hijri
+    expect(parseDate('۱۴۰۵/۱۲/۳۱', { locale: 'fa' })).toBeUndefined(); // 1405 is not a leap year
+    expect(parseDate('1405-01-01', { locale: 'en' })).toBeUndefined(); // refused, not misread as the year 1405
     expect(parseDate('2026-03-21')).toBe('2026-03-21');
     expect(parseDate('٢١/٠٣/٢٠٢٦')).toBe('2026-03-21');
     expect(parseDate('31/02/2026')).toBeUndefined();
-    expect(parseAnswer({ type: 'email', text: 'e' }, 's', { text: ' Sara@Example.COM ' }, 'en')).toMatchObject({ ok: true, value: 'sara@example.com' });
-    expect(parseAnswer({ type: 'phone', text: 'p' }, 's', { text: '۰۹۱۲ ۱۲۳ ۴۵۶۷' }, 'fa', 'IR')).toMatchObject({ ok: true, value: '+989121234567' });
-    expect(parseAnswer({ type: 'phone', text: 'p' }, 's', { text: '050 123 4567' }, 'ar', 'AE')).toMatchObject({ ok: true, value: '+971501234567' });
-    expect(parseAnswer({ type: 'number', text: 'n', min: 1, max: 10 }, 's', { text: '۲۰' }, 'fa').ok).toBe(false);
+    expect(parseAnswer({ type: 'email', text: 'e' }, 's', { text: ' Sara@Example.COM ' }, { locale: 'en' })).toMatchObject({
+      ok: true,
+      value: 'sara@example.com',
+    });
+    expect(parseAnswer({ type: 'phone', text: 'p' }, 's', { text: '۰۹۱۲ ۱۲۳ ۴۵۶۷' }, { locale: 'fa', defaultRegion: 'IR' })).toMatchObject({
+      ok: true,
+      value: '+989121234567',
+    });
+    expect(parseAnswer({ type: 'phone', text: 'p' }, 's', { text: '050 123 4567' }, { locale: 'ar', defaultRegion: 'AE' })).toMatchObject({
+      ok: true,
+      value: '+971501234567',
+    });
+    expect(parseAnswer({ type: 'number', text: 'n', min: 1, max: 10 }, 's', { text: '۲۰' }, { locale: 'fa' }).ok).toBe(false);
   });
 
   it('an optional ask accepts skip words in three languages', () => {
     const ask: Ask = { type: 'text', text: 'Order number?', optional: true };
-    for (const text of ['skip', 'ندارم', 'لا يوجد', 'no']) expect(parseAnswer(ask, 'order', { text }, 'en')).toMatchObject({ ok: true, value: null });
-    expect(parseAnswer(ask, 'order', { text: 'A-123' }, 'en')).toMatchObject({ ok: true, value: 'A-123' });
+    for (const text of ['skip', 'ندارم', 'لا يوجد', 'no'])
+      expect(parseAnswer(ask, 'order', { text }, { locale: 'en' })).toMatchObject({ ok: true, value: null });
+    expect(parseAnswer(ask, 'order', { text: 'A-123' }, { locale: 'en' })).toMatchObject({ ok: true, value: 'A-123' });
   });
 
   it('a text ask that accepts attachments takes a photo alone as an answer', () => {
     const ask: Ask = { type: 'text', text: 'Describe', accept_attachments: true };
-    expect(parseAnswer(ask, 'd', { attachments: [{ kind: 'image' }] }, 'en').ok).toBe(true);
-    expect(parseAnswer({ type: 'text', text: 'Describe' }, 'd', { attachments: [{ kind: 'image' }] }, 'en').ok).toBe(false);
+    expect(parseAnswer(ask, 'd', { attachments: [{ kind: 'image' }] }, { locale: 'en' }).ok).toBe(true);
+    expect(parseAnswer({ type: 'text', text: 'Describe' }, 'd', { attachments: [{ kind: 'image' }] }, { locale: 'en' }).ok).toBe(false);
   });
 });
 

@@ -59,7 +59,7 @@ describe('flows over the API and hot reload', () => {
       channel: 'whatsapp',
       externalId: 'm2',
       sender: { address: '+989121234567', addressKind: 'phone' },
-      text: 'great',
+      text: 'blue',
       raw: {},
     });
     await adapter.context!.receive({ channel: 'whatsapp', externalId: 'm3', sender: { address: '+989121234567', addressKind: 'phone' }, text: '۴', raw: {} });

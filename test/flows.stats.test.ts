@@ -66,7 +66,7 @@ describe.each(dialects)('flow step counters on %s', (dialect) => {
       ['rate', a],
       ['rate', c],
     ]);
-    await at('2026-11-23T10:25:00Z', [['great', a]]); // invalid
+    await at('2026-11-23T10:25:00Z', [['blue', a]]); // invalid
     await at('2026-11-23T10:30:00Z', [['4', a]]);
     await at('2026-11-23T10:59:59Z', [['5', c]]);
     await at('2026-11-23T11:40:00Z', [['rate', b]]);

@@ -252,7 +252,13 @@ export async function runFlow(flow: Flow, state: SessionState, input: RunInput, 
     // A customer who writes during a wait need not wait for the timer.
     proceed = goTo(step.next, step);
   } else if (input.kind === 'message' && s.waiting === 'ask' && step.type === 'ask') {
-    const answer = parseAnswer(step.ask, step.id, input.input, ctx.locale, ctx.defaultRegion);
+    const timeZone = ctx.customer.attributes.timezone;
+    const answer = parseAnswer(step.ask, step.id, input.input, {
+      locale: ctx.locale,
+      defaultRegion: ctx.defaultRegion,
+      now: ctx.now,
+      timeZone: typeof timeZone === 'string' ? timeZone : undefined,
+    });
     if (answer.ok) {
       stat(step.id, 'answered');
       saveAnswer(step.ask, answer.value, answer.display, input.input, s, effect);
