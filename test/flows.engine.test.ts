@@ -220,11 +220,13 @@ describe.each(dialects)('flow engine on %s', (dialect) => {
     expect(texts()).toEqual([
       'از ۱ تا ۵ امتیاز دهید [1] [2] [3] [4] [5]'.replace(' [1] [2] [3] [4] [5]', ' <1> <2> <3> <4> <5>'),
       'لطفاً ۱ تا ۵\nاز ۱ تا ۵ امتیاز دهید <1> <2> <3> <4> <5>',
+      // The fallback hand-off tells the customer what happens next, in their language.
+      'گفت‌وگوی شما را به یکی از همکارانمان می‌سپارم؛ همین‌جا به شما پاسخ می‌دهند.',
     ]);
     const conversation = await db.prisma.conversation.findFirstOrThrow();
     expect(conversation.status).toBe('waiting_for_agent');
     await say('hello?');
-    expect(adapter.sent).toHaveLength(2); // a person has it now: the bot stays quiet
+    expect(adapter.sent).toHaveLength(3); // a person has it now: the bot stays quiet
     const stats = await db.prisma.flowStepCount.groupBy({ by: ['stepId', 'kind'], _sum: { count: true }, orderBy: [{ stepId: 'asc' }, { kind: 'asc' }] });
     expect(stats.map((s) => `${s.stepId}:${s.kind}:${s._sum.count}`)).toEqual(['rate:completed:1', 'rate:entered:1', 'rate:invalid:2']);
   });

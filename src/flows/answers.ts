@@ -3,7 +3,9 @@ import { normalizeEmail, normalizePhone, toAsciiDigits } from '../core/address.t
 import { foldForMatch } from '../core/text.ts';
 import { parseDate } from './dates.ts';
 import { bestMatch, contentWords, matchScore } from './fuzzy.ts';
+import type { Intent } from './intent.ts';
 import { NO_WORDS, NUMBER_WORDS, QUALITY_WORDS, SKIP_WORDS, STAR_PATTERN, YES_WORDS } from './lexicon.ts';
+import { parseName } from './names.ts';
 import type { Ask } from './schema.ts';
 import { localize } from './text.ts';
 
@@ -130,6 +132,14 @@ export function parseChoice(ask: Ask, stepId: string, input: AnswerInput, locale
   return picked(bestMatch(choices, (c) => matchScore(text, phrasesOf(c))));
 }
 
+/** The choice an intent stands for: the one that names it, else the one whose id is the intent. */
+export function choiceForIntent(ask: Ask, intent: Intent, locale: string): { id: string; label: string } | undefined {
+  if (intent === 'other') return undefined;
+  const choices = ask.choices ?? [];
+  const choice = choices.find((c) => c.intent === intent) ?? choices.find((c) => c.id === intent && c.intent === undefined);
+  return choice ? { id: choice.id, label: localize(choice.label, locale) } : undefined;
+}
+
 export const choiceReplyId = (stepId: string, choiceId: string): string => `${stepId}:${choiceId}`;
 
 const EMAIL_IN_TEXT = /[^\s@<>()[\]"',;:،؛]+@[^\s@<>()[\]"',;:،؛]+\.[^\s@<>()[\]"',;:،؛.]+/gu;
@@ -168,6 +178,10 @@ export function parseAnswer(ask: Ask, stepId: string, input: AnswerInput, contex
       if (text) return { ok: true, value: text, display: text };
       if (ask.accept_attachments && (input.attachments?.length ?? 0) > 0) return { ok: true, value: '', display: '' };
       return { ok: false, reason: 'empty answer' };
+    case 'name': {
+      const name = parseName(text);
+      return name.ok ? { ok: true, value: name.name, display: name.name } : { ok: false, reason: name.reason };
+    }
     case 'choice': {
       const choice = parseChoice(ask, stepId, input, locale);
       return choice ? { ok: true, value: choice.id, display: choice.label } : { ok: false, reason: 'no choice matched' };

@@ -86,6 +86,7 @@ const LEXICON: Record<Exclude<Intent, 'other'>, string[]> = {
     'مشكلة',
     'مشكله',
     'تالف',
+    'مكسور',
     'متأخر',
     'تأخير',
     'لم يصل',
@@ -171,6 +172,11 @@ const LEXICON: Record<Exclude<Intent, 'other'>, string[]> = {
 };
 
 const FOLDED = Object.entries(LEXICON).map(([intent, stems]) => [intent as Intent, stems.map(foldForMatch)] as const);
+
+const INTENT_WORDS = new Set(FOLDED.flatMap(([, stems]) => stems.filter((stem) => !stem.includes(' ') && stem.length > 1)));
+
+/** Whether a word, on its own, is one of the lexicons' request words ("complaint", "refund", "شکایت"). */
+export const isIntentWord = (word: string): boolean => INTENT_WORDS.has(foldForMatch(word));
 
 /** Deterministic keyword classifier over English, Persian and Arabic lexicons, in priority order. */
 export class KeywordIntentClassifier implements IntentClassifier {

@@ -3,7 +3,7 @@ import type { ChannelCapabilities } from '../core/channel.ts';
 import { parseDuration } from '../core/duration.ts';
 import { newId } from '../core/ids.ts';
 import type { OutboundContent } from '../core/message.ts';
-import { type AnswerInput, parseAnswer } from './answers.ts';
+import { type Answer, type AnswerInput, choiceForIntent, parseAnswer, parseYesNo } from './answers.ts';
 import { evaluate } from './conditions.ts';
 import type { IntentClassifier } from './intent.ts';
 import { renderAsk, renderSay } from './render.ts';
@@ -99,6 +99,24 @@ const DEFAULT_REMINDER: Record<string, string> = {
   fa: 'یادآوری: هنوز منتظر پاسخ شما هستیم.',
   ar: 'تذكير: ما زلنا بانتظار إجابتك.',
 };
+const DEFAULT_HANDOFF: Record<string, string> = {
+  en: "I'm passing your conversation to a colleague from our team, who will answer you here.",
+  fa: 'گفت‌وگوی شما را به یکی از همکارانمان می‌سپارم؛ همین‌جا به شما پاسخ می‌دهند.',
+  ar: 'سأحوّل محادثتك إلى أحد زملائنا في الفريق، وسيرد عليك هنا.',
+};
+const DEFAULT_GIVE_UP: Record<string, string> = {
+  en: "Let's leave it there for now. Write to us any time if you need anything.",
+  fa: 'فعلاً همین‌جا تمامش می‌کنیم. هر وقت کاری داشتید به ما پیام بدهید.',
+  ar: 'لنتوقف هنا الآن. راسلنا في أي وقت إذا احتجت إلى أي شيء.',
+};
+const DEFAULT_NAME_CONFIRM: Record<string, string> = {
+  en: 'Shall we call you {{name}}?',
+  fa: 'شما را {{name}} صدا کنیم؟',
+  ar: 'هل نناديك {{name}}؟',
+};
+const YES_NO_ASK: Ask = { type: 'yes_no', text: '' };
+/** Set when the customer said no to the name their channel gave: the name ask then asks the question itself. */
+const nameDeclined = (stepId: string) => `${stepId}__name_declined`;
 const SKIP_HINT: Record<string, string> = { en: '(or "skip")', fa: '(یا «ندارم»)', ar: '(أو «لا يوجد»)' };
 
 const MAX_STEPS_PER_RUN = 200;
@@ -187,6 +205,7 @@ export async function runFlow(flow: Flow, state: SessionState, input: RunInput, 
       return false;
     }
     if (target === 'handoff') {
+      speak(flow.settings.handoff_say ?? DEFAULT_HANDOFF);
       handOff(undefined, undefined, `Flow "${flow.name}" handed over at step "${from.id}".`);
       return false;
     }
@@ -205,11 +224,16 @@ export async function runFlow(flow: Flow, state: SessionState, input: RunInput, 
     s.waiting = null;
     return true;
   };
+  /** A name ask confirms the name the channel gave, unless the customer said it is not theirs. */
+  const confirmsName = (step: StepOf<'ask'>) => step.ask.type === 'name' && !!customer.name && s.variables[nameDeclined(step.id)] !== true;
   const askNow = (step: StepOf<'ask'>, prefix?: string) => {
-    let body = text(step.ask.text);
+    const confirming = confirmsName(step);
+    let body = confirming
+      ? fillTemplate(localize(step.ask.confirm ?? DEFAULT_NAME_CONFIRM, ctx.locale), { ...view(), name: customer.name })
+      : text(step.ask.text);
     if (step.ask.optional) body = `${body} ${SKIP_HINT[ctx.locale] ?? SKIP_HINT.en}`;
     if (prefix) body = `${prefix}\n${body}`;
-    out.messages.push(...renderAsk(body, step.ask, step.id, ctx.locale, ctx.capabilities));
+    out.messages.push(...renderAsk(body, confirming ? YES_NO_ASK : step.ask, step.id, ctx.locale, ctx.capabilities));
     s.waiting = 'ask';
     s.seq++;
     out.effects.push({
@@ -244,21 +268,27 @@ export async function runFlow(flow: Flow, state: SessionState, input: RunInput, 
       return out;
     } else {
       stat(step.id, 'timed_out');
-      if (flow.settings.on_timeout === 'handoff') handOff(undefined, undefined, `The customer did not answer "${step.id}" in time.`);
-      else finish('abandoned');
+      if (flow.settings.on_timeout === 'handoff') {
+        speak(flow.settings.handoff_say ?? DEFAULT_HANDOFF);
+        handOff(undefined, undefined, `The customer did not answer "${step.id}" in time.`);
+      } else finish('abandoned');
       return out;
     }
   } else if (input.kind === 'message' && s.waiting === 'wait') {
     // A customer who writes during a wait need not wait for the timer.
     proceed = goTo(step.next, step);
   } else if (input.kind === 'message' && s.waiting === 'ask' && step.type === 'ask') {
-    const timeZone = ctx.customer.attributes.timezone;
-    const answer = parseAnswer(step.ask, step.id, input.input, {
-      locale: ctx.locale,
-      defaultRegion: ctx.defaultRegion,
-      now: ctx.now,
-      timeZone: typeof timeZone === 'string' ? timeZone : undefined,
-    });
+    const confirming = confirmsName(step);
+    const confirmed = confirming ? readYesNo(step.id, input.input) : undefined;
+    if (confirmed === false) {
+      s.variables[nameDeclined(step.id)] = true;
+      askNow(step);
+      return out;
+    }
+    const answer: Answer =
+      confirmed === true
+        ? { ok: true, value: customer.name as string, display: customer.name as string }
+        : await understand(step.ask, step.id, input.input, ctx);
     if (answer.ok) {
       stat(step.id, 'answered');
       saveAnswer(step.ask, answer.value, answer.display, input.input, s, effect);
@@ -271,7 +301,9 @@ export async function runFlow(flow: Flow, state: SessionState, input: RunInput, 
         askNow(step, text(step.ask.error ?? flow.settings.error ?? DEFAULT_ERROR));
         return out;
       }
-      proceed = goTo(step.ask.fallback ?? flow.settings.fallback, step);
+      const fallback = step.ask.fallback ?? flow.settings.fallback;
+      if (fallback === 'end') speak(flow.settings.give_up_say ?? DEFAULT_GIVE_UP);
+      proceed = goTo(fallback, step);
     }
   }
 
@@ -396,6 +428,31 @@ export async function runFlow(flow: Flow, state: SessionState, input: RunInput, 
     }
   }
   return out;
+}
+
+/**
+ * Reads an answer: literally (ids, numbers, labels, typos, synonyms), then, for a choice, by
+ * what the customer means (the intent classifier, AI or keywords) mapped to the ask's options.
+ */
+async function understand(ask: Ask, stepId: string, input: AnswerInput, ctx: RunContext): Promise<Answer> {
+  const timeZone = ctx.customer.attributes.timezone;
+  const answer = parseAnswer(ask, stepId, input, {
+    locale: ctx.locale,
+    defaultRegion: ctx.defaultRegion,
+    now: ctx.now,
+    timeZone: typeof timeZone === 'string' ? timeZone : undefined,
+  });
+  if (answer.ok || ask.type !== 'choice' || !input.text?.trim()) return answer;
+  const { intent } = await ctx.classifier.classify(input.text, ctx.locale, { channel: ctx.channel });
+  const choice = choiceForIntent(ask, intent, ctx.locale);
+  return choice ? { ok: true, value: choice.id, display: choice.label } : answer;
+}
+
+/** A yes/no reply to a confirmation rendered with the yes/no buttons of `stepId`. */
+function readYesNo(stepId: string, input: AnswerInput): boolean | undefined {
+  if (input.interactiveReplyId === `${stepId}:yes`) return true;
+  if (input.interactiveReplyId === `${stepId}:no`) return false;
+  return input.text ? parseYesNo(input.text) : undefined;
 }
 
 function saveAnswer(ask: Ask, value: unknown, display: string, input: AnswerInput, s: SessionState, effect: (e: Effect) => void): void {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.ts';
+import { INTENTS } from './intent.ts';
 
 /**
  * The flow file format: one zod schema is both the validator and, exported as JSON Schema
@@ -96,10 +97,16 @@ const Choice = z
     label: LocalizedText,
     /** Extra words that pick this choice. */
     match: LocalizedWords.optional(),
+    /**
+     * The customer's intent that picks this choice when their words name no option ("my
+     * package arrived broken" picks the complaint choice). Default: the intent named like the
+     * choice's id, if there is one.
+     */
+    intent: z.enum(INTENTS).optional(),
   })
   .strict();
 
-const AskType = z.enum(['text', 'choice', 'rating', 'nps', 'yes_no', 'number', 'email', 'phone', 'date']);
+const AskType = z.enum(['text', 'name', 'choice', 'rating', 'nps', 'yes_no', 'number', 'email', 'phone', 'date']);
 export type AskType = z.infer<typeof AskType>;
 
 /** Where a step goes next: a step id, or `handoff` / `end`. */
@@ -129,6 +136,11 @@ const Ask = z
     accept_attachments: z.boolean().optional(),
     reminder: LocalizedText.optional(),
     remind_after: Duration.optional(),
+    /**
+     * A name ask only: asked instead of the question when the customer's channel already gave a
+     * name ({{name}}), as a yes/no confirmation. Default in en/fa/ar.
+     */
+    confirm: LocalizedText.optional(),
   })
   .strict();
 export type Ask = z.infer<typeof Ask>;
@@ -280,6 +292,10 @@ export const FlowSettings = z
     /** Said by default when an answer does not fit. */
     error: LocalizedText.optional(),
     reminder: LocalizedText.optional(),
+    /** Said when the flow hands over without words of its own (fallbacks, timeouts); a default in en/fa/ar otherwise. */
+    handoff_say: LocalizedText.optional(),
+    /** Said when an ask's retries run out and the flow ends there (fallback `end`); a default in en/fa/ar otherwise. */
+    give_up_say: LocalizedText.optional(),
   })
   .strict();
 

@@ -22,6 +22,8 @@ export interface SimulationOptions {
   readonly channel: string;
   readonly capabilities: ChannelCapabilities;
   readonly newCustomer?: boolean;
+  /** The name the customer's channel gave (a WhatsApp profile name, an email display name). */
+  readonly customerName?: string;
   /** Called with each bot message as the channel would show it. */
   readonly print: (shown: string, message: OutboundMessage) => void;
 }
@@ -67,7 +69,7 @@ export async function simulateFlow(options: SimulationOptions, answers: AsyncIte
       await tx.customer.create({
         data: {
           id: customerId,
-          name: options.newCustomer ? null : 'Sam',
+          name: options.customerName ?? (options.newCustomer ? null : 'Sam'),
           locale: options.locale,
           attributes: {},
           tags: [],
