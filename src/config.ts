@@ -1,3 +1,4 @@
+import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import type { Rate } from './core/channel.ts';
 import { parseDuration, parseRate } from './core/duration.ts';
@@ -24,9 +25,13 @@ const oneOf =
     if (!(values as string[]).includes(value)) throw new Error(`"${value}" is not one of ${values.join(', ')}`);
     return value as T;
   };
-const region = (value: string) => {
-  if (!/^[A-Z]{2}$/.test(value)) throw new Error(`"${value}" is not an ISO 3166 country code such as IR, AE, US`);
-  return value;
+/** "IR" or "IR,AE": kept as the comma-separated text normalizePhone reads. */
+const regions = (value: string) => {
+  const list = value.split(',').map((r) => r.trim());
+  for (const code of list) {
+    if (!/^[A-Z]{2}$/.test(code) || !isSupportedCountry(code)) throw new Error(`"${code || value}" is not an ISO 3166 country code such as IR, AE, US`);
+  }
+  return list.join(',');
 };
 const localeTag = (value: string) => {
   if (!/^[a-z]{2,3}(-[A-Za-z0-9]+)?$/.test(value)) throw new Error(`"${value}" is not a language tag such as en, fa, ar`);
@@ -75,9 +80,11 @@ export const settings = {
     parse: text,
   },
   PARLEY_DEFAULT_REGION: {
-    description: 'Country assumed for phone numbers written without a country code (ISO 3166 alpha-2). Unset: such numbers are rejected.',
-    example: 'IR',
-    parse: region,
+    description:
+      'Countries (ISO 3166 alpha-2, comma-separated, in order of preference) a phone number written without a country code may be from ("0912 …" in IR, "050 …" in AE); the first where it is a valid number wins.',
+    default: 'IR,AE',
+    example: 'AE,SA',
+    parse: regions,
   },
   PARLEY_DEFAULT_LOCALE: {
     description: "Language used when a customer's record and message do not tell (en, fa, ar, ...).",

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AddressError, addressCandidates, normalizeAddress, normalizeEmail, normalizePhone, toAsciiDigits } from '../src/core/address.ts';
-import { detectLocale } from '../src/core/locale.ts';
+import { detectLocale, requestedLocale } from '../src/core/locale.ts';
+import { loadConfig } from '../src/config.ts';
 import { foldForMatch } from '../src/core/text.ts';
 
 describe('phone numbers to E.164', () => {
@@ -81,15 +82,78 @@ describe('text folding and language', () => {
     expect(detectLocale('چطور می‌توانم سفارش بدهم؟')).toBe('fa');
     expect(detectLocale('مرحبا، لدي مشكلة في الطلب')).toBe('ar');
     expect(detectLocale('Hello there')).toBe('en');
-    expect(detectLocale('سلام')).toBeUndefined();
     expect(detectLocale('12345')).toBeUndefined();
+  });
+
+  it.each([
+    ['سلام', undefined, 'fa'],
+    ['مرحبا', undefined, 'ar'],
+    ['سلام', 'someone@example.com', 'fa'],
+    ['مرحبا', '+989121234567', 'ar'],
+    ['Hi سلام', undefined, 'fa'],
+    ['سلام hi, my order', undefined, 'fa'],
+    ['hello مرحبا', undefined, 'ar'],
+    ['السلام عليكم', undefined, 'ar'],
+    ['درود', undefined, 'fa'],
+    ['ممنون', undefined, 'fa'],
+    ['شكرا', undefined, 'ar'],
+    ['هل الطلب جاهز', undefined, 'ar'],
+    ['سفارش من کجاست', undefined, 'fa'],
+    ['salam, sefaresham nareside', undefined, 'fa'],
+    ['salam kheili mamnoon', undefined, 'fa'],
+    ['mar7aba, wen el talab?', undefined, 'ar'],
+    ['shukran habibi', undefined, 'ar'],
+    ['ana 3ayez a3raf', undefined, 'ar'],
+    ['Hello, how are you?', undefined, 'en'],
+    ['Salam, I ordered a blue shirt last week and it has not arrived yet', undefined, 'en'],
+    ['The pool was closed', undefined, 'en'],
+  ])('%j (from %s) is %s', (text, address, locale) => {
+    expect(detectLocale(text, address ? { address } : undefined)).toBe(locale);
+  });
+
+  it.each([
+    ['English please', 'en'],
+    ['in English', 'en'],
+    ['انگلیسی', 'en'],
+    ['فارسی', 'fa'],
+    ['به فارسی لطفا', 'fa'],
+    ['Persian please', 'fa'],
+    ['farsi', 'fa'],
+    ['بالعربي', 'ar'],
+    ['عربی', 'ar'],
+    ['arabic', 'ar'],
+    ['I speak English and Persian', undefined],
+    ['سلام', undefined],
+  ])('%j asks for %s', (text, locale) => {
+    expect(requestedLocale(text)).toBe(locale);
   });
 
   it('tells a message that reads the same in both ("سلام") by the sender\'s country code', () => {
     expect(detectLocale('سلام', { address: '+989121234567' })).toBe('fa');
     expect(detectLocale('سلام', { address: '+971501234567' })).toBe('ar');
-    expect(detectLocale('سلام', { address: 'someone@example.com' })).toBeUndefined();
     // Letters that tell win over the number: an Arabic speaker on an Iranian number.
     expect(detectLocale('مرحبا، لدي مشكلة', { address: '+989121234567' })).toBe('ar');
+  });
+});
+
+describe('local numbers of several regions (PARLEY_DEFAULT_REGION=IR,AE, the default)', () => {
+  it.each([
+    ['0912 123 4567', '+989121234567'],
+    ['۰۹۱۲ ۱۲۳ ۴۵۶۷', '+989121234567'],
+    ['050 123 4567', '+971501234567'],
+    ['٠٥٠ ١٢٣ ٤٥٦٧', '+971501234567'],
+    ['+44 20 7946 0958', '+442079460958'],
+  ])('%j is %s', (input, e164) => {
+    expect(normalizePhone(input, 'IR,AE')).toBe(e164);
+  });
+
+  it('says which regions a local number fits none of', () => {
+    expect(() => normalizePhone('0123', 'IR,AE')).toThrow(/not a valid local number in IR or AE/);
+  });
+
+  it('the default configuration reads Iranian and Emirati local numbers, and refuses a code that is not a country', () => {
+    expect(loadConfig({}).PARLEY_DEFAULT_REGION).toBe('IR,AE');
+    expect(loadConfig({ PARLEY_DEFAULT_REGION: 'AE, SA' }).PARLEY_DEFAULT_REGION).toBe('AE,SA');
+    expect(() => loadConfig({ PARLEY_DEFAULT_REGION: 'IR,XX' })).toThrow(/"XX" is not an ISO 3166 country code/);
   });
 });

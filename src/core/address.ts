@@ -30,7 +30,7 @@ export function toAsciiDigits(text: string): string {
 const INVISIBLE = /[\u200e\u200f\u202a-\u202e\u2066-\u2069\u00a0\u200b\ufeff]/g;
 const WHATSAPP_JID = /@(c\.us|s\.whatsapp\.net)$/i;
 
-/** A phone number in E.164 ("+989121234567"). defaultRegion (e.g. "IR") reads national numbers. */
+/** A phone number in E.164 ("+989121234567"). defaultRegion ("IR", or a list "IR,AE" tried in order) reads national numbers. */
 export function normalizePhone(input: string, defaultRegion?: string): string {
   let text = toAsciiDigits(input).replace(INVISIBLE, ' ').trim();
   if (WHATSAPP_JID.test(text)) text = `+${text.replace(WHATSAPP_JID, '')}`;
@@ -40,12 +40,29 @@ export function normalizePhone(input: string, defaultRegion?: string): string {
   const compact = text.replace(/[\s\-().]/g, '');
   // The international prefix 00 means "+" in most of the world (Iran, the Gulf, Europe).
   const international = compact.startsWith('00') ? `+${compact.slice(2)}` : compact;
-  if (!international.startsWith('+') && !defaultRegion) {
+  const regions = defaultRegion ? defaultRegion.split(',').filter(Boolean) : [];
+  if (!international.startsWith('+') && regions.length === 0) {
     throw new AddressError(`"${input}" has no country code and no default region is configured (set PARLEY_DEFAULT_REGION, e.g. IR)`, input, 'phone');
+  }
+  if (!international.startsWith('+') && regions.length > 1) {
+    // A national number: the first region in which it is a valid number.
+    for (const region of regions) {
+      try {
+        const candidate = parsePhoneNumberWithError(international, { defaultCountry: region as CountryCode });
+        if (candidate.isValid()) return candidate.number;
+      } catch {
+        // not a number of this region; try the next
+      }
+    }
+    throw new AddressError(
+      `"${input}" has no country code and is not a valid local number in ${regions.join(' or ')} (write it with its country code, e.g. +98...)`,
+      input,
+      'phone',
+    );
   }
   let parsed: ReturnType<typeof parsePhoneNumberWithError>;
   try {
-    parsed = parsePhoneNumberWithError(international, defaultRegion ? { defaultCountry: defaultRegion as CountryCode } : undefined);
+    parsed = parsePhoneNumberWithError(international, regions[0] ? { defaultCountry: regions[0] as CountryCode } : undefined);
   } catch (error) {
     const reason = error instanceof ParseError ? error.message : String(error);
     const explanation: Record<string, string> = {

@@ -157,15 +157,19 @@ export function findEmail(text: string): string | undefined {
   return found.size === 1 ? [...found][0] : undefined;
 }
 
-/** The one phone number in a sentence ("call me on ۰۹۱۲ ۱۲۳ ۴۵۶۷ after 5"), in E.164. */
+/** The one phone number in a sentence ("call me on ۰۹۱۲ ۱۲۳ ۴۵۶۷ after 5"), in E.164; local numbers read in the first region they fit. */
 export function findPhone(text: string, defaultRegion?: string): string | undefined {
   const ascii = toAsciiDigits(text);
-  const found = new Set(
-    findPhoneNumbersInText(ascii, defaultRegion ? { defaultCountry: defaultRegion as CountryCode } : undefined)
-      .filter((n) => n.number.isValid())
-      .map((n) => n.number.number),
-  );
-  return found.size === 1 ? [...found][0] : undefined;
+  const regions: (string | undefined)[] = defaultRegion ? defaultRegion.split(',') : [undefined];
+  for (const region of regions) {
+    const found = new Set(
+      findPhoneNumbersInText(ascii, region ? { defaultCountry: region as CountryCode } : undefined)
+        .filter((n) => n.number.isValid())
+        .map((n) => n.number.number),
+    );
+    if (found.size > 0) return found.size === 1 ? [...found][0] : undefined;
+  }
+  return undefined;
 }
 
 /** Reads an answer of the ask's type; `ok: false` carries why, for logs and stats. */

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { normalizeAddress } from '../core/address.ts';
 import type { ChannelCapabilities } from '../core/channel.ts';
 import { newId, newRef } from '../core/ids.ts';
-import { detectLocale } from '../core/locale.ts';
+import { detectLocale, requestedLocale } from '../core/locale.ts';
 import type { ParsedInboundMessage } from '../core/message.ts';
 import { foldForMatch } from '../core/text.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
@@ -505,7 +505,14 @@ export class InboundProcessor {
       this.#applyConsent(r, r.inbound.consent, now, result);
       return result;
     }
-    if (!r.customer.locale && !r.isNewCustomer) {
+    const requested = requestedLocale(r.inbound.text);
+    if (requested && requested !== r.customer.locale) {
+      // "English please", "فارسی", "بالعربي": the customer chooses the language from now on.
+      r.customer.locale = requested;
+      result.writes.push(async (tx) => {
+        await tx.customer.update({ where: { id: r.customer.id }, data: { locale: requested } });
+      });
+    } else if (!r.customer.locale && !r.isNewCustomer) {
       // The first message that tells the customer's language fixes it on their record.
       const learned = detectLocale(r.inbound.text, { address: r.identity.address });
       if (learned) {
