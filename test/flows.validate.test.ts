@@ -114,3 +114,109 @@ describe('flow validation', () => {
     expect(ok.stdout).toMatch(/^6 flows OK/);
   }, 60_000);
 });
+
+describe('flow validation finds what the runtime would get wrong', () => {
+  const flowFile = (lines: string[]) => ['id: demo', 'name: Demo', 'locales: [en]', ...lines].join('\n');
+
+  it('a webhook URL that is not http(s)', () => {
+    const source = flowFile(['steps:', '  - id: call', '    webhook:', '      url: htp:/example.com/{{customer.name}}', '  - id: done', '    end: true']);
+    expect(problemsOf(source)).toEqual(['bad.yaml:7:12: "htp:/example.com/{{customer.name}}" is not an http(s) URL (write it as https://host/path)']);
+    expect(problemsOf(source.replace('htp:/example.com', 'https://example.com'))).toEqual([]);
+  });
+
+  it('a variable read before the step that sets it, on any path', () => {
+    const source = flowFile([
+      'steps:',
+      '  - id: hello', //                                         5
+      "    say: 'Hi {{customer.name}} ({{ticket_ref}})!'",
+      '  - id: ticket', //                                        7
+      '    ticket: { kind: complaint, subject: Complaint }',
+      '  - id: ask_more', //                                      9
+      '    ask: { type: yes_no, text: More?, save: more, fallback: bye }',
+      '  - id: tell', //                                          11
+      "    say: 'Noted {{ticket_ref}}: {{more}}'",
+      '  - id: bye', //                                           13
+      "    end: { say: 'Bye {{more}}' }",
+    ]);
+    expect(problemsOf(source)).toEqual([
+      'bad.yaml:5:9: reads {{ticket_ref}} before it is set on every path (it is set at step "ticket"), so it may show empty',
+      'bad.yaml:13:9: reads {{more}} before it is set on every path (it is set at step "ask_more"), so it may show empty',
+    ]);
+  });
+
+  it('reports the step problems of a file whose header is also wrong, in one run', () => {
+    const source = ['id: demo', 'locales: [en]', 'steps:', '  - id: one', '    goto: nowhere'].join('\n');
+    expect(problemsOf(source)).toEqual(['bad.yaml:1:1: missing required field "name"', 'bad.yaml:5:11: goes to "nowhere", which is not a step of this flow']);
+  });
+
+  it('a keyword that starts two flows, with both files named', () => {
+    const dir = mkdtempSync(join(scratch, 'clash-'));
+    const flow = (id: string, keywords: string) =>
+      [`id: ${id}`, `name: ${id}`, 'locales: [en, fa]', 'triggers:', `  - keyword: ${keywords}`, 'steps:', '  - id: hi', '    say: hi'].join('\n');
+    writeFileSync(join(dir, 'a.yaml'), flow('refunds', '{ en: [refund], fa: [بازپرداخت] }'));
+    writeFileSync(join(dir, 'b.yaml'), flow('billing', '{ en: [invoice, Refund], fa: [صورتحساب] }'));
+    const { problems } = readFlowDirectory(dir, dir);
+    expect(problems.map(formatProblem)).toEqual(['b.yaml:5:14: keyword "Refund" also starts flow "refunds" (a.yaml); a keyword may start one flow only']);
+  });
+});
+
+describe('flows simulate', () => {
+  it('shows webhooks without calling them unless live', async () => {
+    const { createServer } = await import('node:http');
+    const { simulateFlow } = await import('../src/flows/simulator.ts');
+    const { loadConfig } = await import('../src/config.ts');
+    const { consoleChannel } = await import('../channels/console/index.ts');
+    const { silentLogger } = await import('./support/parley.ts');
+    let calls = 0;
+    const server = createServer((_req, res) => {
+      calls++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"order":"shipped"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/orders`;
+    const dir = mkdtempSync(join(scratch, 'hook-'));
+    writeFileSync(
+      join(dir, 'track.yaml'),
+      [
+        'id: track',
+        'name: Track',
+        'locales: [en]',
+        'steps:',
+        '  - id: look',
+        '    webhook:',
+        `      url: ${url}`,
+        '      method: POST',
+        '  - id: done',
+        '    end: true',
+      ].join('\n'),
+    );
+    const simulate = async (live: boolean) => {
+      const hooks: string[] = [];
+      await simulateFlow(
+        {
+          config: loadConfig({}),
+          logger: silentLogger,
+          channels: [],
+          dir,
+          flowId: 'track',
+          locale: 'en',
+          channel: 'console',
+          capabilities: consoleChannel.capabilities,
+          live,
+          onWebhook: (method, hookUrl) => hooks.push(`${method} ${hookUrl}`),
+          print: () => {},
+        },
+        [],
+      );
+      return hooks;
+    };
+    try {
+      expect(await simulate(false)).toEqual([`POST ${url}`]);
+      expect(calls).toBe(0);
+      expect(await simulate(true)).toEqual([]);
+      expect(calls).toBe(1);
+    } finally {
+      server.close();
+    }
+  }, 60_000);
+});

@@ -46,12 +46,13 @@ export function registerFlows(program: Command): void {
     .option('--channel <name>', 'the channel whose rendering to show (whatsapp, sms, email, ...)', 'console')
     .option('--dir <dir>', 'the flows directory (default PARLEY_FLOWS_DIR)')
     .option('--new-customer', 'simulate a customer writing for the first time (default: a known customer)')
+    .option('--live', "call the flow's webhooks for real (default: they answer 200 {} and are only shown)")
     .addHelpText(
       'after',
       '\nExamples:\n  parley flows simulate complaint --locale fa --channel sms\n  printf "2\\nThe box was crushed\\nskip\\n" | parley flows simulate complaint',
     )
     .action(
-      action(async (flowId: string, options: { locale: string; channel: string; dir?: string; newCustomer?: boolean }) => {
+      action(async (flowId: string, options: { locale: string; channel: string; dir?: string; newCustomer?: boolean; live?: boolean }) => {
         const config = cliConfig();
         const logger = cliLogger(config, { fd: 2, level: process.env.LOG_LEVEL ?? 'warn' });
         const directory = options.dir ?? config.PARLEY_FLOWS_DIR;
@@ -85,6 +86,8 @@ export function registerFlows(program: Command): void {
             channel: options.channel,
             capabilities,
             newCustomer: options.newCustomer,
+            live: options.live,
+            onWebhook: (method, url) => process.stdout.write(`(webhook ${method} ${url}: not called in a simulation; --live calls it)\n`),
             print: (shown) => process.stdout.write(`${shown}\n${interactive ? '> ' : ''}`),
           },
           answers(),

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
 import type { Flow } from './schema.ts';
-import { type FlowProblem, formatProblem, parseFlowFile, positionIn } from './validate.ts';
+import { type FlowProblem, formatProblem, keywordClashes, parseFlowFile, positionIn } from './validate.ts';
 
 export interface LoadedFlow {
   readonly flow: Flow;
@@ -65,6 +65,7 @@ export function readFlowDirectory(dir: string, cwd = process.cwd()): DirectoryRe
       }
     });
   }
+  problems.push(...keywordClashes(flows));
   const defaults = flows.filter((f) => f.flow.triggers.some((t) => 'default' in t));
   if (defaults.length > 1)
     problems.push({

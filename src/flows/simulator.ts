@@ -24,6 +24,9 @@ export interface SimulationOptions {
   readonly newCustomer?: boolean;
   /** The name the customer's channel gave (a WhatsApp profile name, an email display name). */
   readonly customerName?: string;
+  /** Call webhook steps for real; otherwise they answer 200 `{}` and are reported to onWebhook. */
+  readonly live?: boolean;
+  readonly onWebhook?: (method: string, url: string) => void;
   /** Called with each bot message as the channel would show it. */
   readonly print: (shown: string, message: OutboundMessage) => void;
 }
@@ -59,6 +62,7 @@ export async function simulateFlow(options: SimulationOptions, answers: AsyncIte
     adapters: [adapter],
     database: db,
     flows: registry,
+    fetch: options.live ? undefined : stubWebhooks(options.onWebhook),
   });
   try {
     await parley.start();
@@ -115,6 +119,15 @@ export async function simulateFlow(options: SimulationOptions, answers: AsyncIte
     await db.close();
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** A fetch for webhook steps that calls nothing: a simulation must not reach real systems. */
+function stubWebhooks(onWebhook: SimulationOptions['onWebhook']): typeof fetch {
+  return async (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    onWebhook?.(init?.method ?? 'GET', url);
+    return new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } });
+  };
 }
 
 /** Buttons and lists drawn the way the channel shows them; plain text as is. */

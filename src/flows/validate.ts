@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import levenshtein from 'damerau-levenshtein';
 import Mustache from 'mustache';
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { type Flow, FlowFileSchema, type LocalizedText, type Step, STEP_TYPES, StepSchemas, type StepType } from './schema.ts';
+import { foldForMatch } from '../core/text.ts';
+import { type Flow, FlowFileSchema, FlowSettings, type LocalizedText, type Step, STEP_TYPES, StepSchemas, type StepType } from './schema.ts';
 
 export interface FlowProblem {
   readonly file: string;
@@ -128,20 +130,28 @@ export function parseFlowFile(file: string, source: string): ParseResult {
     }
     steps.push({ ...parsed.data, type } as Step);
   });
-  if (problems.length > 0 || !header.success) return { ok: false, problems };
-
+  // Rules across steps need every step; a broken header alone does not hide their problems.
+  if (steps.length < rawSteps.length) return { ok: false, problems };
   const flow: Flow = {
-    id: header.data.id,
-    name: header.data.name,
-    description: header.data.description,
-    locales: header.data.locales,
-    triggers: header.data.triggers,
-    settings: header.data.settings,
+    ...(header.success ? header.data : headerForRules(raw as Record<string, unknown>)),
     steps,
     version: createHash('sha256').update(source).digest('hex').slice(0, 16),
   };
   checkFlowRules(flow, (path, message, key) => report(key ? positions.keyOf(path, key) : positions.at(path), message));
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, flow };
+  return problems.length > 0 || !header.success ? { ok: false, problems } : { ok: true, flow };
+}
+
+/** The parts of a header that did not validate, read leniently so the step rules can still run. */
+function headerForRules(raw: Record<string, unknown>): Omit<Flow, 'steps' | 'version'> {
+  const settings = FlowSettings.safeParse(raw.settings ?? {});
+  return {
+    id: typeof raw.id === 'string' ? raw.id : '',
+    name: typeof raw.name === 'string' ? raw.name : '',
+    description: undefined,
+    locales: Array.isArray(raw.locales) ? raw.locales.filter((l): l is string => typeof l === 'string') : [],
+    triggers: [],
+    settings: settings.success ? settings.data : FlowSettings.parse({}),
+  };
 }
 
 type Reporter = (path: Path, message: string, key?: string) => void;
@@ -225,7 +235,9 @@ function checkFlowRules(flow: Flow, report: Reporter): void {
 
   checkTexts(flow, report);
   checkVariables(flow, report);
+  checkVariablesSetBeforeRead(flow, edges, report);
   checkAsks(flow, report);
+  checkWebhookUrls(flow, report);
 }
 
 /** Strongly connected components (Tarjan) that contain no ask and no wait. */
@@ -430,7 +442,7 @@ function suggest(word: string, candidates: string[]): string {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
-    const d = editDistance(word, c);
+    const d = levenshtein(word, c).steps;
     if (d < bestDistance) {
       bestDistance = d;
       best = c;
@@ -439,16 +451,105 @@ function suggest(word: string, candidates: string[]): string {
   return best && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean "${best}"?)` : '';
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j] as number;
-      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
+/** A webhook URL must be an http(s) URL once its {{variables}} are filled. */
+function checkWebhookUrls(flow: Flow, report: Reporter): void {
+  flow.steps.forEach((step, index) => {
+    if (step.type !== 'webhook') return;
+    const sample = step.webhook.url.replace(/\{\{\{?[^}]*\}?\}\}/g, 'x');
+    let url: URL | undefined;
+    try {
+      url = new URL(sample);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol) || !/^https?:\/\/[^/]/.test(sample)) {
+      report(['steps', index, 'webhook', 'url'], `"${step.webhook.url}" is not an http(s) URL (write it as https://host/path)`);
+    }
+  });
+}
+
+/**
+ * A template may read a variable only where every path from the first step has set it: "Your
+ * reference is {{ticket_ref}}" before the ticket step would show an empty reference. Variables
+ * set by a step are counted after it; an ask's fallback and a webhook's on_error leave before
+ * the step's own variables are set (a webhook's on_error path has webhook_error).
+ */
+function checkVariablesSetBeforeRead(flow: Flow, edges: Map<string, string[]>, report: Reporter): void {
+  const setBy = (step: Step): string[] => [...declaredVariables({ ...flow, steps: [step] })].filter((name) => !BUILT_IN_VARIABLES.includes(name));
+  const all = new Set(flow.steps.flatMap(setBy));
+  const first = flow.steps[0]?.id;
+  const before = new Map<string, Set<string>>(flow.steps.map((s) => [s.id, s.id === first ? new Set<string>() : new Set(all)]));
+  const leavesEarly = (step: Step, target: string) =>
+    (step.type === 'ask' && (step.ask.fallback ?? flow.settings.fallback) === target && step.ask.fallback !== undefined) ||
+    (step.type === 'webhook' && step.webhook.on_error === target);
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const step of flow.steps) {
+      const inSet = before.get(step.id) as Set<string>;
+      const after = new Set([...inSet, ...setBy(step)]);
+      for (const target of edges.get(step.id) ?? []) {
+        const targetIn = before.get(target);
+        if (!targetIn || target === first) continue;
+        // A failed webhook sets webhook_error, and nothing else, on its way to on_error.
+        const early = step.type === 'webhook' ? new Set([...inSet, 'webhook_error']) : inSet;
+        const carried = leavesEarly(step, target) ? early : after;
+        for (const name of [...targetIn]) {
+          if (!carried.has(name)) {
+            targetIn.delete(name);
+            changed = true;
+          }
+        }
+      }
     }
   }
-  return row[b.length] as number;
+  flow.steps.forEach((step, index) => {
+    const known = before.get(step.id) as Set<string>;
+    const reads = [
+      ...stepTexts(step).flatMap(({ text }) => (typeof text === 'string' ? [text] : Object.values(text))),
+      ...stepTemplates(step).map((t) => t.template),
+    ];
+    const unset = new Set(
+      reads
+        .flatMap((t) => safeTemplateNames(t))
+        .map((name) => name.split('.')[0] as string)
+        .filter((root) => all.has(root) && !known.has(root)),
+    );
+    for (const name of unset) {
+      const setter = flow.steps.find((s) => setBy(s).includes(name));
+      report(['steps', index, 'id'], `reads {{${name}}} before it is set on every path (it is set at step "${setter?.id}"), so it may show empty`);
+    }
+  });
+}
+
+const safeTemplateNames = (template: string): string[] => {
+  try {
+    return templateNames(template);
+  } catch {
+    return [];
+  }
+};
+
+/** Keywords that start two flows: the customer's word would start whichever loads first. */
+export function keywordClashes(loaded: readonly { flow: Flow; file: string; source: string }[]): FlowProblem[] {
+  const owners = new Map<string, { flowId: string; file: string }>();
+  const problems: FlowProblem[] = [];
+  for (const { flow, file, source } of loaded) {
+    flow.triggers.forEach((trigger, index) => {
+      if (!('keyword' in trigger)) return;
+      const words =
+        typeof trigger.keyword === 'string' ? [trigger.keyword] : Array.isArray(trigger.keyword) ? trigger.keyword : Object.values(trigger.keyword).flat();
+      for (const word of words as string[]) {
+        const key = foldForMatch(word);
+        const owner = owners.get(key);
+        if (owner && owner.flowId !== flow.id) {
+          problems.push({
+            file,
+            ...positionIn(source, ['triggers', index, 'keyword']),
+            message: `keyword "${word}" also starts flow "${owner.flowId}" (${owner.file}); a keyword may start one flow only`,
+          });
+        } else owners.set(key, { flowId: flow.id, file });
+      }
+    });
+  }
+  return problems;
 }
