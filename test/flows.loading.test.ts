@@ -35,6 +35,12 @@ function billionLaughs(): string {
 /** A valid flow file padded with a comment to 10 MB. */
 const tenMegabytes = () => `${flow('rate', 'big')}# ${'x'.repeat(10 * 1024 * 1024)}\n`;
 
+/** Waits for a condition the file watcher brings about (generous: the machine is busy). */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(condition()).toBe(true);
+}
+
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'parley-flows-loading-'));
@@ -73,6 +79,22 @@ describe('reading a flows directory', () => {
       expect.stringMatching(/b\.yaml: flow id "rate" is also used by .*a\.yaml, whose flow stays in use/),
     ]);
   });
+
+  it('while watching, a billion-laughs file does not stop edits of another file from being picked up', async () => {
+    writeFileSync(join(dir, 'welcome.yaml'), flow('welcome', 'Hi'));
+    const registry = new FlowRegistry(dir, undefined, silentLogger);
+    await registry.reload();
+    registry.watch();
+    try {
+      writeFileSync(join(dir, 'rate.yaml'), billionLaughs());
+      await until(() => registry.refused.length === 1);
+      writeFileSync(join(dir, 'welcome.yaml'), flow('welcome', 'Hello again'));
+      await until(() => (registry.get('welcome')?.steps[0] as { say?: unknown }).say === 'Hello again');
+      expect(registry.refused).toEqual([{ file: expect.stringMatching(/rate\.yaml$/) }]);
+    } finally {
+      registry.close();
+    }
+  }, 60_000);
 
   it('`parley flows validate` reports every refused file and exits 1', async () => {
     writeFileSync(join(dir, 'laughs.yaml'), billionLaughs());
