@@ -87,7 +87,7 @@ describe('flows over the API and hot reload', () => {
     writeFileSync(join(dir, 'rate.yaml'), RATE('Rate us').replace('type: rating', 'type: ratting'));
     await registry.reload();
     expect(registry.get('rate')?.version).toBe(good);
-    expect(lines.join('\n')).toMatch(/rate\.yaml:6:\d+: .*flow file rejected; the last good version stays in use/s);
+    expect(lines.join('\n')).toMatch(/rate\.yaml:6:\d+: .*flow file refused; its last good version stays in use/s);
     writeFileSync(join(dir, 'rate.yaml'), RATE('How did we do?'));
     await registry.reload();
     const next = registry.get('rate');

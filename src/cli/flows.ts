@@ -23,6 +23,8 @@ export function registerFlows(program: Command): void {
         for (const problem of result.problems) process.stderr.write(`${formatProblem(problem)}\n`);
         if (result.problems.length > 0) {
           process.stderr.write(`${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${directory}\n`);
+          if (result.failedFiles.length > 0)
+            process.stderr.write(`refused (Parley keeps their last good version): ${[...new Set(result.failedFiles)].join(', ')}\n`);
           process.exit(1);
         }
         process.stdout.write(`${result.flows.length} flows OK: ${result.flows.map((f) => f.flow.id).join(', ')}\n`);

@@ -71,6 +71,12 @@ const describeIssue = (issue: z.core.$ZodIssue): string => {
   return issue.message;
 };
 
+/**
+ * How many alias (*anchor) uses a flow file may resolve: enough for shared answer lists, far
+ * below what expands exponentially (https://eemeli.org/yaml/#tojs-options).
+ */
+export const MAX_ALIAS_COUNT = 100;
+
 /** Parses and checks one flow file: YAML, the schema, then the rules a schema cannot say. */
 export function parseFlowFile(file: string, source: string): ParseResult {
   const lines = new LineCounter();
@@ -84,7 +90,14 @@ export function parseFlowFile(file: string, source: string): ParseResult {
     report({ line, column: col }, `YAML: ${error.message.split('\n')[0]}`);
   }
   if (problems.length > 0) return { ok: false, problems };
-  const raw = doc.toJS() as unknown;
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // yaml refuses a document whose aliases expand too far (a "billion laughs" file).
+    report({ line: 1, column: 1 }, `YAML: ${(error as Error).message} (at most ${MAX_ALIAS_COUNT} uses of anchors (*name) per file)`);
+    return { ok: false, problems };
+  }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
     report({ line: 1, column: 1 }, 'a flow file is a map with id, name, locales, triggers and steps');
     return { ok: false, problems };

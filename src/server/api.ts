@@ -89,6 +89,7 @@ export const api: FastifyPluginAsync<ApiOptions> = async (
   app.get('/flows', async () => ({
     flows: flows.all().map((f) => ({ id: f.id, name: f.name, version: f.version, locales: f.locales, triggers: f.triggers, steps: f.steps.length })),
     problems: flows.problems.map(formatProblem),
+    refused: flows.refused,
   }));
 
   app.get('/flows/:id/stats', async (request) => {

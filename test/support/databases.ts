@@ -22,10 +22,14 @@ export interface TestDatabase extends Database {
  * A brand-new, migrated database: a temp SQLite file, or a new database on the local server.
  * With `before` (a migration's name without its timestamp), only the migrations older than
  * that one are applied: a test stores rows as they were, then runs `migrate` to see them moved.
+ * With `blank`, nothing is applied.
  */
-export async function freshDatabase(dialect: Dialect, options: { before?: string } = {}): Promise<TestDatabase> {
+export async function freshDatabase(dialect: Dialect, options: { before?: string; blank?: boolean } = {}): Promise<TestDatabase> {
   const name = `parley_test_${newId().replace(/-/g, '').slice(-16)}`;
-  const migrateIt = (db: Database) => (options.before ? migrateBefore(db, options.before) : migrate(db));
+  const migrateIt = async (db: Database) => {
+    if (options.blank) return;
+    await (options.before ? migrateBefore(db, options.before) : migrate(db));
+  };
   if (dialect === 'sqlite') {
     const path = join(tmpdir(), `${name}.db`);
     const url = `file:${path}`;
