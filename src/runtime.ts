@@ -25,6 +25,7 @@ import { Alerts, type AlertsConfig, AlertsConfigSchema } from './routing/alerts.
 import { defaultRoutingConfig, type RoutingConfig, RoutingConfigSchema } from './routing/config.ts';
 import { Lifecycle } from './routing/lifecycle.ts';
 import { type DeskNotifier, EmailNotifier, LoggingNotifier, NotifierSet } from './routing/notifier.ts';
+import { QueueHolding } from './routing/holding.ts';
 import { Routing } from './routing/routing.ts';
 import type { TicketDeps } from './routing/tickets.ts';
 import { readYamlConfig } from './routing/yaml-config.ts';
@@ -92,6 +93,7 @@ export class Parley {
   readonly #states: ChannelState[] = [];
   #started: ChannelAdapter[] = [];
   readonly #plugins: ParleyPlugin[] = [];
+  readonly #holding: QueueHolding;
   readonly #pluginStates: ChannelState[] = [];
   #startedPlugins: ParleyPlugin[] = [];
 
@@ -156,6 +158,7 @@ export class Parley {
             onOutboundQueued: () => this.dispatcher.notify(),
             ackText: config.PARLEY_ACK_TEXT,
             fallback: options.botkit,
+            holding: (turn) => this.#holding.replyFor(turn),
             fetch: options.fetch,
             now: options.now,
             mayWinBack: (flowId, customerIds, now) => this.lifecycle.mayWinBack(flowId, customerIds, now),
@@ -190,6 +193,12 @@ export class Parley {
       now: options.now,
     });
     this.routing.register();
+    this.#holding = new QueueHolding(
+      db,
+      () => this.routing,
+      () => this.#pluginStates.some((p) => p.state !== 'off'),
+      logger.child({ part: 'routing' }),
+    );
     this.lifecycle = new Lifecycle(db, routingConfig.lifecycle, logger.child({ part: 'lifecycle' }), (id) => this.flows.all().some((f) => f.id === id));
     this.lifecycle.register(this.jobs);
     const engine = this.flowEngine;

@@ -38,6 +38,8 @@ export interface FlowEngineOptions {
   readonly ackText?: string;
   /** Answers the messages no flow takes, instead of the acknowledgement (e.g. the Botkit bridge). */
   readonly fallback?: ConversationHandler;
+  /** What a customer waiting for an agent is told (when to expect an answer); nothing when undefined. */
+  readonly holding?: (turn: Turn) => Promise<string | undefined>;
   readonly fetch?: typeof fetch;
   readonly now?: () => Date;
   /** Which of these customers a win-back with that flow may contact now (routing's lifecycle rule, contact cap included). */
@@ -163,12 +165,13 @@ const isStartedByPerson = (startedBy: string) => startedBy.startsWith('agent:') 
  */
 export class FlowEngine implements ConversationHandler {
   readonly name = 'flows';
-  readonly #human = new HumanHandledConversation();
+  readonly #human: HumanHandledConversation;
   readonly #fallback: ConversationHandler;
   readonly #now: () => Date;
 
   constructor(private readonly options: FlowEngineOptions) {
     this.#fallback = options.fallback ?? new AcknowledgeHandler(options.ackText);
+    this.#human = new HumanHandledConversation(options.holding);
     this.#now = options.now ?? (() => new Date());
   }
 

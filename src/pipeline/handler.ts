@@ -107,14 +107,19 @@ export class AcknowledgeHandler implements ConversationHandler {
 }
 
 /**
- * Conversations a human handles: the message is stored and waits for the agent; the bot
- * stays silent so it never talks over a person.
+ * Conversations a human handles: the message is stored and waits for the agent; the bot never
+ * talks over a person. While no person has taken it yet, `holding` may tell the customer
+ * when to expect an answer.
  */
 export class HumanHandledConversation implements ConversationHandler {
   readonly name = 'human';
 
+  constructor(private readonly holding?: (turn: Turn) => Promise<string | undefined>) {}
+
   async handle(turn: Turn): Promise<void> {
     turn.emit({ type: 'conversation.customer_message', conversationId: turn.conversation.id, customerId: turn.customer.id, messageId: turn.message.id });
+    const text = await this.holding?.(turn);
+    if (text) turn.reply({ text });
   }
 }
 

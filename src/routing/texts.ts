@@ -16,6 +16,12 @@ export const OUT_OF_HOURS: LocalizedText = {
   ar: 'شكرًا لرسالتك. فريقنا غير متاح الآن؛ يمكنك توقع الرد ابتداءً من {{opening}}.',
 };
 
+export const WAITING_FOR_AGENT: LocalizedText = {
+  en: 'Thanks, your message is with our team; a colleague will answer you here as soon as one is free.',
+  fa: 'ممنون، پیام شما به دست همکاران ما رسیده است؛ به‌محض اینکه یکی از آن‌ها آزاد شود، همین‌جا پاسخ می‌دهد.',
+  ar: 'شكرًا، رسالتك لدى فريقنا؛ سيرد عليك أحد الزملاء هنا فور تفرّغه.',
+};
+
 export const TICKET_STATUS: Record<string, LocalizedText> = {
   open: {
     en: 'We opened request {{ref}} for you.',
