@@ -140,6 +140,23 @@ describe.each(dialects)('outbox isolation and at most one delivery on %s', (dial
     expect(item.status).toBe('sent');
   });
 
+  it('fails a row whose stored payload is not an outbox payload, with the reason, and sends the others', { timeout: 60_000 }, async () => {
+    const adapter = new FakeAdapter('whatsapp');
+    const p = await parley([adapter]);
+    await p.inbox.accept(hello('whatsapp', 'w1', '+989121111111'));
+    await p.inbox.accept(hello('whatsapp', 'w2', '+989122222222'));
+    await p.processor.drain();
+    const [bad, good] = await db.prisma.outboxItem.findMany({ orderBy: { id: 'asc' } });
+    await db.prisma.outboxItem.update({ where: { id: bad?.id }, data: { payload: { content: { text: 42 } } } });
+    await settle(p);
+
+    const failed = await db.prisma.outboxItem.findUniqueOrThrow({ where: { id: bad?.id }, include: { message: true } });
+    expect(failed.status).toBe('failed');
+    expect(failed.lastError).toMatch(new RegExp(`^outbox row ${failed.id} has an invalid payload: content\\.text: `));
+    expect(failed.message.failureReason).toBe(failed.lastError);
+    expect(adapter.sent.map((m) => m.messageId)).toEqual([good?.messageId]);
+  });
+
   it('renews the lease of a send that outlives it, so another dispatcher does not take it over', { timeout: 90_000 }, async () => {
     const env = { PARLEY_LEASE_TTL: '300ms', PARLEY_SEND_TIMEOUTS: '5m' };
     const slow = new FakeAdapter('whatsapp');
