@@ -51,6 +51,26 @@ const rateTable = (value: string) => {
   return table;
 };
 
+/** "20s;email=60s": a bare duration is every channel's, `channel=duration` overrides one. */
+export interface SendTimeouts {
+  readonly defaultMs: number;
+  readonly perChannel: Readonly<Record<string, number>>;
+}
+const timeoutTable = (value: string): SendTimeouts => {
+  let defaultMs = 20_000;
+  const perChannel: Record<string, number> = {};
+  for (const part of value
+    .split(/[;,]/)
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [key, ms] = part.includes('=') ? part.split('=').map((p) => p.trim()) : [undefined, part];
+    if (key === '' || !ms) throw new Error(`"${part}" is not a duration (20s) or channel=duration (email=60s)`);
+    if (key === undefined) defaultMs = parseDuration(ms);
+    else perChannel[key] = parseDuration(ms);
+  }
+  return { defaultMs, perChannel };
+};
+
 export const settings = {
   DATABASE_URL: {
     description: 'Where Parley keeps its data: a SQLite file (embedded default, WAL mode) or a PostgreSQL URL.',
@@ -142,6 +162,19 @@ export const settings = {
   },
   PARLEY_SEND_BACKOFF_BASE: { description: 'First retry delay; it doubles each attempt, with jitter.', default: '1s', example: '500ms', parse: duration },
   PARLEY_SEND_BACKOFF_MAX: { description: 'Longest retry delay.', default: '5m', example: '1h', parse: duration },
+  PARLEY_SEND_TIMEOUTS: {
+    description:
+      'Deadline of one provider call: a bare duration for every channel, `name=duration` for one, `;`-separated. A call past it is not retried (the provider may have sent it): its message ends as "outcome unknown".',
+    default: '20s;email=60s',
+    example: '15s;whatsapp=10s',
+    parse: timeoutTable,
+  },
+  PARLEY_SEND_CONCURRENCY: {
+    description: 'Recipients of one channel a process sends to at once; messages to one recipient always go one after the other, in order.',
+    default: '16',
+    example: '32',
+    parse: positiveInt,
+  },
   PARLEY_RATE_LIMITS: {
     description:
       "Overrides of send rates per channel (`name=N/s`) and per recipient (`name:recipient=N/s`), `;`-separated. Defaults come from each provider's published limits (WhatsApp 80/s per number, Slack 1/s per channel, Twilio long code 1/s).",

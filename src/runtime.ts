@@ -121,6 +121,10 @@ export class Parley {
         rateOverrides: config.PARLEY_RATE_LIMITS ?? {},
         workerId: this.workerId,
         channels: () => [...this.#adapters.keys()],
+        laneConcurrency: config.PARLEY_SEND_CONCURRENCY,
+        sendTimeoutMs: (channel) => config.PARLEY_SEND_TIMEOUTS.perChannel[channel] ?? config.PARLEY_SEND_TIMEOUTS.defaultMs,
+        // Leaves most of PostgreSQL's pool of 10 to inbound batches and jobs.
+        dbConcurrency: 4,
       },
       options.now,
     );

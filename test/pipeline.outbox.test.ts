@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SendError } from '../src/core/channel.ts';
-import { retryDelay } from '../src/pipeline/backoff.ts';
+import { parseRetryAfter, retryDelay } from '../src/pipeline/backoff.ts';
 import { advances } from '../src/pipeline/outbox.ts';
 import { RateLimiter } from '../src/pipeline/rate-limiter.ts';
 import type { Parley } from '../src/runtime.ts';
@@ -198,6 +198,17 @@ describe('retry delay', () => {
     expect(at(3, 1)).toBe(4000);
     expect(at(10, 1)).toBe(10_000);
     expect(retryDelay(1, { baseMs: 1000, maxMs: 10_000, retryAfterMs: 30_000, random: () => 1 })).toBe(30_000);
+  });
+});
+
+describe('Retry-After', () => {
+  it('reads delay-seconds and HTTP dates, and nothing else', () => {
+    const now = Date.parse('2026-12-05T12:00:00Z');
+    expect(parseRetryAfter('120', now)).toBe(120_000);
+    expect(parseRetryAfter('Sat, 05 Dec 2026 12:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Sat, 05 Dec 2026 11:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
   });
 });
 

@@ -252,6 +252,22 @@ describe('SMS through Twilio', () => {
     expect(invalid.message.failureReason).toBe('HTTP 400: Twilio 21211: invalid phone number');
   });
 
+  it('waits as long as a 429 answer’s Retry-After asks before sending again', async () => {
+    await start();
+    twilioApi.route = (_request, response) => json(response, 429, { code: 20429, message: 'Too Many Requests', status: 429 }, { 'retry-after': '120' });
+    await inbound('SMin1', 'hello');
+    await parley.processor.drain();
+    const before = Date.now();
+    expect((await parley.dispatcher.runBatch()).attempted).toBe(1);
+
+    const item = await db.prisma.outboxItem.findFirstOrThrow();
+    expect(creates()).toHaveLength(1);
+    expect(item).toMatchObject({ status: 'pending', attempts: 1, lastError: 'HTTP 429: Twilio 20429: Too Many Requests' });
+    expect(item.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(before + 120_000);
+    expect((await parley.dispatcher.runBatch()).attempted).toBe(0);
+    expect(creates()).toHaveLength(1);
+  });
+
   it('keeps a bot message within the segment limit: split into several SMS, or truncated', async () => {
     const long = 'پیام شما دریافت شد و همکاران ما به‌زودی با شما تماس خواهند گرفت. '.repeat(4);
     await start({ SMS_MAX_SEGMENTS: '1', PARLEY_ACK_TEXT: long });

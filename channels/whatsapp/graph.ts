@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SendError } from '../../src/core/channel.ts';
+import { parseRetryAfter } from '../../src/pipeline/backoff.ts';
 
 export interface GraphOptions {
   readonly baseUrl: string;
@@ -80,7 +81,6 @@ export class GraphApi {
   /** Rate limits and Meta's own trouble are retried later; refusals (bad number, outside the window, ...) are not. */
   async #error(response: Response, url: string): Promise<SendError> {
     const body = GraphErrorSchema.safeParse(await response.json().catch(() => undefined));
-    const retryAfter = Number(response.headers.get('retry-after'));
     if (!body.success) {
       return new SendError(`Graph API answered HTTP ${response.status} for ${url}`, { retryable: response.status === 429 || response.status >= 500 });
     }
@@ -88,7 +88,7 @@ export class GraphApi {
     const reason = `${message}${error_data?.details ? ` (${error_data.details})` : ''}`;
     const rateLimited = code !== undefined && RATE_LIMITED.has(code);
     const retryable = rateLimited || response.status === 429 || response.status >= 500 || (code !== undefined && TRANSIENT.has(code));
-    const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined;
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
     return new SendError(reason, { retryable, retryAfterMs, code: code !== undefined ? `Meta ${code}` : `HTTP ${response.status}` });
   }
 }

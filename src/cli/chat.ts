@@ -73,7 +73,7 @@ async function waitForReplies(parley: Parley, lanes: { inLane: string; outLane: 
   while (Date.now() < deadline) {
     const [inbound, outbound] = await Promise.all([
       parley.db.prisma.inboxEvent.count({ where: { laneKey: lanes.inLane, status: 'pending' } }),
-      parley.db.prisma.outboxItem.count({ where: { laneKey: lanes.outLane, status: 'pending' } }),
+      parley.db.prisma.outboxItem.count({ where: { laneKey: lanes.outLane, status: { in: ['pending', 'sending'] } } }),
     ]);
     if (inbound === 0 && outbound === 0) return;
     await new Promise((r) => setTimeout(r, 20));

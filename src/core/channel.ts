@@ -85,7 +85,18 @@ export interface ChannelAdapter {
   readonly capabilities: ChannelCapabilities;
   start(context: ChannelContext): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Resolves once the provider accepted the message; throws SendError when it refused (then
+   * nothing was sent). A call that neither resolves nor throws before its deadline has an
+   * unknown outcome, and so does a call cut short by a crash.
+   */
   send(message: OutboundMessage): Promise<SendResult>;
+  /**
+   * The provider deduplicates sends by OutboundMessage.messageId (an idempotency key), so a
+   * send whose outcome is unknown may be sent again. Without it such a send is not repeated
+   * and its outbox row ends as `unknown` (at most one delivery).
+   */
+  readonly idempotentSends?: boolean;
   health?(): ChannelHealth;
   /** Webhook routes, mounted under /webhooks/<name> in their own Fastify scope. */
   readonly webhooks?: FastifyPluginAsync;

@@ -132,6 +132,8 @@ export interface OutboundMessage {
   /** The sending agent's display name, for channels that can show it. */
   readonly authorName?: string;
   readonly attempt: number;
+  /** Aborted when the send's deadline passes (PARLEY_SEND_TIMEOUTS): pass it to the HTTP call. */
+  readonly signal?: AbortSignal;
 }
 
 export const DeliveryStatusValues = ['sent', 'delivered', 'read', 'failed'] as const;

@@ -8,3 +8,15 @@ export function retryDelay(attempt: number, options: { baseMs: number; maxMs: nu
   const jittered = exponential / 2 + (options.random ?? Math.random)() * (exponential / 2);
   return Math.max(Math.round(jittered), options.retryAfterMs ?? 0);
 }
+
+/**
+ * A Retry-After header in ms: delay-seconds or an HTTP date (RFC 9110, section 10.2.3,
+ * https://www.rfc-editor.org/rfc/rfc9110#field.retry-after). Undefined when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}

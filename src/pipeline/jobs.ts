@@ -48,7 +48,7 @@ export type JobHandler = (job: Readonly<Job>, context: JobContext) => Promise<vo
  */
 export type JobSource = (now: Date) => Promise<void>;
 
-const JOB_COLUMNS = {
+export const JOB_COLUMNS = {
   id: 'text',
   kind: 'text',
   laneKey: 'text',

@@ -14,13 +14,18 @@ export class Leases {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** How long a lease lasts unless renewed (claiming a key again renews it). */
+  get ttl(): number {
+    return this.ttlMs;
+  }
+
   /** Now, and when a lease taken now runs out (epoch ms). */
   term(): { now: number; until: number } {
     const now = this.now();
     return { now, until: now + this.ttlMs };
   }
 
-  /** Returns the subset of keys this holder now owns. */
+  /** Returns the subset of keys this holder now owns (keys it already held are renewed). */
   async claim(holder: string, keys: readonly string[]): Promise<string[]> {
     if (keys.length === 0) return [];
     const { now, until } = this.term();

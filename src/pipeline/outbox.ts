@@ -5,8 +5,11 @@ import { type DeliveryStatusUpdate, DeliveryStatusUpdateSchema } from '../core/m
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import { Prisma } from '../generated/sqlite/client.ts';
 import type { DeliveryStatus } from '../generated/sqlite/enums.ts';
+import { Semaphore } from '../core/semaphore.ts';
 import { retryDelay } from './backoff.ts';
 import { optedOutRecipients, recipientKey } from './consent.ts';
+import { DeadlineExceeded, withDeadline } from './deadline.ts';
+import { formatZodIssues } from './inbox.ts';
 import type { Leases } from './leases.ts';
 import { OutboxPayloadSchema } from './outbound.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -24,6 +27,16 @@ export interface DispatcherOptions {
   readonly workerId: string;
   /** Channels this process can send on; other processes send the rest. */
   readonly channels: () => readonly string[];
+  /** Recipients (lanes) of one channel sent to at once (PARLEY_SEND_CONCURRENCY). */
+  readonly laneConcurrency: number;
+  /** Deadline of one provider call on a channel (PARLEY_SEND_TIMEOUTS). */
+  readonly sendTimeoutMs: (channel: string) => number;
+  /**
+   * Database statements the sends of this process run at once. Below the connection pool
+   * (10 on PostgreSQL), so a large batch never queues transactions until they time out and
+   * inbound work keeps connections of its own.
+   */
+  readonly dbConcurrency: number;
 }
 
 export interface DeliveryChange {
@@ -45,14 +58,40 @@ export function advances(current: DeliveryStatus, next: DeliveryStatus): boolean
 const timestampOf = (status: DeliveryStatus, at: Date) =>
   status === 'delivered' ? { deliveredAt: at } : status === 'read' ? { readAt: at } : status === 'sent' ? { sentAt: at } : {};
 
+type OutboxItem = Prisma.OutboxItemGetPayload<{ include: { message: { select: { conversationId: true; agent: { select: { name: true } } } } } }>;
+
+/** The result of a provider call whose recording failed, kept to record it again. */
+type Unrecorded =
+  | { readonly kind: 'sent'; readonly attempt: number; readonly externalId: string | undefined }
+  | { readonly kind: 'failed'; readonly attempt: number; readonly error: unknown };
+
+/** Attempts at writing down a send's result before giving up until the lane's next round. */
+const RECORD_ATTEMPTS = 8;
+const RECORD_BACKOFF_MS = { baseMs: 100, maxMs: 5_000 };
+
 /**
  * Sends what the outbox holds. Per recipient strictly in order (a message waits while the
- * one before it is retried), across recipients in parallel, within each provider's rates;
- * failures back off exponentially, honour Retry-After, and end as failed with the reason.
+ * one before it is retried); each recipient is a lane sending on its own, up to
+ * `laneConcurrency` lanes per channel, so a slow recipient or provider holds only its lanes.
+ * Within each provider's rates; failures back off exponentially, honour Retry-After, and end
+ * as failed with the reason.
+ *
+ * At most one delivery: a row is marked `sending` (with its attempt number) before the
+ * provider call, and the call's result is recorded separately, with retries of its own. A
+ * row found `sending` with no live lease was cut short by a crash: unless the adapter's
+ * provider deduplicates by message id (`idempotentSends`), nobody can tell whether it was
+ * sent, so it ends as `unknown` with the reason instead of going out twice. A call past its
+ * deadline ends the same way. Leases of lanes in flight are renewed while they send.
  */
 export class OutboxDispatcher {
   readonly #loops: WorkerLoops;
   readonly #listeners = new Set<(change: DeliveryChange) => void>();
+  /** Lanes sending now, by lane key. */
+  readonly #lanes = new Map<string, { readonly channel: string; readonly holder: string; readonly done: Promise<boolean> }>();
+  readonly #unrecorded = new Map<string, Unrecorded>();
+  readonly #dbSlots: Semaphore;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #renewing = false;
 
   constructor(
     private readonly db: Database,
@@ -63,10 +102,11 @@ export class OutboxDispatcher {
     private readonly options: DispatcherOptions,
     private readonly now: () => Date = () => new Date(),
   ) {
+    this.#dbSlots = new Semaphore(options.dbConcurrency);
     this.#loops = new WorkerLoops('out', logger, async (holder) => {
-      const { attempted, nextDueInMs } = await this.runBatch(holder);
-      if (attempted === 0) await this.sweepEarlyStatuses();
-      return { busy: attempted > 0, full: attempted >= options.batchSize, idleMs: Math.min(nextDueInMs, options.pollIntervalMs) };
+      const { started, nextDueInMs } = await this.#launch(holder);
+      if (started.length === 0 && this.#lanes.size === 0) await this.sweepEarlyStatuses();
+      return { busy: started.length > 0, idleMs: Math.min(nextDueInMs, options.pollIntervalMs) };
     });
   }
 
@@ -79,8 +119,10 @@ export class OutboxDispatcher {
     this.#loops.start(this.options.loops, this.options.workerId);
   }
 
-  stop(): Promise<void> {
-    return this.#loops.stop();
+  /** Stops taking work and waits for the sends in flight (each bounded by its deadline). */
+  async stop(): Promise<void> {
+    await this.#loops.stop();
+    await Promise.allSettled([...this.#lanes.values()].map((lane) => lane.done));
   }
 
   /** New sends were queued: look now instead of at the next poll. */
@@ -88,40 +130,11 @@ export class OutboxDispatcher {
     this.#loops.notify();
   }
 
-  /** Attempts the due head of each free lane once. */
+  /** Attempts the due head of each free lane once and waits for those attempts. */
   async runBatch(holder = `${this.options.workerId}/manual`): Promise<{ attempted: number; nextDueInMs: number }> {
-    const now = this.now();
-    const channels = this.options.channels();
-    if (channels.length === 0) return { attempted: 0, nextDueInMs: this.options.pollIntervalMs };
-    const heads = await this.db.prisma.$queryRaw<{ laneKey: string; id: string }[]>`
-      SELECT "laneKey", MIN("id") AS "id" FROM "OutboxItem"
-      WHERE "status" = 'pending' AND "channel" IN (${Prisma.join(channels)}) AND ${this.leases.notHeld(Prisma.sql`"laneKey"`)}
-      GROUP BY "laneKey" ORDER BY MIN("id") LIMIT ${this.options.batchSize}`;
-    if (heads.length === 0) return { attempted: 0, nextDueInMs: this.options.pollIntervalMs };
-    const items = await this.db.prisma.outboxItem.findMany({
-      where: { id: { in: heads.map((h) => h.id) }, status: 'pending' },
-      include: { message: { select: { conversationId: true, agent: { select: { name: true } } } } },
-    });
-    const due = items.filter((i) => i.nextAttemptAt <= now);
-    const nextDueInMs = Math.min(
-      this.options.pollIntervalMs,
-      ...items.filter((i) => i.nextAttemptAt > now).map((i) => i.nextAttemptAt.getTime() - now.getTime()),
-    );
-    if (due.length === 0) return { attempted: 0, nextDueInMs };
-    const owned = new Set(
-      await this.leases.claim(
-        holder,
-        due.map((i) => i.laneKey),
-      ),
-    );
-    try {
-      const mine = due.filter((i) => owned.has(i.laneKey));
-      const optedOut = await optedOutRecipients(this.db, mine);
-      const results = await Promise.all(mine.map((item) => this.#attempt(item, optedOut.has(recipientKey(item.channel, item.recipient)))));
-      return { attempted: results.filter(Boolean).length, nextDueInMs };
-    } finally {
-      await this.leases.release(holder, [...owned]);
-    }
+    const { started, nextDueInMs } = await this.#launch(holder);
+    const results = await Promise.all(started);
+    return { attempted: results.filter(Boolean).length, nextDueInMs };
   }
 
   /** Sends every due message, waiting out retries (tests and `parley chat`). */
@@ -131,65 +144,261 @@ export class OutboxDispatcher {
       const { attempted, nextDueInMs } = await this.runBatch();
       if (attempted > 0) continue;
       const channels = [...this.options.channels()];
-      if ((await this.db.prisma.outboxItem.count({ where: { status: 'pending', channel: { in: channels } } })) === 0) return;
+      if ((await this.db.prisma.outboxItem.count({ where: { status: { in: ['pending', 'sending'] }, channel: { in: channels } } })) === 0) return;
       await new Promise((r) => setTimeout(r, Math.max(1, Math.min(nextDueInMs, 50))));
     }
   }
 
-  async #attempt(
-    item: Prisma.OutboxItemGetPayload<{ include: { message: { select: { conversationId: true; agent: { select: { name: true } } } } } }>,
-    recipientOptedOut: boolean,
-  ): Promise<boolean> {
-    if (recipientOptedOut && !OutboxPayloadSchema.safeParse(item.payload).data?.consentReply) {
+  /** Claims the due heads of free lanes, channel by channel, and starts sending them. */
+  async #launch(holder: string): Promise<{ started: Promise<boolean>[]; nextDueInMs: number }> {
+    const started: Promise<boolean>[] = [];
+    let nextDueInMs = this.options.pollIntervalMs;
+    for (const channel of this.options.channels()) {
+      const free = this.options.laneConcurrency - [...this.#lanes.values()].filter((lane) => lane.channel === channel).length;
+      if (free <= 0) continue;
+      const { due, nextDueInMs: channelNext } = await this.#dueHeads(channel);
+      nextDueInMs = Math.min(nextDueInMs, channelNext);
+      const candidates = due.filter((item) => !this.#lanes.has(item.laneKey)).slice(0, free);
+      if (candidates.length === 0) continue;
+      const owned = new Set(
+        await this.#dbSlots.run(() =>
+          this.leases.claim(
+            holder,
+            candidates.map((i) => i.laneKey),
+          ),
+        ),
+      );
+      const mine = candidates.filter((i) => owned.has(i.laneKey));
+      const optedOut = await this.#dbSlots.run(() => optedOutRecipients(this.db, mine));
+      for (const item of mine) started.push(this.#startLane(holder, item, optedOut.has(recipientKey(item.channel, item.recipient))));
+    }
+    return { started, nextDueInMs };
+  }
+
+  /** The first row of each lane of a channel not held by anyone, if it is due (a `sending` row always is: it needs reconciling). */
+  async #dueHeads(channel: string): Promise<{ due: OutboxItem[]; nextDueInMs: number }> {
+    const now = this.now();
+    const heads = await this.#dbSlots.run(
+      () => this.db.prisma.$queryRaw<{ laneKey: string; id: string }[]>`
+      SELECT "laneKey", MIN("id") AS "id" FROM "OutboxItem"
+      WHERE "status" IN ('pending', 'sending') AND "channel" = ${channel} AND ${this.leases.notHeld(Prisma.sql`"laneKey"`)}
+      GROUP BY "laneKey" ORDER BY MIN("id") LIMIT ${this.options.batchSize}`,
+    );
+    if (heads.length === 0) return { due: [], nextDueInMs: this.options.pollIntervalMs };
+    const items = await this.#dbSlots.run(() =>
+      this.db.prisma.outboxItem.findMany({
+        where: { id: { in: heads.map((h) => h.id) }, status: { in: ['pending', 'sending'] } },
+        include: { message: { select: { conversationId: true, agent: { select: { name: true } } } } },
+        orderBy: { id: 'asc' },
+      }),
+    );
+    const isDue = (i: OutboxItem) => i.status === 'sending' || i.nextAttemptAt <= now;
+    const nextDueInMs = Math.min(this.options.pollIntervalMs, ...items.filter((i) => !isDue(i)).map((i) => i.nextAttemptAt.getTime() - now.getTime()));
+    return { due: items.filter(isDue), nextDueInMs };
+  }
+
+  /** Sends one lane's head on its own; the lease is renewed while it runs and released after. */
+  #startLane(holder: string, item: OutboxItem, optedOut: boolean): Promise<boolean> {
+    const done = this.#sendHead(item, optedOut)
+      .catch((error: unknown) => {
+        this.logger.error({ err: error, messageId: item.messageId, channel: item.channel }, 'outbox: lane failed; it will be tried again');
+        return false;
+      })
+      .then(async (attempted) => {
+        await this.#dbSlots
+          .run(() => this.leases.release(holder, [item.laneKey]))
+          .catch((error: unknown) => {
+            this.logger.warn({ err: error, lane: item.laneKey }, 'outbox: lease release failed; it expires by itself');
+          });
+        this.#lanes.delete(item.laneKey);
+        if (this.#lanes.size === 0) this.#stopHeartbeat();
+        // The lane's next message may be waiting.
+        if (attempted) this.#loops.notify();
+        return attempted;
+      });
+    this.#lanes.set(item.laneKey, { channel: item.channel, holder, done });
+    this.#startHeartbeat();
+    return done;
+  }
+
+  /** Renews the leases of all lanes in flight, one statement per holder, well before they run out. */
+  #startHeartbeat(): void {
+    if (this.#heartbeat) return;
+    this.#heartbeat = setInterval(() => void this.#renewLeases(), Math.max(10, Math.floor(this.leases.ttl / 3)));
+    this.#heartbeat.unref();
+  }
+
+  #stopHeartbeat(): void {
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+  }
+
+  async #renewLeases(): Promise<void> {
+    if (this.#renewing) return;
+    this.#renewing = true;
+    try {
+      const byHolder = new Map<string, string[]>();
+      for (const [key, lane] of this.#lanes) byHolder.set(lane.holder, [...(byHolder.get(lane.holder) ?? []), key]);
+      for (const [holder, keys] of byHolder) {
+        const renewed = new Set(await this.leases.claim(holder, keys));
+        const lost = keys.filter((k) => !renewed.has(k) && this.#lanes.has(k));
+        if (lost.length > 0) this.logger.error({ lanes: lost }, 'outbox: lease of a lane in flight was taken by another process');
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'outbox: lease renewal failed; retrying at the next beat');
+    } finally {
+      this.#renewing = false;
+    }
+  }
+
+  /** One attempt at a lane's head. False when it was not attempted (rate limit, or the row changed). */
+  async #sendHead(item: OutboxItem, recipientOptedOut: boolean): Promise<boolean> {
+    const adapter = this.adapterFor(item.channel);
+    if (item.status === 'sending') {
+      await this.#reconcile(item, adapter);
+      return true;
+    }
+    const parsed = OutboxPayloadSchema.safeParse(item.payload);
+    if (!parsed.success) {
+      const reason = `outbox row ${item.id} has an invalid payload: ${formatZodIssues(parsed.error)}`;
+      await this.#recordFailure(item, item.attempts + 1, new SendError(reason, { retryable: false }));
+      return true;
+    }
+    const payload = parsed.data;
+    if (recipientOptedOut && !payload.consentReply) {
       await this.#recordFailure(item, item.attempts + 1, new SendError('recipient opted out', { retryable: false }));
       return true;
     }
-    const adapter = this.adapterFor(item.channel);
+    if (!adapter) {
+      await this.#recordFailure(item, item.attempts + 1, new SendError(`channel ${item.channel} is not running in this process`, { retryable: true }));
+      return true;
+    }
+    if (!(await this.#takeRateToken(item, adapter))) return false;
+    const attempt = item.attempts + 1;
+    const marked = await this.#dbSlots.run(() =>
+      this.db.run((client) => client.outboxItem.updateMany({ where: { id: item.id, status: 'pending' }, data: { status: 'sending', attempts: attempt } })),
+    );
+    if (marked.count === 0) return false;
+    const timeoutMs = this.options.sendTimeoutMs(item.channel);
+    this.logger.debug({ messageId: item.messageId, channel: item.channel, attempt, text: payload.content.text }, 'outbox: sending');
+    let externalId: string | undefined;
+    try {
+      const result = await withDeadline(timeoutMs, (signal) =>
+        adapter.send({
+          messageId: item.messageId,
+          conversationId: item.message.conversationId,
+          channel: item.channel,
+          recipient: item.recipient,
+          content: payload.content,
+          replyTo: payload.replyTo,
+          subject: payload.subject,
+          authorName: payload.authorName ?? item.message.agent?.name,
+          attempt,
+          signal,
+        }),
+      );
+      externalId = result.externalId;
+    } catch (error) {
+      if (error instanceof DeadlineExceeded) {
+        await this.#outcomeUnknown(item, attempt, adapter, `${item.channel} gave no answer within ${timeoutMs} ms (PARLEY_SEND_TIMEOUTS)`);
+      } else {
+        await this.#recordOrKeep(item, { kind: 'failed', attempt, error });
+      }
+      return true;
+    }
+    await this.#recordOrKeep(item, { kind: 'sent', attempt, externalId });
+    return true;
+  }
+
+  async #takeRateToken(item: OutboxItem, adapter: ChannelAdapter): Promise<boolean> {
     const limits = {
-      perChannel: this.options.rateOverrides[item.channel] ?? adapter?.capabilities.rateLimits.perChannel,
-      perRecipient: this.options.rateOverrides[`${item.channel}:recipient`] ?? adapter?.capabilities.rateLimits.perRecipient,
+      perChannel: this.options.rateOverrides[item.channel] ?? adapter.capabilities.rateLimits.perChannel,
+      perRecipient: this.options.rateOverrides[`${item.channel}:recipient`] ?? adapter.capabilities.rateLimits.perRecipient,
     };
     let wait = this.limiter.tryTake(item.channel, item.recipient, limits);
     if (wait > 0 && wait <= 1000) {
       await new Promise((r) => setTimeout(r, wait));
       wait = this.limiter.tryTake(item.channel, item.recipient, limits);
     }
-    if (wait > 0) return false;
-    const attempt = item.attempts + 1;
-    try {
-      if (!adapter) throw new SendError(`channel ${item.channel} is not running in this process`, { retryable: true });
-      const payload = OutboxPayloadSchema.parse(item.payload);
-      this.logger.debug({ messageId: item.messageId, channel: item.channel, attempt, text: payload.content.text }, 'outbox: sending');
-      const result = await adapter.send({
-        messageId: item.messageId,
-        conversationId: item.message.conversationId,
-        channel: item.channel,
-        recipient: item.recipient,
-        content: payload.content,
-        replyTo: payload.replyTo,
-        subject: payload.subject,
-        authorName: payload.authorName ?? item.message.agent?.name,
-        attempt,
-      });
-      await this.#recordSent(item, attempt, result.externalId);
-    } catch (error) {
-      await this.#recordFailure(item, attempt, error);
-    }
-    return true;
+    return wait === 0;
   }
 
-  async #recordSent(
-    item: { id: string; messageId: string; channel: string; message: { conversationId: string } },
-    attempts: number,
-    externalId: string | undefined,
-  ): Promise<void> {
+  /**
+   * A `sending` row whose lane was free: this process still knows the result when only its
+   * recording failed; otherwise the process that made the call stopped during it.
+   */
+  async #reconcile(item: OutboxItem, adapter: ChannelAdapter | undefined): Promise<void> {
+    const known = this.#unrecorded.get(item.id);
+    if (known) {
+      await this.#recordOrKeep(item, known);
+      return;
+    }
+    await this.#outcomeUnknown(item, item.attempts, adapter, `the process making attempt ${item.attempts} stopped before its result was recorded`);
+  }
+
+  /** Policy for a send that may have happened: send again only where the provider deduplicates. */
+  async #outcomeUnknown(item: OutboxItem, attempt: number, adapter: ChannelAdapter | undefined, why: string): Promise<void> {
+    if (adapter?.idempotentSends) {
+      await this.#recordOrKeep(item, {
+        kind: 'failed',
+        attempt,
+        error: new SendError(`${why}; sent again under the same idempotency key`, { retryable: true }),
+      });
+      return;
+    }
+    const reason = `outcome unknown: ${why}; ${item.channel} offers no way to ask whether it was sent, so it is not sent again (at most one delivery)`;
+    await this.#withRetries('record an unknown outcome', () =>
+      this.db.write(async (tx) => {
+        await tx.outboxItem.update({ where: { id: item.id }, data: { status: 'unknown', attempts: attempt, lastError: reason } });
+        await tx.message.update({ where: { id: item.messageId }, data: { deliveryStatus: 'failed', failureReason: reason } });
+      }),
+    );
+    this.logger.warn({ messageId: item.messageId, channel: item.channel, attempt, reason }, 'outbox: send outcome unknown');
+    this.#emit({ messageId: item.messageId, conversationId: item.message.conversationId, status: 'failed', reason });
+  }
+
+  /**
+   * Records a provider call's result. When the database keeps refusing, the result stays in
+   * memory and the row stays `sending`: the lane's next round records it from there.
+   */
+  async #recordOrKeep(item: OutboxItem, result: Unrecorded): Promise<void> {
+    try {
+      if (result.kind === 'sent') await this.#recordSent(item, result.attempt, result.externalId);
+      else await this.#recordFailure(item, result.attempt, result.error);
+      this.#unrecorded.delete(item.id);
+    } catch (error) {
+      this.#unrecorded.set(item.id, result);
+      this.logger.error(
+        { err: error, messageId: item.messageId, channel: item.channel, result: result.kind },
+        'outbox: could not record a send result; kept to record later',
+      );
+    }
+  }
+
+  /** Runs a bookkeeping write in a database slot, retrying with backoff: the send it records is never repeated for its sake. */
+  async #withRetries<T>(what: string, write: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#dbSlots.run(write);
+      } catch (error) {
+        if (attempt >= RECORD_ATTEMPTS) throw error;
+        const delay = retryDelay(attempt, RECORD_BACKOFF_MS);
+        this.logger.warn({ err: error, attempt, retryInMs: delay }, `outbox: could not ${what}; retrying`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  async #recordSent(item: OutboxItem, attempts: number, externalId: string | undefined): Promise<void> {
     const now = this.now();
     const { channel } = item;
-    const early = await this.db.write(async (tx) => {
-      await tx.outboxItem.update({ where: { id: item.id }, data: { status: 'sent', attempts, lastError: null } });
-      await tx.message.update({ where: { id: item.messageId }, data: { deliveryStatus: 'sent', sentAt: now, externalId: externalId ?? null } });
-      return externalId ? tx.earlyDeliveryStatus.findMany({ where: { channel, externalId }, orderBy: { at: 'asc' } }) : [];
-    });
+    const early = await this.#withRetries('record a sent message', () =>
+      this.db.write(async (tx) => {
+        await tx.outboxItem.update({ where: { id: item.id }, data: { status: 'sent', attempts, lastError: null } });
+        await tx.message.update({ where: { id: item.messageId }, data: { deliveryStatus: 'sent', sentAt: now, externalId: externalId ?? null } });
+        return externalId ? tx.earlyDeliveryStatus.findMany({ where: { channel, externalId }, orderBy: { at: 'asc' } }) : [];
+      }),
+    );
     this.#emit({ messageId: item.messageId, conversationId: item.message.conversationId, status: 'sent' });
     await this.#applyEarly(early);
   }
@@ -214,29 +423,29 @@ export class OutboxDispatcher {
     }
   }
 
-  async #recordFailure(
-    item: { id: string; messageId: string; channel: string; recipient: string; message: { conversationId: string } },
-    attempt: number,
-    error: unknown,
-  ): Promise<void> {
+  async #recordFailure(item: OutboxItem, attempt: number, error: unknown): Promise<void> {
     const sendError = error instanceof SendError ? error : new SendError((error as Error)?.message ?? String(error), { retryable: true, cause: error });
     const reason = sendError.code ? `${sendError.code}: ${sendError.message}` : sendError.message;
     const final = !sendError.retryable || attempt >= this.options.maxAttempts;
     if (final) {
-      await this.db.write(async (tx) => {
-        await tx.outboxItem.update({ where: { id: item.id }, data: { status: 'failed', attempts: attempt, lastError: reason } });
-        await tx.message.update({ where: { id: item.messageId }, data: { deliveryStatus: 'failed', failureReason: reason } });
-      });
+      await this.#withRetries('record a failed send', () =>
+        this.db.write(async (tx) => {
+          await tx.outboxItem.update({ where: { id: item.id }, data: { status: 'failed', attempts: attempt, lastError: reason } });
+          await tx.message.update({ where: { id: item.messageId }, data: { deliveryStatus: 'failed', failureReason: reason } });
+        }),
+      );
       this.logger.warn({ messageId: item.messageId, channel: item.channel, attempts: attempt, reason }, 'outbox: send failed for good');
       this.#emit({ messageId: item.messageId, conversationId: item.message.conversationId, status: 'failed', reason });
       return;
     }
     const delay = retryDelay(attempt, { baseMs: this.options.backoffBaseMs, maxMs: this.options.backoffMaxMs, retryAfterMs: sendError.retryAfterMs });
-    await this.db.run((client) =>
-      client.outboxItem.update({
-        where: { id: item.id },
-        data: { attempts: attempt, lastError: reason, nextAttemptAt: new Date(this.now().getTime() + delay) },
-      }),
+    await this.#withRetries('record a retry', () =>
+      this.db.run((client) =>
+        client.outboxItem.update({
+          where: { id: item.id },
+          data: { status: 'pending', attempts: attempt, lastError: reason, nextAttemptAt: new Date(this.now().getTime() + delay) },
+        }),
+      ),
     );
     this.logger.info({ messageId: item.messageId, channel: item.channel, attempt, retryInMs: delay, reason }, 'outbox: send failed; will retry');
   }

@@ -1,8 +1,11 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import twilio from 'twilio';
+import type TwilioRequestClient from 'twilio/lib/base/RequestClient.js';
+import type * as TwilioResponse from 'twilio/lib/http/response.js';
 import { z } from 'zod';
 import { SendError } from '../../../src/core/channel.ts';
 import type { Attachment, ConsentAction } from '../../../src/core/message.ts';
+import { parseRetryAfter } from '../../../src/pipeline/backoff.ts';
 import { OPTED_OUT, type SmsProvider, type SmsSend, type SmsWebhookSink } from '../provider.ts';
 import { formBodyParser, rejectWebhook } from '../webhook-support.ts';
 
@@ -78,9 +81,30 @@ export const twilioReason = (code: string | number | undefined, message?: string
   return `Twilio ${code}: ${ERRORS[String(code)] ?? message ?? 'see https://www.twilio.com/docs/api/errors/' + code}`;
 };
 
+/** A Twilio error that carries the response's Retry-After, which the SDK's RestException drops. */
+class TwilioRetryAfter extends twilio.RestException {
+  constructor(
+    response: { statusCode: number; body: unknown },
+    readonly retryAfterMs: number,
+  ) {
+    super(response);
+  }
+}
+
+/** The SDK's HTTP client, keeping Retry-After of a refused request (429, 503). */
+class RetryAfterRequestClient extends twilio.RequestClient {
+  override async request<TData>(opts: TwilioRequestClient.RequestOptions<TData>): Promise<TwilioResponse.default<TData>> {
+    const response = await super.request(opts);
+    const headers = (response.headers ?? {}) as Record<string, string | undefined>;
+    const retryAfterMs = response.statusCode >= 400 ? parseRetryAfter(headers['retry-after']) : undefined;
+    if (retryAfterMs !== undefined) throw new TwilioRetryAfter(response, retryAfterMs);
+    return response;
+  }
+}
+
 /** SMS and MMS through Twilio's Messages API, with its signed webhooks. */
 export function twilioProvider(options: TwilioOptions): SmsProvider {
-  const client = twilio(options.accountSid, options.authToken, { autoRetry: false });
+  const client = twilio(options.accountSid, options.authToken, { autoRetry: false, httpClient: new RetryAfterRequestClient() });
   if (options.apiUrl) client.api.baseUrl = options.apiUrl.replace(/\/$/, '');
   const sender = options.from.startsWith('MG') ? { messagingServiceSid: options.from } : { from: options.from };
   const statusCallback = options.publicUrl ? `${options.publicUrl.replace(/\/$/, '')}/webhooks/sms/status` : undefined;
@@ -182,5 +206,6 @@ export function toSendError(error: unknown): SendError {
   const reason = twilioReason(code, error.message);
   if (code === '21610') return new SendError(reason, { retryable: false, code: OPTED_OUT, cause: error });
   const retryable = error.status === 429 || error.status >= 500 || code === '20429';
-  return new SendError(reason, { retryable, code: `HTTP ${error.status}`, cause: error });
+  const retryAfterMs = error instanceof TwilioRetryAfter ? error.retryAfterMs : undefined;
+  return new SendError(reason, { retryable, retryAfterMs, code: `HTTP ${error.status}`, cause: error });
 }

@@ -1,0 +1,189 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SendResult } from '../src/core/channel.ts';
+import type { Parley } from '../src/runtime.ts';
+import { dialects, freshDatabase } from './support/databases.ts';
+import { FakeAdapter, settle, testParley } from './support/parley.ts';
+
+type TestDb = Awaited<ReturnType<typeof freshDatabase>>;
+
+const hello = (channel: string, externalId: string, address: string) => ({
+  channel,
+  externalId,
+  sender: { address, addressKind: 'phone' as const },
+  text: 'hello',
+  raw: {},
+});
+
+/** A provider call that hangs until the test lets it answer. */
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open = () => {};
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
+
+/** Polls `check` until it holds; generous, because the machine is busy. Asserts on outcomes, not durations. */
+async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.each(dialects)('outbox isolation and at most one delivery on %s', (dialect) => {
+  let db: TestDb;
+  const running: Parley[] = [];
+  const gates: (() => void)[] = [];
+
+  beforeEach(async () => {
+    db = await freshDatabase(dialect);
+  });
+
+  afterEach(async () => {
+    for (const open of gates.splice(0)) open();
+    for (const p of running.splice(0)) await p.stop();
+    await db.dispose();
+  });
+
+  async function parley(adapters: FakeAdapter[], env: Record<string, string> = {}) {
+    const p = await testParley(db, { adapters, env });
+    running.push(p);
+    await p.startChannels();
+    return p;
+  }
+
+  it('delivers an SMS reply while a WhatsApp send hangs', { timeout: 90_000 }, async () => {
+    const whatsapp = new FakeAdapter('whatsapp');
+    const sms = new FakeAdapter('sms');
+    const hang = gate();
+    gates.push(hang.open);
+    whatsapp.behaviour = async (m): Promise<SendResult> => {
+      await hang.promise;
+      return { externalId: `wamid.${m.messageId}` };
+    };
+    const p = await parley([whatsapp, sms], { PARLEY_SEND_TIMEOUTS: '5m' });
+    p.dispatcher.start();
+    await p.inbox.accept(hello('whatsapp', 'w1', '+989121111111'));
+    await p.processor.drain();
+    p.dispatcher.notify();
+    await eventually(() => whatsapp.sent.length === 1);
+
+    await p.inbox.accept(hello('sms', 's1', '+989122222222'));
+    await p.processor.drain();
+    p.dispatcher.notify();
+    await eventually(async () => (await db.prisma.outboxItem.count({ where: { channel: 'sms', status: 'sent' } })) === 1);
+
+    expect(sms.sent).toHaveLength(1);
+    expect((await db.prisma.outboxItem.findFirstOrThrow({ where: { channel: 'whatsapp' } })).status).toBe('sending');
+    hang.open();
+    await eventually(async () => (await db.prisma.outboxItem.count({ where: { channel: 'whatsapp', status: 'sent' } })) === 1);
+    expect(whatsapp.sent).toHaveLength(1);
+  });
+
+  it('gives up on a provider call past its deadline and does not send it again', { timeout: 60_000 }, async () => {
+    const whatsapp = new FakeAdapter('whatsapp');
+    const hang = gate();
+    gates.push(hang.open);
+    whatsapp.behaviour = async (m): Promise<SendResult> => {
+      await hang.promise;
+      return { externalId: `wamid.${m.messageId}` };
+    };
+    const p = await parley([whatsapp], { PARLEY_SEND_TIMEOUTS: '20s;whatsapp=200ms' });
+    await p.inbox.accept(hello('whatsapp', 'w1', '+989121111111'));
+    await settle(p);
+
+    const item = await db.prisma.outboxItem.findFirstOrThrow({ include: { message: true } });
+    expect(item.status).toBe('unknown');
+    expect(item.attempts).toBe(1);
+    expect(item.lastError).toMatch(/^outcome unknown: whatsapp gave no answer within 200 ms/);
+    expect(item.message.deliveryStatus).toBe('failed');
+    expect(item.message.failureReason).toBe(item.lastError);
+    expect(whatsapp.sent).toHaveLength(1);
+    expect(whatsapp.sent[0]?.signal?.aborted).toBe(true);
+  });
+
+  it('does not re-send a send cut short by a crash: the row says the outcome is unknown', { timeout: 60_000 }, async () => {
+    const crashed = await parley([new FakeAdapter('whatsapp')]);
+    await crashed.inbox.accept(hello('whatsapp', 'w1', '+989121111111'));
+    await crashed.processor.drain();
+    // What a process leaves when it dies during the provider call: the row marked, no lease.
+    await db.prisma.outboxItem.updateMany({ data: { status: 'sending', attempts: 1 } });
+
+    const adapter = new FakeAdapter('whatsapp');
+    const next = await parley([adapter]);
+    await settle(next);
+
+    const item = await db.prisma.outboxItem.findFirstOrThrow({ include: { message: true } });
+    expect(adapter.sent).toHaveLength(0);
+    expect(item.status).toBe('unknown');
+    expect(item.lastError).toMatch(/^outcome unknown: the process making attempt 1 stopped before its result was recorded/);
+    expect(item.message.deliveryStatus).toBe('failed');
+  });
+
+  it('sends again after a crash when the provider deduplicates by message id', { timeout: 60_000 }, async () => {
+    const crashed = await parley([new FakeAdapter('whatsapp')]);
+    await crashed.inbox.accept(hello('whatsapp', 'w1', '+989121111111'));
+    await crashed.processor.drain();
+    await db.prisma.outboxItem.updateMany({ data: { status: 'sending', attempts: 1 } });
+
+    const adapter = Object.assign(new FakeAdapter('whatsapp'), { idempotentSends: true });
+    const next = await parley([adapter]);
+    await settle(next);
+
+    const item = await db.prisma.outboxItem.findFirstOrThrow();
+    expect(adapter.sent.map((s) => s.messageId)).toEqual([item.messageId]);
+    expect(adapter.sent[0]?.attempt).toBe(2);
+    expect(item.status).toBe('sent');
+  });
+
+  it('fails a row whose stored payload is not an outbox payload, with the reason, and sends the others', { timeout: 60_000 }, async () => {
+    const adapter = new FakeAdapter('whatsapp');
+    const p = await parley([adapter]);
+    await p.inbox.accept(hello('whatsapp', 'w1', '+989121111111'));
+    await p.inbox.accept(hello('whatsapp', 'w2', '+989122222222'));
+    await p.processor.drain();
+    const [bad, good] = await db.prisma.outboxItem.findMany({ orderBy: { id: 'asc' } });
+    await db.prisma.outboxItem.update({ where: { id: bad?.id }, data: { payload: { content: { text: 42 } } } });
+    await settle(p);
+
+    const failed = await db.prisma.outboxItem.findUniqueOrThrow({ where: { id: bad?.id }, include: { message: true } });
+    expect(failed.status).toBe('failed');
+    expect(failed.lastError).toMatch(new RegExp(`^outbox row ${failed.id} has an invalid payload: content\\.text: `));
+    expect(failed.message.failureReason).toBe(failed.lastError);
+    expect(adapter.sent.map((m) => m.messageId)).toEqual([good?.messageId]);
+  });
+
+  it('renews the lease of a send that outlives it, so another dispatcher does not take it over', { timeout: 90_000 }, async () => {
+    const env = { PARLEY_LEASE_TTL: '300ms', PARLEY_SEND_TIMEOUTS: '5m' };
+    const slow = new FakeAdapter('whatsapp');
+    const hang = gate();
+    gates.push(hang.open);
+    slow.behaviour = async (m): Promise<SendResult> => {
+      await hang.promise;
+      return { externalId: `wamid.${m.messageId}` };
+    };
+    const first = await parley([slow], env);
+    const other = new FakeAdapter('whatsapp');
+    const second = await parley([other], env);
+    await first.inbox.accept(hello('whatsapp', 'w1', '+989121111111'));
+    await first.processor.drain();
+    const firstBatch = first.dispatcher.runBatch();
+    await eventually(() => slow.sent.length === 1);
+
+    // Several lease terms pass while the first send is still in the provider's hands.
+    for (let i = 0; i < 5; i++) {
+      await sleep(400);
+      await second.dispatcher.runBatch();
+    }
+    hang.open();
+    expect((await firstBatch).attempted).toBe(1);
+
+    expect(other.sent).toHaveLength(0);
+    expect(slow.sent).toHaveLength(1);
+    expect((await db.prisma.outboxItem.findFirstOrThrow()).status).toBe('sent');
+  });
+});
