@@ -8,6 +8,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import { Mutex } from '../core/mutex.ts';
 import { PrismaClient as PostgresClient } from '../generated/postgres/client.ts';
 import { PrismaClient } from '../generated/sqlite/client.ts';
+import { type DatabasePing, postgresPing, sqlitePing } from './ping.ts';
 import { attachPgConnection, attachSqliteConnection, type PgQueryable, sqliteConnectionOf, usePgTypes } from './sql.ts';
 
 export type Dialect = 'sqlite' | 'postgresql';
@@ -38,6 +39,8 @@ export interface Database {
    * another caller's open transaction.
    */
   run<T>(fn: (client: Prisma) => Promise<T>): Promise<T>;
+  /** Readiness: a read on a connection of its own, never queued behind the writers (see ping.ts). */
+  ping(): Promise<void>;
   /** The adapter factory, for the migration engine. */
   readonly adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   close(): Promise<void>;
@@ -73,6 +76,9 @@ async function openSqlite(url: string): Promise<Database> {
   await prisma.$queryRawUnsafe('PRAGMA synchronous = FULL');
   await prisma.$queryRawUnsafe('PRAGMA foreign_keys = ON');
   const writer = new Mutex();
+  // An in-memory database has no file a second connection could open: it is checked on its own connection.
+  const health: DatabasePing =
+    path === ':memory:' ? { ping: async () => void (await prisma.$queryRawUnsafe('SELECT 1')), close: async () => {} } : sqlitePing(path);
   return {
     prisma,
     dialect: 'sqlite',
@@ -91,7 +97,11 @@ async function openSqlite(url: string): Promise<Database> {
         ),
       ),
     run: (fn) => writer.run(() => fn(prisma)),
-    close: () => prisma.$disconnect(),
+    ping: () => health.ping(),
+    close: async () => {
+      await health.close();
+      await prisma.$disconnect();
+    },
   };
 }
 
@@ -131,6 +141,7 @@ async function openPostgres(url: string): Promise<Database> {
     return adapter;
   };
   const prisma = new PostgresClient({ adapter: clientFactory }) as unknown as Prisma;
+  const health = postgresPing(url);
   return {
     prisma,
     dialect: 'postgresql',
@@ -149,6 +160,10 @@ async function openPostgres(url: string): Promise<Database> {
       );
     },
     run: (fn) => fn(prisma),
-    close: () => prisma.$disconnect(),
+    ping: () => health.ping(),
+    close: async () => {
+      await health.close();
+      await prisma.$disconnect();
+    },
   };
 }
