@@ -62,3 +62,25 @@ describe.each(dialects)('health on %s', (dialect) => {
     db = await freshDatabase(dialect);
   });
 });
+
+describe('SQLite writers and the event loop', () => {
+  it('give the event loop a turn between queued writes, so requests (health probes) are read under load', async () => {
+    const db = await freshDatabase('sqlite');
+    try {
+      const committed: number[] = [];
+      const writes = Array.from({ length: 50 }, (_, i) =>
+        db.write(async (tx) => {
+          await tx.customer.count();
+          committed.push(i);
+        }),
+      );
+      // better-sqlite3 answers synchronously: without a turn between them all 50 ran before this callback.
+      const seen = await new Promise<number>((resolve) => setImmediate(() => resolve(committed.length)));
+      await Promise.all(writes);
+      expect(committed).toHaveLength(50);
+      expect(seen).toBeLessThan(50);
+    } finally {
+      await db.dispose();
+    }
+  });
+});

@@ -62,6 +62,14 @@ export async function openDatabase(url: string): Promise<Database> {
   return openPostgres(url);
 }
 
+/**
+ * better-sqlite3 runs every statement synchronously, so Prisma's promises over it are already
+ * settled: queued writers would otherwise run one after the other in a single turn of the event
+ * loop (measured: over a second at full load), and no HTTP request, health probe included, is
+ * read meanwhile. Each SQLite write starts on a turn of its own.
+ */
+const turnOfEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 async function openSqlite(url: string): Promise<Database> {
   const path = url.replace(/^file:/, '');
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -86,17 +94,22 @@ async function openSqlite(url: string): Promise<Database> {
     path,
     adapterFactory,
     write: (fn) =>
-      writer.run(() =>
-        prisma.$transaction(
+      writer.run(async () => {
+        await turnOfEventLoop();
+        return prisma.$transaction(
           (tx) => {
             const connection = sqliteConnectionOf(prisma);
             if (connection) attachSqliteConnection(tx, connection);
             return fn(tx as Prisma);
           },
           { timeout: 60_000 },
-        ),
-      ),
-    run: (fn) => writer.run(() => fn(prisma)),
+        );
+      }),
+    run: (fn) =>
+      writer.run(async () => {
+        await turnOfEventLoop();
+        return fn(prisma);
+      }),
     ping: () => health.ping(),
     close: async () => {
       await health.close();
