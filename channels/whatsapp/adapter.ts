@@ -5,9 +5,20 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ChannelAdapter, ChannelCapabilities, ChannelContext, ChannelHealth, SendResult } from '../../src/core/channel.ts';
 import { SendError } from '../../src/core/channel.ts';
 import type { Attachment, InboundMessage, OutboundMessage } from '../../src/core/message.ts';
+import { parseEach, type RefusedItem, settleEach } from '../../src/core/per-item.ts';
 import { type GraphApi, MediaInfoSchema, SendResponseSchema, UploadResponseSchema } from './graph.ts';
 import { type GraphMessage, LIMITS, type MediaRef, templateMessage, toGraphMessages } from './outbound.ts';
-import { type CloudMessage, mediaOf, signatureProblem, toInbound, toStatusUpdate, WebhookBodySchema } from './webhook.ts';
+import {
+  type CloudMessage,
+  CloudMessageSchema,
+  CloudStatusSchema,
+  ContactSchema,
+  mediaOf,
+  signatureProblem,
+  toInbound,
+  toStatusUpdate,
+  WebhookBodySchema,
+} from './webhook.ts';
 
 export interface CloudApiOptions {
   readonly phoneNumberId: string;
@@ -101,29 +112,41 @@ export class CloudApiAdapter implements ChannelAdapter {
       if (!parsed.success) {
         return reply.status(400).send({ error: `not a WhatsApp webhook: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` });
       }
-      // 200 only once every message is stored: an error answers 500 and Meta retries (duplicates are dropped).
-      await Promise.all(
-        parsed.data.entry.flatMap((entry) =>
-          entry.changes
-            .filter((change) => change.field === 'messages')
-            .flatMap((change) => {
-              const { value } = change;
-              if (value.metadata?.phone_number_id && value.metadata.phone_number_id !== this.options.phoneNumberId) {
-                this.#ctx().logger.info({ phoneNumberId: value.metadata.phone_number_id }, 'whatsapp: webhook for another number ignored');
-                return [];
-              }
-              const names = new Map(value.contacts?.map((c) => [c.wa_id, c.profile?.name]));
-              return [
-                ...(value.messages ?? []).map((m) => this.#receive(m, names.get(m.from))),
-                ...(value.statuses ?? []).map(async (s) => {
-                  const update = toStatusUpdate(s);
-                  if (update) await this.#ctx().reportStatus(update);
-                }),
-              ];
-            }),
-        ),
+      // 200 only once every good item is stored: a failure to store answers 500 and Meta
+      // retries (duplicates are dropped); a malformed or refused item is logged and skipped.
+      const logger = this.#ctx().logger;
+      const tasks: { at: string; run: () => Promise<void> }[] = [];
+      const refused: RefusedItem[] = [];
+      parsed.data.entry.forEach((entry, e) =>
+        entry.changes.forEach((change, c) => {
+          if (change.field !== 'messages') return;
+          const { value } = change;
+          if (value.metadata?.phone_number_id && value.metadata.phone_number_id !== this.options.phoneNumberId) {
+            logger.info({ phoneNumberId: value.metadata.phone_number_id }, 'whatsapp: webhook for another number ignored');
+            return;
+          }
+          const at = `entry.${e}.changes.${c}.value`;
+          const contacts = parseEach(ContactSchema, value.contacts ?? [], `${at}.contacts`);
+          const messages = parseEach(CloudMessageSchema, value.messages ?? [], `${at}.messages`);
+          const statuses = parseEach(CloudStatusSchema, value.statuses ?? [], `${at}.statuses`);
+          refused.push(...contacts.refused, ...messages.refused, ...statuses.refused);
+          const names = new Map(contacts.valid.map((c) => [c.wa_id, c.profile?.name]));
+          for (const m of messages.valid) tasks.push({ at: `${at}.messages (id ${m.id})`, run: () => this.#receive(m, names.get(m.from)) });
+          for (const s of statuses.valid) {
+            const update = toStatusUpdate(s);
+            if (update) tasks.push({ at: `${at}.statuses (id ${s.id})`, run: () => this.#ctx().reportStatus(update) });
+          }
+        }),
       );
-      return reply.status(200).send({ status: 'stored' });
+      refused.push(
+        ...(await settleEach(
+          tasks,
+          (t) => t.run(),
+          (t) => t.at,
+        )),
+      );
+      for (const item of refused) logger.warn(item, 'whatsapp: webhook item refused');
+      return reply.status(200).send({ status: 'stored', ...(refused.length ? { refused } : {}) });
     });
   };
 

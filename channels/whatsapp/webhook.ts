@@ -46,6 +46,12 @@ export const CloudStatusSchema = z.object({
     .optional(),
 });
 
+export const ContactSchema = z.object({ wa_id: z.string(), profile: z.object({ name: z.string() }).partial().optional() });
+
+/**
+ * The envelope only: its messages, statuses and contacts are checked one by one (parseEach),
+ * so one malformed item is refused alone and the others of the body are stored.
+ */
 export const WebhookBodySchema = z.object({
   object: z.string(),
   entry: z.array(
@@ -55,9 +61,9 @@ export const WebhookBodySchema = z.object({
           field: z.string(),
           value: z.object({
             metadata: z.object({ phone_number_id: z.string() }).partial().optional(),
-            contacts: z.array(z.object({ wa_id: z.string(), profile: z.object({ name: z.string() }).partial().optional() })).optional(),
-            messages: z.array(CloudMessageSchema).optional(),
-            statuses: z.array(CloudStatusSchema).optional(),
+            contacts: z.array(z.unknown()).optional(),
+            messages: z.array(z.unknown()).optional(),
+            statuses: z.array(z.unknown()).optional(),
           }),
         }),
       ),

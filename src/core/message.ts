@@ -2,6 +2,18 @@ import { z } from 'zod';
 
 /** The normalized shapes every channel adapter speaks. Validation and types come from here. */
 
+/**
+ * Ids, addresses and keys are indexed. PostgreSQL's B-tree refuses an entry over about 2,700
+ * bytes (https://www.postgresql.org/docs/current/btree.html#BTREE-IMPLEMENTATION): 512
+ * characters of up to 4 UTF-8 bytes each fit, and SQLite is held to the same bound.
+ */
+export const MAX_KEY_LENGTH = 512;
+/** Longest text of one inbound message (a long email with its quoted thread fits). */
+export const MAX_TEXT_LENGTH = 200_000;
+const key = () => z.string().min(1).max(MAX_KEY_LENGTH);
+/** A provider id only looked up, never stored as a key: one too long to match anything stored is dropped. */
+const lookupId = () => z.string().transform((id) => (id.length <= MAX_KEY_LENGTH ? id : undefined));
+
 export const AddressKindSchema = z.enum(['phone', 'email', 'opaque']);
 
 export const AttachmentSchema = z.object({
@@ -39,23 +51,23 @@ export const ConsentSchema = z.object({
 
 export const InboundMessageSchema = z
   .object({
-    channel: z.string().min(1),
+    channel: key(),
     /** The provider's message id; a retried webhook carries the same one. */
-    externalId: z.string().min(1),
+    externalId: key(),
     sender: z.object({
-      address: z.string().min(1),
+      address: key(),
       addressKind: AddressKindSchema,
       displayName: z.string().optional(),
     }),
     /** When the provider says the customer sent it (ISO 8601). */
     sentAt: z.iso.datetime({ offset: true }).optional(),
-    text: z.string().optional(),
+    text: z.string().max(MAX_TEXT_LENGTH).optional(),
     subject: z.string().optional(),
     attachments: z.array(AttachmentSchema).default([]),
     interactiveReply: InteractiveReplySchema.optional(),
     location: LocationSchema.optional(),
     /** The provider id of the message this one answers or quotes. */
-    replyTo: z.string().optional(),
+    replyTo: lookupId().optional(),
     /** A consent keyword (STOP, START, HELP): applied to the identity and answered, never handed to flows. */
     consent: ConsentSchema.optional(),
     /**
@@ -67,16 +79,24 @@ export const InboundMessageSchema = z
      */
     thread: z
       .object({
-        references: z.array(z.string().min(1)).default([]),
-        token: z.string().min(1).optional(),
-        subjectKey: z.string().min(1).optional(),
+        references: z
+          .array(z.string().min(1))
+          .default([])
+          .transform((ids) => ids.filter((id) => id.length <= MAX_KEY_LENGTH)),
+        token: lookupId().optional(),
+        /** Matched on its first MAX_KEY_LENGTH characters (it is indexed). */
+        subjectKey: z
+          .string()
+          .min(1)
+          .transform((k) => k.slice(0, MAX_KEY_LENGTH))
+          .optional(),
         windowMs: z.number().int().positive().optional(),
       })
       .optional(),
     /** Sent by a machine (auto-reply, bulk, list): stored, but never answered by the bot or flows. */
     automated: z.boolean().default(false),
     /** Name of the team a new conversation goes to (e.g. the mailbox's team); created if missing. */
-    team: z.string().min(1).optional(),
+    team: key().optional(),
     /** Channel-specific facts the core keeps but does not interpret (e.g. email headers). */
     metadata: z.record(z.string(), z.unknown()).default({}),
     /** The provider's payload as received, kept beside the normalized form. */

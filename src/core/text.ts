@@ -31,3 +31,13 @@ export function foldForMatch(text: string): string {
     .replace(/[\s\u00a0\u200c]+/g, ' ')
     .trim();
 }
+
+// U+0000 is refused by PostgreSQL in text and jsonb alike; a lone UTF-16 surrogate has no UTF-8
+// form (jsonb refuses its \uD800 escape, SQLite would store invalid UTF-8).
+// https://www.postgresql.org/docs/current/datatype-json.html ("\u0000 is disallowed")
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** The text as both databases store it: NUL removed, each lone surrogate replaced by U+FFFD. */
+export function storableText(text: string): string {
+  return text.replaceAll('\u0000', '').replace(LONE_SURROGATE, '\uFFFD');
+}

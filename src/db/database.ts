@@ -8,6 +8,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import { Mutex } from '../core/mutex.ts';
 import { PrismaClient as PostgresClient } from '../generated/postgres/client.ts';
 import { PrismaClient } from '../generated/sqlite/client.ts';
+import { type DatabasePing, postgresPing, sqlitePing } from './ping.ts';
 import { attachPgConnection, attachSqliteConnection, type PgQueryable, sqliteConnectionOf, usePgTypes } from './sql.ts';
 
 export type Dialect = 'sqlite' | 'postgresql';
@@ -38,6 +39,8 @@ export interface Database {
    * another caller's open transaction.
    */
   run<T>(fn: (client: Prisma) => Promise<T>): Promise<T>;
+  /** Readiness: a read on a connection of its own, never queued behind the writers (see ping.ts). */
+  ping(): Promise<void>;
   /** The adapter factory, for the migration engine. */
   readonly adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   close(): Promise<void>;
@@ -59,6 +62,14 @@ export async function openDatabase(url: string): Promise<Database> {
   return openPostgres(url);
 }
 
+/**
+ * better-sqlite3 runs every statement synchronously, so Prisma's promises over it are already
+ * settled: queued writers would otherwise run one after the other in a single turn of the event
+ * loop (measured: over a second at full load), and no HTTP request, health probe included, is
+ * read meanwhile. Each SQLite write starts on a turn of its own.
+ */
+const turnOfEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 async function openSqlite(url: string): Promise<Database> {
   const path = url.replace(/^file:/, '');
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -73,6 +84,9 @@ async function openSqlite(url: string): Promise<Database> {
   await prisma.$queryRawUnsafe('PRAGMA synchronous = FULL');
   await prisma.$queryRawUnsafe('PRAGMA foreign_keys = ON');
   const writer = new Mutex();
+  // An in-memory database has no file a second connection could open: it is checked on its own connection.
+  const health: DatabasePing =
+    path === ':memory:' ? { ping: async () => void (await prisma.$queryRawUnsafe('SELECT 1')), close: async () => {} } : sqlitePing(path);
   return {
     prisma,
     dialect: 'sqlite',
@@ -80,18 +94,27 @@ async function openSqlite(url: string): Promise<Database> {
     path,
     adapterFactory,
     write: (fn) =>
-      writer.run(() =>
-        prisma.$transaction(
+      writer.run(async () => {
+        await turnOfEventLoop();
+        return prisma.$transaction(
           (tx) => {
             const connection = sqliteConnectionOf(prisma);
             if (connection) attachSqliteConnection(tx, connection);
             return fn(tx as Prisma);
           },
           { timeout: 60_000 },
-        ),
-      ),
-    run: (fn) => writer.run(() => fn(prisma)),
-    close: () => prisma.$disconnect(),
+        );
+      }),
+    run: (fn) =>
+      writer.run(async () => {
+        await turnOfEventLoop();
+        return fn(prisma);
+      }),
+    ping: () => health.ping(),
+    close: async () => {
+      await health.close();
+      await prisma.$disconnect();
+    },
   };
 }
 
@@ -131,6 +154,7 @@ async function openPostgres(url: string): Promise<Database> {
     return adapter;
   };
   const prisma = new PostgresClient({ adapter: clientFactory }) as unknown as Prisma;
+  const health = postgresPing(url);
   return {
     prisma,
     dialect: 'postgresql',
@@ -149,6 +173,10 @@ async function openPostgres(url: string): Promise<Database> {
       );
     },
     run: (fn) => fn(prisma),
-    close: () => prisma.$disconnect(),
+    ping: () => health.ping(),
+    close: async () => {
+      await health.close();
+      await prisma.$disconnect();
+    },
   };
 }

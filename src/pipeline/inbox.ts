@@ -4,11 +4,16 @@ import type { AcceptResult } from '../core/channel.ts';
 import { UserError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { type InboundMessage, InboundMessageSchema, type ParsedInboundMessage } from '../core/message.ts';
+import { toStorable } from '../core/storable.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import type { Database } from '../db/database.ts';
 
 /** Events written by one INSERT (bounded by the database's parameter limit). */
 const MAX_FLUSH = 250;
+/** What one stored event may hold (its payload as JSON is about this many characters at most). */
+/** Failed INSERTs one group may cost while bisecting: enough to isolate a few bad events among MAX_FLUSH. */
+const MAX_FAILED_WRITES = 24;
+const PAYLOAD_LIMITS = { maxDepth: 32, maxChars: 1_000_000 } as const;
 
 type InboxRow = { id: string; channel: string; externalId: string; laneKey: string; payload: ParsedInboundMessage; receivedAt: Date };
 const INBOX_COLUMNS = { id: 'text', channel: 'text', externalId: 'text', laneKey: 'text', payload: 'json', receivedAt: 'timestamp' } as const;
@@ -57,12 +62,25 @@ export class Inbox {
     return () => this.#listeners.delete(listener);
   }
 
+  /**
+   * Stores one event. A message the database could not store as given is cleaned here, the
+   * same way for SQLite and PostgreSQL (see toStorable), or refused alone with a UserError
+   * saying what is wrong and where; it never reaches, and so never fails, a group commit.
+   */
   accept(message: InboundMessage): Promise<AcceptResult> {
     const parsed = InboundMessageSchema.safeParse(message);
     if (!parsed.success) {
       return Promise.reject(new UserError(`inbound message rejected: ${formatZodIssues(parsed.error)}`));
     }
-    const event: ParsedInboundMessage = parsed.data;
+    const storable = toStorable(parsed.data, PAYLOAD_LIMITS);
+    if (!storable.ok) return Promise.reject(new UserError(`inbound message rejected: ${storable.reason}`));
+    const event: ParsedInboundMessage = storable.value;
+    if (storable.cleaned.length > 0) {
+      this.logger.warn(
+        { channel: event.channel, externalId: event.externalId, fields: storable.cleaned },
+        'inbox: NUL characters removed and lone surrogates replaced by U+FFFD (no database stores them)',
+      );
+    }
     const row: InboxRow = {
       id: newId(),
       channel: event.channel,
@@ -84,18 +102,38 @@ export class Inbox {
     const batch = this.#queue.splice(0, MAX_FLUSH);
     this.#flushScheduled = this.#queue.length > 0;
     if (this.#flushScheduled) setImmediate(() => void this.#flush());
+    await this.#store(batch, { failuresLeft: MAX_FAILED_WRITES });
+  }
+
+  /**
+   * Writes the events in one INSERT. When the database refuses it, each half is written on
+   * its own, and so on down to single events: an event the database refuses fails alone and
+   * its neighbours are stored. A database that refuses everything (down, full) fails the
+   * group after `failuresLeft` tries instead of one per event.
+   */
+  async #store(batch: Pending[], budget: { failuresLeft: number }): Promise<void> {
+    let inserted: Set<string>;
     try {
-      const inserted = await this.#insert(batch.map((p) => p.row));
-      for (const { row, resolve } of batch) {
-        resolve(inserted.has(row.id) ? { status: 'accepted', eventId: row.id } : { status: 'duplicate' });
-      }
-      if (inserted.size > 0) {
-        const lanes = batch.filter((p) => inserted.has(p.row.id)).map((p) => p.row.laneKey);
-        for (const listener of this.#listeners) listener(lanes);
-      }
+      inserted = await this.#insert(batch.map((p) => p.row));
     } catch (error) {
-      this.logger.error({ err: error, events: batch.length }, 'inbox: could not store inbound events');
+      budget.failuresLeft--;
+      if (batch.length > 1 && budget.failuresLeft > 0) {
+        const half = Math.ceil(batch.length / 2);
+        await this.#store(batch.slice(0, half), budget);
+        await this.#store(batch.slice(half), budget);
+        return;
+      }
+      const ids = batch.map((p) => `${p.row.channel}:${p.row.externalId}`);
+      this.logger.error({ err: error, events: ids.slice(0, 10), count: ids.length }, 'inbox: could not store inbound events');
       for (const { reject } of batch) reject(error);
+      return;
+    }
+    for (const { row, resolve } of batch) {
+      resolve(inserted.has(row.id) ? { status: 'accepted', eventId: row.id } : { status: 'duplicate' });
+    }
+    if (inserted.size > 0) {
+      const lanes = batch.filter((p) => inserted.has(p.row.id)).map((p) => p.row.laneKey);
+      for (const listener of this.#listeners) listener(lanes);
     }
   }
 

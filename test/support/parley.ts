@@ -60,6 +60,7 @@ export async function testParley(
     alertsConfig?: AlertsConfig;
     notifier?: DeskNotifier;
     inactiveSweepPage?: number;
+    logger?: pino.Logger;
   } = {},
 ): Promise<Parley> {
   const config = loadConfig({
@@ -71,7 +72,7 @@ export async function testParley(
   });
   return Parley.open({
     config,
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     channels: [],
     adapters: options.adapters ?? [new FakeAdapter()],
     handlers: options.handlers,

@@ -1,0 +1,69 @@
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+
+/**
+ * A readiness check of the database on a connection of its own. The app's connections are
+ * busy with the writers under load: on SQLite a query waits for the open transaction's lock,
+ * on PostgreSQL for a free connection of the pool, for seconds at full load. This one never
+ * queues behind them: SQLite in WAL mode lets a reader in beside the writer, and PostgreSQL
+ * gives it its own session. Concurrent pings share one check.
+ */
+export interface DatabasePing {
+  /** Resolves when the database answered a read; rejects with why not. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** SQLite: a read-only connection, opened on first use; a read of the schema page is synchronous and short. */
+export function sqlitePing(path: string): DatabasePing {
+  let connection: BetterSqlite3.Database | undefined;
+  return {
+    async ping() {
+      connection ??= new BetterSqlite3(path, { readonly: true, fileMustExist: true, timeout: 1_000 });
+      connection.prepare('SELECT count(*) FROM sqlite_schema').get();
+    },
+    async close() {
+      connection?.close();
+      connection = undefined;
+    },
+  };
+}
+
+/** PostgreSQL: one session of its own, reconnected after a failure; a query gives up after `timeoutMs`. */
+export function postgresPing(url: string, timeoutMs = 2_000): DatabasePing {
+  let client: pg.Client | undefined;
+  let inFlight: Promise<void> | undefined;
+  const drop = () => {
+    const dead = client;
+    client = undefined;
+    void dead?.end().catch(() => {});
+  };
+  const check = async () => {
+    if (!client) {
+      const fresh = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+      // An idle session the server closes must not crash the process: the next ping reconnects.
+      fresh.on('error', () => {
+        if (client === fresh) drop();
+      });
+      client = fresh;
+      await fresh.connect();
+    }
+    await client.query('SELECT 1');
+  };
+  return {
+    ping() {
+      inFlight ??= check()
+        .catch((error: unknown) => {
+          drop();
+          throw error;
+        })
+        .finally(() => (inFlight = undefined));
+      return inFlight;
+    },
+    async close() {
+      const last = client;
+      client = undefined;
+      await last?.end().catch(() => {});
+    },
+  };
+}
