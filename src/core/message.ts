@@ -131,6 +131,8 @@ export interface OutboundMessage {
   readonly subject?: string;
   /** The sending agent's display name, for channels that can show it. */
   readonly authorName?: string;
+  /** Who wrote it: 'bot' and 'system' sends are automatic (mail loop guards count them). */
+  readonly authorKind?: 'customer' | 'bot' | 'agent' | 'system';
   readonly attempt: number;
 }
 

@@ -100,7 +100,7 @@ export class OutboxDispatcher {
     if (heads.length === 0) return { attempted: 0, nextDueInMs: this.options.pollIntervalMs };
     const items = await this.db.prisma.outboxItem.findMany({
       where: { id: { in: heads.map((h) => h.id) }, status: 'pending' },
-      include: { message: { select: { conversationId: true, agent: { select: { name: true } } } } },
+      include: { message: { select: { conversationId: true, authorKind: true, agent: { select: { name: true } } } } },
     });
     const due = items.filter((i) => i.nextAttemptAt <= now);
     const nextDueInMs = Math.min(
@@ -137,7 +137,7 @@ export class OutboxDispatcher {
   }
 
   async #attempt(
-    item: Prisma.OutboxItemGetPayload<{ include: { message: { select: { conversationId: true; agent: { select: { name: true } } } } } }>,
+    item: Prisma.OutboxItemGetPayload<{ include: { message: { select: { conversationId: true; authorKind: true; agent: { select: { name: true } } } } } }>,
     recipientOptedOut: boolean,
   ): Promise<boolean> {
     if (recipientOptedOut && !OutboxPayloadSchema.safeParse(item.payload).data?.consentReply) {
@@ -169,6 +169,7 @@ export class OutboxDispatcher {
         replyTo: payload.replyTo,
         subject: payload.subject,
         authorName: payload.authorName ?? item.message.agent?.name,
+        authorKind: item.message.authorKind,
         attempt,
       });
       await this.#recordSent(item, attempt, result.externalId);
