@@ -15,15 +15,23 @@ export const SYSTEM_SENDER = /^(?:mailer-daemon|mailerdaemon|mail-daemon|postmas
  * Vendor formats of plain-text bounces (no RFC 3464 report part): how each one starts its
  * report. The first that matches names the format; the reason comes from the shared rules below.
  */
-const VENDOR_FORMATS: readonly { readonly name: string; readonly signature: RegExp }[] = [
-  { name: 'qmail', signature: /This is the qmail-send program|I'm afraid I wasn't able to deliver your message/i },
+const VENDOR_FORMATS: readonly { readonly name: string; readonly signature: RegExp; readonly reason?: RegExp }[] = [
+  { name: 'qmail', signature: /This is the qmail-send program|I'm afraid I wasn't able to deliver your message/i, reason: /^<[^>\s]+>:\s*\n(.+)/m },
   { name: 'exim', signature: /This message was created automatically by mail delivery software/i },
-  { name: 'gmail', signature: /Delivery to the following recipients? failed permanently|Technical details of permanent failure/i },
+  {
+    name: 'gmail',
+    signature: /Delivery to the following recipients? failed permanently|Technical details of permanent failure/i,
+    reason: /Technical details of permanent failure:\s*\n(.+)/i,
+  },
   { name: 'office365', signature: /Delivery has failed to these recipients or groups|Your message (?:couldn't|could not) be delivered/i },
-  { name: 'exchange', signature: /did not reach some or all of the intended recipients|Your message\s*\n\s*(?:To|Subject):/i },
+  { name: 'domino', signature: /Your message\s*\n+\s*Subject:.*\n+\s*was not delivered to:/i, reason: /\nbecause:\s*\n+\s*(.+)/i },
+  {
+    name: 'exchange',
+    signature: /did not reach some or all of the intended recipients|did not reach the following recipient|Your message\s*\n\s*(?:To|Subject):/i,
+    reason: /did not reach the following recipient\(s\):\s*\n+\s*\S.*\n\s+(.+)/i,
+  },
   { name: 'yahoo', signature: /Sorry, we were unable to deliver your message to the following address/i },
   { name: 'opensmtpd', signature: /This is the MAILER-DAEMON, please DO NOT REPLY/i },
-  { name: 'domino', signature: /Your message\s*\n+\s*Subject:.*\n+\s*was not delivered to:/i },
   { name: 'notes', signature: /-{3,}\s*Failure Reasons\s*-{3,}/i },
   { name: 'mail.ru', signature: /Это письмо создано автоматически сервером Mail\.Ru/ },
   { name: 'postfix', signature: /This is the mail system at host|I'm sorry to have to inform you that your message could not/i },
@@ -83,16 +91,21 @@ function originalIdsOf(mail: ParsedMail, source: Buffer): string[] {
   return ids;
 }
 
-/** The reason a plain-text bounce gives: the first SMTP reply line, else the first line with a known phrase. */
-function plainReasonOf(text: string): string | undefined {
+/**
+ * The reason a plain-text bounce gives: the first SMTP reply line, else where the vendor's format
+ * puts it, else the first line with a known phrase, else the report's first line.
+ */
+function plainReasonOf(text: string, vendorReason?: RegExp): string | undefined {
   const lines = text.replace(/\r\n/g, '\n').split('\n');
   // The returned original starts at its own headers; its text must not be taken for the reason.
   const end = lines.findIndex((l) => /^\s*(?:Received|Return-Path|Message-I[Dd]|-+\s*(?:Original message|Below this line is a copy|This is a copy))/i.test(l));
   const report = (end >= 0 ? lines.slice(0, end) : lines).join('\n');
   const smtp = SMTP_REPLY_LINE.exec(report)?.[0];
   if (smtp && normalize(smtp).length > 6) return normalize(smtp);
-  const phrase = REASON_PHRASE.exec(report)?.[0];
-  return phrase ? normalize(phrase) : undefined;
+  const vendor = vendorReason?.exec(report)?.[1];
+  if (vendor?.trim()) return normalize(vendor);
+  const phrase = REASON_PHRASE.exec(report)?.[0] ?? lines.find((l) => l.trim());
+  return phrase ? normalize(phrase).slice(0, 300) : undefined;
 }
 
 /** The first failed recipient an RFC 3464 report names, and why. */
@@ -136,6 +149,6 @@ export function readBounce(mail: ParsedMail, from: string, source: Buffer): Boun
   if (autoSubmitted.includes('warning')) return { outcome: 'delayed', originalMessageIds, format };
   // A system sender that sends neither a report nor a known bounce text (e.g. a postmaster's own note) is not a bounce.
   if (!vendor && !BOUNCE_SUBJECT.test(subject)) return undefined;
-  const reason = plainReasonOf(text);
+  const reason = plainReasonOf(text, vendor?.reason);
   return { outcome: 'failed', originalMessageIds, reason: `bounced (${format})${reason ? `: ${reason}` : ''}`, format };
 }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { type AddressObject, type ParsedMail, simpleParser } from 'mailparser';
+import type { AddressObject, ParsedMail } from 'mailparser';
 import type { Attachment, InboundMessage } from '../../src/core/message.ts';
 import { automatedReason } from './automated.ts';
 import { readBounce } from './bounce.ts';
-import { PARSER_OPTIONS, readBody } from './body.ts';
+import { parseMail, readBody } from './body.ts';
 import { decodeUtf7Header } from './legacy-encodings.ts';
 import { visibleText } from './quotes.ts';
 import { type MailFileStore, safeFileName } from './store.ts';
@@ -63,7 +63,7 @@ function subjectOf(mail: ParsedMail): string | undefined {
 
 /** One raw mail (RFC 5322 bytes) to what the core stores, a bounce, or why it cannot be used. */
 export async function decodeMail(source: Buffer, context: ParseContext): Promise<DecodedMail> {
-  const mail = await simpleParser(source, PARSER_OPTIONS);
+  const mail = await parseMail(source);
   // Mail without a Message-ID gets one derived from its bytes, so a re-import is still a duplicate.
   const messageId = mail.messageId?.trim() || `<${createHash('sha256').update(source).digest('hex').slice(0, 40)}@parley.invalid>`;
   const original = await context.store.writeOriginal(messageId, source);
