@@ -66,15 +66,24 @@ const HTML_QUOTES = [
 
 /**
  * A multipart body whose header lost its boundary (seen with broken multipart/related from
- * mailing software): mailparser then gives the raw MIME as text. It starts with "--boundary" and
- * a part header, so the boundary can be read back from the text.
+ * mailing software): mailparser then drops the body, or gives the raw MIME as text. The body
+ * starts with "--boundary" and a part header, so the boundary can be read back from it.
  */
 const RAW_MIME_TEXT = /^\s*--([^\s]{1,200})\r?\n(?:[\w-]+:[^\n]*\r?\n)*Content-(?:Type|Transfer-Encoding):/i;
 
-async function repairedMultipart(text: string): Promise<ParsedMail | undefined> {
-  const boundary = RAW_MIME_TEXT.exec(text)?.[1];
-  if (!boundary) return undefined;
-  return parseMail(Buffer.from(`Content-Type: multipart/mixed; boundary="${boundary}"\r\n\r\n${text.trimStart()}`));
+function bodyOfBrokenMultipart(mail: ParsedMail, source: Buffer, text: string): string | undefined {
+  if (RAW_MIME_TEXT.test(text)) return text;
+  const contentType = mail.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
+  if (!contentType?.value?.startsWith('multipart/') || contentType.params?.boundary) return undefined;
+  const raw = source.toString('latin1');
+  const separator = /\r?\n\r?\n/.exec(raw);
+  return separator ? raw.slice(separator.index + separator[0].length) : undefined;
+}
+
+async function repairedMultipart(body: string | undefined): Promise<ParsedMail | undefined> {
+  const boundary = body === undefined ? undefined : RAW_MIME_TEXT.exec(body)?.[1];
+  if (!body || !boundary) return undefined;
+  return parseMail(Buffer.from(`Content-Type: multipart/mixed; boundary="${boundary}"\r\n\r\n${body.trimStart()}`, 'latin1'));
 }
 
 /**
@@ -90,7 +99,7 @@ async function embeddedText(mail: ParsedMail, depth: number): Promise<string> {
     const body = (await readBody(inner, part.content, depth + 1)).full.trim();
     if (heading || body) texts.push([heading, body].filter(Boolean).join('\n\n'));
   }
-  return texts.join('\n\n---\n\n');
+  return texts.join('\n\n');
 }
 
 /**
@@ -120,7 +129,7 @@ export async function readBody(mail: ParsedMail, source: Buffer, depth = 0): Pro
   }
   text = windows1252Fallback(mail, source, text) ?? text;
   const files: RecoveredFile[] = [];
-  const repaired = await repairedMultipart(text);
+  const repaired = await repairedMultipart(bodyOfBrokenMultipart(mail, source, text));
   if (repaired) {
     text = repaired.text ?? '';
     html = typeof repaired.html === 'string' ? repaired.html : '';

@@ -9,6 +9,9 @@ const replyParser = new EmailReplyParser();
 const ATTRIBUTION_VERB =
   /(?:wrote|writes|schrieb|a écrit|escribió|escreveu|ha scritto|schreef|написал(?:а|\(а\))?|пишет|napisał(?:a)?|نوشت|نوشته است|كتب|کتب|כתב(?:\/ה|ה)?|skrev)\s*[:：]\s*$/iu;
 
+/** Arabic and Hebrew clients (Gmail among them) put the verb before the name: "في ...، كتب Name <a@b>:". */
+const VERB_FIRST_ATTRIBUTION = /^\s*(?:في|On|ב-?|בתאריך)\s.{0,150}\s(?:كتب|کتب|כתב(?:\/ה|ה)?)\s.{0,150}[:：]\s*$/u;
+
 /** Outlook/AOL/Yahoo/Comcast separators: these start a quoted reply, not a forward. */
 const ORIGINAL_SEPARATOR =
   /^\s*-{2,}\s*(?:Original Message|Ursprüngliche Nachricht|Message d'origine|Mensaje original|Messaggio originale|Oorspronkelijk bericht|Исходное сообщение|Оригинальное сообщение|پیام اصلی|الرسالة الأصلية|הודעה מקורית)\s*-{2,}\s*$/iu;
@@ -36,7 +39,7 @@ function quoteHeaderAt(lines: readonly string[], i: number): number | undefined 
     const next = lines.slice(i + 1, i + 6);
     if (next.some((l) => OUTLOOK_SENT.test(l)) && next.some((l) => OUTLOOK_SUBJECT.test(l))) return 1;
   }
-  if (line.length <= 300 && ATTRIBUTION_VERB.test(line)) return 1;
+  if (line.length <= 300 && (ATTRIBUTION_VERB.test(line) || VERB_FIRST_ATTRIBUTION.test(line))) return 1;
   // Attribution lines that the client wrapped: "On Mon, ..., Name <a@b>\nwrote:".
   const joined = `${line} ${lines[i + 1] ?? ''}`;
   if (line.trim() && !isQuoted(lines[i + 1] ?? '') && joined.length <= 300 && ATTRIBUTION_VERB.test(joined) && /\d|@/.test(line)) return 2;
