@@ -2,6 +2,7 @@ import { convert } from 'html-to-text';
 import iconv from 'iconv-lite';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { declaresUtf7, decodeUtf7, extractUuencoded, type UuencodedFile } from './legacy-encodings.ts';
+import { latin1Of } from './latin1.ts';
 
 const PARSER_OPTIONS = { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true } as const;
 
@@ -13,7 +14,7 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
  * (the stored original keeps them).
  */
 export function withoutBoundaryPadding(source: Buffer): Buffer {
-  const text = source.toString('latin1');
+  const text = latin1Of(source);
   const boundaries = [...text.matchAll(/boundary\s*=\s*(?:"([^"\r\n]+)"|([^\s;]+))/gi)].map((m) => (m[1] ?? m[2]) as string);
   if (boundaries.length === 0) return source;
   const padded = new RegExp(`^(--(?:${boundaries.map(escapeRegExp).join('|')})(?:--)?)[ \\t]+(?=\\r?\\n)`, 'gm');
@@ -27,7 +28,7 @@ export function withoutBoundaryPadding(source: Buffer): Buffer {
  * removed before parsing (7bit/8bit parts; the stored original keeps them).
  */
 export function withoutCrossDepthFlow(source: Buffer): Buffer {
-  const text = source.toString('latin1');
+  const text = latin1Of(source);
   if (!/format\s*=\s*"?flowed/i.test(text)) return source;
   const repaired = text.replace(/^(>[^\r\n]*?) +(?=\r?\n(?!>))/gm, '$1').replace(/^([^>\r\n-][^\r\n]*?) +(?=\r?\n>)/gm, '$1');
   return repaired === text ? source : Buffer.from(repaired, 'latin1');
@@ -75,7 +76,7 @@ function bodyOfBrokenMultipart(mail: ParsedMail, source: Buffer, text: string): 
   if (RAW_MIME_TEXT.test(text)) return text;
   const contentType = mail.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
   if (!contentType?.value?.startsWith('multipart/') || contentType.params?.boundary) return undefined;
-  const raw = source.toString('latin1');
+  const raw = latin1Of(source);
   const separator = /\r?\n\r?\n/.exec(raw);
   return separator ? raw.slice(separator.index + separator[0].length) : undefined;
 }
@@ -114,7 +115,7 @@ function windows1252Fallback(mail: ParsedMail, source: Buffer, text: string): st
   const encoding = String(mail.headers.get('content-transfer-encoding') ?? '7bit').toLowerCase();
   if ((contentType && contentType.value !== 'text/plain') || !['usascii', 'ascii', 'utf8'].includes(charset) || !['7bit', '8bit'].includes(encoding))
     return undefined;
-  const separator = /\r?\n\r?\n/.exec(source.toString('latin1'));
+  const separator = /\r?\n\r?\n/.exec(latin1Of(source));
   return separator ? iconv.decode(source.subarray(separator.index + separator[0].length), 'windows-1252') : undefined;
 }
 
@@ -138,8 +139,7 @@ export async function readBody(mail: ParsedMail, source: Buffer, depth = 0): Pro
   const inText = extractUuencoded(text);
   if (inText.files.length > 0) text = inText.rest;
   // Parts with Content-Transfer-Encoding: x-uuencode reach mailparser's attachments empty; their bytes are in the source.
-  const uuFiles =
-    inText.files.length > 0 ? inText.files : /x-uuencode/i.test(source.toString('latin1')) ? extractUuencoded(source.toString('latin1')).files : [];
+  const uuFiles = inText.files.length > 0 ? inText.files : /x-uuencode/i.test(latin1Of(source)) ? extractUuencoded(latin1Of(source)).files : [];
   for (const file of uuFiles) files.push({ ...file, mimeType: 'application/octet-stream' });
 
   // Nesting is bounded: a crafted mail could nest messages thousands deep.
