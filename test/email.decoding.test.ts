@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodeMail, type ParseContext } from '../channels/email/parse.ts';
 import { visibleText } from '../channels/email/quotes.ts';
 import { MailFileStore } from '../channels/email/store.ts';
+import { normalizeEmail } from '../src/core/address.ts';
 import type { InboundMessage } from '../src/core/message.ts';
 import { composeRaw } from './support/mail.ts';
 
@@ -175,6 +176,10 @@ describe('legacy encodings and broken structure', () => {
       ),
     );
     expect(m.sender).toEqual({ address: 'jörg@bücher.example', addressKind: 'email', displayName: 'Jörg' });
+    // The core keeps the address as the customer's identity; a broken one is still refused.
+    expect(normalizeEmail('Jörg@Bücher.example')).toBe('jörg@bücher.example');
+    expect(normalizeEmail('علی@مثال.ایران')).toBe('علی@مثال.ایران');
+    expect(() => normalizeEmail('jörg@bücher')).toThrow('"jörg@bücher" is not an email address');
   });
 });
 
