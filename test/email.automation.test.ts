@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EmailAdapter } from '../channels/email/adapter.ts';
 import { loadEmailConfig } from '../channels/email/config.ts';
-import { CORPUS_DIR } from '../channels/email/corpus.ts';
+import { corpusMailDir } from '../channels/email/corpus.ts';
 import { FlowRegistry } from '../src/flows/registry.ts';
 import { parseFlowFile } from '../src/flows/validate.ts';
 import type { Parley } from '../src/runtime.ts';
@@ -42,7 +42,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined | false, time
 
 /** A real bounce from the corpus, naming the mail Parley sent instead of the one it named. */
 const corpusBounce = (file: string, theirOriginal: string, ours: string): Buffer => {
-  const raw = readFileSync(join(CORPUS_DIR, 'bounce', file), 'latin1');
+  const raw = readFileSync(join(corpusMailDir() as string, 'bounce', file), 'latin1');
   expect(raw).toContain(theirOriginal);
   return Buffer.from(raw.split(theirOriginal).join(ours), 'latin1');
 };
@@ -110,46 +110,53 @@ describe.each(dialects)('email bounces, auto-replies and the loop guard on %s', 
     await db?.dispose();
   });
 
-  it('marks the original send failed from qmail, Exim and Office 365 bounces (original named only in the body), ignores a delay warning, and never makes a customer of the mailer', async () => {
-    const { parley, adapter } = await start();
-    const customers = ['ali@example.org', 'sara@example.org', 'reza@example.org'];
-    await deliver(
-      adapter,
-      parley,
-      ...(await Promise.all(
-        customers.map((from, i) => composeRaw({ from, to: desk, subject: `Order ${i}`, text: 'Where is my order?', messageId: `<c${i}@example.org>` })),
-      )),
-    );
-    const [toAli, toSara, toReza] = customers.map(lastSentId) as [string, string, string];
-    expect([toAli, toSara, toReza].every((id) => id?.endsWith('@example.com>'))).toBe(true);
+  // Real bounces come from the corpus, which is data kept outside the repository (see corpusMailDir).
+  it.skipIf(!corpusMailDir())(
+    'marks the original send failed from qmail, Exim and Office 365 bounces (original named only in the body), ignores a delay warning, and never makes a customer of the mailer',
+    async () => {
+      const { parley, adapter } = await start();
+      const customers = ['ali@example.org', 'sara@example.org', 'reza@example.org'];
+      await deliver(
+        adapter,
+        parley,
+        ...(await Promise.all(
+          customers.map((from, i) => composeRaw({ from, to: desk, subject: `Order ${i}`, text: 'Where is my order?', messageId: `<c${i}@example.org>` })),
+        )),
+      );
+      const [toAli, toSara, toReza] = customers.map(lastSentId) as [string, string, string];
+      expect([toAli, toSara, toReza].every((id) => id?.endsWith('@example.com>'))).toBe(true);
 
-    // Sendmail's "THIS IS A WARNING MESSAGE ONLY": the server keeps trying, nothing failed yet.
-    await deliver(adapter, parley, corpusBounce('lhost-sendmail-29.eml', 'Message-Id: <', `Message-Id: ${toAli.slice(0, -1)}.x`));
-    expect((await db.prisma.message.findFirstOrThrow({ where: { externalId: toAli } })).deliveryStatus).not.toBe('failed');
+      // Sendmail's "THIS IS A WARNING MESSAGE ONLY": the server keeps trying, nothing failed yet.
+      await deliver(adapter, parley, corpusBounce('lhost-sendmail-29.eml', 'Message-Id: <', `Message-Id: ${toAli.slice(0, -1)}.x`));
+      expect((await db.prisma.message.findFirstOrThrow({ where: { externalId: toAli } })).deliveryStatus).not.toBe('failed');
 
-    await deliver(
-      adapter,
-      parley,
-      corpusBounce('lhost-qmail-01.eml', '<000000000.9999999999999.JavaMail.postmaster@mailhub>', toAli),
-      corpusBounce('lhost-exim-02.eml', '<E1X58pB-0004bW-2s@marutamachi.example.org>', toSara),
-      corpusBounce('lhost-office365-02.eml', '<c302b7e8-9b97-40ef-90eb-313cc6c25133@NYAAAAN.example.org>', toReza),
-    );
-    const status = async (externalId: string) =>
-      db.prisma.message.findFirstOrThrow({ where: { externalId }, select: { deliveryStatus: true, failureReason: true } });
-    expect(await status(toAli)).toEqual({ deliveryStatus: 'failed', failureReason: expect.stringMatching(/qmail.*550 Unknown user kijitora@example\.ne\.jp/) });
-    expect(await status(toSara)).toEqual({
-      deliveryStatus: 'failed',
-      failureReason: expect.stringMatching(/550 5\.1\.1 <kijitora@example\.jp>\.\.\. User Unknown/),
-    });
-    expect(await status(toReza)).toEqual({ deliveryStatus: 'failed', failureReason: expect.stringMatching(/office365.*5\.1\.1/) });
+      await deliver(
+        adapter,
+        parley,
+        corpusBounce('lhost-qmail-01.eml', '<000000000.9999999999999.JavaMail.postmaster@mailhub>', toAli),
+        corpusBounce('lhost-exim-02.eml', '<E1X58pB-0004bW-2s@marutamachi.example.org>', toSara),
+        corpusBounce('lhost-office365-02.eml', '<c302b7e8-9b97-40ef-90eb-313cc6c25133@NYAAAAN.example.org>', toReza),
+      );
+      const status = async (externalId: string) =>
+        db.prisma.message.findFirstOrThrow({ where: { externalId }, select: { deliveryStatus: true, failureReason: true } });
+      expect(await status(toAli)).toEqual({
+        deliveryStatus: 'failed',
+        failureReason: expect.stringMatching(/qmail.*550 Unknown user kijitora@example\.ne\.jp/),
+      });
+      expect(await status(toSara)).toEqual({
+        deliveryStatus: 'failed',
+        failureReason: expect.stringMatching(/550 5\.1\.1 <kijitora@example\.jp>\.\.\. User Unknown/),
+      });
+      expect(await status(toReza)).toEqual({ deliveryStatus: 'failed', failureReason: expect.stringMatching(/office365.*5\.1\.1/) });
 
-    const identities = await db.prisma.channelIdentity.findMany({ select: { address: true } });
-    expect(identities.map((i) => i.address).sort()).toEqual([...customers].sort());
-    expect(await db.prisma.conversation.count()).toBe(3);
-    expect(await db.prisma.message.count({ where: { direction: 'inbound' } })).toBe(3);
-  });
+      const identities = await db.prisma.channelIdentity.findMany({ select: { address: true } });
+      expect(identities.map((i) => i.address).sort()).toEqual([...customers].sort());
+      expect(await db.prisma.conversation.count()).toBe(3);
+      expect(await db.prisma.message.count({ where: { direction: 'inbound' } })).toBe(3);
+    },
+  );
 
-  it('stores Exchange, Apple and Hebrew out-of-office replies, a read receipt and an abuse report for agents, never answers them, and they never advance a flow', async () => {
+  it('stores Exchange, Apple and Hebrew out-of-office replies, a read receipt and an abuse report (ARF) for agents, never answers them, and they never advance a flow', async () => {
     const { parley, adapter } = await start({}, PROFILE_FLOW);
     const ali = 'ali.auto@example.org';
     await deliver(adapter, parley, await composeRaw({ from: ali, to: desk, subject: 'Question', text: 'Hi', messageId: '<q1@example.org>' }));
@@ -179,7 +186,31 @@ describe.each(dialects)('email bounces, auto-replies and the loop guard on %s', 
       '--mdn--',
       '',
     ].join('\r\n');
-    const abuseReport = readFileSync(join(CORPUS_DIR, 'auto-reply', 'arf-01.eml'), 'latin1').replace(/^From: .*$/m, `From: ${ali}`);
+    const abuseReport = [
+      `From: ${ali}`,
+      `To: ${desk}`,
+      'Subject: Abuse report',
+      'Message-ID: <arf1@example.org>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=feedback-report; boundary="arf"',
+      '',
+      '--arf',
+      'Content-Type: text/plain',
+      '',
+      'This is an email abuse report for a message received from 192.0.2.1.',
+      '--arf',
+      'Content-Type: message/feedback-report',
+      '',
+      'Feedback-Type: abuse',
+      'User-Agent: SomeGenerator/1.0',
+      'Version: 1',
+      '--arf',
+      'Content-Type: text/rfc822-headers',
+      '',
+      `Message-ID: ${asked}`,
+      '--arf--',
+      '',
+    ].join('\r\n');
     await deliver(
       adapter,
       parley,
@@ -192,9 +223,8 @@ describe.each(dialects)('email bounces, auto-replies and the loop guard on %s', 
 
     expect(sentTo(ali)).toHaveLength(1);
     const stored = await db.prisma.message.findMany({ where: { direction: 'inbound' }, select: { externalId: true, text: true } });
-    const abuseReportId = /^Message-ID: (<[^>]+>)/im.exec(abuseReport)?.[1];
     expect(stored.map((m) => m.externalId).sort()).toEqual(
-      ['<mdn1@example.org>', '<oof1@example.org>', '<oof2@example.org>', '<oof3@example.org>', '<q1@example.org>', abuseReportId].sort(),
+      ['<mdn1@example.org>', '<oof1@example.org>', '<oof2@example.org>', '<oof3@example.org>', '<q1@example.org>', '<arf1@example.org>'].sort(),
     );
     expect(stored.find((m) => m.externalId === '<oof3@example.org>')?.text).toBe('אני מחוץ למשרד עד יום ראשון.');
     expect((await db.prisma.customer.findFirstOrThrow({ select: { name: true } })).name).toBeNull();

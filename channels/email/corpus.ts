@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,8 +6,29 @@ import { z } from 'zod';
 import { type DecodedMail, decodeMail } from './parse.ts';
 import { MailFileStore } from './store.ts';
 
-/** Real mails from public mail-parsing projects (channels/email/corpus/SOURCES.md names each one's origin). */
+/** The corpus table: SOURCES.md (each mail's origin) and expected.json (what Parley must make of it). */
 export const CORPUS_DIR = fileURLToPath(new URL('./corpus/', import.meta.url));
+
+/**
+ * Where the mails themselves are: copies of public projects' fixtures are data kept outside the
+ * repository, in the workplace's shared/ folder beside the clone (shared/email-corpus/), or where
+ * PARLEY_EMAIL_CORPUS points; a local copy in channels/email/corpus/<category>/ (git-ignored)
+ * also works. Undefined when none is there.
+ */
+export function corpusMailDir(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
+  const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+  const candidates = [env.PARLEY_EMAIL_CORPUS, join(repoRoot, '..', 'shared', 'email-corpus'), CORPUS_DIR].filter((d): d is string => Boolean(d));
+  return candidates.find((dir) => existsSync(join(dir, 'bounce')));
+}
+
+const mailDir = (): string => {
+  const dir = corpusMailDir();
+  if (!dir)
+    throw new Error(
+      'the email corpus mails are not here: put them in shared/email-corpus/ beside the repository or set PARLEY_EMAIL_CORPUS (SOURCES.md names each file)',
+    );
+  return dir;
+};
 
 export const CATEGORIES = ['bounce', 'auto-reply', 'reply-by-client', 'charset', 'attachment', 'broken-mime'] as const;
 
@@ -94,7 +115,7 @@ export function readExpected(): Record<string, ExpectedMail> {
 /** Every corpus file as <category>/<name>.eml. */
 export const corpusFiles = (): string[] =>
   CATEGORIES.flatMap((category) =>
-    readdirSync(join(CORPUS_DIR, category))
+    readdirSync(join(mailDir(), category))
       .filter((f) => f.endsWith('.eml'))
       .sort()
       .map((f) => `${category}/${f}`),
@@ -127,7 +148,7 @@ export async function runCorpus(): Promise<CorpusRun> {
     for (const file of corpusFiles()) {
       const want = expected[file];
       if (!want) throw new Error(`channels/email/corpus/expected.json has no entry for ${file}`);
-      const source = readFileSync(join(CORPUS_DIR, file));
+      const source = readFileSync(join(mailDir(), file));
       bytes += source.length;
       const started = performance.now();
       const decoded = await decodeMail(source, context);
