@@ -167,7 +167,7 @@ describe('email decoding', () => {
       Buffer.from(bounceMail({ to: 'support@example.com', originalMessageId: '<sent-1@example.com>', recipient: 'nobody@example.org' })),
       context,
     );
-    expect(decoded).toMatchObject({ kind: 'bounce', originalMessageId: '<sent-1@example.com>' });
+    expect(decoded).toMatchObject({ kind: 'bounce', originalMessageIds: ['<sent-1@example.com>'] });
     expect(decoded.kind === 'bounce' && decoded.reason).toMatch(/nobody@example.org.*5\.1\.1.*User unknown/);
   });
 

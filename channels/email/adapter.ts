@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import type { Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
-import type { ChannelAdapter, ChannelCapabilities, ChannelContext, ChannelHealth, SendResult } from '../../src/core/channel.ts';
+import { type ChannelAdapter, type ChannelCapabilities, type ChannelContext, type ChannelHealth, SendError, type SendResult } from '../../src/core/channel.ts';
 import type { OutboundMessage } from '../../src/core/message.ts';
 import type { EmailConfig, MailboxConfig } from './config.ts';
 import { type MailLocation, MailboxReader } from './imap.ts';
 import { type DecodedMail, decodeMail } from './parse.ts';
 import { composeMail, createTransport, sendErrorOf } from './smtp.ts';
+import { LoopGuard } from './loop-guard.ts';
 import { MailFileStore } from './store.ts';
 import { replySubject } from './subject.ts';
 
@@ -20,6 +21,8 @@ export const emailCapabilities: ChannelCapabilities = {
   rateLimits: {},
 };
 
+const domainOf = (addressOrId: string) => addressOrId.replace(/[<>]/g, '').split('@').at(-1)?.toLowerCase() ?? '';
+
 /** Subject of a conversation that never had one. */
 const NO_SUBJECT = 'Your message';
 
@@ -29,18 +32,23 @@ export class EmailAdapter implements ChannelAdapter {
   #context: ChannelContext | undefined;
   #store: MailFileStore | undefined;
   #readers: MailboxReader[] = [];
+  #loopGuard: LoopGuard | undefined;
   readonly #transports = new Map<string, Transporter<SMTPPool.SentMessageInfo>>();
   readonly #ownAddresses: ReadonlySet<string>;
+  /** Domains of Parley's Message-IDs (see messageIdFor): a bounce names one of them. */
+  readonly #ownDomains: ReadonlySet<string>;
 
   constructor(
     private readonly config: EmailConfig,
     readonly name = 'email',
   ) {
     this.#ownAddresses = new Set(config.mailboxes.map((m) => m.address));
+    this.#ownDomains = new Set(config.mailboxes.map((m) => domainOf(m.address)));
   }
 
   async start(context: ChannelContext): Promise<void> {
     this.#context = context;
+    this.#loopGuard = new LoopGuard(context.state, this.config.autoReplyLimit);
     this.#store = new MailFileStore(this.config.attachmentDir ?? join(context.dataDir, 'attachments'));
     this.#readers = this.config.mailboxes.map(
       (mailbox) =>
@@ -114,12 +122,22 @@ export class EmailAdapter implements ChannelAdapter {
       context.logger.warn({ mailbox: mailbox.name, uid: location.uid, reason: decoded.reason, original: decoded.original }, 'email: mail skipped');
       return Promise.resolve();
     }
+    // Reports about delivery never become customers or conversations; the .eml stays on disk.
+    if (decoded.kind === 'delay') {
+      context.logger.debug(
+        { mailbox: mailbox.name, uid: location.uid, format: decoded.format, original: decoded.original },
+        'email: delivery-delay warning ignored',
+      );
+      return Promise.resolve();
+    }
     if (decoded.kind === 'bounce') {
-      if (!decoded.originalMessageId) {
-        context.logger.warn({ mailbox: mailbox.name, uid: location.uid, reason: decoded.reason }, 'email: bounce without the original Message-ID');
+      const sent = decoded.originalMessageIds.find((id) => this.#ownDomains.has(domainOf(id)));
+      if (!sent) {
+        const log = { mailbox: mailbox.name, uid: location.uid, reason: decoded.reason, candidates: decoded.originalMessageIds, original: decoded.original };
+        context.logger.warn(log, 'email: bounce names no mail Parley sent; kept on disk');
         return Promise.resolve();
       }
-      return context.reportStatus({ channel: this.name, externalId: decoded.originalMessageId, status: 'failed', reason: decoded.reason });
+      return context.reportStatus({ channel: this.name, externalId: sent, status: 'failed', reason: decoded.reason });
     }
     return context.receive(decoded.message);
   }
@@ -140,6 +158,10 @@ export class EmailAdapter implements ChannelAdapter {
   async send(message: OutboundMessage): Promise<SendResult> {
     const context = this.#context;
     if (!context) throw sendErrorOf(new Error('email adapter is not started'));
+    if (message.authorKind === 'bot' || message.authorKind === 'system') {
+      const refused = await this.#loopGuard?.take(message.recipient, message.messageId);
+      if (refused) throw new SendError(refused, { retryable: false, code: 'loop_guard' });
+    }
     const thread = await context.conversationThread(message.conversationId);
     const mailbox = this.#mailboxFor(thread.team);
     const references = thread.externalIds.filter((id) => id.startsWith('<'));

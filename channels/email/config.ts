@@ -40,6 +40,8 @@ export interface EmailConfig {
   readonly attachmentDir: string | undefined;
   readonly attachmentMaxBytes: number;
   readonly tokenPrefix: string;
+  /** Automatic (bot and system) mails one address may get per window: the mail loop guard. */
+  readonly autoReplyLimit: { readonly max: number; readonly windowMs: number };
 }
 
 const DEFAULT_PORTS: Record<string, number> = { 'imap:': 143, 'imaps:': 993, 'smtp:': 587, 'smtps:': 465 };
@@ -160,6 +162,8 @@ export function loadEmailConfig(env: Env): EmailConfig | undefined {
   if (!Number.isInteger(maxBytes) || maxBytes < 0) throw new Error(`EMAIL_ATTACHMENT_MAX_BYTES must be a whole number of bytes`);
   const prefix = set(env, 'EMAIL_TOKEN_PREFIX') ?? 'PRL';
   if (!/^[A-Za-z]{1,10}$/.test(prefix)) throw new Error(`EMAIL_TOKEN_PREFIX must be 1-10 letters, e.g. PRL`);
+  const autoMax = Number(set(env, 'EMAIL_AUTO_REPLY_LIMIT') ?? 5);
+  if (!Number.isInteger(autoMax) || autoMax < 1) throw new Error(`EMAIL_AUTO_REPLY_LIMIT must be a whole number of mails, at least 1`);
   return {
     mailboxes,
     threadWindowMs: parseDuration(set(env, 'EMAIL_THREAD_WINDOW') ?? '7d'),
@@ -167,5 +171,6 @@ export function loadEmailConfig(env: Env): EmailConfig | undefined {
     attachmentDir: set(env, 'EMAIL_ATTACHMENT_DIR'),
     attachmentMaxBytes: maxBytes,
     tokenPrefix: prefix.toUpperCase(),
+    autoReplyLimit: { max: autoMax, windowMs: parseDuration(set(env, 'EMAIL_AUTO_REPLY_WINDOW') ?? '1h') },
   };
 }

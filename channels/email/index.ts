@@ -51,6 +51,14 @@ export const emailChannel: ChannelDefinition = {
       default: '26214400',
       example: '10485760',
     },
+    {
+      env: 'EMAIL_AUTO_REPLY_LIMIT',
+      description:
+        'Loop guard: at most this many automatic (bot or system) mails to one address per EMAIL_AUTO_REPLY_WINDOW; more fail with the reason. Agent replies are not counted.',
+      default: '5',
+      example: '3',
+    },
+    { env: 'EMAIL_AUTO_REPLY_WINDOW', description: 'Window of the loop guard.', default: '1h', example: '1d' },
     { env: 'EMAIL_TOKEN_PREFIX', description: 'Prefix of the conversation token in subjects, e.g. [#PRL-K7Q3M9XA].', default: 'PRL', example: 'ACME' },
   ],
   create(env) {

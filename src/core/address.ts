@@ -81,6 +81,9 @@ export function normalizePhone(input: string, defaultRegion?: string): string {
 }
 
 const Email = z.email();
+/** RFC 6532 (SMTPUTF8) addresses: Unicode local part and domain; checked only when the address is not ASCII. */
+const INTERNATIONAL_EMAIL = /^[^\s@"<>(),;:\\[\]]{1,64}@(?:[^\s@"<>(),;:\\[\].]+\.)+[^\s@"<>(),;:\\[\].\d]{2,}$/u;
+const isEmail = (text: string) => (/^[ -~]*$/.test(text) ? Email.safeParse(text).success : INTERNATIONAL_EMAIL.test(text));
 
 /** Lowercased and validated; accepts "mailto:" and "<a@b.c>" forms. */
 export function normalizeEmail(input: string): string {
@@ -92,7 +95,7 @@ export function normalizeEmail(input: string): string {
     .trim()
     .toLowerCase();
   if (!text) throw new AddressError('an empty email address was given', input, 'email');
-  if (!Email.safeParse(text).success) throw new AddressError(`"${input}" is not an email address`, input, 'email');
+  if (!isEmail(text)) throw new AddressError(`"${input}" is not an email address`, input, 'email');
   return text;
 }
 

@@ -151,6 +151,8 @@ export interface OutboundMessage {
   readonly subject?: string;
   /** The sending agent's display name, for channels that can show it. */
   readonly authorName?: string;
+  /** Who wrote it: 'bot' and 'system' sends are automatic (mail loop guards count them). */
+  readonly authorKind?: 'customer' | 'bot' | 'agent' | 'system';
   readonly attempt: number;
   /** Aborted when the send's deadline passes (PARLEY_SEND_TIMEOUTS): pass it to the HTTP call. */
   readonly signal?: AbortSignal;

@@ -225,7 +225,7 @@ export class FlowEngine implements ConversationHandler {
   async handle(turn: Turn): Promise<void> {
     const metadata = turn.inbound.metadata as Record<string, unknown>;
     // Auto-replies, bounces and consent keywords are stored but never answered by a flow.
-    if (metadata.automated === true || metadata.consent !== undefined) return;
+    if (turn.inbound.automated || metadata.automated === true || metadata.consent !== undefined) return;
     const row = (await this.#sessionsOf(turn)).get(turn.conversation.id);
     let state = row ? toState(row) : undefined;
 

@@ -58,7 +58,7 @@ export function advances(current: DeliveryStatus, next: DeliveryStatus): boolean
 const timestampOf = (status: DeliveryStatus, at: Date) =>
   status === 'delivered' ? { deliveredAt: at } : status === 'read' ? { readAt: at } : status === 'sent' ? { sentAt: at } : {};
 
-type OutboxItem = Prisma.OutboxItemGetPayload<{ include: { message: { select: { conversationId: true; agent: { select: { name: true } } } } } }>;
+type OutboxItem = Prisma.OutboxItemGetPayload<{ include: { message: { select: { conversationId: true; authorKind: true; agent: { select: { name: true } } } } } }>;
 
 /** The result of a provider call whose recording failed, kept to record it again. */
 type Unrecorded =
@@ -188,7 +188,7 @@ export class OutboxDispatcher {
     const items = await this.#dbSlots.run(() =>
       this.db.prisma.outboxItem.findMany({
         where: { id: { in: heads.map((h) => h.id) }, status: { in: ['pending', 'sending'] } },
-        include: { message: { select: { conversationId: true, agent: { select: { name: true } } } } },
+        include: { message: { select: { conversationId: true, authorKind: true, agent: { select: { name: true } } } } },
         orderBy: { id: 'asc' },
       }),
     );
@@ -293,6 +293,7 @@ export class OutboxDispatcher {
           replyTo: payload.replyTo,
           subject: payload.subject,
           authorName: payload.authorName ?? item.message.agent?.name,
+          authorKind: item.message.authorKind,
           attempt,
           signal,
         }),
