@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { UserError } from '../core/errors.ts';
 
 /**
  * Loads settings from a `.env` file in the current directory (or the file PARLEY_ENV_FILE names)
@@ -16,7 +17,7 @@ export function loadDotEnv(env: Record<string, string | undefined>, cwd: string 
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !named) return [];
-    throw new Error(`PARLEY_ENV_FILE: cannot read ${path}: ${(error as Error).message}`);
+    throw new UserError(`PARLEY_ENV_FILE: cannot read ${path}: ${(error as Error).message}`);
   }
   const set: string[] = [];
   for (const [name, value] of Object.entries(parseEnv(text))) {

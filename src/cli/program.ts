@@ -5,7 +5,6 @@ import { registerChat } from './chat.ts';
 import { registerConversations, registerCustomers } from './crm.ts';
 import { registerDoctor } from './doctor.ts';
 import { loadDotEnv } from './dotenv.ts';
-import { UserError } from '../core/errors.ts';
 import { reportError } from './errors.ts';
 import { registerFlows } from './flows.ts';
 import { registerRouting } from './routing.ts';
@@ -43,11 +42,7 @@ export function buildProgram(): Command {
 export async function runCli(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
-    try {
-      loadDotEnv(process.env);
-    } catch (error) {
-      throw new UserError((error as Error).message);
-    }
+    loadDotEnv(process.env);
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {

@@ -2,16 +2,16 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Parley } from '../runtime.ts';
 import { api } from './api.ts';
 import { installErrorHandler } from './errors.ts';
+import { RequestLog } from './request-log.ts';
 
 /** The HTTP face of a Parley process: health, channel webhooks, REST API. */
 export async function buildServer(parley: Parley): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: parley.logger.child({ part: 'http' }) as FastifyBaseLogger,
     bodyLimit: 25 * 1024 * 1024,
-    disableRequestLogging: true,
+    logController: new RequestLog(),
   });
   installErrorHandler(app);
-  logRequests(app);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
@@ -45,15 +45,4 @@ export async function buildServer(parley: Parley): Promise<FastifyInstance> {
     now: parley.now,
   });
   return app;
-}
-
-const PROBES = new Set(['/healthz', '/readyz']);
-
-/** One line per request (route, status, time), none for health probes: they come every few seconds. */
-function logRequests(app: FastifyInstance): void {
-  app.addHook('onResponse', async (request, reply) => {
-    const path = request.url.split('?')[0] as string;
-    if (PROBES.has(path)) return;
-    request.log.info(`${request.method} ${request.routeOptions.url ?? path} ${reply.statusCode} ${Math.round(reply.elapsedTime)}ms`);
-  });
 }
