@@ -9,7 +9,7 @@ import { reportError } from './errors.ts';
 import { registerFlows } from './flows.ts';
 import { registerRouting } from './routing.ts';
 import { registerStart } from './start.ts';
-import { version } from './version.ts';
+import { version } from '../version.ts';
 
 /** The `parley` command line; a fresh one each call (tests run several in one process). */
 export function buildProgram(): Command {

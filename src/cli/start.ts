@@ -5,7 +5,7 @@ import { Parley } from '../runtime.ts';
 import { buildServer } from '../server/app.ts';
 import { channels, cliConfig, cliLogger } from './context.ts';
 import { openReachableDatabase } from './database-check.ts';
-import { version } from './version.ts';
+import { version } from '../version.ts';
 import { startSummary } from './start-summary.ts';
 
 export function registerStart(program: Command): void {
