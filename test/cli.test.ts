@@ -10,6 +10,7 @@ import { loadDotEnv } from '../src/cli/dotenv.ts';
 import { buildProgram, runCli } from '../src/cli/program.ts';
 import { type Database, openDatabase } from '../src/db/database.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
+import { FakeHttpServer, json } from './support/fake-http.ts';
 import { settle, testParley } from './support/parley.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-cli-'));
@@ -155,6 +156,51 @@ describe('parley CLI: a user mistake gets a message, never a stack trace', () =>
   });
 });
 
+describe('parley doctor', () => {
+  const graph = new FakeHttpServer();
+  let graphUrl: string;
+  beforeAll(async () => {
+    graphUrl = await graph.listen();
+  });
+  afterAll(async () => graph.close());
+  const whatsapp = (token: string) => ({
+    WHATSAPP_ACCESS_TOKEN: token,
+    WHATSAPP_PHONE_NUMBER_ID: '106540352242922',
+    WHATSAPP_APP_SECRET: 'app-secret',
+    WHATSAPP_VERIFY_TOKEN: 'verify',
+    WHATSAPP_GRAPH_URL: graphUrl,
+  });
+
+  it("checks the settings, the database and a channel's credentials with a harmless read", async () => {
+    graph.route = (request, response) =>
+      request.headers.authorization === 'Bearer good-token'
+        ? json(response, 200, { display_phone_number: '+98 21 1234 5678', verified_name: 'Parley Test', id: '106540352242922' })
+        : json(response, 401, { error: { message: 'Invalid OAuth access token.', type: 'OAuthException', code: 190 } });
+    const good = await cli(['doctor'], whatsapp('good-token'));
+    expect(good.stderr).toBe('');
+    expect(good.code).toBe(0);
+    expect(good.stdout).toMatch(/^ok +configuration +every setting is valid$/m);
+    expect(good.stdout).toMatch(/^ok +database +reachable: file:/m);
+    expect(good.stdout).toMatch(/^ok +channel whatsapp +credentials accepted: phone number \+98 21 1234 5678 \(Parley Test\)$/m);
+    expect(good.stdout).toMatch(/^off +channel sms +set /m);
+    expect(graph.requests.at(-1)).toMatchObject({ method: 'GET', url: '/v23.0/106540352242922?fields=display_phone_number,verified_name' });
+
+    const bad = await cli(['doctor'], whatsapp('expired-token'));
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/^problem +channel whatsapp +Invalid OAuth access token\.$/m);
+    expect(bad.stderr).toBe('parley: 1 problem found\n');
+  }, 60_000);
+
+  it('names a bad setting and a database that does not exist', async () => {
+    const badSetting = await cli(['doctor'], { PORT: 'eighty' });
+    expect(badSetting.code).toBe(1);
+    expect(badSetting.stdout).toMatch(/^problem +configuration +PORT="eighty": /m);
+    const noDatabase = await cli(['doctor'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/parley_no_such_db' });
+    expect(noDatabase.code).toBe(1);
+    expect(noDatabase.stdout).toMatch(/^problem +database +the database "parley_no_such_db" does not exist/m);
+  }, 60_000);
+});
+
 describe.each(dialects)('parley CLI on %s', (dialect) => {
   let db: TestDatabase;
   beforeAll(async () => {
@@ -175,6 +221,8 @@ describe.each(dialects)('parley CLI on %s', (dialect) => {
     const stats = await cli(['flows', 'stats', 'complaint', '--since', '2w', '--json'], { DATABASE_URL: db.url, PARLEY_FLOWS_DIR: 'flows' });
     expect(stats.code).toBe(0);
     expect(JSON.parse(stats.stdout).sessions).toMatchObject({ started: 0 });
+    const doctor = await cli(['doctor'], { DATABASE_URL: db.url });
+    expect(doctor.stdout).toMatch(new RegExp(`^ok +database +reachable: ${dialect === 'sqlite' ? 'file:' : 'postgres'}`, 'm'));
   }, 60_000);
 });
 

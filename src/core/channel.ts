@@ -87,6 +87,8 @@ export interface ChannelAdapter {
   stop(): Promise<void>;
   send(message: OutboundMessage): Promise<SendResult>;
   health?(): ChannelHealth;
+  /** A harmless call to the provider that proves the credentials (`parley doctor`); resolves to what it learned, rejects with why not. */
+  verify?(): Promise<string>;
   /** Webhook routes, mounted under /webhooks/<name> in their own Fastify scope. */
   readonly webhooks?: FastifyPluginAsync;
 }
