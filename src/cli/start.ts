@@ -38,12 +38,6 @@ export function registerStart(program: Command): void {
         throw error;
       }
       logger.info(
-        {
-          version,
-          database: db.displayUrl,
-          channels: parley.channelStates(),
-          desks: parley.pluginStates(),
-        },
         startSummary({
           version,
           database: db.displayUrl,
