@@ -9,6 +9,7 @@ import { parseDuration, parseRate } from './core/duration.ts';
  */
 interface Setting<T> {
   readonly description: string;
+  /** May name another setting as `${NAME}`: its value is put in (PARLEY_DATA_DIR in the database's default). */
   readonly default?: string;
   readonly example: string;
   readonly secret?: boolean;
@@ -73,14 +74,14 @@ const timeoutTable = (value: string): SendTimeouts => {
 
 export const settings = {
   DATABASE_URL: {
-    description: 'Where Parley keeps its data: a SQLite file (embedded default, WAL mode) or a PostgreSQL URL.',
-    default: 'file:./data/parley.db',
+    description: 'Where Parley keeps its data: a SQLite file (embedded default, WAL mode, in PARLEY_DATA_DIR) or a PostgreSQL URL.',
+    default: 'file:${PARLEY_DATA_DIR}/parley.db',
     example: 'postgres://parley:secret@127.0.0.1:5432/parley',
     secret: true,
     parse: text,
   },
   PARLEY_DATA_DIR: {
-    description: 'Directory for files Parley keeps beside the database (attachments, channel sessions).',
+    description: 'Directory of the data Parley keeps on disk: the SQLite database (unless DATABASE_URL says otherwise), attachments, channel sessions.',
     default: './data',
     example: '/var/lib/parley',
     parse: text,
@@ -297,8 +298,11 @@ export class ConfigError extends Error {
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
   const problems: string[] = [];
   const config: Record<string, unknown> = {};
+  const given = (name: string) => (env[name] !== undefined && env[name] !== '' ? env[name] : undefined);
+  const defaultOf = (name: string) => (settings as Record<string, Setting<unknown>>)[name]?.default;
+  const rawOf = (name: string) => given(name) ?? defaultOf(name)?.replace(/\$\{(\w+)\}/g, (_m, other: string) => given(other) ?? defaultOf(other) ?? '');
   for (const [name, setting] of Object.entries(settings) as [SettingName, Setting<unknown>][]) {
-    const raw = env[name] !== undefined && env[name] !== '' ? env[name] : setting.default;
+    const raw = rawOf(name);
     if (raw === undefined) continue;
     try {
       config[name] = setting.parse(raw);

@@ -5,6 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ChannelAdapter, ChannelCapabilities, ChannelContext, ChannelHealth, SendResult } from '../../src/core/channel.ts';
 import { SendError } from '../../src/core/channel.ts';
 import type { Attachment, InboundMessage, OutboundMessage } from '../../src/core/message.ts';
+import { z } from 'zod';
 import { parseEach, type RefusedItem, settleEach } from '../../src/core/per-item.ts';
 import { type GraphApi, MediaInfoSchema, SendResponseSchema, UploadResponseSchema } from './graph.ts';
 import { type GraphMessage, LIMITS, type MediaRef, templateMessage, toGraphMessages } from './outbound.ts';
@@ -75,6 +76,15 @@ export class CloudApiAdapter implements ChannelAdapter {
 
   health(): ChannelHealth {
     return { ready: this.#context !== undefined, detail: `Cloud API, phone number id ${this.options.phoneNumberId}` };
+  }
+
+  /** Reads the business number (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/phone-numbers): no message is sent. */
+  async verify(): Promise<string> {
+    const number = await this.graph.getJson(
+      `${this.options.phoneNumberId}?fields=display_phone_number,verified_name`,
+      z.object({ display_phone_number: z.string(), verified_name: z.string().optional() }),
+    );
+    return `phone number ${number.display_phone_number}${number.verified_name ? ` (${number.verified_name})` : ''}`;
   }
 
   #ctx(): ChannelContext {

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { settings } from '../config.ts';
-import { openDatabase } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { plugins } from '../plugins.ts';
-import { action, channels, cliConfig } from './context.ts';
+import { channels, cliConfig } from './context.ts';
+import { openReachableDatabase } from './database-check.ts';
 
 /** The configuration table, as README.md shows it. */
 export function configTable(): string {
@@ -27,45 +27,41 @@ export function registerAdmin(program: Command): void {
   program
     .command('migrate')
     .description('Apply database migrations (also done at start); safe to run again')
-    .action(
-      action(async () => {
-        const config = cliConfig();
-        const db = await openDatabase(config.DATABASE_URL);
-        try {
-          const { applied } = await migrate(db);
-          process.stdout.write(applied.length ? `applied ${applied.length}: ${applied.join(', ')}\n` : `${db.displayUrl} is up to date\n`);
-        } finally {
-          await db.close();
-        }
-      }),
-    );
+    .action(async () => {
+      const config = cliConfig();
+      const db = await openReachableDatabase(config.DATABASE_URL);
+      try {
+        const { applied } = await migrate(db);
+        process.stdout.write(applied.length ? `applied ${applied.length}: ${applied.join(', ')}\n` : `${db.displayUrl} is up to date\n`);
+      } finally {
+        await db.close();
+      }
+    });
 
   program
     .command('config')
     .description('Print every environment variable Parley reads, its default and an example')
-    .action(action(async () => void process.stdout.write(configTable())));
+    .action(async () => void process.stdout.write(configTable()));
 
   program
     .command('channels')
     .description('List the channels, whether each is on, and how to turn it on')
-    .action(
-      action(async () => {
-        const env = process.env;
-        for (const definition of channels) {
+    .action(async () => {
+      const env = process.env;
+      for (const definition of channels) {
+        const created = definition.create(env);
+        const state = 'off' in created ? `off — ${created.off}` : 'on';
+        process.stdout.write(`${definition.name.padEnd(12)} ${state}\n`);
+      }
+      for (const definition of plugins) {
+        let state: string;
+        try {
           const created = definition.create(env);
-          const state = 'off' in created ? `off — ${created.off}` : 'on';
-          process.stdout.write(`${definition.name.padEnd(12)} ${state}\n`);
+          state = 'off' in created ? `off — ${created.off}` : 'on';
+        } catch (error) {
+          state = `misconfigured — ${(error as Error).message}`;
         }
-        for (const definition of plugins) {
-          let state: string;
-          try {
-            const created = definition.create(env);
-            state = 'off' in created ? `off — ${created.off}` : 'on';
-          } catch (error) {
-            state = `misconfigured — ${(error as Error).message}`;
-          }
-          process.stdout.write(`${definition.name.padEnd(12)} ${state}\n`);
-        }
-      }),
-    );
+        process.stdout.write(`${definition.name.padEnd(12)} ${state}\n`);
+      }
+    });
 }

@@ -3,12 +3,13 @@ import type { Command } from 'commander';
 import { ConsoleAdapter, consoleChannel } from '../../channels/console/index.ts';
 import type { AddressKind } from '../core/address.ts';
 import { normalizeAddress } from '../core/address.ts';
+import { parseDuration } from '../core/duration.ts';
 import { UserError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { inboundLaneKey } from '../pipeline/inbox.ts';
 import { outboundLaneKey } from '../pipeline/outbound.ts';
 import { Parley } from '../runtime.ts';
-import { action, channels, cliConfig, cliLogger } from './context.ts';
+import { channels, cliConfig, cliLogger, userInput } from './context.ts';
 
 function guessKind(address: string): AddressKind {
   if (address.includes('@')) return 'email';
@@ -23,48 +24,47 @@ export function registerChat(program: Command): void {
     .requiredOption('--from <address>', 'the customer address (phone, email or any id)')
     .option('--channel <name>', 'the channel to stand in for (replies are rendered as that channel can)', 'console')
     .option('--name <name>', "the customer's display name")
-    .option('--timeout <seconds>', 'how long to wait for replies after the input ends', '30')
+    .option('--timeout <duration>', 'how long to wait for replies after the input ends (30s, 2m)', '30s')
     .addHelpText('after', '\nExamples:\n  parley chat --from "+98 912 123 4567"\n  echo "سلام" | parley chat --from ali@example.com --channel email')
-    .action(
-      action(async (options: { from: string; channel: string; name?: string; timeout: string }) => {
-        const config = cliConfig();
-        const logger = cliLogger(config, { fd: 2, level: process.env.LOG_LEVEL ?? 'warn' });
-        const definition = channels.find((c) => c.name === options.channel);
-        const capabilities = definition?.capabilities ?? consoleChannel.capabilities;
-        // The console stands for no real channel: the address says what it is.
-        const addressKind = definition && definition !== consoleChannel ? capabilities.addressKind : guessKind(options.from);
-        let address: string;
-        try {
-          address = normalizeAddress(addressKind, options.from, config.PARLEY_DEFAULT_REGION);
-        } catch (error) {
-          throw new UserError(`--from: ${(error as Error).message}`);
-        }
-        const interactive = Boolean(process.stdin.isTTY);
-        const adapter = new ConsoleAdapter(options.channel, capabilities, (text) => {
-          process.stdout.write(interactive ? `\n${text}\n> ` : `${text}\n`);
+    .action(async (options: { from: string; channel: string; name?: string; timeout: string }) => {
+      const config = cliConfig();
+      const timeoutMs = userInput('--timeout', () => parseDuration(options.timeout));
+      const logger = cliLogger(config, { fd: 2, level: process.env.LOG_LEVEL ?? 'warn' });
+      const definition = channels.find((c) => c.name === options.channel);
+      const capabilities = definition?.capabilities ?? consoleChannel.capabilities;
+      // The console stands for no real channel: the address says what it is.
+      const addressKind = definition && definition !== consoleChannel ? capabilities.addressKind : guessKind(options.from);
+      let address: string;
+      try {
+        address = normalizeAddress(addressKind, options.from, config.PARLEY_DEFAULT_REGION);
+      } catch (error) {
+        throw new UserError(`--from: ${(error as Error).message}`);
+      }
+      const interactive = Boolean(process.stdin.isTTY);
+      const adapter = new ConsoleAdapter(options.channel, capabilities, (text) => {
+        process.stdout.write(interactive ? `\n${text}\n> ` : `${text}\n`);
+      });
+      const parley = await Parley.open({ config, logger, channels, adapters: [adapter] });
+      await parley.start();
+      if (interactive) process.stdout.write(`Chatting as ${address} on ${options.channel}. Ctrl-D to end.\n> `);
+      const lines = createInterface({ input: process.stdin, terminal: false });
+      for await (const line of lines) {
+        if (!line.trim()) continue;
+        await parley.inbox.accept({
+          channel: options.channel,
+          externalId: `console-${newId()}`,
+          sender: { address, addressKind, displayName: options.name },
+          text: line,
+          raw: { line },
         });
-        const parley = await Parley.open({ config, logger, channels, adapters: [adapter] });
-        await parley.start();
-        if (interactive) process.stdout.write(`Chatting as ${address} on ${options.channel}. Ctrl-D to end.\n> `);
-        const lines = createInterface({ input: process.stdin, terminal: false });
-        for await (const line of lines) {
-          if (!line.trim()) continue;
-          await parley.inbox.accept({
-            channel: options.channel,
-            externalId: `console-${newId()}`,
-            sender: { address, addressKind, displayName: options.name },
-            text: line,
-            raw: { line },
-          });
-        }
-        await waitForReplies(parley, {
-          inLane: inboundLaneKey(options.channel, addressKind, address, config.PARLEY_DEFAULT_REGION),
-          outLane: outboundLaneKey(options.channel, address),
-          timeoutMs: Number(options.timeout) * 1000,
-        });
-        await parley.stop();
-      }),
-    );
+      }
+      await waitForReplies(parley, {
+        inLane: inboundLaneKey(options.channel, addressKind, address, config.PARLEY_DEFAULT_REGION),
+        outLane: outboundLaneKey(options.channel, address),
+        timeoutMs,
+      });
+      await parley.stop();
+    });
 }
 
 /** Waits until every line is handled and every reply to this customer is sent. */

@@ -1,8 +1,10 @@
+import { InvalidArgumentError } from 'commander';
 import { channels } from '../../channels/index.ts';
-import { type Config, ConfigError, loadConfig } from '../config.ts';
+import { type Config, loadConfig } from '../config.ts';
 import { UserError } from '../core/errors.ts';
-import { type Database, openDatabase } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
+import { openReachableDatabase } from './database-check.ts';
 import { createLogger, type Logger, type LoggerOptions } from '../logger.ts';
 
 export { channels };
@@ -18,7 +20,7 @@ export function cliLogger(config: Config, options: Partial<LoggerOptions> = {}):
 /** Opens the configured database (migrated) for a one-shot command, and closes it after. */
 export async function withDatabase<T>(fn: (db: Database, config: Config) => Promise<T>): Promise<T> {
   const config = cliConfig();
-  const db = await openDatabase(config.DATABASE_URL);
+  const db = await openReachableDatabase(config.DATABASE_URL);
   try {
     await migrate(db);
     return await fn(db, config);
@@ -27,18 +29,21 @@ export async function withDatabase<T>(fn: (db: Database, config: Config) => Prom
   }
 }
 
-/** Runs a command action; a user error prints its message and exits 1, without a stack. */
-export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    try {
-      await fn(...args);
-    } catch (error) {
-      if (error instanceof UserError || error instanceof ConfigError) {
-        process.stderr.write(`parley: ${error.message}\n`);
-        process.exit(1);
-      }
-      throw error;
-    }
+/** Runs a parser of user input; its complaint becomes a user error that names the input (`--since: ...`). */
+export function userInput<T>(where: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new UserError(`${where}: ${(error as Error).message}`);
+  }
+}
+
+/** A commander argument parser for a whole number in [min, max]; anything else is a usage error. */
+export function integerBetween(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`give a whole number from ${min} to ${max}`);
+    return n;
   };
 }
 

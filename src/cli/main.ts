@@ -1,28 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
-import { registerAdmin } from './admin.ts';
-import { registerCanned } from './canned.ts';
-import { registerChat } from './chat.ts';
-import { registerConversations, registerCustomers } from './crm.ts';
-import { registerFlows } from './flows.ts';
-import { registerRouting } from './routing.ts';
-import { registerStart } from './start.ts';
+import { runCli } from './program.ts';
 
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+// `parley ... | head`: the reader has what it wanted and closed the pipe; stop quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
 
-const program = new Command()
-  .name('parley')
-  .description('Parley: an omnichannel helpdesk bot (WhatsApp, email, SMS, web chat in; Slack agents out)')
-  .version(version)
-  .showHelpAfterError();
-
-registerStart(program);
-registerChat(program);
-registerAdmin(program);
-registerCustomers(program);
-registerConversations(program);
-registerFlows(program);
-registerCanned(program);
-registerRouting(program);
-
-await program.parseAsync(process.argv);
+const code = await runCli(process.argv.slice(2));
+// A command that failed may have left workers or connections open: end here, not when they close.
+if (code !== 0) process.exit(code);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseDuration } from '../core/duration.ts';
+import { parseSince } from '../core/duration.ts';
 import { UserError } from '../core/errors.ts';
 import { AlertsConfigSchema } from '../routing/alerts.ts';
 import { defaultRoutingConfig, RoutingConfigSchema } from '../routing/config.ts';
@@ -9,73 +9,62 @@ import { readYamlConfig } from '../routing/yaml-config.ts';
 import { EventBus } from '../pipeline/events.ts';
 import { JobRunner } from '../pipeline/jobs.ts';
 import { Leases } from '../pipeline/leases.ts';
-import { action, cliLogger, printJson, withDatabase } from './context.ts';
+import { cliLogger, printJson, userInput, withDatabase } from './context.ts';
 
 export function registerRouting(program: Command): void {
   program
     .command('report')
     .description('Conversations, response and resolution times, CSAT, NPS, complaints and flow funnels')
-    .option('--since <duration>', 'how far back, e.g. 7d, 30d, 12h', '30d')
+    .option('--since <duration>', 'how far back: a duration (12h, 7d, 2w) or an ISO date', '30d')
     .option('--format <format>', 'table, csv or json', 'table')
-    .action(
-      action(async (options: { since: string; format: string }) => {
-        if (!['table', 'csv', 'json'].includes(options.format)) throw new UserError(`--format "${options.format}" is not one of table, csv, json`);
-        let sinceMs: number;
-        try {
-          sinceMs = parseDuration(options.since);
-        } catch (error) {
-          throw new UserError(`--since: ${(error as Error).message}`);
-        }
-        await withDatabase(async (db) => {
-          const until = new Date();
-          const report = await buildReport(db, new Date(until.getTime() - sinceMs), until);
-          process.stdout.write(formatReport(report, options.format as 'table'));
-        });
-      }),
-    );
+    .action(async (options: { since: string; format: string }) => {
+      if (!['table', 'csv', 'json'].includes(options.format)) throw new UserError(`--format "${options.format}" is not one of table, csv, json`);
+      const until = new Date();
+      const since = userInput('--since', () => parseSince(options.since, until));
+      await withDatabase(async (db) => {
+        const report = await buildReport(db, since, until);
+        process.stdout.write(formatReport(report, options.format as 'table'));
+      });
+    });
 
   program
     .command('check-config')
     .description('Validate the routing and alerts files (PARLEY_ROUTING_CONFIG, PARLEY_ALERTS_CONFIG); errors name file:line:column')
-    .action(
-      action(async () => {
-        const routing = process.env.PARLEY_ROUTING_CONFIG;
-        const alerts = process.env.PARLEY_ALERTS_CONFIG;
-        const config = routing ? readYamlConfig(routing, RoutingConfigSchema) : defaultRoutingConfig();
-        const rules = alerts ? readYamlConfig(alerts, AlertsConfigSchema).rules.length : 0;
-        process.stdout.write(`ok: ${Object.keys(config.teams).length} teams, ${config.agents.length} agents, ${rules} alert rules\n`);
-      }),
-    );
+    .action(async () => {
+      const routing = process.env.PARLEY_ROUTING_CONFIG;
+      const alerts = process.env.PARLEY_ALERTS_CONFIG;
+      const config = routing ? readYamlConfig(routing, RoutingConfigSchema) : defaultRoutingConfig();
+      const rules = alerts ? readYamlConfig(alerts, AlertsConfigSchema).rules.length : 0;
+      process.stdout.write(`ok: ${Object.keys(config.teams).length} teams, ${config.agents.length} agents, ${rules} alert rules\n`);
+    });
 
   program
     .command('ticket <ref> <status>')
     .description(`Move a ticket (${TICKET_STATUSES.join(', ')}); closing a complaint needs --root-cause`)
     .option('--root-cause <cause>', 'why the complaint happened')
-    .action(
-      action(async (ref: string, status: string, options: { rootCause?: string }) => {
-        if (!(TICKET_STATUSES as readonly string[]).includes(status)) throw new UserError(`status "${status}" is not one of ${TICKET_STATUSES.join(', ')}`);
-        await withDatabase(async (db, config) => {
-          const logger = cliLogger(config);
-          // Events written here are run by the server's job runner, which has the subscribers.
-          const jobs = new JobRunner(db, new Leases(db, config.PARLEY_LEASE_TTL), logger, {
-            batchSize: 1,
-            pollIntervalMs: 1000,
-            maxAttempts: 1,
-            backoffBaseMs: 1,
-            backoffMaxMs: 1,
-            workerId: 'cli',
-          });
-          const events = new EventBus(jobs, db.dialect, logger);
-          for (const type of ['ticket.closed'] as const) events.subscribe(type, 'flows', async () => {});
-          const routing = config.PARLEY_ROUTING_CONFIG ? readYamlConfig(config.PARLEY_ROUTING_CONFIG, RoutingConfigSchema) : defaultRoutingConfig();
-          printJson(
-            await changeTicketStatus({ db, events, config: routing, defaultLocale: config.PARLEY_DEFAULT_LOCALE }, ref, {
-              status: status as TicketStatus,
-              rootCause: options.rootCause,
-              by: 'cli',
-            }),
-          );
+    .action(async (ref: string, status: string, options: { rootCause?: string }) => {
+      if (!(TICKET_STATUSES as readonly string[]).includes(status)) throw new UserError(`status "${status}" is not one of ${TICKET_STATUSES.join(', ')}`);
+      await withDatabase(async (db, config) => {
+        const logger = cliLogger(config);
+        // Events written here are run by the server's job runner, which has the subscribers.
+        const jobs = new JobRunner(db, new Leases(db, config.PARLEY_LEASE_TTL), logger, {
+          batchSize: 1,
+          pollIntervalMs: 1000,
+          maxAttempts: 1,
+          backoffBaseMs: 1,
+          backoffMaxMs: 1,
+          workerId: 'cli',
         });
-      }),
-    );
+        const events = new EventBus(jobs, db.dialect, logger);
+        for (const type of ['ticket.closed'] as const) events.subscribe(type, 'flows', async () => {});
+        const routing = config.PARLEY_ROUTING_CONFIG ? readYamlConfig(config.PARLEY_ROUTING_CONFIG, RoutingConfigSchema) : defaultRoutingConfig();
+        printJson(
+          await changeTicketStatus({ db, events, config: routing, defaultLocale: config.PARLEY_DEFAULT_LOCALE }, ref, {
+            status: status as TicketStatus,
+            rootCause: options.rootCause,
+            by: 'cli',
+          }),
+        );
+      });
+    });
 }

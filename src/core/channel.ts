@@ -98,6 +98,8 @@ export interface ChannelAdapter {
    */
   readonly idempotentSends?: boolean;
   health?(): ChannelHealth;
+  /** A harmless call to the provider that proves the credentials (`parley doctor`); resolves to what it learned, rejects with why not. */
+  verify?(): Promise<string>;
   /** Webhook routes, mounted under /webhooks/<name> in their own Fastify scope. */
   readonly webhooks?: FastifyPluginAsync;
 }

@@ -262,7 +262,8 @@ export class FlowRegistry {
         if (gone.length > 0) await tx.flowFileLastGood.deleteMany({ where: { file: { in: gone } } });
       });
     }
-    for (const l of changed) this.logger.info({ flow: l.flow.id, version: l.flow.version, file: l.file }, 'flow loaded');
+    if (changed.length > 0) this.logger.info(`flows loaded: ${changed.map((l) => `${l.flow.id}@${l.flow.version}`).join(', ')}`);
+    for (const l of changed) this.logger.debug({ flow: l.flow.id, version: l.flow.version, file: l.file }, 'flow loaded');
   }
 
   async #readStoredLastGood(): Promise<void> {

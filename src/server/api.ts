@@ -1,5 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyPluginAsync } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError, UserError } from '../core/errors.ts';
 import { conversationMessages, listConversations } from '../crm/conversations.ts';
@@ -11,11 +14,13 @@ import { formatProblem } from '../flows/validate.ts';
 import type { EventBus } from '../pipeline/events.ts';
 import type { Desk } from '../desk/desk.ts';
 import { deskApi } from './desk-api.ts';
-import { parseDuration } from '../core/duration.ts';
+import { parseSince } from '../core/duration.ts';
 import { buildReport, formatReport } from '../routing/reports.ts';
 import type { Routing } from '../routing/routing.ts';
 import { type TicketDeps, changeTicketStatus, TICKET_STATUSES } from '../routing/tickets.ts';
-import { parseInput } from './errors.ts';
+import { formatValidationErrors } from './errors.ts';
+import { version } from '../version.ts';
+import { ConversationStatus } from '../generated/sqlite/enums.ts';
 
 export interface ApiOptions {
   readonly db: Database;
@@ -33,8 +38,18 @@ export interface ApiOptions {
   readonly now?: () => Date;
 }
 
-const ConversationStatusSchema = z.enum(['bot', 'waiting_for_agent', 'assigned', 'waiting_for_customer', 'resolved']);
-const limit = z.coerce.number().int().min(1).max(500).optional();
+const limit = z.coerce.number().int().min(1).max(500).optional().describe('how many (1-500)');
+const since = z.string().describe('a duration back from now (30m, 7d, 2w) or an ISO date (2026-01-31)');
+const IdParams = z.object({ id: z.string().min(1) });
+
+/** A `since` of the query: a duration or an ISO date, a 400 naming the parameter otherwise. */
+function sinceOf(text: string, now: Date): Date {
+  try {
+    return parseSince(text, now);
+  } catch (error) {
+    throw new UserError(`query.since: ${(error as Error).message}`);
+  }
+}
 
 function tokenMatches(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -42,11 +57,51 @@ function tokenMatches(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** REST API under /api/v1, behind a bearer token. */
-export const api: FastifyPluginAsync<ApiOptions> = async (
-  app,
+/**
+ * REST API under /api/v1. Routes are declared once with their zod schemas: the schemas check
+ * requests (a mismatch is a 400 naming the field) and describe the API in the OpenAPI
+ * document at /api/v1/openapi.json, rendered at /api/v1/docs. Those two and the index at
+ * /api/v1 are public; every other route needs the bearer token.
+ */
+export const api: FastifyPluginAsync<ApiOptions> = async (app, options) => {
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setSchemaErrorFormatter(formatValidationErrors);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Parley REST API', version, description: 'Customers, conversations, flows, the agent desk, tickets and reports.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'PARLEY_API_TOKEN' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/', { schema: { summary: 'This index: every route of the API', security: [] } }, async () => apiIndex(app));
+  // The options carry this plugin's prefix; the child inherits it already.
+  await app.register(protectedApi, { ...options, prefix: '' });
+};
+
+/** The index GET /api/v1 answers: where the description is, how to authenticate, every route. */
+function apiIndex(app: FastifyInstance) {
+  const document = app.swagger() as { paths?: Record<string, Record<string, { summary?: string }>> };
+  return {
+    name: 'Parley REST API',
+    openapi: `${app.prefix}/openapi.json`,
+    reference: `${app.prefix}/docs`,
+    authentication: 'Authorization: Bearer <PARLEY_API_TOKEN>',
+    routes: Object.entries(document.paths ?? {}).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({ method: method.toUpperCase(), path, summary: operation.summary })),
+    ),
+  };
+}
+
+const protectedApi: FastifyPluginAsync<ApiOptions> = async (
+  plain,
   { db, token, defaultRegion, flows, events, onJobsQueued, desk, routing, tickets, now = () => new Date() },
 ) => {
+  const app = plain.withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', async (request) => {
     if (!token) throw new UserError('the API is off: set PARLEY_API_TOKEN to enable it', 503);
     const header = request.headers.authorization ?? '';
@@ -55,106 +110,168 @@ export const api: FastifyPluginAsync<ApiOptions> = async (
     if (!tokenMatches(given, token)) throw new UserError('the bearer token is not valid', 401);
   });
 
-  app.get('/customers', async (request) => {
-    const query = parseInput(z.object({ q: z.string().min(1, 'give ?q= a name, phone number or email'), limit }), request.query, 'query');
-    return { customers: await searchCustomers(db, query.q, { defaultRegion, limit: query.limit }) };
-  });
+  app.get(
+    '/customers',
+    {
+      schema: {
+        summary: 'Search customers by name, phone number (any format) or email',
+        querystring: z.object({ q: z.string().min(1, 'give ?q= a name, phone number or email'), limit }),
+      },
+    },
+    async (request) => ({ customers: await searchCustomers(db, request.query.q, { defaultRegion, limit: request.query.limit }) }),
+  );
 
-  app.get('/customers/:id', async (request) => {
-    const { id } = parseInput(z.object({ id: z.string().min(1) }), request.params, 'path');
-    return { customer: await customer360(db, id) };
-  });
+  app.get(
+    '/customers/:id',
+    { schema: { summary: "A customer's whole record: identities, conversations, tickets, survey answers", params: IdParams } },
+    async (request) => ({ customer: await customer360(db, request.params.id) }),
+  );
 
-  app.post('/customers/:id/merge', async (request) => {
-    const { id } = parseInput(z.object({ id: z.string().min(1) }), request.params, 'path');
-    const body = parseInput(z.object({ mergeId: z.string().min(1, 'mergeId: the customer to fold into this one') }), request.body ?? {}, 'body');
-    return { merge: await mergeCustomers(db, id, body.mergeId, 'api') };
-  });
+  app.post(
+    '/customers/:id/merge',
+    {
+      schema: {
+        summary: 'Merge another customer into this one (audited)',
+        params: IdParams,
+        body: z.object({ mergeId: z.string().min(1, 'mergeId: the customer to fold into this one') }),
+      },
+    },
+    async (request) => ({ merge: await mergeCustomers(db, request.params.id, request.body.mergeId, 'api') }),
+  );
 
-  app.get('/conversations', async (request) => {
-    const query = parseInput(
-      z.object({
-        status: ConversationStatusSchema.optional(),
-        channel: z.string().optional(),
-        customerId: z.string().optional(),
-        limit,
-        after: z.string().optional(),
-      }),
-      request.query,
-      'query',
-    );
-    return { conversations: await listConversations(db, query) };
-  });
+  app.get(
+    '/conversations',
+    {
+      schema: {
+        summary: 'List conversations, newest first',
+        querystring: z.object({
+          status: z.enum(Object.values(ConversationStatus)).optional(),
+          channel: z.string().optional(),
+          customerId: z.string().optional(),
+          limit,
+          after: z.string().optional().describe('the last id of the previous page'),
+        }),
+      },
+    },
+    async (request) => ({ conversations: await listConversations(db, request.query) }),
+  );
 
-  app.get('/flows', async () => ({
+  app.get('/flows', { schema: { summary: 'The flows loaded, and the problems of the flow files that are not' } }, async () => ({
     flows: flows.all().map((f) => ({ id: f.id, name: f.name, version: f.version, locales: f.locales, triggers: f.triggers, steps: f.steps.length })),
     problems: flows.problems.map(formatProblem),
     refused: flows.refused,
   }));
 
-  app.get('/flows/:id/stats', async (request) => {
-    const { id } = parseInput(z.object({ id: z.string().min(1) }), request.params, 'path');
-    const query = parseInput(z.object({ since: z.coerce.date().optional() }), request.query, 'query');
-    const flow = flows.get(id);
-    if (!flow && (await db.prisma.flowSession.count({ where: { flowId: id } })) === 0) throw new NotFoundError(`flow ${id}`);
-    return { stats: await flowStats(db, id, flow, query.since) };
-  });
+  app.get(
+    '/flows/:id/stats',
+    {
+      schema: {
+        summary: 'Per step of a flow: how many entered, answered, answered wrongly, timed out or dropped',
+        params: IdParams,
+        querystring: z.object({ since: since.optional() }),
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const from = request.query.since === undefined ? undefined : sinceOf(request.query.since, now());
+      const flow = flows.get(id);
+      if (!flow && (await db.prisma.flowSession.count({ where: { flowId: id } })) === 0) throw new NotFoundError(`flow ${id}`);
+      return { stats: await flowStats(db, id, flow, from) };
+    },
+  );
 
-  app.post('/conversations/:id/flows', async (request, reply) => {
-    const { id } = parseInput(z.object({ id: z.string().min(1) }), request.params, 'path');
-    const body = parseInput(z.object({ flowId: z.string().min(1, 'flowId: the flow to start') }), request.body ?? {}, 'body');
-    if (!flows.get(body.flowId))
-      throw new UserError(
-        `no flow "${body.flowId}" is loaded (flows: ${
-          flows
-            .all()
-            .map((f) => f.id)
-            .join(', ') || 'none'
-        })`,
-        422,
-      );
-    await db.write(async (tx) => {
-      const conversation = await tx.conversation.findUnique({ where: { id }, select: { customerId: true } });
-      if (!conversation) throw new NotFoundError(`conversation ${id}`);
-      await events.emit(tx, [{ type: 'flow.start_requested', conversationId: id, customerId: conversation.customerId, flowId: body.flowId, by: 'api' }]);
-    });
-    onJobsQueued();
-    return reply.code(202).send({ started: { conversationId: id, flowId: body.flowId } });
-  });
+  app.post(
+    '/conversations/:id/flows',
+    {
+      schema: {
+        summary: 'Start a flow in a conversation',
+        params: IdParams,
+        body: z.object({ flowId: z.string().min(1, 'flowId: the flow to start') }),
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const { flowId } = request.body;
+      if (!flows.get(flowId))
+        throw new UserError(
+          `no flow "${flowId}" is loaded (flows: ${
+            flows
+              .all()
+              .map((f) => f.id)
+              .join(', ') || 'none'
+          })`,
+          422,
+        );
+      await db.write(async (tx) => {
+        const conversation = await tx.conversation.findUnique({ where: { id }, select: { customerId: true } });
+        if (!conversation) throw new NotFoundError(`conversation ${id}`);
+        await events.emit(tx, [{ type: 'flow.start_requested', conversationId: id, customerId: conversation.customerId, flowId, by: 'api' }]);
+      });
+      onJobsQueued();
+      return reply.code(202).send({ started: { conversationId: id, flowId } });
+    },
+  );
 
-  app.get('/conversations/:id/messages', async (request) => {
-    const { id } = parseInput(z.object({ id: z.string().min(1) }), request.params, 'path');
-    const query = parseInput(z.object({ limit, after: z.string().optional() }), request.query, 'query');
-    return { messages: await conversationMessages(db, id, query) };
-  });
+  app.get(
+    '/conversations/:id/messages',
+    {
+      schema: {
+        summary: "A conversation's messages, oldest first",
+        params: IdParams,
+        querystring: z.object({ limit, after: z.string().optional().describe('the last id of the previous page') }),
+      },
+    },
+    async (request) => ({ messages: await conversationMessages(db, request.params.id, request.query) }),
+  );
 
   if (desk) await app.register(deskApi, { db, desk });
-  app.get('/reports', async (request, reply) => {
-    const query = parseInput(z.object({ since: z.string().default('30d'), format: z.enum(['json', 'csv', 'table']).default('json') }), request.query, 'query');
-    let sinceMs: number;
-    try {
-      sinceMs = parseDuration(query.since);
-    } catch (error) {
-      throw new UserError(`query.since: ${(error as Error).message}`);
-    }
-    const until = now();
-    const report = await buildReport(db, new Date(until.getTime() - sinceMs), until);
-    if (query.format === 'json') return { report };
-    return reply.type(query.format === 'csv' ? 'text/csv; charset=utf-8' : 'text/plain; charset=utf-8').send(formatReport(report, query.format));
-  });
 
-  app.post('/tickets/:ref/status', async (request) => {
-    if (!tickets) throw new UserError('tickets are not available in this server', 503);
-    const { ref } = parseInput(z.object({ ref: z.string().min(1) }), request.params, 'path');
-    const body = parseInput(z.object({ status: z.enum(TICKET_STATUSES), rootCause: z.string().optional() }), request.body ?? {}, 'body');
-    return { ticket: await changeTicketStatus(tickets, ref, { ...body, by: 'api' }, now()) };
-  });
+  app.get(
+    '/reports',
+    {
+      schema: {
+        summary: 'Conversations, response and resolution times, CSAT, NPS, complaints and flow funnels',
+        querystring: z.object({ since: since.default('30d'), format: z.enum(['json', 'csv', 'table']).default('json') }),
+      },
+    },
+    async (request, reply) => {
+      const until = now();
+      const report = await buildReport(db, sinceOf(request.query.since, until), until);
+      if (request.query.format === 'json') return { report };
+      return reply
+        .type(request.query.format === 'csv' ? 'text/csv; charset=utf-8' : 'text/plain; charset=utf-8')
+        .send(formatReport(report, request.query.format));
+    },
+  );
 
-  app.post('/agents/:id/availability', async (request) => {
-    if (!routing) throw new UserError('routing is not available in this server', 503);
-    const { id } = parseInput(z.object({ id: z.string().min(1) }), request.params, 'path');
-    const body = parseInput(z.object({ availability: z.enum(['available', 'away']) }), request.body ?? {}, 'body');
-    await routing.setAvailability(id, body.availability, 'api');
-    return { agent: { id, availability: body.availability } };
-  });
+  app.post(
+    '/tickets/:ref/status',
+    {
+      schema: {
+        summary: 'Move a ticket to another status (closing a complaint needs rootCause)',
+        params: z.object({ ref: z.string().min(1) }),
+        body: z.object({ status: z.enum(TICKET_STATUSES), rootCause: z.string().optional() }),
+      },
+    },
+    async (request) => {
+      if (!tickets) throw new UserError('tickets are not available in this server', 503);
+      return { ticket: await changeTicketStatus(tickets, request.params.ref, { ...request.body, by: 'api' }, now()) };
+    },
+  );
+
+  app.post(
+    '/agents/:id/availability',
+    {
+      schema: {
+        summary: "Set an agent's availability for assignment",
+        params: IdParams,
+        body: z.object({ availability: z.enum(['available', 'away']) }),
+      },
+    },
+    async (request) => {
+      if (!routing) throw new UserError('routing is not available in this server', 503);
+      await routing.setAvailability(request.params.id, request.body.availability, 'api');
+      return { agent: { id: request.params.id, availability: request.body.availability } };
+    },
+  );
 };

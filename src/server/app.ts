@@ -2,12 +2,14 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Parley } from '../runtime.ts';
 import { api } from './api.ts';
 import { installErrorHandler } from './errors.ts';
+import { RequestLog } from './request-log.ts';
 
 /** The HTTP face of a Parley process: health, channel webhooks, REST API. */
 export async function buildServer(parley: Parley): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: parley.logger.child({ part: 'http' }) as FastifyBaseLogger,
     bodyLimit: 25 * 1024 * 1024,
+    logController: new RequestLog(),
   });
   installErrorHandler(app);
 

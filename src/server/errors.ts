@@ -1,13 +1,15 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
-import type { z } from 'zod';
+import type { FastifyError, FastifyInstance, FastifySchemaValidationError } from 'fastify';
 import { UserError } from '../core/errors.ts';
-import { formatZodIssues } from '../pipeline/inbox.ts';
 
-/** Parses request input with a zod schema; a mismatch is a 400 that names the field. */
-export function parseInput<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new UserError(`${where}: ${formatZodIssues(parsed.error)}`);
-  return parsed.data;
+const PARTS: Record<string, string> = { querystring: 'query', params: 'path', body: 'body', headers: 'headers' };
+
+/**
+ * The error of a request that does not match its route's schema: a 400 naming the part and
+ * the field, e.g. `query: status: Invalid option: expected one of "bot"|...`.
+ */
+export function formatValidationErrors(errors: FastifySchemaValidationError[], dataVar: string): Error {
+  const fields = errors.map((e) => `${e.instancePath.slice(1).replaceAll('/', '.') || '(message)'}: ${e.message ?? 'not valid'}`);
+  return new UserError(`${PARTS[dataVar] ?? dataVar}: ${fields.join('; ')}`);
 }
 
 /** Every error leaves as JSON: { error: { status, message } }, with a message a user can act on. */

@@ -1,0 +1,51 @@
+import { Command } from 'commander';
+import { registerAdmin } from './admin.ts';
+import { registerCanned } from './canned.ts';
+import { registerChat } from './chat.ts';
+import { registerConversations, registerCustomers } from './crm.ts';
+import { registerDoctor } from './doctor.ts';
+import { loadDotEnv } from './dotenv.ts';
+import { reportError } from './errors.ts';
+import { registerFlows } from './flows.ts';
+import { registerRouting } from './routing.ts';
+import { registerStart } from './start.ts';
+import { version } from '../version.ts';
+
+/** The `parley` command line; a fresh one each call (tests run several in one process). */
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('parley')
+    .description('Parley: an omnichannel helpdesk bot (WhatsApp, email and SMS in; agents on Slack; flows in between)')
+    .version(version)
+    .option('--debug', 'print the stack trace of an error')
+    .showHelpAfterError()
+    .exitOverride();
+  registerStart(program);
+  registerChat(program);
+  registerDoctor(program);
+  registerAdmin(program);
+  registerCustomers(program);
+  registerConversations(program);
+  registerFlows(program);
+  registerCanned(program);
+  registerRouting(program);
+  // exitOverride is not inherited: each subcommand must throw too instead of exiting.
+  const override = (command: Command) => {
+    command.exitOverride();
+    command.commands.forEach(override);
+  };
+  override(program);
+  return program;
+}
+
+/** Runs one command line; resolves to the exit code (0 also while a started server keeps running). */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    loadDotEnv(process.env);
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    return reportError(error, Boolean(program.opts().debug) || argv.includes('--debug'), (text) => process.stderr.write(text));
+  }
+}
