@@ -64,15 +64,21 @@ async function outboundRows(db: Database): Promise<StoredOutbound[]> {
 }
 
 /**
- * Replies the provider has accepted but the database does not yet record as sent: read right
- * after a kill, they are the sends in flight at that moment, the most a restart may repeat.
+ * Replies the provider has accepted whose outbox row Parley has not written since: read right
+ * after a kill, they are the sends in flight at that moment (between the provider's answer and
+ * its record), the most a restart may repeat. A row written after the provider accepted it
+ * (say, a failed attempt recorded for a send that went through) is not in flight: a repeat of
+ * it is a bookkeeping bug, not the crash's doing.
  */
 export async function sendsInFlight(db: Database, fake: FakeGraphApi): Promise<number> {
   const pending = await db.prisma.outboxItem.findMany({
     where: { status: 'pending', channel: 'whatsapp' },
-    select: { recipient: true, message: { select: { text: true } } },
+    select: { recipient: true, updatedAt: true, message: { select: { text: true } } },
   });
-  return pending.filter((item) => (fake.deliveries.get(deliveryKey(item.recipient, item.message.text ?? '')) ?? 0) > 0).length;
+  return pending.filter((item) => {
+    const acceptedAt = fake.lastAcceptedAt.get(deliveryKey(item.recipient, item.message.text ?? ''));
+    return acceptedAt !== undefined && item.updatedAt.getTime() <= acceptedAt;
+  }).length;
 }
 
 export interface CheckInput {

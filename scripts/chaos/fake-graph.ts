@@ -43,6 +43,8 @@ export const deliveryKey = (to: string, body: string): string => `${to.replace(/
 export class FakeGraphApi {
   /** Accepted sends per delivery key. */
   readonly deliveries = new Map<string, number>();
+  /** Wall-clock time (ms) of the last accepted send per delivery key. */
+  readonly lastAcceptedAt = new Map<string, number>();
   /** Requests per fault, and how many arrived at all. */
   readonly faults: Record<Fault, number> = { none: 0, rate_limited: 0, server_error: 0, hang: 0, reset: 0 };
   /** Permanent refusals per delivery key. */
@@ -129,6 +131,7 @@ export class FakeGraphApi {
         return;
       case 'none': {
         this.deliveries.set(key, (this.deliveries.get(key) ?? 0) + 1);
+        this.lastAcceptedAt.set(key, Date.now());
         const id = `wamid.fake.${this.faults.none}`;
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ messaging_product: 'whatsapp', contacts: [{ input: parsed.to, wa_id: parsed.to }], messages: [{ id }] }));
