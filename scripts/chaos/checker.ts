@@ -1,7 +1,9 @@
 import type { Database } from '../../src/db/database.ts';
-import { deliveryKey, type FakeGraphApi } from './fake-graph.ts';
+import { deliveryKey, type DeliveryLedger } from './fake-provider.ts';
 import type { WebhookOutcome } from './load.ts';
-import { TAG_PATTERN, waIdOf } from './webhooks.ts';
+import { phoneOf, TAG_PATTERN } from './webhooks.ts';
+
+const CHANNELS = ['whatsapp', 'sms'];
 
 /** What one scenario ended with; the targets are in `violationsOf`. */
 export interface Tally {
@@ -15,6 +17,8 @@ export interface Tally {
   lost: number;
   storedTwice: number;
   outOfOrder: number;
+  /** Distinct replies the fake providers accepted, per channel ("whatsapp 80 / sms 80"). */
+  deliveredByChannel: string;
   /** Stored good messages whose reply never reached the fake provider. */
   repliesMissing: number;
   deliveredTwice: number;
@@ -40,6 +44,7 @@ interface StoredInbound {
 }
 
 interface StoredOutbound {
+  readonly channel: string;
   readonly text: string | null;
   readonly address: string;
   readonly deliveryStatus: string;
@@ -48,7 +53,7 @@ interface StoredOutbound {
 
 async function inboundRows(db: Database): Promise<StoredInbound[]> {
   const rows = await db.prisma.message.findMany({
-    where: { direction: 'inbound', channel: 'whatsapp' },
+    where: { direction: 'inbound', channel: { in: CHANNELS } },
     select: { id: true, text: true, conversation: { select: { identity: { select: { address: true } } } } },
     orderBy: { id: 'asc' },
   });
@@ -57,10 +62,16 @@ async function inboundRows(db: Database): Promise<StoredInbound[]> {
 
 async function outboundRows(db: Database): Promise<StoredOutbound[]> {
   const rows = await db.prisma.message.findMany({
-    where: { direction: 'outbound', channel: 'whatsapp' },
-    select: { text: true, deliveryStatus: true, failureReason: true, conversation: { select: { identity: { select: { address: true } } } } },
+    where: { direction: 'outbound', channel: { in: CHANNELS } },
+    select: { channel: true, text: true, deliveryStatus: true, failureReason: true, conversation: { select: { identity: { select: { address: true } } } } },
   });
-  return rows.map((r) => ({ text: r.text, address: r.conversation.identity.address, deliveryStatus: r.deliveryStatus, failureReason: r.failureReason }));
+  return rows.map((r) => ({
+    channel: r.channel,
+    text: r.text,
+    address: r.conversation.identity.address,
+    deliveryStatus: r.deliveryStatus,
+    failureReason: r.failureReason,
+  }));
 }
 
 /**
@@ -70,20 +81,20 @@ async function outboundRows(db: Database): Promise<StoredOutbound[]> {
  * (say, a failed attempt recorded for a send that went through) is not in flight: a repeat of
  * it is a bookkeeping bug, not the crash's doing.
  */
-export async function sendsInFlight(db: Database, fake: FakeGraphApi): Promise<number> {
+export async function sendsInFlight(db: Database, ledger: DeliveryLedger): Promise<number> {
   const pending = await db.prisma.outboxItem.findMany({
-    where: { status: 'pending', channel: 'whatsapp' },
-    select: { recipient: true, updatedAt: true, message: { select: { text: true } } },
+    where: { status: 'pending', channel: { in: CHANNELS } },
+    select: { channel: true, recipient: true, updatedAt: true, message: { select: { text: true } } },
   });
   return pending.filter((item) => {
-    const acceptedAt = fake.lastAcceptedAt.get(deliveryKey(item.recipient, item.message.text ?? ''));
+    const acceptedAt = ledger.lastAcceptedAt.get(deliveryKey(item.channel, item.recipient, item.message.text ?? ''));
     return acceptedAt !== undefined && item.updatedAt.getTime() <= acceptedAt;
   }).length;
 }
 
 export interface CheckInput {
   readonly db: Database;
-  readonly fake: FakeGraphApi;
+  readonly ledger: DeliveryLedger;
   readonly outcomes: readonly WebhookOutcome[];
   /** Customers whose number the provider refuses permanently. */
   readonly refusedCustomers: ReadonlySet<number>;
@@ -92,7 +103,7 @@ export interface CheckInput {
 
 /** Reads the database and the fake provider's counts and tallies them against what was sent. */
 export async function check(input: CheckInput): Promise<Tally> {
-  const { fake, outcomes, refusedCustomers } = input;
+  const { ledger, outcomes, refusedCustomers } = input;
   const [inbound, outbound] = await Promise.all([inboundRows(input.db), outboundRows(input.db)]);
   const storedByTag = new Map<string, number>();
   const seqsByAddress = new Map<string, number[]>();
@@ -104,7 +115,9 @@ export async function check(input: CheckInput): Promise<Tally> {
     seqs.push(Number(match[2]));
     seqsByAddress.set(row.address, seqs);
   }
-  const failedReplies = new Set(outbound.filter((o) => o.deliveryStatus === 'failed' && o.failureReason).map((o) => deliveryKey(o.address, o.text ?? '')));
+  const failedReplies = new Set(
+    outbound.filter((o) => o.deliveryStatus === 'failed' && o.failureReason).map((o) => deliveryKey(o.channel, o.address, o.text ?? '')),
+  );
 
   const tally: Tally = {
     sent: 0,
@@ -115,15 +128,18 @@ export async function check(input: CheckInput): Promise<Tally> {
     storedTwice: 0,
     outOfOrder: 0,
     repliesMissing: 0,
-    deliveredTwice: fake.duplicates(),
+    deliveredByChannel: CHANNELS.map(
+      (channel) => `${channel} ${[...ledger.deliveries.keys()].filter((key) => key.startsWith(`${channel}\u0001`)).length}`,
+    ).join(' / '),
+    deliveredTwice: ledger.duplicates(),
     deliveredTwiceAllowed: input.deliveredTwiceAllowed,
     permanentRefusals: 0,
     markedFailed: 0,
     goodWebhook5xx: 0,
     poisonSent: 0,
     poisonUnanswered: 0,
-    retriedBeforeRetryAfter: fake.retriedTooEarly,
-    malformedSends: fake.malformed.length,
+    retriedBeforeRetryAfter: ledger.retriedTooEarly,
+    malformedSends: ledger.malformed.length,
   };
   for (const outcome of outcomes) {
     const hasPoison = outcome.webhook.messages.some((m) => m.poison);
@@ -145,11 +161,11 @@ export async function check(input: CheckInput): Promise<Tally> {
         continue;
       }
       tally.stored++;
-      const key = deliveryKey(waIdOf(message.customer), message.expectedReply ?? '');
+      const key = deliveryKey(message.channel, phoneOf(message.customer), message.expectedReply ?? '');
       if (refusedCustomers.has(message.customer)) {
         tally.permanentRefusals++;
         if (failedReplies.has(key)) tally.markedFailed++;
-      } else if ((fake.deliveries.get(key) ?? 0) === 0) {
+      } else if ((ledger.deliveries.get(key) ?? 0) === 0) {
         tally.repliesMissing++;
       }
     }
@@ -180,6 +196,6 @@ export function violationsOf(tally: Tally): string[] {
   if (tally.goodWebhook5xx > 0) v.push(`${tally.goodWebhook5xx} 5xx answers to webhooks carrying only good messages`);
   if (tally.poisonUnanswered > 0) v.push(`${tally.poisonUnanswered} poison messages neither stored nor refused (5xx until the sender gave up)`);
   if (tally.retriedBeforeRetryAfter > 0) v.push(`${tally.retriedBeforeRetryAfter} retries before the Retry-After of a 429`);
-  if (tally.malformedSends > 0) v.push(`${tally.malformedSends} requests the fake Graph API could not read`);
+  if (tally.malformedSends > 0) v.push(`${tally.malformedSends} requests a fake provider could not read`);
   return v;
 }

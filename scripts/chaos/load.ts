@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { seededRandom } from './fake-graph.ts';
-import { metaSignature, type PlannedMessage, tagOf, webhookBody } from './webhooks.ts';
+import { seededRandom } from './fake-provider.ts';
+import { channelOf, type PlannedMessage, type Secrets, tagOf, webhookRequest } from './webhooks.ts';
 
 export interface LoadShape {
   readonly customers: number;
@@ -28,31 +28,27 @@ const POISON: Record<NonNullable<PlannedMessage['poison']>, string> = { nul: 'be
 /**
  * Every customer's messages in order. Text carries the customer and sequence number; the first
  * message starts the echo flow (reply "ready"), each later good one is echoed. A poisoned
- * customer gets one poison message alone and one sent together with the next good message.
+ * customer sends a NUL byte alone, then on WhatsApp a lone surrogate in one body with the next
+ * good message (a form-encoded Twilio body is UTF-8 and cannot carry a lone surrogate).
  */
 export function planLoad(shape: LoadShape, runId: string, seed: number): PlannedWebhook[][] {
   const random = seededRandom(seed);
   const plans: PlannedWebhook[][] = [];
   for (let customer = 0; customer < shape.customers; customer++) {
+    const channel = channelOf(customer);
     const poisoned = random() < shape.poisonShare && shape.messagesPerCustomer >= 3;
     const message = (seq: number, poison?: PlannedMessage['poison']): PlannedMessage => {
       const tag = tagOf(customer, seq);
       const text = poison ? `${tag} ${POISON[poison]}` : `${tag} سفارش من کجاست؟ where is my order`;
-      return {
-        externalId: `wamid.chaos.${runId}.${tag}`,
-        customer,
-        seq,
-        text,
-        poison,
-        expectedReply: poison ? undefined : seq === 0 ? 'ready' : `echo ${text}`,
-      };
+      const externalId = channel === 'whatsapp' ? `wamid.chaos.${runId}.${tag}` : `SM${runId}${tag.replace('-', '')}`;
+      return { externalId, channel, customer, seq, text, poison, expectedReply: poison ? undefined : seq === 0 ? 'ready' : `echo ${text}` };
     };
     const webhooks: PlannedWebhook[] = [];
     let seq = 0;
     webhooks.push({ messages: [message(seq++)] });
     if (poisoned) {
       webhooks.push({ messages: [message(seq++, 'nul')] });
-      webhooks.push({ messages: [message(seq++, 'lone_surrogate'), message(seq++)] });
+      if (channel === 'whatsapp') webhooks.push({ messages: [message(seq++, 'lone_surrogate'), message(seq++)] });
     }
     while (webhooks.length < shape.messagesPerCustomer) webhooks.push({ messages: [message(seq++)] });
     plans.push(webhooks);
@@ -61,7 +57,7 @@ export function planLoad(shape: LoadShape, runId: string, seed: number): Planned
 }
 
 export interface LoadOptions {
-  readonly appSecret: string;
+  readonly secrets: Secrets;
   /** Base URLs of the Parley processes up now (empty while all are down). */
   readonly targets: () => readonly string[];
   /** The run gives up on webhooks not answered by then. */
@@ -93,19 +89,13 @@ export async function sendLoad(plans: readonly PlannedWebhook[][], options: Load
 }
 
 async function deliver(outcome: WebhookOutcome, options: LoadOptions, random: () => number): Promise<void> {
-  const body = webhookBody(outcome.webhook.messages, Math.floor(Date.now() / 1000));
-  const signature = metaSignature(body, options.appSecret);
   for (let attempt = 0; Date.now() < options.deadline; attempt++) {
     const targets = options.targets();
     const target = targets[Math.floor(random() * targets.length)];
     if (target) {
       try {
-        const response = await fetch(`${target}/webhooks/whatsapp`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
-          body,
-          signal: AbortSignal.timeout(60_000),
-        });
+        const request = webhookRequest(outcome.webhook.messages, target, options.secrets);
+        const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.timeout(60_000) });
         const answer = await response.text();
         outcome.lastAnswer = `HTTP ${response.status} ${answer.slice(0, 300)}`;
         if (response.ok) {

@@ -9,6 +9,7 @@ const ROWS: readonly { label: string; value: (t: Tally) => string }[] = [
   { label: 'lost', value: (t) => `${t.lost}` },
   { label: 'stored twice', value: (t) => `${t.storedTwice}` },
   { label: 'out of order', value: (t) => `${t.outOfOrder}` },
+  { label: 'replies delivered', value: (t) => t.deliveredByChannel },
   { label: 'replies missing', value: (t) => `${t.repliesMissing}` },
   { label: 'delivered twice (allowed)', value: (t) => `${t.deliveredTwice} (${t.deliveredTwiceAllowed})` },
   { label: 'permanent 4xx: marked failed', value: (t) => (t.permanentRefusals > 0 ? `${t.markedFailed}/${t.permanentRefusals}` : '-') },

@@ -5,11 +5,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { check, sendsInFlight, type Tally, violationsOf } from './checker.ts';
 import { emptyDatabase } from './database.ts';
-import { FakeGraphApi, noFaults, seededRandom } from './fake-graph.ts';
+import { graphDialect } from './fake-graph.ts';
+import { DeliveryLedger, FakeProvider, noFaults, seededRandom } from './fake-provider.ts';
+import { twilioDialect } from './fake-twilio.ts';
 import { planLoad, sendLoad, type WebhookOutcome } from './load.ts';
 import type { RunSize, Scenario } from './scenarios.ts';
 import { ParleySupervisor } from './supervisor.ts';
-import { PHONE_NUMBER_ID, waIdOf } from './webhooks.ts';
+import { PHONE_NUMBER_ID, phoneOf, type Secrets, TWILIO_ACCOUNT_SID, TWILIO_FROM } from './webhooks.ts';
 
 export interface ScenarioReport {
   readonly scenario: Scenario;
@@ -39,10 +41,10 @@ steps:
     next: echo
 `;
 
-const APP_SECRET = 'chaos-app-secret';
+const SECRETS: Secrets = { metaAppSecret: 'chaos-app-secret', twilioAuthToken: 'chaos-auth-token' };
 
 /** The environment of every `parley start`: a clean one, so no channel of the caller's shell turns on. */
-function parleyEnv(dir: string, databaseUrl: string, graphUrl: string): Record<string, string> {
+function parleyEnv(dir: string, databaseUrl: string, providers: { graph: string; twilio: string }): Record<string, string> {
   const inherited = Object.fromEntries(['PATH', 'HOME', 'TMPDIR', 'LANG'].flatMap((name) => (process.env[name] ? [[name, process.env[name] as string]] : [])));
   return {
     ...inherited,
@@ -54,11 +56,15 @@ function parleyEnv(dir: string, databaseUrl: string, graphUrl: string): Record<s
     LOG_LEVEL: 'info',
     WHATSAPP_ACCESS_TOKEN: 'chaos-token',
     WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
-    WHATSAPP_APP_SECRET: APP_SECRET,
+    WHATSAPP_APP_SECRET: SECRETS.metaAppSecret,
     WHATSAPP_VERIFY_TOKEN: 'chaos-verify',
-    WHATSAPP_GRAPH_URL: graphUrl,
-    // Meta's per-recipient pace (about one message every 6 s) would make the run hours long.
-    PARLEY_RATE_LIMITS: 'whatsapp=500/s;whatsapp:recipient=50/s',
+    WHATSAPP_GRAPH_URL: providers.graph,
+    TWILIO_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN: SECRETS.twilioAuthToken,
+    TWILIO_FROM,
+    TWILIO_API_URL: providers.twilio,
+    // Meta's per-recipient pace (one message every 6 s) and a Twilio long code's 1/s would make the run hours long.
+    PARLEY_RATE_LIMITS: 'whatsapp=500/s;whatsapp:recipient=50/s;sms=500/s;sms:recipient=50/s',
     // Short enough that a killed process's lanes and sends are taken over within the run.
     PARLEY_LEASE_TTL: '5s',
     PARLEY_POLL_INTERVAL: '250ms',
@@ -91,11 +97,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const refusedCustomers = new Set(
     Array.from({ length: shape.customers }, (_, i) => i).filter(() => scenario.refusedShare !== undefined && random() < scenario.refusedShare),
   );
-  const fake = new FakeGraphApi(PHONE_NUMBER_ID, seed);
-  fake.plan = { ...(scenario.faults ?? noFaults), refusedRecipients: new Set([...refusedCustomers].map(waIdOf)) };
-  const graphUrl = await fake.listen();
+  const ledger = new DeliveryLedger();
+  const fakes = [
+    new FakeProvider(graphDialect(PHONE_NUMBER_ID), ledger, seed),
+    new FakeProvider(twilioDialect(TWILIO_ACCOUNT_SID, SECRETS.twilioAuthToken), ledger, seed + 1),
+  ] as const;
+  for (const fake of fakes) fake.plan = { ...(scenario.faults ?? noFaults), refusedRecipients: new Set([...refusedCustomers].map(phoneOf)) };
+  const [graph, twilio] = await Promise.all(fakes.map((fake) => fake.listen()));
   const database = await emptyDatabase(scenario.dialect, dir, `${runId}_${Date.now().toString(36)}`);
-  const supervisor = new ParleySupervisor(parleyEnv(dir, database.url, graphUrl), dir);
+  const supervisor = new ParleySupervisor(parleyEnv(dir, database.url, { graph: graph as string, twilio: twilio as string }), dir);
   let db: Database | undefined;
   let clean = false;
   try {
@@ -107,7 +117,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const plans = planLoad(shape, runId, seed);
     const deadline = Date.now() + size.loadMs;
     let loading = true;
-    const load = sendLoad(plans, { appSecret: APP_SECRET, targets: () => supervisor.targets(), deadline, maxServerErrors: 8, seed: seed + 1 }).finally(() => {
+    const load = sendLoad(plans, { secrets: SECRETS, targets: () => supervisor.targets(), deadline, maxServerErrors: 8, seed: seed + 1 }).finally(() => {
       loading = false;
     });
 
@@ -117,7 +127,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       await sleep(between(random, size.killGapMs));
       const victim = Math.floor(random() * scenario.processes);
       await supervisor.kill(victim);
-      const inFlight = await sendsInFlight(reader, fake);
+      const inFlight = await sendsInFlight(reader, ledger);
       inFlightAtKills += inFlight;
       log(`[${scenario.id}] kill -9 of process ${victim} (${k + 1}/${kills}, load ${loading ? 'running' : 'done'}, sends in flight: ${inFlight})`);
       await supervisor.restart(victim);
@@ -125,7 +135,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const outcomes: WebhookOutcome[] = await load;
     log(`[${scenario.id}] load done: ${outcomes.length} webhooks; waiting for replies`);
 
-    const input = { db: reader, fake, outcomes, refusedCustomers, deliveredTwiceAllowed: inFlightAtKills };
+    const input = { db: reader, ledger, outcomes, refusedCustomers, deliveredTwiceAllowed: inFlightAtKills };
     const settleBy = Date.now() + size.settleMs;
     for (;;) {
       const tally = await check(input);
@@ -147,7 +157,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   } finally {
     await supervisor.stopAll().catch(() => undefined);
     await db?.close();
-    await fake.close();
+    await Promise.all(fakes.map((fake) => fake.close()));
     // A run with violations keeps its directory (logs, SQLite file) for reading.
     const keepDir = options.keep || !clean;
     if (scenario.dialect === 'postgresql' || !keepDir)

@@ -1,5 +1,5 @@
 import type { Dialect } from '../../src/db/database.ts';
-import type { FaultPlan } from './fake-graph.ts';
+import type { FaultPlan } from './fake-provider.ts';
 import type { LoadShape } from './load.ts';
 
 export interface Scenario {
