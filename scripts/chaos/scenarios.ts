@@ -44,21 +44,24 @@ export const sizes: Record<'short' | 'full', RunSize> = {
   },
 };
 
-const providerFaults: Omit<FaultPlan, 'refusedRecipients'> = {
+// Errors and hangs run apart: a hang that stalls every send would hide how errors are retried.
+const providerErrors: Omit<FaultPlan, 'refusedRecipients'> = {
   rateLimited: 0.05,
   serverError: 0.05,
-  hang: 0.02,
+  hang: 0,
   reset: 0.05,
-  maxHangs: 3,
+  maxHangs: 0,
   retryAfterSeconds: 2,
 };
+const providerHangs: Omit<FaultPlan, 'refusedRecipients'> = { ...providerErrors, rateLimited: 0, serverError: 0, reset: 0, hang: 0.02, maxHangs: 3 };
 
 export const scenarios: readonly Scenario[] = [
   { id: 'a', title: 'SQLite, no faults', dialect: 'sqlite', processes: 1, kills: 0 },
   { id: 'b', title: 'SQLite, kill -9 and restart', dialect: 'sqlite', processes: 1, kills: 4 },
   { id: 'c', title: 'PostgreSQL, kill -9 and restart', dialect: 'postgresql', processes: 1, kills: 4 },
   { id: 'd', title: 'PostgreSQL, 3 processes', dialect: 'postgresql', processes: 3, kills: 0 },
-  { id: 'e', title: 'PostgreSQL, provider faults', dialect: 'postgresql', processes: 1, kills: 0, faults: providerFaults, refusedShare: 0.05 },
+  { id: 'e1', title: 'PostgreSQL, provider errors', dialect: 'postgresql', processes: 1, kills: 0, faults: providerErrors, refusedShare: 0.05 },
+  { id: 'e2', title: 'PostgreSQL, provider hangs', dialect: 'postgresql', processes: 1, kills: 0, faults: providerHangs },
   { id: 'f1', title: 'SQLite, poison inputs', dialect: 'sqlite', processes: 1, kills: 0, poisonShare: 0.25 },
   { id: 'f2', title: 'PostgreSQL, poison inputs', dialect: 'postgresql', processes: 1, kills: 0, poisonShare: 0.25 },
 ];
