@@ -17,6 +17,8 @@ export interface Tally {
   lost: number;
   storedTwice: number;
   outOfOrder: number;
+  /** Faults the fake providers injected ("429 3, 500 4, hang 0, reset 2"). */
+  faultsInjected: string;
   /** Distinct replies the fake providers accepted, per channel ("whatsapp 80 / sms 80"). */
   deliveredByChannel: string;
   /** Stored good messages whose reply never reached the fake provider. */
@@ -128,6 +130,7 @@ export async function check(input: CheckInput): Promise<Tally> {
     storedTwice: 0,
     outOfOrder: 0,
     repliesMissing: 0,
+    faultsInjected: `429 ${ledger.faults.rate_limited}, 500 ${ledger.faults.server_error}, hang ${ledger.faults.hang}, reset ${ledger.faults.reset}`,
     deliveredByChannel: CHANNELS.map(
       (channel) => `${channel} ${[...ledger.deliveries.keys()].filter((key) => key.startsWith(`${channel}\u0001`)).length}`,
     ).join(' / '),

@@ -2,6 +2,7 @@ import type { Tally } from './checker.ts';
 import type { ScenarioReport } from './run.ts';
 
 const ROWS: readonly { label: string; value: (t: Tally) => string }[] = [
+  { label: 'provider faults injected', value: (t) => t.faultsInjected },
   { label: 'good messages sent', value: (t) => `${t.sent}` },
   { label: 'acknowledged (2xx)', value: (t) => `${t.acknowledged}` },
   { label: 'never acknowledged', value: (t) => `${t.unanswered}` },

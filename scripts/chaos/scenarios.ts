@@ -53,7 +53,7 @@ const providerErrors: Omit<FaultPlan, 'refusedRecipients'> = {
   maxHangs: 0,
   retryAfterSeconds: 2,
 };
-const providerHangs: Omit<FaultPlan, 'refusedRecipients'> = { ...providerErrors, rateLimited: 0, serverError: 0, reset: 0, hang: 0.02, maxHangs: 3 };
+const providerHangs: Omit<FaultPlan, 'refusedRecipients'> = { ...providerErrors, rateLimited: 0, serverError: 0, reset: 0, hang: 0.05, maxHangs: 3 };
 
 export const scenarios: readonly Scenario[] = [
   { id: 'a', title: 'SQLite, no faults', dialect: 'sqlite', processes: 1, kills: 0 },
