@@ -136,7 +136,7 @@ export class Parley {
       },
       options.now,
     );
-    this.events = new EventBus(this.jobs, db.dialect, logger.child({ part: 'events' }));
+    this.events = new EventBus(db, this.jobs, logger.child({ part: 'events' }), { subscriberTtlMs: config.PARLEY_EVENT_SUBSCRIBER_TTL });
     this.ai = new AiAssist(db, config, logger.child({ part: 'ai' }), options.now);
     this.ai.register(this.events);
     this.flows = options.flows ?? new FlowRegistry(config.PARLEY_FLOWS_DIR, db, logger.child({ part: 'flows' }));
@@ -334,6 +334,8 @@ export class Parley {
   async start(): Promise<void> {
     await this.startChannels();
     await this.startPlugins();
+    // Before any work: events other processes emit from now on include this one's subscribers.
+    await this.events.record(this.now());
     this.processor.start();
     this.dispatcher.start();
     this.jobs.start();
