@@ -46,6 +46,8 @@ export interface ParleyOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Adapters to run instead of building them from definitions (parley chat, tests). */
   readonly adapters?: readonly ChannelAdapter[];
+  /** Send only to these recipient lanes (outboundLaneKey): `parley chat` speaks for its one customer. */
+  readonly outboundLanes?: readonly string[];
   /** Replaces the flow engine as the handler of every conversation (tests of the pipeline). */
   readonly handlers?: HandlerSelector;
   /** Botkit dialogs that run beside the flows (made from PARLEY_BOTKIT_DIALOGS when not given). */
@@ -119,6 +121,7 @@ export class Parley {
         rateOverrides: config.PARLEY_RATE_LIMITS ?? {},
         workerId: this.workerId,
         channels: () => [...this.#adapters.keys()],
+        lanes: options.outboundLanes,
       },
       options.now,
     );

@@ -14,6 +14,14 @@ export interface EventBusOptions {
 
 const SubscriptionRowSchema = z.object({ kind: z.string(), eventType: z.string() });
 
+const kindOf = (type: string, subscriber: string) => `event:${type}:${subscriber}`;
+
+/**
+ * One lane per conversation and subscriber: each subscriber sees a conversation's events in
+ * order, and one that is slow or not running anywhere right now holds up only its own jobs.
+ */
+const laneOf = (event: DomainEventOf<DomainEventType>, kind: string) => `${eventLane(event)}:${kind.slice(kindOf(event.type, '').length)}`;
+
 /** How often a process renews its subscribers (and drops expired ones): often enough that none expires while it runs. */
 const renewIntervalMs = (ttlMs: number) => Math.min(ttlMs / 4, 60 * 60 * 1000);
 
@@ -49,7 +57,7 @@ export class EventBus {
 
   /** `name` identifies the subscriber durably: keep it stable across versions. */
   subscribe<T extends DomainEventType>(type: T, name: string, subscriber: EventSubscriber<T>): void {
-    const kind = `event:${type}:${name}`;
+    const kind = kindOf(type, name);
     this.jobs.register(kind, async (job, context) => {
       const parsed = DomainEventSchema.safeParse(job.payload);
       if (!parsed.success) throw new Error(`job ${job.id} holds no valid ${type} event: ${parsed.error.message}`);
@@ -105,7 +113,7 @@ export class EventBus {
     if (events.length === 0) return;
     const valid = events.map((event) => DomainEventSchema.parse(event));
     const kindsOf = await this.#subscribersOf(tx, [...new Set(valid.map((e) => e.type))]);
-    const drafts = valid.flatMap((event) => (kindsOf.get(event.type) ?? []).map((kind) => ({ kind, laneKey: eventLane(event), payload: event })));
+    const drafts = valid.flatMap((event) => (kindsOf.get(event.type) ?? []).map((kind) => ({ kind, laneKey: laneOf(event, kind), payload: event })));
     if (drafts.length === 0) return;
     this.logger.debug({ events: events.map((e) => e.type), jobs: drafts.length }, 'events emitted');
     await scheduleJobs(tx, this.db.dialect, drafts, now);

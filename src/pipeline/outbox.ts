@@ -24,6 +24,8 @@ export interface DispatcherOptions {
   readonly workerId: string;
   /** Channels this process can send on; other processes send the rest. */
   readonly channels: () => readonly string[];
+  /** When set, only these recipient lanes (`parley chat` speaks for one customer); other processes send the rest. */
+  readonly lanes?: readonly string[];
 }
 
 export interface DeliveryChange {
@@ -95,7 +97,7 @@ export class OutboxDispatcher {
     if (channels.length === 0) return { attempted: 0, nextDueInMs: this.options.pollIntervalMs };
     const heads = await this.db.prisma.$queryRaw<{ laneKey: string; id: string }[]>`
       SELECT "laneKey", MIN("id") AS "id" FROM "OutboxItem"
-      WHERE "status" = 'pending' AND "channel" IN (${Prisma.join(channels)}) AND ${this.leases.notHeld(Prisma.sql`"laneKey"`)}
+      WHERE "status" = 'pending' AND "channel" IN (${Prisma.join(channels)}) AND ${this.leases.notHeld(Prisma.sql`"laneKey"`)} ${this.#onlyLanes()}
       GROUP BY "laneKey" ORDER BY MIN("id") LIMIT ${this.options.batchSize}`;
     if (heads.length === 0) return { attempted: 0, nextDueInMs: this.options.pollIntervalMs };
     const items = await this.db.prisma.outboxItem.findMany({
@@ -131,9 +133,15 @@ export class OutboxDispatcher {
       const { attempted, nextDueInMs } = await this.runBatch();
       if (attempted > 0) continue;
       const channels = [...this.options.channels()];
-      if ((await this.db.prisma.outboxItem.count({ where: { status: 'pending', channel: { in: channels } } })) === 0) return;
+      const lanes = this.options.lanes ? { laneKey: { in: [...this.options.lanes] } } : {};
+      if ((await this.db.prisma.outboxItem.count({ where: { status: 'pending', channel: { in: channels }, ...lanes } })) === 0) return;
       await new Promise((r) => setTimeout(r, Math.max(1, Math.min(nextDueInMs, 50))));
     }
+  }
+
+  #onlyLanes(): Prisma.Sql {
+    const { lanes } = this.options;
+    return lanes ? (lanes.length > 0 ? Prisma.sql`AND "laneKey" IN (${Prisma.join(lanes)})` : Prisma.sql`AND 1 = 0`) : Prisma.empty;
   }
 
   async #attempt(
