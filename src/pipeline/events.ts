@@ -16,12 +16,6 @@ const SubscriptionRowSchema = z.object({ kind: z.string(), eventType: z.string()
 
 const kindOf = (type: string, subscriber: string) => `event:${type}:${subscriber}`;
 
-/**
- * One lane per conversation and subscriber: each subscriber sees a conversation's events in
- * order, and one that is slow or not running anywhere right now holds up only its own jobs.
- */
-const laneOf = (event: DomainEventOf<DomainEventType>, kind: string) => `${eventLane(event)}:${kind.slice(kindOf(event.type, '').length)}`;
-
 /** How often a process renews its subscribers (and drops expired ones): often enough that none expires while it runs. */
 const renewIntervalMs = (ttlMs: number) => Math.min(ttlMs / 4, 60 * 60 * 1000);
 
@@ -113,15 +107,19 @@ export class EventBus {
     if (events.length === 0) return;
     const valid = events.map((event) => DomainEventSchema.parse(event));
     const kindsOf = await this.#subscribersOf(tx, [...new Set(valid.map((e) => e.type))]);
-    const drafts = valid.flatMap((event) => (kindsOf.get(event.type) ?? []).map((kind) => ({ kind, laneKey: laneOf(event, kind), payload: event })));
+    const drafts = valid.flatMap((event) => (kindsOf.get(event.type) ?? []).map((kind) => ({ kind, laneKey: eventLane(event), payload: event })));
     if (drafts.length === 0) return;
     this.logger.debug({ events: events.map((e) => e.type), jobs: drafts.length }, 'events emitted');
     await scheduleJobs(tx, this.db.dialect, drafts, now);
   }
 
-  /** This process's subscribers and those recorded by any process, per event type. */
+  /**
+   * This process's subscribers and then those recorded by other processes, per event type.
+   * Jobs of one conversation run in the order they are written, so a subscriber sees what
+   * the ones before it did (the AI summary is stored before the Slack card is posted).
+   */
   async #subscribersOf(tx: PrismaClient, types: readonly DomainEventType[]): Promise<Map<string, string[]>> {
-    const rows = await queryRows(tx, sql`SELECT "kind", "eventType" FROM "EventSubscription" WHERE "eventType" IN (${join(types)})`);
+    const rows = await queryRows(tx, sql`SELECT "kind", "eventType" FROM "EventSubscription" WHERE "eventType" IN (${join(types)}) ORDER BY "kind"`);
     const kinds = new Map<string, Set<string>>(types.map((type) => [type, new Set(this.#subscribers.get(type))]));
     for (const row of rows) {
       const { kind, eventType } = SubscriptionRowSchema.parse(row);
