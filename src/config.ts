@@ -149,6 +149,13 @@ export const settings = {
     example: '10s',
     parse: duration,
   },
+  PARLEY_EVENT_SUBSCRIBER_TTL: {
+    description:
+      'How long an event subscriber (a plugin such as the Slack desk) stays known after the last process running it was seen: events keep queueing for it meanwhile; after that its waiting events are dropped.',
+    default: '7d',
+    example: '24h',
+    parse: duration,
+  },
   PARLEY_POLL_INTERVAL: {
     description: 'How often workers look for work written by other processes or left by a crash.',
     default: '1s',

@@ -47,6 +47,8 @@ export interface ParleyOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Adapters to run instead of building them from definitions (parley chat, tests). */
   readonly adapters?: readonly ChannelAdapter[];
+  /** Send only to these recipient lanes (outboundLaneKey): `parley chat` speaks for its one customer. */
+  readonly outboundLanes?: readonly string[];
   /** Replaces the flow engine as the handler of every conversation (tests of the pipeline). */
   readonly handlers?: HandlerSelector;
   /** Botkit dialogs that run beside the flows (made from PARLEY_BOTKIT_DIALOGS when not given). */
@@ -125,6 +127,7 @@ export class Parley {
         sendTimeoutMs: (channel) => config.PARLEY_SEND_TIMEOUTS.perChannel[channel] ?? config.PARLEY_SEND_TIMEOUTS.defaultMs,
         // Leaves most of PostgreSQL's pool of 10 to inbound batches and jobs.
         dbConcurrency: 4,
+        lanes: options.outboundLanes,
       },
       options.now,
     );
@@ -142,7 +145,7 @@ export class Parley {
       },
       options.now,
     );
-    this.events = new EventBus(this.jobs, db.dialect, logger.child({ part: 'events' }));
+    this.events = new EventBus(db, this.jobs, logger.child({ part: 'events' }), { subscriberTtlMs: config.PARLEY_EVENT_SUBSCRIBER_TTL });
     this.ai = new AiAssist(db, config, logger.child({ part: 'ai' }), options.now);
     this.ai.register(this.events);
     this.flows = options.flows ?? new FlowRegistry(config.PARLEY_FLOWS_DIR, db, logger.child({ part: 'flows' }));
@@ -347,6 +350,8 @@ export class Parley {
   async start(): Promise<void> {
     await this.startChannels();
     await this.startPlugins();
+    // Before any work: events other processes emit from now on include this one's subscribers.
+    await this.events.record(this.now());
     this.processor.start();
     this.dispatcher.start();
     this.jobs.start();

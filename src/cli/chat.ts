@@ -44,7 +44,13 @@ export function registerChat(program: Command): void {
       const adapter = new ConsoleAdapter(options.channel, capabilities, (text) => {
         process.stdout.write(interactive ? `\n${text}\n> ` : `${text}\n`);
       });
-      const parley = await Parley.open({ config, logger, channels, adapters: [adapter] });
+      const lanes = {
+        inLane: inboundLaneKey(options.channel, addressKind, address, config.PARLEY_DEFAULT_REGION),
+        outLane: outboundLaneKey(options.channel, address),
+      };
+      // Only this customer's replies: those to other customers (another chat, a real channel)
+      // are theirs to send; printed here they would count as sent and never reach them.
+      const parley = await Parley.open({ config, logger, channels, adapters: [adapter], outboundLanes: [lanes.outLane] });
       await parley.start();
       if (interactive) process.stdout.write(`Chatting as ${address} on ${options.channel}. Ctrl-D to end.\n> `);
       const lines = createInterface({ input: process.stdin, terminal: false });
@@ -58,11 +64,7 @@ export function registerChat(program: Command): void {
           raw: { line },
         });
       }
-      await waitForReplies(parley, {
-        inLane: inboundLaneKey(options.channel, addressKind, address, config.PARLEY_DEFAULT_REGION),
-        outLane: outboundLaneKey(options.channel, address),
-        timeoutMs,
-      });
+      await waitForReplies(parley, { ...lanes, timeoutMs });
       await parley.stop();
     });
 }

@@ -46,7 +46,7 @@ export function registerRouting(program: Command): void {
       if (!(TICKET_STATUSES as readonly string[]).includes(status)) throw new UserError(`status "${status}" is not one of ${TICKET_STATUSES.join(', ')}`);
       await withDatabase(async (db, config) => {
         const logger = cliLogger(config);
-        // Events written here are run by the server's job runner, which has the subscribers.
+        // The events reach the subscribers the running processes recorded; their job runners run them.
         const jobs = new JobRunner(db, new Leases(db, config.PARLEY_LEASE_TTL), logger, {
           batchSize: 1,
           pollIntervalMs: 1000,
@@ -55,8 +55,7 @@ export function registerRouting(program: Command): void {
           backoffMaxMs: 1,
           workerId: 'cli',
         });
-        const events = new EventBus(jobs, db.dialect, logger);
-        for (const type of ['ticket.closed'] as const) events.subscribe(type, 'flows', async () => {});
+        const events = new EventBus(db, jobs, logger, { subscriberTtlMs: config.PARLEY_EVENT_SUBSCRIBER_TTL });
         const routing = config.PARLEY_ROUTING_CONFIG ? readYamlConfig(config.PARLEY_ROUTING_CONFIG, RoutingConfigSchema) : defaultRoutingConfig();
         printJson(
           await changeTicketStatus({ db, events, config: routing, defaultLocale: config.PARLEY_DEFAULT_LOCALE }, ref, {

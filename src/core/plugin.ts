@@ -4,7 +4,11 @@ import type { ChannelHealth, ChannelSetting } from './channel.ts';
 /** A part of Parley that runs beside the pipeline (the Slack agent desk, ...). */
 export interface ParleyPlugin {
   readonly name: string;
-  /** Subscribes to events, registers jobs, opens its connections. */
+  /**
+   * Subscribes to events, registers jobs, opens its connections. Its subscribers are recorded
+   * in the database once it started, so events emitted by any process (one without this
+   * plugin, `parley chat`) reach it (src/pipeline/events.ts).
+   */
   start(parley: Parley): Promise<void>;
   stop(): Promise<void>;
   health?(): ChannelHealth;

@@ -37,6 +37,8 @@ export interface DispatcherOptions {
    * inbound work keeps connections of its own.
    */
   readonly dbConcurrency: number;
+  /** When set, only these recipient lanes (`parley chat` speaks for one customer); other processes send the rest. */
+  readonly lanes?: readonly string[];
 }
 
 export interface DeliveryChange {
@@ -144,7 +146,8 @@ export class OutboxDispatcher {
       const { attempted, nextDueInMs } = await this.runBatch();
       if (attempted > 0) continue;
       const channels = [...this.options.channels()];
-      if ((await this.db.prisma.outboxItem.count({ where: { status: { in: ['pending', 'sending'] }, channel: { in: channels } } })) === 0) return;
+      const lanes = this.options.lanes ? { laneKey: { in: [...this.options.lanes] } } : {};
+      if ((await this.db.prisma.outboxItem.count({ where: { status: { in: ['pending', 'sending'] }, channel: { in: channels }, ...lanes } })) === 0) return;
       await new Promise((r) => setTimeout(r, Math.max(1, Math.min(nextDueInMs, 50))));
     }
   }
@@ -176,12 +179,18 @@ export class OutboxDispatcher {
   }
 
   /** The first row of each lane of a channel not held by anyone, if it is due (a `sending` row always is: it needs reconciling). */
+  /** SQL: only the configured lanes (`parley chat`), when there are any. */
+  #onlyLanes(): Prisma.Sql {
+    const { lanes } = this.options;
+    return lanes ? (lanes.length > 0 ? Prisma.sql`AND "laneKey" IN (${Prisma.join(lanes)})` : Prisma.sql`AND 1 = 0`) : Prisma.empty;
+  }
+
   async #dueHeads(channel: string): Promise<{ due: OutboxItem[]; nextDueInMs: number }> {
     const now = this.now();
     const heads = await this.#dbSlots.run(
       () => this.db.prisma.$queryRaw<{ laneKey: string; id: string }[]>`
       SELECT "laneKey", MIN("id") AS "id" FROM "OutboxItem"
-      WHERE "status" IN ('pending', 'sending') AND "channel" = ${channel} AND ${this.leases.notHeld(Prisma.sql`"laneKey"`)}
+      WHERE "status" IN ('pending', 'sending') AND "channel" = ${channel} AND ${this.leases.notHeld(Prisma.sql`"laneKey"`)} ${this.#onlyLanes()}
       GROUP BY "laneKey" ORDER BY MIN("id") LIMIT ${this.options.batchSize}`,
     );
     if (heads.length === 0) return { due: [], nextDueInMs: this.options.pollIntervalMs };
