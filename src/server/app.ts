@@ -8,6 +8,8 @@ export async function buildServer(parley: Parley): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: parley.logger.child({ part: 'http' }) as FastifyBaseLogger,
     bodyLimit: 25 * 1024 * 1024,
+    // X-Forwarded-* say where a request was sent (its protocol, host, client) only behind a proxy that sets them.
+    trustProxy: parley.config.PARLEY_TRUST_PROXY === 'true',
   });
   installErrorHandler(app);
 
