@@ -38,6 +38,9 @@ describe('WhatsApp Cloud API', () => {
       WHATSAPP_GRAPH_URL: graphUrl,
       PARLEY_DATA_DIR: dataDir,
       PARLEY_ACK_TEXT: 'ممنون، پیامتان رسید.',
+      // The fake Graph API serves the media too: its loopback address is allowed on purpose.
+      WHATSAPP_MEDIA_HOSTS: '127.0.0.1',
+      PARLEY_MEDIA_PRIVATE_ADDRESSES: '127.0.0.1',
       ...env,
     };
     parley = await testParley(db, { adapters: [whatsappChannel.create(fullEnv) as ChannelAdapter], env: fullEnv });
@@ -186,6 +189,36 @@ describe('WhatsApp Cloud API', () => {
     graph.route = (_request, response) => json(response, 500, { error: { message: 'Service temporarily unavailable', code: 2 } });
     const response = await webhook({ messages: [{ from: CUSTOMER, id: 'wamid.img', type: 'image', image: { id: 'media-1' } }] });
     expect(response.statusCode).toBeGreaterThanOrEqual(500);
+    expect(await db.prisma.inboxEvent.count()).toBe(0);
+  });
+
+  it('puts a media id into the Graph path as one encoded segment: ../ cannot reach another path with the token', async () => {
+    await start();
+    acceptSends();
+    const response = await webhook({ messages: [{ from: CUSTOMER, id: 'wamid.img', type: 'image', image: { id: '../../me/accounts' } }] });
+    expect(response.statusCode).toBeGreaterThanOrEqual(500);
+    expect(graph.requests.map((r) => r.url)).toEqual(['/v23.0/..%2F..%2Fme%2Faccounts']);
+    const dots = await webhook({ messages: [{ from: CUSTOMER, id: 'wamid.img2', type: 'image', image: { id: '..' } }] });
+    expect(dots.statusCode).toBeGreaterThanOrEqual(500);
+    expect(graph.requests).toHaveLength(1);
+    expect(await db.prisma.inboxEvent.count()).toBe(0);
+  });
+
+  it('downloads media only from the allowed hosts, never from a private address not listed', async () => {
+    await start({ PARLEY_MEDIA_PRIVATE_ADDRESSES: '' });
+    acceptSends();
+    const image = { messages: [{ from: CUSTOMER, id: 'wamid.img', type: 'image', image: { id: 'media-1' } }] };
+    expect((await webhook(image)).statusCode).toBeGreaterThanOrEqual(500);
+    expect(graph.requests.map((r) => r.url)).toEqual(['/v23.0/media-1']);
+    expect(await db.prisma.inboxEvent.count()).toBe(0);
+  });
+
+  it('refuses media larger than PARLEY_MEDIA_MAX_BYTES', async () => {
+    await start({ PARLEY_MEDIA_MAX_BYTES: '3' });
+    acceptSends();
+    const response = await webhook({ messages: [{ from: CUSTOMER, id: 'wamid.img', type: 'image', image: { id: 'media-1' } }] });
+    expect(response.statusCode).toBeGreaterThanOrEqual(500);
+    expect(graph.requests.map((r) => r.url)).toEqual(['/v23.0/media-1', '/download/media-1']);
     expect(await db.prisma.inboxEvent.count()).toBe(0);
   });
 

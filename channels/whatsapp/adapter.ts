@@ -5,7 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ChannelAdapter, ChannelCapabilities, ChannelContext, ChannelHealth, SendResult } from '../../src/core/channel.ts';
 import { SendError } from '../../src/core/channel.ts';
 import type { Attachment, InboundMessage, OutboundMessage } from '../../src/core/message.ts';
-import { type GraphApi, MediaInfoSchema, SendResponseSchema, UploadResponseSchema } from './graph.ts';
+import { type GraphApi, graphPath, MediaInfoSchema, SendResponseSchema, UploadResponseSchema } from './graph.ts';
 import { type GraphMessage, LIMITS, type MediaRef, templateMessage, toGraphMessages } from './outbound.ts';
 import { type CloudMessage, mediaOf, signatureProblem, toInbound, toStatusUpdate, WebhookBodySchema } from './webhook.ts';
 
@@ -140,7 +140,7 @@ export class CloudApiAdapter implements ChannelAdapter {
 
   /** Media arrives as an id: its URL comes from the Graph API, the bytes from that URL (same token). */
   async #download(kind: Attachment['kind'], media: { id: string; mime_type?: string; caption?: string; filename?: string }): Promise<Attachment> {
-    const info = await this.graph.getJson(media.id, MediaInfoSchema);
+    const info = await this.graph.getJson(graphPath(media.id), MediaInfoSchema);
     const bytes = await this.graph.download(info.url);
     const directory = join(this.#ctx().dataDir, 'attachments', 'whatsapp');
     await mkdir(directory, { recursive: true });
@@ -170,7 +170,7 @@ export class CloudApiAdapter implements ChannelAdapter {
     let externalId: string | undefined;
     for (const body of messages) {
       const sent = await this.graph.postJson(
-        `${this.options.phoneNumberId}/messages`,
+        `${graphPath(this.options.phoneNumberId)}/messages`,
         { messaging_product: 'whatsapp', recipient_type: 'individual', to: message.recipient.replace(/^\+/, ''), ...body },
         SendResponseSchema,
       );
@@ -211,7 +211,7 @@ export class CloudApiAdapter implements ChannelAdapter {
     form.set('messaging_product', 'whatsapp');
     form.set('type', type);
     form.set('file', new Blob([bytes], { type }), attachment.fileName ?? basename(path));
-    const uploaded = await this.graph.postForm(`${this.options.phoneNumberId}/media`, form, UploadResponseSchema);
+    const uploaded = await this.graph.postForm(`${graphPath(this.options.phoneNumberId)}/media`, form, UploadResponseSchema);
     return { id: uploaded.id };
   }
 }
