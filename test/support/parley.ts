@@ -1,4 +1,4 @@
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import type { ChannelAdapter, ChannelCapabilities, ChannelContext, SendResult } from '../../src/core/channel.ts';
 import type { OutboundMessage } from '../../src/core/message.ts';
@@ -60,6 +60,8 @@ export async function testParley(
     alertsConfig?: AlertsConfig;
     notifier?: DeskNotifier;
     inactiveSweepPage?: number;
+    /** Where the process logs (default: nowhere). */
+    logger?: Logger;
   } = {},
 ): Promise<Parley> {
   const config = loadConfig({
@@ -71,7 +73,7 @@ export async function testParley(
   });
   return Parley.open({
     config,
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     channels: [],
     adapters: options.adapters ?? [new FakeAdapter()],
     handlers: options.handlers,
