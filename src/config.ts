@@ -125,6 +125,26 @@ export const settings = {
     example: 'Thanks, we got your message.',
     parse: text,
   },
+  PARLEY_TRUST_PROXY: {
+    description:
+      'true when Parley runs behind a reverse proxy that sets X-Forwarded-Proto/-Host/-For: only then are they believed (client address, and the URL Twilio signatures are checked against when SMS_PUBLIC_URL is unset).',
+    default: 'false',
+    example: 'true',
+    parse: oneOf('true', 'false'),
+  },
+  PARLEY_MEDIA_PRIVATE_ADDRESSES: {
+    description:
+      'Private or loopback addresses inbound media may still be fetched from (comma-separated; e.g. a local test double or an on-premises gateway). Unset: media is never fetched from private, loopback or link-local addresses.',
+    example: '127.0.0.1,::1',
+    parse: text,
+  },
+  PARLEY_MEDIA_MAX_BYTES: {
+    description: 'Largest inbound media file a channel downloads; a larger one is refused with the reason.',
+    default: '26214400',
+    example: '5242880',
+    parse: positiveInt,
+  },
+  PARLEY_MEDIA_TIMEOUT: { description: 'Longest time one inbound media download may take.', default: '30s', example: '10s', parse: duration },
   PARLEY_BOTKIT_DIALOGS: {
     description:
       'A module exporting Botkit dialogs (README: Bringing Botkit dialogs). Set: they run beside the YAML flows (a message no flow takes begins the start dialog; a conversation in a dialog stays with it), their state in the database; unset: no Botkit.',

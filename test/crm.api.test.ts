@@ -71,6 +71,26 @@ describe.each(dialects)('customers, merge and the REST API on %s', (dialect) => 
     expect(byName.customers.map((c: { name: string }) => c.name)).toEqual(['علی رضایی']);
   });
 
+  it('matches % _ and \\ in a name search literally, not as LIKE wildcards', async () => {
+    const names = async (q: string) => (await get(`/api/v1/customers?q=${encodeURIComponent(q)}`)).json().customers.map((c: { name: string }) => c.name);
+    expect(await names('%')).toEqual([]);
+    expect(await names('_')).toEqual([]);
+    expect(await names('a_i')).toEqual([]);
+    await parley.inbox.accept({
+      channel: 'email',
+      externalId: '<m2@mail.example>',
+      sender: { address: 'club@example.com', addressKind: 'email', displayName: '100%_Club\\' },
+      text: 'Hi',
+      raw: {},
+    });
+    await settle(parley);
+    expect(await names('%')).toEqual(['100%_Club\\']);
+    expect(await names('0%_c')).toEqual(['100%_Club\\']);
+    expect(await names('_')).toEqual(['100%_Club\\']);
+    expect(await names('b\\')).toEqual(['100%_Club\\']);
+    expect(await names('rezaei')).toEqual(['Ali Rezaei']);
+  });
+
   it('rejects bad input with a message naming the field', async () => {
     const response = await get('/api/v1/conversations?status=closed');
     expect(response.statusCode).toBe(400);

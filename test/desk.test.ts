@@ -229,6 +229,10 @@ describe.each(dialects)('desk operations, rate-limited jobs and the desk API on 
     const note = await post(`/api/v1/conversations/${conversation.id}/reply`, { agentId: agent.id, text: 'internal only', note: true });
     expect(note.statusCode).toBe(202);
     expect(await db.prisma.outboxItem.count()).toBe(1);
+    const stranger = await post(`/api/v1/conversations/${conversation.id}/reply`, { agentId: 'nobody', text: 'who am I', note: true });
+    expect(stranger.statusCode).toBe(404);
+    expect(stranger.json().error.message).toBe('agent nobody not found');
+    expect(await db.prisma.message.count({ where: { isInternalNote: true } })).toBe(1);
 
     expect((await post(`/api/v1/conversations/${conversation.id}/assign`, { agentId: null })).json().conversation).toMatchObject({
       assigneeId: null,

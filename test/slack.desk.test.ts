@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mediaStoreDir } from '../src/core/media-store.ts';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConsoleAdapter } from '../channels/console/index.ts';
@@ -437,9 +438,19 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
 
   it('attachments: a customer file is uploaded to the thread; an agent file reaches the customer', async () => {
     await start();
-    const path = join(tmpdir(), `parley-slack-${newId()}.txt`);
+    // Only files in the media store are uploaded: a channel saved this one there.
+    const directory = join(mediaStoreDir(parley.config.PARLEY_DATA_DIR), 'test');
+    mkdirSync(directory, { recursive: true });
+    const path = join(directory, `parley-slack-${newId()}.txt`);
     writeFileSync(path, 'receipt contents');
-    await customerWrites('my receipt', { attachments: [{ kind: 'document', url: pathToFileURL(path).href, fileName: 'receipt.txt' }] });
+    const outside = join(tmpdir(), `parley-slack-${newId()}.txt`);
+    writeFileSync(outside, 'not for Slack');
+    await customerWrites('my receipt', {
+      attachments: [
+        { kind: 'document', url: pathToFileURL(path).href, fileName: 'receipt.txt' },
+        { kind: 'document', url: pathToFileURL(outside).href, fileName: 'passwd' },
+      ],
+    });
     const card = await handedOffThread();
     await eventually(() => expect(fake.uploads).toHaveLength(1));
     expect(fake.uploads[0]).toMatchObject({ channel_id: SUPPORT, thread_ts: card.ts, filename: 'receipt.txt' });

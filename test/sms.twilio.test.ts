@@ -131,6 +131,55 @@ describe('SMS through Twilio', () => {
     expect(await db.prisma.inboxEvent.count()).toBe(0);
   });
 
+  it('refuses media that is not http(s) on a Twilio host, and more media than Twilio sends, storing nothing', async () => {
+    await start();
+    const passwd = await inbound('SMfile', 'see attached', { NumMedia: '1', MediaUrl0: 'file:///etc/passwd', MediaContentType0: 'text/plain' });
+    expect(passwd.statusCode).toBe(400);
+    expect(passwd.json().error).toBe(
+      'Twilio inbound webhook: MediaUrl0: file:///etc/passwd: only http and https URLs are fetched, not file: (SMS_MEDIA_HOSTS)',
+    );
+    const elsewhere = await inbound('SMhost', '', { NumMedia: '1', MediaUrl0: 'https://169.254.169.254/latest/meta-data/' });
+    expect(elsewhere.statusCode).toBe(400);
+    expect(elsewhere.json().error).toMatch(
+      /MediaUrl0: .*host 169\.254\.169\.254 is not one of the allowed media hosts \(api\.twilio\.com, \*\.twiliocdn\.com\)/,
+    );
+    const flood = await inbound('SMmany', '', { NumMedia: '5000000' });
+    expect(flood.statusCode).toBe(400);
+    expect(flood.json().error).toBe('Twilio inbound webhook: NumMedia: Twilio sends at most 10 media files with one message');
+    expect(await db.prisma.inboxEvent.count()).toBe(0);
+  });
+
+  /** A webhook through a reverse proxy: Twilio signed the public URL, Parley sees its own host and the proxy's X-Forwarded-* headers. */
+  function viaProxy() {
+    const params = { MessageSid: 'SMproxy', From: CUSTOMER, To: BUSINESS, Body: 'hi', NumMedia: '0' };
+    return app.inject({
+      method: 'POST',
+      url: '/webhooks/sms/inbound',
+      headers: {
+        host: 'parley.internal:3000',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'sms.example.org',
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': twilio.getExpectedTwilioSignature(TOKEN, 'https://sms.example.org/webhooks/sms/inbound', params),
+      },
+      payload: new URLSearchParams(params).toString(),
+    });
+  }
+
+  it('does not believe X-Forwarded-Proto/-Host for the signature URL without PARLEY_TRUST_PROXY', async () => {
+    await start({ SMS_PUBLIC_URL: '' });
+    const untrusted = await viaProxy();
+    expect(untrusted.statusCode).toBe(403);
+    expect(untrusted.json().error).toContain('for http://parley.internal:3000/webhooks/sms/inbound');
+    expect(await db.prisma.inboxEvent.count()).toBe(0);
+  });
+
+  it('checks the signature against X-Forwarded-Proto/-Host when PARLEY_TRUST_PROXY=true', async () => {
+    await start({ SMS_PUBLIC_URL: '', PARLEY_TRUST_PROXY: 'true' });
+    expect((await viaProxy()).statusCode).toBe(200);
+    expect(await db.prisma.inboxEvent.count()).toBe(1);
+  });
+
   it('keeps MMS media as attachments', async () => {
     await start();
     acceptCreates();

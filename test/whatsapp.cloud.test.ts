@@ -2,11 +2,13 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { whatsappChannel } from '../channels/whatsapp/index.ts';
 import type { ChannelAdapter } from '../src/core/channel.ts';
+import { createLogger, type Logger } from '../src/logger.ts';
 import { enqueueOutbound } from '../src/pipeline/outbound.ts';
 import type { Parley } from '../src/runtime.ts';
 import { buildServer } from '../src/server/app.ts';
@@ -28,7 +30,7 @@ describe('WhatsApp Cloud API', () => {
   let dataDir: string;
   let wamid = 0;
 
-  async function start(env: Record<string, string> = {}) {
+  async function start(env: Record<string, string> = {}, logger?: Logger) {
     graphUrl = await graph.listen();
     const fullEnv = {
       WHATSAPP_ACCESS_TOKEN: TOKEN,
@@ -38,9 +40,12 @@ describe('WhatsApp Cloud API', () => {
       WHATSAPP_GRAPH_URL: graphUrl,
       PARLEY_DATA_DIR: dataDir,
       PARLEY_ACK_TEXT: 'ممنون، پیامتان رسید.',
+      // The fake Graph API serves the media too: its loopback address is allowed on purpose.
+      WHATSAPP_MEDIA_HOSTS: '127.0.0.1',
+      PARLEY_MEDIA_PRIVATE_ADDRESSES: '127.0.0.1',
       ...env,
     };
-    parley = await testParley(db, { adapters: [whatsappChannel.create(fullEnv) as ChannelAdapter], env: fullEnv });
+    parley = await testParley(db, { adapters: [whatsappChannel.create(fullEnv) as ChannelAdapter], env: fullEnv, logger });
     await parley.startChannels();
     app = await buildServer(parley);
   }
@@ -116,6 +121,25 @@ describe('WhatsApp Cloud API', () => {
     expect(wrong.json().error).toMatch(/verify_token/);
   });
 
+  it('never logs the verify token or another credential from a query string', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    await start({}, createLogger({ level: 'info', destination }));
+    const ok = await app.inject({ url: '/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444' });
+    expect(ok.body).toBe('1158201444');
+    await app.inject({ url: '/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=guess-9&hub.challenge=1' });
+    await app.inject({ url: '/api/v1/customers?q=ali&access_token=tok-123&api_key=key-456&signature=sig-789' });
+    const logged = lines.join('');
+    expect(logged).toContain('/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=%5Bredacted%5D&hub.challenge=1158201444');
+    expect(logged).toContain('/api/v1/customers?q=ali&access_token=%5Bredacted%5D');
+    for (const secret of ['verify-me', 'guess-9', 'tok-123', 'key-456', 'sig-789']) expect(logged).not.toContain(secret);
+  });
+
   it('stores a signed message before answering 200, then replies through the Graph API', async () => {
     await start();
     acceptSends();
@@ -186,6 +210,36 @@ describe('WhatsApp Cloud API', () => {
     graph.route = (_request, response) => json(response, 500, { error: { message: 'Service temporarily unavailable', code: 2 } });
     const response = await webhook({ messages: [{ from: CUSTOMER, id: 'wamid.img', type: 'image', image: { id: 'media-1' } }] });
     expect(response.statusCode).toBeGreaterThanOrEqual(500);
+    expect(await db.prisma.inboxEvent.count()).toBe(0);
+  });
+
+  it('puts a media id into the Graph path as one encoded segment: ../ cannot reach another path with the token', async () => {
+    await start();
+    acceptSends();
+    const response = await webhook({ messages: [{ from: CUSTOMER, id: 'wamid.img', type: 'image', image: { id: '../../me/accounts' } }] });
+    expect(response.statusCode).toBeGreaterThanOrEqual(500);
+    expect(graph.requests.map((r) => r.url)).toEqual(['/v23.0/..%2F..%2Fme%2Faccounts']);
+    const dots = await webhook({ messages: [{ from: CUSTOMER, id: 'wamid.img2', type: 'image', image: { id: '..' } }] });
+    expect(dots.statusCode).toBeGreaterThanOrEqual(500);
+    expect(graph.requests).toHaveLength(1);
+    expect(await db.prisma.inboxEvent.count()).toBe(0);
+  });
+
+  it('downloads media only from the allowed hosts, never from a private address not listed', async () => {
+    await start({ PARLEY_MEDIA_PRIVATE_ADDRESSES: '' });
+    acceptSends();
+    const image = { messages: [{ from: CUSTOMER, id: 'wamid.img', type: 'image', image: { id: 'media-1' } }] };
+    expect((await webhook(image)).statusCode).toBeGreaterThanOrEqual(500);
+    expect(graph.requests.map((r) => r.url)).toEqual(['/v23.0/media-1']);
+    expect(await db.prisma.inboxEvent.count()).toBe(0);
+  });
+
+  it('refuses media larger than PARLEY_MEDIA_MAX_BYTES', async () => {
+    await start({ PARLEY_MEDIA_MAX_BYTES: '3' });
+    acceptSends();
+    const response = await webhook({ messages: [{ from: CUSTOMER, id: 'wamid.img', type: 'image', image: { id: 'media-1' } }] });
+    expect(response.statusCode).toBeGreaterThanOrEqual(500);
+    expect(graph.requests.map((r) => r.url)).toEqual(['/v23.0/media-1', '/download/media-1']);
     expect(await db.prisma.inboxEvent.count()).toBe(0);
   });
 

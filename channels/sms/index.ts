@@ -1,8 +1,8 @@
 import type { ChannelDefinition } from '../../src/core/channel.ts';
-import { positiveIntSetting } from '../settings.ts';
+import { mediaFetchPolicy, positiveIntSetting } from '../settings.ts';
 import { SmsAdapter, smsCapabilities } from './adapter.ts';
 import type { SmsProvider } from './provider.ts';
-import { twilioProvider } from './providers/twilio.ts';
+import { TWILIO_MEDIA_HOSTS, twilioProvider } from './providers/twilio.ts';
 
 const DEFAULT_REPLIES = {
   opt_out: {
@@ -45,6 +45,13 @@ export const smsChannel: ChannelDefinition = {
       description: "Base URL of Twilio's REST API (a test double or a regional proxy).",
       default: 'https://api.twilio.com',
       example: 'http://127.0.0.1:4010',
+    },
+    {
+      env: 'SMS_MEDIA_HOSTS',
+      description:
+        'Hosts an inbound MediaUrl may point at (comma-separated, *.example.com for subdomains); a webhook with media elsewhere (or not http(s)) is refused with the reason.',
+      default: TWILIO_MEDIA_HOSTS.join(','),
+      example: 'api.twilio.com,*.twiliocdn.com',
     },
     {
       env: 'TWILIO_ANSWERS_KEYWORDS',
@@ -91,6 +98,7 @@ export const smsChannel: ChannelDefinition = {
       publicUrl: env.SMS_PUBLIC_URL || undefined,
       apiUrl: env.TWILIO_API_URL || undefined,
       answersKeywords: (env.TWILIO_ANSWERS_KEYWORDS ?? 'true') !== 'false',
+      media: mediaFetchPolicy(env, 'SMS_MEDIA_HOSTS', TWILIO_MEDIA_HOSTS),
     });
     const mode = env.SMS_SEGMENT_LIMIT_MODE || 'split';
     if (mode !== 'split' && mode !== 'truncate') throw new Error(`SMS_SEGMENT_LIMIT_MODE="${mode}" is not split or truncate`);

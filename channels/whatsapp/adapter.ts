@@ -7,7 +7,7 @@ import { SendError } from '../../src/core/channel.ts';
 import type { Attachment, InboundMessage, OutboundMessage } from '../../src/core/message.ts';
 import { z } from 'zod';
 import { parseEach, type RefusedItem, settleEach } from '../../src/core/per-item.ts';
-import { type GraphApi, MediaInfoSchema, SendResponseSchema, UploadResponseSchema } from './graph.ts';
+import { type GraphApi, graphPath, MediaInfoSchema, SendResponseSchema, UploadResponseSchema } from './graph.ts';
 import { type GraphMessage, LIMITS, type MediaRef, templateMessage, toGraphMessages } from './outbound.ts';
 import {
   type CloudMessage,
@@ -173,7 +173,7 @@ export class CloudApiAdapter implements ChannelAdapter {
 
   /** Media arrives as an id: its URL comes from the Graph API, the bytes from that URL (same token). */
   async #download(kind: Attachment['kind'], media: { id: string; mime_type?: string; caption?: string; filename?: string }): Promise<Attachment> {
-    const info = await this.graph.getJson(media.id, MediaInfoSchema);
+    const info = await this.graph.getJson(graphPath(media.id), MediaInfoSchema);
     const bytes = await this.graph.download(info.url);
     const directory = join(this.#ctx().dataDir, 'attachments', 'whatsapp');
     await mkdir(directory, { recursive: true });
@@ -203,7 +203,7 @@ export class CloudApiAdapter implements ChannelAdapter {
     let externalId: string | undefined;
     for (const body of messages) {
       const sent = await this.graph.postJson(
-        `${this.options.phoneNumberId}/messages`,
+        `${graphPath(this.options.phoneNumberId)}/messages`,
         { messaging_product: 'whatsapp', recipient_type: 'individual', to: message.recipient.replace(/^\+/, ''), ...body },
         SendResponseSchema,
       );
@@ -244,7 +244,7 @@ export class CloudApiAdapter implements ChannelAdapter {
     form.set('messaging_product', 'whatsapp');
     form.set('type', type);
     form.set('file', new Blob([bytes], { type }), attachment.fileName ?? basename(path));
-    const uploaded = await this.graph.postForm(`${this.options.phoneNumberId}/media`, form, UploadResponseSchema);
+    const uploaded = await this.graph.postForm(`${graphPath(this.options.phoneNumberId)}/media`, form, UploadResponseSchema);
     return { id: uploaded.id };
   }
 }

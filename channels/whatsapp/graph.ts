@@ -1,12 +1,32 @@
 import { z } from 'zod';
 import { SendError } from '../../src/core/channel.ts';
 import { parseRetryAfter } from '../../src/pipeline/backoff.ts';
+import { fetchMedia, type MediaFetchPolicy } from '../../src/core/safe-fetch.ts';
 
 export interface GraphOptions {
   readonly baseUrl: string;
   readonly version: string;
   readonly accessToken: string;
+  /** Where media URLs Meta gives may point (its CDN hosts), and how much may be downloaded. */
+  readonly media: MediaFetchPolicy;
   readonly fetch?: typeof fetch;
+}
+
+/** Meta's media download host (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media#download-media). */
+export const META_MEDIA_HOSTS = ['lookaside.fbsbx.com'];
+
+/**
+ * A Graph API path from ids (a phone number id, a media id from a webhook): each one is one
+ * path segment, encoded, so an id such as `../x` cannot move the request (with the bearer
+ * token) to another path. `.` and `..` are refused: URL parsing resolves them even encoded.
+ */
+export function graphPath(...ids: string[]): string {
+  return ids
+    .map((id) => {
+      if (id === '' || /^(\.|%2e){1,2}$/i.test(id)) throw new SendError(`"${id}" is not a Graph API id`, { retryable: false });
+      return encodeURIComponent(id);
+    })
+    .join('/');
 }
 
 const GraphErrorSchema = z.object({
@@ -51,11 +71,10 @@ export class GraphApi {
     return this.#call(this.url(path), { method: 'GET' }, schema);
   }
 
-  /** Bytes at a media URL Meta gave (it needs the same bearer token). */
+  /** Bytes at a media URL Meta gave (it needs the same bearer token), only from Meta's media hosts and within the size limit. */
   async download(url: string): Promise<Buffer> {
-    const response = await this.#request(url, { method: 'GET' });
-    if (!response.ok) throw await this.#error(response, url);
-    return Buffer.from(await response.arrayBuffer());
+    const media = await fetchMedia(url, this.options.media, { authorization: `Bearer ${this.options.accessToken}` });
+    return media.bytes;
   }
 
   async #call<T>(url: string, init: RequestInit, schema: z.ZodType<T>): Promise<T> {

@@ -1,6 +1,7 @@
 import type { ChannelDefinition } from '../../src/core/channel.ts';
 import { CloudApiAdapter, cloudCapabilities } from './adapter.ts';
-import { GraphApi } from './graph.ts';
+import { mediaFetchPolicy } from '../settings.ts';
+import { GraphApi, META_MEDIA_HOSTS } from './graph.ts';
 
 export const whatsappChannel: ChannelDefinition = {
   name: 'whatsapp',
@@ -25,6 +26,13 @@ export const whatsappChannel: ChannelDefinition = {
       default: 'https://graph.facebook.com',
       example: 'http://127.0.0.1:4010',
     },
+    {
+      env: 'WHATSAPP_MEDIA_HOSTS',
+      description:
+        'Hosts inbound media is downloaded from (comma-separated, *.example.com for subdomains); Meta gives the URLs, Parley fetches only from these.',
+      default: META_MEDIA_HOSTS.join(','),
+      example: 'lookaside.fbsbx.com',
+    },
     { env: 'WHATSAPP_GRAPH_VERSION', description: 'Graph API version.', default: 'v23.0', example: 'v22.0' },
     {
       env: 'WHATSAPP_TEMPLATE_NAME',
@@ -47,6 +55,7 @@ export const whatsappChannel: ChannelDefinition = {
       baseUrl: env.WHATSAPP_GRAPH_URL || 'https://graph.facebook.com',
       version: env.WHATSAPP_GRAPH_VERSION || 'v23.0',
       accessToken: env.WHATSAPP_ACCESS_TOKEN as string,
+      media: mediaFetchPolicy(env, 'WHATSAPP_MEDIA_HOSTS', META_MEDIA_HOSTS),
     });
     return new CloudApiAdapter(graph, {
       phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID as string,

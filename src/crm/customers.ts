@@ -3,6 +3,7 @@ import { NotFoundError, UserError } from '../core/errors.ts';
 import { recordAudit } from './audit.ts';
 import { foldForMatch } from '../core/text.ts';
 import type { Database } from '../db/database.ts';
+import { escapeLike, queryRows, sql } from '../db/sql.ts';
 import type { Prisma } from '../generated/sqlite/client.ts';
 
 export interface CustomerSearchResult {
@@ -19,14 +20,20 @@ export async function searchCustomers(db: Database, query: string, options: { de
   const text = query.trim();
   if (!text) throw new UserError('search: give a name, phone number or email address to search for');
   const addresses = addressCandidates(text, options.defaultRegion).map((c) => c.value);
-  const folded = foldForMatch(text);
-  const or: Prisma.CustomerWhereInput[] = [{ searchName: { contains: folded } }];
+  const limit = options.limit ?? 50;
+  // Prisma's `contains` passes % and _ through as LIKE wildcards: the name match is our own LIKE with them escaped.
+  const byName = await queryRows(
+    db.prisma,
+    sql`SELECT id FROM "Customer" WHERE "mergedIntoId" IS NULL AND "searchName" LIKE ${`%${escapeLike(foldForMatch(text))}%`} ESCAPE '\\'
+        ORDER BY "lastSeenAt" DESC LIMIT ${limit}`,
+  );
+  const or: Prisma.CustomerWhereInput[] = [{ id: { in: byName.map((row) => String(row.id)) } }];
   if (addresses.length > 0) or.push({ identities: { some: { address: { in: addresses } } } });
   const customers = await db.prisma.customer.findMany({
     where: { mergedIntoId: null, OR: or },
     include: { identities: { select: { channel: true, address: true } } },
     orderBy: { lastSeenAt: 'desc' },
-    take: options.limit ?? 50,
+    take: limit,
   });
   return customers.map((c) => ({ id: c.id, name: c.name, locale: c.locale, isKey: c.isKey, lastSeenAt: c.lastSeenAt, identities: c.identities }));
 }

@@ -125,6 +125,9 @@ export function inList(dialect: Dialect, column: Sql, values: readonly string[])
   return dialect === 'sqlite' ? sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(values)}))` : sql`${column} = ANY(${[...values]}::text[])`;
 }
 
+/** Text matched literally by `LIKE ... ESCAPE '\\'`: its wildcards (% and _) and the escape character itself are escaped. */
+export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
 export type ReadKind = 'timestamp' | 'json' | 'boolean' | 'integer';
 
 /**

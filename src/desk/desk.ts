@@ -92,8 +92,7 @@ export class Desk {
     if (!content.text?.trim() && content.attachments.length === 0) throw new UserError('a reply needs a text or an attachment');
     const result = await this.db.write(async (tx) => {
       const conversation = await this.#conversation(tx, message.conversationId);
-      const agent = await tx.agent.findUnique({ where: { id: message.agentId } });
-      if (!agent) throw new NotFoundError(`agent ${message.agentId}`);
+      const agent = await this.#agent(tx, message.agentId);
       const identity = await tx.channelIdentity.findUniqueOrThrow({ where: { id: conversation.identityId } });
       const lastInbound = await tx.message.findFirst({
         where: { conversationId: conversation.id, direction: 'inbound', externalId: { not: null } },
@@ -135,6 +134,7 @@ export class Desk {
     const now = this.now();
     return this.db.write(async (tx) => {
       const conversation = await this.#conversation(tx, message.conversationId);
+      const agent = await this.#agent(tx, message.agentId);
       const id = newId();
       await tx.message.create({
         data: {
@@ -143,7 +143,7 @@ export class Desk {
           channel: conversation.channel,
           direction: 'outbound',
           authorKind: 'agent',
-          agentId: message.agentId,
+          agentId: agent.id,
           text: message.text ?? null,
           attachments: [...(message.attachments ?? [])],
           isInternalNote: true,
@@ -259,6 +259,12 @@ export class Desk {
 
   async setAvailability(agentId: string, availability: AgentAvailability): Promise<void> {
     await this.routing.setAvailability(agentId, availability, `agent:${agentId}`);
+  }
+
+  async #agent(tx: PrismaClient, id: string) {
+    const agent = await tx.agent.findUnique({ where: { id } });
+    if (!agent) throw new NotFoundError(`agent ${id}`);
+    return agent;
   }
 
   async #conversation(tx: PrismaClient, id: string): Promise<Conversation> {

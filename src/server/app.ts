@@ -3,13 +3,17 @@ import type { Parley } from '../runtime.ts';
 import { api } from './api.ts';
 import { installErrorHandler } from './errors.ts';
 import { RequestLog } from './request-log.ts';
+import { requestLogFields } from './log-fields.ts';
 
 /** The HTTP face of a Parley process: health, channel webhooks, REST API. */
 export async function buildServer(parley: Parley): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: parley.logger.child({ part: 'http' }) as FastifyBaseLogger,
+    // Fastify logs every request's URL: tokens in its query string (Meta's hub.verify_token) are redacted first.
+    loggerInstance: parley.logger.child({ part: 'http' }, { serializers: { req: requestLogFields } }) as FastifyBaseLogger,
     bodyLimit: 25 * 1024 * 1024,
     logController: new RequestLog(),
+    // X-Forwarded-* say where a request was sent (its protocol, host, client) only behind a proxy that sets them.
+    trustProxy: parley.config.PARLEY_TRUST_PROXY === 'true',
   });
   installErrorHandler(app);
 

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { SendError } from '../../../src/core/channel.ts';
 import type { Attachment, ConsentAction } from '../../../src/core/message.ts';
 import { parseRetryAfter } from '../../../src/pipeline/backoff.ts';
+import { checkMediaUrl, type MediaFetchPolicy } from '../../../src/core/safe-fetch.ts';
 import { OPTED_OUT, type SmsProvider, type SmsSend, type SmsWebhookSink } from '../provider.ts';
 import { formBodyParser, rejectWebhook } from '../webhook-support.ts';
 
@@ -20,14 +21,21 @@ export interface TwilioOptions {
   readonly apiUrl?: string;
   /** Whether Twilio answers STOP/START/HELP itself (its default on long codes and Advanced Opt-Out). */
   readonly answersKeywords: boolean;
+  /** Where MediaUrl<N> may point (Twilio's own media hosts). */
+  readonly media: MediaFetchPolicy;
 }
+
+/** Twilio's media hosts: MediaUrl<N> is on api.twilio.com and redirects to its CDN (https://www.twilio.com/docs/messaging/api/media-resource). */
+export const TWILIO_MEDIA_HOSTS = ['api.twilio.com', '*.twiliocdn.com'];
+/** Twilio sends at most 10 media files with one message (https://www.twilio.com/docs/messaging/api/media-resource). */
+const MAX_MEDIA = 10;
 
 const InboundSchema = z.object({
   MessageSid: z.string().min(1),
   From: z.string().min(1),
   To: z.string().optional(),
   Body: z.string().optional(),
-  NumMedia: z.coerce.number().int().nonnegative().default(0),
+  NumMedia: z.coerce.number().int().nonnegative().max(MAX_MEDIA, `Twilio sends at most ${MAX_MEDIA} media files with one message`).default(0),
 });
 
 const StatusSchema = z.object({
@@ -112,13 +120,11 @@ export function twilioProvider(options: TwilioOptions): SmsProvider {
   const verified = (request: FastifyRequest): string | undefined => {
     const signature = request.headers['x-twilio-signature'];
     if (typeof signature !== 'string' || !signature) return 'X-Twilio-Signature header is missing';
-    const url = options.publicUrl
-      ? `${options.publicUrl.replace(/\/$/, '')}${request.url}`
-      : `${request.protocol}://${request.headers['x-forwarded-host'] ?? request.headers.host}${request.url}`;
+    const url = options.publicUrl ? `${options.publicUrl.replace(/\/$/, '')}${request.url}` : `${request.protocol}://${request.host}${request.url}`;
     const params = (request.body ?? {}) as Record<string, string>;
     return twilio.validateRequest(options.authToken, signature, url, params)
       ? undefined
-      : `X-Twilio-Signature does not match this request for ${url} (if Parley is behind a proxy, set SMS_PUBLIC_URL to the URL Twilio calls)`;
+      : `X-Twilio-Signature does not match this request for ${url} (if Parley is behind a proxy, set SMS_PUBLIC_URL to the URL Twilio calls, or PARLEY_TRUST_PROXY=true)`;
   };
 
   const routes =
@@ -137,7 +143,13 @@ export function twilioProvider(options: TwilioOptions): SmsProvider {
         for (let i = 0; i < parsed.data.NumMedia; i++) {
           const url = body[`MediaUrl${i}`];
           const mimeType = body[`MediaContentType${i}`];
-          if (url) media.push({ kind: kindOf(mimeType), url, mimeType });
+          if (!url) continue;
+          try {
+            checkMediaUrl(url, options.media);
+          } catch (error) {
+            return reply.status(400).send({ error: `Twilio inbound webhook: MediaUrl${i}: ${(error as Error).message} (SMS_MEDIA_HOSTS)` });
+          }
+          media.push({ kind: kindOf(mimeType), url, mimeType });
         }
         await sink.inbound({
           externalId: parsed.data.MessageSid,

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { storedMediaPath } from '../../core/media-store.ts';
 import type { Logger } from 'pino';
 import type { DomainEventOf } from '../../core/events.ts';
 import { newId } from '../../core/ids.ts';
@@ -23,6 +23,8 @@ export class SlackThreads {
     private readonly poster: SlackPoster,
     private readonly config: SlackConfig,
     private readonly logger: Logger,
+    /** PARLEY_DATA_DIR: attachments are read only from its media store. */
+    private readonly dataDir: string,
   ) {}
 
   /** The conversation's current thread (a transfer opens a newer one). */
@@ -213,10 +215,15 @@ export class SlackThreads {
         if (!uploadable(attachment) || done.has(sourceKey)) continue;
         const filename = attachment.fileName ?? `attachment-${index + 1}`;
         let file: Buffer | undefined;
-        try {
-          file = await readFile(fileURLToPath(attachment.url as string));
-        } catch (error) {
-          this.logger.warn({ err: error, messageId: m.id }, 'slack: attachment file is gone; not uploaded');
+        const path = storedMediaPath(this.dataDir, attachment.url);
+        if (!path) {
+          this.logger.warn({ messageId: m.id, index }, 'slack: attachment is not a file in the media store; not uploaded');
+        } else {
+          try {
+            file = await readFile(path);
+          } catch (error) {
+            this.logger.warn({ err: error, messageId: m.id }, 'slack: attachment file is gone; not uploaded');
+          }
         }
         if (file) await this.poster.upload({ channel: thread.channelId, thread_ts: thread.threadTs, filename, file, title: attachment.caption ?? filename });
         await this.db.run((c) =>
