@@ -71,6 +71,8 @@ describe.each(dialects)('several processes on one %s database', (dialect) => {
       // The desk process: the Slack plugin and the job runner. Customers' messages are handled
       // by the other process (its processor is stopped so that none is handled here).
       const deskProcess = await open({
+        // No customer channel here: the customer's reply is the channel process's to send.
+        adapters: [],
         handlers: handOffThenHuman,
         plugins: [new SlackDesk(config, { host: '127.0.0.1' })],
         env: { PARLEY_RATE_LIMITS: 'slack:recipient=1/50ms' },
@@ -169,7 +171,7 @@ describe.each(dialects)('several processes on one %s database', (dialect) => {
 
     const flows = mkdtempSync(join(tmpdir(), 'parley-no-flows-'));
     try {
-      const result = await runChat(['--from', 'ali', '--timeout', '60'], 'hello\n', { DATABASE_URL: db.url, PARLEY_FLOWS_DIR: flows });
+      const result = await runChat(['--from', 'ali', '--timeout', '60s'], 'hello\n', { DATABASE_URL: db.url, PARLEY_FLOWS_DIR: flows });
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       expect(result.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^Thanks for your message!/)]);

@@ -129,7 +129,7 @@ describe('WhatsApp Cloud API', () => {
         done();
       },
     });
-    await start({}, createLogger({ level: 'info', destination }));
+    await start({}, createLogger({ level: 'debug', destination }));
     const ok = await app.inject({ url: '/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444' });
     expect(ok.body).toBe('1158201444');
     await app.inject({ url: '/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=guess-9&hub.challenge=1' });
