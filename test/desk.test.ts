@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -175,7 +176,7 @@ describe.each(dialects)('desk operations, rate-limited jobs and the desk API on 
 
   it('a job that reports retryAfterMs waits at least that long and keeps its attempts', async () => {
     let calls = 0;
-    parley.jobs.register('limited', async () => {
+    parley.jobs.register('limited', z.unknown(), async () => {
       calls++;
       if (calls <= 20) throw new SendError('slow down', { retryable: true, retryAfterMs: calls === 1 ? 60_000 : 0 });
     });

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DomainEventOf } from '../src/core/events.ts';
 import { resolveConversation } from '../src/crm/conversations.ts';
@@ -94,7 +95,7 @@ describe.each(dialects)('domain events and jobs on %s', (dialect) => {
   });
 
   it('a job that keeps failing ends failed with its error; dedup keys create one job only', async () => {
-    parley.jobs.register('always-fails', async () => {
+    parley.jobs.register('always-fails', z.unknown(), async () => {
       throw new Error('provider said no');
     });
     await db.write((tx) =>
@@ -114,10 +115,28 @@ describe.each(dialects)('domain events and jobs on %s', (dialect) => {
     expect(jobs[0]).toMatchObject({ status: 'failed', lastError: 'provider said no', attempts: 8 });
   });
 
+  it('a job whose stored payload does not fit its kind fails at once with the reason; the lane goes on', async () => {
+    const ran: number[] = [];
+    parley.jobs.register('typed', z.object({ n: z.number() }), async (job) => {
+      ran.push(job.payload.n);
+    });
+    await db.write((tx) =>
+      scheduleJobs(tx, db.dialect, [
+        { kind: 'typed', laneKey: 't', payload: { n: 'one' } },
+        { kind: 'typed', laneKey: 't', payload: { n: 2 } },
+      ]).then(() => {}),
+    );
+    await parley.jobs.drain();
+    expect(ran).toEqual([2]);
+    const bad = await db.prisma.job.findFirstOrThrow({ where: { kind: 'typed', status: 'failed' } });
+    expect(bad.lastError).toMatch(/holds an invalid payload: n: /);
+    expect(bad.attempts).toBe(1);
+  });
+
   it('asks job sources for due work every round and runs what they schedule in that round; a failing source is asked again', async () => {
     const ran: string[] = [];
-    parley.jobs.register('from-source', async (job) => {
-      ran.push((job.payload as { n: number }).n.toString());
+    parley.jobs.register('from-source', z.object({ n: z.number() }), async (job) => {
+      ran.push(job.payload.n.toString());
     });
     let asked = 0;
     parley.jobs.addSource('flaky-source', async (now) => {
@@ -134,7 +153,7 @@ describe.each(dialects)('domain events and jobs on %s', (dialect) => {
 
   it('a job scheduled for later runs only when its time comes', async () => {
     let ran = 0;
-    parley.jobs.register('later', async () => {
+    parley.jobs.register('later', z.unknown(), async () => {
       ran++;
     });
     await db.write((tx) => scheduleJobs(tx, db.dialect, [{ kind: 'later', laneKey: 'y', payload: {}, runAt: new Date(Date.now() + 60_000) }]));

@@ -1,4 +1,5 @@
 import { NotFoundError, UserError } from '../core/errors.ts';
+import { z } from 'zod';
 import type { DomainEvent } from '../core/events.ts';
 import { newId } from '../core/ids.ts';
 import { recordAudit } from '../crm/audit.ts';
@@ -291,9 +292,8 @@ const UNSNOOZE_JOB = 'desk:unsnooze';
 
 /** Registers the desk's own background work (snoozes coming back). */
 export function registerDeskJobs(jobs: JobRunner, desk: Desk): void {
-  jobs.register(UNSNOOZE_JOB, async (job) => {
-    const { conversationId } = job.payload as { conversationId: string };
-    await desk.unsnooze(conversationId, 'system', true);
+  jobs.register(UNSNOOZE_JOB, z.object({ conversationId: z.string() }), async (job) => {
+    await desk.unsnooze(job.payload.conversationId, 'system', true);
   });
 }
 

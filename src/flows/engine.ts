@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { ChannelCapabilities } from '../core/channel.ts';
 import type { DomainEvent } from '../core/events.ts';
 import { parseDuration } from '../core/duration.ts';
@@ -21,6 +22,7 @@ import type { FlowRegistry } from './registry.ts';
 import type { Flow, Trigger } from './schema.ts';
 import { addStepCounts, StepCounter } from './stats.ts';
 import { winbackKey } from './winback.ts';
+import { SESSION_COLUMNS } from '../db/columns.ts';
 
 export interface FlowEngineOptions {
   readonly registry: FlowRegistry;
@@ -47,26 +49,6 @@ export interface FlowEngineOptions {
   /** Customers the `inactive` sweep reads at a time (default 500); it pages through all of them. */
   readonly inactiveSweepPage?: number;
 }
-
-const SESSION_COLUMNS = {
-  id: 'text',
-  conversationId: 'text',
-  customerId: 'text',
-  flowId: 'text',
-  flowVersion: 'text',
-  stepId: 'text',
-  status: { enum: 'FlowSessionStatus' },
-  variables: 'json',
-  retries: 'integer',
-  waiting: 'text',
-  seq: 'integer',
-  reminded: 'boolean',
-  startedBy: 'text',
-  createdAt: 'timestamp',
-  updatedAt: 'timestamp',
-  completedAt: 'timestamp',
-  timerAt: 'timestamp',
-} as const;
 
 interface SessionRow {
   id: string;
@@ -103,6 +85,8 @@ const pendingRows = (): PendingRows => ({ sessions: [], stats: new StepCounter()
 /** A session as it was read, for keeping its timer when a run leaves it where it was. */
 type Before = Pick<FlowSession, 'id' | 'seq' | 'timerAt'>;
 
+const TimerJobSchema = z.object({ sessionId: z.string(), seq: z.number().int(), timer: z.enum(['timeout', 'wait']) });
+const StartJobSchema = z.object({ flowId: z.string(), conversationId: z.string(), by: z.string() });
 const TIMER_JOB = 'flow.timer';
 /** Exported so that schedulers elsewhere (lifecycle win-back) share the engine's dedup keys. */
 export const START_JOB = 'flow.start';
@@ -178,9 +162,9 @@ export class FlowEngine implements ConversationHandler {
   /** Subscribes to the events that start flows and registers the engine's jobs. */
   register(): void {
     const { events, jobs } = this.options;
-    jobs.register(TIMER_JOB, (job, ctx) => this.#onTimer(job.payload as { sessionId: string; seq: number; timer: 'timeout' | 'wait' }, ctx));
-    jobs.register(START_JOB, (job, ctx) => this.#onStart(job.payload as { flowId: string; conversationId: string; by: string }, ctx));
-    jobs.register(SWEEP_JOB, (_job, ctx) => this.#sweepInactive(ctx));
+    jobs.register(TIMER_JOB, TimerJobSchema, (job, ctx) => this.#onTimer(job.payload, ctx));
+    jobs.register(START_JOB, StartJobSchema, (job, ctx) => this.#onStart(job.payload, ctx));
+    jobs.register(SWEEP_JOB, z.object({}), (_job, ctx) => this.#sweepInactive(ctx));
     jobs.addSource(TIMER_JOB, (now) => this.#queueDueTimers(now));
     for (const type of ['conversation.resolved', 'ticket.closed'] as const) {
       events.subscribe(type, 'flows', async (event, ctx) => {

@@ -52,10 +52,9 @@ export class EventBus {
   /** `name` identifies the subscriber durably: keep it stable across versions. */
   subscribe<T extends DomainEventType>(type: T, name: string, subscriber: EventSubscriber<T>): void {
     const kind = kindOf(type, name);
-    this.jobs.register(kind, async (job, context) => {
-      const parsed = DomainEventSchema.safeParse(job.payload);
-      if (!parsed.success) throw new Error(`job ${job.id} holds no valid ${type} event: ${parsed.error.message}`);
-      await subscriber(parsed.data as DomainEventOf<T>, context);
+    this.jobs.register(kind, DomainEventSchema, async (job, context) => {
+      if (job.payload.type !== type) throw new Error(`job ${job.id} holds a ${job.payload.type} event, not ${type}`);
+      await subscriber(job.payload as DomainEventOf<T>, context);
     });
     this.#subscribers.set(type, [...(this.#subscribers.get(type) ?? []), kind]);
     this.#unrecorded = true;

@@ -4,6 +4,7 @@ import { decodeRows, empty, execute, inList, join, queryRows, raw, type ReadKind
 import type { ChannelIdentity, Conversation, Customer, InboxEvent } from '../generated/sqlite/client.ts';
 import type { Leases } from './leases.ts';
 import { MESSAGE_COLUMNS, type MessageRow, OUTBOX_COLUMNS, type OutboxRow } from './outbound.ts';
+import { CONVERSATION, CUSTOMER, IDENTITY, INBOX_EVENT, NEW_CONVERSATION, NEW_CUSTOMER, NEW_IDENTITY, type Columns } from '../db/columns.ts';
 
 /**
  * The inbound processor's reads and bookkeeping writes as raw SQL: a batch's claim, its
@@ -13,62 +14,6 @@ import { MESSAGE_COLUMNS, type MessageRow, OUTBOX_COLUMNS, type OutboxRow } from
  * Every model's column list is checked against the generated model type, so a column added
  * to the schema without being added here fails the typecheck instead of going missing.
  */
-type Columns<Model> = { readonly [K in keyof Model]-?: ReadKind | 'text' };
-
-const INBOX_EVENT: Columns<InboxEvent> = {
-  id: 'text',
-  channel: 'text',
-  externalId: 'text',
-  laneKey: 'text',
-  payload: 'json',
-  status: 'text',
-  attempts: 'integer',
-  error: 'text',
-  receivedAt: 'timestamp',
-  processedAt: 'timestamp',
-};
-const CUSTOMER: Columns<Customer> = {
-  id: 'text',
-  name: 'text',
-  searchName: 'text',
-  locale: 'text',
-  lifecycleStage: 'text',
-  attributes: 'json',
-  tags: 'json',
-  isKey: 'boolean',
-  firstSeenAt: 'timestamp',
-  lastSeenAt: 'timestamp',
-  mergedIntoId: 'text',
-  createdAt: 'timestamp',
-  updatedAt: 'timestamp',
-};
-const IDENTITY: Columns<ChannelIdentity> = {
-  id: 'text',
-  customerId: 'text',
-  channel: 'text',
-  address: 'text',
-  displayName: 'text',
-  optedOutAt: 'timestamp',
-  createdAt: 'timestamp',
-};
-const CONVERSATION: Columns<Conversation> = {
-  id: 'text',
-  customerId: 'text',
-  identityId: 'text',
-  channel: 'text',
-  status: 'text',
-  teamId: 'text',
-  assigneeId: 'text',
-  priority: 'text',
-  subject: 'text',
-  previousId: 'text',
-  ref: 'text',
-  subjectKey: 'text',
-  createdAt: 'timestamp',
-  lastMessageAt: 'timestamp',
-  firstResponseAt: 'timestamp',
-  resolvedAt: 'timestamp',
-};
 
 /** What a batch writes besides its handlers' own writes (see commitBatch). */
 export interface BatchRows {
@@ -85,32 +30,6 @@ export interface BatchRows {
 }
 
 // Columns a new customer, identity or conversation is written with; the others take their defaults.
-const NEW_CUSTOMER = {
-  id: 'text',
-  name: 'text',
-  searchName: 'text',
-  locale: 'text',
-  attributes: 'json',
-  tags: 'json',
-  firstSeenAt: 'timestamp',
-  lastSeenAt: 'timestamp',
-  createdAt: 'timestamp',
-  updatedAt: 'timestamp',
-} as const;
-const NEW_IDENTITY = { id: 'text', customerId: 'text', channel: 'text', address: 'text', displayName: 'text', createdAt: 'timestamp' } as const;
-const NEW_CONVERSATION = {
-  id: 'text',
-  customerId: 'text',
-  identityId: 'text',
-  channel: 'text',
-  subject: 'text',
-  previousId: 'text',
-  ref: 'text',
-  subjectKey: 'text',
-  teamId: 'text',
-  createdAt: 'timestamp',
-  lastMessageAt: 'timestamp',
-} as const;
 
 const kindsOf = (columns: Columns<object>) => Object.fromEntries(Object.entries(columns).filter(([, kind]) => kind !== 'text')) as Record<string, ReadKind>;
 const selectList = (alias: string, columns: Columns<object>, prefix = '') =>

@@ -7,6 +7,7 @@ import { type InboundMessage, InboundMessageSchema, type ParsedInboundMessage } 
 import { toStorable } from '../core/storable.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import type { Database } from '../db/database.ts';
+import { INBOX_COLUMNS } from '../db/columns.ts';
 
 /** Events written by one INSERT (bounded by the database's parameter limit). */
 const MAX_FLUSH = 250;
@@ -16,7 +17,6 @@ const MAX_FAILED_WRITES = 24;
 const PAYLOAD_LIMITS = { maxDepth: 32, maxChars: 1_000_000 } as const;
 
 type InboxRow = { id: string; channel: string; externalId: string; laneKey: string; payload: ParsedInboundMessage; receivedAt: Date };
-const INBOX_COLUMNS = { id: 'text', channel: 'text', externalId: 'text', laneKey: 'text', payload: 'json', receivedAt: 'timestamp' } as const;
 
 interface Pending {
   readonly row: InboxRow;

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 import { newId, newIdAt } from '../core/ids.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import type { Database, Dialect, Prisma as PrismaClient } from '../db/database.ts';
@@ -6,6 +7,7 @@ import type { Job } from '../generated/sqlite/client.ts';
 import { retryDelay } from './backoff.ts';
 import type { Leases } from './leases.ts';
 import { WorkerLoops } from './worker-loops.ts';
+import { JOB_COLUMNS } from '../db/columns.ts';
 
 export interface JobDraft {
   readonly kind: string;
@@ -39,7 +41,14 @@ export interface JobContext {
   write(fn: (tx: PrismaClient) => Promise<void>): Promise<void>;
 }
 
-export type JobHandler = (job: Readonly<Job>, context: JobContext) => Promise<void>;
+/** A job whose payload its kind's schema has read (payloads come back from the database as JSON). */
+export type ParsedJob<T> = Readonly<Omit<Job, 'payload'>> & { readonly payload: T };
+export type JobHandler<T = unknown> = (job: ParsedJob<T>, context: JobContext) => Promise<void>;
+
+interface Registration {
+  readonly schema: z.ZodType;
+  readonly handler: JobHandler<never>;
+}
 
 /**
  * Turns work scheduled elsewhere that is due by `now` into jobs (flow session timers): the
@@ -47,16 +56,6 @@ export type JobHandler = (job: Readonly<Job>, context: JobContext) => Promise<vo
  * most `now` runs that round.
  */
 export type JobSource = (now: Date) => Promise<void>;
-
-export const JOB_COLUMNS = {
-  id: 'text',
-  kind: 'text',
-  laneKey: 'text',
-  payload: 'json',
-  runAt: 'timestamp',
-  dedupKey: 'text',
-  createdAt: 'timestamp',
-} as const;
 
 /** Stores jobs in the caller's transaction; returns the ids created (deduplicated ones are not). */
 export async function scheduleJobs(tx: PrismaClient, dialect: Dialect, drafts: readonly JobDraft[], now = new Date()): Promise<string[]> {
@@ -89,7 +88,7 @@ export interface JobRunnerOptions {
  * waits (another process, or a later version, may run it).
  */
 export class JobRunner {
-  readonly #handlers = new Map<string, JobHandler>();
+  readonly #handlers = new Map<string, Registration>();
   readonly #sources = new Map<string, JobSource>();
   readonly #loops: WorkerLoops;
 
@@ -106,9 +105,13 @@ export class JobRunner {
     });
   }
 
-  register(kind: string, handler: JobHandler): void {
+  /**
+   * The handler of a job kind, with the schema of its payload: a job whose payload does not
+   * fit fails at once with the reason (retrying cannot change stored data).
+   */
+  register<S extends z.ZodType>(kind: string, payload: S, handler: JobHandler<z.output<S>>): void {
     if (this.#handlers.has(kind)) throw new Error(`a handler for job kind "${kind}" is already registered`);
-    this.#handlers.set(kind, handler);
+    this.#handlers.set(kind, { schema: payload, handler: handler as JobHandler<never> });
   }
 
   /** Adds a source of due work (see JobSource); a failing source is logged and asked again next round. */
@@ -180,25 +183,37 @@ export class JobRunner {
   }
 
   async #run(job: Job, now: Date): Promise<void> {
-    const handler = this.#handlers.get(job.kind);
-    if (!handler) return;
+    const registration = this.#handlers.get(job.kind);
+    if (!registration) return;
     const logger = this.logger.child({ job: job.id, kind: job.kind });
+    const payload = registration.schema.safeParse(job.payload);
+    if (!payload.success) {
+      const reason = `job ${job.id} (${job.kind}) holds an invalid payload: ${payload.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ')}`;
+      await this.db.run((client) =>
+        client.job.update({ where: { id: job.id }, data: { status: 'failed', doneAt: now, attempts: { increment: 1 }, lastError: reason } }),
+      );
+      logger.error({ reason }, 'job failed for good: invalid payload');
+      return;
+    }
     let completed = false;
     const markDone = (tx: PrismaClient) => tx.job.update({ where: { id: job.id }, data: { status: 'done', doneAt: now, attempts: { increment: 1 } } });
     try {
-      await handler(job, {
-        jobId: job.id,
-        db: this.db,
-        logger,
-        now,
-        write: async (fn) => {
-          await this.db.write(async (tx) => {
-            await fn(tx);
-            await markDone(tx);
-          });
-          completed = true;
+      await (registration.handler as JobHandler<unknown>)(
+        { ...job, payload: payload.data },
+        {
+          jobId: job.id,
+          db: this.db,
+          logger,
+          now,
+          write: async (fn) => {
+            await this.db.write(async (tx) => {
+              await fn(tx);
+              await markDone(tx);
+            });
+            completed = true;
+          },
         },
-      });
+      );
       if (!completed) await this.db.run((client) => markDone(client));
     } catch (error) {
       const reason = (error as Error).message;
@@ -222,3 +237,5 @@ export class JobRunner {
     }
   }
 }
+
+export { JOB_COLUMNS };

@@ -5,6 +5,7 @@ import { type OutboundContent, OutboundContentSchema } from '../core/message.ts'
 import { bulkInsert } from '../db/bulk-insert.ts';
 import type { Dialect, Prisma as PrismaClient } from '../db/database.ts';
 import { formatZodIssues } from './inbox.ts';
+import { MESSAGE_COLUMNS, OUTBOX_COLUMNS } from '../db/columns.ts';
 
 /** What an outbox row carries besides its columns. */
 export const OutboxPayloadSchema = z.object({
@@ -48,22 +49,6 @@ export interface MessageRow {
   deliveryStatus: 'received' | 'pending' | 'sent';
   createdAt: Date;
 }
-export const MESSAGE_COLUMNS = {
-  id: 'text',
-  conversationId: 'text',
-  channel: 'text',
-  direction: { enum: 'Direction' },
-  authorKind: { enum: 'AuthorKind' },
-  agentId: 'text',
-  text: 'text',
-  attachments: 'json',
-  interactiveReplyId: 'text',
-  location: 'json',
-  replyToExternalId: 'text',
-  externalId: 'text',
-  deliveryStatus: { enum: 'DeliveryStatus' },
-  createdAt: 'timestamp',
-} as const;
 
 export interface OutboxRow {
   id: string;
@@ -76,17 +61,6 @@ export interface OutboxRow {
   createdAt: Date;
   updatedAt: Date;
 }
-export const OUTBOX_COLUMNS = {
-  id: 'text',
-  messageId: 'text',
-  channel: 'text',
-  recipient: 'text',
-  laneKey: 'text',
-  payload: 'json',
-  nextAttemptAt: 'timestamp',
-  createdAt: 'timestamp',
-  updatedAt: 'timestamp',
-} as const;
 
 /** The message row and its outbox row for one send; both are written in one transaction. */
 /**
@@ -177,3 +151,5 @@ export function enqueueToCustomer(
     dueAt,
   );
 }
+
+export { MESSAGE_COLUMNS, OUTBOX_COLUMNS };

@@ -60,7 +60,9 @@ export function advances(current: DeliveryStatus, next: DeliveryStatus): boolean
 const timestampOf = (status: DeliveryStatus, at: Date) =>
   status === 'delivered' ? { deliveredAt: at } : status === 'read' ? { readAt: at } : status === 'sent' ? { sentAt: at } : {};
 
-type OutboxItem = Prisma.OutboxItemGetPayload<{ include: { message: { select: { conversationId: true; authorKind: true; agent: { select: { name: true } } } } } }>;
+type OutboxItem = Prisma.OutboxItemGetPayload<{
+  include: { message: { select: { conversationId: true; authorKind: true; agent: { select: { name: true } } } } };
+}>;
 
 /** The result of a provider call whose recording failed, kept to record it again. */
 type Unrecorded =

@@ -3,7 +3,7 @@ import { normalizeAddress } from '../core/address.ts';
 import type { ChannelCapabilities } from '../core/channel.ts';
 import { newId, newRef } from '../core/ids.ts';
 import { detectLocale, requestedLocale } from '../core/locale.ts';
-import type { ParsedInboundMessage } from '../core/message.ts';
+import { InboundMessageSchema, type ParsedInboundMessage } from '../core/message.ts';
 import { foldForMatch } from '../core/text.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
@@ -17,6 +17,7 @@ import { LaneHints } from './lane-hints.ts';
 import type { Leases } from './leases.ts';
 import { buildOutbound, type MessageRow, type OutboxRow } from './outbound.ts';
 import { WorkerLoops } from './worker-loops.ts';
+import { TEAM_COLUMNS } from '../db/columns.ts';
 
 export interface ProcessorOptions {
   /** Lanes (customer identities) handled together in one batch. */
@@ -178,8 +179,9 @@ export class InboundProcessor {
     const failed: { id: string; error: string }[] = [];
     const work: Work[] = [];
     for (const event of events) {
-      const inbound = event.payload as unknown as ParsedInboundMessage;
       try {
+        // Stored after validation, read back as JSON: parsed again, so a row written by another version fails alone.
+        const inbound: ParsedInboundMessage = InboundMessageSchema.parse(event.payload);
         work.push({ event, inbound, address: normalizeAddress(inbound.sender.addressKind, inbound.sender.address, this.options.defaultRegion) });
       } catch (error) {
         failed.push({ id: event.id, error: (error as Error).message });
@@ -413,7 +415,7 @@ export class InboundProcessor {
           client,
           this.db.dialect,
           'Team',
-          { id: 'text', name: 'text', createdAt: 'timestamp' },
+          TEAM_COLUMNS,
           missing.map((name) => ({ id: newId(), name, createdAt: now })),
           { skipConflictsOn: ['name'] },
         ),

@@ -6,6 +6,7 @@ import type { EventBus } from '../pipeline/events.ts';
 import { type JobContext, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 import { Duration } from './config.ts';
 import { queueNotice } from './notifier.ts';
+import { FIRING_COLUMNS } from '../db/columns.ts';
 
 const When = z.union([
   z.object({ complaints_per_customer: z.object({ more_than: z.number().int().nonnegative(), within: Duration }).strict() }).strict(),
@@ -40,7 +41,6 @@ export type AlertsConfig = z.output<typeof AlertsConfigSchema>;
 export type AlertRule = z.output<typeof Rule>;
 
 const WAIT_JOB = 'alerts.key-customer-waiting';
-const FIRING_COLUMNS = { id: 'text', ruleId: 'text', causeKey: 'text', at: 'timestamp', data: 'json' } as const;
 
 /**
  * Evaluates the alert rules when complaints, surveys and queued key customers happen. Each
@@ -71,8 +71,8 @@ export class Alerts {
         }
       });
     });
-    jobs.register(WAIT_JOB, (job, ctx) =>
-      this.#checkWaiting(job.payload as { ruleId: string; conversationId: string; customerId: string; queuedAt: string }, ctx),
+    jobs.register(WAIT_JOB, z.object({ ruleId: z.string(), conversationId: z.string(), customerId: z.string(), queuedAt: z.string() }), (job, ctx) =>
+      this.#checkWaiting(job.payload, ctx),
     );
   }
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { newId } from '../core/ids.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import type { Database } from '../db/database.ts';
@@ -6,6 +7,7 @@ import { START_JOB } from '../flows/engine.ts';
 import { winbackKey } from '../flows/winback.ts';
 import { type JobDraft, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 import type { RoutingConfig } from './config.ts';
+import { CHANGE_COLUMNS } from '../db/columns.ts';
 
 export type Stage = 'new' | 'active' | 'at_risk' | 'churned';
 type LifecycleConfig = RoutingConfig['lifecycle'];
@@ -37,14 +39,6 @@ export function computeStage(s: CustomerSignals, c: LifecycleConfig, now: Date):
 const SWEEP_JOB = 'lifecycle.sweep';
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
 const PAGE = 500;
-const CHANGE_COLUMNS = {
-  id: 'text',
-  customerId: 'text',
-  fromStage: { enum: 'LifecycleStage' },
-  toStage: { enum: 'LifecycleStage' },
-  reasons: 'json',
-  at: 'timestamp',
-} as const;
 
 /**
  * Recomputes every customer's stage hourly, records each change with its reasons, and
@@ -59,7 +53,7 @@ export class Lifecycle {
   ) {}
 
   register(jobs: JobRunner): void {
-    jobs.register(SWEEP_JOB, async (_job, ctx) => {
+    jobs.register(SWEEP_JOB, z.object({}), async (_job, ctx) => {
       await this.sweep(ctx.now);
       const next = Math.floor(ctx.now.getTime() / SWEEP_EVERY_MS) + 1;
       await ctx.write((tx) =>

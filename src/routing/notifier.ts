@@ -63,8 +63,8 @@ export async function queueNotice(tx: PrismaClient, dialect: Dialect, notice: De
 }
 
 export function registerNoticeDelivery(jobs: JobRunner, notifier: () => DeskNotifier): void {
-  jobs.register(NOTIFY_JOB, async (job) => {
-    await notifier().notify(DeskNoticeSchema.parse(job.payload));
+  jobs.register(NOTIFY_JOB, DeskNoticeSchema, async (job) => {
+    await notifier().notify(job.payload);
   });
 }
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { NotFoundError, UserError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { recordAudit } from '../crm/audit.ts';
@@ -16,13 +17,13 @@ import { fill, formatOpening, OUT_OF_HOURS, pickText } from './texts.ts';
 
 const ASSIGN_JOB = 'routing.assign';
 const SLA_JOB = 'routing.sla';
-type SlaTarget = 'first_response' | 'resolution';
-interface SlaCheck {
-  conversationId: string;
-  target: SlaTarget;
-  stage: 'warning' | 'breach';
-  queuedAt: string;
-}
+const SlaCheckSchema = z.object({
+  conversationId: z.string(),
+  target: z.enum(['first_response', 'resolution']),
+  stage: z.enum(['warning', 'breach']),
+  queuedAt: z.string(),
+});
+type SlaCheck = z.infer<typeof SlaCheckSchema>;
 
 export interface RoutingOptions {
   readonly db: Database;
@@ -66,8 +67,8 @@ export class Routing {
   register(): void {
     const { events, jobs } = this.options;
     registerNoticeDelivery(jobs, this.options.notifier);
-    jobs.register(ASSIGN_JOB, (job, ctx) => this.#assignQueued((job.payload as { teamId: string }).teamId, ctx));
-    jobs.register(SLA_JOB, (job, ctx) => this.#checkSla(job.payload as unknown as SlaCheck, ctx));
+    jobs.register(ASSIGN_JOB, z.object({ teamId: z.string() }), (job, ctx) => this.#assignQueued(job.payload.teamId, ctx));
+    jobs.register(SLA_JOB, SlaCheckSchema, (job, ctx) => this.#checkSla(job.payload, ctx));
     events.subscribe('conversation.handed_off', 'routing', (event, ctx) => this.#onQueued(event.conversationId, ctx, event.escalation !== undefined));
     events.subscribe('conversation.resolved', 'routing', async (event, ctx) => {
       await ctx.write(async (tx) => {

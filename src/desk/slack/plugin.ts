@@ -162,8 +162,8 @@ export class SlackDesk implements ParleyPlugin {
 
   /** ✅ on an agent's Slack message once the customer has it, ❌ and the reason if it failed. */
   #trackDelivery(parley: Parley, threads: SlackThreads, poster: SlackPoster): void {
-    parley.jobs.register('slack:delivery', async (job) => {
-      const { messageId, status, reason } = DeliveryJobSchema.parse(job.payload);
+    parley.jobs.register('slack:delivery', DeliveryJobSchema, async (job) => {
+      const { messageId, status, reason } = job.payload;
       const post = await parley.db.prisma.slackPost.findUnique({ where: { messageId } });
       if (!post) return;
       if (status === 'failed') {
