@@ -140,6 +140,24 @@ describe('WhatsApp Cloud API', () => {
     for (const secret of ['verify-me', 'guess-9', 'tok-123', 'key-456', 'sig-789']) expect(logged).not.toContain(secret);
   });
 
+  it('closes a Graph API call that outlives its deadline (no connection left hanging) and marks the outcome unknown', async () => {
+    await start({ PARLEY_SEND_TIMEOUTS: '300ms' });
+    let closed = false;
+    graph.route = async (request, response) => {
+      // Meta never answers: the call hangs until the outbox's deadline aborts it.
+      response.on('close', () => (closed = true));
+      void request;
+    };
+    const response = await webhook(textMessage('wamid.hang', 'hello'));
+    expect(response.statusCode).toBe(200);
+    await settle(parley);
+    for (let i = 0; i < 200 && !closed; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(closed).toBe(true);
+    const outbox = await db.prisma.outboxItem.findFirstOrThrow();
+    expect(outbox.status).toBe('unknown');
+    expect(outbox.lastError).toMatch(/deadline|unknown/i);
+  });
+
   it('stores a signed message before answering 200, then replies through the Graph API', async () => {
     await start();
     acceptSends();

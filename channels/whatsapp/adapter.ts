@@ -206,6 +206,7 @@ export class CloudApiAdapter implements ChannelAdapter {
         `${graphPath(this.options.phoneNumberId)}/messages`,
         { messaging_product: 'whatsapp', recipient_type: 'individual', to: message.recipient.replace(/^\+/, ''), ...body },
         SendResponseSchema,
+        message.signal,
       );
       externalId = sent.messages[0]?.id;
     }

@@ -59,8 +59,9 @@ export class GraphApi {
     return `${this.options.baseUrl.replace(/\/$/, '')}/${this.options.version}/${path.replace(/^\//, '')}`;
   }
 
-  async postJson<T>(path: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
-    return this.#call(this.url(path), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, schema);
+  /** `signal` ends the call when the outbox's deadline passes, so a hung connection is not left open. */
+  async postJson<T>(path: string, body: unknown, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
+    return this.#call(this.url(path), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal }, schema);
   }
 
   async postForm<T>(path: string, body: FormData, schema: z.ZodType<T>): Promise<T> {
