@@ -192,7 +192,7 @@ export const settings = {
   PARLEY_SEND_BACKOFF_MAX: { description: 'Longest retry delay.', default: '5m', example: '1h', parse: duration },
   PARLEY_SEND_TIMEOUTS: {
     description:
-      'Deadline of one provider call: a bare duration for every channel, `name=duration` for one, `;`-separated. A call past it is not retried (the provider may have sent it): its message ends as "outcome unknown".',
+      'Deadline of one provider call: a bare duration for every channel, `name=duration` for one, `;`-separated. A call past it is aborted and tried again later; as the provider may have sent it, the row then says the customer may get it twice.',
     default: '20s;email=60s',
     example: '15s;whatsapp=10s',
     parse: timeoutTable,

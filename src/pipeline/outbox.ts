@@ -73,6 +73,9 @@ type Unrecorded =
 const RECORD_ATTEMPTS = 8;
 const RECORD_BACKOFF_MS = { baseMs: 100, maxMs: 5_000 };
 
+/** What the row of a send that may have gone out twice says. */
+export const MAY_ARRIVE_TWICE = 'the customer may get it twice';
+
 /**
  * Sends what the outbox holds. Per recipient strictly in order (a message waits while the
  * one before it is retried); each recipient is a lane sending on its own, up to
@@ -80,12 +83,14 @@ const RECORD_BACKOFF_MS = { baseMs: 100, maxMs: 5_000 };
  * Within each provider's rates; failures back off exponentially, honour Retry-After, and end
  * as failed with the reason.
  *
- * At most one delivery: a row is marked `sending` (with its attempt number) before the
- * provider call, and the call's result is recorded separately, with retries of its own. A
- * row found `sending` with no live lease was cut short by a crash: unless the adapter's
- * provider deduplicates by message id (`idempotentSends`), nobody can tell whether it was
- * sent, so it ends as `unknown` with the reason instead of going out twice. A call past its
- * deadline ends the same way. Leases of lanes in flight are renewed while they send.
+ * At most one delivery short of a crash in the provider's ack window: a row is marked
+ * `sending` (with its attempt number) before the provider call, and the call's result is
+ * recorded separately, with retries of its own, so bookkeeping never repeats a send. A row
+ * found `sending` with no live lease was cut short by a crash, and a call past its deadline
+ * was cut short too: neither WhatsApp nor Twilio can be asked whether it went out, so it is
+ * sent again (nothing is lost) and the row says the customer may get it twice; a provider
+ * that deduplicates by message id (`idempotentSends`) makes that harmless. Leases of lanes in
+ * flight are renewed while they send, so no other process takes a send over.
  */
 export class OutboxDispatcher {
   readonly #loops: WorkerLoops;
@@ -348,25 +353,17 @@ export class OutboxDispatcher {
     await this.#outcomeUnknown(item, item.attempts, adapter, `the process making attempt ${item.attempts} stopped before its result was recorded`);
   }
 
-  /** Policy for a send that may have happened: send again only where the provider deduplicates. */
+  /**
+   * Policy for a send that may have happened (a crash or the deadline cut the call short):
+   * nothing is lost, so it is sent again. Where the provider deduplicates by message id that is
+   * harmless; elsewhere the row says the customer may get it twice, and keeps saying so once sent.
+   */
   async #outcomeUnknown(item: OutboxItem, attempt: number, adapter: ChannelAdapter | undefined, why: string): Promise<void> {
-    if (adapter?.idempotentSends) {
-      await this.#recordOrKeep(item, {
-        kind: 'failed',
-        attempt,
-        error: new SendError(`${why}; sent again under the same idempotency key`, { retryable: true }),
-      });
-      return;
-    }
-    const reason = `outcome unknown: ${why}; ${item.channel} offers no way to ask whether it was sent, so it is not sent again (at most one delivery)`;
-    await this.#withRetries('record an unknown outcome', () =>
-      this.db.write(async (tx) => {
-        await tx.outboxItem.update({ where: { id: item.id }, data: { status: 'unknown', attempts: attempt, lastError: reason } });
-        await tx.message.update({ where: { id: item.messageId }, data: { deliveryStatus: 'failed', failureReason: reason } });
-      }),
-    );
-    this.logger.warn({ messageId: item.messageId, channel: item.channel, attempt, reason }, 'outbox: send outcome unknown');
-    this.#emit({ messageId: item.messageId, conversationId: item.message.conversationId, status: 'failed', reason });
+    const reason = adapter?.idempotentSends
+      ? `${why}; sent again under the same idempotency key`
+      : `${why}; ${item.channel} cannot be asked whether it was sent, so it is sent again: ${MAY_ARRIVE_TWICE}`;
+    this.logger.warn({ messageId: item.messageId, channel: item.channel, attempt, reason }, 'outbox: send outcome unknown; sending again');
+    await this.#recordOrKeep(item, { kind: 'failed', attempt, error: new SendError(reason, { retryable: true }) });
   }
 
   /**
@@ -406,7 +403,9 @@ export class OutboxDispatcher {
     const { channel } = item;
     const early = await this.#withRetries('record a sent message', () =>
       this.db.write(async (tx) => {
-        await tx.outboxItem.update({ where: { id: item.id }, data: { status: 'sent', attempts, lastError: null } });
+        // A send that may have gone out twice says so for good; other errors of earlier attempts are over.
+        const lastError = item.lastError?.includes(MAY_ARRIVE_TWICE) ? item.lastError : null;
+        await tx.outboxItem.update({ where: { id: item.id }, data: { status: 'sent', attempts, lastError } });
         await tx.message.update({ where: { id: item.messageId }, data: { deliveryStatus: 'sent', sentAt: now, externalId: externalId ?? null } });
         return externalId ? tx.earlyDeliveryStatus.findMany({ where: { channel, externalId }, orderBy: { at: 'asc' } }) : [];
       }),
