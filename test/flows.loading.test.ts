@@ -121,6 +121,21 @@ describe.each(dialects)('a running registry on %s', (dialect) => {
 
   const sayOf = (registry: FlowRegistry, id: string) => (registry.get(id)?.steps[0] as { say?: unknown } | undefined)?.say;
 
+  it('several processes starting together store the same flow versions without a unique-key failure', async () => {
+    for (const id of ['rate', 'welcome', 'menu']) writeFileSync(join(dir, `${id}.yaml`), flow(id, `Hi from ${id}`));
+    const registries = Array.from({ length: 4 }, () => new FlowRegistry(dir, db, silentLogger));
+    await Promise.all(registries.map((r) => r.reload()));
+    for (const r of registries)
+      expect(
+        r
+          .all()
+          .map((f) => f.id)
+          .sort(),
+      ).toEqual(['menu', 'rate', 'welcome']);
+    expect(await db.prisma.flowVersion.count()).toBe(3);
+    expect(await db.prisma.flowFileLastGood.count()).toBe(3);
+  });
+
   it.each([
     ['a billion-laughs file', billionLaughs],
     ['a 10 MB file', tenMegabytes],

@@ -1,7 +1,7 @@
 import { type FSWatcher, readdirSync, readFileSync, statSync, watch } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Logger } from 'pino';
-import type { Database } from '../db/database.ts';
+import type { Database, Prisma } from '../db/database.ts';
 import type { Flow } from './schema.ts';
 import { type FlowProblem, formatProblem, keywordClashes, parseFlowFile, positionIn } from './validate.ts';
 
@@ -244,7 +244,7 @@ export class FlowRegistry {
     for (const l of fresh) this.#lastGood.set(l.file, l);
     for (const file of gone) this.#lastGood.delete(file);
     if (this.db && (changed.length > 0 || fresh.length > 0 || gone.length > 0)) {
-      await this.db.write(async (tx) => {
+      await writeRacingOtherProcesses(this.db, async (tx) => {
         for (const l of changed) {
           await tx.flowVersion.upsert({
             where: { flowId_version: { flowId: l.flow.id, version: l.flow.version } },
@@ -333,6 +333,20 @@ export class FlowRegistry {
           update: {},
         }),
       );
+    }
+  }
+}
+
+/**
+ * Processes that start together store the same flow versions at once: an upsert's insert can
+ * then lose the race (unique violation). Its transaction is run again, and finds the row.
+ */
+async function writeRacingOtherProcesses(db: Database, write: (tx: Prisma) => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.write(write);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'P2002' || attempt >= 3) throw error;
     }
   }
 }
