@@ -11,6 +11,7 @@ import { buildProgram, runCli } from '../src/cli/program.ts';
 import { type Database, openDatabase } from '../src/db/database.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
 import { FakeHttpServer, json } from './support/fake-http.ts';
+import { FakeSlack } from './support/fake-slack.ts';
 import { settle, testParley } from './support/parley.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-cli-'));
@@ -189,6 +190,50 @@ describe('parley doctor', () => {
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/^problem +channel whatsapp +Invalid OAuth access token\.$/m);
     expect(bad.stderr).toBe('parley: 1 problem found\n');
+  }, 60_000);
+
+  it('checks Twilio credentials by reading the account, never by sending', async () => {
+    const twilioApi = new FakeHttpServer();
+    const apiUrl = await twilioApi.listen();
+    const sid = 'AC0123456789abcdef0123456789abcdef';
+    twilioApi.route = (request, response) => {
+      const good = request.headers.authorization === `Basic ${Buffer.from(`${sid}:good-secret`).toString('base64')}`;
+      if (!good) return json(response, 401, { code: 20003, message: 'Authenticate', status: 401 });
+      if (request.method === 'GET' && request.url === `/2010-04-01/Accounts/${sid}.json`)
+        return json(response, 200, { sid, friendly_name: 'Parley Test', status: 'active', type: 'Full' });
+      json(response, 404, { code: 20404, message: 'not found', status: 404 });
+    };
+    const sms = (token: string) => ({ TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: token, TWILIO_FROM: '+15005550006', TWILIO_API_URL: apiUrl });
+    try {
+      const good = await cli(['doctor'], sms('good-secret'));
+      expect(good.stdout).toMatch(/^ok +channel sms +credentials accepted: Twilio account Parley Test \(active\)$/m);
+      expect(twilioApi.requests.every((r) => r.method === 'GET')).toBe(true);
+      const bad = await cli(['doctor'], sms('old-secret'));
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toMatch(/^problem +channel sms +Twilio refused TWILIO_ACCOUNT_SID\/TWILIO_AUTH_TOKEN \(HTTP 401\)$/m);
+    } finally {
+      await twilioApi.close();
+    }
+  }, 60_000);
+
+  it("checks the Slack desk's bot token with auth.test", async () => {
+    const slack = await new FakeSlack({ token: 'xoxb-good', channels: { CSUPPORT: ['UBOT'] }, users: {} }).start();
+    const desk = (token: string) => ({
+      SLACK_BOT_TOKEN: token,
+      SLACK_SIGNING_SECRET: 'secret',
+      SLACK_API_URL: slack.apiUrl,
+      SLACK_DEFAULT_CHANNEL: 'CSUPPORT',
+    });
+    try {
+      const good = await cli(['doctor'], desk('xoxb-good'));
+      expect(good.stdout).toMatch(/^ok +desk slack +credentials accepted: bot parley in workspace Test$/m);
+      expect(slack.calls.map((c) => c.method)).toEqual(['auth.test']);
+      const bad = await cli(['doctor'], desk('xoxb-revoked'));
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toMatch(/^problem +desk slack +Slack refused SLACK_BOT_TOKEN: invalid_auth$/m);
+    } finally {
+      await slack.stop();
+    }
   }, 60_000);
 
   it('names a bad setting and a database that does not exist', async () => {

@@ -328,6 +328,19 @@ describe('email channel against Dovecot and a capturing SMTP server', () => {
     expect(reply?.attachments.map((a) => [a.filename, a.content.toString()])).toEqual([['prices.txt', 'Widget: 10 EUR']]);
   });
 
+  it("proves each mailbox's IMAP and SMTP credentials for parley doctor, and names a refused login", async () => {
+    await begin();
+    const config = (password: string) =>
+      loadEmailConfig({
+        EMAIL_IMAP_URL: dovecot.url(support).replace(':secret@', `:${password}@`),
+        EMAIL_SMTP_URL: smtp.url(),
+        EMAIL_ADDRESS: support,
+      }) as NonNullable<ReturnType<typeof loadEmailConfig>>;
+    expect(await new EmailAdapter(config('secret')).verify()).toBe(`IMAP and SMTP accepted for ${support}`);
+    await expect(new EmailAdapter(config('wrong')).verify()).rejects.toThrow(/IMAP login refused at 127\.0\.0\.1:\d+/);
+    expect(smtp.mails).toHaveLength(0);
+  });
+
   it('signs replies with DKIM when configured, and renders flow options as numbered lines', async () => {
     await begin();
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });

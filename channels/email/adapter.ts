@@ -4,7 +4,7 @@ import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { type ChannelAdapter, type ChannelCapabilities, type ChannelContext, type ChannelHealth, SendError, type SendResult } from '../../src/core/channel.ts';
 import type { OutboundMessage } from '../../src/core/message.ts';
 import type { EmailConfig, MailboxConfig } from './config.ts';
-import { type MailLocation, MailboxReader } from './imap.ts';
+import { checkImapLogin, type MailLocation, MailboxReader } from './imap.ts';
 import { type DecodedMail, decodeMail } from './parse.ts';
 import { composeMail, createTransport, sendErrorOf } from './smtp.ts';
 import { LoopGuard } from './loop-guard.ts';
@@ -74,6 +74,22 @@ export class EmailAdapter implements ChannelAdapter {
   /** Imports now instead of waiting for IDLE or the poll (tests, benchmarks). */
   async syncAll(): Promise<void> {
     await Promise.all(this.#readers.map((r) => r.sync()));
+  }
+
+  /** For `parley doctor`: each mailbox's IMAP login and SMTP greeting and login; nothing is read or sent. */
+  async verify(): Promise<string> {
+    for (const mailbox of this.config.mailboxes) {
+      await checkImapLogin(mailbox);
+      const transport = createTransport(mailbox);
+      try {
+        await transport.verify();
+      } catch (error) {
+        throw new Error(`${mailbox.name}: SMTP refused at ${mailbox.smtp.host}:${mailbox.smtp.port} (${(error as Error).message})`, { cause: error });
+      } finally {
+        transport.close();
+      }
+    }
+    return `IMAP and SMTP accepted for ${this.config.mailboxes.map((m) => m.address).join(', ')}`;
   }
 
   health(): ChannelHealth {

@@ -33,6 +33,35 @@ const MAX_BACKOFF_MS = 60_000;
  * a fallback). A mail is flagged \Seen (or moved) and the cursor advanced only after it is
  * stored, so a restart neither misses nor re-imports mail. Reconnects with backoff.
  */
+/** Where and as whom a mailbox's IMAP server is reached. */
+export function imapConnection(mailbox: MailboxConfig): ConstructorParameters<typeof ImapFlow>[0] {
+  const { imap } = mailbox;
+  return {
+    host: imap.host,
+    port: imap.port,
+    secure: imap.secure,
+    doSTARTTLS: imap.starttls === 'required' ? true : imap.starttls === 'off' ? false : undefined,
+    auth: { user: imap.user ?? '', pass: imap.pass ?? '' },
+    logger: false,
+  };
+}
+
+/** Logs in to a mailbox's IMAP server and out again: proves the credentials, reads nothing. */
+export async function checkImapLogin(mailbox: MailboxConfig): Promise<void> {
+  const client = new ImapFlow({ ...imapConnection(mailbox), connectionTimeout: 15_000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    const refused = (error as { authenticationFailed?: boolean }).authenticationFailed;
+    throw new Error(
+      `${mailbox.name}: IMAP ${refused ? 'login refused' : 'server not reachable'} at ${mailbox.imap.host}:${mailbox.imap.port} (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+  await client.logout().catch(() => client.close());
+}
+
 export class MailboxReader {
   #client: ImapFlow | undefined;
   #stopped = false;
@@ -80,14 +109,8 @@ export class MailboxReader {
   }
 
   async #connect(): Promise<void> {
-    const { imap } = this.mailbox;
     const client = new ImapFlow({
-      host: imap.host,
-      port: imap.port,
-      secure: imap.secure,
-      doSTARTTLS: imap.starttls === 'required' ? true : imap.starttls === 'off' ? false : undefined,
-      auth: { user: imap.user ?? '', pass: imap.pass ?? '' },
-      logger: false,
+      ...imapConnection(this.mailbox),
       disableAutoIdle: true,
       maxIdleTime: this.options.pollIntervalMs,
       connectionTimeout: 30_000,

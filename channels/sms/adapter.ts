@@ -48,6 +48,11 @@ export class SmsAdapter implements ChannelAdapter {
     this.#context = undefined;
   }
 
+  async verify(): Promise<string> {
+    if (!this.provider.verify) return `${this.provider.name}: no credential check for this provider`;
+    return this.provider.verify();
+  }
+
   health(): ChannelHealth {
     return { ready: this.#context !== undefined, detail: `${this.provider.name}${this.#context ? '' : ' (not started)'}` };
   }

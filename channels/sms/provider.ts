@@ -42,6 +42,8 @@ export interface SmsProvider {
   providerConsentReply?(action: ConsentAction, keyword: string): string | undefined;
   /** Throws a clear error when the provider cannot be reached or its credentials are refused. */
   start?(): Promise<void>;
+  /** A harmless call that proves the credentials (for `parley doctor`); says what it found. */
+  verify?(): Promise<string>;
   stop?(): Promise<void>;
 }
 

@@ -54,7 +54,9 @@ async function pluginFinding(definition: PluginDefinition, env: Env): Promise<Fi
     return { check, status: 'problem', detail: (error as Error).message };
   }
   if ('off' in created) return { check, status: 'off', detail: created.off };
-  return { check, status: 'ok', detail: 'configured' };
+  const { verify } = created;
+  if (!verify) return { check, status: 'ok', detail: 'configured (credentials not checked: this desk has no check yet)' };
+  return finding(check, async () => `credentials accepted: ${await verify.call(created)}`);
 }
 
 /** Every check `parley doctor` makes: settings, the files they name, the database, each channel and desk. */

@@ -36,6 +36,7 @@ export function startSummary(facts: StartFacts): string {
       `${facts.url} (API ${config.PARLEY_API_TOKEN ? `${facts.url}/api/v1, reference ${facts.url}/api/v1/docs` : 'off — set PARLEY_API_TOKEN to turn it on'})`,
     ],
     ['flows', `${facts.flows} loaded from ${config.PARLEY_FLOWS_DIR}`],
+    ['local numbers', `read as ${config.PARLEY_DEFAULT_REGION.split(',').join(', then ')} numbers (PARLEY_DEFAULT_REGION)`],
     ...facts.channels.map((c): [string, string] => [`channel ${c.name}`, onOff(c)]),
     ['AI assist', ai],
     ['routing', config.PARLEY_ROUTING_CONFIG ? `on (${config.PARLEY_ROUTING_CONFIG})` : 'off — round robin, no SLAs, always open; set PARLEY_ROUTING_CONFIG'],

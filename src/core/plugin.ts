@@ -12,6 +12,8 @@ export interface ParleyPlugin {
   start(parley: Parley): Promise<void>;
   stop(): Promise<void>;
   health?(): ChannelHealth;
+  /** A harmless call that proves the credentials (for `parley doctor`); says what it found. */
+  verify?(): Promise<string>;
 }
 
 /** One line in src/plugins.ts registers a plugin through this. */

@@ -183,6 +183,17 @@ export function twilioProvider(options: TwilioOptions): SmsProvider {
   return {
     name: 'twilio',
     routes,
+    /** Reads the account (https://www.twilio.com/docs/iam/api/account#fetch-an-account-resource): nothing is sent. */
+    async verify() {
+      try {
+        const account = await client.api.v2010.accounts(options.accountSid).fetch();
+        return `Twilio account ${account.friendlyName} (${account.status})`;
+      } catch (error) {
+        const status = (error as { status?: number }).status;
+        if (status === 401 || status === 403) throw new Error(`Twilio refused TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN (HTTP ${status})`, { cause: error });
+        throw new Error(`Twilio could not be reached: ${(error as Error).message}`, { cause: error });
+      }
+    },
     providerConsentReply: (action, keyword) => {
       const known = options.answersKeywords ? TWILIO_KEYWORDS[keyword] : undefined;
       return known && known[0] === action ? known[1] : undefined;

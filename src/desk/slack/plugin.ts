@@ -1,7 +1,7 @@
 import { SlackNotifier } from './notifier.ts';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, type Receiver } from '@slack/bolt';
+import { App, HTTPReceiver, type Receiver, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ChannelHealth } from '../../core/channel.ts';
@@ -196,6 +196,17 @@ export class SlackDesk implements ParleyPlugin {
         .then(() => parley.jobs.notify())
         .catch((error: unknown) => parley.logger.error({ err: error }, 'slack: could not schedule the delivery reaction'));
     });
+  }
+
+  /** Slack's auth.test (https://api.slack.com/methods/auth.test): who the bot token is; nothing is posted. */
+  async verify(): Promise<string> {
+    const client = new webApi.WebClient(this.config.botToken, { slackApiUrl: this.config.apiUrl, retryConfig: { retries: 0 } });
+    try {
+      const auth = await client.auth.test();
+      return `bot ${auth.user ?? auth.user_id} in workspace ${auth.team ?? auth.team_id}`;
+    } catch (error) {
+      throw new Error(`Slack refused SLACK_BOT_TOKEN: ${(error as { data?: { error?: string } }).data?.error ?? (error as Error).message}`, { cause: error });
+    }
   }
 
   async stop(): Promise<void> {
