@@ -178,7 +178,13 @@ export class OutboxDispatcher {
           ),
         ),
       );
-      const mine = candidates.filter((i) => owned.has(i.laneKey));
+      // Read again under the lease: between the head query and the claim, another process may
+      // have sent and recorded a head (its lease already released). Deciding on the stale
+      // `sending` state would take that send for one cut short by a crash and repeat it.
+      const claimed = candidates.filter((i) => owned.has(i.laneKey)).map((i) => i.id);
+      const mine = claimed.length === 0 ? [] : await this.#dbSlots.run(() => this.#rowsStillDue(claimed));
+      const notMine = [...owned].filter((key) => !mine.some((i) => i.laneKey === key));
+      if (notMine.length > 0) await this.#dbSlots.run(() => this.leases.release(holder, notMine));
       const optedOut = await this.#dbSlots.run(() => optedOutRecipients(this.db, mine));
       for (const item of mine) started.push(this.#startLane(holder, item, optedOut.has(recipientKey(item.channel, item.recipient))));
     }
@@ -190,6 +196,16 @@ export class OutboxDispatcher {
   #onlyLanes(): Prisma.Sql {
     const { lanes } = this.options;
     return lanes ? (lanes.length > 0 ? Prisma.sql`AND "laneKey" IN (${Prisma.join(lanes)})` : Prisma.sql`AND 1 = 0`) : Prisma.empty;
+  }
+
+  async #rowsStillDue(ids: readonly string[]): Promise<OutboxItem[]> {
+    const now = this.now();
+    const rows = await this.db.prisma.outboxItem.findMany({
+      where: { id: { in: [...ids] }, status: { in: ['pending', 'sending'] } },
+      include: { message: { select: { conversationId: true, authorKind: true, agent: { select: { name: true } } } } },
+      orderBy: { id: 'asc' },
+    });
+    return rows.filter((i) => i.status === 'sending' || i.nextAttemptAt <= now);
   }
 
   async #dueHeads(channel: string): Promise<{ due: OutboxItem[]; nextDueInMs: number }> {
