@@ -85,7 +85,8 @@ async function outboundRows(db: Database): Promise<StoredOutbound[]> {
  */
 export async function sendsInFlight(db: Database, ledger: DeliveryLedger): Promise<number> {
   const pending = await db.prisma.outboxItem.findMany({
-    where: { status: 'pending', channel: { in: CHANNELS } },
+    // `sending`: marked before the provider call, recorded after its answer (src/pipeline/outbox.ts).
+    where: { status: { in: ['pending', 'sending'] }, channel: { in: CHANNELS } },
     select: { channel: true, recipient: true, updatedAt: true, message: { select: { text: true } } },
   });
   return pending.filter((item) => {
