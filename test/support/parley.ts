@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import type { ChannelAdapter, ChannelCapabilities, ChannelContext, SendResult } from '../../src/core/channel.ts';
 import type { OutboundMessage } from '../../src/core/message.ts';
