@@ -11,6 +11,10 @@ import type { Parley } from '../src/runtime.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
 import { FakeSlack } from './support/fake-slack.ts';
 import { FakeAdapter, testParley } from './support/parley.ts';
+import { eventually as eventuallyWithin } from './support/eventually.ts';
+
+/** Up to 30 s here: several runtimes share the machine. */
+const eventually = (check: () => void | Promise<void>) => eventuallyWithin(check, 30_000);
 
 const TOKEN = 'xoxb-test-token';
 const SUPPORT = 'CSUPPORT1';
@@ -26,20 +30,6 @@ const handOffFirst: ConversationHandler = {
 /** The bot hands off on the first message; agents handle the rest. */
 const human = new HumanHandledConversation();
 const handOffThenHuman: HandlerSelector = (conversation) => (conversation.status === 'bot' ? handOffFirst : human);
-
-/** Waits until `check` stops throwing (no timing is asserted; the limit only ends a hung test). */
-async function eventually(check: () => void | Promise<void>, limitMs = 30_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-}
 
 describe.each(dialects)('several processes on one %s database', (dialect) => {
   let db: TestDatabase;

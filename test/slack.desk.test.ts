@@ -19,6 +19,7 @@ import { dialects, freshDatabase, type TestDatabase } from './support/databases.
 import { classification, FakeOpenAI } from './support/fake-openai.ts';
 import { FakeSlack, postSigned, sendAction, sendCommand, sendEvent } from './support/fake-slack.ts';
 import { testCapabilities, testParley } from './support/parley.ts';
+import { eventually } from './support/eventually.ts';
 
 const SECRET = 'test-signing-secret';
 const TOKEN = 'xoxb-test-token';
@@ -33,20 +34,6 @@ const complaintFlow: ConversationHandler = {
     turn.handOff({ team: 'support', priority: 'high', note: 'asked for a human', collected: { category: 'delivery', description: 'سفارشم نرسیده' } });
   },
 };
-
-/** Waits until `check` stops throwing (no timing is asserted; the limit only ends a hung test). */
-async function eventually(check: () => void | Promise<void>, limitMs = 20_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-}
 
 describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
   let db: TestDatabase;
