@@ -8,7 +8,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import { Mutex } from '../core/mutex.ts';
 import { PrismaClient as PostgresClient } from '../generated/postgres/client.ts';
 import { PrismaClient } from '../generated/sqlite/client.ts';
-import { type DatabasePing, postgresPing, sqlitePing } from './ping.ts';
+import { cachedPing, type DatabasePing, postgresPing, sqlitePing } from './ping.ts';
 import { attachPgConnection, attachSqliteConnection, type PgQueryable, sqliteConnectionOf, usePgTypes } from './sql.ts';
 
 export type Dialect = 'sqlite' | 'postgresql';
@@ -86,7 +86,7 @@ async function openSqlite(url: string): Promise<Database> {
   const writer = new Mutex();
   // An in-memory database has no file a second connection could open: it is checked on its own connection.
   const health: DatabasePing =
-    path === ':memory:' ? { ping: async () => void (await prisma.$queryRawUnsafe('SELECT 1')), close: async () => {} } : sqlitePing(path);
+    path === ':memory:' ? { ping: async () => void (await prisma.$queryRawUnsafe('SELECT 1')), close: async () => {} } : cachedPing(sqlitePing(path));
   return {
     prisma,
     dialect: 'sqlite',
@@ -154,7 +154,7 @@ async function openPostgres(url: string): Promise<Database> {
     return adapter;
   };
   const prisma = new PostgresClient({ adapter: clientFactory }) as unknown as Prisma;
-  const health = postgresPing(url);
+  const health = cachedPing(postgresPing(url));
   return {
     prisma,
     dialect: 'postgresql',
