@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AddressError, addressCandidates, normalizeAddress, normalizeEmail, normalizePhone, toAsciiDigits } from '../src/core/address.ts';
+import { AddressError, addressCandidates, unreadPhoneReason, normalizeAddress, normalizeEmail, normalizePhone, toAsciiDigits } from '../src/core/address.ts';
 import { detectLocale, requestedLocale } from '../src/core/locale.ts';
 import { loadConfig } from '../src/config.ts';
 import { foldForMatch } from '../src/core/text.ts';
@@ -155,5 +155,27 @@ describe('local numbers of several regions (PARLEY_DEFAULT_REGION=IR,AE, the def
     expect(loadConfig({}).PARLEY_DEFAULT_REGION).toBe('IR,AE');
     expect(loadConfig({ PARLEY_DEFAULT_REGION: 'AE, SA' }).PARLEY_DEFAULT_REGION).toBe('AE,SA');
     expect(() => loadConfig({ PARLEY_DEFAULT_REGION: 'IR,XX' })).toThrow(/"XX" is not an ISO 3166 country code/);
+  });
+});
+
+describe('why a search entry is not read as a phone number', () => {
+  it.each([
+    ['050 123 4567', 'IR', /no country code and is not a valid local number|not a valid number in IR/],
+    ['09121234567', undefined, /no default region is configured/],
+    ['+98 912 123 45678', 'IR', /wrong number of digits|not a valid number/],
+    ['۰۹۱۲ ۱۲۳', 'IR', /too short|not a valid|wrong number/],
+  ])('%s (regions %s) is explained', (query, regions, reason) => {
+    expect(unreadPhoneReason(query, regions)).toMatch(reason);
+  });
+
+  it.each([
+    ['09121234567', 'IR,AE'],
+    ['050 123 4567', 'IR,AE'],
+    ['Ali Rezaei', 'IR'],
+    ['علی ۱۲۳۴۵', 'IR'],
+    ['ali@example.com', 'IR'],
+    ['123', 'IR'],
+  ])('%s (regions %s) needs no explanation', (query, regions) => {
+    expect(unreadPhoneReason(query, regions)).toBeUndefined();
   });
 });

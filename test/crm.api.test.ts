@@ -71,6 +71,15 @@ describe.each(dialects)('customers, merge and the REST API on %s', (dialect) => 
     expect(byName.customers.map((c: { name: string }) => c.name)).toEqual(['علی رضایی']);
   });
 
+  it('says why a number-like query found nothing when the number cannot be read, and adds no hint to a name', async () => {
+    // A UAE local number on a deployment whose only region is IR (the test config).
+    const local = (await get(`/api/v1/customers?q=${encodeURIComponent('050 123 4567')}`)).json();
+    expect(local.customers).toEqual([]);
+    expect(local.hint).toMatch(/country code/);
+    const name = (await get('/api/v1/customers?q=nobody-by-this-name')).json();
+    expect(name).toEqual({ customers: [] });
+  });
+
   it('matches % _ and \\ in a name search literally, not as LIKE wildcards', async () => {
     const names = async (q: string) => (await get(`/api/v1/customers?q=${encodeURIComponent(q)}`)).json().customers.map((c: { name: string }) => c.name);
     expect(await names('%')).toEqual([]);

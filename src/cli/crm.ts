@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { unreadPhoneReason } from '../core/address.ts';
 import { renderAsText } from '../core/render.ts';
 import { conversationMessages, listConversations } from '../crm/conversations.ts';
 import { customer360, mergeCustomers, searchCustomers } from '../crm/customers.ts';
@@ -16,7 +17,10 @@ export function registerCustomers(program: Command): void {
       withDatabase(async (db, config) => {
         const found = await searchCustomers(db, query, { defaultRegion: config.PARLEY_DEFAULT_REGION });
         if (options.json) return printJson(found);
-        if (found.length === 0) return void process.stdout.write('no customer found\n');
+        if (found.length === 0) {
+          const why = unreadPhoneReason(query, config.PARLEY_DEFAULT_REGION);
+          return void process.stdout.write(`no customer found${why ? `: ${why}` : ''}\n`);
+        }
         for (const c of found) {
           process.stdout.write(`${c.id}  ${c.name ?? '(no name)'}${c.isKey ? ' ★' : ''}  ${c.identities.map((i) => `${i.channel}:${i.address}`).join(', ')}\n`);
         }

@@ -76,7 +76,11 @@ export function normalizePhone(input: string, defaultRegion?: string): string {
   }
   if (!parsed.isPossible())
     throw new AddressError(`"${input}" has the wrong number of digits for ${parsed.country ?? `+${parsed.countryCallingCode}`}`, input, 'phone');
-  if (!parsed.isValid()) throw new AddressError(`"${input}" is not a valid number in ${parsed.country ?? `+${parsed.countryCallingCode}`}`, input, 'phone');
+  if (!parsed.isValid()) {
+    // A national number read with the deployment's region may belong to another country.
+    const national = international.startsWith('+') ? '' : ' (a number of another country needs its country code, e.g. +971...)';
+    throw new AddressError(`"${input}" is not a valid number in ${parsed.country ?? `+${parsed.countryCallingCode}`}${national}`, input, 'phone');
+  }
   return parsed.number;
 }
 
@@ -121,6 +125,23 @@ export function normalizeAddress(kind: AddressKind, input: string, defaultRegion
   const text = toAsciiDigits(input).replace(INVISIBLE, '').trim();
   if (!text) throw new AddressError('an empty address was given', input, 'opaque');
   return text;
+}
+
+/**
+ * Why a search entry that looks like a phone number could not be read as one ("0912 123 4567"
+ * with no region that reads it, a digit too many), or undefined when it reads fine or is not
+ * number-like (a name). Search shows it beside "no customer found", so an agent knows what to type.
+ */
+export function unreadPhoneReason(input: string, defaultRegion?: string): string | undefined {
+  if (input.includes('@')) return undefined;
+  const digits = toAsciiDigits(input).replace(/\D/g, '');
+  if (digits.length < 5 || /[^\d\s\-().+/\u06f0-\u06f9\u0660-\u0669\u200e\u200f\u202a-\u202e\u2066-\u2069\u00a0]/.test(input.trim())) return undefined;
+  try {
+    normalizePhone(input, defaultRegion);
+    return undefined;
+  } catch (error) {
+    return error instanceof AddressError ? error.message : String(error);
+  }
 }
 
 /** What a search box entry could mean as an address; never throws. */

@@ -1,3 +1,4 @@
+import { unreadPhoneReason } from '../core/address.ts';
 import { timingSafeEqual } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -118,7 +119,12 @@ const protectedApi: FastifyPluginAsync<ApiOptions> = async (
         querystring: z.object({ q: z.string().min(1, 'give ?q= a name, phone number or email'), limit }),
       },
     },
-    async (request) => ({ customers: await searchCustomers(db, request.query.q, { defaultRegion, limit: request.query.limit }) }),
+    async (request) => {
+      const customers = await searchCustomers(db, request.query.q, { defaultRegion, limit: request.query.limit });
+      // An empty result for a number-like query says why the number could not be read.
+      const hint = customers.length === 0 ? unreadPhoneReason(request.query.q, defaultRegion) : undefined;
+      return hint ? { customers, hint } : { customers };
+    },
   );
 
   app.get(

@@ -1,3 +1,4 @@
+import { unreadPhoneReason } from '../../core/address.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -302,7 +303,10 @@ export async function runCommand(input: string, user: string, deps: ListenerDeps
       const query = args.join(' ');
       if (!query) throw new UserError('usage: /parley lookup <phone, email or name>');
       const found = await searchCustomers(deps.db, query, { defaultRegion: deps.defaultRegion, limit: 5 });
-      if (found.length === 0) return `No customer matches "${escapeMrkdwn(query)}".`;
+      if (found.length === 0) {
+        const why = unreadPhoneReason(query, deps.defaultRegion);
+        return `No customer matches "${escapeMrkdwn(query)}".${why ? ` ${escapeMrkdwn(why)}.` : ''}`;
+      }
       return (await Promise.all(found.map((c) => customerSummary(deps.db, c.id)))).join('\n\n');
     }
     case 'away':
