@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { whatsappChannel } from '../channels/whatsapp/index.ts';
-import type { ChannelAdapter } from '../src/core/channel.ts';
+import { type ChannelAdapter, openChannel } from '../src/core/channel.ts';
 import { UserError } from '../src/core/errors.ts';
 import { type InboundMessage, MAX_KEY_LENGTH, MAX_TEXT_LENGTH, type ParsedInboundMessage } from '../src/core/message.ts';
 import type { Parley } from '../src/runtime.ts';
@@ -80,7 +80,7 @@ describe.each(dialects)('poison input on %s', (dialect) => {
       WHATSAPP_GRAPH_URL: await graph.listen(),
       PARLEY_DATA_DIR: dataDir,
     };
-    parley = await testParley(db, { adapters: [whatsappChannel.create(env) as ChannelAdapter], env, logger: log.logger });
+    parley = await testParley(db, { adapters: [(await openChannel(whatsappChannel, env)) as ChannelAdapter], env, logger: log.logger });
     await parley.startChannels();
     app = await buildServer(parley);
   }

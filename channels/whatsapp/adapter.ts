@@ -2,13 +2,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FastifyPluginAsync } from 'fastify';
-import type { ChannelAdapter, ChannelCapabilities, ChannelContext, ChannelHealth, SendResult } from '../../src/core/channel.ts';
+import type { ChannelAdapter, ChannelContext, ChannelHealth, SendResult } from '../../src/core/channel.ts';
 import { SendError } from '../../src/core/channel.ts';
 import type { Attachment, InboundMessage, OutboundMessage } from '../../src/core/message.ts';
 import { z } from 'zod';
 import { parseEach, type RefusedItem, settleEach } from '../../src/core/per-item.ts';
 import { type GraphApi, graphPath, MediaInfoSchema, SendResponseSchema, UploadResponseSchema } from './graph.ts';
-import { type GraphMessage, LIMITS, type MediaRef, templateMessage, toGraphMessages } from './outbound.ts';
+import { type GraphMessage, type MediaRef, templateMessage, toGraphMessages } from './outbound.ts';
 import {
   type CloudMessage,
   CloudMessageSchema,
@@ -20,6 +20,7 @@ import {
   toStatusUpdate,
   WebhookBodySchema,
 } from './webhook.ts';
+import { cloudCapabilities } from './capabilities.ts';
 
 export interface CloudApiOptions {
   readonly phoneNumberId: string;
@@ -31,17 +32,6 @@ export interface CloudApiOptions {
 }
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
-
-export const cloudCapabilities: ChannelCapabilities = {
-  addressKind: 'phone',
-  maxTextLength: LIMITS.text,
-  buttons: { max: LIMITS.buttons, maxTitleLength: LIMITS.buttonTitle },
-  list: { maxRows: LIMITS.listRows, maxTitleLength: LIMITS.listTitle },
-  richText: 'markdown',
-  media: true,
-  // Meta's default throughput is 80 messages/s per number; to one user it allows a burst, then about one every 6 s.
-  rateLimits: { perChannel: { count: 80, perMs: 1000 }, perRecipient: { count: 10, perMs: 60_000 } },
-};
 
 const EXTENSIONS: Record<string, string> = {
   'image/jpeg': '.jpg',

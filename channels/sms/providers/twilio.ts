@@ -25,8 +25,6 @@ export interface TwilioOptions {
   readonly media: MediaFetchPolicy;
 }
 
-/** Twilio's media hosts: MediaUrl<N> is on api.twilio.com and redirects to its CDN (https://www.twilio.com/docs/messaging/api/media-resource). */
-export const TWILIO_MEDIA_HOSTS = ['api.twilio.com', '*.twiliocdn.com'];
 /** Twilio sends at most 10 media files with one message (https://www.twilio.com/docs/messaging/api/media-resource). */
 const MAX_MEDIA = 10;
 

@@ -1,0 +1,33 @@
+import { settings } from '../config.ts';
+import type { ChannelDefinition, ChannelSetting } from '../core/channel.ts';
+import type { PluginDefinition } from '../core/plugin.ts';
+import { settingDocs } from '../core/settings.ts';
+
+/** One row of the configuration table: a variable and whose it is (undefined: the core's). */
+export interface ConfigRow extends ChannelSetting {
+  readonly owner?: string;
+}
+
+/** Every variable Parley reads: the core's, then each channel's settings schema, then each plugin's. */
+export function configRows(channels: readonly ChannelDefinition[], plugins: readonly PluginDefinition[]): ConfigRow[] {
+  return [
+    ...Object.entries(settings).map(([env, s]) => ({ env, description: s.description, example: s.example, ...('default' in s ? { default: s.default } : {}) })),
+    ...channels.flatMap((c) => settingDocs(c.settings).map((doc) => ({ ...doc, owner: c.name }))),
+    ...plugins.flatMap((p) => p.settings.map((doc) => ({ ...doc, owner: p.name }))),
+  ];
+}
+
+const cell = (text: string) => text.replace(/\|/g, '\\|');
+
+/** The configuration table as the README shows it (prettier aligns the columns there). */
+export function configTable(rows: readonly ConfigRow[]): string {
+  const lines = [
+    '| Variable | Default | Example | What it does |',
+    '| --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| \`${r.env}\` | ${r.default !== undefined ? `\`${cell(r.default)}\`` : '(unset)'} | \`${cell(r.example)}\` | ${r.owner ? `${r.owner}: ` : ''}${cell(r.description)} |`,
+    ),
+  ];
+  return `${lines.join('\n')}\n`;
+}
