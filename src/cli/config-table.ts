@@ -31,3 +31,15 @@ export function configTable(rows: readonly ConfigRow[]): string {
   ];
   return `${lines.join('\n')}\n`;
 }
+
+/** The README with its configuration table (the first table under "## Configuration") replaced by `table`. */
+export function withConfigTable(readme: string, table: string): string {
+  const section = readme.indexOf('\n## Configuration\n');
+  if (section < 0) throw new Error('README.md has no "## Configuration" section');
+  const start = readme.indexOf('\n|', section) + 1;
+  const next = readme.indexOf('\n## ', section + 1);
+  if (start === 0 || (next >= 0 && start > next)) throw new Error('the Configuration section of README.md has no table');
+  let end = start;
+  while (readme.startsWith('|', end)) end = readme.indexOf('\n', end) + 1;
+  return `${readme.slice(0, start)}${table}${readme.slice(end)}`;
+}
