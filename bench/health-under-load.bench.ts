@@ -12,6 +12,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dialect } from '../test/support/databases.ts';
+import { openChannel } from '../src/core/channel.ts';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 200);
@@ -46,7 +47,7 @@ async function serve(dialect: Dialect, graphUrl: string) {
     PARLEY_SEND_BACKOFF_BASE: '1s',
     PARLEY_SEND_BACKOFF_MAX: '5m',
   };
-  const parley = await testParley(db, { adapters: [whatsappChannel.create(env) as never], env });
+  const parley = await testParley(db, { adapters: [(await openChannel(whatsappChannel, env)) as never], env });
   await parley.start();
   const app = await buildServer(parley);
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { AiAssist } from './ai/assist.ts';
 import type { Config } from './config.ts';
-import type { ChannelAdapter, ChannelCapabilities, ChannelContext, ChannelDefinition } from './core/channel.ts';
+import { type ChannelAdapter, type ChannelCapabilities, type ChannelContext, type ChannelDefinition, openChannel } from './core/channel.ts';
 import { newId } from './core/ids.ts';
 import type { ParleyPlugin, PluginDefinition } from './core/plugin.ts';
 import { type Database, openDatabase } from './db/database.ts';
@@ -257,13 +257,14 @@ export class Parley {
     };
     const parley = new Parley(db, options.config, options.logger, options);
     await parley.routing.syncConfig();
-    parley.#buildAdapters();
+    await parley.#buildAdapters();
     if (!options.flows) await parley.flows.reload();
     parley.#buildPlugins();
     return parley;
   }
 
-  #buildAdapters(): void {
+  /** Loads the module (and SDK) of each channel that is on; channels that are off load nothing. */
+  async #buildAdapters(): Promise<void> {
     if (this.options.adapters) {
       for (const adapter of this.options.adapters) {
         this.#adapters.set(adapter.name, adapter);
@@ -272,7 +273,7 @@ export class Parley {
       return;
     }
     for (const definition of this.options.channels) {
-      const created = definition.create(this.options.env ?? process.env);
+      const created = await openChannel(definition, this.options.env ?? process.env);
       if ('off' in created) {
         this.#states.push({ name: definition.name, description: definition.description, state: 'off', detail: created.off });
       } else {
@@ -334,8 +335,9 @@ export class Parley {
 
   channelContext(channel: string): ChannelContext {
     return {
-      receive: (message) => this.inbox.accept(message),
-      reportStatus: (update) => this.dispatcher.reportStatus(update),
+      // The channel's name is the core's to stamp: an adapter cannot file a message under another channel.
+      receive: (message) => this.inbox.accept({ ...message, channel }),
+      reportStatus: (update) => this.dispatcher.reportStatus({ ...update, channel }),
       recordConsent: (address, action) => recordConsent(this.db, channel, address, action, this.options.now?.() ?? new Date()),
       lastInboundAt: (address) => lastInboundAt(this.db, channel, address),
       conversationThread: (conversationId) => conversationThread(this.db, conversationId),

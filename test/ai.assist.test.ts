@@ -223,7 +223,7 @@ describe.each(dialects)('AI in the pipeline on %s', (dialect) => {
     await parley.startChannels();
   };
   const say = async (text: string) => {
-    await adapter.context!.receive({ channel: 'whatsapp', externalId: `m${++seq}`, sender: { address: '+989121234567', addressKind: 'phone' }, text, raw: {} });
+    await adapter.context!.receive({ externalId: `m${++seq}`, sender: { address: '+989121234567', addressKind: 'phone' }, text, raw: {} });
     await settle(parley);
   };
 

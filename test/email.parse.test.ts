@@ -11,6 +11,7 @@ import { replySubject, stripSubject, subjectKey, tokenOf } from '../channels/ema
 import { emailChannel } from '../channels/email/index.ts';
 import type { InboundMessage } from '../src/core/message.ts';
 import { bounceMail, composeRaw, windows1256Mail } from './support/mail.ts';
+import { openChannel } from '../src/core/channel.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-mail-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -208,12 +209,12 @@ describe('email subjects', () => {
 });
 
 describe('email configuration', () => {
-  it('stays off without configuration and says which variables turn it on', () => {
-    const created = emailChannel.create({});
+  it('stays off without configuration and says which variables turn it on', async () => {
+    const created = await openChannel(emailChannel, {});
     expect(created).toEqual({ off: expect.stringMatching(/EMAIL_IMAP_URL.*EMAIL_SMTP_URL.*EMAIL_ADDRESS.*EMAIL_MAILBOXES/) });
   });
 
-  it('reads one mailbox from URLs and never repeats the password in errors', () => {
+  it('reads one mailbox from URLs and never repeats the password in errors', async () => {
     const config = loadEmailConfig({
       EMAIL_IMAP_URL: 'imaps://support%40example.com:p%40ss@imap.example.com',
       EMAIL_SMTP_URL: 'smtp://support%40example.com:p%40ss@smtp.example.com:2525?starttls=required',
@@ -223,7 +224,7 @@ describe('email configuration', () => {
     expect(mailbox).toMatchObject({ address: 'support@example.com', team: 'support@example.com', folder: 'INBOX' });
     expect(mailbox?.imap).toMatchObject({ host: 'imap.example.com', port: 993, secure: true, user: 'support@example.com', pass: 'p@ss' });
     expect(mailbox?.smtp).toMatchObject({ port: 2525, secure: false, starttls: 'required', display: 'support@example.com@smtp.example.com:2525' });
-    const bad = emailChannel.create({ EMAIL_IMAP_URL: 'http://u:hunter2@x', EMAIL_SMTP_URL: 'smtp://x', EMAIL_ADDRESS: 'a@b.co' });
+    const bad = await openChannel(emailChannel, { EMAIL_IMAP_URL: 'http://u:hunter2@x', EMAIL_SMTP_URL: 'smtp://x', EMAIL_ADDRESS: 'a@b.co' });
     expect(bad).toEqual({ off: expect.stringContaining('EMAIL_IMAP_URL must start with imap:// or imaps://') });
     expect(JSON.stringify(bad)).not.toContain('hunter2');
   });

@@ -48,7 +48,7 @@ describe('flows over the API and hot reload', () => {
   });
 
   it('starts a flow in a conversation, then reports its stats per step', async () => {
-    await adapter.context!.receive({ channel: 'whatsapp', externalId: 'm1', sender: { address: '+989121234567', addressKind: 'phone' }, text: 'hi', raw: {} });
+    await adapter.context!.receive({ externalId: 'm1', sender: { address: '+989121234567', addressKind: 'phone' }, text: 'hi', raw: {} });
     await settle(parley);
     const conversation = await db.prisma.conversation.findFirstOrThrow();
     const started = await app.inject({ method: 'POST', url: `/api/v1/conversations/${conversation.id}/flows`, headers: auth, payload: { flowId: 'rate' } });
@@ -56,13 +56,12 @@ describe('flows over the API and hot reload', () => {
     await settle(parley);
     expect(adapter.sent.at(-1)?.content.text).toBe('Rate us from 1 to 5');
     await adapter.context!.receive({
-      channel: 'whatsapp',
       externalId: 'm2',
       sender: { address: '+989121234567', addressKind: 'phone' },
       text: 'blue',
       raw: {},
     });
-    await adapter.context!.receive({ channel: 'whatsapp', externalId: 'm3', sender: { address: '+989121234567', addressKind: 'phone' }, text: '۴', raw: {} });
+    await adapter.context!.receive({ externalId: 'm3', sender: { address: '+989121234567', addressKind: 'phone' }, text: '۴', raw: {} });
     await settle(parley);
     const stats = await app.inject({ method: 'GET', url: '/api/v1/flows/rate/stats', headers: auth });
     expect(stats.json().stats).toEqual({

@@ -168,7 +168,7 @@ describe.each(dialects)('flow engine on %s', (dialect) => {
   const sourceOf = (f: Flow) => sources.get(`${f.id}@${f.version}`) ?? '';
   let seq = 0;
   const say = async (text: string, from = '+989121234567', extra: Record<string, unknown> = {}) => {
-    await adapter.context!.receive({ channel: 'whatsapp', externalId: `m${++seq}`, sender: { address: from, addressKind: 'phone' }, text, raw: {}, ...extra });
+    await adapter.context!.receive({ externalId: `m${++seq}`, sender: { address: from, addressKind: 'phone' }, text, raw: {}, ...extra });
     await settle(parley);
   };
   const texts = () =>

@@ -34,7 +34,7 @@ describe.each(dialects)('no customer is left in silence (shipped flows, %s)', (d
     const write = async (text: string): Promise<string[]> => {
       clock = new Date(clock.getTime() + 11 * 60_000);
       const before = adapter.sent.length;
-      await adapter.context!.receive({ channel: 'whatsapp', externalId: `m${++n}`, sender: { address: '+989121234567', addressKind: 'phone' }, text, raw: {} });
+      await adapter.context!.receive({ externalId: `m${++n}`, sender: { address: '+989121234567', addressKind: 'phone' }, text, raw: {} });
       await settle(parley);
       return adapter.sent.slice(before).map((m) => m.content.text ?? '');
     };

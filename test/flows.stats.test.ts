@@ -38,7 +38,7 @@ describe.each(dialects)('flow step counters on %s', (dialect) => {
   let seq = 0;
 
   const receive = (text: string, from: string) =>
-    adapter.context!.receive({ channel: 'whatsapp', externalId: `m${++seq}`, sender: { address: from, addressKind: 'phone' }, text, raw: {} });
+    adapter.context!.receive({ externalId: `m${++seq}`, sender: { address: from, addressKind: 'phone' }, text, raw: {} });
   const at = async (iso: string, messages: [text: string, from: string][]) => {
     clock = new Date(iso);
     for (const [text, from] of messages) await receive(text, from);

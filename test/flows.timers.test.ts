@@ -86,7 +86,7 @@ describe.each(dialects)('flow session timers on %s', (dialect) => {
     return parley;
   };
   const say = async (text: string) => {
-    await adapter.context!.receive({ channel: 'whatsapp', externalId: `m${++seq}`, sender: { address: PHONE, addressKind: 'phone' }, text, raw: {} });
+    await adapter.context!.receive({ externalId: `m${++seq}`, sender: { address: PHONE, addressKind: 'phone' }, text, raw: {} });
     await settle(parley!);
   };
   const advance = async (ms: number) => {

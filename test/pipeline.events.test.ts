@@ -37,7 +37,7 @@ describe.each(dialects)('domain events and jobs on %s', (dialect) => {
   });
 
   const receive = (id: string, text: string) =>
-    adapter.context!.receive({ channel: 'whatsapp', externalId: id, sender: { address: '+989121234567', addressKind: 'phone' }, text, raw: {} });
+    adapter.context!.receive({ externalId: id, sender: { address: '+989121234567', addressKind: 'phone' }, text, raw: {} });
 
   it('a hand-off sets the conversation waiting for the team and reaches subscribers once, in order with later messages', async () => {
     const seen: string[] = [];

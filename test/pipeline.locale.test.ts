@@ -29,7 +29,7 @@ describe.each(dialects)('the customer language on %s', (dialect) => {
   });
 
   const write = async (externalId: string, text: string) => {
-    await adapter.context!.receive({ channel: 'email', externalId, sender: { address: 'sara@example.com', addressKind: 'email' }, text, raw: {} });
+    await adapter.context!.receive({ externalId, sender: { address: 'sara@example.com', addressKind: 'email' }, text, raw: {} });
     await settle(parley);
   };
 

@@ -141,7 +141,7 @@ describe.each(dialects)('outbox on %s', (dialect) => {
     const adapter = new FakeAdapter();
     adapter.behaviour = async (m) => {
       // The provider's webhook beats the API response.
-      await adapter.context?.reportStatus({ channel: 'whatsapp', externalId: `wamid.${m.messageId}`, status: 'delivered' });
+      await adapter.context?.reportStatus({ externalId: `wamid.${m.messageId}`, status: 'delivered' });
       return { externalId: `wamid.${m.messageId}` };
     };
     const changes: string[] = [];

@@ -62,7 +62,6 @@ describe.each(dialects)('routing on %s', (dialect) => {
 
   const receive = (n: number, text = 'I need help') =>
     adapter.context!.receive({
-      channel: 'whatsapp',
       externalId: `m-${n}-${newId()}`,
       sender: { address: `+9891212345${String(n).padStart(2, '0')}`, addressKind: 'phone' },
       text,

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import twilio from 'twilio';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { smsChannel } from '../channels/sms/index.ts';
-import type { ChannelAdapter } from '../src/core/channel.ts';
+import { type ChannelAdapter, openChannel } from '../src/core/channel.ts';
 import { enqueueOutbound } from '../src/pipeline/outbound.ts';
 import type { Parley } from '../src/runtime.ts';
 import { buildServer } from '../src/server/app.ts';
@@ -34,7 +34,7 @@ describe('SMS through Twilio', () => {
       PARLEY_ACK_TEXT: 'Thanks, we got it.',
       ...env,
     };
-    const adapter = smsChannel.create(fullEnv) as ChannelAdapter;
+    const adapter = (await openChannel(smsChannel, fullEnv)) as ChannelAdapter;
     parley = await testParley(db, { adapters: [adapter], env: fullEnv });
     await parley.startChannels();
     app = await buildServer(parley);
@@ -341,7 +341,7 @@ describe('SMS through Twilio', () => {
     expect((bodies[0] as string).length).toBeLessThanOrEqual(160);
   });
 
-  it('is off without credentials and says which variables turn it on', () => {
-    expect(smsChannel.create({})).toEqual({ off: 'set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM to turn SMS on (Twilio)' });
+  it('is off without credentials and says which variables turn it on', async () => {
+    expect(await openChannel(smsChannel, {})).toEqual({ off: 'set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM to turn SMS on (Twilio)' });
   });
 });

@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { whatsappChannel } from '../channels/whatsapp/index.ts';
-import type { ChannelAdapter } from '../src/core/channel.ts';
+import { type ChannelAdapter, openChannel } from '../src/core/channel.ts';
 import { createLogger, type Logger } from '../src/logger.ts';
 import { enqueueOutbound } from '../src/pipeline/outbound.ts';
 import type { Parley } from '../src/runtime.ts';
@@ -45,7 +45,7 @@ describe('WhatsApp Cloud API', () => {
       PARLEY_MEDIA_PRIVATE_ADDRESSES: '127.0.0.1',
       ...env,
     };
-    parley = await testParley(db, { adapters: [whatsappChannel.create(fullEnv) as ChannelAdapter], env: fullEnv, logger });
+    parley = await testParley(db, { adapters: [(await openChannel(whatsappChannel, fullEnv)) as ChannelAdapter], env: fullEnv, logger });
     await parley.startChannels();
     app = await buildServer(parley);
   }
@@ -423,8 +423,8 @@ describe('WhatsApp Cloud API', () => {
     expect(refused.message.failureReason).toBe('Meta 131030: Recipient phone number not in allowed list (Add it in the app dashboard)');
   });
 
-  it('is off without credentials and says which variables turn it on', () => {
-    expect(whatsappChannel.create({ WHATSAPP_ACCESS_TOKEN: 'x' })).toEqual({
+  it('is off without credentials and says which variables turn it on', async () => {
+    expect(await openChannel(whatsappChannel, { WHATSAPP_ACCESS_TOKEN: 'x' })).toEqual({
       off: 'set WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN to turn the WhatsApp Cloud API on',
     });
   });

@@ -14,6 +14,7 @@ import type { Parley } from '../src/runtime.ts';
 import { buildServer } from '../src/server/app.ts';
 import { freshDatabase } from './support/databases.ts';
 import { settle, testParley } from './support/parley.ts';
+import { openChannel } from '../src/core/channel.ts';
 
 /** Stands in for whatsapp-web.js's Client: the same events and methods, no browser. */
 class FakeClient extends EventEmitter implements WebClient {
@@ -275,10 +276,10 @@ describe('WhatsApp Web', () => {
     expect(real.options.puppeteer.args).toContain('--no-sandbox');
   });
 
-  it('is off unless WHATSAPP_WEB_ENABLED', () => {
-    expect(whatsappWebChannel.create({})).toEqual({
+  it('is off unless WHATSAPP_WEB_ENABLED', async () => {
+    expect(await openChannel(whatsappWebChannel, {})).toEqual({
       off: 'set WHATSAPP_WEB_ENABLED=true to link a phone (and WHATSAPP_WEB_CHROMIUM if Chromium is not /usr/bin/chromium)',
     });
-    expect(whatsappWebChannel.create({ WHATSAPP_WEB_ENABLED: 'true' })).toBeInstanceOf(WhatsAppWebAdapter);
+    expect(await openChannel(whatsappWebChannel, { WHATSAPP_WEB_ENABLED: 'true' })).toBeInstanceOf(WhatsAppWebAdapter);
   });
 });

@@ -1,4 +1,5 @@
-import type { ChannelAdapter, ChannelCapabilities, ChannelContext, ChannelDefinition, SendResult } from '../../src/core/channel.ts';
+import { z } from 'zod';
+import { type ChannelAdapter, type ChannelCapabilities, type ChannelContext, defineChannel, type SendResult } from '../../src/core/channel.ts';
 import type { OutboundMessage } from '../../src/core/message.ts';
 import { renderAsText } from '../../src/core/render.ts';
 
@@ -37,7 +38,7 @@ export class ConsoleAdapter implements ChannelAdapter {
     this.print(renderAsText(message.content), message);
     const externalId = `console-${message.messageId}`;
     // Printed is delivered; reported after the send is recorded, as real providers do.
-    setImmediate(() => void this.#context?.reportStatus({ channel: this.name, externalId, status: 'delivered' }).catch(() => {}));
+    setImmediate(() => void this.#context?.reportStatus({ externalId, status: 'delivered' }).catch(() => {}));
     return { externalId };
   }
 
@@ -46,10 +47,12 @@ export class ConsoleAdapter implements ChannelAdapter {
   }
 }
 
-export const consoleChannel: ChannelDefinition = {
+export const consoleChannel = defineChannel({
   name: 'console',
   description: 'A terminal chat for trying Parley without credentials.',
   capabilities,
-  settings: [],
-  create: () => ({ off: 'runs inside `parley chat --from <address>`; nothing to configure' }),
-};
+  settings: z.object({}),
+  off: () => 'runs inside `parley chat --from <address>`; nothing to configure',
+  // Never on by settings; `parley chat` builds its own ConsoleAdapter. Loaded directly, it prints to stdout.
+  load: async () => ({ create: () => new ConsoleAdapter('console', capabilities, (text) => void process.stdout.write(`${text}\n`)) }),
+});

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
-import { type ChannelAdapter, type ChannelCapabilities, type ChannelContext, type ChannelHealth, SendError, type SendResult } from '../../src/core/channel.ts';
+import { type ChannelAdapter, type ChannelContext, type ChannelHealth, SendError, type SendResult } from '../../src/core/channel.ts';
 import type { OutboundMessage } from '../../src/core/message.ts';
 import type { EmailConfig, MailboxConfig } from './config.ts';
 import { checkImapLogin, type MailLocation, MailboxReader } from './imap.ts';
@@ -10,16 +10,7 @@ import { composeMail, createTransport, sendErrorOf } from './smtp.ts';
 import { LoopGuard } from './loop-guard.ts';
 import { MailFileStore } from './store.ts';
 import { replySubject } from './subject.ts';
-
-export const emailCapabilities: ChannelCapabilities = {
-  addressKind: 'email',
-  maxTextLength: 100_000,
-  buttons: null,
-  list: null,
-  richText: 'html',
-  media: true,
-  rateLimits: {},
-};
+import { emailCapabilities } from './capabilities.ts';
 
 const domainOf = (addressOrId: string) => addressOrId.replace(/[<>]/g, '').split('@').at(-1)?.toLowerCase() ?? '';
 
@@ -153,7 +144,7 @@ export class EmailAdapter implements ChannelAdapter {
         context.logger.warn(log, 'email: bounce names no mail Parley sent; kept on disk');
         return Promise.resolve();
       }
-      return context.reportStatus({ channel: this.name, externalId: sent, status: 'failed', reason: decoded.reason });
+      return context.reportStatus({ externalId: sent, status: 'failed', reason: decoded.reason });
     }
     return context.receive(decoded.message);
   }

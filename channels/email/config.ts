@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parseDuration } from '../../src/core/duration.ts';
+import { readSettings } from '../../src/core/settings.ts';
 import { normalizeEmail } from '../../src/core/address.ts';
+import { type EmailSettings, emailSettings } from './settings.ts';
 
 /** One support address: where mail is read (IMAP) and sent (SMTP), and which team owns it. */
 export interface MailboxConfig {
@@ -114,12 +115,16 @@ function mailbox(input: z.output<typeof MailboxSchema>, label: (field: string) =
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
-const set = (env: Env, name: string) => (env[name] !== undefined && env[name] !== '' ? env[name] : undefined);
+
+/** The email configuration read from the environment (tests and tools); see emailConfig. */
+export function loadEmailConfig(env: Env): EmailConfig | undefined {
+  return emailConfig(readSettings(emailSettings, env));
+}
 
 /** The email configuration, undefined when no mailbox is configured; throws on a bad value. */
-export function loadEmailConfig(env: Env): EmailConfig | undefined {
+export function emailConfig(settings: EmailSettings): EmailConfig | undefined {
   const mailboxes: MailboxConfig[] = [];
-  const json = set(env, 'EMAIL_MAILBOXES');
+  const json = settings.EMAIL_MAILBOXES;
   if (json) {
     let parsed: unknown;
     try {
@@ -132,20 +137,20 @@ export function loadEmailConfig(env: Env): EmailConfig | undefined {
       throw new Error(`EMAIL_MAILBOXES: ${list.error.issues.map((i) => `[${i.path.join('.')}] ${i.message}`).join('; ')}`);
     }
     list.data.forEach((m, i) => mailboxes.push(mailbox(m, (field) => `EMAIL_MAILBOXES[${i}].${field}`)));
-  } else if (set(env, 'EMAIL_IMAP_URL') || set(env, 'EMAIL_SMTP_URL')) {
-    const missing = ['EMAIL_IMAP_URL', 'EMAIL_SMTP_URL', 'EMAIL_ADDRESS'].filter((n) => !set(env, n));
+  } else if (settings.EMAIL_IMAP_URL || settings.EMAIL_SMTP_URL) {
+    const missing = (['EMAIL_IMAP_URL', 'EMAIL_SMTP_URL', 'EMAIL_ADDRESS'] as const).filter((n) => !settings[n]);
     if (missing.length > 0) throw new Error(`email: ${missing.join(' and ')} must be set too`);
     const single = MailboxSchema.parse({
-      address: env.EMAIL_ADDRESS,
-      imapUrl: env.EMAIL_IMAP_URL,
-      smtpUrl: env.EMAIL_SMTP_URL,
-      team: set(env, 'EMAIL_TEAM'),
-      fromName: set(env, 'EMAIL_FROM_NAME'),
-      replyTo: set(env, 'EMAIL_REPLY_TO'),
-      folder: set(env, 'EMAIL_IMAP_FOLDER'),
-      moveTo: set(env, 'EMAIL_MOVE_TO'),
-      dkim: set(env, 'EMAIL_DKIM_DOMAIN')
-        ? { domainName: env.EMAIL_DKIM_DOMAIN, keySelector: env.EMAIL_DKIM_SELECTOR, privateKey: env.EMAIL_DKIM_PRIVATE_KEY }
+      address: settings.EMAIL_ADDRESS,
+      imapUrl: settings.EMAIL_IMAP_URL,
+      smtpUrl: settings.EMAIL_SMTP_URL,
+      team: settings.EMAIL_TEAM,
+      fromName: settings.EMAIL_FROM_NAME,
+      replyTo: settings.EMAIL_REPLY_TO,
+      folder: settings.EMAIL_IMAP_FOLDER,
+      moveTo: settings.EMAIL_MOVE_TO,
+      dkim: settings.EMAIL_DKIM_DOMAIN
+        ? { domainName: settings.EMAIL_DKIM_DOMAIN, keySelector: settings.EMAIL_DKIM_SELECTOR, privateKey: settings.EMAIL_DKIM_PRIVATE_KEY }
         : undefined,
     });
     const envName: Record<string, string> = { address: 'EMAIL_ADDRESS', imapUrl: 'EMAIL_IMAP_URL', smtpUrl: 'EMAIL_SMTP_URL' };
@@ -158,19 +163,13 @@ export function loadEmailConfig(env: Env): EmailConfig | undefined {
     if (names.has(m.name)) throw new Error(`email: two mailboxes are named "${m.name}"`);
     names.add(m.name);
   }
-  const maxBytes = Number(set(env, 'EMAIL_ATTACHMENT_MAX_BYTES') ?? 25 * 1024 * 1024);
-  if (!Number.isInteger(maxBytes) || maxBytes < 0) throw new Error(`EMAIL_ATTACHMENT_MAX_BYTES must be a whole number of bytes`);
-  const prefix = set(env, 'EMAIL_TOKEN_PREFIX') ?? 'PRL';
-  if (!/^[A-Za-z]{1,10}$/.test(prefix)) throw new Error(`EMAIL_TOKEN_PREFIX must be 1-10 letters, e.g. PRL`);
-  const autoMax = Number(set(env, 'EMAIL_AUTO_REPLY_LIMIT') ?? 5);
-  if (!Number.isInteger(autoMax) || autoMax < 1) throw new Error(`EMAIL_AUTO_REPLY_LIMIT must be a whole number of mails, at least 1`);
   return {
     mailboxes,
-    threadWindowMs: parseDuration(set(env, 'EMAIL_THREAD_WINDOW') ?? '7d'),
-    pollIntervalMs: parseDuration(set(env, 'EMAIL_POLL_INTERVAL') ?? '60s'),
-    attachmentDir: set(env, 'EMAIL_ATTACHMENT_DIR'),
-    attachmentMaxBytes: maxBytes,
-    tokenPrefix: prefix.toUpperCase(),
-    autoReplyLimit: { max: autoMax, windowMs: parseDuration(set(env, 'EMAIL_AUTO_REPLY_WINDOW') ?? '1h') },
+    threadWindowMs: settings.EMAIL_THREAD_WINDOW,
+    pollIntervalMs: settings.EMAIL_POLL_INTERVAL,
+    attachmentDir: settings.EMAIL_ATTACHMENT_DIR,
+    attachmentMaxBytes: settings.EMAIL_ATTACHMENT_MAX_BYTES,
+    tokenPrefix: settings.EMAIL_TOKEN_PREFIX,
+    autoReplyLimit: { max: settings.EMAIL_AUTO_REPLY_LIMIT, windowMs: settings.EMAIL_AUTO_REPLY_WINDOW },
   };
 }

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
-import type { ChannelAdapter, ChannelCapabilities, ChannelContext, ChannelHealth, SendResult } from '../../src/core/channel.ts';
+import type { ChannelAdapter, ChannelContext, ChannelHealth, SendResult } from '../../src/core/channel.ts';
 import { SendError } from '../../src/core/channel.ts';
 import type { ConsentAction, OutboundMessage } from '../../src/core/message.ts';
 import { renderAsText } from '../../src/core/render.ts';
 import { consentKeyword } from './keywords.ts';
 import { OPTED_OUT, type SmsInbound, type SmsProvider } from './provider.ts';
 import { limitSegments, type SegmentLimitMode } from './segments.ts';
+import { smsCapabilities } from './capabilities.ts';
 
 export interface SmsOptions {
   readonly maxSegments: number;
@@ -14,18 +15,6 @@ export interface SmsOptions {
   /** Answers to STOP / START / HELP when the provider does not send its own; by language. */
   readonly consentReplies: Record<ConsentAction, Record<string, string>>;
 }
-
-export const smsCapabilities: ChannelCapabilities = {
-  addressKind: 'phone',
-  // Twilio's limit for one message body; segments are limited separately (SMS_MAX_SEGMENTS).
-  maxTextLength: 1600,
-  buttons: null,
-  list: null,
-  richText: 'none',
-  media: true,
-  // A long code sends about one segment a second; short codes and messaging services more (PARLEY_RATE_LIMITS).
-  rateLimits: { perChannel: { count: 1, perMs: 1000 } },
-};
 
 /** SMS through a pluggable provider: consent keywords, segment limits, delivery reports. */
 export class SmsAdapter implements ChannelAdapter {
@@ -61,7 +50,7 @@ export class SmsAdapter implements ChannelAdapter {
     await app.register(
       this.provider.routes({
         inbound: (message) => this.#receive(message),
-        status: (update) => this.#ctx().reportStatus({ channel: this.name, ...update }),
+        status: (update) => this.#ctx().reportStatus(update),
         logger: app.log as unknown as Logger,
       }),
     );
@@ -82,7 +71,6 @@ export class SmsAdapter implements ChannelAdapter {
       consent = { action: keyword.action, reply: text ? { text, sentBy: byProvider ? ('provider' as const) : ('parley' as const) } : undefined };
     }
     await this.#ctx().receive({
-      channel: this.name,
       externalId: message.externalId,
       sender: { address: message.from, addressKind: 'phone' },
       text: message.text,

@@ -3,11 +3,12 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FastifyPluginAsync } from 'fastify';
 import QRCode from 'qrcode';
-import type { ChannelAdapter, ChannelCapabilities, ChannelContext, ChannelHealth, SendResult } from '../../src/core/channel.ts';
+import type { ChannelAdapter, ChannelContext, ChannelHealth, SendResult } from '../../src/core/channel.ts';
 import { SendError } from '../../src/core/channel.ts';
 import type { Attachment, DeliveryStatusUpdate, OutboundMessage } from '../../src/core/message.ts';
 import { renderAsText } from '../../src/core/render.ts';
 import type { WebClient, WebMedia, WebMessage } from './client.ts';
+import { webCapabilities } from './capabilities.ts';
 
 export interface WebOptions {
   /** Builds a fresh, uninitialized client (after a disconnect the old one is destroyed). */
@@ -20,18 +21,6 @@ export interface WebOptions {
   /** Where the pairing QR is drawn (the terminal). */
   readonly printQr: (text: string) => void;
 }
-
-export const webCapabilities: ChannelCapabilities = {
-  addressKind: 'phone',
-  maxTextLength: 65536,
-  // WhatsApp Web no longer renders buttons or lists sent by linked devices: numbered text instead.
-  buttons: null,
-  list: null,
-  richText: 'markdown',
-  media: true,
-  // A linked phone is not a bulk sender: stay well below what gets numbers banned.
-  rateLimits: { perChannel: { count: 20, perMs: 60_000 }, perRecipient: { count: 6, perMs: 60_000 } },
-};
 
 const ACKS: Record<number, DeliveryStatusUpdate['status'] | undefined> = { [-1]: 'failed', 1: 'sent', 2: 'delivered', 3: 'read', 4: 'read' };
 const KINDS: Record<string, Attachment['kind']> = { image: 'image', video: 'video', audio: 'audio', ptt: 'audio', document: 'document', sticker: 'sticker' };
@@ -166,7 +155,6 @@ export class WhatsAppWebAdapter implements ChannelAdapter {
     const reply = message.selectedButtonId ?? message.selectedRowId;
     const text = message.body || undefined;
     await this.#ctx().receive({
-      channel: this.name,
       externalId: message.id._serialized,
       sender: { address: `+${number.replace(/^\+/, '')}`, addressKind: 'phone', displayName: message._data?.notifyName },
       sentAt: message.timestamp ? new Date(message.timestamp * 1000).toISOString() : undefined,
@@ -203,7 +191,6 @@ export class WhatsAppWebAdapter implements ChannelAdapter {
     if (!status || !message.fromMe) return;
     await this.#ctx()
       .reportStatus({
-        channel: this.name,
         externalId: message.id._serialized,
         status,
         reason: status === 'failed' ? 'WhatsApp reported an error sending this message' : undefined,

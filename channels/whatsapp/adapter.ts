@@ -2,13 +2,14 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FastifyPluginAsync } from 'fastify';
-import type { ChannelAdapter, ChannelCapabilities, ChannelContext, ChannelHealth, SendResult } from '../../src/core/channel.ts';
+import type { ChannelAdapter, ChannelContext, ChannelHealth, SendResult } from '../../src/core/channel.ts';
 import { SendError } from '../../src/core/channel.ts';
 import type { Attachment, InboundMessage, OutboundMessage } from '../../src/core/message.ts';
 import { z } from 'zod';
-import { parseEach, type RefusedItem, settleEach } from '../../src/core/per-item.ts';
+import { parseEach, type RefusedItem } from '../../src/core/per-item.ts';
+import { keepRawBodies, signedWebhookRoute, WebhookBodyError, type WebhookItem, webhookItem } from '../kit/signed-webhook.ts';
 import { type GraphApi, graphPath, MediaInfoSchema, SendResponseSchema, UploadResponseSchema } from './graph.ts';
-import { type GraphMessage, LIMITS, type MediaRef, templateMessage, toGraphMessages } from './outbound.ts';
+import { type GraphMessage, type MediaRef, templateMessage, toGraphMessages } from './outbound.ts';
 import {
   type CloudMessage,
   CloudMessageSchema,
@@ -20,6 +21,7 @@ import {
   toStatusUpdate,
   WebhookBodySchema,
 } from './webhook.ts';
+import { cloudCapabilities } from './capabilities.ts';
 
 export interface CloudApiOptions {
   readonly phoneNumberId: string;
@@ -31,17 +33,6 @@ export interface CloudApiOptions {
 }
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
-
-export const cloudCapabilities: ChannelCapabilities = {
-  addressKind: 'phone',
-  maxTextLength: LIMITS.text,
-  buttons: { max: LIMITS.buttons, maxTitleLength: LIMITS.buttonTitle },
-  list: { maxRows: LIMITS.listRows, maxTitleLength: LIMITS.listTitle },
-  richText: 'markdown',
-  media: true,
-  // Meta's default throughput is 80 messages/s per number; to one user it allows a burst, then about one every 6 s.
-  rateLimits: { perChannel: { count: 80, perMs: 1000 }, perRecipient: { count: 10, perMs: 60_000 } },
-};
 
 const EXTENSIONS: Record<string, string> = {
   'image/jpeg': '.jpg',
@@ -94,8 +85,7 @@ export class CloudApiAdapter implements ChannelAdapter {
 
   readonly webhooks: FastifyPluginAsync = async (app) => {
     // The signature covers the exact bytes Meta sent: keep them.
-    app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    keepRawBodies(app, 'application/json');
 
     app.get('/', async (request, reply) => {
       const query = request.query as Record<string, string | undefined>;
@@ -105,60 +95,58 @@ export class CloudApiAdapter implements ChannelAdapter {
       return reply.type('text/plain').send(query['hub.challenge'] ?? '');
     });
 
-    app.post('/', async (request, reply) => {
-      const raw = request.body instanceof Buffer ? request.body : Buffer.alloc(0);
-      const problem = signatureProblem(raw, request.headers['x-hub-signature-256'], this.options.appSecret);
-      if (problem) {
-        this.#ctx().logger.warn({ problem }, 'webhook refused');
-        return reply.status(403).send({ error: problem });
-      }
-      let json: unknown;
-      try {
-        json = JSON.parse(raw.toString('utf8'));
-      } catch {
-        return reply.status(400).send({ error: 'the webhook body is not JSON' });
-      }
-      const parsed = WebhookBodySchema.safeParse(json);
-      if (!parsed.success) {
-        return reply.status(400).send({ error: `not a WhatsApp webhook: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` });
-      }
-      // 200 only once every good item is stored: a failure to store answers 500 and Meta
-      // retries (duplicates are dropped); a malformed or refused item is logged and skipped.
-      const logger = this.#ctx().logger;
-      const tasks: { at: string; run: () => Promise<void> }[] = [];
-      const refused: RefusedItem[] = [];
-      parsed.data.entry.forEach((entry, e) =>
-        entry.changes.forEach((change, c) => {
-          if (change.field !== 'messages') return;
-          const { value } = change;
-          if (value.metadata?.phone_number_id && value.metadata.phone_number_id !== this.options.phoneNumberId) {
-            logger.info({ phoneNumberId: value.metadata.phone_number_id }, 'whatsapp: webhook for another number ignored');
-            return;
-          }
-          const at = `entry.${e}.changes.${c}.value`;
-          const contacts = parseEach(ContactSchema, value.contacts ?? [], `${at}.contacts`);
-          const messages = parseEach(CloudMessageSchema, value.messages ?? [], `${at}.messages`);
-          const statuses = parseEach(CloudStatusSchema, value.statuses ?? [], `${at}.statuses`);
-          refused.push(...contacts.refused, ...messages.refused, ...statuses.refused);
-          const names = new Map(contacts.valid.map((c) => [c.wa_id, c.profile?.name]));
-          for (const m of messages.valid) tasks.push({ at: `${at}.messages (id ${m.id})`, run: () => this.#receive(m, names.get(m.from)) });
-          for (const s of statuses.valid) {
-            const update = toStatusUpdate(s);
-            if (update) tasks.push({ at: `${at}.statuses (id ${s.id})`, run: () => this.#ctx().reportStatus(update) });
-          }
-        }),
-      );
-      refused.push(
-        ...(await settleEach(
-          tasks,
-          (t) => t.run(),
-          (t) => t.at,
-        )),
-      );
-      for (const item of refused) logger.warn(item, 'whatsapp: webhook item refused');
-      return reply.status(200).send({ status: 'stored', ...(refused.length ? { refused } : {}) });
+    // 200 only once every good item is stored: a failure to store answers 5xx and Meta retries
+    // (duplicates are dropped); a malformed or refused item is logged and skipped, the answer lists it.
+    signedWebhookRoute(app, '/', {
+      contentType: 'application/json',
+      logger: () => this.#ctx().logger,
+      verify: (request) => signatureProblem(request.rawBody, request.headers['x-hub-signature-256'], this.options.appSecret),
+      decode: (request) => this.#decode(request.rawBody),
+      answer: (reply, outcome) => reply.status(200).send({ status: 'stored', ...(outcome.refused.length ? { refused: outcome.refused } : {}) }),
     });
   };
+
+  /** A Cloud API body as items: each message and status on its own; contacts give the senders' names. */
+  #decode(rawBody: Buffer): { items: WebhookItem[]; refused: RefusedItem[] } {
+    let json: unknown;
+    try {
+      json = JSON.parse(rawBody.toString('utf8'));
+    } catch {
+      throw new WebhookBodyError('the webhook body is not JSON');
+    }
+    const parsed = WebhookBodySchema.safeParse(json);
+    if (!parsed.success) {
+      throw new WebhookBodyError(`not a WhatsApp webhook: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    }
+    const items: WebhookItem[] = [];
+    const refused: RefusedItem[] = [];
+    parsed.data.entry.forEach((entry, e) =>
+      entry.changes.forEach((change, c) => {
+        if (change.field !== 'messages') return;
+        const { value } = change;
+        if (value.metadata?.phone_number_id && value.metadata.phone_number_id !== this.options.phoneNumberId) {
+          this.#ctx().logger.info({ phoneNumberId: value.metadata.phone_number_id }, 'whatsapp: webhook for another number ignored');
+          return;
+        }
+        const at = `entry.${e}.changes.${c}.value`;
+        const contacts = parseEach(ContactSchema, value.contacts ?? [], `${at}.contacts`);
+        refused.push(...contacts.refused);
+        const names = new Map(contacts.valid.map((c) => [c.wa_id, c.profile?.name]));
+        (value.messages ?? []).forEach((message, m) =>
+          items.push(webhookItem(`${at}.messages.${m}`, CloudMessageSchema, message, (valid) => this.#receive(valid, names.get(valid.from)))),
+        );
+        (value.statuses ?? []).forEach((status, s) =>
+          items.push(
+            webhookItem(`${at}.statuses.${s}`, CloudStatusSchema, status, async (valid) => {
+              const update = toStatusUpdate(valid);
+              if (update) await this.#ctx().reportStatus(update);
+            }),
+          ),
+        );
+      }),
+    );
+    return { items, refused };
+  }
 
   async #receive(message: CloudMessage, displayName: string | undefined): Promise<void> {
     const media = mediaOf(message);

@@ -12,9 +12,6 @@ export interface GraphOptions {
   readonly fetch?: typeof fetch;
 }
 
-/** Meta's media download host (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media#download-media). */
-export const META_MEDIA_HOSTS = ['lookaside.fbsbx.com'];
-
 /**
  * A Graph API path from ids (a phone number id, a media id from a webhook): each one is one
  * path segment, encoded, so an id such as `../x` cannot move the request (with the bearer

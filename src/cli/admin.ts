@@ -1,27 +1,10 @@
 import type { Command } from 'commander';
-import { settings } from '../config.ts';
 import { migrate } from '../db/migrate.ts';
 import { plugins } from '../plugins.ts';
+import { channelStatus } from '../core/channel.ts';
+import { configRows, configTable } from './config-table.ts';
 import { channels, cliConfig } from './context.ts';
 import { openReachableDatabase } from './database-check.ts';
-
-/** The configuration table, as README.md shows it. */
-export function configTable(): string {
-  const rows = [
-    '| Variable | Default | Example | What it does |',
-    '| --- | --- | --- | --- |',
-    ...Object.entries(settings).map(
-      ([name, s]) => `| \`${name}\` | ${'default' in s ? `\`${s.default}\`` : '(unset)'} | \`${s.example}\` | ${s.description} |`,
-    ),
-    ...channels.flatMap((c) =>
-      c.settings.map((s) => `| \`${s.env}\` | ${s.default ? `\`${s.default}\`` : '(unset)'} | \`${s.example}\` | ${c.name}: ${s.description} |`),
-    ),
-    ...plugins.flatMap((p) =>
-      p.settings.map((s) => `| \`${s.env}\` | ${s.default ? `\`${s.default}\`` : '(unset)'} | \`${s.example}\` | ${p.name}: ${s.description} |`),
-    ),
-  ];
-  return `${rows.join('\n')}\n`;
-}
 
 export function registerAdmin(program: Command): void {
   program
@@ -41,17 +24,17 @@ export function registerAdmin(program: Command): void {
   program
     .command('config')
     .description('Print every environment variable Parley reads, its default and an example')
-    .action(async () => void process.stdout.write(configTable()));
+    .action(async () => void process.stdout.write(configTable(configRows(channels, plugins))));
 
   program
     .command('channels')
     .description('List the channels, whether each is on, and how to turn it on')
     .action(async () => {
       const env = process.env;
+      // From the settings alone: no channel's SDK is loaded.
       for (const definition of channels) {
-        const created = definition.create(env);
-        const state = 'off' in created ? `off — ${created.off}` : 'on';
-        process.stdout.write(`${definition.name.padEnd(12)} ${state}\n`);
+        const status = channelStatus(definition, env);
+        process.stdout.write(`${definition.name.padEnd(12)} ${status.state === 'on' ? 'on' : `${status.state} — ${status.detail}`}\n`);
       }
       for (const definition of plugins) {
         let state: string;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { type Config, ConfigError, loadConfig } from '../config.ts';
-import type { ChannelDefinition } from '../core/channel.ts';
+import { type ChannelDefinition, openChannel } from '../core/channel.ts';
 import { UserError } from '../core/errors.ts';
 import type { PluginDefinition } from '../core/plugin.ts';
 import { readFlowDirectory } from '../flows/registry.ts';
@@ -38,7 +38,12 @@ async function databaseFinding(config: Config): Promise<Finding> {
 
 async function channelFinding(definition: ChannelDefinition, env: Env): Promise<Finding> {
   const check = `channel ${definition.name}`;
-  const created = definition.create(env);
+  let created: Awaited<ReturnType<typeof openChannel>>;
+  try {
+    created = await openChannel(definition, env);
+  } catch (error) {
+    return { check, status: 'problem', detail: (error as Error).message };
+  }
   if ('off' in created) return { check, status: 'off', detail: created.off };
   const { verify } = created;
   if (!verify) return { check, status: 'ok', detail: 'configured (credentials not checked: this channel has no check yet)' };

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import type { AddressKind } from './address.ts';
 import type { DeliveryStatusUpdate, InboundMessage, OutboundMessage } from './message.ts';
+import { readSettings, type SettingDoc, type SettingsOf, type SettingsSchema } from './settings.ts';
 
 /** A sustained rate: `count` sends per `perMs` milliseconds. */
 export interface Rate {
@@ -25,11 +26,16 @@ export interface ChannelCapabilities {
 
 export type AcceptResult = { readonly status: 'accepted'; readonly eventId: string } | { readonly status: 'duplicate'; readonly eventId?: undefined };
 
+/** An inbound message as an adapter hands it over: the core stamps the channel's name on it. */
+export type ChannelInbound = Omit<InboundMessage, 'channel'>;
+/** A delivery status as an adapter reports it: the core stamps the channel's name on it. */
+export type ChannelStatusUpdate = Omit<DeliveryStatusUpdate, 'channel'>;
+
 /** What the core gives an adapter when it starts. */
 export interface ChannelContext {
   /** Stores the message durably; resolve means it is safe to acknowledge the provider. */
-  receive(message: InboundMessage): Promise<AcceptResult>;
-  reportStatus(update: DeliveryStatusUpdate): Promise<void>;
+  receive(message: ChannelInbound): Promise<AcceptResult>;
+  reportStatus(update: ChannelStatusUpdate): Promise<void>;
   /** Records an opt-out or opt-in for an address learned outside an inbound message (e.g. a provider's send error). */
   recordConsent(address: string, action: 'opt_out' | 'opt_in'): Promise<void>;
   /** When this address last wrote on this channel (e.g. WhatsApp's 24-hour window), or undefined. */
@@ -104,19 +110,63 @@ export interface ChannelAdapter {
   readonly webhooks?: FastifyPluginAsync;
 }
 
-export interface ChannelSetting {
-  readonly env: string;
-  readonly description: string;
-  readonly example: string;
-  readonly default?: string;
+/** One documented environment variable (plugins list theirs; channels declare a settings schema). */
+export type ChannelSetting = SettingDoc;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Builds the adapter from the channel's typed settings (and the environment, for core settings such as PARLEY_MEDIA_*). */
+export type ChannelFactory<T> = (settings: T, env: Env) => ChannelAdapter;
+
+/** The module `load()` imports: the one that uses the provider's SDK. */
+export interface ChannelModule<T> {
+  create(settings: T, env: Env): ChannelAdapter;
 }
 
-/** One line in channels/index.ts registers a channel through this. */
-export interface ChannelDefinition {
+/**
+ * One line in channels/index.ts registers a channel through this. Everything here is plain
+ * data, importable without the provider's SDK: `load()` imports the module that uses it, and
+ * is called only for a channel that is on.
+ */
+export interface ChannelDefinition<S extends SettingsSchema = SettingsSchema> {
   readonly name: string;
   readonly description: string;
   readonly capabilities: ChannelCapabilities;
-  readonly settings: readonly ChannelSetting[];
-  /** An adapter when the channel is configured, else why it is off and how to turn it on. */
-  create(env: Readonly<Record<string, string | undefined>>): ChannelAdapter | { readonly off: string };
+  /** Its environment variables: docs, defaults and typed values (src/core/settings.ts). */
+  readonly settings: S;
+  /** Why the channel is off and which settings turn it on; undefined when these settings turn it on. */
+  off(settings: SettingsOf<S>): string | undefined;
+  load(): Promise<ChannelModule<SettingsOf<S>>>;
+}
+
+/** Declares a channel with its settings' types flowing into `off` and the factory. */
+export function defineChannel<S extends SettingsSchema>(definition: ChannelDefinition<S>): ChannelDefinition<S> {
+  return definition;
+}
+
+export type ChannelStatus =
+  { readonly state: 'on' } | { readonly state: 'off'; readonly detail: string } | { readonly state: 'misconfigured'; readonly detail: string };
+
+/** On, off (and how to turn it on) or misconfigured (what is wrong), from the settings alone: nothing is loaded. */
+export function channelStatus(definition: ChannelDefinition, env: Env): ChannelStatus {
+  let settings: SettingsOf<SettingsSchema>;
+  try {
+    settings = readSettings(definition.settings, env);
+  } catch (error) {
+    return { state: 'misconfigured', detail: (error as Error).message };
+  }
+  const off = definition.off(settings);
+  return off === undefined ? { state: 'on' } : { state: 'off', detail: off };
+}
+
+/**
+ * The channel's adapter when its settings turn it on (its module and SDK loaded now), else why
+ * it is off. Throws a SettingsError naming each variable that does not parse.
+ */
+export async function openChannel(definition: ChannelDefinition, env: Env): Promise<ChannelAdapter | { readonly off: string }> {
+  const settings = readSettings(definition.settings, env);
+  const off = definition.off(settings);
+  if (off !== undefined) return { off };
+  const module = await definition.load();
+  return module.create(settings, env);
 }

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import twilio from 'twilio';
 import type TwilioRequestClient from 'twilio/lib/base/RequestClient.js';
 import type * as TwilioResponse from 'twilio/lib/http/response.js';
@@ -8,7 +8,8 @@ import type { Attachment, ConsentAction } from '../../../src/core/message.ts';
 import { parseRetryAfter } from '../../../src/pipeline/backoff.ts';
 import { checkMediaUrl, type MediaFetchPolicy } from '../../../src/core/safe-fetch.ts';
 import { OPTED_OUT, type SmsProvider, type SmsSend, type SmsWebhookSink } from '../provider.ts';
-import { formBodyParser, rejectWebhook } from '../webhook-support.ts';
+import { UserError } from '../../../src/core/errors.ts';
+import { keepRawBodies, signedWebhookRoute, type WebhookOutcome, type WebhookRequest, webhookItem } from '../../kit/signed-webhook.ts';
 
 export interface TwilioOptions {
   readonly accountSid: string;
@@ -25,8 +26,6 @@ export interface TwilioOptions {
   readonly media: MediaFetchPolicy;
 }
 
-/** Twilio's media hosts: MediaUrl<N> is on api.twilio.com and redirects to its CDN (https://www.twilio.com/docs/messaging/api/media-resource). */
-export const TWILIO_MEDIA_HOSTS = ['api.twilio.com', '*.twiliocdn.com'];
 /** Twilio sends at most 10 media files with one message (https://www.twilio.com/docs/messaging/api/media-resource). */
 const MAX_MEDIA = 10;
 
@@ -117,66 +116,78 @@ export function twilioProvider(options: TwilioOptions): SmsProvider {
   const sender = options.from.startsWith('MG') ? { messagingServiceSid: options.from } : { from: options.from };
   const statusCallback = options.publicUrl ? `${options.publicUrl.replace(/\/$/, '')}/webhooks/sms/status` : undefined;
 
-  const verified = (request: FastifyRequest): string | undefined => {
+  const verified = (request: WebhookRequest): string | undefined => {
     const signature = request.headers['x-twilio-signature'];
     if (typeof signature !== 'string' || !signature) return 'X-Twilio-Signature header is missing';
     const url = options.publicUrl ? `${options.publicUrl.replace(/\/$/, '')}${request.url}` : `${request.protocol}://${request.host}${request.url}`;
-    const params = (request.body ?? {}) as Record<string, string>;
-    return twilio.validateRequest(options.authToken, signature, url, params)
+    return twilio.validateRequest(options.authToken, signature, url, { ...request.form })
       ? undefined
       : `X-Twilio-Signature does not match this request for ${url} (if Parley is behind a proxy, set SMS_PUBLIC_URL to the URL Twilio calls, or PARLEY_TRUST_PROXY=true)`;
   };
 
+  /** Twilio posts one message or status a request: refused, it is answered 400 with the reason (Twilio logs it). */
+  const refusedOr = (label: string, reply: FastifyReply, outcome: WebhookOutcome, answer: () => FastifyReply): FastifyReply =>
+    outcome.dispatched === 0 && outcome.refused.length > 0
+      ? reply.status(400).send({ error: `${label}: ${outcome.refused.map((r) => r.reason).join('; ')}` })
+      : answer();
+
   const routes =
     (sink: SmsWebhookSink): FastifyPluginAsync =>
     async (app) => {
-      app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, formBodyParser);
+      keepRawBodies(app, 'application/x-www-form-urlencoded');
 
-      app.post('/inbound', async (request, reply) => {
-        const problem = verified(request);
-        if (problem) return rejectWebhook(reply, sink.logger, problem);
-        const parsed = InboundSchema.safeParse(request.body);
-        if (!parsed.success)
-          return reply.status(400).send({ error: `Twilio inbound webhook: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` });
-        const body = request.body as Record<string, string>;
-        const media: Attachment[] = [];
-        for (let i = 0; i < parsed.data.NumMedia; i++) {
-          const url = body[`MediaUrl${i}`];
-          const mimeType = body[`MediaContentType${i}`];
-          if (!url) continue;
-          try {
-            checkMediaUrl(url, options.media);
-          } catch (error) {
-            return reply.status(400).send({ error: `Twilio inbound webhook: MediaUrl${i}: ${(error as Error).message} (SMS_MEDIA_HOSTS)` });
-          }
-          media.push({ kind: kindOf(mimeType), url, mimeType });
-        }
-        await sink.inbound({
-          externalId: parsed.data.MessageSid,
-          from: parsed.data.From,
-          to: parsed.data.To,
-          text: parsed.data.Body || undefined,
-          media,
-          raw: body,
-        });
-        return reply.type('text/xml').send('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+      signedWebhookRoute(app, '/inbound', {
+        contentType: 'application/x-www-form-urlencoded',
+        logger: () => sink.logger,
+        verify: verified,
+        decode: (request) => ({
+          items: [
+            webhookItem('inbound', InboundSchema, request.form, async (message) => {
+              const media: Attachment[] = [];
+              for (let i = 0; i < message.NumMedia; i++) {
+                const url = request.form[`MediaUrl${i}`];
+                const mimeType = request.form[`MediaContentType${i}`];
+                if (!url) continue;
+                try {
+                  checkMediaUrl(url, options.media);
+                } catch (error) {
+                  throw new UserError(`MediaUrl${i}: ${(error as Error).message} (SMS_MEDIA_HOSTS)`);
+                }
+                media.push({ kind: kindOf(mimeType), url, mimeType });
+              }
+              await sink.inbound({
+                externalId: message.MessageSid,
+                from: message.From,
+                to: message.To,
+                text: message.Body || undefined,
+                media,
+                raw: request.form,
+              });
+            }),
+          ],
+        }),
+        answer: (reply, outcome) =>
+          refusedOr('Twilio inbound webhook', reply, outcome, () => reply.type('text/xml').send('<?xml version="1.0" encoding="UTF-8"?><Response></Response>')),
       });
 
-      app.post('/status', async (request, reply) => {
-        const problem = verified(request);
-        if (problem) return rejectWebhook(reply, sink.logger, problem);
-        const parsed = StatusSchema.safeParse(request.body);
-        if (!parsed.success)
-          return reply.status(400).send({ error: `Twilio status callback: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` });
-        const status = STATUS[parsed.data.MessageStatus];
-        if (status) {
-          await sink.status({
-            externalId: parsed.data.MessageSid,
-            status,
-            reason: status === 'failed' ? twilioReason(parsed.data.ErrorCode, parsed.data.ErrorMessage ?? parsed.data.MessageStatus) : undefined,
-          });
-        }
-        return reply.status(204).send();
+      signedWebhookRoute(app, '/status', {
+        contentType: 'application/x-www-form-urlencoded',
+        logger: () => sink.logger,
+        verify: verified,
+        decode: (request) => ({
+          items: [
+            webhookItem('status', StatusSchema, request.form, async (update) => {
+              const status = STATUS[update.MessageStatus];
+              if (!status) return;
+              await sink.status({
+                externalId: update.MessageSid,
+                status,
+                reason: status === 'failed' ? twilioReason(update.ErrorCode, update.ErrorMessage ?? update.MessageStatus) : undefined,
+              });
+            }),
+          ],
+        }),
+        answer: (reply, outcome) => refusedOr('Twilio status callback', reply, outcome, () => reply.status(204).send()),
       });
     };
 
