@@ -209,7 +209,14 @@ export class Parley {
     this.lifecycle = new Lifecycle(db, routingConfig.lifecycle, logger.child({ part: 'lifecycle' }), (id) => this.flows.all().some((f) => f.id === id));
     this.lifecycle.register(this.jobs);
     const engine = this.flowEngine;
-    this.desk = new Desk(db, this.events, this.routing, () => this.dispatcher.notify(), options.now);
+    this.desk = new Desk(
+      db,
+      this.events,
+      this.routing,
+      () => this.dispatcher.notify(),
+      options.now,
+      (channel) => this.capabilitiesOf(channel)?.richText,
+    );
     registerDeskJobs(this.jobs, this.desk);
     this.processor = new InboundProcessor(
       db,

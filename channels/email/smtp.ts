@@ -32,7 +32,9 @@ export function messageIdFor(parleyMessageId: string, address: string): string {
 export function composeMail(message: OutboundMessage, mailbox: MailboxConfig, threading: Threading): ComposedMail {
   const text = renderAsText({ ...message.content, attachments: [] });
   const rtl = isRtl(text);
-  const html = `<div dir="${rtl ? 'rtl' : 'ltr'}" style="white-space: pre-wrap">${escapeHtml(text).replace(/\n/g, '<br>\n')}</div>`;
+  // An agent's formatted reply brings its own HTML (links, bold, quotes); anything else is the text, escaped.
+  const body = message.content.html ?? escapeHtml(text).replace(/\n/g, '<br>\n');
+  const html = `<div dir="${rtl ? 'rtl' : 'ltr'}" style="white-space: pre-wrap">${body}</div>`;
   const messageId = messageIdFor(message.messageId, mailbox.address);
   const attachments: Mail.Attachment[] = message.content.attachments.map((a, i) => {
     if (!a.url) throw new SendError(`attachment ${i + 1} has no url`, { retryable: false, code: 'ATTACHMENT' });

@@ -126,6 +126,8 @@ export const ListSchema = z.object({
 export const OutboundContentSchema = z
   .object({
     text: z.string().optional(),
+    /** The same words as HTML, for channels that send an HTML part (email); `text` stays the plain form. */
+    html: z.string().optional(),
     format: z.enum(['plain', 'markdown']).default('plain'),
     attachments: z.array(AttachmentSchema).default([]),
     buttons: z.array(ButtonSchema).optional(),

@@ -4,6 +4,8 @@ import type { DomainEvent } from '../core/events.ts';
 import { newId } from '../core/ids.ts';
 import { recordAudit } from '../crm/audit.ts';
 import type { Attachment } from '../core/message.ts';
+import type { ChannelCapabilities } from '../core/channel.ts';
+import { renderRich, type RichText } from '../core/rich-text.ts';
 import { resolveConversation } from '../crm/conversations.ts';
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import type { Agent, Conversation } from '../generated/sqlite/client.ts';
@@ -11,7 +13,7 @@ import type { AgentAvailability } from '../generated/sqlite/enums.ts';
 import type { EventBus } from '../pipeline/events.ts';
 import { transferConversation } from '../pipeline/handoff.ts';
 import { type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
-import { enqueueOutbound } from '../pipeline/outbound.ts';
+import { enqueueOutbound, OutboxPayloadSchema } from '../pipeline/outbound.ts';
 import { fillPlaceholders, firstName, getCanned } from './canned.ts';
 
 /** Short form of a conversation id shown to agents (the random tail of its UUIDv7). */
@@ -24,9 +26,18 @@ export interface AgentMessage {
   readonly conversationId: string;
   readonly agentId: string;
   readonly text?: string;
+  /** Formatted text (e.g. converted from Slack): rendered for the conversation's channel instead of `text`. */
+  readonly rich?: RichText;
   readonly attachments?: readonly Attachment[];
   readonly origin?: OriginWrite;
 }
+
+/** What became of an agent's edit or deletion of a reply. */
+export type ReplyChange =
+  /** Still in the outbox: the reply was replaced by the new text (`messageId`) or withdrawn. */
+  | { readonly outcome: 'changed'; readonly messageId?: string }
+  /** Already sent or being sent: the customer has `text` on `channel`, which Parley cannot change. */
+  | { readonly outcome: 'already_sent'; readonly channel: string; readonly text: string | null };
 
 /**
  * What the desk leaves to routing, so that a person's decision goes the same way as routing's
@@ -58,6 +69,8 @@ export class Desk {
     private readonly routing: DeskRouting,
     private readonly onOutboundQueued: () => void = () => {},
     private readonly now: () => Date = () => new Date(),
+    /** How a channel shows formatted text (its capabilities' richText); unknown channels get plain text. */
+    private readonly richTextOf: (channel: string) => ChannelCapabilities['richText'] | undefined = () => undefined,
   ) {}
 
   /** A conversation by its id or by the short ref agents see. */
@@ -89,11 +102,13 @@ export class Desk {
    */
   async reply(message: AgentMessage): Promise<{ messageId: string; assigned: boolean }> {
     const now = this.now();
-    const content = { text: message.text, attachments: [...(message.attachments ?? [])] };
-    if (!content.text?.trim() && content.attachments.length === 0) throw new UserError('a reply needs a text or an attachment');
+    const attachments = [...(message.attachments ?? [])];
+    if (!message.text?.trim() && !(message.rich && renderRich(message.rich, 'none').text.trim()) && attachments.length === 0)
+      throw new UserError('a reply needs a text or an attachment');
     const result = await this.db.write(async (tx) => {
       const conversation = await this.#conversation(tx, message.conversationId);
       const agent = await this.#agent(tx, message.agentId);
+      const content = { ...this.#render(message, conversation.channel), attachments };
       const identity = await tx.channelIdentity.findUniqueOrThrow({ where: { id: conversation.identityId } });
       const lastInbound = await tx.message.findFirst({
         where: { conversationId: conversation.id, direction: 'inbound', externalId: { not: null } },
@@ -127,6 +142,58 @@ export class Desk {
     });
     this.onOutboundQueued();
     if (result.assigned) this.events.notify();
+    return result;
+  }
+
+  /** The reply's text as the conversation's channel shows it (plain, WhatsApp marks, or text and HTML). */
+  #render(message: Pick<AgentMessage, 'text' | 'rich'>, channel: string): { text?: string; html?: string } {
+    if (!message.rich) return { text: message.text };
+    const rendered = renderRich(message.rich, this.richTextOf(channel) ?? 'none');
+    return rendered.text.trim() ? rendered : {};
+  }
+
+  /**
+   * An agent changed (`rich` given) or deleted a reply. One still waiting in the outbox is
+   * withdrawn (its send marked failed with the reason, so no dispatcher can still send it) and,
+   * for an edit, queued again with the new text; one already sent or being sent stays as the
+   * customer has it: no channel Parley sends on can change a delivered message.
+   */
+  async changeReply(messageId: string, change: { rich?: RichText; text?: string; origin?: OriginWrite }): Promise<ReplyChange> {
+    const now = this.now();
+    const edit = change.rich !== undefined || change.text !== undefined;
+    const reason = edit ? "replaced by the agent's edit before it was sent" : 'withdrawn: the agent deleted it before it was sent';
+    const result = await this.db.write(async (tx): Promise<ReplyChange> => {
+      const original = await tx.message.findUnique({ where: { id: messageId } });
+      if (!original || original.authorKind !== 'agent' || !original.agentId) throw new NotFoundError(`agent reply ${messageId}`);
+      const withdrawn = await tx.outboxItem.updateMany({ where: { messageId, status: 'pending' }, data: { status: 'failed', lastError: reason } });
+      if (withdrawn.count === 0) return { outcome: 'already_sent', channel: original.channel, text: original.text };
+      await tx.message.update({ where: { id: messageId }, data: { deliveryStatus: 'failed', failureReason: reason } });
+      if (!edit) return { outcome: 'changed' };
+      const outbox = await tx.outboxItem.findUniqueOrThrow({ where: { messageId } });
+      const payload = OutboxPayloadSchema.parse(outbox.payload);
+      const rendered = this.#render(change, original.channel);
+      const attachments = payload.content.attachments;
+      if (!rendered.text?.trim() && attachments.length === 0) return { outcome: 'changed' };
+      const replacement = await enqueueOutbound(
+        tx,
+        this.db.dialect,
+        {
+          conversationId: original.conversationId,
+          channel: original.channel,
+          recipient: outbox.recipient,
+          content: { ...rendered, attachments },
+          authorKind: 'agent',
+          agentId: original.agentId,
+          authorName: payload.authorName,
+          replyTo: payload.replyTo,
+          subject: payload.subject,
+        },
+        now,
+      );
+      await change.origin?.(tx, replacement);
+      return { outcome: 'changed', messageId: replacement };
+    });
+    if (result.outcome === 'changed') this.onOutboundQueued();
     return result;
   }
 

@@ -41,6 +41,7 @@ const REQUIRED: Record<string, string[]> = {
   'conversations.members': ['channel'],
   'files.getUploadURLExternal': ['filename', 'length'],
   'files.completeUploadExternal': ['files'],
+  'files.info': ['file'],
 };
 
 /**
@@ -255,6 +256,15 @@ export class FakeSlack {
       case 'conversations.members':
         if (!knownChannel(channel)) return { ok: false, error: 'channel_not_found' };
         return { ok: true, members: this.options.channels[channel as string], response_metadata: { next_cursor: '' } };
+      case 'files.info': {
+        // Files in `files` are this workspace's; any other id is another organisation's (Slack Connect) file the app cannot read.
+        const file = this.files.get(args.file as string);
+        if (!file) return { ok: false, error: 'file_not_found' };
+        return {
+          ok: true,
+          file: { id: args.file, name: file.name, mimetype: file.mimetype, size: file.bytes.length, url_private_download: `${this.url}/files/${args.file}` },
+        };
+      }
       case 'files.getUploadURLExternal': {
         const fileId = `F${++this.#seq}`;
         this.#pendingUploads.set(fileId, { filename: args.filename as string });

@@ -4,6 +4,7 @@ import { newId } from '../../core/ids.ts';
 import type { Database } from '../../db/database.ts';
 import type { Agent } from '../../generated/sqlite/client.ts';
 import { toSendError } from './poster.ts';
+import type { MentionNames } from './wire-text.ts';
 
 interface Cached<T> {
   readonly value: T;
@@ -18,6 +19,7 @@ interface Cached<T> {
 export class SlackDirectory {
   readonly #agents = new Map<string, Cached<Agent>>();
   readonly #members = new Map<string, Cached<Set<string>>>();
+  readonly #names = new Map<string, Cached<string | undefined>>();
 
   constructor(
     private readonly db: Database,
@@ -47,6 +49,35 @@ export class SlackDirectory {
     }
     this.#agents.set(userId, { value: agent, at: this.now() });
     return agent;
+  }
+
+  /**
+   * Names for the Slack users an agent mentioned, as a customer may see them: the agent
+   * record's name, else the Slack profile's display or real name. A user Slack does not know
+   * (or a failed lookup) has no name here, and the converter uses a neutral word instead.
+   */
+  async mentionNames(userIds: readonly string[]): Promise<MentionNames> {
+    const names = new Map<string, string>();
+    for (const id of userIds) {
+      const cached = this.#names.get(id);
+      if (cached && this.now() - cached.at < this.cacheMs) {
+        if (cached.value) names.set(id, cached.value);
+        continue;
+      }
+      const agent = await this.db.prisma.agent.findUnique({ where: { slackUserId: id }, select: { name: true } });
+      let name = agent?.name;
+      if (!name) {
+        try {
+          const user = (await this.client.users.info({ user: id })).user;
+          name = user?.profile?.display_name || user?.real_name || undefined;
+        } catch {
+          name = undefined;
+        }
+      }
+      this.#names.set(id, { value: name, at: this.now() });
+      if (name) names.set(id, name);
+    }
+    return { user: (id) => names.get(id) };
   }
 
   /** Forgets a cached agent (its availability changed). */

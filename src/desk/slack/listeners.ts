@@ -15,6 +15,8 @@ import { conversationRef, type Desk } from '../desk.ts';
 import { ACTION, SNOOZE_CHOICES } from './card.ts';
 import type { SlackDirectory } from './directory.ts';
 import { escapeMrkdwn, truncate } from './mrkdwn.ts';
+import { richToPlain } from '../../core/rich-text.ts';
+import { fromSlackWire, mentionedUsers } from './wire-text.ts';
 import type { SlackPoster } from './poster.ts';
 import type { SlackConfig } from './settings.ts';
 import type { SlackThreads } from './threads.ts';
@@ -29,6 +31,8 @@ export interface ListenerDeps {
   readonly logger: Logger;
   readonly dataDir: string;
   readonly defaultRegion: string | undefined;
+  /** The customer's language when their record has none (neutral words for unnamed mentions). */
+  readonly defaultLocale: string;
   readonly now: () => Date;
   /** A draft reply in the customer's language (AI assist); undefined when none can be made. */
   readonly suggestReply?: (conversationId: string) => Promise<{ text: string } | undefined>;
@@ -41,7 +45,10 @@ const SlackFileSchema = z.object({
   size: z.number().optional(),
   url_private_download: z.string().optional(),
   url_private: z.string().optional(),
+  /** "check_file_info": a Slack Connect file whose details only files.info gives (https://docs.slack.dev/reference/events/message/file_share). */
+  file_access: z.string().optional(),
 });
+type SlackFile = z.output<typeof SlackFileSchema>;
 
 /** The thread replies Parley acts on; everything else (bots, edits, joins, top-level chatter) is ignored. */
 const ThreadReplySchema = z.object({
@@ -53,6 +60,27 @@ const ThreadReplySchema = z.object({
   subtype: z.enum(['file_share', 'thread_broadcast']).optional(),
   bot_id: z.undefined().optional(),
   files: z.array(SlackFileSchema).default([]),
+});
+
+/** An agent edited (message_changed) or deleted (message_deleted) a message in a conversation's thread. */
+const ChangedSchema = z.object({
+  subtype: z.literal('message_changed'),
+  channel: z.string(),
+  message: z.object({
+    ts: z.string(),
+    user: z.string().optional(),
+    text: z.string().optional(),
+    thread_ts: z.string().optional(),
+    edited: z.object({ user: z.string().optional(), ts: z.string() }).optional(),
+  }),
+  previous_message: z.object({ text: z.string().optional() }).optional(),
+});
+const DeletedSchema = z.object({
+  subtype: z.literal('message_deleted'),
+  channel: z.string(),
+  ts: z.string(),
+  deleted_ts: z.string(),
+  previous_message: z.object({ user: z.string().optional(), thread_ts: z.string().optional() }).optional(),
 });
 
 const kindOf = (mime: string | undefined): Attachment['kind'] =>
@@ -83,12 +111,31 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     await poster.ephemeral(channel, user, text, threadTs).catch((error: unknown) => logger.warn({ err: error }, 'slack: could not tell the user'));
   };
 
-  const downloadFiles = async (files: z.output<typeof SlackFileSchema>[]): Promise<Attachment[]> => {
+  /** The file's details: Slack Connect files come without them, and files.info may still refuse (the other organisation's file). */
+  const fileDetails = async (file: SlackFile): Promise<{ file: SlackFile } | { refused: string }> => {
+    if (file.url_private_download ?? file.url_private) return { file };
+    try {
+      const info = await poster.client.files.info({ file: file.id });
+      const full = SlackFileSchema.safeParse(info.file);
+      if (full.success && (full.data.url_private_download ?? full.data.url_private)) return { file: full.data };
+      return { refused: 'Slack gave no download link for it' };
+    } catch (error) {
+      return { refused: `Slack's files.info answered ${(error as { data?: { error?: string } }).data?.error ?? (error as Error).message}` };
+    }
+  };
+
+  const downloadFiles = async (files: SlackFile[]): Promise<{ attachments: Attachment[]; refused: string[] }> => {
     const attachments: Attachment[] = [];
+    const refused: string[] = [];
     const dir = join(deps.dataDir, 'attachments', 'slack');
-    for (const file of files) {
-      const url = file.url_private_download ?? file.url_private;
-      if (!url) continue;
+    for (const shared of files) {
+      const details = await fileDetails(shared);
+      if ('refused' in details) {
+        refused.push(`*${escapeMrkdwn(shared.name ?? shared.id)}* (${escapeMrkdwn(details.refused)})`);
+        continue;
+      }
+      const file = details.file;
+      const url = (file.url_private_download ?? file.url_private) as string;
       const response = await fetch(url, { headers: { Authorization: `Bearer ${config.botToken}` } });
       if (!response.ok) throw new Error(`downloading Slack file ${file.id} failed: HTTP ${response.status}`);
       await mkdir(dir, { recursive: true });
@@ -97,11 +144,88 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       await writeFile(path, Buffer.from(await response.arrayBuffer()));
       attachments.push({ kind: kindOf(file.mimetype), url: pathToFileURL(path).href, mimeType: file.mimetype, fileName, size: file.size });
     }
-    return attachments;
+    return { attachments, refused };
+  };
+
+  /** An agent's Slack text as the customer will read it: entities unescaped, links spelled out, mentions as names. */
+  const customerText = async (wire: string, conversationId: string) => {
+    const customer = await db.prisma.customer.findFirst({ where: { conversations: { some: { id: conversationId } } }, select: { locale: true } });
+    return fromSlackWire(wire, await directory.mentionNames(mentionedUsers(wire)), customer?.locale ?? deps.defaultLocale);
+  };
+
+  const quoted = (text: string | null) =>
+    (text ?? '')
+      .split('\n')
+      .map((line) => `> ${escapeMrkdwn(line)}`)
+      .join('\n');
+
+  /** The newest desk message recorded for an agent's Slack message (an edit adds a newer one). */
+  const recordedReply = (channel: string, ts: string) =>
+    db.prisma.slackPost.findFirst({ where: { channelId: channel, ts, kind: { in: ['agent', 'note'] }, messageId: { not: null } }, orderBy: { id: 'desc' } });
+
+  // An agent edited a reply: a reply still in the outbox is replaced; one already sent is explained in the thread.
+  const onChanged = async (event: z.output<typeof ChangedSchema>) => {
+    const { channel, message } = event;
+    if (!message.thread_ts || !message.edited) return;
+    const thread = await threads.at(channel, message.thread_ts);
+    const post = await recordedReply(channel, message.ts);
+    if (!thread || post?.kind !== 'agent' || !post.messageId) return;
+    const sourceKey = `${channel}:${message.ts}:edit:${message.edited.ts}`;
+    if (await db.prisma.slackPost.findUnique({ where: { sourceKey } })) return;
+    const editor = message.edited.user ?? message.user;
+    const rich = await customerText(message.text ?? '', thread.conversationId);
+    const record = async (tx: PrismaClient, messageId: string | null) => {
+      await tx.slackPost.create({
+        data: { id: newId(), conversationId: thread.conversationId, messageId, channelId: channel, ts: message.ts, kind: 'agent', sourceKey },
+      });
+    };
+    const result = await desk.changeReply(post.messageId, { rich, origin: record });
+    if (result.outcome === 'already_sent') {
+      await db.run((c) => record(c as PrismaClient, null));
+      await threads.notice(
+        thread,
+        `:pencil2: ${editor ? `<@${editor}>` : 'An agent'} edited a reply the customer already has on *${escapeMrkdwn(result.channel)}*. Parley cannot change a message once it is sent there, so the customer still reads:\n${quoted(result.text)}\nTo correct it, send a new reply.`,
+        `edited:${sourceKey}`,
+      );
+    } else if (!result.messageId) {
+      await db.run((c) => record(c as PrismaClient, null));
+      await threads.notice(
+        thread,
+        ':pencil2: The edited reply is empty: it was withdrawn before it was sent, and the customer will not get it.',
+        `edited:${sourceKey}`,
+      );
+    } else if (editor) {
+      await tellUser(channel, editor, ':pencil2: Your reply had not been sent yet: the customer gets the edited text.', message.thread_ts);
+    }
+  };
+
+  // An agent deleted a reply: one still in the outbox is withdrawn; one already sent is explained in the thread.
+  const onDeleted = async (event: z.output<typeof DeletedSchema>) => {
+    const { channel, deleted_ts: ts } = event;
+    const post = await recordedReply(channel, ts);
+    if (post?.kind !== 'agent' || !post.messageId) return;
+    const sourceKey = `${channel}:${ts}:deleted`;
+    if (await db.prisma.slackPost.findUnique({ where: { sourceKey } })) return;
+    const result = await desk.changeReply(post.messageId, {});
+    await db.run((c) =>
+      c.slackPost.create({ data: { id: newId(), conversationId: post.conversationId, messageId: null, channelId: channel, ts, kind: 'deleted', sourceKey } }),
+    );
+    const author = event.previous_message?.user ? `<@${event.previous_message.user}>` : 'an agent';
+    await threads.notice(
+      post.conversationId,
+      result.outcome === 'already_sent'
+        ? `:wastebasket: A reply by ${author} was deleted here, but the customer already has it on *${escapeMrkdwn(result.channel)}*: Parley cannot take back a message once it is sent there. The customer still reads:\n${quoted(result.text)}`
+        : `:wastebasket: A reply by ${author} was deleted before it was sent: the customer will not get it.`,
+      `deleted:${sourceKey}`,
+    );
   };
 
   // Thread replies: to the customer, or an internal note. Stored before Slack gets its answer.
   app.event('message', async ({ event }) => {
+    const changed = ChangedSchema.safeParse(event);
+    if (changed.success) return onChanged(changed.data);
+    const deleted = DeletedSchema.safeParse(event);
+    if (deleted.success) return onDeleted(deleted.data);
     const parsed = ThreadReplySchema.safeParse(event);
     if (!parsed.success || parsed.data.thread_ts === parsed.data.ts) return;
     const reply = parsed.data;
@@ -121,15 +245,32 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       };
       const text = reply.text ?? '';
       const note = noteText(text, config.notePrefixes);
-      const attachments = await downloadFiles(reply.files);
+      const { attachments, refused } = await downloadFiles(reply.files);
+      if (refused.length > 0) {
+        const what = `:warning: Not forwarded to the customer: ${refused.join(', ')}. A file shared from another organisation over Slack Connect stays with that organisation unless Parley's app can read it; download it and attach it again in this thread.`;
+        await tellUser(reply.channel, reply.user, what, reply.thread_ts);
+        if (!text.trim() && attachments.length === 0) return;
+      }
       if (note !== undefined) {
-        await desk.note({ conversationId: thread.conversationId, agentId: agent.id, text: note, attachments, origin: origin('note') });
+        await desk.note({
+          conversationId: thread.conversationId,
+          agentId: agent.id,
+          text: richToPlain(await customerText(note, thread.conversationId)),
+          attachments,
+          origin: origin('note'),
+        });
         await poster.react(reply.channel, reply.ts, 'memo').catch((error: unknown) => logger.warn({ err: error }, 'slack: note stored; marking it failed'));
         return;
       }
       const canned = /^!([\p{L}\p{N}_-]+)\s*$/u.exec(text.trim());
       const body = canned ? await desk.renderCanned(canned[1] as string, thread.conversationId, agent.id) : text;
-      await desk.reply({ conversationId: thread.conversationId, agentId: agent.id, text: body || undefined, attachments, origin: origin('agent') });
+      await desk.reply({
+        conversationId: thread.conversationId,
+        agentId: agent.id,
+        ...(canned ? { text: body } : { rich: await customerText(text, thread.conversationId) }),
+        attachments,
+        origin: origin('agent'),
+      });
       if (canned) {
         await threads
           .notice(thread, `:speech_balloon: Sent as canned response *${escapeMrkdwn(canned[1] as string)}*:\n${escapeMrkdwn(body)}`, `canned:${sourceKey}`)

@@ -108,6 +108,7 @@ export class SlackDesk implements ParleyPlugin {
       logger,
       dataDir: parley.config.PARLEY_DATA_DIR,
       defaultRegion: parley.config.PARLEY_DEFAULT_REGION,
+      defaultLocale: parley.config.PARLEY_DEFAULT_LOCALE,
       now,
       suggestReply: (conversationId) => parley.ai.suggestReply(conversationId),
     });
