@@ -1,7 +1,8 @@
 import { type Command, Option } from 'commander';
 import { renderAsText } from '../core/render.ts';
 import { conversationMessages, listConversations } from '../crm/conversations.ts';
-import { customer360, mergeCustomers, searchCustomers } from '../crm/customers.ts';
+import { customer360, searchCustomers } from '../crm/customers.ts';
+import { mergeCustomers } from '../crm/merges.ts';
 import { ConversationStatus } from '../generated/sqlite/enums.ts';
 import { integerBetween, printJson, withDatabase } from './context.ts';
 
