@@ -119,6 +119,13 @@ export const settings = {
     example: '7d',
     parse: duration,
   },
+  PARLEY_LINK_SAME_PHONE: {
+    description:
+      'true: a phone number already known on another channel (WhatsApp, SMS, WhatsApp Web) is the same customer: the new channel identity joins that record, with no second onboarding. false: each channel makes its own customer.',
+    default: 'true',
+    example: 'false',
+    parse: oneOf('true', 'false'),
+  },
   PARLEY_ACK_TEXT: {
     description:
       "Reply of the default handler (used until a flow or an agent takes the conversation). Unset: a built-in English/Persian/Arabic text by the customer's language.",

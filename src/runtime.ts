@@ -231,6 +231,7 @@ export class Parley {
         reopenWindowMs: config.PARLEY_REOPEN_WINDOW,
         defaultRegion: config.PARLEY_DEFAULT_REGION,
         defaultLocale: config.PARLEY_DEFAULT_LOCALE,
+        linkSamePhone: config.PARLEY_LINK_SAME_PHONE === 'true',
         workerId: this.workerId,
       },
       this.events,

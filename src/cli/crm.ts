@@ -2,7 +2,8 @@ import { type Command, Option } from 'commander';
 import { unreadPhoneReason } from '../core/address.ts';
 import { renderAsText } from '../core/render.ts';
 import { conversationMessages, listConversations } from '../crm/conversations.ts';
-import { customer360, mergeCustomers, searchCustomers } from '../crm/customers.ts';
+import { customer360, searchCustomers } from '../crm/customers.ts';
+import { mergeCustomers } from '../crm/merges.ts';
 import { ConversationStatus } from '../generated/sqlite/enums.ts';
 import { integerBetween, printJson, withDatabase } from './context.ts';
 

@@ -1,6 +1,5 @@
 import { addressCandidates } from '../core/address.ts';
 import { NotFoundError, UserError } from '../core/errors.ts';
-import { recordAudit } from './audit.ts';
 import { foldForMatch } from '../core/text.ts';
 import type { Database } from '../db/database.ts';
 import { escapeLike, queryRows, sql } from '../db/sql.ts';
@@ -56,69 +55,4 @@ export async function customer360(db: Database, requestedId: string) {
   if (!customer) throw new NotFoundError(`customer ${id}`);
   const mergedFrom = await db.prisma.customer.findMany({ where: { mergedIntoId: id }, select: { id: true, name: true } });
   return { ...customer, mergedFrom };
-}
-
-function mergeAttributes(kept: Record<string, unknown>, absorbed: Record<string, unknown>) {
-  const conflicts = Object.keys(absorbed).filter((k) => k in kept && JSON.stringify(kept[k]) !== JSON.stringify(absorbed[k]));
-  return { attributes: { ...absorbed, ...kept }, conflicts };
-}
-
-export interface MergeResult {
-  readonly customerId: string;
-  readonly absorbedId: string;
-  readonly moved: { identities: number; conversations: number; tickets: number; surveyResponses: number; flowSessions: number };
-  readonly attributeConflicts: string[];
-}
-
-/**
- * Folds `absorbedId` into `keptId`: identities, conversations, tickets, survey answers and
- * flow sessions move; attributes and tags combine (the kept record wins a conflict, which
- * the audit entry lists); the absorbed record stays as a tombstone pointing at the kept one.
- */
-export async function mergeCustomers(db: Database, keptId: string, absorbedId: string, actor: string): Promise<MergeResult> {
-  if (keptId === absorbedId) throw new UserError('merge: a customer cannot be merged into itself');
-  return db.write(async (tx) => {
-    // One after the other: a transaction's queries share one connection (pg refuses overlapping ones).
-    const kept = await tx.customer.findUnique({ where: { id: keptId } });
-    const absorbed = await tx.customer.findUnique({ where: { id: absorbedId } });
-    if (!kept) throw new NotFoundError(`customer ${keptId}`);
-    if (!absorbed) throw new NotFoundError(`customer ${absorbedId}`);
-    for (const c of [kept, absorbed]) {
-      if (c.mergedIntoId) throw new UserError(`merge: customer ${c.id} was already merged into ${c.mergedIntoId}; merge into that one`, 409);
-    }
-    const where = { customerId: absorbedId };
-    const data = { customerId: keptId };
-    const moved = {
-      identities: (await tx.channelIdentity.updateMany({ where, data })).count,
-      conversations: (await tx.conversation.updateMany({ where, data })).count,
-      tickets: (await tx.ticket.updateMany({ where, data })).count,
-      surveyResponses: (await tx.surveyResponse.updateMany({ where, data })).count,
-      flowSessions: (await tx.flowSession.updateMany({ where, data })).count,
-    };
-    const { attributes, conflicts } = mergeAttributes(kept.attributes as Record<string, unknown>, absorbed.attributes as Record<string, unknown>);
-    const tags = [...new Set([...(kept.tags as string[]), ...(absorbed.tags as string[])])];
-    const name = kept.name ?? absorbed.name;
-    await tx.customer.update({
-      where: { id: keptId },
-      data: {
-        name,
-        searchName: name ? foldForMatch(name) : null,
-        locale: kept.locale ?? absorbed.locale,
-        attributes: attributes as Prisma.InputJsonValue,
-        tags,
-        isKey: kept.isKey || absorbed.isKey,
-        firstSeenAt: new Date(Math.min(kept.firstSeenAt.getTime(), absorbed.firstSeenAt.getTime())),
-        lastSeenAt: new Date(Math.max(kept.lastSeenAt.getTime(), absorbed.lastSeenAt.getTime())),
-      },
-    });
-    await tx.customer.update({ where: { id: absorbedId }, data: { mergedIntoId: keptId } });
-    await recordAudit(tx, {
-      actor,
-      action: 'customer.merge',
-      entityType: 'customer',
-      entityId: keptId,
-      data: { absorbedId, absorbedName: absorbed.name, moved, attributeConflicts: conflicts },
-    });
-    return { customerId: keptId, absorbedId, moved, attributeConflicts: conflicts };
-  });
 }

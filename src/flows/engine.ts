@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ChannelCapabilities } from '../core/channel.ts';
+import { setKeyCustomerIn } from '../crm/key-customers.ts';
+import { addressAttributes, proposeMatches } from '../crm/suggestions.ts';
 import type { DomainEvent } from '../core/events.ts';
 import { parseDuration } from '../core/duration.ts';
 import { newId } from '../core/ids.ts';
@@ -453,6 +455,7 @@ export class FlowEngine implements ConversationHandler {
     let name = customer.name;
     let locale = customer.locale;
     let touched = false;
+    let keyChange: { isKey: boolean; reason: string } | undefined;
     for (const effect of effects) {
       switch (effect.type) {
         case 'attributes':
@@ -470,6 +473,9 @@ export class FlowEngine implements ConversationHandler {
         case 'tags':
           tags = [...new Set([...tags, ...effect.add])].filter((t) => !effect.remove.includes(t));
           touched = true;
+          break;
+        case 'key_customer':
+          keyChange = effect;
           break;
         case 'ticket':
           await tx.ticket.create({
@@ -506,6 +512,10 @@ export class FlowEngine implements ConversationHandler {
         data: { attributes: attributes as object, tags, name, searchName: name ? foldForMatch(name) : null, locale },
       });
     }
+    if (keyChange) await setKeyCustomerIn(tx, customerId, keyChange.isKey, keyChange.reason, 'flow');
+    // An email or phone a flow collected that another record has: proposed to an agent as a merge.
+    const collected = addressAttributes(Object.assign({}, ...effects.map((e) => (e.type === 'attributes' ? e.values : {}))));
+    for (const a of collected) await proposeMatches(tx, this.options.db.dialect, customerId, a.kind, a.value, this.options.defaultRegion);
     return events;
   }
 

@@ -33,6 +33,7 @@ export type Effect =
   | { readonly type: 'name'; readonly name: string }
   | { readonly type: 'locale'; readonly locale: string }
   | { readonly type: 'tags'; readonly add: string[]; readonly remove: string[] }
+  | { readonly type: 'key_customer'; readonly isKey: boolean; readonly reason: string }
   | {
       readonly type: 'ticket';
       readonly id: string;

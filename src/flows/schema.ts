@@ -173,6 +173,19 @@ export const StepSchemas = {
     .strict(),
   tag: z.object({ ...stepBase, tag: z.array(z.string().min(1)).min(1) }).strict(),
   untag: z.object({ ...stepBase, untag: z.array(z.string().min(1)).min(1) }).strict(),
+  key_customer: z
+    .object({
+      ...stepBase,
+      key_customer: z
+        .object({
+          /** true marks the customer key, false unmarks. */
+          key: z.boolean().default(true),
+          /** Why (a template), recorded with the flag as "manual: flow <id>: <reason>". */
+          reason: z.string().min(1).optional(),
+        })
+        .strict(),
+    })
+    .strict(),
   ticket: z
     .object({
       ...stepBase,

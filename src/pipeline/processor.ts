@@ -5,6 +5,7 @@ import { newId, newRef } from '../core/ids.ts';
 import { detectLocale, requestedLocale } from '../core/locale.ts';
 import { InboundMessageSchema, type ParsedInboundMessage } from '../core/message.ts';
 import { foldForMatch } from '../core/text.ts';
+import { proposeMatches } from '../crm/suggestions.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import { type ChannelIdentity, type Conversation, type Customer, type InboxEvent, Prisma } from '../generated/sqlite/client.ts';
@@ -28,6 +29,8 @@ export interface ProcessorOptions {
   readonly reopenWindowMs: number;
   readonly defaultRegion: string | undefined;
   readonly defaultLocale: string;
+  /** A phone number known on another channel joins that customer (PARLEY_LINK_SAME_PHONE). */
+  readonly linkSamePhone?: boolean;
   /** Unique per process: lease holder ids are derived from it. */
   readonly workerId: string;
 }
@@ -210,6 +213,11 @@ export class InboundProcessor {
       );
       if (done !== resolved.length) throw new LostRaceError('another worker handled part of this batch');
       for (const c of creations.named) await tx.customer.update({ where: { id: c.id }, data: { name: c.name, searchName: c.searchName } });
+      // A new record whose email or phone another record has (a flow collected it there): proposed as a merge.
+      for (const r of resolved) {
+        const kind = r.inbound.sender.addressKind;
+        if (r.isNewCustomer && (kind === 'email' || kind === 'phone')) await proposeMatches(tx, this.db.dialect, r.customer.id, kind, r.address);
+      }
       const keptResolved = new Set(turns.filter((t) => t.keepResolved).map((t) => t.conversationId));
       for (const c of creations.reopened) {
         if (!keptResolved.has(c.id)) await tx.conversation.update({ where: { id: c.id }, data: { status: c.status, resolvedAt: null } });
@@ -236,6 +244,13 @@ export class InboundProcessor {
   async #resolve(work: Work[], now: Date, creations: Creations): Promise<Resolved[]> {
     const identities = await this.#queries.identitiesWithCustomers([...new Set(work.map((w) => w.address))]);
     const byKey = new Map(identities.map((i) => [`${i.channel}\u0000${i.address}`, i]));
+    // Phone identities by number, the oldest customer first: a new channel of a known number joins it.
+    const byPhone = new Map<string, Customer>();
+    if (this.options.linkSamePhone) {
+      for (const i of [...identities].sort((a, b) => a.customer.firstSeenAt.getTime() - b.customer.firstSeenAt.getTime())) {
+        if (this.#isPhoneIdentity(i) && !byPhone.has(i.address)) byPhone.set(i.address, i.customer);
+      }
+    }
     const { customers: newCustomers, identities: newIdentities } = creations;
     const partial = work.map((w) => {
       const key = `${w.event.channel}\u0000${w.address}`;
@@ -251,6 +266,13 @@ export class InboundProcessor {
         }
         return { ...w, customer, identity, isNewCustomer: false };
       }
+      const known = w.inbound.sender.addressKind === 'phone' ? byPhone.get(w.address) : undefined;
+      if (known) {
+        const identity = this.#newIdentity(known.id, w.event.channel, w.address, name, now);
+        newIdentities.push(identity);
+        byKey.set(key, { ...identity, customer: known });
+        return { ...w, customer: known, identity, isNewCustomer: false };
+      }
       const customer: Customer = {
         id: newId(),
         name,
@@ -260,27 +282,32 @@ export class InboundProcessor {
         attributes: {},
         tags: [],
         isKey: false,
+        keyReason: null,
+        keySource: null,
         firstSeenAt: now,
         lastSeenAt: now,
         mergedIntoId: null,
         createdAt: now,
         updatedAt: now,
       };
-      const identity: ChannelIdentity = {
-        id: newId(),
-        customerId: customer.id,
-        channel: w.event.channel,
-        address: w.address,
-        displayName: name,
-        optedOutAt: null,
-        createdAt: now,
-      };
+      const identity = this.#newIdentity(customer.id, w.event.channel, w.address, name, now);
+      if (this.options.linkSamePhone && w.inbound.sender.addressKind === 'phone') byPhone.set(w.address, customer);
       newCustomers.push(customer);
       newIdentities.push(identity);
       byKey.set(key, { ...identity, customer });
       return { ...w, customer, identity, isNewCustomer: true };
     });
     return this.#attachConversations(this.db.prisma, partial, now, creations);
+  }
+
+  /** A phone identity: of a phone channel, or (a channel not running now) an E.164 address. */
+  #isPhoneIdentity(identity: { channel: string; address: string }): boolean {
+    const capabilities = this.capabilitiesOf(identity.channel);
+    return capabilities ? capabilities.addressKind === 'phone' : /^\+\d{6,15}$/.test(identity.address);
+  }
+
+  #newIdentity(customerId: string, channel: string, address: string, displayName: string | null, now: Date): ChannelIdentity {
+    return { id: newId(), customerId, channel, address, displayName, optedOutAt: null, createdAt: now };
   }
 
   async #attachConversations(reader: PrismaClient, items: Identified[], now: Date, creations: Creations): Promise<Resolved[]> {
@@ -328,6 +355,7 @@ export class InboundProcessor {
         previousId: found?.id ?? null,
         ref: newRef(),
         subjectKey: item.inbound.thread?.subjectKey ?? null,
+        tags: null,
         createdAt: now,
         lastMessageAt: now,
         firstResponseAt: null,

@@ -7,7 +7,8 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import { z } from 'zod';
 import { NotFoundError, UserError } from '../core/errors.ts';
 import { conversationMessages, listConversations } from '../crm/conversations.ts';
-import { customer360, mergeCustomers, searchCustomers } from '../crm/customers.ts';
+import { customer360, searchCustomers } from '../crm/customers.ts';
+import { mergeCustomers } from '../crm/merges.ts';
 import type { Database } from '../db/database.ts';
 import type { FlowRegistry } from '../flows/registry.ts';
 import { flowStats } from '../flows/stats.ts';

@@ -5,6 +5,7 @@ import { executeBranch } from './branch.ts';
 import { executeClassify } from './classify.ts';
 import type { StepExecutor } from './executor.ts';
 import { executeHandoff } from './handoff.ts';
+import { executeKeyCustomer } from './key-customer.ts';
 import { executeEnd, executeGoto, executeStartFlow, executeWait } from './moves.ts';
 import { executeSay } from './say.ts';
 import { executeSet } from './set.ts';
@@ -21,6 +22,7 @@ const EXECUTORS: { readonly [T in StepType]: StepExecutor<T> } = {
   set: executeSet,
   tag: executeTag,
   untag: executeUntag,
+  key_customer: executeKeyCustomer,
   ticket: executeTicket,
   survey: executeSurvey,
   handoff: executeHandoff,

@@ -1,0 +1,116 @@
+import { normalizeAddress, type AddressKind } from '../core/address.ts';
+import { NotFoundError, UserError } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import type { Database, Prisma as PrismaClient } from '../db/database.ts';
+import type { MergeSuggestion } from '../generated/sqlite/client.ts';
+import { recordAudit } from './audit.ts';
+import { mergeInTransaction, type MergeResult } from './merges.ts';
+
+/** Customer attributes that hold an address a flow collected: a match with another record is proposed. */
+export const ADDRESS_ATTRIBUTES: Readonly<Record<string, 'email' | 'phone'>> = { email: 'email', phone: 'phone', mobile: 'phone' };
+
+export type SuggestionStatus = 'pending' | 'accepted' | 'rejected';
+
+/**
+ * Proposes merging `customerId` with every other live customer that has `address` (an identity
+ * on any channel, or the same attribute a flow collected). Written in `tx`; a pair already
+ * proposed (either way round, whatever its status) is not proposed again. Returns the new ones.
+ */
+export async function proposeMatches(
+  tx: PrismaClient,
+  dialect: Database['dialect'],
+  customerId: string,
+  kind: 'email' | 'phone',
+  rawAddress: string,
+  defaultRegion?: string,
+): Promise<MergeSuggestion[]> {
+  let address: string;
+  try {
+    address = normalizeAddress(kind as AddressKind, rawAddress, defaultRegion);
+  } catch {
+    return []; // Not an address (the flow's validation let text through): nothing to match.
+  }
+  const byIdentity = await tx.channelIdentity.findMany({ where: { address, customerId: { not: customerId } }, select: { customerId: true } });
+  const attributeKeys = Object.entries(ADDRESS_ATTRIBUTES)
+    .filter(([, k]) => k === kind)
+    .map(([key]) => key);
+  const byAttribute = await tx.customer.findMany({
+    where: {
+      id: { not: customerId },
+      mergedIntoId: null,
+      OR: attributeKeys.map((key) => ({ attributes: { path: dialect === 'sqlite' ? `$.${key}` : [key], equals: address } }) as never),
+    },
+    select: { id: true },
+  });
+  const others = [...new Set([...byIdentity.map((i) => i.customerId), ...byAttribute.map((c) => c.id)])];
+  const created: MergeSuggestion[] = [];
+  for (const otherId of others) {
+    const pair = await tx.customer.findMany({ where: { id: { in: [customerId, otherId] }, mergedIntoId: null }, orderBy: { firstSeenAt: 'asc' } });
+    if (pair.length !== 2) continue;
+    const [older, newer] = pair as [(typeof pair)[0], (typeof pair)[0]];
+    const known = await tx.mergeSuggestion.findFirst({
+      where: {
+        OR: [
+          { customerId: older.id, otherId: newer.id },
+          { customerId: newer.id, otherId: older.id },
+        ],
+      },
+    });
+    if (known) continue;
+    created.push(await tx.mergeSuggestion.create({ data: { id: newId(), customerId: older.id, otherId: newer.id, matchedBy: kind, value: address } }));
+  }
+  return created;
+}
+
+/** The address attributes among `values` (a flow's attribute effect), for proposeMatches. */
+export function addressAttributes(values: Record<string, unknown>): { kind: 'email' | 'phone'; value: string }[] {
+  return Object.entries(values).flatMap(([key, value]) => {
+    const kind = ADDRESS_ATTRIBUTES[key];
+    return kind && typeof value === 'string' && value.trim() ? [{ kind, value }] : [];
+  });
+}
+
+export async function listSuggestions(db: Database, options: { status?: SuggestionStatus; customerId?: string; limit?: number } = {}) {
+  return db.prisma.mergeSuggestion.findMany({
+    where: {
+      status: options.status,
+      ...(options.customerId ? { OR: [{ customerId: options.customerId }, { otherId: options.customerId }] } : {}),
+    },
+    orderBy: { createdAt: 'desc' },
+    take: options.limit ?? 50,
+  });
+}
+
+/**
+ * Accepts (merges the newer record into the older) or rejects a pending suggestion. `by` is
+ * who decided: "cli", "api", "agent:<id>".
+ */
+export async function decideSuggestion(
+  db: Database,
+  suggestionId: string,
+  decision: 'accept' | 'reject',
+  by: string,
+  now = new Date(),
+): Promise<{ suggestion: MergeSuggestion; merge?: MergeResult }> {
+  return db.write(async (tx) => {
+    const suggestion = await tx.mergeSuggestion.findUnique({ where: { id: suggestionId } });
+    if (!suggestion) throw new NotFoundError(`merge suggestion ${suggestionId}`);
+    if (suggestion.status !== 'pending') {
+      throw new UserError(
+        `merge suggestion ${suggestionId} was already ${suggestion.status} by ${suggestion.decidedBy} at ${suggestion.decidedAt?.toISOString()}`,
+        409,
+      );
+    }
+    if (decision === 'reject') {
+      const updated = await tx.mergeSuggestion.update({ where: { id: suggestionId }, data: { status: 'rejected', decidedAt: now, decidedBy: by } });
+      await recordAudit(tx, { actor: by, action: 'customer.merge_rejected', entityType: 'customer', entityId: suggestion.customerId, data: { suggestionId } });
+      return { suggestion: updated };
+    }
+    const merge = await mergeInTransaction(tx, suggestion.customerId, suggestion.otherId, by, now);
+    const updated = await tx.mergeSuggestion.update({
+      where: { id: suggestionId },
+      data: { status: 'accepted', decidedAt: now, decidedBy: by, mergeId: merge.mergeId },
+    });
+    return { suggestion: updated, merge };
+  });
+}
