@@ -1,5 +1,6 @@
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
+import { checkTimeZone } from './agent-text/agent-text.ts';
 import type { Rate } from './core/channel.ts';
 import { parseDuration, parseRate } from './core/duration.ts';
 
@@ -297,10 +298,17 @@ export const settings = {
   },
   PARLEY_AI_CACHE_TTL: { description: 'How long a cached AI answer is reused.', default: '1h', example: '10m', parse: duration },
   PARLEY_AGENT_LOCALE: {
-    description: 'Language of hand-off summaries written for agents (en, fa, ar, ...).',
+    description:
+      'Language of everything agents and managers read: hand-off summaries, the Slack card and notices, desk notices, alerts, CLI tables and report tables (en, fa, ar; other languages read English).',
     default: 'en',
     example: 'fa',
     parse: localeTag,
+  },
+  PARLEY_AGENT_TIMEZONE: {
+    description: 'IANA time zone of the dates agents and managers read (notices, report tables); with PARLEY_AGENT_LOCALE=fa in the Jalali calendar.',
+    default: 'UTC',
+    example: 'Asia/Tehran',
+    parse: checkTimeZone,
   },
   LOG_LEVEL: {
     description: 'trace, debug, info, warn, error. Message bodies are logged only at debug and below.',

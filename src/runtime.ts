@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { AiAssist } from './ai/assist.ts';
+import { AgentText } from './agent-text/agent-text.ts';
 import type { Config } from './config.ts';
 import { type ChannelAdapter, type ChannelCapabilities, type ChannelContext, type ChannelDefinition, openChannel } from './core/channel.ts';
 import { newId } from './core/ids.ts';
@@ -88,6 +89,8 @@ export class Parley {
   readonly desk: Desk;
   readonly routing: Routing;
   readonly alerts: Alerts;
+  /** Agent-facing texts, dates and calendar (PARLEY_AGENT_LOCALE, PARLEY_AGENT_TIMEZONE). */
+  readonly agentText: AgentText;
   readonly lifecycle: Lifecycle;
   /** Every desk notice goes to each of these; add the Slack desk with `notifiers.add(...)`. */
   readonly notifiers: NotifierSet;
@@ -172,7 +175,8 @@ export class Parley {
             inactiveSweepPage: options.inactiveSweepPage,
           });
     this.flowEngine?.register();
-    this.notifiers = new NotifierSet(new LoggingNotifier(logger.child({ part: 'desk' })));
+    this.agentText = new AgentText(config.PARLEY_AGENT_LOCALE, config.PARLEY_AGENT_TIMEZONE);
+    this.notifiers = new NotifierSet(new LoggingNotifier(logger.child({ part: 'desk' }), this.agentText));
     if (options.notifier) this.notifiers.add(options.notifier);
     if (config.PARLEY_NOTIFY_SMTP_URL) {
       const smtpUrl = config.PARLEY_NOTIFY_SMTP_URL;
@@ -181,11 +185,12 @@ export class Parley {
           transport: { sendMail: async (mail) => (await import('nodemailer')).createTransport(smtpUrl).sendMail(mail) },
           from: config.PARLEY_NOTIFY_FROM,
           to: config.PARLEY_NOTIFY_EMAIL,
+          text: this.agentText,
         }),
       );
     }
     const routingConfig = options.routingConfig ?? defaultRoutingConfig();
-    this.alerts = new Alerts(db, options.alertsConfig ?? AlertsConfigSchema.parse({}));
+    this.alerts = new Alerts(db, options.alertsConfig ?? AlertsConfigSchema.parse({}), this.agentText);
     this.alerts.register(this.events, this.jobs);
     this.routing = new Routing({
       db,

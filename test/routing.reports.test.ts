@@ -37,8 +37,10 @@ async function seed(db: TestDatabase) {
     });
     await p.conversationSla.create({
       data: {
+        id: newId(),
         conversationId: id,
         teamId,
+        agentId: assigneeId,
         priority: 'normal',
         queuedAt,
         firstResponseAt: new Date(queuedAt.getTime() + first[i]! * MIN),

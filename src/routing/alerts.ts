@@ -1,3 +1,4 @@
+import type { AgentText } from '../agent-text/agent-text.ts';
 import { z } from 'zod';
 import { newId } from '../core/ids.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
@@ -50,6 +51,7 @@ export class Alerts {
   constructor(
     private readonly db: Database,
     private readonly config: AlertsConfig,
+    private readonly text: AgentText,
   ) {}
 
   register(events: EventBus, jobs: JobRunner): void {
@@ -64,7 +66,7 @@ export class Alerts {
               tx,
               rule,
               `survey:${event.surveyId}`,
-              `A customer rated ${event.score} (CSAT).`,
+              this.text.t('alert.csat_at_most', { score: event.score }),
               { customerId: event.customerId, conversationId: event.conversationId ?? undefined },
               ctx.now,
             );
@@ -109,7 +111,7 @@ export class Alerts {
             tx,
             rule,
             `customer:${ticket.customerId}:${recent[0]!.id}`,
-            `A customer made ${recent.length} complaints within ${formatDuration(within)}.`,
+            this.text.t('alert.complaints_per_customer', { count: recent.length, within: this.text.digits(formatDuration(within)) }),
             { customerId: ticket.customerId, conversationId: ticket.conversationId ?? undefined },
             ctx.now,
           );
@@ -127,7 +129,11 @@ export class Alerts {
             tx,
             rule,
             `category:${ticket.category ?? ''}:${recent[0]!.id}`,
-            `${recent.length} complaints about ${ticket.category ?? '(no category)'} within ${formatDuration(within)}.`,
+            this.text.t('alert.complaint_spike', {
+              count: recent.length,
+              category: ticket.category ?? this.text.t('alert.no_category'),
+              within: this.text.digits(formatDuration(within)),
+            }),
             {},
             ctx.now,
           );
@@ -140,13 +146,16 @@ export class Alerts {
     if (!rule || !('key_customer_waiting' in rule.when)) return;
     const waited = rule.when.key_customer_waiting;
     await ctx.write(async (tx) => {
-      const sla = await tx.conversationSla.findUnique({ where: { conversationId: payload.conversationId } });
-      if (!sla || sla.queuedAt.toISOString() !== payload.queuedAt || sla.firstResponseAt || sla.resolvedAt) return;
+      const sla = await tx.conversationSla.findFirst({
+        where: { conversationId: payload.conversationId, queuedAt: new Date(payload.queuedAt) },
+        orderBy: { id: 'desc' },
+      });
+      if (!sla || sla.firstResponseAt || sla.endedAt) return;
       await this.#fire(
         tx,
         rule,
         `conversation:${payload.conversationId}:${payload.queuedAt}`,
-        `A key customer has waited over ${formatDuration(waited)} for an answer.`,
+        this.text.t('alert.key_customer_waiting', { waited: this.text.digits(formatDuration(waited)) }),
         { customerId: payload.customerId, conversationId: payload.conversationId },
         ctx.now,
       );

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AgentText } from '../agent-text/agent-text.ts';
 import { z } from 'zod';
 import type { Dialect, Prisma as PrismaClient } from '../db/database.ts';
 import { type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
@@ -68,24 +69,44 @@ export function registerNoticeDelivery(jobs: JobRunner, notifier: () => DeskNoti
   });
 }
 
-export function describeNotice(notice: DeskNotice): string {
+/** The notice as one line in the agents' language, dates on their clock and calendar. */
+export function describeNotice(notice: DeskNotice, text: AgentText): string {
   switch (notice.kind) {
-    case 'assignment':
-      return `Conversation ${notice.conversationId} is assigned to agent ${notice.agentId}${notice.team ? ` (team ${notice.team})` : ''}.`;
+    case 'assignment': {
+      const values = { conversation: notice.conversationId, agent: notice.agentId, team: notice.team ?? '' };
+      return text.t(notice.team ? 'notice.assignment_team' : 'notice.assignment', values);
+    }
     case 'sla.warning':
-      return `SLA warning: the ${notice.target.replace('_', ' ')} of conversation ${notice.conversationId} is due at ${notice.dueAt}.`;
-    case 'sla.breached':
-      return `SLA breached: the ${notice.target.replace('_', ' ')} of conversation ${notice.conversationId} was due at ${notice.dueAt}.${notice.mention ? ` ${notice.mention}` : ''}${notice.transferredTo ? ` Transferred to team ${notice.transferredTo}.` : ''}`;
+      return text.t('notice.sla_warning', {
+        target: text.t(`sla.${notice.target}`),
+        conversation: notice.conversationId,
+        due: text.dateTime(new Date(notice.dueAt)),
+      });
+    case 'sla.breached': {
+      const parts = [
+        text.t('notice.sla_breached', {
+          target: text.t(`sla.${notice.target}`),
+          conversation: notice.conversationId,
+          due: text.dateTime(new Date(notice.dueAt)),
+        }),
+      ];
+      if (notice.mention) parts.push(notice.mention);
+      if (notice.transferredTo) parts.push(text.t('notice.transferred', { team: notice.transferredTo }));
+      return parts.join(' ');
+    }
     case 'alert':
-      return `Alert ${notice.ruleId}: ${notice.text}`;
+      return text.t('notice.alert', { rule: notice.ruleId, text: notice.text });
   }
 }
 
 /** The default: every notice in the log. */
 export class LoggingNotifier implements DeskNotifier {
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly text: AgentText,
+  ) {}
   async notify(notice: DeskNotice): Promise<void> {
-    this.logger.info({ notice }, describeNotice(notice));
+    this.logger.info({ notice }, describeNotice(notice, this.text));
   }
 }
 
@@ -109,11 +130,12 @@ export interface MailTransport {
 
 /** Mails alerts to the address their rule names, and every other notice to `to` when set. */
 export class EmailNotifier implements DeskNotifier {
-  constructor(private readonly options: { transport: MailTransport; from: string; to?: string }) {}
+  constructor(private readonly options: { transport: MailTransport; from: string; to?: string; text: AgentText }) {}
   async notify(notice: DeskNotice): Promise<void> {
     const to = notice.kind === 'alert' ? notice.email : this.options.to;
     if (!to) return;
-    const text = describeNotice(notice);
-    await this.options.transport.sendMail({ from: this.options.from, to, subject: `[Parley] ${text.split(':')[0]}`, text });
+    const text = describeNotice(notice, this.options.text);
+    const subject = this.options.text.t('notice.email_subject', { subject: text.split(/[:.]/)[0] ?? text });
+    await this.options.transport.sendMail({ from: this.options.from, to, subject, text });
   }
 }

@@ -68,16 +68,17 @@ export async function buildReport(db: Database, since: Date, until: Date): Promi
     const key = `${c.createdAt.toISOString().slice(0, 10)}\u0000${c.channel}`;
     perDay.set(key, (perDay.get(key) ?? 0) + 1);
   }
+  // One row per hand-off episode: a conversation handed off three times counts three times.
   const slas = await db.prisma.conversationSla.findMany({ where: { queuedAt: range } });
-  const convs = await db.prisma.conversation.findMany({
-    where: { id: { in: slas.map((s) => s.conversationId) } },
-    select: { id: true, assignee: { select: { name: true } } },
+  const agents = await db.prisma.agent.findMany({
+    where: { id: { in: [...new Set(slas.flatMap((s) => (s.agentId ? [s.agentId] : [])))] } },
+    select: { id: true, name: true },
   });
   const teams = await db.prisma.team.findMany({ select: { id: true, name: true } });
   const teamName = (id: string | null) => teams.find((t) => t.id === id)?.name ?? '(no team)';
-  const agentName = (conversationId: string) => convs.find((c) => c.id === conversationId)?.assignee?.name ?? '(unassigned)';
+  const agentName = (id: string | null) => agents.find((a) => a.id === id)?.name ?? '(unassigned)';
   const measure = (field: 'firstResponseAt' | 'resolvedAt') =>
-    slas.flatMap((s) => (s[field] ? [{ team: teamName(s.teamId), agent: agentName(s.conversationId), ms: s[field]!.getTime() - s.queuedAt.getTime() }] : []));
+    slas.flatMap((s) => (s[field] ? [{ team: teamName(s.teamId), agent: agentName(s.agentId), ms: s[field]!.getTime() - s.queuedAt.getTime() }] : []));
   const first = measure('firstResponseAt');
   const resolved = measure('resolvedAt');
 

@@ -72,11 +72,18 @@ export class Routing {
     events.subscribe('conversation.handed_off', 'routing', (event, ctx) => this.#onQueued(event.conversationId, ctx, event.escalation !== undefined));
     events.subscribe('conversation.resolved', 'routing', async (event, ctx) => {
       await ctx.write(async (tx) => {
-        await tx.conversationSla.updateMany({ where: { conversationId: event.conversationId, resolvedAt: null }, data: { resolvedAt: ctx.now } });
+        await endEpisode(tx, event.conversationId, 'resolved', ctx.now);
         await this.#scheduleAssignFor(tx, event.conversationId, ctx.now);
       });
     });
-    events.subscribe('conversation.handed_back', 'routing', (event, ctx) => ctx.write((tx) => this.#scheduleAssignFor(tx, event.conversationId, ctx.now)));
+    // Back with the bot: the episode's clocks stop (no warning, breach or escalation follows).
+    events.subscribe('conversation.handed_back', 'routing', async (event, ctx) => {
+      await ctx.write(async (tx) => {
+        await endEpisode(tx, event.conversationId, 'handed_back', ctx.now);
+        await this.#scheduleAssignFor(tx, event.conversationId, ctx.now);
+      });
+    });
+    events.subscribe('conversation.reopened', 'routing', (event, ctx) => ctx.write((tx) => this.#keepCapacityOnReopen(tx, event.conversationId, ctx.now)));
   }
 
   /** Creates or updates the configured teams and agents (availability is left as it is). */
@@ -134,6 +141,8 @@ export class Routing {
       if (!agent) throw new NotFoundError(`agent ${agentId}`);
       if (conversation.assigneeId === agentId) return;
       if (conversation.status === 'resolved') throw new UserError(`conversation ${conversationId} is resolved; it cannot be assigned`, 409);
+      const load = await this.#loadOf(tx, agentId);
+      if (load >= agent.capacity) throw new UserError(`agent ${agent.name} already has ${load} open conversations (capacity ${agent.capacity})`, 409);
       await this.#assignOne(tx, conversation, agentId, conversation.team?.name ?? null, now, by);
     });
     this.options.jobs.notify();
@@ -176,8 +185,8 @@ export class Routing {
   ): Promise<boolean> {
     if (conversation.status === 'resolved') return false;
     await tx.conversationSla.updateMany({
-      where: { conversationId: conversation.id, firstResponseAt: null, resolvedAt: null },
-      data: { firstResponseAt: now },
+      where: { conversationId: conversation.id, firstResponseAt: null, endedAt: null },
+      data: { firstResponseAt: now, agentId },
     });
     if (conversation.assigneeId) return false;
     const team = conversation.teamId ? await tx.team.findUnique({ where: { id: conversation.teamId }, select: { name: true } }) : null;
@@ -215,17 +224,18 @@ export class Routing {
       const hours = this.hoursOf(teamName);
       const targets = config.sla[priority] ?? {};
       const due = (ms: number | undefined) => (ms === undefined ? null : addBusinessTime(hours, now, ms));
-      const sla = {
-        teamId: conversation.teamId,
-        priority,
-        queuedAt: now,
-        firstResponseDueAt: due(targets.first_response),
-        resolutionDueAt: due(targets.resolution),
-      };
-      await tx.conversationSla.upsert({
-        where: { conversationId },
-        create: { conversationId, ...sla },
-        update: { ...sla, firstResponseAt: null, resolvedAt: null, firstResponseBreached: false, resolutionBreached: false },
+      // A new episode: the one before it (a transfer's origin) is over, its figures kept.
+      await endEpisode(tx, conversationId, 'handed_off', now);
+      await tx.conversationSla.create({
+        data: {
+          id: newId(),
+          conversationId,
+          teamId: conversation.teamId,
+          priority,
+          queuedAt: now,
+          firstResponseDueAt: due(targets.first_response),
+          resolutionDueAt: due(targets.resolution),
+        },
       });
       const drafts: JobDraft[] = [];
       for (const [target, ms] of [
@@ -284,13 +294,55 @@ export class Routing {
     );
   }
 
-  /** Assigns the team's queue, most urgent and longest waiting first, while anyone has room. */
+  /** Open conversations the agent holds (what capacity counts). */
+  async #loadOf(tx: PrismaClient, agentId: string): Promise<number> {
+    return tx.conversation.count({ where: { assigneeId: agentId, status: { in: [...BUSY] } } });
+  }
+
+  /**
+   * A reopened conversation goes back to the agent who had it only while they have room;
+   * otherwise it waits in its team's queue (the reopen happened in the message's batch, this
+   * runs right after it).
+   */
+  async #keepCapacityOnReopen(tx: PrismaClient, conversationId: string, now: Date): Promise<void> {
+    const conversation = await tx.conversation.findUnique({ where: { id: conversationId }, include: { assignee: true } });
+    if (!conversation?.assignee || conversation.status !== 'assigned') return;
+    if ((await this.#loadOf(tx, conversation.assignee.id)) <= conversation.assignee.capacity) return;
+    await tx.conversation.update({ where: { id: conversationId }, data: { status: 'waiting_for_agent', assigneeId: null } });
+    await this.#recordAssignment(tx, conversation, null, now, 'system', `${conversation.assignee.name} is at capacity`);
+    if (conversation.teamId) await this.#scheduleAssign(tx, [conversation.teamId], now);
+  }
+
+  /**
+   * Assigns the team's queue, most urgent and longest waiting first, while anyone has room.
+   * A closed team assigns nothing: its queue waits, and this runs again when it opens.
+   */
   async #assignQueued(teamId: string, ctx: JobContext): Promise<void> {
     await ctx.write(async (tx) => {
       const team = await tx.team.findUnique({ where: { id: teamId }, include: { members: { include: { agent: true } } } });
       if (!team) return;
       const strategy = this.teamConfig(team.name)?.strategy ?? 'round_robin';
       if (strategy === 'manual') return;
+      const hours = this.hoursOf(team.name);
+      if (hours && !isOpen(hours, ctx.now)) {
+        const opening = nextOpening(hours, ctx.now);
+        if (opening)
+          await scheduleJobs(
+            tx,
+            this.options.db.dialect,
+            [
+              {
+                kind: ASSIGN_JOB,
+                laneKey: `routing:team:${teamId}`,
+                payload: { teamId },
+                runAt: opening,
+                dedupKey: `${ASSIGN_JOB}:${teamId}:${opening.getTime()}`,
+              },
+            ],
+            ctx.now,
+          );
+        return;
+      }
       const queue = queueOrder(
         await tx.conversation.findMany({
           where: { teamId, status: 'waiting_for_agent', assigneeId: null },
@@ -351,6 +403,7 @@ export class Routing {
     reason?: string,
   ): Promise<void> {
     await tx.conversation.update({ where: { id: conversation.id }, data: { status: 'assigned', assigneeId: agentId } });
+    await tx.conversationSla.updateMany({ where: { conversationId: conversation.id, endedAt: null, agentId: null }, data: { agentId } });
     await this.#recordAssignment(tx, conversation, agentId, now, by, reason);
     await queueNotice(
       tx,
@@ -363,19 +416,22 @@ export class Routing {
 
   async #checkSla(check: SlaCheck, ctx: JobContext): Promise<void> {
     await ctx.write(async (tx) => {
-      const sla = await tx.conversationSla.findUnique({ where: { conversationId: check.conversationId } });
-      // A later hand-off restarted the clocks: this check belongs to the old one.
-      if (!sla || sla.queuedAt.toISOString() !== check.queuedAt) return;
+      const sla = await tx.conversationSla.findFirst({
+        where: { conversationId: check.conversationId, queuedAt: new Date(check.queuedAt) },
+        orderBy: { id: 'desc' },
+      });
+      // The episode ended (resolved, handed back to the bot, handed off again): its clocks stopped.
+      if (!sla || sla.endedAt) return;
       // The desk's reply records the episode's first response (agentReplied); a reply stored
       // before it did so shows only on the conversation (its first reply ever): count that too.
       const current = await tx.conversation.findUnique({ where: { id: check.conversationId }, select: { firstResponseAt: true, status: true } });
-      const replied = current?.firstResponseAt && current.firstResponseAt >= sla.queuedAt ? current.firstResponseAt : null;
-      if (replied && !sla.firstResponseAt)
-        await tx.conversationSla.update({ where: { conversationId: check.conversationId }, data: { firstResponseAt: replied } });
+      if (!current || current.status === 'bot') return;
+      const replied = current.firstResponseAt && current.firstResponseAt >= sla.queuedAt ? current.firstResponseAt : null;
+      if (replied && !sla.firstResponseAt) await tx.conversationSla.update({ where: { id: sla.id }, data: { firstResponseAt: replied } });
       const met =
         check.target === 'first_response'
           ? (sla.firstResponseAt ?? replied ?? sla.resolvedAt)
-          : (sla.resolvedAt ?? (current?.status === 'resolved' ? ctx.now : null));
+          : (sla.resolvedAt ?? (current.status === 'resolved' ? ctx.now : null));
       if (met) return;
       const dueAt = (check.target === 'first_response' ? sla.firstResponseDueAt : sla.resolutionDueAt)?.toISOString() ?? ctx.now.toISOString();
       const conversation = await tx.conversation.findUniqueOrThrow({ where: { id: check.conversationId }, include: { team: true } });
@@ -392,7 +448,7 @@ export class Routing {
         return;
       }
       await tx.conversationSla.update({
-        where: { conversationId: check.conversationId },
+        where: { id: sla.id },
         data: check.target === 'first_response' ? { firstResponseBreached: true } : { resolutionBreached: true },
       });
       const escalation = this.teamConfig(team)?.escalation ?? {};
@@ -407,7 +463,7 @@ export class Routing {
           ctx.now,
           check.target,
         );
-        await tx.conversationSla.update({ where: { conversationId: conversation.id }, data: { teamId } });
+        await tx.conversationSla.update({ where: { id: sla.id }, data: { teamId } });
         await recordAudit(tx, {
           at: ctx.now,
           actor: 'system',
@@ -427,4 +483,12 @@ export class Routing {
       );
     });
   }
+}
+
+/** Closes the conversation's open hand-off episode, if any (resolved also stops its resolution clock). */
+async function endEpisode(tx: PrismaClient, conversationId: string, reason: 'resolved' | 'handed_back' | 'handed_off', now: Date): Promise<void> {
+  await tx.conversationSla.updateMany({
+    where: { conversationId, endedAt: null },
+    data: { endedAt: now, endReason: reason, ...(reason === 'resolved' ? { resolvedAt: now } : {}) },
+  });
 }

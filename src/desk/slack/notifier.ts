@@ -1,3 +1,4 @@
+import type { AgentText } from '../../agent-text/agent-text.ts';
 import type { DeskNotice, DeskNotifier } from '../../routing/notifier.ts';
 import { escapeMrkdwn } from './mrkdwn.ts';
 
@@ -7,8 +8,6 @@ export interface SlackNoticeTargets {
   post(args: { channel: string; text: string }): Promise<string>;
 }
 
-const TARGET = { first_response: 'first response', resolution: 'resolution' } as const;
-
 /**
  * SLA warnings, breaches and assignments as lines in the conversation's Slack thread (once per
  * notice, however often its job runs); alerts as posts in the channel the rule names.
@@ -17,6 +16,7 @@ export class SlackNotifier implements DeskNotifier {
   constructor(
     private readonly targets: SlackNoticeTargets,
     private readonly agentName: (agentId: string) => Promise<string>,
+    private readonly text: AgentText,
   ) {}
 
   async notify(notice: DeskNotice): Promise<void> {
@@ -24,23 +24,24 @@ export class SlackNotifier implements DeskNotifier {
       case 'sla.warning':
         return this.targets.notice(
           notice.conversationId,
-          `:hourglass_flowing_sand: The ${TARGET[notice.target]} is due by ${notice.dueAt}.`,
+          this.text.t('slack.sla_warning', { target: this.text.t(`sla.${notice.target}`), due: this.text.dateTime(new Date(notice.dueAt)) }),
           `sla:${notice.target}:warning:${notice.dueAt}`,
         );
       case 'sla.breached': {
-        const parts = [`:rotating_light: The ${TARGET[notice.target]} target (${notice.dueAt}) was missed.`];
+        const parts = [this.text.t('slack.sla_breached', { target: this.text.t(`sla.${notice.target}`), due: this.text.dateTime(new Date(notice.dueAt)) })];
         if (notice.mention) parts.push(notice.mention);
-        if (notice.transferredTo) parts.push(`Escalated to ${escapeMrkdwn(notice.transferredTo)}.`);
+        if (notice.transferredTo) parts.push(this.text.t('slack.escalated', { team: escapeMrkdwn(notice.transferredTo) }));
         return this.targets.notice(notice.conversationId, parts.join(' '), `sla:${notice.target}:breached:${notice.dueAt}`);
       }
       case 'assignment':
         return this.targets.notice(
           notice.conversationId,
-          `:bust_in_silhouette: Assigned to ${escapeMrkdwn(await this.agentName(notice.agentId))}.`,
+          this.text.t('slack.assigned', { agent: escapeMrkdwn(await this.agentName(notice.agentId)) }),
           `assignment:${notice.agentId}`,
         );
       case 'alert':
-        if (notice.slackChannel) await this.targets.post({ channel: notice.slackChannel, text: `:warning: ${escapeMrkdwn(notice.text)}` });
+        if (notice.slackChannel)
+          await this.targets.post({ channel: notice.slackChannel, text: this.text.t('slack.alert', { text: escapeMrkdwn(notice.text) }) });
         return;
     }
   }

@@ -95,6 +95,7 @@ export class SlackDesk implements ParleyPlugin {
       new SlackNotifier(
         { notice: (conversationId, text, key) => threads.notice(conversationId, text, key), post: (args) => poster.post(args) },
         async (agentId) => (await parley.db.prisma.agent.findUnique({ where: { id: agentId } }))?.name ?? agentId,
+        parley.agentText,
       ),
     );
     this.#trackDelivery(parley, threads, poster);
