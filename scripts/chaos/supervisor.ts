@@ -49,6 +49,11 @@ export class ParleySupervisor {
     return this.#slots.filter((s) => s.ready).map((s) => `http://127.0.0.1:${s.port}`);
   }
 
+  /** Process ids of the processes that are up (for CPU accounting). */
+  pids(): number[] {
+    return this.#slots.flatMap((s) => (s.ready && s.child?.pid !== undefined ? [s.child.pid] : []));
+  }
+
   logFiles(): string[] {
     return this.#slots.map((s) => join(this.logDir, `parley-${s.index}.log`));
   }
