@@ -36,6 +36,7 @@ const CONFIGS = (process.env.BENCH_E2E_CONFIGS ?? 'sqlite,postgresql:1,postgresq
 const MESSAGES_PER_CUSTOMER = 3;
 const ACK_TIMEOUT_MS = 30_000;
 const APP_SECRET = 'e2e-app-secret';
+const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`] : [];
 const root = resolve(import.meta.dirname, '..');
 const runner = join(root, 'bin/run-ts.js');
 
@@ -43,7 +44,6 @@ function parleyEnv(dir: string, databaseUrl: string, graphUrl: string): Record<s
   const inherited = Object.fromEntries(['PATH', 'HOME', 'TMPDIR', 'LANG'].flatMap((name) => (process.env[name] ? [[name, process.env[name] as string]] : [])));
   return {
     ...inherited,
-    ...(process.env.BENCH_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}` } : {}),
     DATABASE_URL: databaseUrl,
     PARLEY_DATA_DIR: join(dir, 'data'),
     PARLEY_FLOWS_DIR: join(root, 'flows'),
@@ -134,9 +134,10 @@ async function benchConfig(dialect: Dialect, processes: number): Promise<Row[]> 
   const graph = new FakeProvider(graphDialect(PHONE_NUMBER_ID), ledger, 1);
   const graphUrl = await graph.listen();
   const database = await emptyDatabase(dialect, dir, `e2e_${Date.now().toString(36)}`);
-  const supervisor = new ParleySupervisor(parleyEnv(dir, database.url, graphUrl), dir);
+  const supervisor = new ParleySupervisor(parleyEnv(dir, database.url, graphUrl), dir, profile);
   let db: Database | undefined;
   const rows: Row[] = [];
+  let finished = false;
   try {
     await supervisor.start(processes);
     db = await openDatabase(database.url);
@@ -157,23 +158,47 @@ async function benchConfig(dialect: Dialect, processes: number): Promise<Row[]> 
         parley: parley.window,
         replies: delivered() - repliesBefore,
         lastReplyAt: last,
-        duplicates: ledger.duplicates(),
+        duplicates: await duplicateDeliveries(db, delivered()),
         settled: parley.settled,
         load: loadavg(),
       });
       printRow(dialect, processes, rows.at(-1) as Row);
     }
+    finished = true;
+    await printWorkPerMessage(db);
     return rows;
   } finally {
     await supervisor.stopAll().catch(() => undefined);
     await db?.close();
     await graph.close();
     await database.drop().catch(() => undefined);
-    const repeated = [...ledger.deliveries].filter(([, count]) => count > 1).slice(0, 3);
-    for (const [key, count] of repeated) console.log(`  delivered ${count} times: ${key.replaceAll('\u0001', ' | ')}`);
     if (ledger.malformed.length > 0) console.log(`  fake Graph API could not read ${ledger.malformed.length} sends, e.g. ${ledger.malformed[0]}`);
-    rmSync(dir, { recursive: true, force: true });
+    // A run that failed keeps its directory (Parley's logs) for reading.
+    if (finished) rmSync(dir, { recursive: true, force: true });
+    else console.log(`  logs kept in ${dir}`);
   }
+}
+
+/**
+ * Sends the fake provider accepted beyond the replies Parley recorded as sent: a reply sent
+ * twice. (The same text twice to one customer is not one: a flow may ask again.)
+ */
+async function duplicateDeliveries(db: Database, delivered: number): Promise<number> {
+  const sent = await db.prisma.message.count({ where: { direction: 'outbound', deliveryStatus: { in: ['sent', 'delivered', 'read'] } } });
+  return Math.max(0, delivered - sent);
+}
+
+/** What the run left in the database per inbound message: where the work of a message goes. */
+async function printWorkPerMessage(db: Database) {
+  const inbound = await db.prisma.inboxEvent.count();
+  const [messages, outbox, jobs] = await Promise.all([
+    db.prisma.message.count(),
+    db.prisma.outboxItem.count(),
+    db.prisma.job.groupBy({ by: ['kind'], _count: true }),
+  ]);
+  const per = (n: number) => fmt(n / Math.max(1, inbound), 2);
+  const jobKinds = jobs.map((j) => `${j.kind} ${per(j._count)}`).join(', ');
+  console.log(`  per inbound message: ${per(messages)} messages, ${per(outbox)} outbox rows, jobs: ${jobKinds || 'none'}`);
 }
 
 /** One window against Parley: the load spread over its processes, then the wait for every reply. */

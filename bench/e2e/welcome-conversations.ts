@@ -6,7 +6,7 @@ import type { PlannedMessage } from '../../scripts/chaos/webhooks.ts';
  * customer `i % customers`'s message number `i / customers`, so one customer's messages are
  * `customers / rate` seconds apart and arrive in order.
  */
-const SAYINGS = ['سلام، سفارش من کجاست؟ hello, where is my order?', 'Sara', '2'];
+const SAYINGS = ['سلام، سفارش من کجاست؟', 'بله', '۲'];
 
 export interface ConversationShape {
   /** Customer numbers start here (each window its own, so every customer is new). */

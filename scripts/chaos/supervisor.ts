@@ -36,6 +36,8 @@ export class ParleySupervisor {
   constructor(
     private readonly env: Readonly<Record<string, string>>,
     private readonly logDir: string,
+    /** Node options of every process (e.g. --cpu-prof for a benchmark's profile). */
+    private readonly execArgv: readonly string[] = [],
   ) {}
 
   /** Starts `count` processes and waits until each answers /readyz. */
@@ -103,7 +105,7 @@ export class ParleySupervisor {
     slot.starts++;
     log.write(`\n=== start ${slot.starts} of process ${slot.index} at ${new Date().toISOString()} ===\n`);
     // Own stdio pipes, never the harness's: an orphan must not hold a CI pipe open.
-    const child = spawn(process.execPath, [PARLEY_BIN, 'start'], {
+    const child = spawn(process.execPath, [...this.execArgv, PARLEY_BIN, 'start'], {
       env: { ...this.env, PORT: String(slot.port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
