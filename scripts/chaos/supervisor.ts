@@ -36,6 +36,8 @@ export class ParleySupervisor {
   constructor(
     private readonly env: Readonly<Record<string, string>>,
     private readonly logDir: string,
+    /** Node options of every process (e.g. --cpu-prof for a benchmark's profile). */
+    private readonly execArgv: readonly string[] = [],
   ) {}
 
   /** Starts `count` processes and waits until each answers /readyz. */
@@ -47,6 +49,11 @@ export class ParleySupervisor {
   /** Base URLs of the processes that are up and ready. */
   targets(): string[] {
     return this.#slots.filter((s) => s.ready).map((s) => `http://127.0.0.1:${s.port}`);
+  }
+
+  /** Process ids of the processes that are up (for CPU accounting). */
+  pids(): number[] {
+    return this.#slots.flatMap((s) => (s.ready && s.child?.pid !== undefined ? [s.child.pid] : []));
   }
 
   logFiles(): string[] {
@@ -98,7 +105,7 @@ export class ParleySupervisor {
     slot.starts++;
     log.write(`\n=== start ${slot.starts} of process ${slot.index} at ${new Date().toISOString()} ===\n`);
     // Own stdio pipes, never the harness's: an orphan must not hold a CI pipe open.
-    const child = spawn(process.execPath, [PARLEY_BIN, 'start'], {
+    const child = spawn(process.execPath, [...this.execArgv, PARLEY_BIN, 'start'], {
       env: { ...this.env, PORT: String(slot.port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

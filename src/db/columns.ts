@@ -1,4 +1,4 @@
-import type { ChannelIdentity, Conversation, Customer, InboxEvent } from '../generated/sqlite/client.ts';
+import type { ChannelIdentity, Conversation, Customer, InboxEvent, OutboxItem } from '../generated/sqlite/client.ts';
 import type { ColumnKind } from './bulk-insert.ts';
 import type { ReadKind } from './sql.ts';
 
@@ -179,6 +179,22 @@ export const CHANGE_COLUMNS = {
 export const TEAM_COLUMNS = { id: 'text', name: 'text', createdAt: 'timestamp' } as const;
 
 /** Model and column list of every raw SQL statement, for the check against the Prisma models. */
+/** The outbox dispatcher reads its rows whole. */
+export const OUTBOX_ITEM: Columns<OutboxItem> = {
+  id: 'text',
+  messageId: 'text',
+  channel: 'text',
+  recipient: 'text',
+  laneKey: 'text',
+  payload: 'json',
+  status: 'text',
+  attempts: 'integer',
+  nextAttemptAt: 'timestamp',
+  lastError: 'text',
+  createdAt: 'timestamp',
+  updatedAt: 'timestamp',
+};
+
 export const RAW_SQL_COLUMNS: readonly (readonly [model: string, columns: Readonly<Record<string, ColumnKind | ReadKind | 'text'>>])[] = [
   ['InboxEvent', INBOX_EVENT],
   ['Customer', CUSTOMER],
@@ -189,6 +205,7 @@ export const RAW_SQL_COLUMNS: readonly (readonly [model: string, columns: Readon
   ['Conversation', NEW_CONVERSATION],
   ['Message', MESSAGE_COLUMNS],
   ['OutboxItem', OUTBOX_COLUMNS],
+  ['OutboxItem', OUTBOX_ITEM],
   ['Job', JOB_COLUMNS],
   ['InboxEvent', INBOX_COLUMNS],
   ['FlowSession', SESSION_COLUMNS],

@@ -4,8 +4,11 @@ import { newId } from '../core/ids.ts';
 import { type DeliveryStatusUpdate, DeliveryStatusUpdateSchema } from '../core/message.ts';
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import { Prisma } from '../generated/sqlite/client.ts';
-import type { DeliveryStatus } from '../generated/sqlite/enums.ts';
+import type { AuthorKind, DeliveryStatus } from '../generated/sqlite/enums.ts';
 import { Semaphore } from '../core/semaphore.ts';
+import { GroupCommit } from '../db/group-commit.ts';
+import { decodeRows, execute, inList, queryRows, raw, type ReadKind, sql } from '../db/sql.ts';
+import { OUTBOX_ITEM } from '../db/columns.ts';
 import { retryDelay } from './backoff.ts';
 import { optedOutRecipients, recipientKey } from './consent.ts';
 import { DeadlineExceeded, withDeadline } from './deadline.ts';
@@ -69,6 +72,19 @@ type Unrecorded =
   | { readonly kind: 'sent'; readonly attempt: number; readonly externalId: string | undefined }
   | { readonly kind: 'failed'; readonly attempt: number; readonly error: unknown };
 
+/** A send the provider accepted, to be recorded with its message. */
+interface SentRecord {
+  readonly id: string;
+  readonly messageId: string;
+  readonly channel: string;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly externalId: string | undefined;
+  readonly at: Date;
+}
+
+type EarlyStatus = { id: string; channel: string; externalId: string; status: DeliveryStatus; reason: string | null; at: Date };
+
 /** Attempts at writing down a send's result before giving up until the lane's next round. */
 const RECORD_ATTEMPTS = 8;
 const RECORD_BACKOFF_MS = { baseMs: 100, maxMs: 5_000 };
@@ -99,6 +115,10 @@ export class OutboxDispatcher {
   readonly #lanes = new Map<string, { readonly channel: string; readonly holder: string; readonly done: Promise<boolean> }>();
   readonly #unrecorded = new Map<string, Unrecorded>();
   readonly #dbSlots: Semaphore;
+  /** `sending` marks of the sends starting together, one commit for all (see GroupCommit). */
+  readonly #markSending: GroupCommit<{ id: string; attempt: number }, boolean>;
+  /** Results of the sends that came back together, one commit for all. */
+  readonly #markSent: GroupCommit<SentRecord, EarlyStatus[]>;
   #heartbeat: NodeJS.Timeout | undefined;
   #renewing = false;
 
@@ -112,6 +132,8 @@ export class OutboxDispatcher {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.#dbSlots = new Semaphore(options.dbConcurrency);
+    this.#markSending = new GroupCommit((marks) => this.#dbSlots.run(() => this.#writeSendingMarks(marks)));
+    this.#markSent = new GroupCommit((records) => this.#dbSlots.run(() => this.#writeSent(records)));
     this.#loops = new WorkerLoops('out', logger, async (holder) => {
       const { started, nextDueInMs } = await this.#launch(holder);
       if (started.length === 0 && this.#lanes.size === 0) await this.sweepEarlyStatuses();
@@ -200,30 +222,52 @@ export class OutboxDispatcher {
 
   async #rowsStillDue(ids: readonly string[]): Promise<OutboxItem[]> {
     const now = this.now();
-    const rows = await this.db.prisma.outboxItem.findMany({
-      where: { id: { in: [...ids] }, status: { in: ['pending', 'sending'] } },
-      include: { message: { select: { conversationId: true, authorKind: true, agent: { select: { name: true } } } } },
-      orderBy: { id: 'asc' },
-    });
+    const rows = await this.#unsentRows(ids);
     return rows.filter((i) => i.status === 'sending' || i.nextAttemptAt <= now);
+  }
+
+  /** The rows among `ids` still pending or sending, with what a send needs of their message, oldest first (one query: it runs every round). */
+  async #unsentRows(ids: readonly string[]): Promise<OutboxItem[]> {
+    const { dialect } = this.db;
+    const rows = await queryRows(
+      this.db.prisma,
+      sql`SELECT ${raw(
+        Object.keys(OUTBOX_ITEM)
+          .map((c) => `o."${c}"`)
+          .join(', '),
+      )},
+        m."conversationId" AS "messageConversationId", m."authorKind" AS "messageAuthorKind", a."name" AS "messageAgentName"
+      FROM "OutboxItem" o JOIN "Message" m ON m."id" = o."messageId" LEFT JOIN "Agent" a ON a."id" = m."agentId"
+      WHERE ${inList(dialect, sql`o."id"`, ids)} AND o."status" IN ('pending', 'sending') ORDER BY o."id"`,
+    );
+    const kinds = Object.fromEntries(Object.entries(OUTBOX_ITEM).filter(([, kind]) => kind !== 'text')) as Record<string, ReadKind>;
+    return decodeRows<Record<string, unknown>>(dialect, rows, kinds).map((row) => {
+      const { messageConversationId, messageAuthorKind, messageAgentName, ...item } = row;
+      const agentName = messageAgentName as string | null;
+      return {
+        ...(item as Omit<OutboxItem, 'message'>),
+        message: {
+          conversationId: messageConversationId as string,
+          authorKind: messageAuthorKind as AuthorKind,
+          agent: agentName === null ? null : { name: agentName },
+        },
+      };
+    });
   }
 
   async #dueHeads(channel: string): Promise<{ due: OutboxItem[]; nextDueInMs: number }> {
     const now = this.now();
-    const heads = await this.#dbSlots.run(
-      () => this.db.prisma.$queryRaw<{ laneKey: string; id: string }[]>`
+    const heads = await this.#dbSlots.run(() =>
+      queryRows(
+        this.db.prisma,
+        sql`
       SELECT "laneKey", MIN("id") AS "id" FROM "OutboxItem"
       WHERE "status" IN ('pending', 'sending') AND "channel" = ${channel} AND ${this.leases.notHeld(Prisma.sql`"laneKey"`)} ${this.#onlyLanes()}
       GROUP BY "laneKey" ORDER BY MIN("id") LIMIT ${this.options.batchSize}`,
+      ),
     );
     if (heads.length === 0) return { due: [], nextDueInMs: this.options.pollIntervalMs };
-    const items = await this.#dbSlots.run(() =>
-      this.db.prisma.outboxItem.findMany({
-        where: { id: { in: heads.map((h) => h.id) }, status: { in: ['pending', 'sending'] } },
-        include: { message: { select: { conversationId: true, authorKind: true, agent: { select: { name: true } } } } },
-        orderBy: { id: 'asc' },
-      }),
-    );
+    const items = await this.#dbSlots.run(() => this.#unsentRows(heads.map((h) => h.id as string)));
     const isDue = (i: OutboxItem) => i.status === 'sending' || i.nextAttemptAt <= now;
     const nextDueInMs = Math.min(this.options.pollIntervalMs, ...items.filter((i) => !isDue(i)).map((i) => i.nextAttemptAt.getTime() - now.getTime()));
     return { due: items.filter(isDue), nextDueInMs };
@@ -307,10 +351,7 @@ export class OutboxDispatcher {
     }
     if (!(await this.#takeRateToken(item, adapter))) return false;
     const attempt = item.attempts + 1;
-    const marked = await this.#dbSlots.run(() =>
-      this.db.run((client) => client.outboxItem.updateMany({ where: { id: item.id, status: 'pending' }, data: { status: 'sending', attempts: attempt } })),
-    );
-    if (marked.count === 0) return false;
+    if (!(await this.#markSending.add({ id: item.id, attempt }))) return false;
     const timeoutMs = this.options.sendTimeoutMs(item.channel);
     this.logger.debug({ messageId: item.messageId, channel: item.channel, attempt, text: payload.content.text }, 'outbox: sending');
     let externalId: string | undefined;
@@ -401,10 +442,11 @@ export class OutboxDispatcher {
   }
 
   /** Runs a bookkeeping write in a database slot, retrying with backoff: the send it records is never repeated for its sake. */
-  async #withRetries<T>(what: string, write: () => Promise<T>): Promise<T> {
+  async #withRetries<T>(what: string, write: () => Promise<T>, options: { inSlot: boolean } = { inSlot: true }): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#dbSlots.run(write);
+        // A grouped write takes its slot itself, once for the whole group.
+        return await (options.inSlot ? this.#dbSlots.run(write) : write());
       } catch (error) {
         if (attempt >= RECORD_ATTEMPTS) throw error;
         const delay = retryDelay(attempt, RECORD_BACKOFF_MS);
@@ -415,19 +457,56 @@ export class OutboxDispatcher {
   }
 
   async #recordSent(item: OutboxItem, attempts: number, externalId: string | undefined): Promise<void> {
-    const now = this.now();
-    const { channel } = item;
-    const early = await this.#withRetries('record a sent message', () =>
-      this.db.write(async (tx) => {
-        // A send that may have gone out twice says so for good; other errors of earlier attempts are over.
-        const lastError = item.lastError?.includes(MAY_ARRIVE_TWICE) ? item.lastError : null;
-        await tx.outboxItem.update({ where: { id: item.id }, data: { status: 'sent', attempts, lastError } });
-        await tx.message.update({ where: { id: item.messageId }, data: { deliveryStatus: 'sent', sentAt: now, externalId: externalId ?? null } });
-        return externalId ? tx.earlyDeliveryStatus.findMany({ where: { channel, externalId }, orderBy: { at: 'asc' } }) : [];
-      }),
-    );
+    // A send that may have gone out twice says so for good; other errors of earlier attempts are over.
+    const lastError = item.lastError?.includes(MAY_ARRIVE_TWICE) ? item.lastError : null;
+    const record: SentRecord = { id: item.id, messageId: item.messageId, channel: item.channel, attempts, lastError, externalId, at: this.now() };
+    const early = await this.#withRetries('record a sent message', () => this.#markSent.add(record), { inSlot: false });
     this.#emit({ messageId: item.messageId, conversationId: item.message.conversationId, status: 'sent' });
     await this.#applyEarly(early);
+  }
+
+  /** Marks rows `sending` (each only if still pending) in one transaction; true for each row marked. */
+  #writeSendingMarks(marks: readonly { id: string; attempt: number }[]): Promise<boolean[]> {
+    return this.db.write(async (tx) => {
+      const marked: boolean[] = [];
+      for (const { id, attempt } of marks) {
+        const changes = await execute(
+          tx,
+          sql`UPDATE "OutboxItem" SET "status" = 'sending', "attempts" = ${attempt}, "updatedAt" = ${this.now()} WHERE "id" = ${id} AND "status" = 'pending'`,
+        );
+        marked.push(changes > 0);
+      }
+      return marked;
+    });
+  }
+
+  /** Records sends as sent with their messages, in one transaction; returns each one's early delivery statuses. */
+  #writeSent(records: readonly SentRecord[]): Promise<EarlyStatus[][]> {
+    return this.db.write(async (tx) => {
+      for (const r of records) {
+        await execute(
+          tx,
+          sql`UPDATE "OutboxItem" SET "status" = 'sent', "attempts" = ${r.attempts}, "lastError" = ${r.lastError}, "updatedAt" = ${r.at} WHERE "id" = ${r.id}`,
+        );
+        await execute(
+          tx,
+          sql`UPDATE "Message" SET "deliveryStatus" = 'sent', "sentAt" = ${r.at}, "externalId" = ${r.externalId ?? null} WHERE "id" = ${r.messageId}`,
+        );
+      }
+      const externalIds = records.flatMap((r) => (r.externalId ? [r.externalId] : []));
+      const rows =
+        externalIds.length === 0
+          ? []
+          : decodeRows<EarlyStatus>(
+              this.db.dialect,
+              await queryRows(
+                tx,
+                sql`SELECT "id", "channel", "externalId", "status", "reason", "at" FROM "EarlyDeliveryStatus" WHERE ${inList(this.db.dialect, sql`"externalId"`, externalIds)} ORDER BY "at"`,
+              ),
+              { at: 'timestamp' },
+            );
+      return records.map((r) => rows.filter((e) => e.channel === r.channel && e.externalId === r.externalId));
+    });
   }
 
   /**

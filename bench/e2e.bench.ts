@@ -1,0 +1,279 @@
+// npm run bench:e2e: Parley driven from outside as production drives it. Real `parley start`
+// processes (bin/parley.js) get signed WhatsApp Cloud API webhooks over HTTP at paced offered
+// rates; the shipped flows (welcome) answer; replies go over HTTP to a fake Graph API on
+// 127.0.0.1 that counts duplicates. In the same run, at the same rates, a minimal durable
+// receiver (bench/e2e/baseline-receiver.ts) is the baseline: the machine is shared, so the
+// ratio and the load average are what compare between runs. Figures are printed, not asserted.
+//
+// BENCH_E2E_RATES=200,500   offered webhooks/s (default 200,500,1000,2000)
+// BENCH_E2E_SECONDS=10      length of each load window
+// BENCH_E2E_CONFIGS=sqlite,postgresql:1,postgresql:2
+// BENCH_E2E_SETTLE_SECONDS  how long to wait for the replies of a window (default 120)
+// BENCH_CPU_PROF=dir        Parley runs with --cpu-prof, profiles written there
+import { type ChildProcess, execSync, fork } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { emptyDatabase } from '../scripts/chaos/database.ts';
+import { graphDialect } from '../scripts/chaos/fake-graph.ts';
+import { DeliveryLedger, FakeProvider } from '../scripts/chaos/fake-provider.ts';
+import { ParleySupervisor } from '../scripts/chaos/supervisor.ts';
+import { PHONE_NUMBER_ID } from '../scripts/chaos/webhooks.ts';
+import { type Database, type Dialect, openDatabase } from '../src/db/database.ts';
+import type { LoadOrder, LoadResult } from './e2e/paced-load.ts';
+import { treeCpuMs } from './e2e/process-cpu.ts';
+import type { ConversationShape } from './e2e/welcome-conversations.ts';
+
+const RATES = (process.env.BENCH_E2E_RATES ?? '200,500,1000,2000').split(',').map(Number);
+const SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 10);
+const SETTLE_SECONDS = Number(process.env.BENCH_E2E_SETTLE_SECONDS ?? 120);
+const CONFIGS = (process.env.BENCH_E2E_CONFIGS ?? 'sqlite,postgresql:1,postgresql:2').split(',').map((text) => {
+  const [dialect, processes] = text.split(':');
+  return { dialect: dialect as Dialect, processes: Number(processes ?? 1) };
+});
+/** Messages per customer: the welcome flow's first message, the name, the choice. */
+const MESSAGES_PER_CUSTOMER = 3;
+const ACK_TIMEOUT_MS = 30_000;
+const APP_SECRET = 'e2e-app-secret';
+const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`] : [];
+const root = resolve(import.meta.dirname, '..');
+const runner = join(root, 'bin/run-ts.js');
+
+function parleyEnv(dir: string, databaseUrl: string, graphUrl: string): Record<string, string> {
+  const inherited = Object.fromEntries(['PATH', 'HOME', 'TMPDIR', 'LANG'].flatMap((name) => (process.env[name] ? [[name, process.env[name] as string]] : [])));
+  return {
+    ...inherited,
+    DATABASE_URL: databaseUrl,
+    PARLEY_DATA_DIR: join(dir, 'data'),
+    PARLEY_FLOWS_DIR: join(root, 'flows'),
+    PARLEY_DEFAULT_REGION: 'IR',
+    LOG_FORMAT: 'json',
+    LOG_LEVEL: 'warn',
+    WHATSAPP_ACCESS_TOKEN: 'e2e-token',
+    WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
+    WHATSAPP_APP_SECRET: APP_SECRET,
+    WHATSAPP_VERIFY_TOKEN: 'e2e-verify',
+    WHATSAPP_GRAPH_URL: graphUrl,
+    // Parley's own capacity is measured, not Meta's 80/s default nor its per-recipient pace.
+    PARLEY_RATE_LIMITS: 'whatsapp=100000/s;whatsapp:recipient=1000/s',
+  };
+}
+
+interface Window {
+  readonly load: LoadResult;
+  readonly cpuMs: number;
+}
+
+/** Runs one paced load window from a fresh load process against `baseUrl`. */
+async function loadWindow(order: LoadOrder, cpuOf: () => number): Promise<Window> {
+  const child = fork(runner, [join(root, 'bench/e2e/paced-load.ts')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    await new Promise<void>((ready) => child.once('message', () => ready()));
+    const cpuBefore = cpuOf();
+    const result = new Promise<LoadResult>((done) => child.once('message', (m) => done(m as LoadResult)));
+    child.send(order);
+    const load = await result;
+    return { load, cpuMs: cpuOf() - cpuBefore };
+  } finally {
+    await stop(child);
+  }
+}
+
+function stop(child: ChildProcess, message?: string): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    child.once('exit', () => done());
+    if (message) child.send(message);
+    else child.kill();
+  });
+}
+
+async function baselineWindow(dir: string, rate: number, conversations: ConversationShape): Promise<Window> {
+  const file = join(dir, `baseline-${rate}.db`);
+  const receiver = fork(runner, [join(root, 'bench/e2e/baseline-receiver.ts'), file, APP_SECRET], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((listening) => receiver.once('message', (m) => listening((m as { port: number }).port)));
+  const pid = receiver.pid as number;
+  try {
+    const order = { baseUrl: `http://127.0.0.1:${port}`, rate, seconds: SECONDS, appSecret: APP_SECRET, conversations, timeoutMs: ACK_TIMEOUT_MS };
+    return await loadWindow(order, () => treeCpuMs([pid]));
+  } finally {
+    await stop(receiver, 'stop');
+  }
+}
+
+/** Waits until every stored message is handled and every reply sent (or failed), at most SETTLE_SECONDS. */
+async function settled(db: Database): Promise<boolean> {
+  const by = Date.now() + SETTLE_SECONDS * 1000;
+  while (Date.now() < by) {
+    const [inbound, outbound] = await Promise.all([
+      db.prisma.inboxEvent.count({ where: { status: 'pending' } }),
+      db.prisma.outboxItem.count({ where: { status: { in: ['pending', 'sending'] } } }),
+    ]);
+    if (inbound === 0 && outbound === 0) return true;
+    await sleep(250);
+  }
+  return false;
+}
+
+interface Row {
+  readonly rate: number;
+  readonly baseline: Window;
+  readonly parley: Window;
+  readonly replies: number;
+  readonly lastReplyAt: number;
+  readonly duplicates: number;
+  readonly settled: boolean;
+  readonly load: readonly number[];
+}
+
+async function benchConfig(dialect: Dialect, processes: number): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), `parley-e2e-${dialect}-`));
+  mkdirSync(join(dir, 'data'));
+  const ledger = new DeliveryLedger();
+  const graph = new FakeProvider(graphDialect(PHONE_NUMBER_ID), ledger, 1);
+  const graphUrl = await graph.listen();
+  const database = await emptyDatabase(dialect, dir, `e2e_${Date.now().toString(36)}`);
+  const supervisor = new ParleySupervisor(parleyEnv(dir, database.url, graphUrl), dir, profile);
+  let db: Database | undefined;
+  const rows: Row[] = [];
+  let finished = false;
+  try {
+    await supervisor.start(processes);
+    db = await openDatabase(database.url);
+    const delivered = () => [...ledger.deliveries.values()].reduce((a, b) => a + b, 0);
+    for (const [index, rate] of RATES.entries()) {
+      const customers = Math.max(1, Math.ceil((rate * SECONDS) / MESSAGES_PER_CUSTOMER));
+      // Customer numbers of each window (and of the baseline) are new: every conversation starts with the welcome flow.
+      const conversations = (offset: number): ConversationShape => ({ firstCustomer: (index * 2 + offset) * 200_000, customers, runId: `${rate}` });
+      const baseline = await baselineWindow(dir, rate, conversations(0));
+      const targets = supervisor.targets();
+      const pids = supervisor.pids();
+      const repliesBefore = delivered();
+      const parley = await loadWindowMany(targets, rate, conversations(1), () => treeCpuMs(pids), db);
+      const last = Math.max(0, ...ledger.lastAcceptedAt.values());
+      rows.push({
+        rate,
+        baseline,
+        parley: parley.window,
+        replies: delivered() - repliesBefore,
+        lastReplyAt: last,
+        duplicates: await duplicateDeliveries(db, delivered()),
+        settled: parley.settled,
+        load: loadavg(),
+      });
+      printRow(dialect, processes, rows.at(-1) as Row);
+    }
+    finished = true;
+    await printWorkPerMessage(db);
+    return rows;
+  } finally {
+    await supervisor.stopAll().catch(() => undefined);
+    await db?.close();
+    await graph.close();
+    await database.drop().catch(() => undefined);
+    if (ledger.malformed.length > 0) console.log(`  fake Graph API could not read ${ledger.malformed.length} sends, e.g. ${ledger.malformed[0]}`);
+    // A run that failed keeps its directory (Parley's logs) for reading.
+    if (finished) rmSync(dir, { recursive: true, force: true });
+    else console.log(`  logs kept in ${dir}`);
+  }
+}
+
+/**
+ * Sends the fake provider accepted beyond the replies Parley recorded as sent: a reply sent
+ * twice. (The same text twice to one customer is not one: a flow may ask again.)
+ */
+async function duplicateDeliveries(db: Database, delivered: number): Promise<number> {
+  const sent = await db.prisma.message.count({ where: { direction: 'outbound', deliveryStatus: { in: ['sent', 'delivered', 'read'] } } });
+  return Math.max(0, delivered - sent);
+}
+
+/** What the run left in the database per inbound message: where the work of a message goes. */
+async function printWorkPerMessage(db: Database) {
+  const inbound = await db.prisma.inboxEvent.count();
+  const [messages, outbox, jobs] = await Promise.all([
+    db.prisma.message.count(),
+    db.prisma.outboxItem.count(),
+    db.prisma.job.groupBy({ by: ['kind'], _count: true }),
+  ]);
+  const per = (n: number) => fmt(n / Math.max(1, inbound), 2);
+  const jobKinds = jobs.map((j) => `${j.kind} ${per(j._count)}`).join(', ');
+  console.log(`  per inbound message: ${per(messages)} messages, ${per(outbox)} outbox rows, jobs: ${jobKinds || 'none'}`);
+}
+
+/** One window against Parley: the load spread over its processes, then the wait for every reply. */
+async function loadWindowMany(targets: readonly string[], rate: number, conversations: ConversationShape, cpuOf: () => number, db: Database) {
+  const cpuBefore = cpuOf();
+  const windows = await Promise.all(
+    targets.map((baseUrl, i) =>
+      loadWindow(
+        {
+          baseUrl,
+          rate: rate / targets.length,
+          seconds: SECONDS,
+          appSecret: APP_SECRET,
+          // Each process gets its own customers, as a load balancer hashing on the sender would give.
+          conversations: {
+            ...conversations,
+            firstCustomer: conversations.firstCustomer + i * 100_000,
+            customers: Math.ceil(conversations.customers / targets.length),
+          },
+          timeoutMs: ACK_TIMEOUT_MS,
+        },
+        () => 0,
+      ),
+    ),
+  );
+  const done = await settled(db);
+  const cpuMs = cpuOf() - cpuBefore;
+  const loads = windows.map((w) => w.load);
+  const sorted = <K extends keyof LoadResult>(key: K) => loads.map((l) => l[key] as number);
+  const load: LoadResult = {
+    sent: sorted('sent').reduce((a, b) => a + b, 0),
+    acked: sorted('acked').reduce((a, b) => a + b, 0),
+    refused: sorted('refused').reduce((a, b) => a + b, 0),
+    unanswered: sorted('unanswered').reduce((a, b) => a + b, 0),
+    // Across processes: the worse process's percentile (each is a share of the same offered rate).
+    p50: Math.max(...sorted('p50')),
+    p99: Math.max(...sorted('p99')),
+    max: Math.max(...sorted('max')),
+    startedAt: Math.min(...sorted('startedAt')),
+    lastAnswerAt: Math.max(...sorted('lastAnswerAt')),
+    senderLagMs: Math.max(...sorted('senderLagMs')),
+  };
+  return { window: { load, cpuMs }, settled: done };
+}
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-');
+const ackedPerSecond = (l: LoadResult) => l.acked / Math.max(SECONDS, (l.lastAnswerAt - l.startedAt) / 1000);
+const ms = (n: number) => (n >= 1000 ? `${fmt(n / 1000, 1)} s` : `${fmt(n, n < 10 ? 1 : 0)} ms`);
+
+function printRow(dialect: Dialect, processes: number, row: Row) {
+  const { baseline: b, parley: p } = row;
+  const loadEnd = p.load.startedAt + SECONDS * 1000;
+  const replySeconds = Math.max(SECONDS, (row.lastReplyAt - p.load.startedAt) / 1000);
+  const baseRate = ackedPerSecond(b.load);
+  const cells = [
+    `${dialect}${dialect === 'postgresql' ? ` x${processes}` : ''}`,
+    fmt(row.rate),
+    `${fmt(baseRate)}/s, p50 ${ms(b.load.p50)}, p99 ${ms(b.load.p99)}, ${fmt(b.cpuMs / Math.max(1, b.load.acked), 2)} ms CPU`,
+    `${fmt(ackedPerSecond(p.load))}/s (${fmt(ackedPerSecond(p.load) / baseRate, 2)}x), p50 ${ms(p.load.p50)}, p99 ${ms(p.load.p99)}${p.load.unanswered + p.load.refused > 0 ? `, ${p.load.unanswered} unanswered, ${p.load.refused} refused` : ''}`,
+    `${fmt(row.replies / replySeconds)}/s (${fmt(row.replies / replySeconds / baseRate, 2)}x), ${row.replies} replies, last ${fmt(Math.max(0, row.lastReplyAt - loadEnd) / 1000, 1)} s after the load${row.settled ? '' : ` (not all sent within ${SETTLE_SECONDS} s)`}`,
+    `${fmt(p.cpuMs / Math.max(1, p.load.acked), 2)} ms`,
+    String(row.duplicates),
+    row.load.map((l) => fmt(l, 2)).join(' '),
+  ];
+  console.log(`| ${cells.join(' | ')} |`);
+  if (Math.max(b.load.senderLagMs, p.load.senderLagMs) > 100)
+    console.log(`|   (the load generator fell ${ms(Math.max(b.load.senderLagMs, p.load.senderLagMs))} behind its schedule) |`);
+}
+
+console.log(`End to end (node ${process.version}): signed WhatsApp webhooks at paced rates for ${SECONDS} s each, welcome flow, replies to a fake Graph API.`);
+console.log(`Baseline: Fastify + the same signature check + better-sqlite3 (WAL, synchronous=FULL), group commit every 5 ms, in the same run.`);
+console.log(`uptime: ${execSync('uptime').toString().trim()}\n`);
+console.log(
+  '| database | offered/s | baseline acked/s, ack p50/p99, CPU/msg | Parley acked/s (x baseline), ack p50/p99 | replies delivered/s (x baseline acks), last reply after load | Parley CPU/inbound msg | duplicates | load avg 1/5/15 |',
+);
+console.log('|---|---|---|---|---|---|---|---|');
+for (const { dialect, processes } of CONFIGS) await benchConfig(dialect, processes);
+console.log(`\nuptime: ${execSync('uptime').toString().trim()}`);

@@ -1,0 +1,47 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ; 100 on Linux unless built otherwise). */
+const TICKS_PER_SECOND = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
+
+interface ProcStat {
+  readonly pid: number;
+  readonly ppid: number;
+  /** User + system CPU of the process itself, in ms. */
+  readonly cpuMs: number;
+}
+
+function readStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined; // gone, or not ours to read
+  }
+  // The command name (field 2) is in parentheses and may hold spaces: fields count from after it.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const ppid = Number(fields[1]);
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (proc(5) fields 14 and 15)
+  return { pid, ppid, cpuMs: (ticks * 1000) / TICKS_PER_SECOND };
+}
+
+/**
+ * CPU time (user + system, ms) used so far by the processes `roots` and every live descendant
+ * of theirs, read from /proc (Linux only). A benchmark takes it before and after a window.
+ */
+export function treeCpuMs(roots: readonly number[]): number {
+  const stats = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map((name) => readStat(Number(name)))
+    .filter((stat): stat is ProcStat => stat !== undefined);
+  const children = new Map<number, ProcStat[]>();
+  for (const stat of stats) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), stat]);
+  let total = 0;
+  const visit = (pid: number) => {
+    const stat = stats.find((s) => s.pid === pid);
+    if (stat) total += stat.cpuMs;
+    for (const child of children.get(pid) ?? []) visit(child.pid);
+  };
+  for (const root of roots) visit(root);
+  return total;
+}

@@ -1,0 +1,39 @@
+/**
+ * Gathers the calls made in one turn of the event loop and runs them as one unit of work,
+ * usually one transaction: many callers, one commit (on SQLite one fsync, on PostgreSQL one
+ * WAL flush). Each caller gets its own result; when the unit fails, every caller of the group
+ * gets the error and decides for itself (retry, or leave the row for the next round).
+ */
+export class GroupCommit<In, Out> {
+  #queue: { readonly input: In; readonly resolve: (out: Out) => void; readonly reject: (error: unknown) => void }[] = [];
+  #scheduled = false;
+
+  constructor(
+    /** Runs a group; returns one result per input, in order. */
+    private readonly runGroup: (inputs: readonly In[]) => Promise<readonly Out[]>,
+    /** Largest group (bounds a transaction's length and a statement's parameters). */
+    private readonly maxGroup = 250,
+  ) {}
+
+  add(input: In): Promise<Out> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ input, resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => void this.#flush());
+      }
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const group = this.#queue.splice(0, this.maxGroup);
+    this.#scheduled = this.#queue.length > 0;
+    if (this.#scheduled) setImmediate(() => void this.#flush());
+    try {
+      const outs = await this.runGroup(group.map((g) => g.input));
+      group.forEach((g, i) => g.resolve(outs[i] as Out));
+    } catch (error) {
+      for (const g of group) g.reject(error);
+    }
+  }
+}
