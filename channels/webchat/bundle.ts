@@ -1,0 +1,42 @@
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { build } from 'esbuild';
+
+const ENTRY = fileURLToPath(new URL('./widget/main.tsx', import.meta.url));
+
+export interface WidgetBundle {
+  readonly code: string;
+  readonly gzip: Buffer;
+  readonly etag: string;
+}
+
+/** Bundles the widget (Preact, TypeScript) with esbuild, minified for the visitor's browser. */
+export async function buildWidget(): Promise<WidgetBundle> {
+  const result = await build({
+    entryPoints: [ENTRY],
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    target: ['es2019', 'chrome80', 'firefox78', 'safari13'],
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    write: false,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0]?.text ?? '';
+  const gzip = gzipSync(code, { level: 9 });
+  return { code, gzip, etag: `"${createHash('sha256').update(code).digest('base64url').slice(0, 16)}"` };
+}
+
+let cached: Promise<WidgetBundle> | undefined;
+
+/** The bundle, built on the first request and kept for the life of the process. */
+export function widgetBundle(): Promise<WidgetBundle> {
+  cached ??= buildWidget().catch((error: unknown) => {
+    cached = undefined;
+    throw error;
+  });
+  return cached;
+}
