@@ -59,7 +59,6 @@ describe.each(dialects)('routing state on %s', (dialect) => {
 
   const receive = (n: number, text = 'I need help') =>
     adapter.context!.receive({
-      channel: 'whatsapp',
       externalId: `m-${n}-${newId()}`,
       sender: { address: `+9891212345${String(n).padStart(2, '0')}`, addressKind: 'phone' },
       text,
