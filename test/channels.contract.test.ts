@@ -1,14 +1,19 @@
 import { createHmac } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import Fastify, { type FastifyInstance } from 'fastify';
 import twilio from 'twilio';
-import { afterAll } from 'vitest';
+import { afterAll, expect } from 'vitest';
+import { z } from 'zod';
 import { countSegments } from '../channels/sms/segments.ts';
 import { smsChannel } from '../channels/sms/index.ts';
+import { WhatsAppWebAdapter } from '../channels/whatsapp-web/adapter.ts';
+import type { WebClient, WebMedia, WebMessage } from '../channels/whatsapp-web/client.ts';
 import { whatsappChannel } from '../channels/whatsapp/index.ts';
 import type { WebhookBody } from '../channels/whatsapp/webhook.ts';
 import { type ChannelAdapter, openChannel } from '../src/core/channel.ts';
 import { OutboundContentSchema, type OutboundContent, type OutboundMessage } from '../src/core/message.ts';
 import { chars, type ContractContext, channelContract, type Fixture, type OutboundCase } from './support/channel-contract.ts';
+import { eventually } from './support/eventually.ts';
 import { FakeHttpServer, form, json, type RecordedRequest } from './support/fake-http.ts';
 
 const persian = 'سلام، سفارش شما ثبت شد و به زودی ارسال می‌شود. ';
@@ -379,6 +384,150 @@ channelContract({
         twilioRefusal = (response) => response.socket?.destroy();
         return smsAdapter.send(outbound({ text: 'hello' }, 'sms', '+14155552671')).catch((error: unknown) => error);
       },
+    },
+  ],
+});
+
+// --- WhatsApp Web (through a fake whatsapp-web.js client) -------------------------------------
+
+/** Stands in for whatsapp-web.js's Client: the same events and methods, no browser. */
+class FakeWebClient extends EventEmitter implements WebClient {
+  readonly sent: { chatId: string; content: string | WebMedia; options?: { caption?: string } }[] = [];
+  /** Makes the next sendMessage fail as the page does when WhatsApp Web breaks. */
+  failNext: Error | undefined;
+  #next = 0;
+
+  async initialize(): Promise<void> {}
+  async destroy(): Promise<void> {}
+
+  async sendMessage(chatId: string, content: string | WebMedia, options?: { caption?: string }): Promise<WebMessage> {
+    if (this.failNext) {
+      const error = this.failNext;
+      this.failNext = undefined;
+      throw error;
+    }
+    this.sent.push({ chatId, content, options });
+    return webMessage({ id: { _serialized: `true_${chatId}_OUT${++this.#next}` }, from: 'me@c.us', fromMe: true }, undefined);
+  }
+}
+
+const WebEventSchema = z.object({
+  event: z.enum(['message', 'message_ack']),
+  ack: z.number().int().optional(),
+  message: z.looseObject({ id: z.looseObject({ _serialized: z.string() }), from: z.string(), fromMe: z.boolean().default(false) }),
+  media: z.object({ mimetype: z.string(), data: z.string(), filename: z.string().nullable() }).optional(),
+});
+
+function webMessage(fields: Record<string, unknown>, media: WebMedia | undefined): WebMessage {
+  return {
+    body: '',
+    type: 'chat',
+    hasMedia: false,
+    fromMe: false,
+    ...fields,
+    downloadMedia: async () => media,
+    getContact: async () => ({}),
+  } as unknown as WebMessage;
+}
+
+const mediaServer = new FakeHttpServer();
+let mediaUrl = '';
+mediaServer.route = (request, response) => {
+  if (request.url === '/gone.pdf') return json(response, 404, { error: 'not found' });
+  if (request.url === '/busy.pdf') return json(response, 503, { error: 'busy' });
+  response.writeHead(200, { 'content-type': 'application/pdf' });
+  response.end(Buffer.from('%PDF-1.4\n'));
+};
+afterAll(() => mediaServer.close());
+
+let webClient: FakeWebClient;
+let webAdapter: WhatsAppWebAdapter;
+const webSend = (content: OutboundContent) => webAdapter.send(outbound(content, 'whatsapp-web', '+989121234567')).catch((error: unknown) => error);
+
+channelContract({
+  channel: 'whatsapp-web',
+  fixturesDir: 'channels/whatsapp-web/fixtures/inbound',
+  webhook: false,
+  async start(context) {
+    mediaUrl = await mediaServer.listen();
+    webClient = new FakeWebClient();
+    webAdapter = new WhatsAppWebAdapter({
+      createClient: async () => ({ client: webClient, makeMedia: (media) => media }),
+      apiToken: undefined,
+      groups: false,
+      statusBroadcasts: false,
+      reconnectDelaysMs: [60_000],
+      printQr: () => {},
+    });
+    await webAdapter.start(context);
+    await eventually(() => expect(webClient.listenerCount('message')).toBeGreaterThan(0));
+    webClient.emit('ready');
+    return {
+      async deliver(fixture: Fixture) {
+        const event = WebEventSchema.parse(JSON.parse(fixture.bytes.toString('utf8')));
+        const message = webMessage(event.message, event.media);
+        if (event.event === 'message') webClient.emit('message', message);
+        else webClient.emit('message_ack', message, event.ack ?? 0);
+        return undefined;
+      },
+      stop: () => webAdapter.stop(),
+    };
+  },
+  carriesMessage: (fixture) => WebEventSchema.parse(JSON.parse(fixture.bytes.toString('utf8'))).event === 'message',
+  outbound: {
+    // Media is fetched by the adapter: served from 127.0.0.1 here.
+    cases: [
+      ...outboundCases.filter((c) => !c.content.attachments?.length),
+      {
+        name: 'a document with a Persian caption',
+        content: {
+          text: persian,
+          attachments: [{ kind: 'document', url: 'http://media.invalid/invoice.pdf', mimeType: 'application/pdf', fileName: 'invoice.pdf' }],
+        },
+      },
+    ],
+    async render(content) {
+      const before = webClient.sent.length;
+      const attachments = (content.attachments ?? []).map((a) => ({ ...a, url: a.url?.replace('http://media.invalid', mediaUrl) }));
+      await webAdapter.send(outbound({ ...content, attachments }, 'whatsapp-web', '+989121234567'));
+      return webClient.sent.slice(before);
+    },
+    // WhatsApp's message limit is 65,536 characters; captions go with the media; chats are <number>@c.us.
+    problems(request) {
+      const sent = request as FakeWebClient['sent'][number];
+      const problems: string[] = [];
+      if (!/^\d{6,15}@c\.us$/.test(sent.chatId)) problems.push(`chat id ${sent.chatId} is not <number>@c.us`);
+      const text = typeof sent.content === 'string' ? sent.content : (sent.options?.caption ?? '');
+      if (typeof sent.content === 'string' && chars(text) === 0) problems.push('empty text');
+      if (chars(text) > 65_536) problems.push(`text has ${chars(text)} characters (max 65536)`);
+      if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text)) problems.push('text has a lone surrogate');
+      if (typeof sent.content !== 'string' && (!sent.content.mimetype || !sent.content.data)) problems.push('media without mimetype or data');
+      return problems;
+    },
+  },
+  sendErrors: [
+    {
+      name: 'the page fails while sending (WhatsApp Web broke; reconnecting helps)',
+      retryable: true,
+      provoke: async () => {
+        webClient.failNext = new Error('Evaluation failed: TypeError: Cannot read properties of undefined');
+        return webSend({ text: 'hello' });
+      },
+    },
+    {
+      name: 'an attachment URL answers 404',
+      retryable: false,
+      provoke: () => webSend({ attachments: [{ kind: 'document', url: `${mediaUrl}/gone.pdf` }] }),
+    },
+    {
+      name: 'an attachment URL answers 503',
+      retryable: true,
+      provoke: () => webSend({ attachments: [{ kind: 'document', url: `${mediaUrl}/busy.pdf` }] }),
+    },
+    {
+      name: 'an attachment file that does not exist',
+      retryable: false,
+      provoke: () => webSend({ attachments: [{ kind: 'document', url: 'file:///nonexistent/parley/invoice.pdf' }] }),
     },
   ],
 });
