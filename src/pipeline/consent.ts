@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 
 /** Sets or clears an identity's opt-out; an address Parley has never seen has nothing to record. */
@@ -17,14 +18,30 @@ export async function optedOutRecipients(db: Database, items: readonly { channel
 
 export const recipientKey = (channel: string, address: string): string => `${channel}\u0000${address}`;
 
-/** When the identity (channel, address) last wrote to Parley, on any of its conversations. */
+/** The provider's send time kept in a stored inbound event's payload. */
+const SentAtSchema = z.looseObject({ sentAt: z.iso.datetime({ offset: true }).optional() });
+
+/**
+ * When the identity (channel, address) last wrote, on any of its conversations: the provider's
+ * time of the message when it gave one (a webhook retried for hours is not a fresh message;
+ * WhatsApp's 24-hour window counts from it), else when Parley stored it.
+ */
 export async function lastInboundAt(db: Database, channel: string, address: string): Promise<Date | undefined> {
   const identity = await db.prisma.channelIdentity.findUnique({ where: { channel_address: { channel, address } }, select: { id: true } });
   if (!identity) return undefined;
   const last = await db.prisma.message.findFirst({
     where: { direction: 'inbound', conversation: { identityId: identity.id } },
     orderBy: { id: 'desc' },
-    select: { createdAt: true },
+    select: { createdAt: true, channel: true, externalId: true },
   });
-  return last?.createdAt;
+  if (!last) return undefined;
+  const event = last.externalId
+    ? await db.prisma.inboxEvent.findUnique({
+        where: { channel_externalId: { channel: last.channel, externalId: last.externalId } },
+        select: { payload: true },
+      })
+    : null;
+  const sentAt = event ? SentAtSchema.safeParse(event.payload).data?.sentAt : undefined;
+  // A provider clock ahead of ours does not stretch the window.
+  return sentAt && new Date(sentAt) < last.createdAt ? new Date(sentAt) : last.createdAt;
 }
