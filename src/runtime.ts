@@ -14,6 +14,7 @@ import { FlowRegistry } from './flows/registry.ts';
 import { Desk, registerDeskJobs } from './desk/desk.ts';
 import { EventBus } from './pipeline/events.ts';
 import { channelStateStore, conversationThread } from './pipeline/channel-support.ts';
+import { registerChannelRetries, scheduleChannelRetry, updateInboundAttachments } from './pipeline/channel-retry.ts';
 import { defaultHandlers, type HandlerSelector } from './pipeline/handler.ts';
 import { JobRunner } from './pipeline/jobs.ts';
 import { Inbox } from './pipeline/inbox.ts';
@@ -223,6 +224,7 @@ export class Parley {
       (channel) => this.capabilitiesOf(channel)?.richText,
     );
     registerDeskJobs(this.jobs, this.desk);
+    registerChannelRetries(this.jobs, (channel) => this.#adapters.get(channel));
     this.processor = new InboundProcessor(
       db,
       leases,
@@ -354,6 +356,8 @@ export class Parley {
       recordConsent: (address, action) => recordConsent(this.db, channel, address, action, this.options.now?.() ?? new Date()),
       lastInboundAt: (address) => lastInboundAt(this.db, channel, address),
       conversationThread: (conversationId) => conversationThread(this.db, conversationId),
+      retryLater: (task) => scheduleChannelRetry(this.db, channel, task, this.options.now?.() ?? new Date()),
+      updateAttachments: (externalId, update) => updateInboundAttachments(this.db, channel, externalId, update),
       state: channelStateStore(this.db, channel),
       logger: this.logger.child({ channel }),
       dataDir: this.config.PARLEY_DATA_DIR,

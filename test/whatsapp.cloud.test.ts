@@ -91,9 +91,10 @@ describe('WhatsApp Cloud API', () => {
     });
   }
 
-  const textMessage = (id: string, body: string) => ({
+  /** `sentAt`: when Meta says the customer sent it (a webhook can arrive hours later). */
+  const textMessage = (id: string, body: string, sentAt = new Date()) => ({
     contacts: [{ wa_id: CUSTOMER, profile: { name: 'مریم' } }],
-    messages: [{ from: CUSTOMER, id, timestamp: '1790000000', type: 'text', text: { body } }],
+    messages: [{ from: CUSTOMER, id, timestamp: String(Math.floor(sentAt.getTime() / 1000)), type: 'text', text: { body } }],
   });
 
   beforeEach(async () => {
@@ -225,42 +226,48 @@ describe('WhatsApp Cloud API', () => {
     expect(graph.requests.filter((r) => r.url.includes('media-1')).map((r) => r.headers.authorization)).toEqual([`Bearer ${TOKEN}`, `Bearer ${TOKEN}`]);
   });
 
-  it('answers 500 when a media download fails, so Meta retries; nothing half-stored', async () => {
+  const failedAttachment = async (externalId: string) => {
+    const event = await db.prisma.inboxEvent.findUniqueOrThrow({ where: { channel_externalId: { channel: 'whatsapp', externalId } } });
+    return (event.payload as { attachments: { failed?: { reason: string } }[] }).attachments[0]?.failed?.reason;
+  };
+
+  it('stores the message with the attachment marked failed when a media download fails, and retries it in a job (never a 500 for days)', async () => {
     await start();
     graph.route = (_request, response) => json(response, 500, { error: { message: 'Service temporarily unavailable', code: 2 } });
-    const response = await webhook({ messages: [{ from: CUSTOMER, id: 'wamid.img', type: 'image', image: { id: 'media-1' } }] });
-    expect(response.statusCode).toBeGreaterThanOrEqual(500);
-    expect(await db.prisma.inboxEvent.count()).toBe(0);
+    const response = await webhook({ messages: [{ from: CUSTOMER, id: 'wamid.img', type: 'image', image: { id: 'media-1', caption: 'رسید' } }] });
+    expect(response.statusCode).toBe(200);
+    expect(await failedAttachment('wamid.img')).toBe('Service temporarily unavailable');
+    expect(await db.prisma.job.findFirstOrThrow({ where: { kind: 'channel.retry' } })).toMatchObject({ dedupKey: 'channel.retry:whatsapp:media:media-1' });
   });
 
   it('puts a media id into the Graph path as one encoded segment: ../ cannot reach another path with the token', async () => {
     await start();
     acceptSends();
     const response = await webhook({ messages: [{ from: CUSTOMER, id: 'wamid.img', type: 'image', image: { id: '../../me/accounts' } }] });
-    expect(response.statusCode).toBeGreaterThanOrEqual(500);
+    expect(response.statusCode).toBe(200);
     expect(graph.requests.map((r) => r.url)).toEqual(['/v23.0/..%2F..%2Fme%2Faccounts']);
     const dots = await webhook({ messages: [{ from: CUSTOMER, id: 'wamid.img2', type: 'image', image: { id: '..' } }] });
-    expect(dots.statusCode).toBeGreaterThanOrEqual(500);
+    expect(dots.statusCode).toBe(200);
     expect(graph.requests).toHaveLength(1);
-    expect(await db.prisma.inboxEvent.count()).toBe(0);
+    expect(await failedAttachment('wamid.img2')).toBe('".." is not a Graph API id');
   });
 
   it('downloads media only from the allowed hosts, never from a private address not listed', async () => {
     await start({ PARLEY_MEDIA_PRIVATE_ADDRESSES: '' });
     acceptSends();
     const image = { messages: [{ from: CUSTOMER, id: 'wamid.img', type: 'image', image: { id: 'media-1' } }] };
-    expect((await webhook(image)).statusCode).toBeGreaterThanOrEqual(500);
+    expect((await webhook(image)).statusCode).toBe(200);
     expect(graph.requests.map((r) => r.url)).toEqual(['/v23.0/media-1']);
-    expect(await db.prisma.inboxEvent.count()).toBe(0);
+    expect(await failedAttachment('wamid.img')).toMatch(/127\.0\.0\.1/);
   });
 
   it('refuses media larger than PARLEY_MEDIA_MAX_BYTES', async () => {
     await start({ PARLEY_MEDIA_MAX_BYTES: '3' });
     acceptSends();
     const response = await webhook({ messages: [{ from: CUSTOMER, id: 'wamid.img', type: 'image', image: { id: 'media-1' } }] });
-    expect(response.statusCode).toBeGreaterThanOrEqual(500);
+    expect(response.statusCode).toBe(200);
     expect(graph.requests.map((r) => r.url)).toEqual(['/v23.0/media-1', '/download/media-1']);
-    expect(await db.prisma.inboxEvent.count()).toBe(0);
+    expect(await failedAttachment('wamid.img')).toMatch(/3 bytes|PARLEY_MEDIA_MAX_BYTES|larger/);
   });
 
   it('applies statuses, including one that arrives before the send call returns and a failure with Meta’s code and title', async () => {
@@ -355,12 +362,12 @@ describe('WhatsApp Cloud API', () => {
     expect(upload.body.toString()).toContain('name="messaging_product"\r\n\r\nwhatsapp');
   });
 
-  it('outside the 24-hour window: no free-form send; the agent is told why, or the configured template goes instead', async () => {
+  it('outside the 24-hour window (counted from Meta’s timestamp, not from when the webhook came): no free-form send; the agent is told why, or the configured template goes instead', async () => {
     await start();
     acceptSends();
-    await webhook(textMessage('wamid.in1', 'hi'));
+    // Sent 25 hours ago, delivered to Parley only now (Meta retries webhooks for days).
+    await webhook(textMessage('wamid.in1', 'hi', new Date(Date.now() - 25 * 3600_000)));
     await settle(parley);
-    await db.prisma.message.updateMany({ where: { direction: 'inbound' }, data: { createdAt: new Date(Date.now() - 25 * 3600_000) } });
     const before = sends().length;
     const refused = await agentSends({ text: 'Your refund is approved' });
     expect(sends()).toHaveLength(before);
@@ -378,9 +385,8 @@ describe('WhatsApp Cloud API', () => {
   it('uses WHATSAPP_TEMPLATE_NAME outside the window when configured', async () => {
     await start({ WHATSAPP_TEMPLATE_NAME: 'we_have_a_reply', WHATSAPP_TEMPLATE_LANGUAGE: 'fa', WHATSAPP_TEMPLATE_TEXT_PARAM: 'true' });
     acceptSends();
-    await webhook(textMessage('wamid.in1', 'hi'));
+    await webhook(textMessage('wamid.in1', 'hi', new Date(Date.now() - 30 * 3600_000)));
     await settle(parley);
-    await db.prisma.message.updateMany({ where: { direction: 'inbound' }, data: { createdAt: new Date(Date.now() - 30 * 3600_000) } });
     const sent = await agentSends({ text: 'بازپرداخت شما تأیید شد' });
     expect(sent.deliveryStatus).toBe('sent');
     expect(sends().at(-1)).toMatchObject({

@@ -1,10 +1,10 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { basename, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ChannelAdapter, ChannelContext, ChannelHealth, SendResult } from '../../src/core/channel.ts';
 import { SendError } from '../../src/core/channel.ts';
-import type { Attachment, InboundMessage, OutboundMessage } from '../../src/core/message.ts';
+import type { Attachment, OutboundMessage } from '../../src/core/message.ts';
 import { z } from 'zod';
 import { parseEach, type RefusedItem } from '../../src/core/per-item.ts';
 import { keepRawBodies, signedWebhookRoute, WebhookBodyError, type WebhookItem, webhookItem } from '../kit/signed-webhook.ts';
@@ -15,6 +15,7 @@ import {
   CloudMessageSchema,
   CloudStatusSchema,
   ContactSchema,
+  contactKeyOf,
   mediaOf,
   signatureProblem,
   toInbound,
@@ -44,7 +45,26 @@ const EXTENSIONS: Record<string, string> = {
   'video/mp4': '.mp4',
   'application/pdf': '.pdf',
 };
+const MIME_OF_EXTENSION = new Map(Object.entries(EXTENSIONS).map(([mime, extension]) => [extension, mime]));
 const extensionOf = (mimeType: string | undefined) => (mimeType ? (EXTENSIONS[mimeType.split(';')[0]?.trim() ?? ''] ?? '') : '');
+
+const MediaPartSchema = z.object({ id: z.string().min(1), mime_type: z.string().optional(), caption: z.string().optional(), filename: z.string().optional() });
+type MediaPart = z.infer<typeof MediaPartSchema>;
+/** The payload of a media retry job (read back from the database). */
+const MediaRetrySchema = z.object({ externalId: z.string().min(1), media: MediaPartSchema });
+type MediaRetry = z.infer<typeof MediaRetrySchema>;
+/** First retry of a failed media download; the job runner backs off from there. */
+const MEDIA_RETRY_DELAY_MS = 60_000;
+
+/** A media file a previous delivery of the same webhook already downloaded (media ids are unique). */
+async function storedMedia(directory: string, stem: string, mimeType: string | undefined): Promise<Pick<Attachment, 'url' | 'mimeType' | 'size'> | undefined> {
+  const name = (await readdir(directory).catch(() => [] as string[])).find(
+    (f) => f.startsWith(stem) && f.slice(stem.length) === extname(f) && f !== `${stem}.partial`,
+  );
+  if (!name) return undefined;
+  const path = resolve(directory, name);
+  return { url: pathToFileURL(path).href, mimeType: mimeType ?? MIME_OF_EXTENSION.get(extname(name)), size: (await stat(path)).size };
+}
 
 /** WhatsApp through Meta's Cloud API: signed webhooks in, Graph API out, the 24-hour window kept. */
 export class CloudApiAdapter implements ChannelAdapter {
@@ -131,9 +151,12 @@ export class CloudApiAdapter implements ChannelAdapter {
         const at = `entry.${e}.changes.${c}.value`;
         const contacts = parseEach(ContactSchema, value.contacts ?? [], `${at}.contacts`);
         refused.push(...contacts.refused);
-        const names = new Map(contacts.valid.map((c) => [c.wa_id, c.profile?.name]));
+        const names = new Map(contacts.valid.flatMap((c) => [c.wa_id, c.user_id].filter((id) => id !== undefined).map((id) => [id, c.profile?.name])));
         (value.messages ?? []).forEach((message, m) =>
-          items.push(webhookItem(`${at}.messages.${m}`, CloudMessageSchema, message, (valid) => this.#receive(valid, names.get(valid.from)))),
+          items.push(webhookItem(`${at}.messages.${m}`, CloudMessageSchema, message, (valid) => {
+            const key = contactKeyOf(valid);
+            return this.#receive(valid, key ? names.get(key) : undefined);
+          })),
         );
         (value.statuses ?? []).forEach((status, s) =>
           items.push(
@@ -150,32 +173,69 @@ export class CloudApiAdapter implements ChannelAdapter {
 
   async #receive(message: CloudMessage, displayName: string | undefined): Promise<void> {
     const media = mediaOf(message);
-    const attachment = media ? await this.#download(media.kind, media.media) : undefined;
-    const inbound: InboundMessage | undefined = toInbound(message, displayName, attachment);
-    if (!inbound) {
-      this.#ctx().logger.debug({ type: message.type, externalId: message.id }, 'whatsapp: message type not taken in');
+    const attachment = media ? await this.#attachment(media.kind, media.media) : undefined;
+    const decoded = toInbound(message, displayName, attachment);
+    if ('ignored' in decoded) {
+      this.#ctx().logger.debug({ type: message.type, externalId: message.id, reason: decoded.ignored }, 'whatsapp: message ignored');
       return;
     }
-    await this.#ctx().receive(inbound);
+    await this.#ctx().receive(decoded.inbound);
+    if (media && attachment?.failed) {
+      // Stored first: the job finds the message to complete.
+      const retry: MediaRetry = { externalId: message.id, media: media.media };
+      await this.#ctx().retryLater({ key: `media:${media.media.id}`, payload: retry, delayMs: MEDIA_RETRY_DELAY_MS });
+    }
   }
 
-  /** Media arrives as an id: its URL comes from the Graph API, the bytes from that URL (same token). */
-  async #download(kind: Attachment['kind'], media: { id: string; mime_type?: string; caption?: string; filename?: string }): Promise<Attachment> {
-    const info = await this.graph.getJson(graphPath(media.id), MediaInfoSchema);
-    const bytes = await this.graph.download(info.url);
-    const directory = join(this.#ctx().dataDir, 'attachments', 'whatsapp');
-    await mkdir(directory, { recursive: true });
-    const mimeType = info.mime_type ?? media.mime_type;
-    const path = resolve(directory, `${media.id.replace(/[^\w.-]/g, '_')}${extensionOf(mimeType)}`);
-    await writeFile(path, bytes);
-    return {
+  /** A media download that failed, tried again by a job; throwing leaves it for the next attempt. */
+  async retry(payload: unknown): Promise<void> {
+    const { externalId, media } = MediaRetrySchema.parse(payload);
+    const downloaded = await this.#download(media);
+    const found = await this.#ctx().updateAttachments(externalId, (attachments) =>
+      attachments.map(({ failed, ...attachment }) =>
+        failed ? { ...attachment, ...downloaded, mimeType: downloaded.mimeType ?? attachment.mimeType } : { ...attachment },
+      ),
+    );
+    if (!found) throw new Error(`whatsapp message ${externalId} is not stored; its media ${media.id} is kept for the next attempt`);
+    this.#ctx().logger.info({ externalId, mediaId: media.id }, 'whatsapp: media downloaded on retry');
+  }
+
+  /**
+   * The media as an attachment: downloaded once (a retried webhook finds the file already
+   * there), or, when the Graph API refuses or fails, kept with the caption and marked failed
+   * with the reason, so the message is stored rather than answered 500 for days.
+   */
+  async #attachment(kind: Attachment['kind'], media: MediaPart): Promise<Attachment> {
+    const described = {
       kind,
-      url: pathToFileURL(path).href,
-      mimeType,
-      size: bytes.length,
+      mimeType: media.mime_type,
       ...(media.filename ? { fileName: media.filename } : {}),
       ...(media.caption ? { caption: media.caption } : {}),
     };
+    try {
+      return { ...described, ...(await this.#download(media)) };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#ctx().logger.warn({ mediaId: media.id, reason }, 'whatsapp: media download failed; message kept with the attachment marked failed');
+      return { ...described, failed: { reason, at: (this.options.now?.() ?? new Date()).toISOString() } };
+    }
+  }
+
+  /** Media arrives as an id: its URL comes from the Graph API, the bytes from that URL (same token). */
+  async #download(media: MediaPart): Promise<Pick<Attachment, 'url' | 'mimeType' | 'size'>> {
+    const directory = join(this.#ctx().dataDir, 'attachments', 'whatsapp');
+    const stem = media.id.replace(/[^\w.-]/g, '_');
+    const known = await storedMedia(directory, stem, media.mime_type);
+    if (known) return known;
+    const info = await this.graph.getJson(graphPath(media.id), MediaInfoSchema);
+    const bytes = await this.graph.download(info.url);
+    await mkdir(directory, { recursive: true });
+    const mimeType = info.mime_type ?? media.mime_type;
+    const path = resolve(directory, `${stem}${extensionOf(mimeType)}`);
+    // Written under a temporary name first: a file under the final name is always complete.
+    await writeFile(`${path}.partial`, bytes);
+    await rename(`${path}.partial`, path);
+    return { url: pathToFileURL(path).href, mimeType, size: bytes.length };
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {

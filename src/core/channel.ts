@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import type { AddressKind } from './address.ts';
-import type { DeliveryStatusUpdate, InboundMessage, OutboundMessage } from './message.ts';
+import type { Attachment, DeliveryStatusUpdate, InboundMessage, OutboundMessage } from './message.ts';
 import { readSettings, type SettingDoc, type SettingsOf, type SettingsSchema } from './settings.ts';
 
 /** A sustained rate: `count` sends per `perMs` milliseconds. */
@@ -42,6 +42,10 @@ export interface ChannelContext {
   lastInboundAt(address: string): Promise<Date | undefined>;
   /** What an adapter needs to thread a reply: the conversation's ref, subject, team and recent provider ids (oldest first). */
   conversationThread(conversationId: string): Promise<ConversationThread>;
+  /** Runs `payload` through the adapter's `retry` after `delayMs`, as a durable job retried with backoff; one job per `key`. */
+  retryLater(task: { readonly key: string; readonly payload: unknown; readonly delayMs: number }): Promise<void>;
+  /** Replaces the attachments of a stored inbound message (by provider id); false when it is not stored. */
+  updateAttachments(externalId: string, update: (attachments: Attachment[]) => Attachment[]): Promise<boolean>;
   /** Small durable key-value state of this channel (cursors, sync positions). */
   readonly state: ChannelStateStore;
   readonly logger: Logger;
@@ -106,6 +110,8 @@ export interface ChannelAdapter {
   health?(): ChannelHealth;
   /** A harmless call to the provider that proves the credentials (`parley doctor`); resolves to what it learned, rejects with why not. */
   verify?(): Promise<string>;
+  /** Runs work the adapter scheduled with `context.retryLater`; throwing makes it run again later. */
+  retry?(payload: unknown): Promise<void>;
   /** Webhook routes, mounted under /webhooks/<name> in their own Fastify scope. */
   readonly webhooks?: FastifyPluginAsync;
 }

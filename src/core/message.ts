@@ -24,6 +24,8 @@ export const AttachmentSchema = z.object({
   fileName: z.string().optional(),
   size: z.number().int().nonnegative().optional(),
   caption: z.string().optional(),
+  /** Set when the content could not be fetched (the provider refused or failed): the message is kept, the reason says why. */
+  failed: z.object({ reason: z.string(), at: z.iso.datetime({ offset: true }) }).optional(),
 });
 export type Attachment = z.infer<typeof AttachmentSchema>;
 
@@ -95,6 +97,22 @@ export const InboundMessageSchema = z
       .optional(),
     /** Sent by a machine (auto-reply, bulk, list): stored, but never answered by the bot or flows. */
     automated: z.boolean().default(false),
+    /**
+     * A change to an earlier message of the same sender (a reaction, an edit, a deletion),
+     * named by the provider id of that message: stored and shown to agents, never handed to flows.
+     */
+    amends: z
+      .object({
+        kind: z.enum(['reaction', 'edit', 'revoke']),
+        target: key(),
+        /** The reaction's emoji; absent when the customer removed their reaction. */
+        emoji: z.string().min(1).optional(),
+        /** The edited text (or caption). */
+        text: z.string().max(MAX_TEXT_LENGTH).optional(),
+      })
+      .optional(),
+    /** The sender's address on this channel changed (e.g. a new phone number): their identity moves to `address`. */
+    addressChange: z.object({ address: key() }).optional(),
     /** Name of the team a new conversation goes to (e.g. the mailbox's team); created if missing. */
     team: key().optional(),
     /** Channel-specific facts the core keeps but does not interpret (e.g. email headers). */
@@ -102,8 +120,8 @@ export const InboundMessageSchema = z
     /** The provider's payload as received, kept beside the normalized form. */
     raw: z.unknown(),
   })
-  .refine((m) => m.text !== undefined || m.attachments.length > 0 || m.interactiveReply || m.location, {
-    message: 'an inbound message needs text, an attachment, an interactive reply or a location',
+  .refine((m) => m.text !== undefined || m.attachments.length > 0 || m.interactiveReply || m.location || m.amends || m.addressChange, {
+    message: 'an inbound message needs text, an attachment, an interactive reply, a location, an amendment or an address change',
   });
 export type InboundMessage = z.input<typeof InboundMessageSchema>;
 export type ParsedInboundMessage = z.output<typeof InboundMessageSchema>;

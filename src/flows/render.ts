@@ -4,6 +4,7 @@ import { splitText } from '../core/render.ts';
 import { choiceReplyId, ratingScale } from './answers.ts';
 import type { Ask } from './schema.ts';
 import { localize } from './text.ts';
+import { uniqueLabels } from '../core/titles.ts';
 
 const YES_NO: Record<string, [string, string]> = { en: ['Yes', 'No'], fa: ['بله', 'خیر'], ar: ['نعم', 'لا'] };
 const LIST_BUTTON: Record<string, string> = { en: 'Choose', fa: 'انتخاب کنید', ar: 'اختر' };
@@ -28,8 +29,6 @@ export function askOptions(ask: Ask, stepId: string, locale: string): { id: stri
   return [];
 }
 
-const truncate = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, Math.max(1, max - 1))}…`);
-
 /**
  * An ask as the channel can show it: buttons (up to 3), a list (up to 10 rows), or numbered
  * lines the customer answers with a number in any digit system. Text longer than the channel
@@ -43,13 +42,21 @@ export function renderAsk(text: string, ask: Ask, stepId: string, locale: string
   let last: OutboundContent;
   let body = text;
   if (options.length > 0 && buttons && options.length <= Math.min(MAX_BUTTONS, buttons.max)) {
-    last = { text: '', buttons: options.map((o) => ({ id: o.id, title: truncate(o.title, buttons.maxTitleLength) })) };
+    const titles = uniqueLabels(
+      options.map((o) => o.title),
+      buttons.maxTitleLength,
+    );
+    last = { text: '', buttons: options.map((o, i) => ({ id: o.id, title: titles[i] as string })) };
   } else if (options.length > 0 && list && options.length <= Math.min(MAX_LIST_ROWS, list.maxRows)) {
+    const titles = uniqueLabels(
+      options.map((o) => o.title),
+      list.maxTitleLength,
+    );
     last = {
       text: '',
       list: {
         button: LIST_BUTTON[locale] ?? (LIST_BUTTON.en as string),
-        sections: [{ rows: options.map((o) => ({ id: o.id, title: truncate(o.title, list.maxTitleLength) })) }],
+        sections: [{ rows: options.map((o, i) => ({ id: o.id, title: titles[i] as string })) }],
       },
     };
   } else {

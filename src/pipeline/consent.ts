@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import { decodeRows, inList, queryRows, sql } from '../db/sql.ts';
 
@@ -19,15 +20,28 @@ export async function optedOutRecipients(db: Database, items: readonly { channel
 
 export const recipientKey = (channel: string, address: string): string => `${channel}\u0000${address}`;
 
-/** When the identity (channel, address) last wrote to Parley, on any of its conversations (one query: it runs before every WhatsApp send). */
+/** The provider's send time kept in a stored inbound event's payload. */
+const SentAtSchema = z.looseObject({ sentAt: z.iso.datetime({ offset: true }).optional() });
+
+/**
+ * When the identity (channel, address) last wrote, on any of its conversations: the provider's
+ * time of the message when it gave one (a webhook retried for hours is not a fresh message;
+ * WhatsApp's 24-hour window counts from it), else when Parley stored it. One query: it runs
+ * before every WhatsApp send.
+ */
 export async function lastInboundAt(db: Database, channel: string, address: string): Promise<Date | undefined> {
   const rows = await queryRows(
     db.prisma,
-    sql`SELECT m."createdAt" FROM "ChannelIdentity" i
+    sql`SELECT m."createdAt", e."payload" FROM "ChannelIdentity" i
       JOIN "Conversation" c ON c."identityId" = i."id"
       JOIN "Message" m ON m."conversationId" = c."id"
+      LEFT JOIN "InboxEvent" e ON e."channel" = m."channel" AND e."externalId" = m."externalId"
       WHERE i."channel" = ${channel} AND i."address" = ${address} AND m."direction" = 'inbound'
       ORDER BY m."id" DESC LIMIT 1`,
   );
-  return decodeRows<{ createdAt: Date }>(db.dialect, rows, { createdAt: 'timestamp' })[0]?.createdAt;
+  const last = decodeRows<{ createdAt: Date; payload: unknown }>(db.dialect, rows, { createdAt: 'timestamp', payload: 'json' })[0];
+  if (!last) return undefined;
+  const sentAt = SentAtSchema.safeParse(last.payload).data?.sentAt;
+  // A provider clock ahead of ours does not stretch the window.
+  return sentAt && new Date(sentAt) < last.createdAt ? new Date(sentAt) : last.createdAt;
 }

@@ -565,6 +565,9 @@ export class OutboxDispatcher {
         select: { id: true, conversationId: true, deliveryStatus: true },
       });
       if (!message) {
+        // Providers retry webhooks: the same status for the same id is kept once.
+        const known = await tx.earlyDeliveryStatus.findFirst({ where: { channel, externalId, status }, select: { id: true } });
+        if (known) return undefined;
         await tx.earlyDeliveryStatus.create({ data: { id: newId(), channel, externalId, status, reason: reason ?? null, at } });
         return undefined;
       }

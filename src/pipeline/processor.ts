@@ -11,7 +11,8 @@ import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import { type ChannelIdentity, type Conversation, type Customer, type InboxEvent, Prisma } from '../generated/sqlite/client.ts';
 import type { DomainEvent } from '../core/events.ts';
 import type { EventBus } from './events.ts';
-import type { BatchScope, ConversationPatch, HandlerSelector, HandoffRequest, Turn } from './handler.ts';
+import { type Amendment, amendmentText, applyAmendment, moveIdentity, targetText } from './amendments.ts';
+import { type BatchScope, type ConversationPatch, type HandlerSelector, type HandoffRequest, isHumanHandled, type Turn } from './handler.ts';
 import { handoffEvent, handoffPatch } from './handoff.ts';
 import { InboundQueries } from './inbound-queries.ts';
 import { LaneHints } from './lane-hints.ts';
@@ -501,6 +502,29 @@ export class InboundProcessor {
     }
   }
 
+  /** A reaction, edit or deletion: stored as a line that quotes its target, and applied to the target. */
+  async #applyAmendment(r: Resolved, amendment: Amendment, row: MessageRow, result: { writes: ((tx: PrismaClient) => Promise<void>)[] }): Promise<void> {
+    const channel = r.event.channel;
+    const quoted = await targetText(this.db.prisma, channel, r.identity.id, amendment.target);
+    row.text = amendmentText(amendment, quoted);
+    row.replyToExternalId = amendment.target;
+    result.writes.push(async (tx) => {
+      const changed = await applyAmendment(tx, channel, r.identity.id, amendment);
+      this.logger.debug({ channel, kind: amendment.kind, target: amendment.target, changed }, 'inbound: amendment applied');
+    });
+  }
+
+  /** The customer's new address: the identity moves there (their conversations and history with it). */
+  #moveIdentity(r: Resolved, address: string, row: MessageRow, result: { writes: ((tx: PrismaClient) => Promise<void>)[] }): void {
+    row.text ??= `changed their address to ${address}`;
+    result.writes.push(async (tx) => {
+      const moved = await moveIdentity(tx, r.identity, r.inbound.sender.addressKind, address, this.options.defaultRegion);
+      if (moved.status === 'taken')
+        this.logger.warn({ identityId: r.identity.id, address: moved.address }, 'inbound: new address already belongs to another identity; not moved');
+      else this.logger.info({ identityId: r.identity.id, status: moved.status }, 'inbound: identity address changed');
+    });
+  }
+
   async #runHandler(r: Resolved, now: Date, batch: Batch) {
     const inboundMessage: MessageRow = {
       agentId: null,
@@ -533,6 +557,19 @@ export class InboundProcessor {
     if (r.reopened) result.events.push({ type: 'conversation.reopened', conversationId: r.conversation.id, customerId: r.customer.id });
     if (r.inbound.consent) {
       this.#applyConsent(r, r.inbound.consent, now, result);
+      return result;
+    }
+    if (r.inbound.amends || r.inbound.addressChange) {
+      if (r.inbound.amends) await this.#applyAmendment(r, r.inbound.amends, inboundMessage, result);
+      if (r.inbound.addressChange) this.#moveIdentity(r, r.inbound.addressChange.address, inboundMessage, result);
+      // Agents see it where they work; the bot and flows never take it as an answer.
+      if (isHumanHandled(r.conversation))
+        result.events.push({
+          type: 'conversation.customer_message',
+          conversationId: r.conversation.id,
+          customerId: r.customer.id,
+          messageId: inboundMessage.id,
+        });
       return result;
     }
     const requested = requestedLocale(r.inbound.text);

@@ -109,6 +109,16 @@ export class ContractContext implements ChannelContext {
 
   async recordConsent(): Promise<void> {}
 
+  readonly retries: { key: string; payload: unknown; delayMs: number }[] = [];
+  async retryLater(task: { key: string; payload: unknown; delayMs: number }): Promise<void> {
+    this.retries.push(task);
+  }
+
+  /** Attachments are kept on the stored message; the contract does not change them. */
+  async updateAttachments(): Promise<boolean> {
+    return false;
+  }
+
   /** The customer wrote a minute ago: WhatsApp's 24-hour window is open. */
   async lastInboundAt(): Promise<Date> {
     return new Date(Date.now() - 60_000);
