@@ -282,6 +282,11 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     }
   });
 
+  // Link buttons (an alert's "open the thread") open in the browser; Slack still expects an acknowledgement.
+  app.action(/^parley-link:/, async ({ ack }) => {
+    await ack();
+  });
+
   // Card buttons and menus.
   app.action(/^parley:/, async ({ ack, body, action }) => {
     await ack();

@@ -1,10 +1,13 @@
 import type { DeskNotice, DeskNotifier } from '../../routing/notifier.ts';
+import { ALERT_TEXTS, alertContextLine } from '../../routing/alert-texts.ts';
 import { escapeMrkdwn } from './mrkdwn.ts';
 
 /** The parts of the Slack desk a notice needs: a line in a conversation's thread, a channel post. */
 export interface SlackNoticeTargets {
   notice(conversationId: string, text: string, key: string): Promise<void>;
-  post(args: { channel: string; text: string }): Promise<string>;
+  post(args: { channel: string; text: string; blocks?: unknown[] }): Promise<string>;
+  /** A link to the conversation's current Slack thread (chat.getPermalink), if it has one. */
+  threadLink(conversationId: string): Promise<string | undefined>;
 }
 
 const TARGET = { first_response: 'first response', resolution: 'resolution' } as const;
@@ -39,9 +42,28 @@ export class SlackNotifier implements DeskNotifier {
           `:bust_in_silhouette: Assigned to ${escapeMrkdwn(await this.agentName(notice.agentId))}.`,
           `assignment:${notice.agentId}`,
         );
-      case 'alert':
-        if (notice.slackChannel) await this.targets.post({ channel: notice.slackChannel, text: `:warning: ${escapeMrkdwn(notice.text)}` });
+      case 'alert': {
+        if (!notice.slackChannel) return;
+        // Mentions come from config in Slack's wire form (validated there); everything else is escaped.
+        const headline = `:warning: ${escapeMrkdwn(notice.text)}${notice.mention ? ` ${notice.mention}` : ''}`;
+        const context = notice.context ? alertContextLine(notice.context, escapeMrkdwn) : '';
+        const thread = notice.conversationId ? await this.targets.threadLink(notice.conversationId) : undefined;
+        const lines = [headline, context, thread ? `<${thread}|${ALERT_TEXTS.openThread}>` : ''].filter(Boolean);
+        const blocks = [
+          { type: 'section', text: { type: 'mrkdwn', text: headline } },
+          ...(context ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: context }] }] : []),
+          ...(thread
+            ? [
+                {
+                  type: 'actions',
+                  elements: [{ type: 'button', action_id: 'parley-link:thread', text: { type: 'plain_text', text: ALERT_TEXTS.openThread }, url: thread }],
+                },
+              ]
+            : []),
+        ];
+        await this.targets.post({ channel: notice.slackChannel, text: lines.join('\n'), blocks });
         return;
+      }
     }
   }
 }
