@@ -72,7 +72,6 @@ const ChangedSchema = z.object({
     thread_ts: z.string().optional(),
     edited: z.object({ user: z.string().optional(), ts: z.string() }).optional(),
   }),
-  previous_message: z.object({ text: z.string().optional() }).optional(),
 });
 const DeletedSchema = z.object({
   subtype: z.literal('message_deleted'),
