@@ -3,6 +3,7 @@ import { UserError } from '../src/core/errors.ts';
 import type { DomainEventOf } from '../src/core/events.ts';
 import { newId } from '../src/core/ids.ts';
 import { resolveConversation } from '../src/crm/conversations.ts';
+import { conversationRef } from '../src/desk/desk.ts';
 import { type ConversationHandler, HumanHandledConversation } from '../src/pipeline/handler.ts';
 import { AlertsConfigSchema } from '../src/routing/alerts.ts';
 import { RoutingConfigSchema } from '../src/routing/config.ts';
@@ -247,7 +248,10 @@ describe.each(dialects)('routing on %s', (dialect) => {
     clock = new Date('2026-03-23T14:30:00Z'); // Monday 15:30 in Berlin (CET)
     await start({
       teams: {
-        support: { hours: { time_zone: 'Europe/Berlin', weekly: weekdays }, escalation: { mention: '@support-leads', transfer_to: 'supervisors' } },
+        support: {
+          hours: { time_zone: 'Europe/Berlin', weekly: weekdays },
+          escalation: { mention: '<!subteam^S0SUPPORT|@support-leads>', transfer_to: 'supervisors' },
+        },
         supervisors: { strategy: 'manual' },
       },
       sla: { warn_before: '15m', normal: { first_response: '1h', resolution: '8h' } },
@@ -280,7 +284,7 @@ describe.each(dialects)('routing on %s', (dialect) => {
         target: 'first_response',
         dueAt: '2026-03-23T15:30:00.000Z',
         team: 'support',
-        mention: '@support-leads',
+        mention: '<!subteam^S0SUPPORT>',
         transferredTo: 'supervisors',
       },
     ]);
@@ -555,6 +559,9 @@ describe.each(dialects)('routing on %s', (dialect) => {
     expect(alerts('repeat-complainer')).toHaveLength(0);
     await complaint(a, 'product', 0);
     await complaint(a, 'product', 0);
+    // The alert says who and what: the customer, the channel, the conversation's ref and its open tickets.
+    const ticketRefs = async (conv: typeof a, count: number) =>
+      (await db.prisma.ticket.findMany({ where: { conversationId: conv.id }, orderBy: { id: 'asc' }, take: count })).map((t) => t.ref);
     expect(alerts('repeat-complainer')).toEqual([
       {
         kind: 'alert',
@@ -563,6 +570,7 @@ describe.each(dialects)('routing on %s', (dialect) => {
         slackChannel: '#cx-alerts',
         customerId: a.customerId,
         conversationId: a.id,
+        context: { customerName: null, isKey: false, channel: 'whatsapp', conversationRef: conversationRef(a.id), ticketRefs: await ticketRefs(a, 4) },
       },
     ]);
 
@@ -587,7 +595,15 @@ describe.each(dialects)('routing on %s', (dialect) => {
       await settle(parley);
     }
     expect(alerts('unhappy')).toEqual([
-      { kind: 'alert', ruleId: 'unhappy', text: 'A customer rated 2 (CSAT).', email: 'cx@example.com', customerId: b.customerId, conversationId: b.id },
+      {
+        kind: 'alert',
+        ruleId: 'unhappy',
+        text: 'A customer rated 2 (CSAT).',
+        email: 'cx@example.com',
+        customerId: b.customerId,
+        conversationId: b.id,
+        context: { customerName: null, isKey: false, channel: 'whatsapp', conversationRef: conversationRef(b.id), ticketRefs: await ticketRefs(b, 2) },
+      },
     ]);
 
     // A key customer waiting: nothing at 9 minutes, one alert after 10, none later.
@@ -615,6 +631,7 @@ describe.each(dialects)('routing on %s', (dialect) => {
         slackChannel: '#vip',
         customerId: d.customerId,
         conversationId: d.id,
+        context: { customerName: null, isKey: true, channel: 'whatsapp', conversationRef: conversationRef(d.id), ticketRefs: await ticketRefs(d, 1) },
       },
     ]);
     expect(await db.prisma.alertFiring.count()).toBe(4);

@@ -352,7 +352,7 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
 
   it('an SLA escalation moves the conversation like a transfer: a card in the new team channel, a link from the old thread', async () => {
     await start({}, undefined, {
-      teams: { support: { escalation: { mention: '@support-leads', transfer_to: 'billing' } }, billing: { strategy: 'manual' } },
+      teams: { support: { escalation: { mention: '<!subteam^S0LEADS>', transfer_to: 'billing' } }, billing: { strategy: 'manual' } },
       sla: { high: { first_response: '1s' } },
     });
     const handedOff: DomainEventOf<'conversation.handed_off'>[] = [];
@@ -371,7 +371,7 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
           .join('\n'),
       ).toContain('I need help');
       expect(fake.threadOf(SUPPORT, card.ts).some((m) => m.text.includes('Transferred to *billing*'))).toBe(true);
-      expect(fake.messages.some((m) => m.text.includes('was missed. @support-leads Escalated to billing.'))).toBe(true);
+      expect(fake.messages.some((m) => m.text.includes('was missed. <!subteam^S0LEADS> Escalated to billing.'))).toBe(true);
     });
     const moved = await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id }, include: { team: true } });
     expect(moved).toMatchObject({ status: 'waiting_for_agent', assigneeId: null });

@@ -96,8 +96,9 @@ export function richToHtml(rich: RichText): string {
   let afterLine = false;
   let quote: string[] = [];
   const flushQuote = () => {
-    if (quote.length > 0) html += `<blockquote>${quote.join('<br>')}</blockquote>`;
-    if (quote.length > 0) afterLine = false;
+    if (quote.length === 0) return;
+    html += `<blockquote>${quote.join('<br>')}</blockquote>`;
+    afterLine = false;
     quote = [];
   };
   for (const block of rich) {

@@ -7,6 +7,10 @@ import type { EventBus } from '../pipeline/events.ts';
 import { type JobContext, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 import { Duration } from './config.ts';
 import { queueNotice } from './notifier.ts';
+import type { AlertContext } from './alert-texts.ts';
+import { SlackMentionSchema } from './slack-mention.ts';
+import { conversationRef } from '../desk/desk.ts';
+import type { TicketStatus } from '../generated/sqlite/enums.ts';
 import { FIRING_COLUMNS } from '../db/columns.ts';
 
 const When = z.union([
@@ -21,7 +25,7 @@ const Rule = z
     id: z.string().regex(/^[a-z0-9_-]+$/, 'a rule id is lowercase letters, digits, _ and -'),
     when: When,
     notify: z
-      .object({ slack: z.string().optional(), email: z.email().optional() })
+      .object({ slack: z.string().optional(), email: z.email().optional(), mention: SlackMentionSchema.optional() })
       .strict()
       .refine((n) => n.slack || n.email, 'notify needs a slack channel and/or an email address'),
   })
@@ -112,7 +116,7 @@ export class Alerts {
             rule,
             `customer:${ticket.customerId}:${recent[0]!.id}`,
             this.text.t('alert.complaints_per_customer', { count: recent.length, within: this.text.digits(formatDuration(within)) }),
-            { customerId: ticket.customerId, conversationId: ticket.conversationId ?? undefined },
+            { customerId: ticket.customerId, conversationId: ticket.conversationId ?? undefined, ticketId: ticket.id },
             ctx.now,
           );
       }
@@ -167,7 +171,7 @@ export class Alerts {
     rule: AlertRule,
     causeKey: string,
     text: string,
-    about: { customerId?: string; conversationId?: string },
+    { ticketId, ...about }: { customerId?: string; conversationId?: string; ticketId?: string },
     now: Date,
   ): Promise<void> {
     const created = await bulkInsert(
@@ -182,11 +186,45 @@ export class Alerts {
     await queueNotice(
       tx,
       this.db.dialect,
-      { kind: 'alert', ruleId: rule.id, text, slackChannel: rule.notify.slack, email: rule.notify.email, ...about },
+      {
+        kind: 'alert',
+        ruleId: rule.id,
+        text,
+        slackChannel: rule.notify.slack,
+        email: rule.notify.email,
+        mention: rule.notify.mention,
+        context: await alertContext(tx, { ...about, ticketId }),
+        ...about,
+      },
       `alert:${rule.id}:${causeKey}`,
       now,
     );
   }
+}
+
+/** The customer, channel, conversation ref and tickets an alert is about, read in the firing transaction. */
+async function alertContext(tx: PrismaClient, about: { customerId?: string; conversationId?: string; ticketId?: string }): Promise<AlertContext | undefined> {
+  if (!about.customerId && !about.conversationId) return undefined;
+  const customer = about.customerId ? await tx.customer.findUnique({ where: { id: about.customerId }, select: { name: true, isKey: true } }) : null;
+  const conversation = about.conversationId
+    ? await tx.conversation.findUnique({ where: { id: about.conversationId }, select: { id: true, channel: true } })
+    : null;
+  const tickets = await tx.ticket.findMany({
+    where: {
+      OR: [
+        ...(about.ticketId ? [{ id: about.ticketId }] : []),
+        ...(conversation ? [{ conversationId: conversation.id, status: { in: ['open', 'in_progress', 'waiting_for_customer'] as TicketStatus[] } }] : []),
+      ],
+    },
+    orderBy: { id: 'asc' },
+    take: 5,
+    select: { ref: true },
+  });
+  return {
+    ...(customer ? { customerName: customer.name, isKey: customer.isKey } : {}),
+    ...(conversation ? { channel: conversation.channel, conversationRef: conversationRef(conversation.id) } : {}),
+    ticketRefs: tickets.map((t) => t.ref),
+  };
 }
 
 export function formatDuration(ms: number): string {

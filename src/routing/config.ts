@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SlackMentionSchema } from './slack-mention.ts';
 import { parseDuration } from '../core/duration.ts';
 import { checkTimeZone, parseDayRanges, WEEKDAYS } from './business-hours.ts';
 
@@ -50,7 +51,7 @@ const TeamSchema = z
     strategy: z.enum(['round_robin', 'least_loaded', 'manual']).default('round_robin'),
     hours: HoursSchema.optional(),
     /** At an SLA breach: who is mentioned in the desk notice, and/or the team that takes it over. */
-    escalation: z.object({ mention: z.string().optional(), transfer_to: z.string().optional() }).strict().default({}),
+    escalation: z.object({ mention: SlackMentionSchema.optional(), transfer_to: z.string().optional() }).strict().default({}),
   })
   .strict();
 

@@ -3,6 +3,7 @@ import type { AgentText } from '../agent-text/agent-text.ts';
 import { z } from 'zod';
 import type { Dialect, Prisma as PrismaClient } from '../db/database.ts';
 import { type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
+import { alertContextLine } from './alert-texts.ts';
 
 /** Everything that must reach agents, typed; the desk (Slack), email or a log shows it. */
 export const DeskNoticeSchema = z.discriminatedUnion('kind', [
@@ -20,7 +21,7 @@ export const DeskNoticeSchema = z.discriminatedUnion('kind', [
     target: z.enum(['first_response', 'resolution']),
     dueAt: z.string(),
     team: z.string().nullable(),
-    /** Who the desk mentions (e.g. "@support-leads"). */
+    /** Who the desk mentions, in Slack's wire form (e.g. "<!subteam^S0123>"). */
     mention: z.string().optional(),
     /** The team that took the conversation over. */
     transferredTo: z.string().optional(),
@@ -34,6 +35,18 @@ export const DeskNoticeSchema = z.discriminatedUnion('kind', [
     email: z.string().optional(),
     customerId: z.string().optional(),
     conversationId: z.string().optional(),
+    /** Slack mentions from the rule (wire form, e.g. "<!subteam^S0123>"). */
+    mention: z.string().optional(),
+    /** Who and what it is about, as agents identify them (read when the alert fired). */
+    context: z
+      .object({
+        customerName: z.string().nullable().optional(),
+        isKey: z.boolean().optional(),
+        channel: z.string().optional(),
+        conversationRef: z.string().optional(),
+        ticketRefs: z.array(z.string()).optional(),
+      })
+      .optional(),
   }),
 ]);
 export type DeskNotice = z.output<typeof DeskNoticeSchema>;
@@ -95,7 +108,7 @@ export function describeNotice(notice: DeskNotice, text: AgentText): string {
       return parts.join(' ');
     }
     case 'alert':
-      return text.t('notice.alert', { rule: notice.ruleId, text: notice.text });
+      return `${text.t('notice.alert', { rule: notice.ruleId, text: notice.text })}${notice.context ? ` ${alertContextLine(notice.context, text)}` : ''}`;
   }
 }
 

@@ -73,7 +73,6 @@ const ChangedSchema = z.object({
     thread_ts: z.string().optional(),
     edited: z.object({ user: z.string().optional(), ts: z.string() }).optional(),
   }),
-  previous_message: z.object({ text: z.string().optional() }).optional(),
 });
 const DeletedSchema = z.object({
   subtype: z.literal('message_deleted'),
@@ -281,6 +280,11 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       await tellUser(reply.channel, reply.user, `:warning: Not sent: ${(error as Error).message}`, reply.thread_ts);
       if (!(error instanceof UserError)) throw error;
     }
+  });
+
+  // Link buttons (an alert's "open the thread") open in the browser; Slack still expects an acknowledgement.
+  app.action(/^parley-link:/, async ({ ack }) => {
+    await ack();
   });
 
   // Card buttons and menus.

@@ -1,11 +1,14 @@
 import type { AgentText } from '../../agent-text/agent-text.ts';
 import type { DeskNotice, DeskNotifier } from '../../routing/notifier.ts';
+import { alertContextLine } from '../../routing/alert-texts.ts';
 import { escapeMrkdwn } from './mrkdwn.ts';
 
 /** The parts of the Slack desk a notice needs: a line in a conversation's thread, a channel post. */
 export interface SlackNoticeTargets {
   notice(conversationId: string, text: string, key: string): Promise<void>;
-  post(args: { channel: string; text: string }): Promise<string>;
+  post(args: { channel: string; text: string; blocks?: unknown[] }): Promise<string>;
+  /** A link to the conversation's current Slack thread (chat.getPermalink), if it has one. */
+  threadLink(conversationId: string): Promise<string | undefined>;
 }
 
 /**
@@ -39,10 +42,30 @@ export class SlackNotifier implements DeskNotifier {
           this.text.t('slack.assigned', { agent: escapeMrkdwn(await this.agentName(notice.agentId)) }),
           `assignment:${notice.agentId}`,
         );
-      case 'alert':
-        if (notice.slackChannel)
-          await this.targets.post({ channel: notice.slackChannel, text: this.text.t('slack.alert', { text: escapeMrkdwn(notice.text) }) });
+      case 'alert': {
+        if (!notice.slackChannel) return;
+        // Mentions come from config in Slack's wire form (validated there); everything else is escaped.
+        const headline = `${this.text.t('slack.alert', { text: escapeMrkdwn(notice.text) })}${notice.mention ? ` ${notice.mention}` : ''}`;
+        const context = notice.context ? alertContextLine(notice.context, this.text, escapeMrkdwn) : '';
+        const thread = notice.conversationId ? await this.targets.threadLink(notice.conversationId) : undefined;
+        const lines = [headline, context, thread ? `<${thread}|${this.text.t('alert.open_thread')}>` : ''].filter(Boolean);
+        const blocks = [
+          { type: 'section', text: { type: 'mrkdwn', text: headline } },
+          ...(context ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: context }] }] : []),
+          ...(thread
+            ? [
+                {
+                  type: 'actions',
+                  elements: [
+                    { type: 'button', action_id: 'parley-link:thread', text: { type: 'plain_text', text: this.text.t('alert.open_thread') }, url: thread },
+                  ],
+                },
+              ]
+            : []),
+        ];
+        await this.targets.post({ channel: notice.slackChannel, text: lines.join('\n'), blocks });
         return;
+      }
     }
   }
 }

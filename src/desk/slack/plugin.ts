@@ -93,7 +93,14 @@ export class SlackDesk implements ParleyPlugin {
     // SLA warnings and breaches, assignments and alerts from routing reach agents in Slack.
     parley.notifiers.add(
       new SlackNotifier(
-        { notice: (conversationId, text, key) => threads.notice(conversationId, text, key), post: (args) => poster.post(args) },
+        {
+          notice: (conversationId, text, key) => threads.notice(conversationId, text, key),
+          post: (args) => poster.post(args),
+          threadLink: async (conversationId) => {
+            const thread = await threads.current(conversationId);
+            return thread ? poster.permalink(thread.channelId, thread.threadTs) : undefined;
+          },
+        },
         async (agentId) => (await parley.db.prisma.agent.findUnique({ where: { id: agentId } }))?.name ?? agentId,
         parley.agentText,
       ),
