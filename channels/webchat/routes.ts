@@ -231,7 +231,8 @@ function acceptSockets(app: FastifyInstance, runtime: () => WebchatRuntime): voi
     sockets.handleUpgrade(request, socket, head, (ws) => serve(ws, visitor, request.socket.remoteAddress ?? 'unknown', rt));
   };
   app.server.on('upgrade', onUpgrade);
-  app.addHook('onClose', async () => {
+  // Before the server waits for its connections to end: open sockets would hold it forever.
+  app.addHook('preClose', async () => {
     app.server.off('upgrade', onUpgrade);
     for (const client of sockets.clients) client.terminate();
     sockets.close();
