@@ -85,7 +85,12 @@ export class WebchatAdapter implements ChannelAdapter {
   }
 
   health(): ChannelHealth {
-    return { ready: this.#runtime !== undefined, detail: this.#runtime ? 'widget at /webchat/widget.js' : 'not started' };
+    return {
+      ready: this.#runtime !== undefined,
+      detail: this.#runtime
+        ? `on by default, needs no credentials; widget at /webchat/widget.js${this.settings.demo ? ', demo at /webchat/demo' : ''}; WEBCHAT_ENABLED=false turns it off`
+        : 'not started',
+    };
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
