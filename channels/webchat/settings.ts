@@ -42,7 +42,7 @@ export const webchatSettingList: readonly ChannelSetting[] = [
   {
     env: 'WEBCHAT_FILE_TYPES',
     description: 'Media types a visitor may upload (comma-separated; type/* for a whole family).',
-    default: 'image/*,application/pdf,text/plain',
+    default: 'image/*,application/pdf',
     example: 'image/png,image/jpeg',
   },
   { env: 'WEBCHAT_KEEP_MESSAGES', description: 'Messages kept per visitor for reloads, other tabs and reconnects.', default: '200', example: '500' },
@@ -88,7 +88,7 @@ export const WebchatEnvSchema = z.object({
   WEBCHAT_IP_MESSAGE_RATE: rate('WEBCHAT_IP_MESSAGE_RATE', '120/m'),
   WEBCHAT_MAX_TEXT: positiveInt(4000),
   WEBCHAT_MAX_FILE_BYTES: positiveInt(10 * 1024 * 1024),
-  WEBCHAT_FILE_TYPES: z.string().default('image/*,application/pdf,text/plain').pipe(splitList),
+  WEBCHAT_FILE_TYPES: z.string().default('image/*,application/pdf').pipe(splitList),
   WEBCHAT_KEEP_MESSAGES: positiveInt(200),
   PARLEY_WEBCHAT_DEMO: flag,
   NODE_ENV: z.string().optional(),
