@@ -26,6 +26,9 @@ describe('website chat widget bundle', () => {
     const bundle = await buildWidget();
     expect(gunzipSync(bundle.gzip).toString()).toBe(bundle.code);
     expect(bundle.gzip.length).toBeLessThanOrEqual(30 * 1024);
+    // parley doctor reports the same build and the missing allow-list.
+    const adapter = webchatChannel.create({}) as ChannelAdapter;
+    expect(await adapter.verify?.()).toMatch(/^no credentials needed; widget builds \(\d+ KB gzipped\); WEBCHAT_ALLOWED_ORIGINS is unset/);
   });
 });
 

@@ -4,6 +4,7 @@ import type { ChannelAdapter, ChannelCapabilities, ChannelContext, ChannelHealth
 import { UserError } from '../../src/core/errors.ts';
 import { detectLocale } from '../../src/core/locale.ts';
 import type { OutboundMessage } from '../../src/core/message.ts';
+import { widgetBundle } from './bundle.ts';
 import { WebchatFiles } from './files.ts';
 import { OfficeHours } from './hours.ts';
 import { Hub } from './hub.ts';
@@ -91,6 +92,13 @@ export class WebchatAdapter implements ChannelAdapter {
         ? `on by default, needs no credentials; widget at /webchat/widget.js${this.settings.demo ? ', demo at /webchat/demo' : ''}; WEBCHAT_ENABLED=false turns it off`
         : 'not started',
     };
+  }
+
+  /** `parley doctor`: there are no credentials; it proves the widget builds and the office hours read. */
+  async verify(): Promise<string> {
+    const bundle = await widgetBundle();
+    new OfficeHours(this.settings.routingConfig, this.settings.team);
+    return `no credentials needed; widget builds (${Math.round(bundle.gzip.length / 1024)} KB gzipped)${this.settings.allowedOrigins.length ? '' : '; WEBCHAT_ALLOWED_ORIGINS is unset, so any site may embed it'}`;
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
