@@ -236,7 +236,8 @@ function Conversation({ connection, entries, locale }: { connection: Connection;
           role="textbox"
           aria-label={t.messageBox}
           placeholder={t.placeholder}
-          dir="auto"
+          // Empty, it takes the widget's direction (the placeholder reads right); typed text decides its own.
+          dir={text ? 'auto' : undefined}
           value={text}
           onInput={(e) => setText((e.currentTarget as HTMLTextAreaElement).value)}
           onKeyDown={(e) => {
