@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signIdentity } from '../channels/webchat/identity.ts';
 import { webchatChannel } from '../channels/webchat/index.ts';
 import type { Entry } from '../channels/webchat/protocol.ts';
-import type { ChannelAdapter } from '../src/core/channel.ts';
+import { type ChannelAdapter, openChannel } from '../src/core/channel.ts';
 import type { Parley } from '../src/runtime.ts';
 import { buildServer } from '../src/server/app.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
@@ -33,7 +33,7 @@ describe.each(dialects)('website chat server on %s', (dialect) => {
       PARLEY_ACK_TEXT: 'Thanks, we got it.',
       ...extra,
     };
-    parley = await testParley(db, { adapters: [webchatChannel.create(env) as ChannelAdapter], env });
+    parley = await testParley(db, { adapters: [(await openChannel(webchatChannel, env)) as ChannelAdapter], env });
     await parley.start();
     app = await buildServer(parley);
     baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });

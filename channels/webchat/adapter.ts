@@ -1,9 +1,11 @@
+import { webchatCapabilities } from './capabilities.ts';
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ChannelAdapter, ChannelCapabilities, ChannelContext, ChannelHealth, SendResult } from '../../src/core/channel.ts';
 import { UserError } from '../../src/core/errors.ts';
 import { detectLocale } from '../../src/core/locale.ts';
 import type { OutboundMessage } from '../../src/core/message.ts';
+import { widgetBundle } from './bundle.ts';
 import { WebchatFiles } from './files.ts';
 import { OfficeHours } from './hours.ts';
 import { Hub } from './hub.ts';
@@ -14,16 +16,6 @@ import type { WebchatRuntime } from './runtime.ts';
 import { WebchatService } from './service.ts';
 import type { WebchatSettings } from './settings.ts';
 import { Transcripts } from './transcript.ts';
-
-export const webchatCapabilities: ChannelCapabilities = {
-  addressKind: 'opaque',
-  maxTextLength: 4096,
-  buttons: { max: 10, maxTitleLength: 60 },
-  list: { maxRows: 30, maxTitleLength: 60 },
-  richText: 'none',
-  media: true,
-  rateLimits: {},
-};
 
 /** How often pages connected here catch up on replies another Parley process stored. */
 const CATCH_UP_MS = 3000;
@@ -85,7 +77,19 @@ export class WebchatAdapter implements ChannelAdapter {
   }
 
   health(): ChannelHealth {
-    return { ready: this.#runtime !== undefined, detail: this.#runtime ? 'widget at /webchat/widget.js' : 'not started' };
+    return {
+      ready: this.#runtime !== undefined,
+      detail: this.#runtime
+        ? `on by default, needs no credentials; widget at /webchat/widget.js${this.settings.demo ? ', demo at /webchat/demo' : ''}; WEBCHAT_ENABLED=false turns it off`
+        : 'not started',
+    };
+  }
+
+  /** `parley doctor`: there are no credentials; it proves the widget builds and the office hours read. */
+  async verify(): Promise<string> {
+    const bundle = await widgetBundle();
+    new OfficeHours(this.settings.routingConfig, this.settings.team);
+    return `no credentials needed; widget builds (${Math.round(bundle.gzip.length / 1024)} KB gzipped)${this.settings.allowedOrigins.length ? '' : '; WEBCHAT_ALLOWED_ORIGINS is unset, so any site may embed it'}`;
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {

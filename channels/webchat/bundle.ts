@@ -18,7 +18,7 @@ export async function buildWidget(): Promise<WidgetBundle> {
     bundle: true,
     minify: true,
     format: 'iife',
-    target: ['es2019', 'chrome80', 'firefox78', 'safari13'],
+    target: ['es2020'],
     jsx: 'automatic',
     jsxImportSource: 'preact',
     write: false,

@@ -1,18 +1,12 @@
-import type { ChannelDefinition } from '../../src/core/channel.ts';
-import { WebchatAdapter, webchatCapabilities } from './adapter.ts';
-import { readWebchatSettings, webchatSettingList } from './settings.ts';
+import { defineChannel } from '../../src/core/channel.ts';
+import { webchatCapabilities } from './capabilities.ts';
+import { webchatSettings } from './settings.ts';
 
-export const webchatChannel: ChannelDefinition = {
+export const webchatChannel = defineChannel({
   name: 'webchat',
   description: 'Website chat: a widget for your site (<script src="/webchat/widget.js">), WebSocket with long-poll fallback.',
   capabilities: webchatCapabilities,
-  settings: webchatSettingList,
-  create(env) {
-    if (env.WEBCHAT_ENABLED === 'false') return { off: 'WEBCHAT_ENABLED=false; unset it to turn the website chat on' };
-    try {
-      return new WebchatAdapter(readWebchatSettings(env));
-    } catch (error) {
-      return { off: `configuration is not valid: ${(error as Error).message}` };
-    }
-  },
-};
+  settings: webchatSettings,
+  off: (settings) => (settings.WEBCHAT_ENABLED ? undefined : 'WEBCHAT_ENABLED=false; unset it to turn the website chat on'),
+  load: () => import('./create.ts'),
+});

@@ -39,6 +39,11 @@ const message = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.
 export function webchatRoutes(runtime: () => WebchatRuntime): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     const settings = () => runtime().settings;
+    /** Held long-polls, answered (empty) when the server closes instead of holding it up. */
+    const polls = new Set<(entries: readonly Entry[]) => void>();
+    app.addHook('preClose', async () => {
+      for (const done of [...polls]) done([]);
+    });
 
     app.addHook('onRequest', async (request, reply) => {
       const origin = request.headers.origin;
@@ -139,6 +144,7 @@ export function webchatRoutes(runtime: () => WebchatRuntime): FastifyPluginAsync
       if (entries.length > 0) return { entries };
       return new Promise<{ entries: readonly Entry[] }>((resolve) => {
         const done = (found: readonly Entry[]) => {
+          polls.delete(done);
           clearTimeout(timer);
           stop();
           resolve({ entries: found });
@@ -146,6 +152,7 @@ export function webchatRoutes(runtime: () => WebchatRuntime): FastifyPluginAsync
         const stop = rt.hub.listen(visitor.address, (pushed) => done(pushed.filter((e) => e.seq > after.data)));
         const timer = setTimeout(() => done([]), POLL_HOLD_MS);
         reply.raw.on('close', () => done([]));
+        polls.add(done);
       });
     });
 
@@ -231,7 +238,8 @@ function acceptSockets(app: FastifyInstance, runtime: () => WebchatRuntime): voi
     sockets.handleUpgrade(request, socket, head, (ws) => serve(ws, visitor, request.socket.remoteAddress ?? 'unknown', rt));
   };
   app.server.on('upgrade', onUpgrade);
-  app.addHook('onClose', async () => {
+  // Before the server waits for its connections to end: open sockets would hold it forever.
+  app.addHook('preClose', async () => {
     app.server.off('upgrade', onUpgrade);
     for (const client of sockets.clients) client.terminate();
     sockets.close();

@@ -94,7 +94,6 @@ export class WebchatService {
   async #report(visitor: Visitor, status: 'delivered' | 'read', after: number, upTo: number): Promise<void> {
     const entries = await this.deps.transcripts.after(visitor.address, after);
     const replies = entries.filter((e: Entry) => e.seq <= upTo && e.messageId !== undefined);
-    for (const reply of replies)
-      await this.deps.context.reportStatus({ channel: 'webchat', externalId: reply.messageId as string, status, at: this.deps.now() });
+    for (const reply of replies) await this.deps.context.reportStatus({ externalId: reply.messageId as string, status, at: this.deps.now() });
   }
 }

@@ -1,99 +1,67 @@
 import { z } from 'zod';
-import type { ChannelSetting } from '../../src/core/channel.ts';
 import { parseRate } from '../../src/core/duration.ts';
+import { commaList, flag, parsedBy, positiveInteger, readSettings, setting, type SettingsOf } from '../../src/core/settings.ts';
 
-export const webchatSettingList: readonly ChannelSetting[] = [
-  {
-    env: 'WEBCHAT_ENABLED',
+type Env = Readonly<Record<string, string | undefined>>;
+
+const rate = () => parsedBy(parseRate);
+const origins = () => commaList().pipe(z.array(z.url({ message: 'an origin such as https://www.example.com' }).transform((url) => new URL(url).origin)));
+
+/** The WEBCHAT_* environment variables: docs, defaults and typed values in one schema (src/core/settings.ts). */
+export const webchatSettings = z.object({
+  WEBCHAT_ENABLED: setting(flag(), {
     description: 'The website chat needs no third-party credentials, so it is on by default; false turns it off.',
     default: 'true',
     example: 'false',
-  },
-  {
-    env: 'WEBCHAT_ALLOWED_ORIGINS',
+  }),
+  WEBCHAT_ALLOWED_ORIGINS: setting(origins(), {
     description:
       'Site origins the widget may run on (comma-separated, checked on the WebSocket handshake and every request). Unset: any origin (fine for trying it; set it in production).',
     example: 'https://www.example.com,https://shop.example.com',
-  },
-  {
-    env: 'WEBCHAT_SECRET',
+  }),
+  WEBCHAT_SECRET: setting(z.string().min(16, 'at least 16 characters'), {
     description: 'Key that signs visitor tokens (secret). Unset: a random key is made once and kept in the database.',
     example: 'a-long-random-string',
-  },
-  {
-    env: 'WEBCHAT_IDENTITY_SECRET',
+    secret: true,
+  }),
+  WEBCHAT_IDENTITY_SECRET: setting(z.string().min(16, 'at least 16 characters'), {
     description:
       'Shared with your site\'s server: a logged-in user is passed as {userId, email?, phone?, name?} with hmac = hex HMAC-SHA256(secret, userId + "\\n" + email + "\\n" + phone). Verified users join their customer record.',
     example: 'another-long-random-string',
-  },
-  {
-    env: 'WEBCHAT_IDENTITY_ENFORCE',
+    secret: true,
+  }),
+  WEBCHAT_IDENTITY_ENFORCE: setting(flag(), {
     description:
       'true: an identity without a valid hmac is refused (the widget stays closed with the reason) instead of being treated as an anonymous visitor.',
     default: 'false',
     example: 'true',
-  },
-  { env: 'WEBCHAT_TEAM', description: 'Team new website conversations go to (created if missing). Unset: the routing default.', example: 'support' },
-  { env: 'WEBCHAT_SESSION_RATE', description: 'New visitor sessions allowed per IP address.', default: '20/10m', example: '5/m' },
-  { env: 'WEBCHAT_MESSAGE_RATE', description: 'Messages allowed per visitor.', default: '30/m', example: '10/m' },
-  { env: 'WEBCHAT_IP_MESSAGE_RATE', description: 'Messages allowed per IP address (all its visitors together).', default: '120/m', example: '60/m' },
-  { env: 'WEBCHAT_MAX_TEXT', description: 'Longest message a visitor may send, in characters.', default: '4000', example: '2000' },
-  { env: 'WEBCHAT_MAX_FILE_BYTES', description: 'Largest file a visitor may upload.', default: '10485760', example: '5242880' },
-  {
-    env: 'WEBCHAT_FILE_TYPES',
+  }),
+  WEBCHAT_TEAM: setting(z.string().min(1), {
+    description: 'Team new website conversations go to (created if missing). Unset: the routing default.',
+    example: 'support',
+  }),
+  WEBCHAT_SESSION_RATE: setting(rate(), { description: 'New visitor sessions allowed per IP address.', default: '20/10m', example: '5/m' }),
+  WEBCHAT_MESSAGE_RATE: setting(rate(), { description: 'Messages allowed per visitor.', default: '30/m', example: '10/m' }),
+  WEBCHAT_IP_MESSAGE_RATE: setting(rate(), { description: 'Messages allowed per IP address (all its visitors together).', default: '120/m', example: '60/m' }),
+  WEBCHAT_MAX_TEXT: setting(positiveInteger(), { description: 'Longest message a visitor may send, in characters.', default: '4000', example: '2000' }),
+  WEBCHAT_MAX_FILE_BYTES: setting(positiveInteger(), { description: 'Largest file a visitor may upload.', default: '10485760', example: '5242880' }),
+  WEBCHAT_FILE_TYPES: setting(commaList(), {
     description: 'Media types a visitor may upload (comma-separated; type/* for a whole family).',
-    default: 'image/*,application/pdf,text/plain',
+    default: 'image/*,application/pdf',
     example: 'image/png,image/jpeg',
-  },
-  { env: 'WEBCHAT_KEEP_MESSAGES', description: 'Messages kept per visitor for reloads, other tabs and reconnects.', default: '200', example: '500' },
-  {
-    env: 'PARLEY_WEBCHAT_DEMO',
+  }),
+  WEBCHAT_KEEP_MESSAGES: setting(positiveInteger(), {
+    description: 'Messages kept per visitor for reloads, other tabs and reconnects.',
+    default: '200',
+    example: '500',
+  }),
+  PARLEY_WEBCHAT_DEMO: setting(flag(), {
     description: 'true: a sample page with the widget at /webchat/demo. Default: on only when NODE_ENV=development.',
     example: 'true',
-  },
-];
-
-const rate = (name: string, fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((text, ctx) => {
-      try {
-        return parseRate(text);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: `${name}: ${(error as Error).message}` });
-        return z.NEVER;
-      }
-    });
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-const splitList = z.string().transform((text) =>
-  text
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean),
-);
-const list = z.string().default('').pipe(splitList);
-const flag = z.enum(['true', 'false', '']).optional();
-
-/** The WEBCHAT_* environment variables, checked in one place. */
-export const WebchatEnvSchema = z.object({
-  WEBCHAT_ENABLED: flag,
-  WEBCHAT_ALLOWED_ORIGINS: list.pipe(z.array(z.url({ message: 'an origin such as https://www.example.com' }))),
-  WEBCHAT_SECRET: z.string().min(16, 'at least 16 characters').optional(),
-  WEBCHAT_IDENTITY_SECRET: z.string().min(16, 'at least 16 characters').optional(),
-  WEBCHAT_IDENTITY_ENFORCE: flag,
-  WEBCHAT_TEAM: z.string().min(1).optional(),
-  WEBCHAT_SESSION_RATE: rate('WEBCHAT_SESSION_RATE', '20/10m'),
-  WEBCHAT_MESSAGE_RATE: rate('WEBCHAT_MESSAGE_RATE', '30/m'),
-  WEBCHAT_IP_MESSAGE_RATE: rate('WEBCHAT_IP_MESSAGE_RATE', '120/m'),
-  WEBCHAT_MAX_TEXT: positiveInt(4000),
-  WEBCHAT_MAX_FILE_BYTES: positiveInt(10 * 1024 * 1024),
-  WEBCHAT_FILE_TYPES: z.string().default('image/*,application/pdf,text/plain').pipe(splitList),
-  WEBCHAT_KEEP_MESSAGES: positiveInt(200),
-  PARLEY_WEBCHAT_DEMO: flag,
-  NODE_ENV: z.string().optional(),
-  PARLEY_ROUTING_CONFIG: z.string().optional(),
+  }),
 });
+
+export type WebchatEnv = SettingsOf<typeof webchatSettings>;
 
 export interface WebchatSettings {
   readonly allowedOrigins: readonly string[];
@@ -113,18 +81,14 @@ export interface WebchatSettings {
   readonly routingConfig: string | undefined;
 }
 
-/** Reads the settings, or throws naming every variable that is wrong. */
-export function readWebchatSettings(env: Readonly<Record<string, string | undefined>>): WebchatSettings {
-  const blankless = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
-  const parsed = WebchatEnvSchema.safeParse(blankless);
-  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || 'webchat'}: ${i.message}`).join('; '));
-  const e = parsed.data;
-  if (e.WEBCHAT_IDENTITY_ENFORCE === 'true' && !e.WEBCHAT_IDENTITY_SECRET) throw new Error('WEBCHAT_IDENTITY_ENFORCE=true needs WEBCHAT_IDENTITY_SECRET');
+/** The adapter's settings from the parsed variables (and NODE_ENV, PARLEY_ROUTING_CONFIG of the environment); throws when they contradict each other. */
+export function toWebchatSettings(e: WebchatEnv, env: Env): WebchatSettings {
+  if (e.WEBCHAT_IDENTITY_ENFORCE && !e.WEBCHAT_IDENTITY_SECRET) throw new Error('WEBCHAT_IDENTITY_ENFORCE=true needs WEBCHAT_IDENTITY_SECRET');
   return {
-    allowedOrigins: e.WEBCHAT_ALLOWED_ORIGINS.map((o) => new URL(o).origin),
+    allowedOrigins: e.WEBCHAT_ALLOWED_ORIGINS ?? [],
     secret: e.WEBCHAT_SECRET,
     identitySecret: e.WEBCHAT_IDENTITY_SECRET,
-    enforceIdentity: e.WEBCHAT_IDENTITY_ENFORCE === 'true',
+    enforceIdentity: e.WEBCHAT_IDENTITY_ENFORCE,
     team: e.WEBCHAT_TEAM,
     sessionRate: e.WEBCHAT_SESSION_RATE,
     messageRate: e.WEBCHAT_MESSAGE_RATE,
@@ -133,9 +97,14 @@ export function readWebchatSettings(env: Readonly<Record<string, string | undefi
     maxFileBytes: e.WEBCHAT_MAX_FILE_BYTES,
     fileTypes: e.WEBCHAT_FILE_TYPES,
     keepMessages: e.WEBCHAT_KEEP_MESSAGES,
-    demo: e.PARLEY_WEBCHAT_DEMO ? e.PARLEY_WEBCHAT_DEMO === 'true' : e.NODE_ENV === 'development',
-    routingConfig: e.PARLEY_ROUTING_CONFIG,
+    demo: e.PARLEY_WEBCHAT_DEMO ?? env.NODE_ENV === 'development',
+    routingConfig: env.PARLEY_ROUTING_CONFIG || undefined,
   };
+}
+
+/** Reads and checks the settings from the environment, or throws naming every variable that is wrong. */
+export function readWebchatSettings(env: Env): WebchatSettings {
+  return toWebchatSettings(readSettings(webchatSettings, env), env);
 }
 
 /** Whether a media type is one of the allowed patterns (type/subtype or type/*). */
