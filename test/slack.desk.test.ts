@@ -248,6 +248,29 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     expect((await db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id } })).status).toBe('assigned');
   });
 
+  it('a customer’s edit, deletion and reaction show in the thread, quoting the message they change', async () => {
+    await start();
+    await customerWrites('سلام، سفارشم نرسیده');
+    const original = `c${seq}`;
+    const card = await handedOffThread();
+    await customerWrites('شماره کارتم 6037-9911 است');
+    const secret = `c${seq}`;
+    await customerWrites('', { text: undefined, amends: { kind: 'edit', target: original, text: 'سلام، سفارش ۱۲۳۴ نرسیده' } });
+    await customerWrites('', { text: undefined, amends: { kind: 'revoke', target: secret } });
+    await customerWrites('', { text: undefined, amends: { kind: 'reaction', target: original, emoji: '👍' } });
+    await eventually(() => {
+      const thread = fake
+        .threadOf(SUPPORT, card.ts)
+        .map((m) => m.text)
+        .join('\n');
+      expect(thread).toContain('edited “سلام، سفارشم نرسیده” to: سلام، سفارش ۱۲۳۴ نرسیده');
+      expect(thread).toContain('deleted “شماره کارتم 6037-9911 است”');
+      expect(thread).toContain('reacted 👍 to “سلام، سفارش ۱۲۳۴ نرسیده”');
+    });
+    // None of them was taken as a new question by the bot.
+    expect(printed.filter((p) => p.includes('👍') || p.includes('edited'))).toEqual([]);
+  });
+
   it('a burst of 30 customer messages arrives complete and in order under the rate limit, also after a 429', async () => {
     await start();
     await customerWrites('first');

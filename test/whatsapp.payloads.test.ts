@@ -12,7 +12,7 @@ import { createLogger } from '../src/logger.ts';
 import { REVOKED_TEXT } from '../src/pipeline/amendments.ts';
 import type { Parley } from '../src/runtime.ts';
 import { buildServer } from '../src/server/app.ts';
-import { freshDatabase } from './support/databases.ts';
+import { dialects, freshDatabase } from './support/databases.ts';
 import { FakeHttpServer, json } from './support/fake-http.ts';
 import { settle, testParley } from './support/parley.ts';
 
@@ -92,7 +92,7 @@ const EXPECTED: Record<string, Record<string, unknown> | 'ignored'> = {
   'image-file-size-string': { attachments: [{ kind: 'image' }] },
 };
 
-describe('WhatsApp Cloud API: recorded payloads', () => {
+describe.each(dialects)('WhatsApp Cloud API: recorded payloads on %s', (dialect) => {
   let db: Awaited<ReturnType<typeof freshDatabase>>;
   let graph: FakeHttpServer;
   let graphUrl: string;
@@ -104,7 +104,7 @@ describe('WhatsApp Cloud API: recorded payloads', () => {
   let refusedMedia: Set<string>;
 
   beforeEach(async () => {
-    db = await freshDatabase('sqlite');
+    db = await freshDatabase(dialect);
     graph = new FakeHttpServer();
     graphUrl = await graph.listen();
     dataDir = mkdtempSync(join(tmpdir(), 'parley-wa-payloads-'));

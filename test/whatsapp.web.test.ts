@@ -256,6 +256,58 @@ describe('WhatsApp Web', () => {
     expect(printed).toHaveLength(1);
   });
 
+  it('maps reactions, edits, deletions, contact cards and locations to the same stored forms as the Cloud API', async () => {
+    client().emit('ready');
+    const from = '989121234567@c.us';
+    client().emit('message', message({ id: 'false_989121234567@c.us_T1', from, body: 'سفارش ۱۲۳۴ کجاست؟' }));
+    await stored(1);
+    await settle(parley);
+    const ours = (await db.prisma.message.findFirstOrThrow({ where: { direction: 'outbound' } })).externalId as string;
+
+    client().emit('message_reaction', {
+      id: { _serialized: 'false_989121234567@c.us_R1', fromMe: false },
+      msgId: { _serialized: ours },
+      senderId: from,
+      reaction: '👍',
+      timestamp: 1790000100,
+    });
+    client().emit('message_edit', message({ id: 'false_989121234567@c.us_T1', from, body: 'سفارش ۱۲۳۵ کجاست؟' }), 'سفارش ۱۲۳۵ کجاست؟', 'سفارش ۱۲۳۴ کجاست؟');
+    await stored(3);
+    client().emit('message', message({ id: 'false_989121234567@c.us_T2', from, body: 'my card is 6037-9911' }));
+    await stored(4);
+    client().emit('message_revoke_everyone', message({ id: 'false_989121234567@c.us_T2', from, type: 'revoked' }), null);
+    // WhatsApp's own vCard form (whatsapp-web.js gives the cards in vCards).
+    const vcard = 'BEGIN:VCARD\nVERSION:3.0\nN:Ahmadi;Sara;;;\nFN:Sara Ahmadi\nitem1.TEL;waid=989351234567:+98 935 123 4567\nitem1.X-ABLabel:Mobile\nEND:VCARD';
+    client().emit('message', message({ id: 'false_989121234567@c.us_V1', from, type: 'vcard', body: vcard, vCards: [vcard] }));
+    client().emit(
+      'message',
+      message({
+        id: 'false_989121234567@c.us_L1',
+        from,
+        type: 'location',
+        location: { latitude: '35.6892', longitude: '51.3890', description: 'Azadi Tower' },
+      }),
+    );
+    // A reaction the business made from the phone is not the customer's.
+    client().emit('message_reaction', {
+      id: { _serialized: 'true_989121234567@c.us_R2', fromMe: true },
+      msgId: { _serialized: 'false_989121234567@c.us_T1' },
+      senderId: 'me@c.us',
+      reaction: '❤️',
+    });
+    await stored(7);
+    await settle(parley);
+
+    const byId = async (externalId: string) => db.prisma.message.findUniqueOrThrow({ where: { channel_externalId: { channel: 'whatsapp-web', externalId } } });
+    expect((await byId('false_989121234567@c.us_T1')).text).toBe('سفارش ۱۲۳۵ کجاست؟');
+    expect((await byId('false_989121234567@c.us_T2')).text).toBe('(deleted by the customer)');
+    expect(await byId('false_989121234567@c.us_R1:1f44d')).toMatchObject({ text: 'reacted 👍 to “رسید”', replyToExternalId: ours });
+    expect(await byId('false_989121234567@c.us_V1')).toMatchObject({ text: 'Contact card: Sara Ahmadi, +98 935 123 4567' });
+    expect(await byId('false_989121234567@c.us_L1')).toMatchObject({ location: { latitude: 35.6892, longitude: 51.389, name: 'Azadi Tower' } });
+    const amendments = await db.prisma.message.findMany({ where: { replyToExternalId: { in: ['false_989121234567@c.us_T1', 'false_989121234567@c.us_T2'] } } });
+    expect(amendments.map((m) => m.text).sort()).toEqual(['deleted “my card is 6037-9911”', 'edited “سفارش ۱۲۳۴ کجاست؟” to: سفارش ۱۲۳۵ کجاست؟']);
+  });
+
   it('closes the browser on stop', async () => {
     const current = client();
     await parley.stop();

@@ -64,7 +64,10 @@ export class SmsAdapter implements ChannelAdapter {
   async #receive(message: SmsInbound): Promise<void> {
     const keyword = consentKeyword(message.text);
     let consent;
-    if (keyword) {
+    if (message.providerConsent) {
+      const { action, reply } = message.providerConsent;
+      consent = { action, reply: reply ? { text: reply, sentBy: 'provider' as const } : undefined };
+    } else if (keyword) {
       const byProvider = this.provider.providerConsentReply?.(keyword.action, keyword.keyword);
       const replies = this.options.consentReplies[keyword.action];
       const text = byProvider ?? replies[keyword.locale] ?? replies.en;

@@ -9,6 +9,11 @@ export interface SmsInbound {
   readonly to?: string;
   readonly text?: string;
   readonly media: readonly Attachment[];
+  /**
+   * The provider already recognised a consent keyword (its own or one configured with it) and
+   * answered it: the action, and the answer's text when known. Parley sends nothing more.
+   */
+  readonly providerConsent?: { readonly action: ConsentAction; readonly reply?: string };
   readonly raw: unknown;
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -7,8 +8,9 @@ import type { ChannelAdapter, ChannelContext, ChannelHealth, SendResult } from '
 import { SendError } from '../../src/core/channel.ts';
 import type { Attachment, DeliveryStatusUpdate, OutboundMessage } from '../../src/core/message.ts';
 import { renderAsText } from '../../src/core/render.ts';
-import type { WebClient, WebMedia, WebMessage } from './client.ts';
+import type { WebClient, WebMedia, WebMessage, WebReaction } from './client.ts';
 import { webCapabilities } from './capabilities.ts';
+import { vCardsText } from './vcard.ts';
 
 export interface WebOptions {
   /** Builds a fresh, uninitialized client (after a disconnect the old one is destroyed). */
@@ -32,6 +34,9 @@ const EXTENSIONS: Record<string, string> = {
   'video/mp4': '.mp4',
   'application/pdf': '.pdf',
 };
+
+/** An emoji as its code points, for an id that tells one reaction from the next. */
+const codePoints = (emoji: string) => Array.from(emoji, (c) => c.codePointAt(0)?.toString(16)).join('-');
 
 type State = 'starting' | 'waiting for QR scan' | 'authenticated' | 'ready' | 'auth failure' | 'disconnected' | 'logged out' | 'stopped';
 
@@ -108,6 +113,10 @@ export class WhatsAppWebAdapter implements ChannelAdapter {
       (message) => void this.#receive(message).catch((error: unknown) => this.#ctx().logger.error({ err: error }, 'whatsapp-web: message not stored')),
     );
     client.on('message_ack', (message, ack) => void this.#ack(message, ack));
+    const failed = (what: string) => (error: unknown) => this.#ctx().logger.error({ err: error }, `whatsapp-web: ${what} not stored`);
+    client.on('message_reaction', (reaction) => void this.#reaction(reaction).catch(failed('reaction')));
+    client.on('message_edit', (message, newBody) => void this.#edit(message, newBody).catch(failed('edit')));
+    client.on('message_revoke_everyone', (message) => void this.#revoke(message).catch(failed('deletion')));
     // initialize() resolves once the page is up, not when paired; a failure is retried like a disconnect.
     client.initialize().catch((error: unknown) => void this.#disconnected(client, `could not start: ${(error as Error).message}`));
   }
@@ -142,28 +151,74 @@ export class WhatsAppWebAdapter implements ChannelAdapter {
     return message.from.endsWith('@broadcast') || message.from.endsWith('@newsletter');
   }
 
-  async #receive(message: WebMessage): Promise<void> {
-    if (this.#ignored(message)) return;
+  /** The sender's phone number; newer accounts write from a privacy id (@lid), whose contact carries it. */
+  async #senderNumber(message: WebMessage): Promise<string> {
     const senderId = message.from.endsWith('@g.us') && message.author ? message.author : message.from;
-    // Newer accounts write from a privacy id (@lid); the contact carries the phone number.
     const number = senderId.endsWith('@lid') ? (await message.getContact()).number : senderId.replace(/@.*$/, '');
     if (!number) throw new Error(`no phone number for ${senderId}`);
+    return `+${number.replace(/^\+/, '')}`;
+  }
+
+  /** A reaction on a message (the customer's or ours): stored linked to it; a taken-back one says so. */
+  async #reaction(reaction: WebReaction): Promise<void> {
+    if (reaction.id.fromMe || !reaction.senderId.endsWith('@c.us')) {
+      this.#ctx().logger.debug({ sender: reaction.senderId }, 'whatsapp-web: reaction ignored (our own, a group or a privacy id)');
+      return;
+    }
+    await this.#ctx().receive({
+      externalId: `${reaction.id._serialized}:${reaction.reaction ? codePoints(reaction.reaction) : 'removed'}`,
+      sender: { address: `+${reaction.senderId.replace(/@.*$/, '')}`, addressKind: 'phone' },
+      sentAt: reaction.timestamp ? new Date(reaction.timestamp * 1000).toISOString() : undefined,
+      amends: { kind: 'reaction', target: reaction.msgId._serialized, emoji: reaction.reaction || undefined },
+      metadata: { type: 'reaction' },
+      raw: { id: reaction.id._serialized, msgId: reaction.msgId._serialized, senderId: reaction.senderId, reaction: reaction.reaction },
+    });
+  }
+
+  /** An edit of a customer's message: a new event (its own id) that changes the stored one. */
+  async #edit(message: WebMessage, newBody: string): Promise<void> {
+    if (this.#ignored(message)) return;
+    await this.#ctx().receive({
+      externalId: `${message.id._serialized}:edit:${createHash('sha256').update(newBody).digest('hex').slice(0, 16)}`,
+      sender: { address: await this.#senderNumber(message), addressKind: 'phone', displayName: message._data?.notifyName },
+      amends: { kind: 'edit', target: message.id._serialized, text: newBody },
+      metadata: { type: 'edit' },
+      raw: { id: message.id._serialized, from: message.from, type: 'edit', body: newBody },
+    });
+  }
+
+  /** A customer deleted a message for everyone: the stored one is blanked. */
+  async #revoke(message: WebMessage): Promise<void> {
+    if (this.#ignored(message)) return;
+    await this.#ctx().receive({
+      externalId: `${message.id._serialized}:revoke`,
+      sender: { address: await this.#senderNumber(message), addressKind: 'phone', displayName: message._data?.notifyName },
+      amends: { kind: 'revoke', target: message.id._serialized },
+      metadata: { type: 'revoke' },
+      raw: { id: message.id._serialized, from: message.from, type: 'revoke' },
+    });
+  }
+
+  async #receive(message: WebMessage): Promise<void> {
+    if (this.#ignored(message)) return;
+    const address = await this.#senderNumber(message);
     const attachment = message.hasMedia ? await this.#download(message) : undefined;
     const location = message.location
       ? { latitude: Number(message.location.latitude), longitude: Number(message.location.longitude), name: message.location.description }
       : undefined;
     const reply = message.selectedButtonId ?? message.selectedRowId;
-    const text = message.body || undefined;
+    const cards = message.vCards?.length ? message.vCards : undefined;
+    const text = cards ? vCardsText(cards) : message.body || undefined;
     await this.#ctx().receive({
       externalId: message.id._serialized,
-      sender: { address: `+${number.replace(/^\+/, '')}`, addressKind: 'phone', displayName: message._data?.notifyName },
+      sender: { address, addressKind: 'phone', displayName: message._data?.notifyName },
       sentAt: message.timestamp ? new Date(message.timestamp * 1000).toISOString() : undefined,
       text: location ? undefined : text,
       attachments: attachment ? [attachment] : [],
       interactiveReply: reply ? { id: reply, title: text } : undefined,
       location,
       replyTo: message._data?.quotedStanzaID,
-      metadata: { type: message.type, ...(message.from.endsWith('@g.us') ? { group: message.from } : {}) },
+      metadata: { type: message.type, ...(message.from.endsWith('@g.us') ? { group: message.from } : {}), ...(cards ? { vcards: cards } : {}) },
       raw: { id: message.id._serialized, from: message.from, type: message.type, timestamp: message.timestamp },
     });
   }

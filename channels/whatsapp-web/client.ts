@@ -7,6 +7,9 @@ export interface WebClient {
   on(event: 'auth_failure' | 'disconnected', listener: (reason: string) => void): unknown;
   on(event: 'message', listener: (message: WebMessage) => void): unknown;
   on(event: 'message_ack', listener: (message: WebMessage, ack: number) => void): unknown;
+  on(event: 'message_reaction', listener: (reaction: WebReaction) => void): unknown;
+  on(event: 'message_edit', listener: (message: WebMessage, newBody: string, previousBody: string) => void): unknown;
+  on(event: 'message_revoke_everyone', listener: (message: WebMessage, revoked?: WebMessage | null) => void): unknown;
   initialize(): Promise<void>;
   destroy(): Promise<void>;
   sendMessage(chatId: string, content: string | WebMedia, options?: { caption?: string }): Promise<WebMessage>;
@@ -34,8 +37,19 @@ export interface WebMessage {
   readonly selectedButtonId?: string;
   readonly selectedRowId?: string;
   readonly _data?: { notifyName?: string; quotedStanzaID?: string };
+  /** The cards of a contact message (type vcard or multi_vcard). */
+  readonly vCards?: readonly string[];
   downloadMedia(): Promise<WebMedia | undefined>;
   getContact(): Promise<{ number?: string; pushname?: string }>;
+}
+
+/** whatsapp-web.js's Reaction: `reaction` is the emoji, empty when it was taken back. */
+export interface WebReaction {
+  readonly id: { readonly _serialized: string; readonly fromMe?: boolean };
+  readonly msgId: { readonly _serialized: string };
+  readonly senderId: string;
+  readonly reaction: string;
+  readonly timestamp?: number;
 }
 
 export interface ClientSettings {

@@ -37,10 +37,10 @@ export function amendmentText(amendment: Amendment, targetText: string | null | 
   }
 }
 
-/** The stored text of the amended message: the customer's own message of this identity only. */
+/** The stored text of the message an amendment names, in this identity's conversations (a reaction is often on the business's own message). */
 export async function targetText(reader: PrismaClient, channel: string, identityId: string, target: string): Promise<string | null | undefined> {
   const message = await reader.message.findFirst({
-    where: { channel, externalId: target, direction: 'inbound', conversation: { identityId } },
+    where: { channel, externalId: target, conversation: { identityId } },
     select: { text: true },
   });
   return message ? message.text : undefined;

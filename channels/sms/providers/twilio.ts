@@ -7,7 +7,7 @@ import { SendError } from '../../../src/core/channel.ts';
 import type { Attachment, ConsentAction } from '../../../src/core/message.ts';
 import { parseRetryAfter } from '../../../src/pipeline/backoff.ts';
 import { checkMediaUrl, type MediaFetchPolicy } from '../../../src/core/safe-fetch.ts';
-import { OPTED_OUT, type SmsProvider, type SmsSend, type SmsWebhookSink } from '../provider.ts';
+import { OPTED_OUT, type SmsInbound, type SmsProvider, type SmsSend, type SmsWebhookSink } from '../provider.ts';
 import { UserError } from '../../../src/core/errors.ts';
 import { keepRawBodies, signedWebhookRoute, type WebhookOutcome, type WebhookRequest, webhookItem } from '../../kit/signed-webhook.ts';
 
@@ -35,7 +35,15 @@ const InboundSchema = z.object({
   To: z.string().optional(),
   Body: z.string().optional(),
   NumMedia: z.coerce.number().int().nonnegative().max(MAX_MEDIA, `Twilio sends at most ${MAX_MEDIA} media files with one message`).default(0),
+  /**
+   * Set by Twilio when the message matched an opt-out, opt-in or help keyword, its defaults or
+   * the custom ones of Advanced Opt-Out (https://www.twilio.com/docs/messaging/tutorials/advanced-opt-out);
+   * Twilio has then already answered and changed the number's state.
+   */
+  OptOutType: z.enum(['STOP', 'START', 'HELP']).optional(),
 });
+
+const OPT_OUT_TYPE: Record<'STOP' | 'START' | 'HELP', ConsentAction> = { STOP: 'opt_out', START: 'opt_in', HELP: 'help' };
 
 const StatusSchema = z.object({
   MessageSid: z.string().min(1),
@@ -53,9 +61,12 @@ const STATUS: Record<string, 'sent' | 'delivered' | 'read' | 'failed' | undefine
   canceled: 'failed',
 };
 
-/** Twilio's own texts for the keywords it answers (https://help.twilio.com/articles/223134027). */
+/**
+ * Twilio's default keywords and its own answers (https://help.twilio.com/articles/223134027;
+ * OPTOUT and REVOKE joined the opt-out words: https://www.twilio.com/docs/messaging/tutorials/advanced-opt-out).
+ */
 const TWILIO_KEYWORDS: Record<string, [ConsentAction, string]> = Object.fromEntries([
-  ...['stop', 'stopall', 'unsubscribe', 'cancel', 'end', 'quit'].map((k) => [
+  ...['stop', 'stopall', 'unsubscribe', 'cancel', 'end', 'quit', 'optout', 'revoke'].map((k) => [
     k,
     ['opt_out', 'You have successfully been unsubscribed. You will not receive any more messages from this number. Reply START to resubscribe.'],
   ]),
@@ -161,6 +172,7 @@ export function twilioProvider(options: TwilioOptions): SmsProvider {
                 to: message.To,
                 text: message.Body || undefined,
                 media,
+                ...(message.OptOutType ? { providerConsent: providerConsent(message.OptOutType, message.Body, options.answersKeywords) } : {}),
                 raw: request.form,
               });
             }),
@@ -224,6 +236,16 @@ export function twilioProvider(options: TwilioOptions): SmsProvider {
       }
     },
   };
+}
+
+/**
+ * What Twilio did for a keyword message: the action, and Twilio's answer when Parley knows its
+ * text (a default keyword); a custom keyword's answer is configured in Twilio, so none is recorded.
+ */
+function providerConsent(type: 'STOP' | 'START' | 'HELP', body: string | undefined, answersKeywords: boolean): NonNullable<SmsInbound['providerConsent']> {
+  const action = OPT_OUT_TYPE[type];
+  const known = answersKeywords && body ? TWILIO_KEYWORDS[body.trim().toLowerCase()] : undefined;
+  return { action, ...(known && known[0] === action ? { reply: known[1] } : {}) };
 }
 
 function kindOf(mimeType: string | undefined): Attachment['kind'] {
