@@ -1,4 +1,3 @@
-import { InvalidArgumentError } from 'commander';
 import { channels } from '../../channels/index.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { UserError } from '../core/errors.ts';
@@ -36,15 +35,6 @@ export function userInput<T>(where: string, parse: () => T): T {
   } catch (error) {
     throw new UserError(`${where}: ${(error as Error).message}`);
   }
-}
-
-/** A commander argument parser for a whole number in [min, max]; anything else is a usage error. */
-export function integerBetween(min: number, max: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`give a whole number from ${min} to ${max}`);
-    return n;
-  };
 }
 
 export function printJson(value: unknown): void {
