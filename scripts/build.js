@@ -78,12 +78,22 @@ export async function build() {
   return { files: written.size, inputs: inputs.length, ms: Date.now() - startedAt };
 }
 
+/**
+ * Chunks of earlier builds go once no process can still want them: a running `parley start`
+ * imports some of its chunks only when first needed, so a chunk stays a day after it was last built.
+ */
 function removeOldChunks(keep) {
   const chunks = join(distDir, 'chunks');
   if (!existsSync(chunks)) return;
+  const dayAgo = Date.now() - 24 * 60 * 60 * 1000;
   for (const name of readdirSync(chunks)) {
     const path = join(chunks, name);
-    if (!keep.has(path) && !name.endsWith('.tmp')) rmSync(path, { force: true });
+    if (keep.has(path)) continue;
+    try {
+      if (statSync(path).mtimeMs < dayAgo) rmSync(path, { force: true });
+    } catch {
+      // removed meanwhile by another build
+    }
   }
 }
 

@@ -36,22 +36,3 @@ export async function migrateCommand(): Promise<void> {
 export function configCommand(): void {
   process.stdout.write(configTable());
 }
-
-export function channelsCommand(): void {
-  const env = process.env;
-  for (const definition of channels) {
-    const created = definition.create(env);
-    const state = 'off' in created ? `off — ${created.off}` : 'on';
-    process.stdout.write(`${definition.name.padEnd(12)} ${state}\n`);
-  }
-  for (const definition of plugins) {
-    let state: string;
-    try {
-      const created = definition.create(env);
-      state = 'off' in created ? `off — ${created.off}` : 'on';
-    } catch (error) {
-      state = `misconfigured — ${(error as Error).message}`;
-    }
-    process.stdout.write(`${definition.name.padEnd(12)} ${state}\n`);
-  }
-}

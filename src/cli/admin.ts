@@ -17,5 +17,5 @@ export function registerAdmin(program: Command): void {
   program
     .command('channels')
     .description('List the channels, whether each is on, and how to turn it on')
-    .action(async () => (await actions()).channelsCommand());
+    .action(async () => (await import('./channels-action.ts')).channelsCommand());
 }
