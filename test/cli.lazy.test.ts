@@ -44,6 +44,17 @@ describe('the compiled command line loads only what a command uses', () => {
       expect(dynamic, module).toContain(`src/cli/${module}.ts`);
   }, 120_000);
 
+  it('start loads no Slack SDK (until the desk starts), no PostgreSQL driver on SQLite, no pretty-printer for JSON logs', async () => {
+    const { metafile } = await build({ ...bundleOptions, write: false });
+    if (!metafile) throw new Error('esbuild returned no metafile');
+    const start = Object.keys(metafile.outputs).find((path) => metafile.outputs[path]?.entryPoint === 'src/cli/start-action.ts') as string;
+    const { packages, sources } = staticClosure(metafile, start);
+    expect([...packages].filter((p) => p.startsWith('@slack/') || ['pg', '@prisma/adapter-pg', 'pino-pretty'].includes(p))).toEqual([]);
+    expect([...sources].filter((s) => s === 'src/desk/slack/plugin.ts' || s.startsWith('src/generated/postgres/'))).toEqual([]);
+    // Bolt is still in the build, for the desk to load.
+    expect(Object.values(metafile.inputs).some((input) => input.imports.some((i) => i.path === '@slack/bolt'))).toBe(true);
+  }, 120_000);
+
   it('bin/parley.js runs the compiled build: --help and --version', async () => {
     const help = await run(process.execPath, ['bin/parley.js', '--help']);
     expect(help.stdout).toMatch(/^Usage: parley \[options\] \[command\]/);
