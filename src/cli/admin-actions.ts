@@ -1,7 +1,8 @@
 import { settings } from '../config.ts';
 import { migrate } from '../db/migrate.ts';
 import { plugins } from '../plugins.ts';
-import { channels, cliConfig } from './context.ts';
+import { channels } from '../../channels/index.ts';
+import { cliConfig } from './context.ts';
 import { openReachableDatabase } from './database-check.ts';
 
 /** The configuration table, as README.md shows it. */

@@ -8,7 +8,8 @@ import { newId } from '../core/ids.ts';
 import { inboundLaneKey } from '../pipeline/inbox.ts';
 import { outboundLaneKey } from '../pipeline/outbound.ts';
 import { Parley } from '../runtime.ts';
-import { channels, cliConfig, cliLogger, userInput } from './context.ts';
+import { channels } from '../../channels/index.ts';
+import { cliConfig, cliLogger, userInput } from './context.ts';
 
 function guessKind(address: string): AddressKind {
   if (address.includes('@')) return 'email';

@@ -1,12 +1,9 @@
-import { channels } from '../../channels/index.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { UserError } from '../core/errors.ts';
 import type { Database } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { openReachableDatabase } from './database-check.ts';
 import { createLogger, type Logger, type LoggerOptions } from '../logger.ts';
-
-export { channels };
 
 export function cliConfig(): Config {
   return loadConfig(process.env);

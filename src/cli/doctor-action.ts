@@ -7,7 +7,7 @@ import { plugins } from '../plugins.ts';
 import { AlertsConfigSchema } from '../routing/alerts.ts';
 import { RoutingConfigSchema } from '../routing/config.ts';
 import { readYamlConfig } from '../routing/yaml-config.ts';
-import { channels } from './context.ts';
+import { channels } from '../../channels/index.ts';
 import { openReachableDatabase } from './database-check.ts';
 
 export interface Finding {

@@ -7,7 +7,8 @@ import { flowJsonSchema } from '../flows/schema.ts';
 import { simulateFlow } from '../flows/simulator.ts';
 import { flowStats } from '../flows/stats.ts';
 import { formatProblem } from '../flows/validate.ts';
-import { channels, cliConfig, cliLogger, printJson, userInput, withDatabase } from './context.ts';
+import { channels } from '../../channels/index.ts';
+import { cliConfig, cliLogger, printJson, userInput, withDatabase } from './context.ts';
 
 export interface SimulateOptions {
   readonly locale: string;
