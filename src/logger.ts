@@ -1,5 +1,8 @@
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
+
+const require = createRequire(import.meta.url);
 
 export type { Logger };
 
@@ -41,6 +44,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const base = { level: options.level ?? 'info', redact: { paths: REDACT, censor: '[redacted]' }, base: { app: 'parley' } };
   if (options.destination) return pino(base, options.destination as pino.DestinationStream);
   if (format === 'pretty') {
+    // Only a terminal's logs are pretty: JSON logs (a service, a pipe) never load the formatter.
+    const pretty = require('pino-pretty') as typeof PinoPretty;
     return pino(base, pretty({ colorize: Boolean(stream.isTTY), translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app', destination: fd, sync: true }));
   }
   return pino(base, pino.destination({ fd, sync: fd === 2 }));

@@ -282,5 +282,6 @@ describe('parley canned (CLI)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+    // Four CLI processes one after the other: generous for a busy machine.
+  }, 180_000);
 });

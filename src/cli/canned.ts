@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { deleteCanned, listCanned, PLACEHOLDERS, saveCanned } from '../desk/canned.ts';
-import { printJson, withDatabase } from './context.ts';
+import { PLACEHOLDERS } from '../desk/canned.ts';
+
+// Each action imports its module when it runs: `--help` and the other commands never load it.
+const actions = () => import('./canned-actions.ts');
 
 export function registerCanned(program: Command): void {
   const canned = program
@@ -13,32 +15,15 @@ export function registerCanned(program: Command): void {
     .command('list')
     .description('List the canned responses')
     .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }) =>
-      withDatabase(async (db) => {
-        const all = await listCanned(db);
-        if (options.json) return printJson(all);
-        if (all.length === 0) return void process.stdout.write('no canned responses\n');
-        for (const c of all) process.stdout.write(`${c.name}\t${c.text.replace(/\n/g, ' ')}\n`);
-      }),
-    );
+    .action(async (options: { json?: boolean }) => (await actions()).listCannedCommand(options));
 
   canned
     .command('add <name> <text...>')
     .description('Create or replace a canned response')
-    .action(async (name: string, words: string[]) =>
-      withDatabase(async (db) => {
-        const saved = await saveCanned(db, name, words.join(' '));
-        process.stdout.write(`saved ${saved.name}\n`);
-      }),
-    );
+    .action(async (name: string, words: string[]) => (await actions()).addCannedCommand(name, words));
 
   canned
     .command('remove <name>')
     .description('Delete a canned response')
-    .action(async (name: string) =>
-      withDatabase(async (db) => {
-        await deleteCanned(db, name);
-        process.stdout.write(`removed ${name}\n`);
-      }),
-    );
+    .action(async (name: string) => (await actions()).removeCannedCommand(name));
 }

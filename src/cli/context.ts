@@ -1,13 +1,9 @@
-import { InvalidArgumentError } from 'commander';
-import { channels } from '../../channels/index.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { UserError } from '../core/errors.ts';
 import type { Database } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { openReachableDatabase } from './database-check.ts';
 import { createLogger, type Logger, type LoggerOptions } from '../logger.ts';
-
-export { channels };
 
 export function cliConfig(): Config {
   return loadConfig(process.env);
@@ -36,15 +32,6 @@ export function userInput<T>(where: string, parse: () => T): T {
   } catch (error) {
     throw new UserError(`${where}: ${(error as Error).message}`);
   }
-}
-
-/** A commander argument parser for a whole number in [min, max]; anything else is a usage error. */
-export function integerBetween(min: number, max: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`give a whole number from ${min} to ${max}`);
-    return n;
-  };
 }
 
 export function printJson(value: unknown): void {

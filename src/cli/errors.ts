@@ -1,10 +1,7 @@
 import { CommanderError } from 'commander';
 import { ConfigError } from '../config.ts';
 import { UserError } from '../core/errors.ts';
-
-/** Exit codes: 1 for anything that went wrong, 2 when the command line itself was wrong (commander's usage errors). */
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes.ts';
 
 interface SystemError extends Error {
   code?: string;

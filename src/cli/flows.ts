@@ -1,14 +1,8 @@
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { consoleChannel } from '../../channels/console/index.ts';
-import { parseSince } from '../core/duration.ts';
-import { UserError } from '../core/errors.ts';
-import { readFlowDirectory } from '../flows/registry.ts';
-import { flowJsonSchema } from '../flows/schema.ts';
-import { simulateFlow } from '../flows/simulator.ts';
-import { flowStats } from '../flows/stats.ts';
-import { formatProblem } from '../flows/validate.ts';
-import { channels, cliConfig, cliLogger, printJson, userInput, withDatabase } from './context.ts';
+import type { SimulateOptions } from './flows-actions.ts';
+
+// Each action imports its module when it runs: `--help` and the other commands never load it.
+const actions = () => import('./flows-actions.ts');
 
 export function registerFlows(program: Command): void {
   const flows = program.command('flows').description('Check, try and measure the flow files the bot runs');
@@ -17,25 +11,12 @@ export function registerFlows(program: Command): void {
     .command('validate')
     .description('Check every flow file; print each problem as file:line:column and exit 1 if there is any')
     .argument('[dir]', 'the flows directory (default PARLEY_FLOWS_DIR)')
-    .action(async (dir?: string) => {
-      const directory = dir ?? cliConfig().PARLEY_FLOWS_DIR;
-      const result = readFlowDirectory(directory);
-      for (const problem of result.problems) process.stderr.write(`${formatProblem(problem)}\n`);
-      if (result.problems.length > 0) {
-        process.stderr.write(`${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${directory}\n`);
-        if (result.failedFiles.length > 0)
-          process.stderr.write(`refused (Parley keeps their last good version): ${[...new Set(result.failedFiles)].join(', ')}\n`);
-        process.exit(1);
-      }
-      process.stdout.write(`${result.flows.length} flows OK: ${result.flows.map((f) => f.flow.id).join(', ')}\n`);
-    });
+    .action(async (dir?: string) => (await actions()).validateCommand(dir));
 
   flows
     .command('schema')
     .description('Print the JSON Schema of flow files (for editor autocompletion)')
-    .action(async () => {
-      printJson(flowJsonSchema());
-    });
+    .action(async () => (await actions()).schemaCommand());
 
   flows
     .command('simulate')
@@ -50,53 +31,7 @@ export function registerFlows(program: Command): void {
       'after',
       '\nExamples:\n  parley flows simulate complaint --locale fa --channel sms\n  printf "2\\nThe box was crushed\\nskip\\n" | parley flows simulate complaint',
     )
-    .action(async (flowId: string, options: { locale: string; channel: string; dir?: string; newCustomer?: boolean; live?: boolean }) => {
-      const config = cliConfig();
-      const logger = cliLogger(config, { fd: 2, level: process.env.LOG_LEVEL ?? 'warn' });
-      const directory = options.dir ?? config.PARLEY_FLOWS_DIR;
-      const result = readFlowDirectory(directory);
-      for (const problem of result.problems) process.stderr.write(`${formatProblem(problem)}\n`);
-      if (!result.flows.some((f) => f.flow.id === flowId))
-        throw new UserError(`no valid flow "${flowId}" in ${directory} (flows: ${result.flows.map((f) => f.flow.id).join(', ') || 'none'})`);
-      const definition = channels.find((c) => c.name === options.channel);
-      if (!definition && options.channel !== 'console')
-        throw new UserError(`--channel: unknown channel "${options.channel}" (channels: ${channels.map((c) => c.name).join(', ')})`);
-      const capabilities = definition?.capabilities ?? consoleChannel.capabilities;
-
-      const interactive = Boolean(process.stdin.isTTY);
-      // Created at the first read: readline drops lines that arrive before iteration starts.
-      let lines: ReturnType<typeof createInterface> | undefined;
-      async function* answers() {
-        lines = createInterface({ input: process.stdin, terminal: false });
-        for await (const line of lines) {
-          if (!interactive) process.stdout.write(`> ${line}\n`);
-          yield line;
-        }
-      }
-      const outcome = await simulateFlow(
-        {
-          config,
-          logger,
-          channels,
-          dir: directory,
-          flowId,
-          locale: options.locale,
-          channel: options.channel,
-          capabilities,
-          newCustomer: options.newCustomer,
-          live: options.live,
-          onWebhook: (method, url) => process.stdout.write(`(webhook ${method} ${url}: not called in a simulation; --live calls it)\n`),
-          print: (shown) => process.stdout.write(`${shown}\n${interactive ? '> ' : ''}`),
-        },
-        answers(),
-      );
-      lines?.close();
-      process.stdout.write(
-        `\n-- flow ${outcome.flowId ?? flowId} ${outcome.sessionStatus ?? 'not started'} at step "${outcome.stepId ?? '?'}"; conversation ${outcome.conversationStatus}` +
-          `${outcome.team ? ` (team ${outcome.team}, priority ${outcome.priority})` : ''}` +
-          `${outcome.tickets.length ? `; tickets ${outcome.tickets.map((t) => `${t.ref} [${t.kind}${t.category ? `/${t.category}` : ''}]`).join(', ')}` : ''}\n`,
-      );
-    });
+    .action(async (flowId: string, options: SimulateOptions) => (await actions()).simulateCommand(flowId, options));
 
   flows
     .command('stats')
@@ -104,19 +39,5 @@ export function registerFlows(program: Command): void {
     .argument('<flow>', 'the flow id')
     .option('--since <since>', 'only since then: a duration (12h, 7d, 2w) or an ISO date')
     .option('--json', 'print JSON')
-    .action(async (flowId: string, options: { since?: string; json?: boolean }) => {
-      const since = options.since === undefined ? undefined : userInput('--since', () => parseSince(options.since as string));
-      await withDatabase(async (db, config) => {
-        const flow = readFlowDirectory(config.PARLEY_FLOWS_DIR).flows.find((f) => f.flow.id === flowId)?.flow;
-        const stats = await flowStats(db, flowId, flow, since);
-        if (options.json) return printJson(stats);
-        const s = stats.sessions;
-        process.stdout.write(`flow ${flowId}: ${s.started} sessions (${s.active} active, ${s.completed} completed, ${s.abandoned} abandoned)\n`);
-        const rows = stats.steps.map((step) => [step.stepId, ...Object.values(step.counts).map(String)]);
-        const header = ['step', 'entered', 'answered', 'invalid', 'timed_out', 'dropped', 'completed'];
-        const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-        for (const row of [header, ...rows])
-          process.stdout.write(`${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  ')}\n`);
-      });
-    });
+    .action(async (flowId: string, options: { since?: string; json?: boolean }) => (await actions()).statsCommand(flowId, options));
 }

@@ -1,11 +1,11 @@
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { registerAdmin } from './admin.ts';
 import { registerCanned } from './canned.ts';
 import { registerChat } from './chat.ts';
 import { registerConversations, registerCustomers } from './crm.ts';
 import { registerDoctor } from './doctor.ts';
 import { loadDotEnv } from './dotenv.ts';
-import { reportError } from './errors.ts';
+import { EXIT_USAGE } from './exit-codes.ts';
 import { registerFlows } from './flows.ts';
 import { registerRouting } from './routing.ts';
 import { registerStart } from './start.ts';
@@ -46,6 +46,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
+    // --help, --version or a usage error: commander has printed what there is to say.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    // The explanations of other errors know the settings (and load them): only now.
+    const { reportError } = await import('./errors.ts');
     return reportError(error, Boolean(program.opts().debug) || argv.includes('--debug'), (text) => process.stderr.write(text));
   }
 }

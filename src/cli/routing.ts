@@ -1,15 +1,8 @@
 import type { Command } from 'commander';
-import { parseSince } from '../core/duration.ts';
-import { UserError } from '../core/errors.ts';
-import { AlertsConfigSchema } from '../routing/alerts.ts';
-import { defaultRoutingConfig, RoutingConfigSchema } from '../routing/config.ts';
-import { buildReport, formatReport } from '../routing/reports.ts';
-import { changeTicketStatus, TICKET_STATUSES, type TicketStatus } from '../routing/tickets.ts';
-import { readYamlConfig } from '../routing/yaml-config.ts';
-import { EventBus } from '../pipeline/events.ts';
-import { JobRunner } from '../pipeline/jobs.ts';
-import { Leases } from '../pipeline/leases.ts';
-import { cliLogger, printJson, userInput, withDatabase } from './context.ts';
+import { TICKET_STATUSES } from '../routing/ticket-statuses.ts';
+
+// Each action imports its module when it runs: `--help` and the other commands never load it.
+const actions = () => import('./routing-actions.ts');
 
 export function registerRouting(program: Command): void {
   program
@@ -17,53 +10,16 @@ export function registerRouting(program: Command): void {
     .description('Conversations, response and resolution times, CSAT, NPS, complaints and flow funnels')
     .option('--since <duration>', 'how far back: a duration (12h, 7d, 2w) or an ISO date', '30d')
     .option('--format <format>', 'table, csv or json', 'table')
-    .action(async (options: { since: string; format: string }) => {
-      if (!['table', 'csv', 'json'].includes(options.format)) throw new UserError(`--format "${options.format}" is not one of table, csv, json`);
-      const until = new Date();
-      const since = userInput('--since', () => parseSince(options.since, until));
-      await withDatabase(async (db) => {
-        const report = await buildReport(db, since, until);
-        process.stdout.write(formatReport(report, options.format as 'table'));
-      });
-    });
+    .action(async (options: { since: string; format: string }) => (await actions()).reportCommand(options));
 
   program
     .command('check-config')
     .description('Validate the routing and alerts files (PARLEY_ROUTING_CONFIG, PARLEY_ALERTS_CONFIG); errors name file:line:column')
-    .action(async () => {
-      const routing = process.env.PARLEY_ROUTING_CONFIG;
-      const alerts = process.env.PARLEY_ALERTS_CONFIG;
-      const config = routing ? readYamlConfig(routing, RoutingConfigSchema) : defaultRoutingConfig();
-      const rules = alerts ? readYamlConfig(alerts, AlertsConfigSchema).rules.length : 0;
-      process.stdout.write(`ok: ${Object.keys(config.teams).length} teams, ${config.agents.length} agents, ${rules} alert rules\n`);
-    });
+    .action(async () => (await actions()).checkConfigCommand());
 
   program
     .command('ticket <ref> <status>')
     .description(`Move a ticket (${TICKET_STATUSES.join(', ')}); closing a complaint needs --root-cause`)
     .option('--root-cause <cause>', 'why the complaint happened')
-    .action(async (ref: string, status: string, options: { rootCause?: string }) => {
-      if (!(TICKET_STATUSES as readonly string[]).includes(status)) throw new UserError(`status "${status}" is not one of ${TICKET_STATUSES.join(', ')}`);
-      await withDatabase(async (db, config) => {
-        const logger = cliLogger(config);
-        // The events reach the subscribers the running processes recorded; their job runners run them.
-        const jobs = new JobRunner(db, new Leases(db, config.PARLEY_LEASE_TTL), logger, {
-          batchSize: 1,
-          pollIntervalMs: 1000,
-          maxAttempts: 1,
-          backoffBaseMs: 1,
-          backoffMaxMs: 1,
-          workerId: 'cli',
-        });
-        const events = new EventBus(db, jobs, logger, { subscriberTtlMs: config.PARLEY_EVENT_SUBSCRIBER_TTL });
-        const routing = config.PARLEY_ROUTING_CONFIG ? readYamlConfig(config.PARLEY_ROUTING_CONFIG, RoutingConfigSchema) : defaultRoutingConfig();
-        printJson(
-          await changeTicketStatus({ db, events, config: routing, defaultLocale: config.PARLEY_DEFAULT_LOCALE }, ref, {
-            status: status as TicketStatus,
-            rootCause: options.rootCause,
-            by: 'cli',
-          }),
-        );
-      });
-    });
+    .action(async (ref: string, status: string, options: { rootCause?: string }) => (await actions()).ticketCommand(ref, status, options));
 }

@@ -1,13 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { PrismaPg } from '@prisma/adapter-pg';
+import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { Mutex } from '../core/mutex.ts';
-import { PrismaClient as PostgresClient } from '../generated/postgres/client.ts';
-import { PrismaClient } from '../generated/sqlite/client.ts';
+import type { PrismaClient } from '../generated/sqlite/client.ts';
 import { cachedPing, type DatabasePing, postgresPing, sqlitePing } from './ping.ts';
 import { attachPgConnection, attachSqliteConnection, type PgQueryable, sqliteConnectionOf, usePgTypes } from './sql.ts';
 
@@ -56,6 +54,7 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }
 
+/** Loads only the dialect's generated client and driver adapter: each is large, and a process uses one. */
 export async function openDatabase(url: string): Promise<Database> {
   const dialect = dialectOf(url);
   if (dialect === 'sqlite') return openSqlite(url);
@@ -73,6 +72,7 @@ const turnOfEventLoop = () => new Promise<void>((resolve) => setImmediate(resolv
 async function openSqlite(url: string): Promise<Database> {
   const path = url.replace(/^file:/, '');
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+  const [{ PrismaBetterSqlite3 }, { PrismaClient }] = await Promise.all([import('@prisma/adapter-better-sqlite3'), import('../generated/sqlite/client.ts')]);
   const adapterFactory = new PrismaBetterSqlite3({ url: path, timeout: 10_000 });
   const prisma = new PrismaClient({
     adapter: withConnection(new PrismaBetterSqlite3({ url: path, timeout: 10_000 }), (handle) => attachSqliteConnection(prisma, handle)),
@@ -133,7 +133,11 @@ function withConnection(factory: PrismaBetterSqlite3, onConnect: (handle: Better
 }
 
 async function openPostgres(url: string): Promise<Database> {
-  const { default: pg } = await import('pg');
+  const [{ default: pg }, { PrismaPg }, { PrismaClient: PostgresClient }] = await Promise.all([
+    import('pg'),
+    import('@prisma/adapter-pg'),
+    import('../generated/postgres/client.ts'),
+  ]);
   usePgTypes(pg.types);
   const slots = new AsyncLocalStorage<{ connection?: PgQueryable }>();
   const adapterFactory = new PrismaPg({ connectionString: url, max: 10 });

@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 
 /**
  * A readiness check of the database on a connection of its own. The app's connections are
@@ -40,7 +40,9 @@ export function postgresPing(url: string, timeoutMs = 2_000): DatabasePing {
   };
   const check = async () => {
     if (!client) {
-      const fresh = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+      // Loaded here: a SQLite process never needs the PostgreSQL driver.
+      const { Client } = (await import('pg')).default;
+      const fresh = new Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
       // An idle session the server closes must not crash the process: the next ping reconnects.
       fresh.on('error', () => {
         if (client === fresh) drop();

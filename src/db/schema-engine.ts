@@ -4,13 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { bindMigrationAwareSqlAdapterFactory, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
 import type { Dialect } from './database.ts';
+import { packageRoot } from '../package-root.ts';
 
 /**
  * Prisma's own schema engine, compiled to WebAssembly, driven through a driver adapter: it
  * needs no native binary and no download, so migrations run offline on both databases.
  */
 
-export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const repoRoot = packageRoot(import.meta.url);
 export const schemaPath = (dialect: Dialect) => join(repoRoot, 'prisma', ...(dialect === 'sqlite' ? [] : ['postgresql']), 'schema.prisma');
 export const migrationsDir = (dialect: Dialect) => join(repoRoot, 'prisma', 'migrations', dialect);
 

@@ -5,9 +5,9 @@ import type { EventBus } from '../pipeline/events.ts';
 import { enqueueToCustomer } from '../pipeline/outbound.ts';
 import type { RoutingConfig } from './config.ts';
 import { fill, pickText, TICKET_STATUS } from './texts.ts';
+import { TICKET_STATUSES, type TicketStatus } from './ticket-statuses.ts';
 
-export const TICKET_STATUSES = ['open', 'in_progress', 'waiting_for_customer', 'resolved', 'closed'] as const;
-export type TicketStatus = (typeof TICKET_STATUSES)[number];
+export { TICKET_STATUSES, type TicketStatus };
 
 const NEXT: Record<TicketStatus, readonly TicketStatus[]> = {
   open: ['in_progress', 'waiting_for_customer', 'resolved', 'closed'],

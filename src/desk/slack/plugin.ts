@@ -5,14 +5,14 @@ import { App, HTTPReceiver, type Receiver, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ChannelHealth } from '../../core/channel.ts';
-import type { ParleyPlugin, PluginDefinition } from '../../core/plugin.ts';
+import type { ParleyPlugin } from '../../core/plugin.ts';
 import { scheduleJobs } from '../../pipeline/jobs.ts';
 import { RateLimiter } from '../../pipeline/rate-limiter.ts';
 import type { Parley } from '../../runtime.ts';
 import { SlackDirectory } from './directory.ts';
 import { registerListeners } from './listeners.ts';
 import { SLACK_CHANNEL_RATE, SlackPoster, toSendError } from './poster.ts';
-import { readSlackConfig, type SlackConfig, slackSettings } from './settings.ts';
+import type { SlackConfig } from './settings.ts';
 import { StoreThenAckSocketReceiver } from './socket-receiver.ts';
 import { SlackThreads } from './threads.ts';
 
@@ -225,13 +225,3 @@ export class SlackDesk implements ParleyPlugin {
     this.#health = { ready: false, detail: 'stopped' };
   }
 }
-
-export const slackDesk: PluginDefinition = {
-  name: 'slack',
-  description: 'The Slack agent desk: a thread per conversation in the team channel; replies go back on the customer channel.',
-  settings: slackSettings,
-  create(env) {
-    const config = readSlackConfig(env);
-    return 'off' in config ? config : new SlackDesk(config);
-  },
-};
