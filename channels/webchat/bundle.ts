@@ -1,9 +1,11 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { build } from 'esbuild';
+import { packageRoot } from '../../src/package-root.ts';
 
-const ENTRY = fileURLToPath(new URL('./widget/main.tsx', import.meta.url));
+// From the package root: this module also runs bundled from dist/, where a relative URL points elsewhere.
+const ENTRY = join(packageRoot(import.meta.url), 'channels/webchat/widget/main.tsx');
 
 export interface WidgetBundle {
   readonly code: string;
