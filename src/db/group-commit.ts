@@ -1,5 +1,5 @@
 /**
- * Gathers the calls made in one turn of the event loop and runs them as one unit of work,
+ * Gathers the calls made while the previous group ran (or in one turn of the event loop) and runs them as one unit of work,
  * usually one transaction: many callers, one commit (on SQLite one fsync, on PostgreSQL one
  * WAL flush). Each caller gets its own result; when the unit fails, every caller of the group
  * gets the error and decides for itself (retry, or leave the row for the next round).
@@ -7,6 +7,8 @@
 export class GroupCommit<In, Out> {
   #queue: { readonly input: In; readonly resolve: (out: Out) => void; readonly reject: (error: unknown) => void }[] = [];
   #scheduled = false;
+  /** One group at a time: calls made while it runs (waiting for the database, syncing) join the next one. */
+  #running = false;
 
   constructor(
     /** Runs a group; returns one result per input, in order. */
@@ -18,22 +20,28 @@ export class GroupCommit<In, Out> {
   add(input: In): Promise<Out> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ input, resolve, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => void this.#flush());
-      }
+      this.#schedule();
     });
   }
 
+  #schedule(): void {
+    if (this.#scheduled || this.#running || this.#queue.length === 0) return;
+    this.#scheduled = true;
+    setImmediate(() => void this.#flush());
+  }
+
   async #flush(): Promise<void> {
+    this.#scheduled = false;
+    this.#running = true;
     const group = this.#queue.splice(0, this.maxGroup);
-    this.#scheduled = this.#queue.length > 0;
-    if (this.#scheduled) setImmediate(() => void this.#flush());
     try {
       const outs = await this.runGroup(group.map((g) => g.input));
       group.forEach((g, i) => g.resolve(outs[i] as Out));
     } catch (error) {
       for (const g of group) g.reject(error);
+    } finally {
+      this.#running = false;
+      this.#schedule();
     }
   }
 }

@@ -48,6 +48,8 @@ export function formatZodIssues(error: { issues: readonly { path: readonly Prope
 export class Inbox {
   #queue: Pending[] = [];
   #flushScheduled = false;
+  /** One write at a time: events arriving while it waits for the database join the next one (one commit, one disk sync, for all). */
+  #flushing = false;
   readonly #listeners = new Set<(lanes: readonly string[]) => void>();
 
   constructor(
@@ -91,18 +93,25 @@ export class Inbox {
     };
     return new Promise((resolve, reject) => {
       this.#queue.push({ row, resolve, reject });
-      if (!this.#flushScheduled) {
-        this.#flushScheduled = true;
-        setImmediate(() => void this.#flush());
-      }
+      this.#scheduleFlush();
     });
   }
 
+  #scheduleFlush(): void {
+    if (this.#flushScheduled || this.#flushing || this.#queue.length === 0) return;
+    this.#flushScheduled = true;
+    setImmediate(() => void this.#flush());
+  }
+
   async #flush(): Promise<void> {
-    const batch = this.#queue.splice(0, MAX_FLUSH);
-    this.#flushScheduled = this.#queue.length > 0;
-    if (this.#flushScheduled) setImmediate(() => void this.#flush());
-    await this.#store(batch, { failuresLeft: MAX_FAILED_WRITES });
+    this.#flushScheduled = false;
+    this.#flushing = true;
+    try {
+      await this.#store(this.#queue.splice(0, MAX_FLUSH), { failuresLeft: MAX_FAILED_WRITES });
+    } finally {
+      this.#flushing = false;
+      this.#scheduleFlush();
+    }
   }
 
   /**
