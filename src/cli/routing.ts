@@ -3,6 +3,7 @@ import { parseSince } from '../core/duration.ts';
 import { UserError } from '../core/errors.ts';
 import { AlertsConfigSchema } from '../routing/alerts.ts';
 import { defaultRoutingConfig, RoutingConfigSchema } from '../routing/config.ts';
+import { AgentText } from '../agent-text/agent-text.ts';
 import { buildReport, formatReport } from '../routing/reports.ts';
 import { changeTicketStatus, TICKET_STATUSES, type TicketStatus } from '../routing/tickets.ts';
 import { readYamlConfig } from '../routing/yaml-config.ts';
@@ -21,9 +22,9 @@ export function registerRouting(program: Command): void {
       if (!['table', 'csv', 'json'].includes(options.format)) throw new UserError(`--format "${options.format}" is not one of table, csv, json`);
       const until = new Date();
       const since = userInput('--since', () => parseSince(options.since, until));
-      await withDatabase(async (db) => {
+      await withDatabase(async (db, config) => {
         const report = await buildReport(db, since, until);
-        process.stdout.write(formatReport(report, options.format as 'table'));
+        process.stdout.write(formatReport(report, options.format as 'table', new AgentText(config.PARLEY_AGENT_LOCALE, config.PARLEY_AGENT_TIMEZONE)));
       });
     });
 
