@@ -86,7 +86,7 @@ export class SlackDesk implements ParleyPlugin {
     }
     const rate = parley.config.PARLEY_RATE_LIMITS?.['slack:recipient'] ?? SLACK_CHANNEL_RATE;
     const poster = new SlackPoster(app.client, new RateLimiter(), rate);
-    const threads = new SlackThreads(parley.db, poster, config, logger, parley.config.PARLEY_DATA_DIR);
+    const threads = new SlackThreads(parley.db, poster, config, logger, parley.config.PARLEY_DATA_DIR, parley.agentText);
     const directory = new SlackDirectory(parley.db, app.client, config.cacheMs);
     const now = () => new Date();
     this.#subscribe(parley, threads);
