@@ -163,7 +163,7 @@ export function cardBlocks(card: CardData, teams: readonly string[], text: Agent
     ];
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: `*${text.t(s.source === 'model' ? 'card.summary_ai' : 'card.summary')}*\n${lines.join('\n')}` },
+      text: { type: 'mrkdwn', text: `*${text.t('card.summary')}*${s.source === 'model' ? ` ${text.t('card.ai')}` : ''}\n${lines.join('\n')}` },
     });
   }
   if (collected.length > 0 || handoff.note) {
