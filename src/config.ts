@@ -2,6 +2,7 @@ import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { checkTimeZone } from './agent-text/agent-text.ts';
 import type { Rate } from './core/channel.ts';
+import { parseSurveyCap } from './flows/surveys.ts';
 import { parseDuration, parseRate } from './core/duration.ts';
 
 /**
@@ -303,6 +304,13 @@ export const settings = {
     default: 'en',
     example: 'fa',
     parse: localeTag,
+  },
+  PARLEY_SURVEY_CONTACT_CAP: {
+    description:
+      'At most this many automatic surveys (flows started by conversation.resolved or ticket.closed) per customer within the duration; more are skipped and counted with the reason contact_cap in reports.',
+    default: '1/7d',
+    example: '2/30d',
+    parse: parseSurveyCap,
   },
   PARLEY_AGENT_TIMEZONE: {
     description: 'IANA time zone of the dates agents and managers read (notices, report tables); with PARLEY_AGENT_LOCALE=fa in the Jalali calendar.',

@@ -174,6 +174,7 @@ export class Parley {
             now: options.now,
             mayWinBack: (flowId, customerIds, now) => this.lifecycle.mayWinBack(flowId, customerIds, now),
             inactiveSweepPage: options.inactiveSweepPage,
+            surveyCap: config.PARLEY_SURVEY_CONTACT_CAP,
           });
     this.flowEngine?.register();
     this.agentText = new AgentText(config.PARLEY_AGENT_LOCALE, config.PARLEY_AGENT_TIMEZONE);

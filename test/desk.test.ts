@@ -12,6 +12,7 @@ import type { DomainEventOf } from '../src/core/events.ts';
 import { newId } from '../src/core/ids.ts';
 import { checkPlaceholders, fillPlaceholders } from '../src/desk/canned.ts';
 import { conversationRef } from '../src/desk/desk.ts';
+import { AgentText } from '../src/agent-text/agent-text.ts';
 import { cardBlocks, type CardData } from '../src/desk/slack/card.ts';
 import { noteText } from '../src/desk/slack/listeners.ts';
 import { escapeMrkdwn } from '../src/desk/slack/mrkdwn.ts';
@@ -123,13 +124,20 @@ describe('Slack text', () => {
       },
       handoff: { team: 'support', priority: 'urgent', collected: { category: 'billing', description: 'charged <@U1> twice' }, note: undefined },
     };
-    const json = JSON.stringify(cardBlocks(card, ['support', 'billing']));
+    const json = JSON.stringify(cardBlocks(card, ['support', 'billing'], new AgentText('en')));
     expect(json).toContain('&lt;!here&gt; مریم');
     expect(json).not.toContain('<!here>');
     expect(json).toContain('charged &lt;@U1&gt; twice');
     expect(json).toContain('Key customer');
     expect(json).toContain('Past conversations:* 3');
     expect(json).toContain('Last CSAT:* 4');
+    // In Persian: labels, buttons and numbers in the agents' language.
+    const fa = JSON.stringify(cardBlocks(card, ['support'], new AgentText('fa', 'Asia/Tehran')));
+    expect(fa).toContain('*مشتری کلیدی*');
+    expect(fa).toContain('*گفتگوهای پیشین:* ۳');
+    expect(fa).toContain('اولویت :red_circle: فوری');
+    expect(fa).toContain('"text":"برمی‌دارم"');
+    expect(fa).not.toContain('Claim');
   });
 });
 

@@ -49,6 +49,17 @@ const SCRIPTS: Record<string, Record<string, { answers: string[]; check: (o: Sim
     fa: { answers: ['۲', 'خیلی طول کشید'], check: (o) => expect(o.surveys).toEqual([{ kind: 'csat', score: 2, comment: 'خیلی طول کشید' }]) },
     ar: { answers: ['٣', 'لا يوجد'], check: (o) => expect(o.surveys).toEqual([{ kind: 'csat', score: 3, comment: null }]) },
   },
+  ticket_satisfaction: {
+    en: { answers: ['4'], check: (o) => expect(o.surveys).toEqual([{ kind: 'csat', score: 4, comment: null }]) },
+    fa: {
+      answers: ['۱', 'خیلی دیر جواب دادید'],
+      check: (o) => {
+        expect(o.surveys).toEqual([{ kind: 'csat', score: 1, comment: 'خیلی دیر جواب دادید' }]);
+        expect(o).toMatchObject({ conversationStatus: 'waiting_for_agent', team: 'support', priority: 'high' });
+      },
+    },
+    ar: { answers: ['٥'], check: (o) => expect(o.surveys).toEqual([{ kind: 'csat', score: 5, comment: null }]) },
+  },
   nps: {
     en: { answers: ['9', 'Fast delivery'], check: (o) => expect(o.surveys).toEqual([{ kind: 'nps', score: 9, comment: 'Fast delivery' }]) },
     fa: { answers: ['۱۰', 'عالی'], check: (o) => expect(o.surveys[0]).toMatchObject({ score: 10, comment: 'عالی' }) },

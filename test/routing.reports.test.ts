@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AgentText } from '../src/agent-text/agent-text.ts';
 import { newId } from '../src/core/ids.ts';
 import { buildReport, formatReport } from '../src/routing/reports.ts';
 import { buildServer } from '../src/server/app.ts';
@@ -12,8 +13,11 @@ const MIN = 60_000;
 /** A hand-made month: every figure below is computed by hand from these rows. */
 async function seed(db: TestDatabase) {
   const p = db.prisma;
-  const customer = await p.customer.create({ data: { id: newId(), attributes: {}, tags: {} } });
+  // A key customer (at risk now) and one who is not (new); the email conversation is the second's.
+  const customer = await p.customer.create({ data: { id: newId(), attributes: {}, tags: {}, isKey: true, lifecycleStage: 'at_risk' } });
   const identity = await p.channelIdentity.create({ data: { id: newId(), customerId: customer.id, channel: 'whatsapp', address: '+989121234567' } });
+  const other = await p.customer.create({ data: { id: newId(), attributes: {}, tags: {} } });
+  const otherEmail = await p.channelIdentity.create({ data: { id: newId(), customerId: other.id, channel: 'email', address: 'sara@example.com' } });
   const support = await p.team.create({ data: { id: newId(), name: 'support' } });
   const sales = await p.team.create({ data: { id: newId(), name: 'sales' } });
   const ali = await p.agent.create({ data: { id: newId(), name: 'Ali' } });
@@ -29,11 +33,29 @@ async function seed(db: TestDatabase) {
   // First responses after queueing: 2, 4, 10, 6 minutes (and 100 outside); resolutions 60, 120, -, 30 minutes.
   const first = [2, 4, 10, 6, 100];
   const resolved = [60, 120, null, 30, 5];
+  // Episodes: support's third missed its first response, sales' its resolution; the third was handed off again.
+  const breached = [
+    [false, false],
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ];
+  const ends = ['resolved', 'resolved', 'handed_off', 'resolved', 'resolved'] as const;
   for (const [i, [channel, createdAt, teamId, assigneeId]] of convs.entries()) {
     const id = newId();
     const queuedAt = at(createdAt);
     await p.conversation.create({
-      data: { id, customerId: customer.id, identityId: identity.id, channel, teamId, assigneeId, status: 'resolved', createdAt: queuedAt },
+      data: {
+        id,
+        customerId: channel === 'email' ? other.id : customer.id,
+        identityId: channel === 'email' ? otherEmail.id : identity.id,
+        channel,
+        teamId,
+        assigneeId,
+        status: 'resolved',
+        createdAt: queuedAt,
+      },
     });
     await p.conversationSla.create({
       data: {
@@ -45,9 +67,39 @@ async function seed(db: TestDatabase) {
         queuedAt,
         firstResponseAt: new Date(queuedAt.getTime() + first[i]! * MIN),
         resolvedAt: resolved[i] === null ? null : new Date(queuedAt.getTime() + resolved[i]! * MIN),
+        firstResponseBreached: breached[i]![0],
+        resolutionBreached: breached[i]![1],
+        endReason: ends[i],
+        endedAt: new Date(queuedAt.getTime() + 200 * MIN),
       },
     });
   }
+  // Lifecycle moves: new>active and active>at_risk in March, one in February (outside).
+  for (const [fromStage, toStage, when] of [
+    ['new', 'active', '2026-03-02T12:00:00Z'],
+    ['active', 'at_risk', '2026-03-10T12:00:00Z'],
+    ['new', 'active', '2026-02-01T12:00:00Z'],
+  ] as const)
+    await p.lifecycleChange.create({ data: { id: newId(), customerId: customer.id, fromStage, toStage, reasons: [], at: at(when) } });
+  // Survey starts: 2 started, 1 waiting for the agent, 1 skipped by the contact cap.
+  for (const [status, reason] of [
+    ['started', null],
+    ['started', null],
+    ['queued', null],
+    ['skipped', 'contact_cap'],
+  ] as const)
+    await p.surveyDispatch.create({
+      data: {
+        id: newId(),
+        customerId: customer.id,
+        conversationId: newId(),
+        flowId: 'csat',
+        status,
+        reason,
+        createdAt: at('2026-03-05T00:00:00Z'),
+        updatedAt: at('2026-03-05T00:00:00Z'),
+      },
+    });
   // CSAT 5, 4, 4, 1 (average 3.5); NPS 10, 9, 8, 6, 3 (2 promoters, 1 passive, 2 detractors: 0).
   for (const [kind, score] of [
     ['csat', 5],
@@ -126,6 +178,12 @@ const expected = {
     byTeam: { sales: { count: 1, medianMs: 30 * MIN, p90Ms: 30 * MIN }, support: { count: 2, medianMs: 90 * MIN, p90Ms: 120 * MIN } },
     byAgent: { Ali: { count: 2, medianMs: 90 * MIN, p90Ms: 120 * MIN }, Bita: { count: 1, medianMs: 30 * MIN, p90Ms: 30 * MIN } },
   },
+  slaBreaches: { byTeam: { sales: { episodes: 1, firstResponse: 0, resolution: 1 }, support: { episodes: 3, firstResponse: 1, resolution: 0 } } },
+  episodes: { count: 4, byEnd: { handed_off: 1, resolved: 3 } },
+  lifecycle: { stages: { new: 1, active: 0, at_risk: 1, churned: 0 }, movements: { 'active>at_risk': 1, 'new>active': 1 } },
+  // 3 of the 4 March conversations are the key customer's.
+  keyCustomers: { customers: 1, conversations: 3, share: 0.75 },
+  surveys: { started: 2, queued: 1, skipped: { contact_cap: 1 } },
   csat: { count: 4, average: 3.5, distribution: { '1': 1, '2': 0, '3': 0, '4': 2, '5': 1 } },
   nps: { count: 5, promoters: 2, passives: 1, detractors: 2, score: 0 },
   complaints: { byCategory: { billing: 1, delivery: 2 }, byRootCause: { '(open)': 1, carrier_delay: 1, overcharge: 1 } },
@@ -166,8 +224,32 @@ describe.each(dialects)('reports on %s', (dialect) => {
     const bad = await app.inject({ method: 'GET', url: '/api/v1/reports?since=thirty', headers });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.message).toMatch(/^query.since: "thirty" is neither a duration .* nor an ISO date/);
-    const table = formatReport(expected, 'table');
-    for (const section of ['CONVERSATIONS', 'FIRST_RESPONSE', 'RESOLUTION', 'CSAT', 'NPS', 'COMPLAINTS', 'FLOWS']) expect(table).toContain(section);
+    expect(lines).toContain('sla_breaches,team support,first_response,1');
+    expect(lines).toContain('key_customers,all,share,0.75');
+    expect(lines).toContain('lifecycle,moved active>at_risk,count,1');
+    expect(lines).toContain('surveys,skipped contact_cap,count,1');
+    const table = formatReport(expected, 'table', new AgentText('en', 'UTC'));
+    expect(table.split('\n')[0]).toBe('Report 2026/03/01 00:00 .. 2026/03/31 00:00 (times in seconds, dates in UTC)');
+    for (const section of [
+      'Conversations',
+      'First response',
+      'SLA breaches',
+      'Hand-off episodes',
+      'Lifecycle',
+      'Key customers',
+      'Surveys',
+      'CSAT',
+      'NPS',
+      'Complaints',
+      'Flows',
+    ])
+      expect(table).toContain(`\n${section}\n`);
+    expect(table).toMatch(/ {2}2026\/03\/02 email +count +1\n/);
+    // A Persian reader in Tehran: Jalali dates on Tehran's clock, Persian digits, Persian headings.
+    const fa = formatReport(expected, 'table', new AgentText('fa', 'Asia/Tehran'));
+    expect(fa.split('\n')[0]).toBe('گزارش ۱۴۰۴/۱۲/۱۰ ۰۳:۳۰ تا ۱۴۰۵/۰۱/۱۱ ۰۳:۳۰ (زمان‌ها به ثانیه، تاریخ‌ها به وقت Asia/Tehran)');
+    expect(fa).toMatch(/ {2}۱۴۰۴\/۱۲\/۱۱ email +count +۱\n/);
+    expect(fa).toContain('\nنقض‌های SLA\n');
     await app.close();
   });
 });

@@ -72,11 +72,22 @@ export class AgentText {
     return this.digits(this.#wallClock(at).date);
   }
 
+  /** A calendar day given as "YYYY-MM-DD" (no time zone: the day itself), in the reader's calendar. */
+  calendarDay(isoDay: string): string {
+    const [y, m, d] = isoDay.split('-').map(Number) as [number, number, number];
+    return this.digits(this.#calendarDate(y, m, d));
+  }
+
   #wallClock(at: Date): { date: string; time: string } {
     const parts = Object.fromEntries(this.#parts.formatToParts(at).map((p) => [p.type, p.value]));
-    let [y, m, d] = [Number(parts.year), Number(parts.month), Number(parts.day)];
+    return { date: this.#calendarDate(Number(parts.year), Number(parts.month), Number(parts.day)), time: `${parts.hour}:${parts.minute}` };
+  }
+
+  /** A Gregorian date as YYYY/MM/DD in the reader's calendar (Jalali for fa). */
+  #calendarDate(year: number, month: number, day: number): string {
+    let [y, m, d] = [year, month, day];
     if (this.locale === 'fa') ({ jy: y, jm: m, jd: d } = toJalaali(y, m, d));
     const two = (n: number) => String(n).padStart(2, '0');
-    return { date: `${y}/${two(m)}/${two(d)}`, time: `${parts.hour}:${parts.minute}` };
+    return `${y}/${two(m)}/${two(d)}`;
   }
 }

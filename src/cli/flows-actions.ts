@@ -1,3 +1,4 @@
+import { AgentText } from '../agent-text/agent-text.ts';
 import { createInterface } from 'node:readline';
 import { consoleChannel } from '../../channels/console/index.ts';
 import { parseSince } from '../core/duration.ts';
@@ -91,7 +92,9 @@ export async function statsCommand(flowId: string, options: { since?: string; js
     const s = stats.sessions;
     process.stdout.write(`flow ${flowId}: ${s.started} sessions (${s.active} active, ${s.completed} completed, ${s.abandoned} abandoned)\n`);
     const rows = stats.steps.map((step) => [step.stepId, ...Object.values(step.counts).map(String)]);
-    const header = ['step', 'entered', 'answered', 'invalid', 'timed_out', 'dropped', 'completed'];
+    const text = new AgentText(config.PARLEY_AGENT_LOCALE, config.PARLEY_AGENT_TIMEZONE);
+    const columns = ['step', 'entered', 'answered', 'invalid', 'timed_out', 'dropped', 'completed'] as const;
+    const header = columns.map((c) => text.t(`cli.flow_stats.${c}`));
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
     for (const row of [header, ...rows])
       process.stdout.write(`${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  ')}\n`);

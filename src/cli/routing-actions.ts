@@ -1,3 +1,4 @@
+import { AgentText } from '../agent-text/agent-text.ts';
 import { parseSince } from '../core/duration.ts';
 import { UserError } from '../core/errors.ts';
 import { AlertsConfigSchema } from '../routing/alerts.ts';
@@ -15,9 +16,9 @@ export async function reportCommand(options: { since: string; format: string }):
   if (!['table', 'csv', 'json'].includes(options.format)) throw new UserError(`--format "${options.format}" is not one of table, csv, json`);
   const until = new Date();
   const since = userInput('--since', () => parseSince(options.since, until));
-  await withDatabase(async (db) => {
+  await withDatabase(async (db, config) => {
     const report = await buildReport(db, since, until);
-    process.stdout.write(formatReport(report, options.format as 'table'));
+    process.stdout.write(formatReport(report, options.format as 'table', new AgentText(config.PARLEY_AGENT_LOCALE, config.PARLEY_AGENT_TIMEZONE)));
   });
 }
 

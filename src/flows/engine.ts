@@ -14,6 +14,7 @@ import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import type { FlowSession } from '../generated/sqlite/client.ts';
 import type { EventBus } from '../pipeline/events.ts';
 import { handoffEvent, handoffPatch } from '../pipeline/handoff.ts';
+import { dispatchSurvey, queuedSurveys, type SurveyCap, surveyTarget } from './surveys.ts';
 import { AcknowledgeHandler, type ConversationHandler, HumanHandledConversation, isHumanHandled, type Turn } from '../pipeline/handler.ts';
 import { type JobContext, type JobDraft, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 import { enqueueToCustomer } from '../pipeline/outbound.ts';
@@ -50,6 +51,8 @@ export interface FlowEngineOptions {
   readonly mayWinBack: (flowId: string, customerIds: readonly string[], now: Date) => Promise<ReadonlySet<string>>;
   /** Customers the `inactive` sweep reads at a time (default 500); it pages through all of them. */
   readonly inactiveSweepPage?: number;
+  /** Contact cap of automatic surveys (flows started by conversation.resolved or ticket.closed). */
+  readonly surveyCap: SurveyCap;
 }
 
 interface SessionRow {
@@ -88,7 +91,15 @@ const pendingRows = (): PendingRows => ({ sessions: [], stats: new StepCounter()
 type Before = Pick<FlowSession, 'id' | 'seq' | 'timerAt'>;
 
 const TimerJobSchema = z.object({ sessionId: z.string(), seq: z.number().int(), timer: z.enum(['timeout', 'wait']) });
-const StartJobSchema = z.object({ flowId: z.string(), conversationId: z.string(), by: z.string() });
+const StartJobSchema = z.object({
+  flowId: z.string(),
+  conversationId: z.string(),
+  by: z.string(),
+  /** Survey starts: the ticket whose closing asked, or the queued survey being sent. */
+  ticketId: z.string().optional(),
+  dispatchId: z.string().optional(),
+});
+const AUTOMATIC_SURVEY = /^event:/;
 const TIMER_JOB = 'flow.timer';
 /** Exported so that schedulers elsewhere (lifecycle win-back) share the engine's dedup keys. */
 export const START_JOB = 'flow.start';
@@ -176,15 +187,30 @@ export class FlowEngine implements ConversationHandler {
         if (triggered.length === 0) return;
         const conversation = await ctx.db.prisma.conversation.findUnique({ where: { id: conversationId }, include: { identity: true } });
         if (!conversation) return;
+        const ticketId = event.type === 'ticket.closed' ? event.ticketId : undefined;
         const drafts = triggered.map(({ flow, trigger }) => ({
           kind: START_JOB,
           laneKey: laneOf(conversation),
-          payload: { flowId: flow.id, conversationId, by: `event:${type}` },
+          payload: { flowId: flow.id, conversationId, by: `event:${type}`, ticketId },
           runAt: new Date(ctx.now.getTime() + ('delay' in trigger && trigger.delay ? parseDuration(trigger.delay) : 0)),
         }));
         await ctx.write((tx) => scheduleJobs(tx, this.options.db.dialect, drafts, ctx.now).then(() => {}));
       });
     }
+    // Surveys that waited while an agent held the conversation go out when it is resolved.
+    events.subscribe('conversation.resolved', 'flows.queued-surveys', async (event, ctx) => {
+      const conversation = await ctx.db.prisma.conversation.findUnique({ where: { id: event.conversationId }, include: { identity: true } });
+      if (!conversation) return;
+      await ctx.write(async (tx) => {
+        const drafts = (await queuedSurveys(tx, conversation.id)).map((queued) => ({
+          kind: START_JOB,
+          laneKey: laneOf(conversation),
+          payload: { flowId: queued.flowId, conversationId: conversation.id, by: 'event:queued_survey', dispatchId: queued.id },
+          runAt: ctx.now,
+        }));
+        await scheduleJobs(tx, this.options.db.dialect, drafts, ctx.now);
+      });
+    });
     events.subscribe('flow.start_requested', 'flows', async (event, ctx) => {
       await this.#onStart({ flowId: event.flowId, conversationId: event.conversationId, by: event.by }, ctx);
     });
@@ -496,8 +522,9 @@ export class FlowEngine implements ConversationHandler {
         case 'survey':
           {
             const surveyId = newId();
+            const rates = await surveyTarget(tx, conversationId);
             await tx.surveyResponse.create({
-              data: { id: surveyId, customerId, conversationId, kind: effect.kind, score: effect.score, comment: effect.comment, createdAt: now },
+              data: { id: surveyId, customerId, conversationId, ...rates, kind: effect.kind, score: effect.score, comment: effect.comment, createdAt: now },
             });
             events.push({ type: 'survey.recorded', surveyId, customerId, conversationId, kind: effect.kind, score: effect.score });
           }
@@ -520,14 +547,30 @@ export class FlowEngine implements ConversationHandler {
   }
 
   /** Starts a flow for a conversation outside an inbound message (events, agents, schedules). */
-  async #onStart(payload: { flowId: string; conversationId: string; by: string }, ctx: JobContext): Promise<void> {
+  async #onStart(payload: z.infer<typeof StartJobSchema>, ctx: JobContext): Promise<void> {
     const flow = this.options.registry.get(payload.flowId);
     if (!flow) throw new Error(`flow "${payload.flowId}" is not loaded`);
     const conversation = await ctx.db.prisma.conversation.findUnique({ where: { id: payload.conversationId }, include: { customer: true, identity: true } });
     if (!conversation) return;
     const active = await ctx.db.prisma.flowSession.findFirst({ where: { conversationId: conversation.id, status: 'active' } });
     const byPerson = isStartedByPerson(payload.by);
-    // Never talk over a person: automatic starts skip conversations a human handles.
+    // Never talk over a person: automatic starts skip conversations a human handles; a survey
+    // waits for the agent to resolve it, and every survey counts against the contact cap.
+    if (!byPerson && AUTOMATIC_SURVEY.test(payload.by)) {
+      const request = {
+        customerId: conversation.customerId,
+        conversationId: conversation.id,
+        flowId: flow.id,
+        ticketId: payload.ticketId,
+        dispatchId: payload.dispatchId,
+        humanHandled: isHumanHandled(conversation),
+      };
+      let startNow = false;
+      await ctx.write(async (tx) => {
+        startNow = await dispatchSurvey(tx, request, this.options.surveyCap, ctx.now);
+      });
+      if (!startNow) return;
+    }
     if (!byPerson && isHumanHandled(conversation)) return;
     const state = newSession(flow, payload.by);
     await this.#runOutsideTurn(conversation, flow, state, { kind: 'start' }, ctx, active ? [{ ...toState(active), status: 'abandoned', waiting: null }] : []);

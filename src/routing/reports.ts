@@ -1,3 +1,5 @@
+import type { AgentText } from '../agent-text/agent-text.ts';
+import type { MessageKey } from '../agent-text/catalog.ts';
 import type { Database } from '../db/database.ts';
 import { flowStats } from '../flows/stats.ts';
 
@@ -14,6 +16,19 @@ export interface Report {
   readonly conversationsPerChannelPerDay: { day: string; channel: string; count: number }[];
   readonly firstResponse: { byTeam: Record<string, TimeStats>; byAgent: Record<string, TimeStats> };
   readonly resolution: { byTeam: Record<string, TimeStats>; byAgent: Record<string, TimeStats> };
+  /** Per team: episodes queued in the range and how many missed each target. */
+  readonly slaBreaches: { byTeam: Record<string, { episodes: number; firstResponse: number; resolution: number }> };
+  /** Hand-off episodes queued in the range, by how they ended (open: not yet). */
+  readonly episodes: { count: number; byEnd: Record<string, number> };
+  /** Customers per stage now, and the stage changes recorded in the range ("active>at_risk"). */
+  readonly lifecycle: { stages: Record<string, number>; movements: Record<string, number> };
+  /**
+   * Customers flagged key now; conversations of the range that are theirs, and that share of all
+   * of the range's conversations (0..1, two decimals; null without conversations).
+   */
+  readonly keyCustomers: { customers: number; conversations: number; share: number | null };
+  /** Automatic survey starts in the range: started, waiting for an agent to resolve, skipped by reason. */
+  readonly surveys: { started: number; queued: number; skipped: Record<string, number> };
   readonly csat: { count: number; average: number | null; distribution: Record<'1' | '2' | '3' | '4' | '5', number> };
   readonly nps: { count: number; promoters: number; passives: number; detractors: number; score: number | null };
   readonly complaints: { byCategory: Record<string, number>; byRootCause: Record<string, number> };
@@ -62,7 +77,10 @@ const count = (keys: string[]) => {
  */
 export async function buildReport(db: Database, since: Date, until: Date): Promise<Report> {
   const range = { gte: since, lt: until };
-  const conversations = await db.prisma.conversation.findMany({ where: { createdAt: range }, select: { channel: true, createdAt: true } });
+  const conversations = await db.prisma.conversation.findMany({
+    where: { createdAt: range },
+    select: { channel: true, createdAt: true, customer: { select: { isKey: true } } },
+  });
   const perDay = new Map<string, number>();
   for (const c of conversations) {
     const key = `${c.createdAt.toISOString().slice(0, 10)}\u0000${c.channel}`;
@@ -81,6 +99,20 @@ export async function buildReport(db: Database, since: Date, until: Date): Promi
     slas.flatMap((s) => (s[field] ? [{ team: teamName(s.teamId), agent: agentName(s.agentId), ms: s[field]!.getTime() - s.queuedAt.getTime() }] : []));
   const first = measure('firstResponseAt');
   const resolved = measure('resolvedAt');
+
+  const breaches: Report['slaBreaches']['byTeam'] = {};
+  for (const s of [...slas].sort((a, b) => (teamName(a.teamId) < teamName(b.teamId) ? -1 : 1))) {
+    const row = (breaches[teamName(s.teamId)] ??= { episodes: 0, firstResponse: 0, resolution: 0 });
+    row.episodes++;
+    if (s.firstResponseBreached) row.firstResponse++;
+    if (s.resolutionBreached) row.resolution++;
+  }
+
+  const stages = await db.prisma.customer.groupBy({ by: ['lifecycleStage'], where: { mergedIntoId: null }, _count: { _all: true } });
+  const movements = await db.prisma.lifecycleChange.findMany({ where: { at: range }, select: { fromStage: true, toStage: true } });
+  const keyCustomers = await db.prisma.customer.count({ where: { isKey: true, mergedIntoId: null } });
+  const keyConversations = conversations.filter((c) => c.customer.isKey).length;
+  const dispatches = await db.prisma.surveyDispatch.findMany({ where: { createdAt: range }, select: { status: true, reason: true } });
 
   const surveys = await db.prisma.surveyResponse.findMany({ where: { createdAt: range }, select: { kind: true, score: true } });
   const csat = surveys.filter((s) => s.kind === 'csat').map((s) => s.score);
@@ -111,6 +143,24 @@ export async function buildReport(db: Database, since: Date, until: Date): Promi
     resolution: {
       byTeam: groupStats(resolved.map((r) => ({ key: r.team, ms: r.ms }))),
       byAgent: groupStats(resolved.map((r) => ({ key: r.agent, ms: r.ms }))),
+    },
+    slaBreaches: { byTeam: breaches },
+    episodes: { count: slas.length, byEnd: count(slas.map((s) => s.endReason ?? 'open')) },
+    lifecycle: {
+      stages: Object.fromEntries(
+        ['new', 'active', 'at_risk', 'churned'].map((stage) => [stage, stages.find((g) => g.lifecycleStage === stage)?._count._all ?? 0]),
+      ),
+      movements: count(movements.map((m) => `${m.fromStage}>${m.toStage}`)),
+    },
+    keyCustomers: {
+      customers: keyCustomers,
+      conversations: keyConversations,
+      share: conversations.length ? Math.round((keyConversations / conversations.length) * 100) / 100 : null,
+    },
+    surveys: {
+      started: dispatches.filter((d) => d.status === 'started').length,
+      queued: dispatches.filter((d) => d.status === 'queued').length,
+      skipped: count(dispatches.filter((d) => d.status === 'skipped').map((d) => d.reason ?? '(none)')),
     },
     csat: {
       count: csat.length,
@@ -148,6 +198,23 @@ export function reportRows(report: Report): [string, string, string, string][] {
         rows.push([section, `${by} ${name}`, 'p90_s', ms(s.p90Ms)]);
       }
   }
+  for (const [team, b] of Object.entries(report.slaBreaches.byTeam)) {
+    rows.push(['sla_breaches', `team ${team}`, 'episodes', String(b.episodes)]);
+    rows.push(['sla_breaches', `team ${team}`, 'first_response', String(b.firstResponse)]);
+    rows.push(['sla_breaches', `team ${team}`, 'resolution', String(b.resolution)]);
+  }
+  rows.push(['episodes', 'all', 'count', String(report.episodes.count)]);
+  for (const [end, n] of Object.entries(report.episodes.byEnd)) rows.push(['episodes', `ended ${end}`, 'count', String(n)]);
+  for (const [stage, n] of Object.entries(report.lifecycle.stages)) rows.push(['lifecycle', `stage ${stage}`, 'customers', String(n)]);
+  for (const [move, n] of Object.entries(report.lifecycle.movements)) rows.push(['lifecycle', `moved ${move}`, 'count', String(n)]);
+  const key = report.keyCustomers;
+  rows.push(
+    ['key_customers', 'all', 'customers', String(key.customers)],
+    ['key_customers', 'all', 'conversations', String(key.conversations)],
+    ['key_customers', 'all', 'share', key.share === null ? '' : String(key.share)],
+  );
+  rows.push(['surveys', 'all', 'started', String(report.surveys.started)], ['surveys', 'all', 'queued', String(report.surveys.queued)]);
+  for (const [reason, n] of Object.entries(report.surveys.skipped)) rows.push(['surveys', `skipped ${reason}`, 'count', String(n)]);
   rows.push(['csat', 'all', 'count', String(report.csat.count)], ['csat', 'all', 'average', report.csat.average === null ? '' : String(report.csat.average)]);
   for (const [score, n] of Object.entries(report.csat.distribution)) rows.push(['csat', `score ${score}`, 'count', String(n)]);
   const { nps } = report;
@@ -173,16 +240,24 @@ export function reportRows(report: Report): [string, string, string, string][] {
 
 const csvCell = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
-export function formatReport(report: Report, format: 'json' | 'csv' | 'table'): string {
+/** JSON and CSV are for machines (ISO dates, ASCII digits); the table is for the reader (PARLEY_AGENT_LOCALE). */
+export function formatReport(report: Report, format: 'json' | 'csv' | 'table', text: AgentText): string {
   if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
   const rows = reportRows(report);
   if (format === 'csv') return `${[['section', 'group', 'metric', 'value'], ...rows].map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), 8));
-  const lines = [`Report ${report.since} .. ${report.until} (times in seconds)`];
+  // The conversations' group is "YYYY-MM-DD channel" (a UTC day): the day in the reader's calendar.
+  const shown = rows.map(([section, group, metric, value]) => {
+    const day = section === 'conversations' ? /^(\d{4}-\d{2}-\d{2}) (.*)$/.exec(group) : null;
+    return [section, day ? `${text.calendarDay(day[1]!)} ${day[2]}` : group, metric, text.digits(value)] as const;
+  });
+  const header = [text.t('report.column.group'), text.t('report.column.metric'), text.t('report.column.value')] as const;
+  const widths = ([1, 2] as const).map((i) => Math.max(...shown.map((r) => r[i].length), (header[i - 1] as string).length, 8));
+  const title = text.t('report.title', { since: text.dateTime(new Date(report.since)), until: text.dateTime(new Date(report.until)), timeZone: text.timeZone });
+  const lines = [title, '', `  ${header[0].padEnd(widths[0]!)}  ${header[1].padEnd(widths[1]!)}  ${header[2]}`];
   let section = '';
-  for (const r of rows) {
-    if (r[0] !== section) lines.push('', (section = r[0]).toUpperCase());
-    lines.push(`  ${r[1].padEnd(widths[1]!)}  ${r[2].padEnd(widths[2]!)}  ${r[3]}`);
+  for (const r of shown) {
+    if (r[0] !== section) lines.push('', text.t(`report.section.${(section = r[0])}` as MessageKey));
+    lines.push(`  ${r[1].padEnd(widths[0]!)}  ${r[2].padEnd(widths[1]!)}  ${r[3]}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,4 +1,5 @@
 import { unreadPhoneReason } from '../core/address.ts';
+import type { AgentText } from '../agent-text/agent-text.ts';
 import { timingSafeEqual } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -37,6 +38,8 @@ export interface ApiOptions {
   /** Routing, tickets and reports (absent in servers built without them). */
   readonly routing?: Routing;
   readonly tickets?: TicketDeps;
+  /** The reader's language, time zone and calendar for the report's table format. */
+  readonly agentText: AgentText;
   readonly now?: () => Date;
 }
 
@@ -101,7 +104,7 @@ function apiIndex(app: FastifyInstance) {
 
 const protectedApi: FastifyPluginAsync<ApiOptions> = async (
   plain,
-  { db, token, defaultRegion, flows, events, onJobsQueued, desk, routing, tickets, now = () => new Date() },
+  { db, token, defaultRegion, flows, events, onJobsQueued, desk, routing, tickets, agentText, now = () => new Date() },
 ) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', async (request) => {
@@ -247,7 +250,7 @@ const protectedApi: FastifyPluginAsync<ApiOptions> = async (
       if (request.query.format === 'json') return { report };
       return reply
         .type(request.query.format === 'csv' ? 'text/csv; charset=utf-8' : 'text/plain; charset=utf-8')
-        .send(formatReport(report, request.query.format));
+        .send(formatReport(report, request.query.format, agentText));
     },
   );
 

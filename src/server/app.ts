@@ -39,6 +39,7 @@ export async function buildServer(parley: Parley): Promise<FastifyInstance> {
   await app.register(api, {
     prefix: '/api/v1',
     db: parley.db,
+    agentText: parley.agentText,
     token: parley.config.PARLEY_API_TOKEN,
     defaultRegion: parley.config.PARLEY_DEFAULT_REGION,
     flows: parley.flows,

@@ -1,3 +1,5 @@
+import type { AgentText } from '../../agent-text/agent-text.ts';
+import type { MessageKey } from '../../agent-text/catalog.ts';
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { conversationRef } from '../desk.ts';
@@ -91,16 +93,12 @@ export async function loadCardData(db: Database, conversationId: string, handoff
 }
 
 const SummaryOnCardSchema = z.object({ wants: z.string(), mood: z.string(), lines: z.array(z.string()).default([]), source: z.string().default('fallback') });
-const MOOD = { negative: ':disappointed: upset', neutral: ':neutral_face: calm', positive: ':slightly_smiling_face: happy' } as Record<string, string>;
-
-const STATUS_LABEL: Record<string, string> = {
-  bot: ':robot_face: with the bot',
-  waiting_for_agent: ':hourglass_flowing_sand: waiting for an agent',
-  assigned: ':speech_balloon: assigned',
-  waiting_for_customer: ':hourglass: waiting for the customer',
-  resolved: ':white_check_mark: resolved',
-};
-const PRIORITY_LABEL: Record<string, string> = { low: 'low', normal: 'normal', high: ':large_orange_diamond: high', urgent: ':red_circle: urgent' };
+const MOODS = ['negative', 'neutral', 'positive'];
+const STATUSES = ['bot', 'waiting_for_agent', 'assigned', 'waiting_for_customer', 'resolved'];
+const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
+const statusLabel = (text: AgentText, status: string) => (STATUSES.includes(status) ? text.t(`card.status.${status}` as MessageKey) : status);
+const priorityLabel = (text: AgentText, priority: string) => (PRIORITIES.includes(priority) ? text.t(`card.priority.${priority}` as MessageKey) : priority);
+const moodLabel = (text: AgentText, mood: string) => (MOODS.includes(mood) ? text.t(`card.mood.${mood}` as MessageKey) : escapeMrkdwn(mood));
 
 export const ACTION = {
   claim: 'parley:claim',
@@ -125,29 +123,33 @@ const plain = (text: string) => ({ type: 'plain_text' as const, text: truncate(t
 const option = (text: string, value: string) => ({ text: plain(text), value });
 
 /** The card's fallback text (notifications, screen readers). */
-export function cardText(card: CardData): string {
-  const who = card.customer.name ?? card.customer.identities[0]?.address ?? 'a customer';
-  return `${card.customer.isKey ? '★ ' : ''}${escapeMrkdwn(who)} on ${card.conversation.channel}: ${STATUS_LABEL[card.conversation.status] ?? card.conversation.status}`;
+export function cardText(card: CardData, text: AgentText): string {
+  const who = card.customer.name ?? card.customer.identities[0]?.address ?? text.t('card.a_customer');
+  const line = text.t('card.text', { who: escapeMrkdwn(who), channel: card.conversation.channel, status: statusLabel(text, card.conversation.status) });
+  return `${card.customer.isKey ? '★ ' : ''}${line}`;
 }
 
 /** The customer card: who, what the bot learned, where the conversation stands, and the buttons. */
-export function cardBlocks(card: CardData, teams: readonly string[]): unknown[] {
+export function cardBlocks(card: CardData, teams: readonly string[], text: AgentText): unknown[] {
   const { conversation: c, customer, handoff } = card;
-  const name = customer.name ? escapeMrkdwn(customer.name) : '_no name_';
-  const header = `${customer.isKey ? ':star: *Key customer* · ' : ''}*${name}* on *${escapeMrkdwn(c.channel)}* · priority ${PRIORITY_LABEL[c.priority] ?? c.priority}`;
+  const label = (key: string) => `*${text.t(`card.label.${key}` as MessageKey)}:*`;
+  const n = (value: number | string | null) => (value === null ? '—' : text.digits(String(value)));
+  const name = customer.name ? escapeMrkdwn(customer.name) : text.t('card.no_name');
+  const header = `${customer.isKey ? `${text.t('card.key_customer')} · ` : ''}${text.t('card.header', { name, channel: escapeMrkdwn(c.channel), priority: priorityLabel(text, c.priority) })}`;
   const facts = [
-    `*Identities:* ${customer.identities.map((i) => `${escapeMrkdwn(i.channel)} \`${escapeMrkdwn(i.address)}\``).join(', ') || '—'}`,
-    `*Locale:* ${escapeMrkdwn(customer.locale ?? '—')}   *Tags:* ${customer.tags.length ? customer.tags.map(escapeMrkdwn).join(', ') : '—'}`,
-    `*Past conversations:* ${customer.pastConversations}   *Open tickets:* ${customer.openTickets}   *Last CSAT:* ${customer.lastCsat ?? '—'}   *Last NPS:* ${customer.lastNps ?? '—'}`,
+    `${label('identities')} ${customer.identities.map((i) => `${escapeMrkdwn(i.channel)} \`${escapeMrkdwn(i.address)}\``).join(', ') || '—'}`,
+    `${label('locale')} ${escapeMrkdwn(customer.locale ?? '—')}   ${label('tags')} ${customer.tags.length ? customer.tags.map(escapeMrkdwn).join(', ') : '—'}`,
+    `${label('past_conversations')} ${n(customer.pastConversations)}   ${label('open_tickets')} ${n(customer.openTickets)}   ${label('last_csat')} ${n(customer.lastCsat)}   ${label('last_nps')} ${n(customer.lastNps)}`,
   ];
   const collected = Object.entries(handoff.collected);
+  const minutes = (from: Date, to: Date) => text.t('card.minutes', { minutes: Math.max(0, Math.round((to.getTime() - from.getTime()) / 60_000)) });
   const status = [
-    `*Status:* ${STATUS_LABEL[c.status] ?? c.status}`,
-    c.assignee ? `*Assignee:* ${c.assignee.slackUserId ? `<@${c.assignee.slackUserId}>` : escapeMrkdwn(c.assignee.name)}` : '*Assignee:* nobody yet',
-    c.team ? `*Team:* ${escapeMrkdwn(c.team)}` : undefined,
-    c.status === 'resolved' && c.resolvedAt ? `*Resolved:* ${slackDate(c.resolvedAt)}` : `*Waiting since:* ${slackDate(c.lastMessageAt)}`,
-    c.firstResponseAt ? `*First response:* ${Math.max(0, Math.round((c.firstResponseAt.getTime() - c.createdAt.getTime()) / 60_000))} min` : undefined,
-    c.snoozedUntil ? `*Snoozed until:* ${slackDate(c.snoozedUntil)}` : undefined,
+    `${label('status')} ${statusLabel(text, c.status)}`,
+    `${label('assignee')} ${c.assignee ? (c.assignee.slackUserId ? `<@${c.assignee.slackUserId}>` : escapeMrkdwn(c.assignee.name)) : text.t('card.nobody_yet')}`,
+    c.team ? `${label('team')} ${escapeMrkdwn(c.team)}` : undefined,
+    c.status === 'resolved' && c.resolvedAt ? `${label('resolved')} ${slackDate(c.resolvedAt)}` : `${label('waiting_since')} ${slackDate(c.lastMessageAt)}`,
+    c.firstResponseAt ? `${label('first_response')} ${minutes(c.createdAt, c.firstResponseAt)}` : undefined,
+    c.snoozedUntil ? `${label('snoozed_until')} ${slackDate(c.snoozedUntil)}` : undefined,
   ].filter(Boolean);
   const blocks: unknown[] = [
     { type: 'section', text: { type: 'mrkdwn', text: header } },
@@ -156,25 +158,27 @@ export function cardBlocks(card: CardData, teams: readonly string[]): unknown[] 
   if (card.summary) {
     const s = card.summary;
     const lines = [
-      `*Wants:* ${escapeMrkdwn(truncate(s.wants, 300))}   *Mood:* ${MOOD[s.mood] ?? escapeMrkdwn(s.mood)}`,
+      `${label('wants')} ${escapeMrkdwn(truncate(s.wants, 300))}   ${label('mood')} ${moodLabel(text, s.mood)}`,
       ...s.lines.map((l) => `• ${escapeMrkdwn(truncate(l, 300))}`),
     ];
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Summary*${s.source === 'model' ? ' (AI)' : ''}\n${lines.join('\n')}` } });
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `*${text.t('card.summary')}*${s.source === 'model' ? ` ${text.t('card.ai')}` : ''}\n${lines.join('\n')}` },
+    });
   }
   if (collected.length > 0 || handoff.note) {
     const lines = collected.map(([k, v]) => `*${escapeMrkdwn(k)}:* ${escapeMrkdwn(truncate(v, 500))}`);
-    if (handoff.note) lines.push(`*Note:* ${escapeMrkdwn(truncate(handoff.note, 500))}`);
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*What the bot learned*\n${lines.join('\n')}` } });
+    if (handoff.note) lines.push(`${label('note')} ${escapeMrkdwn(truncate(handoff.note, 500))}`);
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*${text.t('card.learned')}*\n${lines.join('\n')}` } });
   }
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: status.join('   ') } });
-  if (card.previousThread)
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Continues <${card.previousThread}|the previous conversation>` }] });
+  if (card.previousThread) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: text.t('card.continues', { link: card.previousThread }) }] });
   blocks.push({
     type: 'context',
     elements: [
       {
         type: 'mrkdwn',
-        text: `Conversation \`${conversationRef(c.id)}\` · reply in the thread to answer the customer; start a reply with \`note:\` for an internal note`,
+        text: text.t('card.footer', { ref: conversationRef(c.id) }),
       },
     ],
   });
@@ -184,25 +188,36 @@ export function cardBlocks(card: CardData, teams: readonly string[]): unknown[] 
       type: 'actions',
       block_id: 'parley_actions',
       elements: [
-        ...(c.assignee ? [] : [{ type: 'button', action_id: ACTION.claim, text: plain('Claim'), style: 'primary', value }]),
-        { type: 'users_select', action_id: ACTION.assign, placeholder: plain('Assign to…') },
-        { type: 'button', action_id: ACTION.resolve, text: plain('Resolve'), value },
+        ...(c.assignee ? [] : [{ type: 'button', action_id: ACTION.claim, text: plain(text.t('card.button.claim')), style: 'primary', value }]),
+        { type: 'users_select', action_id: ACTION.assign, placeholder: plain(text.t('card.button.assign')) },
+        { type: 'button', action_id: ACTION.resolve, text: plain(text.t('card.button.resolve')), value },
         {
           type: 'static_select',
           action_id: ACTION.snooze,
-          placeholder: plain('Snooze…'),
+          placeholder: plain(text.t('card.button.snooze')),
           options: Object.entries(SNOOZE_CHOICES).map(([k, v]) => option(v.label, k)),
         },
         ...(teams.length > 0
-          ? [{ type: 'static_select', action_id: ACTION.transfer, placeholder: plain('Transfer to…'), options: teams.slice(0, 100).map((t) => option(t, t)) }]
+          ? [
+              {
+                type: 'static_select',
+                action_id: ACTION.transfer,
+                placeholder: plain(text.t('card.button.transfer')),
+                options: teams.slice(0, 100).map((t) => option(t, t)),
+              },
+            ]
           : []),
-        { type: 'button', action_id: ACTION.survey, text: plain('Send survey'), value },
-        { type: 'button', action_id: ACTION.suggest, text: plain('Suggest reply'), value },
-        { type: 'button', action_id: ACTION.handBack, text: plain('Back to bot'), value },
+        { type: 'button', action_id: ACTION.survey, text: plain(text.t('card.button.survey')), value },
+        { type: 'button', action_id: ACTION.suggest, text: plain(text.t('card.button.suggest')), value },
+        { type: 'button', action_id: ACTION.handBack, text: plain(text.t('card.button.hand_back')), value },
       ],
     });
   } else {
-    blocks.push({ type: 'actions', block_id: 'parley_actions', elements: [{ type: 'button', action_id: ACTION.survey, text: plain('Send survey'), value }] });
+    blocks.push({
+      type: 'actions',
+      block_id: 'parley_actions',
+      elements: [{ type: 'button', action_id: ACTION.survey, text: plain(text.t('card.button.survey')), value }],
+    });
   }
   return blocks;
 }

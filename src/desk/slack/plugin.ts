@@ -86,7 +86,7 @@ export class SlackDesk implements ParleyPlugin {
     }
     const rate = parley.config.PARLEY_RATE_LIMITS?.['slack:recipient'] ?? SLACK_CHANNEL_RATE;
     const poster = new SlackPoster(app.client, new RateLimiter(), rate);
-    const threads = new SlackThreads(parley.db, poster, config, logger, parley.config.PARLEY_DATA_DIR);
+    const threads = new SlackThreads(parley.db, poster, config, logger, parley.config.PARLEY_DATA_DIR, parley.agentText);
     const directory = new SlackDirectory(parley.db, app.client, config.cacheMs);
     const now = () => new Date();
     this.#subscribe(parley, threads);
@@ -135,7 +135,7 @@ export class SlackDesk implements ParleyPlugin {
   }
 
   #subscribe(parley: Parley, threads: SlackThreads): void {
-    const { events, desk } = parley;
+    const { events, desk, agentText: text } = parley;
     const actor = async (by: string) => {
       const agentId = by.startsWith('agent:') ? by.slice(6) : undefined;
       const agent = agentId ? await parley.db.prisma.agent.findUnique({ where: { id: agentId } }) : null;
@@ -148,24 +148,24 @@ export class SlackDesk implements ParleyPlugin {
       await desk.unsnooze(event.conversationId, 'customer');
     });
     events.subscribe('conversation.reopened', 'slack', async (event, context) => {
-      await threads.notice(event.conversationId, ':leftwards_arrow_with_hook: The customer wrote again: conversation reopened.', `reopened:${context.jobId}`);
+      await threads.notice(event.conversationId, text.t('slack.reopened'), `reopened:${context.jobId}`);
       await threads.refreshCard(event.conversationId);
     });
     events.subscribe('conversation.resolved', 'slack', async (event, context) => {
-      await threads.notice(event.conversationId, `:white_check_mark: Resolved by ${await actor(event.by)}.`, `resolved:${context.jobId}`);
+      await threads.notice(event.conversationId, text.t('slack.resolved_by', { who: await actor(event.by) }), `resolved:${context.jobId}`);
       await threads.refreshCard(event.conversationId);
     });
     events.subscribe('conversation.assigned', 'slack', async (event) => threads.refreshCard(event.conversationId));
     events.subscribe('conversation.snoozed', 'slack', async (event, context) => {
-      if (!event.until) await threads.notice(event.conversationId, ':alarm_clock: Snooze over.', `unsnoozed:${context.jobId}`);
+      if (!event.until) await threads.notice(event.conversationId, text.t('slack.snooze_over'), `unsnoozed:${context.jobId}`);
       await threads.refreshCard(event.conversationId);
     });
     events.subscribe('conversation.handed_back', 'slack', async (event, context) => {
-      await threads.notice(event.conversationId, `:robot_face: Handed back to the bot by ${await actor(event.by)}.`, `handed_back:${context.jobId}`);
+      await threads.notice(event.conversationId, text.t('slack.handed_back_by', { who: await actor(event.by) }), `handed_back:${context.jobId}`);
       await threads.refreshCard(event.conversationId);
     });
     events.subscribe('flow.start_requested', 'slack', async (event, context) => {
-      await threads.notice(event.conversationId, `:clipboard: Flow *${event.flowId}* requested by ${await actor(event.by)}.`, `flow:${context.jobId}`);
+      await threads.notice(event.conversationId, text.t('slack.flow_requested', { flow: event.flowId, who: await actor(event.by) }), `flow:${context.jobId}`);
     });
   }
 

@@ -1,3 +1,4 @@
+import type { AgentText } from '../../agent-text/agent-text.ts';
 import { readFile } from 'node:fs/promises';
 import { storedMediaPath } from '../../core/media-store.ts';
 import type { Logger } from 'pino';
@@ -25,6 +26,8 @@ export class SlackThreads {
     private readonly logger: Logger,
     /** PARLEY_DATA_DIR: attachments are read only from its media store. */
     private readonly dataDir: string,
+    /** The agents' language for the card (PARLEY_AGENT_LOCALE). */
+    private readonly text: AgentText,
   ) {}
 
   /** The conversation's current thread (a transfer opens a newer one). */
@@ -80,7 +83,7 @@ export class SlackThreads {
 
   async #openThread(conversationId: string, channel: string, handoff: HandoffInfo): Promise<SlackThread> {
     const card = { ...(await loadCardData(this.db, conversationId, handoff)), previousThread: await this.#previousLink(conversationId) };
-    const ts = await this.poster.post({ channel, text: cardText(card), blocks: cardBlocks(card, this.teams) });
+    const ts = await this.poster.post({ channel, text: cardText(card, this.text), blocks: cardBlocks(card, this.teams, this.text) });
     return this.db.run((c) => c.slackThread.create({ data: { id: newId(), conversationId, channelId: channel, threadTs: ts, handoff } }));
   }
 
@@ -126,7 +129,12 @@ export class SlackThreads {
       ...(await loadCardData(this.db, conversationId, HandoffInfoSchema.parse(thread.handoff))),
       previousThread: await this.#previousLink(conversationId),
     };
-    await this.poster.update({ channel: thread.channelId, ts: thread.threadTs, text: cardText(card), blocks: cardBlocks(card, this.teams) });
+    await this.poster.update({
+      channel: thread.channelId,
+      ts: thread.threadTs,
+      text: cardText(card, this.text),
+      blocks: cardBlocks(card, this.teams, this.text),
+    });
   }
 
   /** A status line in the thread, posted once per `key` however often the job runs. */
