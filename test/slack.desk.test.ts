@@ -126,7 +126,7 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     expect(cardJson).toContain('delivery');
     expect(cardJson).toContain('سفارشم نرسیده');
     expect(cardJson).toContain('high');
-    expect(cardJson).toContain(conversationRef(conversation.id));
+    expect(cardJson).toContain(conversationRef(conversation));
     for (const action of ['parley:claim', 'parley:assign', 'parley:resolve', 'parley:snooze', 'parley:transfer', 'parley:survey'])
       expect(cardJson).toContain(action);
 
@@ -395,7 +395,7 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     const card = await handedOffThread();
     const conversation = await db.prisma.conversation.findFirstOrThrow();
     await db.prisma.customer.update({ where: { id: conversation.customerId }, data: { name: 'Ali Rezaei' } });
-    const ref = conversationRef(conversation.id);
+    const ref = conversationRef(conversation);
     const command = async (user: string, text: string) => {
       const response = await sendCommand(events, SECRET, { user, channel: SUPPORT, text });
       expect(response.status).toBe(200);

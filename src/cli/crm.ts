@@ -1,8 +1,16 @@
 import { type Command, Option } from 'commander';
 import { renderAsText } from '../core/render.ts';
-import { conversationMessages, listConversations } from '../crm/conversations.ts';
+import { NotFoundError } from '../core/errors.ts';
+import { churnScore, explainChurn } from '../crm/churn.ts';
+import { conversationMessages, findConversation, listConversations } from '../crm/conversations.ts';
 import { customer360, searchCustomers } from '../crm/customers.ts';
-import { mergeCustomers } from '../crm/merges.ts';
+import { setKeyCustomer } from '../crm/key-customers.ts';
+import { listMerges, mergeCustomers, unmerge } from '../crm/merges.ts';
+import { decideSuggestion, listSuggestions, type SuggestionStatus } from '../crm/suggestions.ts';
+import { changeTags, listTags, type Taggable } from '../crm/tags.ts';
+import type { Database } from '../db/database.ts';
+import { conversationRef } from '../desk/desk.ts';
+import { formatCustomer360, formatMerge } from './customer-view.ts';
 import { ConversationStatus } from '../generated/sqlite/enums.ts';
 import { integerBetween, printJson, withDatabase } from './context.ts';
 
@@ -26,18 +34,133 @@ export function registerCustomers(program: Command): void {
 
   customers
     .command('show <id>')
-    .description("Show a customer's whole record: identities, conversations, tickets, survey answers")
-    .action(async (id: string) => withDatabase(async (db) => printJson(await customer360(db, id))));
+    .description("The customer's 360: identities, stage, key and churn, open tickets, conversations, the last transcript")
+    .option('--json', 'print the whole record as JSON')
+    .action(async (id: string, options: { json?: boolean }) =>
+      withDatabase(async (db) => {
+        const record = await customer360(db, id);
+        if (options.json) return printJson(record);
+        process.stdout.write(formatCustomer360(record));
+      }),
+    );
 
   customers
     .command('merge <keepId> <mergeId>')
-    .description('Merge customer <mergeId> into <keepId> (identities, conversations, tickets and attributes move; audited)')
-    .action(async (keepId: string, mergeId: string) =>
+    .description('Merge customer <mergeId> into <keepId> (identities, conversations, tickets and attributes move; undo with unmerge)')
+    .option('--json', 'print JSON')
+    .action(async (keepId: string, mergeId: string, options: { json?: boolean }) =>
       withDatabase(async (db) => {
         const result = await mergeCustomers(db, keepId, mergeId, 'cli');
-        printJson(result);
+        if (options.json) return printJson(result);
+        const [record] = await listMerges(db, { customerId: keepId, limit: 1 });
+        if (record) process.stdout.write(`${formatMerge(record)}\nundo with: parley customers unmerge ${record.id}\n`);
       }),
     );
+
+  customers
+    .command('unmerge <mergeId>')
+    .description('Undo a merge: identities, conversations, tickets and attributes go back to the two records')
+    .action(async (mergeId: string) =>
+      withDatabase(async (db) => {
+        process.stdout.write(`${formatMerge(await unmerge(db, mergeId, 'cli'))}\n`);
+      }),
+    );
+
+  customers
+    .command('merges')
+    .description('Merges, newest first: who, when, what moved, the conflicts')
+    .option('--customer <id>', 'only merges of this customer')
+    .option('--limit <n>', 'how many (1-500)', integerBetween(1, 500), 50)
+    .option('--json', 'print JSON')
+    .action(async (options: { customer?: string; limit: number; json?: boolean }) =>
+      withDatabase(async (db) => {
+        const merges = await listMerges(db, { customerId: options.customer, limit: options.limit });
+        if (options.json) return printJson(merges);
+        if (merges.length === 0) return void process.stdout.write('no merges\n');
+        process.stdout.write(`${merges.map(formatMerge).join('\n')}\n`);
+      }),
+    );
+
+  customers
+    .command('suggestions')
+    .description('Records that look like one person (same email, or a phone given in a flow)')
+    .addOption(new Option('--status <status>', 'which ones').choices(['pending', 'accepted', 'rejected']).default('pending'))
+    .option('--json', 'print JSON')
+    .action(async (options: { status: SuggestionStatus; json?: boolean }) =>
+      withDatabase(async (db) => {
+        const suggestions = await listSuggestions(db, { status: options.status });
+        if (options.json) return printJson(suggestions);
+        if (suggestions.length === 0) return void process.stdout.write(`no ${options.status} suggestions\n`);
+        for (const s of suggestions) {
+          process.stdout.write(`${s.id}  ${s.otherId} → ${s.customerId}  same ${s.matchedBy} ${s.value}  ${s.status}\n`);
+        }
+      }),
+    );
+
+  for (const decision of ['accept', 'reject'] as const) {
+    customers
+      .command(`${decision} <suggestionId>`)
+      .description(decision === 'accept' ? 'Accept a merge suggestion (the newer record is merged into the older)' : 'Reject a merge suggestion')
+      .action(async (suggestionId: string) =>
+        withDatabase(async (db) => {
+          const { suggestion, merge } = await decideSuggestion(db, suggestionId, decision, 'cli');
+          process.stdout.write(
+            `suggestion ${suggestion.id} ${suggestion.status}${merge ? `: merge ${merge.mergeId} (undo with: parley customers unmerge ${merge.mergeId})` : ''}\n`,
+          );
+        }),
+      );
+  }
+
+  customers
+    .command('key <id>')
+    .description('Mark a key customer (or unmark with --unset), with the reason')
+    .option('--unset', 'no longer a key customer')
+    .option('--reason <text>', 'why (recorded with the flag)')
+    .action(async (id: string, options: { unset?: boolean; reason?: string }) =>
+      withDatabase(async (db) => {
+        const change = await setKeyCustomer(db, id, !options.unset, options.reason, 'cli');
+        process.stdout.write(`customer ${id} is ${change.isKey ? 'now a key customer' : 'no longer a key customer'} (${change.keyReason})\n`);
+      }),
+    );
+
+  customers
+    .command('churn <id>')
+    .description("A customer's churn score and what made it")
+    .option('--json', 'print JSON')
+    .action(async (id: string, options: { json?: boolean }) =>
+      withDatabase(async (db) => {
+        const churn = await churnScore(db, id);
+        if (!churn) throw new NotFoundError(`customer ${id}`);
+        if (options.json) return printJson(churn);
+        process.stdout.write(`${explainChurn(churn)}\n`);
+      }),
+    );
+
+  registerTagCommands(customers, 'customer', async (_db, id) => id);
+}
+
+/** `tags <id>`, `tag <id> <tags...>` and `untag <id> <tags...>` under a command group. */
+function registerTagCommands(group: Command, kind: Taggable, idOf: (db: Database, handle: string) => Promise<string>): void {
+  group
+    .command('tags <id>')
+    .description(`The tags of a ${kind}`)
+    .action(async (handle: string) =>
+      withDatabase(async (db) => {
+        const tags = await listTags(db, kind, await idOf(db, handle));
+        process.stdout.write(`${tags.length ? tags.join(', ') : '(no tags)'}\n`);
+      }),
+    );
+  for (const verb of ['tag', 'untag'] as const) {
+    group
+      .command(`${verb} <id> <tags...>`)
+      .description(verb === 'tag' ? `Add tags to a ${kind}` : `Remove tags from a ${kind}`)
+      .action(async (handle: string, tags: string[]) =>
+        withDatabase(async (db) => {
+          const after = await changeTags(db, kind, await idOf(db, handle), verb === 'tag' ? { add: tags } : { remove: tags }, 'cli');
+          process.stdout.write(`${after.length ? after.join(', ') : '(no tags)'}\n`);
+        }),
+      );
+  }
 }
 
 export function registerConversations(program: Command): void {
@@ -53,14 +176,16 @@ export function registerConversations(program: Command): void {
       withDatabase(async (db) => {
         const list = await listConversations(db, { status: options.status, channel: options.channel, limit: options.limit });
         for (const c of list) {
-          process.stdout.write(`${c.id}  ${c.channel}  ${c.status}  ${c.customer.name ?? c.customerId}  last ${c.lastMessageAt.toISOString()}\n`);
+          process.stdout.write(
+            `${conversationRef(c)}  ${c.id}  ${c.channel}  ${c.status}  ${c.customer.name ?? c.customerId}  last ${c.lastMessageAt.toISOString()}\n`,
+          );
         }
       }),
     );
 
   conversations
     .command('show <id>')
-    .description("Print a conversation's transcript")
+    .description("Print a conversation's transcript (<id>: its id or short ref)")
     .action(async (id: string) =>
       withDatabase(async (db) => {
         for (const m of await conversationMessages(db, id, { limit: 500 })) {
@@ -71,4 +196,6 @@ export function registerConversations(program: Command): void {
         }
       }),
     );
+
+  registerTagCommands(conversations, 'conversation', async (db, handle) => (await findConversation(db, handle)).id);
 }

@@ -7,6 +7,7 @@ import { registerDoctor } from './doctor.ts';
 import { loadDotEnv } from './dotenv.ts';
 import { reportError } from './errors.ts';
 import { registerFlows } from './flows.ts';
+import { registerQueue } from './queue.ts';
 import { registerRouting } from './routing.ts';
 import { registerStart } from './start.ts';
 import { version } from '../version.ts';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerAdmin(program);
   registerCustomers(program);
   registerConversations(program);
+  registerQueue(program);
   registerFlows(program);
   registerCanned(program);
   registerRouting(program);

@@ -15,6 +15,7 @@ export type HandoffInfo = z.output<typeof HandoffInfoSchema>;
 export interface CardData {
   readonly conversation: {
     readonly id: string;
+    readonly ref: string | null;
     readonly channel: string;
     readonly status: string;
     readonly priority: string;
@@ -63,6 +64,7 @@ export async function loadCardData(db: Database, conversationId: string, handoff
   return {
     conversation: {
       id: conversation.id,
+      ref: conversation.ref,
       channel: conversation.channel,
       status: conversation.status,
       priority: conversation.priority,
@@ -174,7 +176,7 @@ export function cardBlocks(card: CardData, teams: readonly string[]): unknown[] 
     elements: [
       {
         type: 'mrkdwn',
-        text: `Conversation \`${conversationRef(c.id)}\` · reply in the thread to answer the customer; start a reply with \`note:\` for an internal note`,
+        text: `Conversation \`${conversationRef(c)}\` · reply in the thread to answer the customer; start a reply with \`note:\` for an internal note`,
       },
     ],
   });
