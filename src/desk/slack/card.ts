@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { type ChurnScore, churnScore, explainChurn } from '../../crm/churn.ts';
+import { listSuggestions } from '../../crm/suggestions.ts';
 import type { Database } from '../../db/database.ts';
 import { conversationRef } from '../desk.ts';
 import { escapeMrkdwn, slackDate, truncate } from './mrkdwn.ts';
@@ -37,7 +39,12 @@ export interface CardData {
     readonly openTickets: number;
     readonly lastCsat: number | null;
     readonly lastNps: number | null;
+    readonly keyReason?: string | null;
+    /** The churn score with what made it (src/crm/churn.ts). */
+    readonly churn?: ChurnScore;
   };
+  /** Other records that look like this customer, for the agent to merge or not. */
+  readonly mergeSuggestions?: readonly { readonly id: string; readonly otherName: string | null; readonly matchedBy: string; readonly value: string }[];
   readonly handoff: HandoffInfo;
   /** The hand-off summary AI assist (or its fallback) stored: what the customer wants, mood. */
   readonly summary?: { readonly wants: string; readonly mood: string; readonly lines: readonly string[]; readonly source: string };
@@ -61,6 +68,12 @@ export async function loadCardData(db: Database, conversationId: string, handoff
     db.prisma.handoffSummary.findFirst({ where: { conversationId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
   ]);
   const summary = SummaryOnCardSchema.safeParse(summaryRow?.summary);
+  const churn = await churnScore(db, customer.id);
+  const suggestions = await listSuggestions(db, { status: 'pending', customerId: customer.id, limit: 5 });
+  const others = await db.prisma.customer.findMany({
+    where: { id: { in: suggestions.map((x) => (x.customerId === customer.id ? x.otherId : x.customerId)) } },
+    select: { id: true, name: true },
+  });
   return {
     conversation: {
       id: conversation.id,
@@ -86,7 +99,15 @@ export async function loadCardData(db: Database, conversationId: string, handoff
       openTickets,
       lastCsat: csat?.score ?? null,
       lastNps: nps?.score ?? null,
+      keyReason: customer.isKey ? customer.keyReason : null,
+      ...(churn ? { churn } : {}),
     },
+    mergeSuggestions: suggestions.map((x) => ({
+      id: x.id,
+      otherName: others.find((o) => o.id === (x.customerId === customer.id ? x.otherId : x.customerId))?.name ?? null,
+      matchedBy: x.matchedBy,
+      value: x.value,
+    })),
     handoff,
     ...(summary.success ? { summary: summary.data } : {}),
   };
@@ -114,6 +135,8 @@ export const ACTION = {
   handBack: 'parley:hand_back',
   suggest: 'parley:suggest',
   sendSuggestion: 'parley:send_suggestion',
+  mergeAccept: 'parley:merge_accept',
+  mergeReject: 'parley:merge_reject',
 } as const;
 
 export const SNOOZE_CHOICES: Record<string, { label: string; ms: number }> = {
@@ -141,6 +164,8 @@ export function cardBlocks(card: CardData, teams: readonly string[]): unknown[] 
     `*Identities:* ${customer.identities.map((i) => `${escapeMrkdwn(i.channel)} \`${escapeMrkdwn(i.address)}\``).join(', ') || '—'}`,
     `*Locale:* ${escapeMrkdwn(customer.locale ?? '—')}   *Tags:* ${customer.tags.length ? customer.tags.map(escapeMrkdwn).join(', ') : '—'}`,
     `*Past conversations:* ${customer.pastConversations}   *Open tickets:* ${customer.openTickets}   *Last CSAT:* ${customer.lastCsat ?? '—'}   *Last NPS:* ${customer.lastNps ?? '—'}`,
+    ...(customer.churn ? [`*Churn risk:* ${escapeMrkdwn(explainChurn(customer.churn))}`] : []),
+    ...(customer.keyReason ? [`*Key because:* ${escapeMrkdwn(customer.keyReason)}`] : []),
   ];
   const collected = Object.entries(handoff.collected);
   const status = [
@@ -169,6 +194,23 @@ export function cardBlocks(card: CardData, teams: readonly string[]): unknown[] 
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*What the bot learned*\n${lines.join('\n')}` } });
   }
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: status.join('   ') } });
+  for (const m of card.mergeSuggestions ?? []) {
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `:busts_in_silhouette: Same ${escapeMrkdwn(m.matchedBy)} \`${escapeMrkdwn(m.value)}\` as *${escapeMrkdwn(m.otherName ?? 'another customer')}*: one person?`,
+      },
+    });
+    blocks.push({
+      type: 'actions',
+      block_id: `parley_merge_${m.id}`,
+      elements: [
+        { type: 'button', action_id: ACTION.mergeAccept, text: plain('Merge'), style: 'primary', value: m.id },
+        { type: 'button', action_id: ACTION.mergeReject, text: plain('Not the same'), value: m.id },
+      ],
+    });
+  }
   if (card.previousThread)
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Continues <${card.previousThread}|the previous conversation>` }] });
   blocks.push({

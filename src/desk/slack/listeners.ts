@@ -8,6 +8,7 @@ import { UserError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Attachment } from '../../core/message.ts';
 import { searchCustomers } from '../../crm/customers.ts';
+import { decideSuggestion } from '../../crm/suggestions.ts';
 import type { Database, Prisma as PrismaClient } from '../../db/database.ts';
 import { listCanned } from '../canned.ts';
 import { conversationRef, type Desk } from '../desk.ts';
@@ -224,6 +225,19 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
 
         case ACTION.handBack:
           return await desk.handBack(id, by);
+        case ACTION.mergeAccept:
+        case ACTION.mergeReject: {
+          const suggestionId = (action as { value?: string }).value;
+          if (!suggestionId) throw new UserError('this button names no merge suggestion');
+          const { merge } = await decideSuggestion(deps.db, suggestionId, a.action_id === ACTION.mergeAccept ? 'accept' : 'reject', by, deps.now());
+          await threads.refreshCard(id);
+          return await tellUser(
+            channel,
+            user,
+            merge ? `Merged (merge \`${merge.mergeId}\`; undo with \`parley customers unmerge ${merge.mergeId}\`).` : 'Noted: not the same person.',
+            thread.threadTs,
+          );
+        }
         default:
           throw new UserError(`unknown action ${a.action_id}`);
       }
