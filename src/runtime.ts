@@ -1,3 +1,4 @@
+import { KeyCustomerRules } from './crm/key-rules.ts';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { AiAssist } from './ai/assist.ts';
@@ -89,6 +90,7 @@ export class Parley {
   readonly routing: Routing;
   readonly alerts: Alerts;
   readonly lifecycle: Lifecycle;
+  readonly keyRules: KeyCustomerRules;
   /** Every desk notice goes to each of these; add the Slack desk with `notifiers.add(...)`. */
   readonly notifiers: NotifierSet;
   readonly #adapters = new Map<string, ChannelAdapter>();
@@ -208,6 +210,8 @@ export class Parley {
     );
     this.lifecycle = new Lifecycle(db, routingConfig.lifecycle, logger.child({ part: 'lifecycle' }), (id) => this.flows.all().some((f) => f.id === id));
     this.lifecycle.register(this.jobs);
+    this.keyRules = new KeyCustomerRules(db, routingConfig.key_customers.rules, logger.child({ part: 'key-customers' }));
+    this.keyRules.register(this.jobs);
     const engine = this.flowEngine;
     this.desk = new Desk(db, this.events, this.routing, () => this.dispatcher.notify(), options.now);
     registerDeskJobs(this.jobs, this.desk);
@@ -359,6 +363,7 @@ export class Parley {
     this.flows.watch();
     await this.flowEngine?.scheduleSweep();
     await this.lifecycle.scheduleSweep(this.options.now?.() ?? new Date());
+    await this.keyRules.schedule(this.options.now?.() ?? new Date());
   }
 
   /** Starts the adapters; a failing one is logged and marked failed, the rest go on. */
