@@ -1,3 +1,4 @@
+import { KeyCustomerRules } from './crm/key-rules.ts';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { AiAssist } from './ai/assist.ts';
@@ -93,6 +94,7 @@ export class Parley {
   /** Agent-facing texts, dates and calendar (PARLEY_AGENT_LOCALE, PARLEY_AGENT_TIMEZONE). */
   readonly agentText: AgentText;
   readonly lifecycle: Lifecycle;
+  readonly keyRules: KeyCustomerRules;
   /** Every desk notice goes to each of these; add the Slack desk with `notifiers.add(...)`. */
   readonly notifiers: NotifierSet;
   readonly #adapters = new Map<string, ChannelAdapter>();
@@ -215,6 +217,8 @@ export class Parley {
     );
     this.lifecycle = new Lifecycle(db, routingConfig.lifecycle, logger.child({ part: 'lifecycle' }), (id) => this.flows.all().some((f) => f.id === id));
     this.lifecycle.register(this.jobs);
+    this.keyRules = new KeyCustomerRules(db, routingConfig.key_customers.rules, logger.child({ part: 'key-customers' }));
+    this.keyRules.register(this.jobs);
     const engine = this.flowEngine;
     this.desk = new Desk(
       db,
@@ -378,6 +382,7 @@ export class Parley {
     this.flows.watch();
     await this.flowEngine?.scheduleSweep();
     await this.lifecycle.scheduleSweep(this.options.now?.() ?? new Date());
+    await this.keyRules.schedule(this.options.now?.() ?? new Date());
   }
 
   /** Starts the adapters; a failing one is logged and marked failed, the rest go on. */

@@ -100,6 +100,7 @@ describe('Slack text', () => {
     const card: CardData = {
       conversation: {
         id: newId(),
+        ref: 'K7Q3M9XA',
         channel: 'whatsapp',
         status: 'waiting_for_agent',
         priority: 'urgent',
@@ -212,7 +213,7 @@ describe.each(dialects)('desk operations, rate-limited jobs and the desk API on 
     await settle(parley);
     const conversation = await db.prisma.conversation.findFirstOrThrow();
     const agent = await db.prisma.agent.create({ data: { id: newId(), name: 'Sara Ahmadi', email: 'sara@example.com' } });
-    const ref = conversationRef(conversation.id);
+    const ref = conversationRef(conversation);
     const post = (url: string, payload?: object) => app.inject({ method: 'POST', url, headers: auth, payload });
 
     const put = await app.inject({

@@ -44,7 +44,7 @@ describe('flow validation', () => {
       '    end: true', //                                 15
     ].join('\n');
     expect(problemsOf(source)).toEqual([
-      'bad.yaml:6:5: unknown step type "sya": a step needs one of say, ask, branch, set, tag, untag, ticket, survey, handoff, goto, wait, webhook, classify, start_flow, end',
+      'bad.yaml:6:5: unknown step type "sya": a step needs one of say, ask, branch, set, tag, untag, key_customer, ticket, survey, handoff, goto, wait, webhook, classify, start_flow, end',
     ]);
     const fixed = source.replace('sya:', 'say:');
     expect(problemsOf(fixed)).toEqual([

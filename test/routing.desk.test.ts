@@ -570,7 +570,7 @@ describe.each(dialects)('routing on %s', (dialect) => {
         slackChannel: '#cx-alerts',
         customerId: a.customerId,
         conversationId: a.id,
-        context: { customerName: null, isKey: false, channel: 'whatsapp', conversationRef: conversationRef(a.id), ticketRefs: await ticketRefs(a, 4) },
+        context: { customerName: null, isKey: false, channel: 'whatsapp', conversationRef: conversationRef(a), ticketRefs: await ticketRefs(a, 4) },
       },
     ]);
 
@@ -602,7 +602,7 @@ describe.each(dialects)('routing on %s', (dialect) => {
         email: 'cx@example.com',
         customerId: b.customerId,
         conversationId: b.id,
-        context: { customerName: null, isKey: false, channel: 'whatsapp', conversationRef: conversationRef(b.id), ticketRefs: await ticketRefs(b, 2) },
+        context: { customerName: null, isKey: false, channel: 'whatsapp', conversationRef: conversationRef(b), ticketRefs: await ticketRefs(b, 2) },
       },
     ]);
 
@@ -631,7 +631,7 @@ describe.each(dialects)('routing on %s', (dialect) => {
         slackChannel: '#vip',
         customerId: d.customerId,
         conversationId: d.id,
-        context: { customerName: null, isKey: true, channel: 'whatsapp', conversationRef: conversationRef(d.id), ticketRefs: await ticketRefs(d, 1) },
+        context: { customerName: null, isKey: true, channel: 'whatsapp', conversationRef: conversationRef(d), ticketRefs: await ticketRefs(d, 1) },
       },
     ]);
     expect(await db.prisma.alertFiring.count()).toBe(4);

@@ -126,7 +126,7 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     expect(cardJson).toContain('delivery');
     expect(cardJson).toContain('سفارشم نرسیده');
     expect(cardJson).toContain('high');
-    expect(cardJson).toContain(conversationRef(conversation.id));
+    expect(cardJson).toContain(conversationRef(conversation));
     for (const action of ['parley:claim', 'parley:assign', 'parley:resolve', 'parley:snooze', 'parley:transfer', 'parley:survey'])
       expect(cardJson).toContain(action);
 
@@ -373,6 +373,36 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     await eventually(() => expect(fake.threadOf(BILLING, billingCard.ts).some((m) => m.text.includes('Handed back to the bot'))).toBe(true));
   });
 
+  it('a merge suggestion on the card: "Merge" merges the two records, and the card shows churn risk', async () => {
+    await start();
+    const other = await db.prisma.customer.create({
+      data: { id: newId(), name: 'Ali R.', attributes: {}, tags: [], firstSeenAt: new Date(Date.now() - 86_400_000) },
+    });
+    await customerWrites('I need help');
+    const card = await handedOffThread();
+    const conversation = await db.prisma.conversation.findFirstOrThrow();
+    const suggestion = await db.prisma.mergeSuggestion.create({
+      data: { id: newId(), customerId: other.id, otherId: conversation.customerId, matchedBy: 'email', value: 'ali@example.com' },
+    });
+    const act = (action: Record<string, unknown>) => sendAction(events, SECRET, { user: 'UAGENT1', channel: SUPPORT, messageTs: card.ts, action });
+    // A claim refreshes the card, which now carries the suggestion.
+    await act({ action_id: 'parley:claim', type: 'button', value: conversation.id });
+    let shown = '';
+    await eventually(() => {
+      shown = JSON.stringify(fake.topLevel(SUPPORT)[0]?.updates.at(-1)?.blocks ?? []);
+      expect(shown).toContain('parley:merge_accept');
+    });
+    expect(shown).toContain('Churn risk');
+    expect(shown).toContain('ali@example.com');
+    expect(shown).toContain('Ali R.');
+    await act({ action_id: 'parley:merge_accept', type: 'button', value: suggestion.id });
+    await eventually(async () => expect((await db.prisma.mergeSuggestion.findUniqueOrThrow({ where: { id: suggestion.id } })).status).toBe('accepted'));
+    expect((await db.prisma.customer.findUniqueOrThrow({ where: { id: conversation.customerId } })).mergedIntoId).toBe(other.id);
+    const merge = await db.prisma.customerMerge.findFirstOrThrow();
+    expect(merge.actor).toMatch(/^agent:/);
+    await eventually(() => expect(fake.ephemerals.some((e) => e.text.includes(`parley customers unmerge ${merge.id}`))).toBe(true));
+  });
+
   it('an SLA escalation moves the conversation like a transfer: a card in the new team channel, a link from the old thread', async () => {
     await start({}, undefined, {
       teams: { support: { escalation: { mention: '<!subteam^S0LEADS>', transfer_to: 'billing' } }, billing: { strategy: 'manual' } },
@@ -418,7 +448,7 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     const card = await handedOffThread();
     const conversation = await db.prisma.conversation.findFirstOrThrow();
     await db.prisma.customer.update({ where: { id: conversation.customerId }, data: { name: 'Ali Rezaei' } });
-    const ref = conversationRef(conversation.id);
+    const ref = conversationRef(conversation);
     const command = async (user: string, text: string) => {
       const response = await sendCommand(events, SECRET, { user, channel: SUPPORT, text });
       expect(response.status).toBe(200);

@@ -195,7 +195,7 @@ describe.each(dialects)('an alert through the Slack Web API on %s', (dialect) =>
     expect(alert?.text).toBe(
       [
         ':warning: A customer rated 1 (CSAT). <!subteam^S0CXLEADS>',
-        `Customer: علی رضایی · Channel: whatsapp · Conversation: ${conversationRef(conversation.id)} · Tickets: CMP-7K2M9`,
+        `Customer: علی رضایی · Channel: whatsapp · Conversation: ${conversationRef(conversation)} · Tickets: CMP-7K2M9`,
         `<${permalink}|Open the conversation thread>`,
       ].join('\n'),
     );

@@ -1,9 +1,12 @@
 import { type Command, Option } from 'commander';
+import type { SuggestionStatus } from '../crm/suggestions.ts';
+import type { Taggable } from '../crm/tags.ts';
+import type { Database } from '../db/database.ts';
 import { ConversationStatus } from '../generated/sqlite/enums.ts';
 import { integerBetween } from './arguments.ts';
 
-// Each action imports its module when it runs: `--help` and the other commands never load it.
-const actions = () => import('./crm-actions.ts');
+// The commands' code loads when one runs: `--help` and the other commands never load it.
+const deps = () => import('./crm-actions.ts');
 
 export function registerCustomers(program: Command): void {
   const customers = program.command('customers').description('Find, show and merge customer records');
@@ -12,17 +15,160 @@ export function registerCustomers(program: Command): void {
     .command('search <query>')
     .description('Search by name, phone number (any format or digits) or email')
     .option('--json', 'print JSON')
-    .action(async (query: string, options: { json?: boolean }) => (await actions()).searchCustomersCommand(query, options));
+    .action(async (query: string, options: { json?: boolean }) => {
+      const { searchCustomers, printJson, withDatabase, unreadPhoneReason } = await deps();
+      return withDatabase(async (db, config) => {
+        const found = await searchCustomers(db, query, { defaultRegion: config.PARLEY_DEFAULT_REGION });
+        if (options.json) return printJson(found);
+        if (found.length === 0) {
+          const why = unreadPhoneReason(query, config.PARLEY_DEFAULT_REGION);
+          return void process.stdout.write(`no customer found${why ? `: ${why}` : ''}\n`);
+        }
+        for (const c of found) {
+          process.stdout.write(`${c.id}  ${c.name ?? '(no name)'}${c.isKey ? ' ★' : ''}  ${c.identities.map((i) => `${i.channel}:${i.address}`).join(', ')}\n`);
+        }
+      });
+    });
 
   customers
     .command('show <id>')
-    .description("Show a customer's whole record: identities, conversations, tickets, survey answers")
-    .action(async (id: string) => (await actions()).showCustomerCommand(id));
+    .description("The customer's 360: identities, stage, key and churn, open tickets, conversations, the last transcript")
+    .option('--json', 'print the whole record as JSON')
+    .action(async (id: string, options: { json?: boolean }) => {
+      const { customer360, formatCustomer360, printJson, withDatabase } = await deps();
+      return withDatabase(async (db) => {
+        const record = await customer360(db, id);
+        if (options.json) return printJson(record);
+        process.stdout.write(formatCustomer360(record));
+      });
+    });
 
   customers
     .command('merge <keepId> <mergeId>')
-    .description('Merge customer <mergeId> into <keepId> (identities, conversations, tickets and attributes move; audited)')
-    .action(async (keepId: string, mergeId: string) => (await actions()).mergeCustomersCommand(keepId, mergeId));
+    .description('Merge customer <mergeId> into <keepId> (identities, conversations, tickets and attributes move; undo with unmerge)')
+    .option('--json', 'print JSON')
+    .action(async (keepId: string, mergeId: string, options: { json?: boolean }) => {
+      const { listMerges, mergeCustomers, unmerge, formatMerge, printJson, withDatabase } = await deps();
+      return withDatabase(async (db) => {
+        const result = await mergeCustomers(db, keepId, mergeId, 'cli');
+        if (options.json) return printJson(result);
+        const [record] = await listMerges(db, { customerId: keepId, limit: 1 });
+        if (record) process.stdout.write(`${formatMerge(record)}\nundo with: parley customers unmerge ${record.id}\n`);
+      });
+    });
+
+  customers
+    .command('unmerge <mergeId>')
+    .description('Undo a merge: identities, conversations, tickets and attributes go back to the two records')
+    .action(async (mergeId: string) => {
+      const { unmerge, formatMerge, withDatabase } = await deps();
+      return withDatabase(async (db) => {
+        process.stdout.write(`${formatMerge(await unmerge(db, mergeId, 'cli'))}\n`);
+      });
+    });
+
+  customers
+    .command('merges')
+    .description('Merges, newest first: who, when, what moved, the conflicts')
+    .option('--customer <id>', 'only merges of this customer')
+    .option('--limit <n>', 'how many (1-500)', integerBetween(1, 500), 50)
+    .option('--json', 'print JSON')
+    .action(async (options: { customer?: string; limit: number; json?: boolean }) => {
+      const { listMerges, formatMerge, printJson, withDatabase } = await deps();
+      return withDatabase(async (db) => {
+        const merges = await listMerges(db, { customerId: options.customer, limit: options.limit });
+        if (options.json) return printJson(merges);
+        if (merges.length === 0) return void process.stdout.write('no merges\n');
+        process.stdout.write(`${merges.map(formatMerge).join('\n')}\n`);
+      });
+    });
+
+  customers
+    .command('suggestions')
+    .description('Records that look like one person (same email, or a phone given in a flow)')
+    .addOption(new Option('--status <status>', 'which ones').choices(['pending', 'accepted', 'rejected']).default('pending'))
+    .option('--json', 'print JSON')
+    .action(async (options: { status: SuggestionStatus; json?: boolean }) => {
+      const { listSuggestions, printJson, withDatabase } = await deps();
+      return withDatabase(async (db) => {
+        const suggestions = await listSuggestions(db, { status: options.status });
+        if (options.json) return printJson(suggestions);
+        if (suggestions.length === 0) return void process.stdout.write(`no ${options.status} suggestions\n`);
+        for (const s of suggestions) {
+          process.stdout.write(`${s.id}  ${s.otherId} → ${s.customerId}  same ${s.matchedBy} ${s.value}  ${s.status}\n`);
+        }
+      });
+    });
+
+  for (const decision of ['accept', 'reject'] as const) {
+    customers
+      .command(`${decision} <suggestionId>`)
+      .description(decision === 'accept' ? 'Accept a merge suggestion (the newer record is merged into the older)' : 'Reject a merge suggestion')
+      .action(async (suggestionId: string) => {
+        const { unmerge, decideSuggestion, withDatabase } = await deps();
+        return withDatabase(async (db) => {
+          const { suggestion, merge } = await decideSuggestion(db, suggestionId, decision, 'cli');
+          process.stdout.write(
+            `suggestion ${suggestion.id} ${suggestion.status}${merge ? `: merge ${merge.mergeId} (undo with: parley customers unmerge ${merge.mergeId})` : ''}\n`,
+          );
+        });
+      });
+  }
+
+  customers
+    .command('key <id>')
+    .description('Mark a key customer (or unmark with --unset), with the reason')
+    .option('--unset', 'no longer a key customer')
+    .option('--reason <text>', 'why (recorded with the flag)')
+    .action(async (id: string, options: { unset?: boolean; reason?: string }) => {
+      const { setKeyCustomer, withDatabase } = await deps();
+      return withDatabase(async (db) => {
+        const change = await setKeyCustomer(db, id, !options.unset, options.reason, 'cli');
+        process.stdout.write(`customer ${id} is ${change.isKey ? 'now a key customer' : 'no longer a key customer'} (${change.keyReason})\n`);
+      });
+    });
+
+  customers
+    .command('churn <id>')
+    .description("A customer's churn score and what made it")
+    .option('--json', 'print JSON')
+    .action(async (id: string, options: { json?: boolean }) => {
+      const { NotFoundError, churnScore, explainChurn, printJson, withDatabase } = await deps();
+      return withDatabase(async (db) => {
+        const churn = await churnScore(db, id);
+        if (!churn) throw new NotFoundError(`customer ${id}`);
+        if (options.json) return printJson(churn);
+        process.stdout.write(`${explainChurn(churn)}\n`);
+      });
+    });
+
+  registerTagCommands(customers, 'customer', async (_db, id) => id);
+}
+
+/** `tags <id>`, `tag <id> <tags...>` and `untag <id> <tags...>` under a command group. */
+function registerTagCommands(group: Command, kind: Taggable, idOf: (db: Database, handle: string) => Promise<string>): void {
+  group
+    .command('tags <id>')
+    .description(`The tags of a ${kind}`)
+    .action(async (handle: string) => {
+      const { listTags, withDatabase } = await deps();
+      return withDatabase(async (db) => {
+        const tags = await listTags(db, kind, await idOf(db, handle));
+        process.stdout.write(`${tags.length ? tags.join(', ') : '(no tags)'}\n`);
+      });
+    });
+  for (const verb of ['tag', 'untag'] as const) {
+    group
+      .command(`${verb} <id> <tags...>`)
+      .description(verb === 'tag' ? `Add tags to a ${kind}` : `Remove tags from a ${kind}`)
+      .action(async (handle: string, tags: string[]) => {
+        const { changeTags, withDatabase } = await deps();
+        return withDatabase(async (db) => {
+          const after = await changeTags(db, kind, await idOf(db, handle), verb === 'tag' ? { add: tags } : { remove: tags }, 'cli');
+          process.stdout.write(`${after.length ? after.join(', ') : '(no tags)'}\n`);
+        });
+      });
+  }
 }
 
 export function registerConversations(program: Command): void {
@@ -34,10 +180,32 @@ export function registerConversations(program: Command): void {
     .addOption(new Option('--status <status>', 'only conversations in this status').choices(Object.values(ConversationStatus)))
     .option('--channel <name>', 'only this channel')
     .option('--limit <n>', 'how many (1-500)', integerBetween(1, 500), 50)
-    .action(async (options: { status?: ConversationStatus; channel?: string; limit: number }) => (await actions()).listConversationsCommand(options));
+    .action(async (options: { status?: ConversationStatus; channel?: string; limit: number }) => {
+      const { listConversations, conversationRef, withDatabase } = await deps();
+      return withDatabase(async (db) => {
+        const list = await listConversations(db, { status: options.status, channel: options.channel, limit: options.limit });
+        for (const c of list) {
+          process.stdout.write(
+            `${conversationRef(c)}  ${c.id}  ${c.channel}  ${c.status}  ${c.customer.name ?? c.customerId}  last ${c.lastMessageAt.toISOString()}\n`,
+          );
+        }
+      });
+    });
 
   conversations
     .command('show <id>')
-    .description("Print a conversation's transcript")
-    .action(async (id: string) => (await actions()).showConversationCommand(id));
+    .description("Print a conversation's transcript (<id>: its id or short ref)")
+    .action(async (id: string) => {
+      const { renderAsText, conversationMessages, withDatabase } = await deps();
+      return withDatabase(async (db) => {
+        for (const m of await conversationMessages(db, id, { limit: 500 })) {
+          const who = m.direction === 'inbound' ? 'customer' : m.authorKind;
+          const status = m.direction === 'outbound' ? ` [${m.deliveryStatus}${m.failureReason ? `: ${m.failureReason}` : ''}]` : '';
+          const text = renderAsText({ text: m.text ?? undefined, format: 'plain', attachments: [] });
+          process.stdout.write(`${m.createdAt.toISOString()} ${who}${m.isInternalNote ? ' (note)' : ''}: ${text}${status}\n`);
+        }
+      });
+    });
+
+  registerTagCommands(conversations, 'conversation', async (db, handle) => (await (await deps()).findConversation(db, handle)).id);
 }

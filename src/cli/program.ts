@@ -7,6 +7,7 @@ import { registerDoctor } from './doctor.ts';
 import { loadDotEnv } from './dotenv.ts';
 import { EXIT_USAGE } from './exit-codes.ts';
 import { registerFlows } from './flows.ts';
+import { registerQueue } from './queue.ts';
 import { registerRouting } from './routing.ts';
 import { registerStart } from './start.ts';
 import { version } from '../version.ts';
@@ -26,8 +27,10 @@ export function buildProgram(): Command {
   registerAdmin(program);
   registerCustomers(program);
   registerConversations(program);
+  registerQueue(program);
   registerFlows(program);
   registerCanned(program);
+  
   registerRouting(program);
   // exitOverride is not inherited: each subcommand must throw too instead of exiting.
   const override = (command: Command) => {

@@ -1,7 +1,7 @@
 import { toAsciiDigits } from './address.ts';
 
 /** Arabic letters and their Persian counterparts (and alef/hamza forms) folded to one form. */
-const LETTER_VARIANTS: Record<string, string> = {
+export const LETTER_VARIANTS: Readonly<Record<string, string>> = {
   ي: 'ی', // Arabic yeh -> Persian yeh
   ى: 'ی', // alef maksura
   ئ: 'ی',

@@ -1,8 +1,30 @@
-import { NotFoundError } from '../core/errors.ts';
+import { NotFoundError, UserError } from '../core/errors.ts';
 import { recordAudit } from './audit.ts';
 import type { EventBus } from '../pipeline/events.ts';
 import type { Database } from '../db/database.ts';
+import type { Conversation } from '../generated/sqlite/client.ts';
 import type { ConversationStatus } from '../generated/sqlite/enums.ts';
+
+/**
+ * A conversation by any handle people have: its id, its short ref (shown on the Slack card,
+ * in the API's `ref`, the CLI and email subjects; any case), or, for rows from before refs,
+ * the last 6+ hex digits of its id.
+ */
+export async function findConversation(db: Database, idOrRef: string): Promise<Conversation> {
+  const key = idOrRef.trim();
+  const exact = await db.prisma.conversation.findUnique({ where: { id: key } });
+  if (exact) return exact;
+  const byRef = await db.prisma.conversation.findUnique({ where: { ref: key.toUpperCase() } });
+  if (byRef) return byRef;
+  if (/^[0-9a-f]{6,}$/i.test(key)) {
+    const tail = key.toLowerCase();
+    const candidates = await db.prisma.conversation.findMany({ where: { id: { endsWith: tail.slice(-4) } }, take: 50 });
+    const matches = candidates.filter((c) => c.id.replace(/-/g, '').endsWith(tail));
+    if (matches.length === 1) return matches[0] as Conversation;
+    if (matches.length > 1) throw new UserError(`conversation ref "${key}" matches ${matches.length} conversations: give the full id`);
+  }
+  throw new NotFoundError(`conversation "${key}"`);
+}
 
 export interface ConversationFilter {
   readonly status?: ConversationStatus;
@@ -29,10 +51,9 @@ export async function listConversations(db: Database, filter: ConversationFilter
 
 /** A conversation's messages in the order they were handled. */
 export async function conversationMessages(db: Database, conversationId: string, options: { limit?: number; after?: string } = {}) {
-  const exists = await db.prisma.conversation.findUnique({ where: { id: conversationId }, select: { id: true } });
-  if (!exists) throw new NotFoundError(`conversation ${conversationId}`);
+  const { id } = await findConversation(db, conversationId);
   return db.prisma.message.findMany({
-    where: { conversationId, ...(options.after ? { id: { gt: options.after } } : {}) },
+    where: { conversationId: id, ...(options.after ? { id: { gt: options.after } } : {}) },
     orderBy: { id: 'asc' },
     take: options.limit ?? 200,
   });

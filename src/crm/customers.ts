@@ -1,6 +1,7 @@
 import { addressCandidates } from '../core/address.ts';
 import { NotFoundError, UserError } from '../core/errors.ts';
 import { foldForMatch } from '../core/text.ts';
+import { churnScore } from './churn.ts';
 import type { Database } from '../db/database.ts';
 import { escapeLike, queryRows, sql } from '../db/sql.ts';
 import type { Prisma } from '../generated/sqlite/client.ts';
@@ -37,8 +38,11 @@ export async function searchCustomers(db: Database, query: string, options: { de
   return customers.map((c) => ({ id: c.id, name: c.name, locale: c.locale, isKey: c.isKey, lastSeenAt: c.lastSeenAt, identities: c.identities }));
 }
 
-/** Everything about one customer, as an agent needs it at first contact. */
-export async function customer360(db: Database, requestedId: string) {
+/** Everything about one customer, as an agent needs it at first contact: with the churn score and the last conversation's transcript. */
+/** How many of the last conversation's messages the 360 view shows. */
+const LAST_TRANSCRIPT_MESSAGES = 20;
+
+export async function customer360(db: Database, requestedId: string, now = new Date()) {
   // A merged record answers with the customer it was merged into.
   const requested = await db.prisma.customer.findUnique({ where: { id: requestedId }, select: { mergedIntoId: true } });
   if (!requested) throw new NotFoundError(`customer ${requestedId}`);
@@ -54,5 +58,17 @@ export async function customer360(db: Database, requestedId: string) {
   });
   if (!customer) throw new NotFoundError(`customer ${id}`);
   const mergedFrom = await db.prisma.customer.findMany({ where: { mergedIntoId: id }, select: { id: true, name: true } });
-  return { ...customer, mergedFrom };
+  const churn = await churnScore(db, id, now);
+  const last = customer.conversations[0];
+  const lastTranscript = last
+    ? (
+        await db.prisma.message.findMany({
+          where: { conversationId: last.id },
+          orderBy: { id: 'desc' },
+          take: LAST_TRANSCRIPT_MESSAGES,
+          select: { direction: true, authorKind: true, isInternalNote: true, text: true, createdAt: true, deliveryStatus: true },
+        })
+      ).reverse()
+    : [];
+  return { ...customer, mergedFrom, churn, lastTranscript };
 }

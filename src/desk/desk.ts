@@ -15,9 +15,14 @@ import { transferConversation } from '../pipeline/handoff.ts';
 import { type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 import { enqueueOutbound, OutboxPayloadSchema } from '../pipeline/outbound.ts';
 import { fillPlaceholders, firstName, getCanned } from './canned.ts';
+import { findConversation } from '../crm/conversations.ts';
 
-/** Short form of a conversation id shown to agents (the random tail of its UUIDv7). */
-export const conversationRef = (id: string): string => id.replace(/-/g, '').slice(-8);
+/**
+ * The one short reference of a conversation, shown everywhere (Slack card, API `ref`, CLI,
+ * email subject token): its stored ref; a row from before refs existed, the tail of its id.
+ */
+export const conversationRef = (conversation: { readonly id: string; readonly ref: string | null }): string =>
+  conversation.ref ?? conversation.id.replace(/-/g, '').slice(-8);
 
 /** Extra writes committed with an agent's message (e.g. the Slack message it came from). */
 export type OriginWrite = (tx: PrismaClient, messageId: string) => Promise<void>;
@@ -73,19 +78,9 @@ export class Desk {
     private readonly richTextOf: (channel: string) => ChannelCapabilities['richText'] | undefined = () => undefined,
   ) {}
 
-  /** A conversation by its id or by the short ref agents see. */
-  async findConversation(idOrRef: string): Promise<Conversation> {
-    const key = idOrRef.trim();
-    const exact = await this.db.prisma.conversation.findUnique({ where: { id: key } });
-    if (exact) return exact;
-    if (/^[0-9a-f]{6,}$/i.test(key)) {
-      const tail = key.toLowerCase();
-      const candidates = await this.db.prisma.conversation.findMany({ where: { id: { endsWith: tail.slice(-4) } }, take: 50 });
-      const matches = candidates.filter((c) => conversationRef(c.id).endsWith(tail) || c.id.replace(/-/g, '').endsWith(tail));
-      if (matches.length === 1) return matches[0] as Conversation;
-      if (matches.length > 1) throw new UserError(`conversation ref "${key}" matches ${matches.length} conversations: give the full id`);
-    }
-    throw new NotFoundError(`conversation "${key}"`);
+  /** A conversation by its id, its short ref (any case), or the id's tail (rows from before refs). */
+  findConversation(idOrRef: string): Promise<Conversation> {
+    return findConversation(this.db, idOrRef);
   }
 
   async agent(agentId: string): Promise<Agent> {
@@ -236,7 +231,7 @@ export class Desk {
       'customer.first_name': firstName(customer.name),
       'agent.name': agent?.name,
       'agent.first_name': firstName(agent?.name),
-      'conversation.ref': conversationRef(conversation.id),
+      'conversation.ref': conversationRef(conversation),
     });
   }
 

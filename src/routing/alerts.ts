@@ -207,7 +207,7 @@ async function alertContext(tx: PrismaClient, about: { customerId?: string; conv
   if (!about.customerId && !about.conversationId) return undefined;
   const customer = about.customerId ? await tx.customer.findUnique({ where: { id: about.customerId }, select: { name: true, isKey: true } }) : null;
   const conversation = about.conversationId
-    ? await tx.conversation.findUnique({ where: { id: about.conversationId }, select: { id: true, channel: true } })
+    ? await tx.conversation.findUnique({ where: { id: about.conversationId }, select: { id: true, ref: true, channel: true } })
     : null;
   const tickets = await tx.ticket.findMany({
     where: {
@@ -222,7 +222,7 @@ async function alertContext(tx: PrismaClient, about: { customerId?: string; conv
   });
   return {
     ...(customer ? { customerName: customer.name, isKey: customer.isKey } : {}),
-    ...(conversation ? { channel: conversation.channel, conversationRef: conversationRef(conversation.id) } : {}),
+    ...(conversation ? { channel: conversation.channel, conversationRef: conversationRef(conversation) } : {}),
     ticketRefs: tickets.map((t) => t.ref),
   };
 }

@@ -1,3 +1,4 @@
+import { KeyRuleSchema } from '../crm/key-rules.ts';
 import { z } from 'zod';
 import { SlackMentionSchema } from './slack-mention.ts';
 import { parseDuration } from '../core/duration.ts';
@@ -101,6 +102,11 @@ export const RoutingConfigSchema = z
       })
       .strict()
       .default({ notify_customer: ['in_progress', 'waiting_for_customer', 'resolved', 'closed'], messages: {} }),
+    /** Rules that make customers key, recomputed daily (src/crm/key-rules.ts); none: only by hand. */
+    key_customers: z
+      .object({ rules: z.array(KeyRuleSchema).default([]) })
+      .strict()
+      .default({ rules: [] }),
     lifecycle: z
       .object({
         new_for: Duration.default(parseDuration('30d')),

@@ -16,6 +16,7 @@ import { flowStats } from '../flows/stats.ts';
 import { formatProblem } from '../flows/validate.ts';
 import type { EventBus } from '../pipeline/events.ts';
 import type { Desk } from '../desk/desk.ts';
+import { crmApi } from './crm-api.ts';
 import { deskApi } from './desk-api.ts';
 import { parseSince } from '../core/duration.ts';
 import { buildReport, formatReport } from '../routing/reports.ts';
@@ -235,6 +236,7 @@ const protectedApi: FastifyPluginAsync<ApiOptions> = async (
   );
 
   if (desk) await app.register(deskApi, { db, desk });
+  await app.register(crmApi, { db, now });
 
   app.get(
     '/reports',

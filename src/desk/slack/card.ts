@@ -1,6 +1,8 @@
 import type { AgentText } from '../../agent-text/agent-text.ts';
 import type { MessageKey } from '../../agent-text/catalog.ts';
 import { z } from 'zod';
+import { type ChurnScore, churnScore, explainChurn } from '../../crm/churn.ts';
+import { listSuggestions } from '../../crm/suggestions.ts';
 import type { Database } from '../../db/database.ts';
 import { conversationRef } from '../desk.ts';
 import { escapeMrkdwn, slackDate, truncate } from './mrkdwn.ts';
@@ -17,6 +19,7 @@ export type HandoffInfo = z.output<typeof HandoffInfoSchema>;
 export interface CardData {
   readonly conversation: {
     readonly id: string;
+    readonly ref: string | null;
     readonly channel: string;
     readonly status: string;
     readonly priority: string;
@@ -38,7 +41,12 @@ export interface CardData {
     readonly openTickets: number;
     readonly lastCsat: number | null;
     readonly lastNps: number | null;
+    readonly keyReason?: string | null;
+    /** The churn score with what made it (src/crm/churn.ts). */
+    readonly churn?: ChurnScore;
   };
+  /** Other records that look like this customer, for the agent to merge or not. */
+  readonly mergeSuggestions?: readonly { readonly id: string; readonly otherName: string | null; readonly matchedBy: string; readonly value: string }[];
   readonly handoff: HandoffInfo;
   /** The hand-off summary AI assist (or its fallback) stored: what the customer wants, mood. */
   readonly summary?: { readonly wants: string; readonly mood: string; readonly lines: readonly string[]; readonly source: string };
@@ -62,9 +70,16 @@ export async function loadCardData(db: Database, conversationId: string, handoff
     db.prisma.handoffSummary.findFirst({ where: { conversationId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
   ]);
   const summary = SummaryOnCardSchema.safeParse(summaryRow?.summary);
+  const churn = await churnScore(db, customer.id);
+  const suggestions = await listSuggestions(db, { status: 'pending', customerId: customer.id, limit: 5 });
+  const others = await db.prisma.customer.findMany({
+    where: { id: { in: suggestions.map((x) => (x.customerId === customer.id ? x.otherId : x.customerId)) } },
+    select: { id: true, name: true },
+  });
   return {
     conversation: {
       id: conversation.id,
+      ref: conversation.ref,
       channel: conversation.channel,
       status: conversation.status,
       priority: conversation.priority,
@@ -86,7 +101,15 @@ export async function loadCardData(db: Database, conversationId: string, handoff
       openTickets,
       lastCsat: csat?.score ?? null,
       lastNps: nps?.score ?? null,
+      keyReason: customer.isKey ? customer.keyReason : null,
+      ...(churn ? { churn } : {}),
     },
+    mergeSuggestions: suggestions.map((x) => ({
+      id: x.id,
+      otherName: others.find((o) => o.id === (x.customerId === customer.id ? x.otherId : x.customerId))?.name ?? null,
+      matchedBy: x.matchedBy,
+      value: x.value,
+    })),
     handoff,
     ...(summary.success ? { summary: summary.data } : {}),
   };
@@ -110,6 +133,8 @@ export const ACTION = {
   handBack: 'parley:hand_back',
   suggest: 'parley:suggest',
   sendSuggestion: 'parley:send_suggestion',
+  mergeAccept: 'parley:merge_accept',
+  mergeReject: 'parley:merge_reject',
 } as const;
 
 export const SNOOZE_CHOICES: Record<string, { label: string; ms: number }> = {
@@ -140,6 +165,8 @@ export function cardBlocks(card: CardData, teams: readonly string[], text: Agent
     `${label('identities')} ${customer.identities.map((i) => `${escapeMrkdwn(i.channel)} \`${escapeMrkdwn(i.address)}\``).join(', ') || '—'}`,
     `${label('locale')} ${escapeMrkdwn(customer.locale ?? '—')}   ${label('tags')} ${customer.tags.length ? customer.tags.map(escapeMrkdwn).join(', ') : '—'}`,
     `${label('past_conversations')} ${n(customer.pastConversations)}   ${label('open_tickets')} ${n(customer.openTickets)}   ${label('last_csat')} ${n(customer.lastCsat)}   ${label('last_nps')} ${n(customer.lastNps)}`,
+    ...(customer.churn ? [`${label('churn_risk')} ${escapeMrkdwn(explainChurn(customer.churn))}`] : []),
+    ...(customer.keyReason ? [`${label('key_because')} ${escapeMrkdwn(customer.keyReason)}`] : []),
   ];
   const collected = Object.entries(handoff.collected);
   const minutes = (from: Date, to: Date) => text.t('card.minutes', { minutes: Math.max(0, Math.round((to.getTime() - from.getTime()) / 60_000)) });
@@ -172,13 +199,34 @@ export function cardBlocks(card: CardData, teams: readonly string[], text: Agent
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*${text.t('card.learned')}*\n${lines.join('\n')}` } });
   }
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: status.join('   ') } });
+  for (const m of card.mergeSuggestions ?? []) {
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: text.t('card.merge_same', {
+          matched: escapeMrkdwn(m.matchedBy),
+          value: escapeMrkdwn(m.value),
+          other: escapeMrkdwn(m.otherName ?? text.t('card.another_customer')),
+        }),
+      },
+    });
+    blocks.push({
+      type: 'actions',
+      block_id: `parley_merge_${m.id}`,
+      elements: [
+        { type: 'button', action_id: ACTION.mergeAccept, text: plain(text.t('card.button.merge')), style: 'primary', value: m.id },
+        { type: 'button', action_id: ACTION.mergeReject, text: plain(text.t('card.button.not_same')), value: m.id },
+      ],
+    });
+  }
   if (card.previousThread) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: text.t('card.continues', { link: card.previousThread }) }] });
   blocks.push({
     type: 'context',
     elements: [
       {
         type: 'mrkdwn',
-        text: text.t('card.footer', { ref: conversationRef(c.id) }),
+        text: text.t('card.footer', { ref: conversationRef(c) }),
       },
     ],
   });

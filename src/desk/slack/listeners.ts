@@ -9,6 +9,7 @@ import { UserError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Attachment } from '../../core/message.ts';
 import { searchCustomers } from '../../crm/customers.ts';
+import { decideSuggestion } from '../../crm/suggestions.ts';
 import type { Database, Prisma as PrismaClient } from '../../db/database.ts';
 import { listCanned } from '../canned.ts';
 import { conversationRef, type Desk } from '../desk.ts';
@@ -370,6 +371,19 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
 
         case ACTION.handBack:
           return await desk.handBack(id, by);
+        case ACTION.mergeAccept:
+        case ACTION.mergeReject: {
+          const suggestionId = (action as { value?: string }).value;
+          if (!suggestionId) throw new UserError('this button names no merge suggestion');
+          const { merge } = await decideSuggestion(deps.db, suggestionId, a.action_id === ACTION.mergeAccept ? 'accept' : 'reject', by, deps.now());
+          await threads.refreshCard(id);
+          return await tellUser(
+            channel,
+            user,
+            merge ? `Merged (merge \`${merge.mergeId}\`; undo with \`parley customers unmerge ${merge.mergeId}\`).` : 'Noted: not the same person.',
+            thread.threadTs,
+          );
+        }
         default:
           throw new UserError(`unknown action ${a.action_id}`);
       }
@@ -396,7 +410,7 @@ async function conversationFor(ref: string | undefined, user: string, deps: List
   if (!ref) throw new UserError('which conversation? give the ref shown on its card');
   const conversation = await deps.desk.findConversation(ref);
   const thread = await deps.threads.current(conversation.id);
-  if (!thread) throw new UserError(`conversation ${conversationRef(conversation.id)} has no Slack thread`);
+  if (!thread) throw new UserError(`conversation ${conversationRef(conversation)} has no Slack thread`);
   await deps.directory.requireMember(thread.channelId, user);
   return conversation;
 }
@@ -415,13 +429,13 @@ export async function runCommand(input: string, user: string, deps: ListenerDeps
       const agent = await directory.agentFor(user);
       const conversation = await conversationFor(args[0], user, deps);
       await desk.resolve(conversation.id, `agent:${agent.id}`);
-      return `Resolved conversation \`${conversationRef(conversation.id)}\`.`;
+      return `Resolved conversation \`${conversationRef(conversation)}\`.`;
     }
     case 'handback': {
       const agent = await directory.agentFor(user);
       const conversation = await conversationFor(args[0], user, deps);
       await desk.handBack(conversation.id, `agent:${agent.id}`);
-      return `Conversation \`${conversationRef(conversation.id)}\` is back with the bot.`;
+      return `Conversation \`${conversationRef(conversation)}\` is back with the bot.`;
     }
     case 'flow': {
       const [flowId, ref] = args;
@@ -429,7 +443,7 @@ export async function runCommand(input: string, user: string, deps: ListenerDeps
       const agent = await directory.agentFor(user);
       const conversation = await conversationFor(ref, user, deps);
       await desk.requestFlow(conversation.id, flowId, `agent:${agent.id}`);
-      return `Asked for flow *${escapeMrkdwn(flowId)}* in conversation \`${conversationRef(conversation.id)}\`.`;
+      return `Asked for flow *${escapeMrkdwn(flowId)}* in conversation \`${conversationRef(conversation)}\`.`;
     }
     case 'canned': {
       const [name, ref] = args;
@@ -442,7 +456,7 @@ export async function runCommand(input: string, user: string, deps: ListenerDeps
       const conversation = await conversationFor(ref, user, deps);
       const text = await desk.renderCanned(name, conversation.id, agent.id);
       await desk.reply({ conversationId: conversation.id, agentId: agent.id, text });
-      return `Sent *${escapeMrkdwn(name)}* to conversation \`${conversationRef(conversation.id)}\`:\n${escapeMrkdwn(text)}`;
+      return `Sent *${escapeMrkdwn(name)}* to conversation \`${conversationRef(conversation)}\`:\n${escapeMrkdwn(text)}`;
     }
     case 'lookup': {
       const query = args.join(' ');
@@ -479,6 +493,6 @@ async function customerSummary(db: Database, customerId: string): Promise<string
   return [
     `${customer.isKey ? ':star: ' : ''}*${escapeMrkdwn(customer.name ?? '(no name)')}*${customer.locale ? ` · ${escapeMrkdwn(customer.locale)}` : ''}`,
     customer.identities.map((i) => `${escapeMrkdwn(i.channel)} \`${escapeMrkdwn(i.address)}\``).join(', '),
-    `Conversations: ${conversations} · open tickets: ${openTickets}${last ? ` · last: \`${conversationRef(last.id)}\` (${last.status})` : ''}`,
+    `Conversations: ${conversations} · open tickets: ${openTickets}${last ? ` · last: \`${conversationRef(last)}\` (${last.status})` : ''}`,
   ].join('\n');
 }

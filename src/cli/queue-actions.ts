@@ -1,0 +1,5 @@
+// What `parley tickets` and `parley messages` run (src/cli/queue.ts), imported only when one runs.
+export { parseDuration } from '../core/duration.ts';
+export { searchMessages } from '../crm/message-search.ts';
+export { listTickets } from '../crm/ticket-list.ts';
+export { printJson, userInput, withDatabase } from './context.ts';
