@@ -1,7 +1,7 @@
 import { webchatCapabilities } from './capabilities.ts';
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
-import type { ChannelAdapter, ChannelCapabilities, ChannelContext, ChannelHealth, SendResult } from '../../src/core/channel.ts';
+import type { ChannelAdapter, ChannelContext, ChannelHealth, SendResult } from '../../src/core/channel.ts';
 import { UserError } from '../../src/core/errors.ts';
 import { detectLocale } from '../../src/core/locale.ts';
 import type { OutboundMessage } from '../../src/core/message.ts';

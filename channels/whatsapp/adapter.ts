@@ -153,10 +153,12 @@ export class CloudApiAdapter implements ChannelAdapter {
         refused.push(...contacts.refused);
         const names = new Map(contacts.valid.flatMap((c) => [c.wa_id, c.user_id].filter((id) => id !== undefined).map((id) => [id, c.profile?.name])));
         (value.messages ?? []).forEach((message, m) =>
-          items.push(webhookItem(`${at}.messages.${m}`, CloudMessageSchema, message, (valid) => {
-            const key = contactKeyOf(valid);
-            return this.#receive(valid, key ? names.get(key) : undefined);
-          })),
+          items.push(
+            webhookItem(`${at}.messages.${m}`, CloudMessageSchema, message, (valid) => {
+              const key = contactKeyOf(valid);
+              return this.#receive(valid, key ? names.get(key) : undefined);
+            }),
+          ),
         );
         (value.statuses ?? []).forEach((status, s) =>
           items.push(

@@ -48,7 +48,7 @@ export function registerCustomers(program: Command): void {
     .description('Merge customer <mergeId> into <keepId> (identities, conversations, tickets and attributes move; undo with unmerge)')
     .option('--json', 'print JSON')
     .action(async (keepId: string, mergeId: string, options: { json?: boolean }) => {
-      const { listMerges, mergeCustomers, unmerge, formatMerge, printJson, withDatabase } = await deps();
+      const { listMerges, mergeCustomers, formatMerge, printJson, withDatabase } = await deps();
       return withDatabase(async (db) => {
         const result = await mergeCustomers(db, keepId, mergeId, 'cli');
         if (options.json) return printJson(result);
@@ -105,7 +105,7 @@ export function registerCustomers(program: Command): void {
       .command(`${decision} <suggestionId>`)
       .description(decision === 'accept' ? 'Accept a merge suggestion (the newer record is merged into the older)' : 'Reject a merge suggestion')
       .action(async (suggestionId: string) => {
-        const { unmerge, decideSuggestion, withDatabase } = await deps();
+        const { decideSuggestion, withDatabase } = await deps();
         return withDatabase(async (db) => {
           const { suggestion, merge } = await decideSuggestion(db, suggestionId, decision, 'cli');
           process.stdout.write(

@@ -30,7 +30,7 @@ export function buildProgram(): Command {
   registerQueue(program);
   registerFlows(program);
   registerCanned(program);
-  
+
   registerRouting(program);
   // exitOverride is not inherited: each subcommand must throw too instead of exiting.
   const override = (command: Command) => {
