@@ -253,6 +253,11 @@ channelContract({
   },
   carriesMessage: (fixture) =>
     (JSON.parse(fixture.bytes.toString('utf8')) as WebhookBody).entry.some((e) => e.changes.some((c) => (c.value.messages ?? []).length > 0)),
+  // A security-code change notice is logged at debug level and not stored (README: WhatsApp payload table).
+  ignores: (fixture) => {
+    const messages = (JSON.parse(fixture.bytes.toString('utf8')) as WebhookBody).entry.flatMap((e) => e.changes.flatMap((c) => c.value.messages ?? []));
+    return messages.length > 0 && messages.every((m) => (m as { system?: { type?: string } }).system?.type === 'customer_identity_changed');
+  },
   outbound: {
     cases: [...outboundCases, { name: 'a template', content: { template: { name: 'we_have_a_reply', language: 'fa', params: ['سارا'] } } }],
     async render(content) {

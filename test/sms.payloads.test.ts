@@ -20,7 +20,7 @@ const fixture = (name: string): Record<string, string> => {
   const fields = JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')) as Record<string, string>;
   return { ...fields, From: CUSTOMER };
 };
-const ACCOUNT = 'AC0000000000000000000000000000001';
+const ACCOUNT = 'AC00000000000000000000000000000001';
 const TOKEN = 'twilio-auth-token';
 const PUBLIC = 'https://parley.example.com';
 

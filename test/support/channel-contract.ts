@@ -56,6 +56,8 @@ export interface ChannelContract {
   start(context: ContractContext): Promise<ContractHarness>;
   /** Whether the fixture carries a customer message (else only delivery statuses). */
   carriesMessage(fixture: Fixture): boolean;
+  /** Payload types the channel documents as ignored (answered 2xx, nothing stored), e.g. WhatsApp's identity-change notice. */
+  ignores?(fixture: Fixture): boolean;
   readonly outbound: {
     readonly cases: readonly OutboundCase[];
     /** The provider requests the adapter makes for `content` (what reaches the provider's API). */
@@ -149,7 +151,7 @@ export function channelContract(contract: ChannelContract): void {
     let context: ContractContext;
     let harness: ContractHarness;
     const fixtures = readFixtures(contract.fixturesDir);
-    const withMessage = fixtures.filter((f) => contract.carriesMessage(f));
+    const withMessage = fixtures.filter((f) => contract.carriesMessage(f) && !contract.ignores?.(f));
 
     beforeAll(async () => {
       db = await freshDatabase('sqlite');
@@ -218,6 +220,7 @@ export function channelContract(contract: ChannelContract): void {
       const answer = await harness.deliver(fixture);
       ok(answer);
       expect(answer?.body ?? '').not.toContain('refused');
+      if (contract.ignores?.(fixture)) return;
       if (contract.carriesMessage(fixture)) await eventually(() => expect(context.received.length).toBeGreaterThan(received));
       else await eventually(() => expect(context.statuses.length).toBeGreaterThan(statuses));
     });
