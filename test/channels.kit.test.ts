@@ -30,7 +30,7 @@ describe('channel kit', () => {
     expect(new Set(names).size).toBe(names.length);
     for (const row of rows) expect(row.example, row.env).not.toBe('');
     for (const definition of channels) {
-      for (const doc of settingDocs(definition.settings)) expect(doc.env).toMatch(/^(WHATSAPP|TWILIO|SMS|EMAIL)_/);
+      for (const doc of settingDocs(definition.settings)) expect(doc.env).toMatch(/^(WHATSAPP|TWILIO|SMS|EMAIL|WEBCHAT|PARLEY_WEBCHAT)_/);
     }
   });
 

@@ -143,7 +143,7 @@ describe.each(dialects)('poison input on %s', (dialect) => {
     const reasons = Object.fromEntries(refused.map((e) => [String(e.at).replace(/^entry\.0\.changes\.0\.value\./, ''), String(e.reason)]));
     expect(Object.keys(reasons).sort()).toEqual(['messages.1', 'messages.2', 'messages.3', 'messages.4']);
     expect(reasons['messages.1']).toMatch(/location\.latitude: .*number/);
-    expect(reasons['messages.3']).toMatch(/from: /);
+    expect(reasons['messages.3']).toMatch(/id: /);
     expect(reasons['messages.2']).toMatch(new RegExp(`externalId: .*${MAX_KEY_LENGTH}`));
     expect(reasons['messages.4']).toMatch(/location\.latitude/);
     // Meta retries the body: the good messages are not stored twice, the bad ones still refused.
