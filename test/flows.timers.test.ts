@@ -205,9 +205,15 @@ describe.each(dialects)('the timer migration on %s', (dialect) => {
 
   it("moves each active session's current timer job onto the session and drops every pending timer job", async () => {
     db = await freshDatabase(dialect, { before: 'flow_session_timers' });
-    const customer = await db.prisma.customer.create({ data: { id: newId(), attributes: {}, tags: [] } });
-    const identity = await db.prisma.channelIdentity.create({ data: { id: newId(), customerId: customer.id, channel: 'whatsapp', address: PHONE } });
-    const conversation = await db.prisma.conversation.create({ data: { id: newId(), customerId: customer.id, identityId: identity.id, channel: 'whatsapp' } });
+    const customer = await db.prisma.customer.create({ data: { id: newId(), attributes: {}, tags: [] }, select: { id: true } });
+    const identity = await db.prisma.channelIdentity.create({
+      data: { id: newId(), customerId: customer.id, channel: 'whatsapp', address: PHONE },
+      select: { id: true },
+    });
+    const conversation = await db.prisma.conversation.create({
+      data: { id: newId(), customerId: customer.id, identityId: identity.id, channel: 'whatsapp' },
+      select: { id: true },
+    });
     const at = (iso: string) => (dialect === 'sqlite' ? `'${iso.replace('Z', '+00:00')}'` : `'${iso}'`);
     const sessions = [
       { id: 'waiting', status: 'active', seq: 3 },

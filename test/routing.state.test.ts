@@ -73,7 +73,7 @@ describe.each(dialects)('routing state on %s', (dialect) => {
   it('a hand-back to the bot and a resolve stop the clocks: no warning, breach or escalation back into the human queue', async () => {
     clock = new Date('2026-03-23T10:00:00Z');
     await start({
-      teams: { support: { escalation: { mention: '@leads', transfer_to: 'supervisors' } }, supervisors: { strategy: 'manual' } },
+      teams: { support: { escalation: { mention: '<!subteam^S0LEADS>', transfer_to: 'supervisors' } }, supervisors: { strategy: 'manual' } },
       sla: { warn_before: '15m', normal: { first_response: '1h', resolution: '8h' } },
     });
     const handedOff: DomainEventOf<'conversation.handed_off'>[] = [];
@@ -231,14 +231,18 @@ describe.each(dialects)('the hand-off episodes migration on %s', (dialect) => {
 
   it("turns each conversation's one SLA row into its episode, resolved ones ended, with the assignee as the episode's agent", async () => {
     db = await freshDatabase(dialect, { before: 'handoff_episodes_survey_dispatch' });
-    const customer = await db.prisma.customer.create({ data: { id: newId(), attributes: {}, tags: [] } });
-    const identity = await db.prisma.channelIdentity.create({ data: { id: newId(), customerId: customer.id, channel: 'whatsapp', address: '+989121234567' } });
-    const agent = await db.prisma.agent.create({ data: { id: newId(), name: 'Ali' } });
+    const customer = await db.prisma.customer.create({ data: { id: newId(), attributes: {}, tags: [] }, select: { id: true } });
+    const identity = await db.prisma.channelIdentity.create({
+      data: { id: newId(), customerId: customer.id, channel: 'whatsapp', address: '+989121234567' },
+      select: { id: true },
+    });
+    const agent = await db.prisma.agent.create({ data: { id: newId(), name: 'Ali' }, select: { id: true } });
     const at = (iso: string) => (dialect === 'sqlite' ? `'${iso.replace('Z', '+00:00')}'` : `'${iso}'`);
     const ids = [newId(), newId()];
     for (const [i, conversationId] of ids.entries()) {
       await db.prisma.conversation.create({
         data: { id: conversationId, customerId: customer.id, identityId: identity.id, channel: 'whatsapp', assigneeId: i === 0 ? agent.id : null },
+        select: { id: true },
       });
       await db.prisma.$executeRawUnsafe(
         `INSERT INTO "ConversationSla" ("conversationId", "priority", "queuedAt", "firstResponseAt", "resolvedAt", "firstResponseBreached")
