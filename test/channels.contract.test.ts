@@ -1,8 +1,12 @@
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { webApi } from '@slack/bolt';
 import { EventEmitter } from 'node:events';
 import Fastify, { type FastifyInstance } from 'fastify';
 import twilio from 'twilio';
-import { afterAll, expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { countSegments } from '../channels/sms/segments.ts';
 import { smsChannel } from '../channels/sms/index.ts';
@@ -10,9 +14,20 @@ import { WhatsAppWebAdapter } from '../channels/whatsapp-web/adapter.ts';
 import type { WebClient, WebMedia, WebMessage } from '../channels/whatsapp-web/client.ts';
 import { whatsappChannel } from '../channels/whatsapp/index.ts';
 import type { WebhookBody } from '../channels/whatsapp/webhook.ts';
-import { type ChannelAdapter, openChannel } from '../src/core/channel.ts';
+import { ConsoleAdapter } from '../channels/console/index.ts';
+import { type ChannelAdapter, openChannel, SendError } from '../src/core/channel.ts';
 import { OutboundContentSchema, type OutboundContent, type OutboundMessage } from '../src/core/message.ts';
-import { chars, type ContractContext, channelContract, type Fixture, type OutboundCase } from './support/channel-contract.ts';
+import { SlackDesk } from '../src/desk/slack/plugin.ts';
+import { SlackPoster } from '../src/desk/slack/poster.ts';
+import { readSlackConfig, type SlackConfig } from '../src/desk/slack/settings.ts';
+import { type ConversationHandler, HumanHandledConversation } from '../src/pipeline/handler.ts';
+import { RateLimiter } from '../src/pipeline/rate-limiter.ts';
+import { RoutingConfigSchema } from '../src/routing/config.ts';
+import type { Parley } from '../src/runtime.ts';
+import { chars, type ContractContext, channelContract, type Fixture, type OutboundCase, readFixtures } from './support/channel-contract.ts';
+import { freshDatabase, type TestDatabase } from './support/databases.ts';
+import { FakeSlack, postSigned } from './support/fake-slack.ts';
+import { testCapabilities, testParley } from './support/parley.ts';
 import { eventually } from './support/eventually.ts';
 import { FakeHttpServer, form, json, type RecordedRequest } from './support/fake-http.ts';
 
@@ -535,4 +550,315 @@ channelContract({
       provoke: () => webSend({ attachments: [{ kind: 'document', url: 'file:///nonexistent/parley/invoice.pdf' }] }),
     },
   ],
+});
+
+// --- Slack agent desk (the real Bolt app and Parley runtime against the fake Slack) -----------
+
+const SLACK = { secret: 'slack-signing-secret', token: 'xoxb-contract-token', support: 'CSUPPORT1' };
+const slackFixtures = 'src/desk/slack/fixtures';
+const slackFixture = (name: string) =>
+  JSON.parse(readFileSync(join(slackFixtures, name), 'utf8')) as { event: Record<string, unknown> } & Record<string, unknown>;
+const longPersian = persian.repeat(200);
+
+/** Hands the conversation to support on the first message, with a long Persian description. */
+const handOffFlow: ConversationHandler = {
+  name: 'contract-hand-off',
+  async handle(turn) {
+    turn.reply({ text: 'یک همکار به زودی پاسخ می‌دهد.' });
+    turn.handOff({ team: 'support', priority: 'high', note: persian.repeat(40), collected: { category: 'delivery', description: persian.repeat(80) } });
+  },
+};
+
+interface SlackRender {
+  readonly where: string;
+  readonly text: string;
+  readonly blocks?: unknown[];
+}
+
+/**
+ * Slack's documented limits: chat.postMessage text 40,000 characters and 50 blocks
+ * (https://docs.slack.dev/reference/methods/chat.postMessage); section text 3,000 and fields
+ * 2,000 each, at most 10 (https://docs.slack.dev/reference/block-kit/blocks/section-block);
+ * button text 75, action_id 255, value 2,000 (https://docs.slack.dev/reference/block-kit/block-elements/button-element);
+ * header text 150 (https://docs.slack.dev/reference/block-kit/blocks/header-block).
+ */
+function slackProblems(render: SlackRender): string[] {
+  const problems: string[] = [];
+  const at = (what: string) => `${render.where}: ${what}`;
+  if (chars(render.text) > 40_000) problems.push(at(`text has ${chars(render.text)} characters (max 40000)`));
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(render.text)) problems.push(at('text has a lone surrogate'));
+  const blocks = render.blocks ?? [];
+  if (blocks.length > 50) problems.push(at(`${blocks.length} blocks (max 50)`));
+  const textOf = (value: unknown) => String((value as { text?: unknown } | undefined)?.text ?? '');
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== 'object') return;
+    const item = node as Record<string, unknown>;
+    if (item.type === 'section') {
+      if (chars(textOf(item.text)) > 3000) problems.push(at(`section text has ${chars(textOf(item.text))} characters (max 3000)`));
+      const fields = (item.fields as unknown[] | undefined) ?? [];
+      if (fields.length > 10) problems.push(at(`section has ${fields.length} fields (max 10)`));
+      for (const field of fields) if (chars(textOf(field)) > 2000) problems.push(at(`section field has ${chars(textOf(field))} characters (max 2000)`));
+    }
+    if (item.type === 'header' && chars(textOf(item.text)) > 150) problems.push(at(`header has ${chars(textOf(item.text))} characters (max 150)`));
+    if (item.type === 'button') {
+      if (chars(textOf(item.text)) > 75) problems.push(at(`button text "${textOf(item.text)}" has ${chars(textOf(item.text))} characters (max 75)`));
+      if (typeof item.value === 'string' && chars(item.value) > 2000) problems.push(at(`button value has ${chars(item.value)} characters (max 2000)`));
+    }
+    if (typeof item.action_id === 'string' && chars(item.action_id) > 255) problems.push(at(`action_id has ${chars(item.action_id)} characters (max 255)`));
+    Object.values(item).forEach(walk);
+  };
+  walk(blocks);
+  return problems;
+}
+
+describe('slack desk: channel contract', () => {
+  let db: TestDatabase;
+  let fake: FakeSlack;
+  let parley: Parley;
+  let desk: SlackDesk;
+  let events: string;
+  let cardTs: string;
+  const printed: string[] = [];
+  let seq = 0;
+
+  beforeAll(async () => {
+    db = await freshDatabase('sqlite');
+    fake = await new FakeSlack({
+      token: SLACK.token,
+      channels: { [SLACK.support]: ['UBOT', 'UAGENT1'] },
+      users: { UAGENT1: { name: 'سارا احمدی', email: 'sara@example.com' } },
+    }).start();
+    desk = new SlackDesk(
+      readSlackConfig({
+        SLACK_BOT_TOKEN: SLACK.token,
+        SLACK_SIGNING_SECRET: SLACK.secret,
+        SLACK_API_URL: fake.apiUrl,
+        SLACK_PORT: '0',
+        SLACK_TEAM_CHANNELS: JSON.stringify({ support: SLACK.support }),
+        SLACK_DEFAULT_CHANNEL: SLACK.support,
+      }) as SlackConfig,
+      { host: '127.0.0.1' },
+    );
+    const console = new ConsoleAdapter('console', { ...testCapabilities, addressKind: 'opaque' }, (text) => printed.push(text));
+    const human = new HumanHandledConversation();
+    parley = await testParley(db, {
+      adapters: [console],
+      handlers: (c) => (c.status === 'bot' ? handOffFlow : human),
+      env: { PARLEY_RATE_LIMITS: 'slack:recipient=1/10ms', PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-contract-slack-')) },
+      plugins: [desk],
+      routingConfig: RoutingConfigSchema.parse({}),
+    });
+    await parley.start();
+    events = `http://127.0.0.1:${desk.port}/slack/events`;
+    // A long Persian conversation: the card and the transcript carry it.
+    const customer = { address: 'ali', addressKind: 'opaque' as const, displayName: 'علیرضا محمدحسینی '.repeat(10).trim() };
+    await parley.inbox.accept({ channel: 'console', externalId: 'c1', sender: customer, text: longPersian, raw: {} });
+    await eventually(() => expect(fake.topLevel(SLACK.support)).toHaveLength(1));
+    cardTs = (fake.topLevel(SLACK.support)[0] as { ts: string }).ts;
+    for (let i = 2; i <= 4; i++)
+      await parley.inbox.accept({ channel: 'console', externalId: `c${i}`, sender: customer, text: `${i}. ${longPersian}`, raw: {} });
+    await eventually(() => expect(fake.threadOf(SLACK.support, cardTs).some((m) => m.text.includes('4. '))).toBe(true));
+  }, 60_000);
+
+  afterAll(async () => {
+    await parley?.stop();
+    await fake?.stop();
+    await db?.dispose();
+  });
+
+  const agentMessages = () => db.prisma.message.count({ where: { authorKind: 'agent' } });
+  const outboxItems = () => db.prisma.outboxItem.count({ where: { message: { authorKind: 'agent' } } });
+
+  /** A recorded event, moved into the test conversation's thread and signed as Slack does. */
+  const eventBody = (name: string, event: (recorded: Record<string, unknown>) => Record<string, unknown>) => {
+    const recorded = slackFixture(name);
+    return JSON.stringify({ ...recorded, event_id: `EvContract${++seq}`, event_time: Math.floor(Date.now() / 1000), event: event(recorded.event) });
+  };
+  const deliver = (body: string, headers: Record<string, string> = {}) => postSigned(events, SLACK.secret, body, 'application/json', { headers });
+  const threadReply = (text?: string) =>
+    eventBody('message_thread_reply.json', (e) => ({
+      ...e,
+      channel: SLACK.support,
+      user: 'UAGENT1',
+      ts: `1800001000.${String(++seq).padStart(6, '0')}`,
+      thread_ts: cardTs,
+      ...(text ? { text } : {}),
+    }));
+  /** The customer has the agent's Slack message `ts`: its outbox item is sent. */
+  const sentReplies = async (ts: string) => {
+    const post = await db.prisma.slackPost.findFirst({ where: { channelId: SLACK.support, ts, kind: 'agent' } });
+    return post?.messageId ? db.prisma.outboxItem.count({ where: { messageId: post.messageId, status: 'sent' } }) : 0;
+  };
+  const tsOf = (body: string) => (JSON.parse(body) as { event: { ts: string } }).event.ts;
+
+  it('refuses an event with a bad X-Slack-Signature and stores nothing', async () => {
+    const before = await agentMessages();
+    const answer = await postSigned(events, SLACK.secret, threadReply(), 'application/json', { signature: `v0=${'0'.repeat(64)}` });
+    expect(answer.status).toBe(401);
+    const stale = await postSigned(events, SLACK.secret, threadReply(), 'application/json', { timestamp: Math.floor(Date.now() / 1000) - 3600 });
+    expect(stale.status).toBe(401);
+    expect(await agentMessages()).toBe(before);
+  });
+
+  it("stores an agent's thread reply (message_thread_reply.json) before Slack gets its 2xx, and queues it for the customer once", async () => {
+    const before = { messages: await agentMessages(), outbox: await outboxItems() };
+    const body = threadReply();
+    const answer = await deliver(body);
+    expect(answer.status).toBe(200);
+    // Read right after the answer: the reply and its outbox item were committed before it.
+    expect(await agentMessages()).toBe(before.messages + 1);
+    expect(await outboxItems()).toBe(before.outbox + 1);
+    await eventually(() => expect(printed).toContain('Hello world'));
+  });
+
+  it('stores a retried event (same event_id, X-Slack-Retry-Num) once', async () => {
+    const body = threadReply('retried reply');
+    expect((await deliver(body)).status).toBe(200);
+    const once = { messages: await agentMessages(), outbox: await outboxItems() };
+    expect((await deliver(body, { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' })).status).toBe(200);
+    expect((await deliver(body, { 'x-slack-retry-num': '2', 'x-slack-retry-reason': 'http_timeout' })).status).toBe(200);
+    expect({ messages: await agentMessages(), outbox: await outboxItems() }).toEqual(once);
+    await eventually(() => expect(printed.filter((p) => p === 'retried reply')).toHaveLength(1));
+  });
+
+  it('does not acknowledge when the reply cannot be stored, so Slack retries; the retry stores it', async () => {
+    const body = threadReply('stored on the retry');
+    const before = await agentMessages();
+    const reply = vi.spyOn(parley.desk, 'reply').mockRejectedValueOnce(new Error('the database is unavailable'));
+    try {
+      const answer = await deliver(body);
+      expect(answer.status).toBeGreaterThanOrEqual(500);
+      expect(await agentMessages()).toBe(before);
+    } finally {
+      reply.mockRestore();
+    }
+    expect((await deliver(body, { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_error' })).status).toBe(200);
+    expect(await agentMessages()).toBe(before + 1);
+  });
+
+  it('decodes message_changed.json: the edit of a sent reply is explained in the thread', async () => {
+    const sent = threadReply('ارسال شد');
+    expect((await deliver(sent)).status).toBe(200);
+    await eventually(() => expect(printed).toContain('ارسال شد'));
+    await eventually(async () => expect(await sentReplies(tsOf(sent))).toBe(1));
+    const edit = eventBody('message_changed.json', (e) => {
+      const message = e.message as Record<string, unknown>;
+      return {
+        ...e,
+        channel: SLACK.support,
+        message: { ...message, user: 'UAGENT1', ts: tsOf(sent), thread_ts: cardTs, edited: { user: 'UAGENT1', ts: `1800002000.${++seq}` } },
+      };
+    });
+    expect((await deliver(edit)).status).toBe(200);
+    await eventually(() => expect(fake.threadOf(SLACK.support, cardTs).some((m) => m.text.includes(':pencil2:') && m.text.includes('ارسال شد'))).toBe(true));
+  });
+
+  it('decodes message_deleted.json: deleting a long Persian reply already sent is explained in the thread', async () => {
+    const sent = threadReply(longPersian);
+    expect((await deliver(sent)).status).toBe(200);
+    await eventually(async () => expect(await sentReplies(tsOf(sent))).toBe(1));
+    const deletion = eventBody('message_deleted.json', (e) => ({
+      ...e,
+      channel: SLACK.support,
+      deleted_ts: tsOf(sent),
+      previous_message: { user: 'UAGENT1', thread_ts: cardTs },
+    }));
+    expect((await deliver(deletion)).status).toBe(200);
+    await eventually(() => expect(fake.threadOf(SLACK.support, cardTs).some((m) => m.text.includes(':wastebasket:'))).toBe(true));
+  });
+
+  it('decodes file_share_slack_connect.json: the agent is told why the file is not forwarded', async () => {
+    const { files } = JSON.parse(readFileSync(join(slackFixtures, 'file_share_slack_connect.json'), 'utf8')) as { files: unknown[] };
+    const before = await agentMessages();
+    const share = eventBody('message_thread_reply.json', (e) => ({
+      ...e,
+      subtype: 'file_share',
+      text: '',
+      files,
+      channel: SLACK.support,
+      user: 'UAGENT1',
+      ts: `1800003000.${++seq}`,
+      thread_ts: cardTs,
+    }));
+    expect((await deliver(share)).status).toBe(200);
+    await eventually(() =>
+      expect(fake.ephemerals.some((e) => e.text.includes('Not forwarded to the customer') && e.text.includes('Slack Connect'))).toBe(true),
+    );
+    expect(await agentMessages()).toBe(before);
+  });
+
+  it('decodes app_mention.json: acknowledged, nothing reaches the customer (the desk answers in threads only)', async () => {
+    const before = await agentMessages();
+    const mention = eventBody('app_mention.json', (e) => ({
+      ...e,
+      channel: SLACK.support,
+      text: '<@UBOT> سلام',
+      ts: `1800004000.${++seq}`,
+      thread_ts: cardTs,
+    }));
+    expect((await deliver(mention)).status).toBe(200);
+    expect(await agentMessages()).toBe(before);
+  });
+
+  it('has a case above for every recorded Slack payload', () => {
+    const covered = ['app_mention.json', 'file_share_slack_connect.json', 'message_changed.json', 'message_deleted.json', 'message_thread_reply.json'];
+    expect(
+      readFixtures(slackFixtures)
+        .map((f) => f.name)
+        .filter((n) => n.endsWith('.json')),
+    ).toEqual(covered);
+  });
+
+  it("renders the long Persian conversation's card, transcript and notices within Slack's limits", async () => {
+    // The card is updated as the conversation changes: check every version Slack received.
+    const renders: SlackRender[] = fake.messages.flatMap((m) => [
+      { where: `post ${m.ts}`, text: m.text, blocks: m.blocks },
+      ...m.updates.map((u, i) => ({ where: `update ${i + 1} of ${m.ts}`, text: u.text, blocks: u.blocks })),
+    ]);
+    renders.push(...fake.ephemerals.map((e, i) => ({ where: `ephemeral ${i + 1}`, text: e.text, blocks: e.blocks })));
+    const card = fake.topLevel(SLACK.support)[0];
+    expect(card?.blocks?.length).toBeGreaterThan(0);
+    expect(JSON.stringify(card?.blocks)).toContain('سفارش شما ثبت شد');
+    expect(fake.threadOf(SLACK.support, cardTs).length).toBeGreaterThan(3);
+    expect(renders.flatMap(slackProblems)).toEqual([]);
+    // The check finds what it is there to find.
+    expect(
+      slackProblems({ where: 'probe', text: 'x'.repeat(40_001), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(3001) } }] }),
+    ).toHaveLength(2);
+  });
+
+  describe('classifies Slack Web API errors', () => {
+    const api = new FakeHttpServer();
+    let poster: SlackPoster;
+    let apiUrl = '';
+    beforeAll(async () => {
+      apiUrl = await api.listen();
+      const client = new webApi.WebClient(SLACK.token, { slackApiUrl: `${apiUrl}/api/`, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
+      poster = new SlackPoster(client, new RateLimiter(), { count: 1000, perMs: 1000 });
+    });
+    afterAll(() => api.close());
+    const post = () => poster.post({ channel: SLACK.support, text: 'hello' }).catch((error: unknown) => error);
+    const platformError = (error: string) => (_request: RecordedRequest, response: Parameters<typeof json>[0]) => json(response, 200, { ok: false, error });
+
+    // https://docs.slack.dev/reference/methods/chat.postMessage#errors and https://docs.slack.dev/apis/web-api/rate-limits
+    it.each([
+      [
+        'ratelimited (HTTP 429, Retry-After: 7)',
+        true,
+        (_r: RecordedRequest, res: Parameters<typeof json>[0]) => json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '7' }),
+      ],
+      ['HTTP 503', true, (_r: RecordedRequest, res: Parameters<typeof json>[0]) => json(res, 503, { ok: false, error: 'service_unavailable' })],
+      ['connection reset', true, (_r: RecordedRequest, res: Parameters<typeof json>[0]) => res.socket?.destroy()],
+      ['invalid_auth', false, platformError('invalid_auth')],
+      ['channel_not_found', false, platformError('channel_not_found')],
+      ['not_in_channel', false, platformError('not_in_channel')],
+    ] as const)('%s: retryable %s', async (_name, retryable, answer) => {
+      api.route = answer;
+      const error = await post();
+      expect(error).toBeInstanceOf(SendError);
+      expect((error as SendError).retryable).toBe(retryable);
+      if (_name.startsWith('ratelimited')) expect((error as SendError).retryAfterMs).toBe(7000);
+    });
+  });
 });

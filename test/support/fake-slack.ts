@@ -301,12 +301,18 @@ function fileFromMultipart(contentType: string, body: Buffer): Buffer {
 }
 
 /** Signs and posts a request to a Bolt HTTP receiver as Slack would. */
-export async function postSigned(url: string, secret: string, body: string, contentType: string, options: { timestamp?: number; signature?: string } = {}) {
+export async function postSigned(
+  url: string,
+  secret: string,
+  body: string,
+  contentType: string,
+  options: { timestamp?: number; signature?: string; headers?: Record<string, string> } = {},
+) {
   const ts = options.timestamp ?? Math.floor(Date.now() / 1000);
   const signature = options.signature ?? `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': contentType, 'x-slack-signature': signature, 'x-slack-request-timestamp': String(ts) },
+    headers: { 'content-type': contentType, 'x-slack-signature': signature, 'x-slack-request-timestamp': String(ts), ...options.headers },
     body,
   });
   const text = await response.text();

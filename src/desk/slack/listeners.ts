@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { SendError } from '../../core/channel.ts';
 import { UserError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Attachment } from '../../core/message.ts';
@@ -153,6 +154,21 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     return fromSlackWire(wire, await directory.mentionNames(mentionedUsers(wire)), customer?.locale ?? deps.defaultLocale);
   };
 
+  /**
+   * A thread notice posted while Slack waits for the event's answer: a wait for the per-channel
+   * rate limit is waited out here (briefly) instead of failing the event.
+   */
+  const noticeNow = async (thread: Parameters<SlackThreads['notice']>[0], text: string, key: string): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await threads.notice(thread, text, key);
+      } catch (error) {
+        if (!(error instanceof SendError) || error.code !== 'local_rate_limit' || attempt >= 3) throw error;
+        await new Promise((resolve) => setTimeout(resolve, error.retryAfterMs));
+      }
+    }
+  };
+
   const quoted = (text: string | null) =>
     (text ?? '')
       .split('\n')
@@ -182,14 +198,14 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     const result = await desk.changeReply(post.messageId, { rich, origin: record });
     if (result.outcome === 'already_sent') {
       await db.run((c) => record(c as PrismaClient, null));
-      await threads.notice(
+      await noticeNow(
         thread,
         `:pencil2: ${editor ? `<@${editor}>` : 'An agent'} edited a reply the customer already has on *${escapeMrkdwn(result.channel)}*. Parley cannot change a message once it is sent there, so the customer still reads:\n${quoted(result.text)}\nTo correct it, send a new reply.`,
         `edited:${sourceKey}`,
       );
     } else if (!result.messageId) {
       await db.run((c) => record(c as PrismaClient, null));
-      await threads.notice(
+      await noticeNow(
         thread,
         ':pencil2: The edited reply is empty: it was withdrawn before it was sent, and the customer will not get it.',
         `edited:${sourceKey}`,
@@ -211,7 +227,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       c.slackPost.create({ data: { id: newId(), conversationId: post.conversationId, messageId: null, channelId: channel, ts, kind: 'deleted', sourceKey } }),
     );
     const author = event.previous_message?.user ? `<@${event.previous_message.user}>` : 'an agent';
-    await threads.notice(
+    await noticeNow(
       post.conversationId,
       result.outcome === 'already_sent'
         ? `:wastebasket: A reply by ${author} was deleted here, but the customer already has it on *${escapeMrkdwn(result.channel)}*: Parley cannot take back a message once it is sent there. The customer still reads:\n${quoted(result.text)}`

@@ -120,8 +120,10 @@ export class SlackDesk implements ParleyPlugin {
       now,
       suggestReply: (conversationId) => parley.ai.suggestReply(conversationId),
     });
+    // Rethrown so the receiver does not acknowledge: Slack gets a 5xx (or no Socket Mode ack) and retries.
     app.error(async (error) => {
       logger.error({ err: error }, 'slack: listener failed');
+      throw error;
     });
     if (config.appToken) {
       await app.start();
