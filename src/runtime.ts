@@ -29,6 +29,7 @@ import { defaultRoutingConfig, type RoutingConfig, RoutingConfigSchema } from '.
 import { Lifecycle } from './routing/lifecycle.ts';
 import { type DeskNotifier, EmailNotifier, LoggingNotifier, NotifierSet } from './routing/notifier.ts';
 import { QueueHolding } from './routing/holding.ts';
+import { UnattendedFlag } from './routing/unattended.ts';
 import { Routing } from './routing/routing.ts';
 import type { TicketDeps } from './routing/tickets.ts';
 import { readYamlConfig } from './routing/yaml-config.ts';
@@ -102,6 +103,8 @@ export class Parley {
   #started: ChannelAdapter[] = [];
   readonly #plugins: ParleyPlugin[] = [];
   readonly #holding: QueueHolding;
+  /** The `unattended` tag on hand-offs no desk or available agent can take. */
+  readonly unattended: UnattendedFlag;
   readonly #pluginStates: ChannelState[] = [];
   #startedPlugins: ParleyPlugin[] = [];
 
@@ -209,12 +212,10 @@ export class Parley {
       now: options.now,
     });
     this.routing.register();
-    this.#holding = new QueueHolding(
-      db,
-      () => this.routing,
-      () => this.#pluginStates.some((p) => p.state !== 'off'),
-      logger.child({ part: 'routing' }),
-    );
+    const deskRunning = () => this.#pluginStates.some((p) => p.state !== 'off');
+    this.#holding = new QueueHolding(db, () => this.routing, deskRunning, logger.child({ part: 'routing' }));
+    this.unattended = new UnattendedFlag(db, deskRunning);
+    this.unattended.register(this.events);
     this.lifecycle = new Lifecycle(db, routingConfig.lifecycle, logger.child({ part: 'lifecycle' }), (id) => this.flows.all().some((f) => f.id === id));
     this.lifecycle.register(this.jobs);
     this.keyRules = new KeyCustomerRules(db, routingConfig.key_customers.rules, logger.child({ part: 'key-customers' }));

@@ -20,6 +20,7 @@ async function summaryFor(db: TestDatabase, env: Record<string, string>): Promis
       channels: parley.channelStates(),
       desks: parley.pluginStates(),
       flows: parley.flows.all().length,
+      unattended: await parley.unattended.count(),
     });
   } finally {
     await parley.stop();

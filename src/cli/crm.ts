@@ -145,6 +145,9 @@ export function registerCustomers(program: Command): void {
   registerTagCommands(customers, 'customer', async (_db, id) => id);
 }
 
+/** A conversation's tags (`unattended` among them) at the end of its list line. */
+const tagList = (tags: unknown): string => (Array.isArray(tags) && tags.length ? `  tags ${tags.join(', ')}` : '');
+
 /** `tags <id>`, `tag <id> <tags...>` and `untag <id> <tags...>` under a command group. */
 function registerTagCommands(group: Command, kind: Taggable, idOf: (db: Database, handle: string) => Promise<string>): void {
   group
@@ -186,7 +189,7 @@ export function registerConversations(program: Command): void {
         const list = await listConversations(db, { status: options.status, channel: options.channel, limit: options.limit });
         for (const c of list) {
           process.stdout.write(
-            `${conversationRef(c)}  ${c.id}  ${c.channel}  ${c.status}  ${c.customer.name ?? c.customerId}  last ${c.lastMessageAt.toISOString()}\n`,
+            `${conversationRef(c)}  ${c.id}  ${c.channel}  ${c.status}  ${c.customer.name ?? c.customerId}  last ${c.lastMessageAt.toISOString()}${tagList(c.tags)}\n`,
           );
         }
       });

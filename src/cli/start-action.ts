@@ -43,6 +43,7 @@ export async function startCommand(): Promise<void> {
       channels: parley.channelStates(),
       desks: parley.pluginStates(),
       flows: parley.flows.all().length,
+      unattended: await parley.unattended.count(),
     }),
   );
   let stopping = false;

@@ -11,6 +11,8 @@ export interface StartFacts {
   /** Agent desks (the Slack desk). */
   readonly desks: readonly ChannelState[];
   readonly flows: number;
+  /** Open conversations no desk or available agent could take (tagged `unattended`). */
+  readonly unattended: number;
 }
 
 const onOff = (state: ChannelState) => (state.state === 'on' ? `on (${state.detail})` : `${state.state} — ${state.detail}`);
@@ -42,7 +44,14 @@ export function startSummary(facts: StartFacts): string {
     ['routing', config.PARLEY_ROUTING_CONFIG ? `on (${config.PARLEY_ROUTING_CONFIG})` : 'off — round robin, no SLAs, always open; set PARLEY_ROUTING_CONFIG'],
     ['alerts', config.PARLEY_ALERTS_CONFIG ? `on (${config.PARLEY_ALERTS_CONFIG})` : 'off — set PARLEY_ALERTS_CONFIG'],
     ...facts.desks.map((d): [string, string] => [`desk ${d.name}`, onOff(d)]),
-    ['hand-offs go', handoffs + (config.PARLEY_NOTIFY_SMTP_URL && config.PARLEY_NOTIFY_EMAIL ? `; notices by email to ${config.PARLEY_NOTIFY_EMAIL}` : '')],
+    [
+      'hand-offs go',
+      handoffs +
+        (config.PARLEY_NOTIFY_SMTP_URL && config.PARLEY_NOTIFY_EMAIL ? `; notices by email to ${config.PARLEY_NOTIFY_EMAIL}` : '') +
+        (facts.unattended
+          ? `; ${facts.unattended} conversation${facts.unattended === 1 ? ' waits' : 's wait'} unattended (tagged in parley conversations list)`
+          : ''),
+    ],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return `Parley is running\n${rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n')}`;

@@ -16,6 +16,9 @@ import type { SlackConfig } from './settings.ts';
 import { StoreThenAckSocketReceiver } from './socket-receiver.ts';
 import { SlackThreads } from './threads.ts';
 
+/** How many conversations that waited unattended a starting desk posts (the oldest first). */
+const UNATTENDED_CATCH_UP = 50;
+
 const DeliveryJobSchema = z.object({ messageId: z.string(), status: z.enum(['delivered', 'read', 'failed']), reason: z.string().optional() });
 
 /** Bolt's logger interface over Parley's pino logger. */
@@ -46,6 +49,8 @@ export class SlackDesk implements ParleyPlugin {
   #server: Server | undefined;
   #unsubscribe: (() => void) | undefined;
   #health: ChannelHealth = { ready: false, detail: 'not started' };
+  #catchUp: Promise<void> | undefined;
+  #stopping = false;
 
   constructor(
     readonly config: SlackConfig,
@@ -63,6 +68,7 @@ export class SlackDesk implements ParleyPlugin {
 
   async start(parley: Parley): Promise<void> {
     const { config } = this;
+    this.#stopping = false;
     const logger = parley.logger.child({ part: 'slack' });
     const receiver: Receiver = config.appToken
       ? new StoreThenAckSocketReceiver({ appToken: config.appToken, apiUrl: config.apiUrl, logger, boltLogger: boltLogger(logger) })
@@ -134,6 +140,25 @@ export class SlackDesk implements ParleyPlugin {
     }
     this.#app = app;
     logger.info(this.#health.detail);
+    this.#catchUp = this.#postUnattended(parley, threads, logger);
+  }
+
+  /**
+   * Conversations handed off while no desk ran (tagged `unattended`) get their thread now, the
+   * oldest first and at most UNATTENDED_CATCH_UP of them, in the background: the channel rate
+   * limit makes each post wait its turn. Their tag stays until an agent takes them.
+   */
+  async #postUnattended(parley: Parley, threads: SlackThreads, logger: Logger): Promise<void> {
+    try {
+      const ids = await parley.unattended.waiting(UNATTENDED_CATCH_UP);
+      for (const id of ids) {
+        if (this.#stopping) return;
+        await threads.ensure(id);
+      }
+      if (ids.length) logger.info({ conversations: ids.length }, 'slack: posted the conversations that waited unattended');
+    } catch (error) {
+      logger.error({ err: error }, 'slack: could not post the conversations that waited unattended');
+    }
   }
 
   #subscribe(parley: Parley, threads: SlackThreads): void {
@@ -221,6 +246,8 @@ export class SlackDesk implements ParleyPlugin {
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#catchUp;
     this.#unsubscribe?.();
     await this.#app?.stop();
     this.#app = undefined;
