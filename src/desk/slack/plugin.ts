@@ -118,6 +118,7 @@ export class SlackDesk implements ParleyPlugin {
       defaultRegion: parley.config.PARLEY_DEFAULT_REGION,
       defaultLocale: parley.config.PARLEY_DEFAULT_LOCALE,
       now,
+      text: parley.agentText,
       suggestReply: (conversationId) => parley.ai.suggestReply(conversationId),
     });
     app.error(async (error) => {
