@@ -74,7 +74,7 @@ describe.each(dialects)('routing state on %s', (dialect) => {
   it('a hand-back to the bot and a resolve stop the clocks: no warning, breach or escalation back into the human queue', async () => {
     clock = new Date('2026-03-23T10:00:00Z');
     await start({
-      teams: { support: { escalation: { mention: '@leads', transfer_to: 'supervisors' } }, supervisors: { strategy: 'manual' } },
+      teams: { support: { escalation: { mention: '<!subteam^S0LEADS>', transfer_to: 'supervisors' } }, supervisors: { strategy: 'manual' } },
       sla: { warn_before: '15m', normal: { first_response: '1h', resolution: '8h' } },
     });
     const handedOff: DomainEventOf<'conversation.handed_off'>[] = [];
