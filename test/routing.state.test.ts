@@ -279,14 +279,19 @@ describe.each(dialects)('the hand-off episodes migration on %s', (dialect) => {
 
   it("turns each conversation's one SLA row into its episode, resolved ones ended, with the assignee as the episode's agent", async () => {
     db = await freshDatabase(dialect, { before: 'handoff_episodes_survey_dispatch' });
-    const customer = await db.prisma.customer.create({ data: { id: newId(), attributes: {}, tags: [] } });
-    const identity = await db.prisma.channelIdentity.create({ data: { id: newId(), customerId: customer.id, channel: 'whatsapp', address: '+989121234567' } });
-    const agent = await db.prisma.agent.create({ data: { id: newId(), name: 'Ali' } });
+    // `select` keeps Prisma from reading back columns this older schema does not have yet.
+    const customer = await db.prisma.customer.create({ data: { id: newId(), attributes: {}, tags: [] }, select: { id: true } });
+    const identity = await db.prisma.channelIdentity.create({
+      data: { id: newId(), customerId: customer.id, channel: 'whatsapp', address: '+989121234567' },
+      select: { id: true },
+    });
+    const agent = await db.prisma.agent.create({ data: { id: newId(), name: 'Ali' }, select: { id: true } });
     const at = (iso: string) => (dialect === 'sqlite' ? `'${iso.replace('Z', '+00:00')}'` : `'${iso}'`);
     const ids = [newId(), newId()];
     for (const [i, conversationId] of ids.entries()) {
       await db.prisma.conversation.create({
         data: { id: conversationId, customerId: customer.id, identityId: identity.id, channel: 'whatsapp', assigneeId: i === 0 ? agent.id : null },
+        select: { id: true },
       });
       await db.prisma.$executeRawUnsafe(
         `INSERT INTO "ConversationSla" ("conversationId", "priority", "queuedAt", "firstResponseAt", "resolvedAt", "firstResponseBreached")
