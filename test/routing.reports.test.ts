@@ -14,9 +14,11 @@ const MIN = 60_000;
 async function seed(db: TestDatabase) {
   const p = db.prisma;
   // A key customer (at risk now) and one who is not (new); the email conversation is the second's.
-  const customer = await p.customer.create({ data: { id: newId(), attributes: {}, tags: {}, isKey: true, lifecycleStage: 'at_risk' } });
+  const customer = await p.customer.create({
+    data: { id: newId(), attributes: {}, tags: {}, isKey: true, lifecycleStage: 'at_risk', lastSeenAt: at('2026-03-10T00:00:00Z') },
+  });
   const identity = await p.channelIdentity.create({ data: { id: newId(), customerId: customer.id, channel: 'whatsapp', address: '+989121234567' } });
-  const other = await p.customer.create({ data: { id: newId(), attributes: {}, tags: {} } });
+  const other = await p.customer.create({ data: { id: newId(), attributes: {}, tags: {}, lastSeenAt: at('2026-03-02T10:00:00Z') } });
   const otherEmail = await p.channelIdentity.create({ data: { id: newId(), customerId: other.id, channel: 'email', address: 'sara@example.com' } });
   const support = await p.team.create({ data: { id: newId(), name: 'support' } });
   const sales = await p.team.create({ data: { id: newId(), name: 'sales' } });
@@ -183,6 +185,14 @@ const expected = {
   lifecycle: { stages: { new: 1, active: 0, at_risk: 1, churned: 0 }, movements: { 'active>at_risk': 1, 'new>active': 1 } },
   // 3 of the 4 March conversations are the key customer's.
   keyCustomers: { customers: 1, conversations: 3, share: 0.75 },
+  // Scored as of 03-31 (window from 2025-12-31). The key customer: 21 days inactive 9.3 + 3 complaints 25
+  // + 4 low ratings (CSAT 1 twice, NPS 6 and 3; capped at 3) 20 + 4 open tickets (capped) 15 = 69, high.
+  // The other: 28 days inactive 12.4 and nothing else = 12, low.
+  churnBands: {
+    low: { customers: 1, keyCustomers: 0, keyShare: 0 },
+    medium: { customers: 0, keyCustomers: 0, keyShare: null },
+    high: { customers: 1, keyCustomers: 1, keyShare: 1 },
+  },
   surveys: { started: 2, queued: 1, skipped: { contact_cap: 1 } },
   csat: { count: 4, average: 3.5, distribution: { '1': 1, '2': 0, '3': 0, '4': 2, '5': 1 } },
   nps: { count: 5, promoters: 2, passives: 1, detractors: 2, score: 0 },
@@ -228,6 +238,9 @@ describe.each(dialects)('reports on %s', (dialect) => {
     expect(lines).toContain('key_customers,all,share,0.75');
     expect(lines).toContain('lifecycle,moved active>at_risk,count,1');
     expect(lines).toContain('surveys,skipped contact_cap,count,1');
+    expect(lines).toContain('churn_bands,band high 60-100,key_share,1');
+    expect(lines).toContain('churn_bands,band medium 30-59,key_share,');
+    expect(lines).toContain('churn_bands,band low 0-29,customers,1');
     const table = formatReport(expected, 'table', new AgentText('en', 'UTC'));
     expect(table.split('\n')[0]).toBe('Report 2026/03/01 00:00 .. 2026/03/31 00:00 (times in seconds, dates in UTC)');
     for (const section of [
@@ -237,6 +250,7 @@ describe.each(dialects)('reports on %s', (dialect) => {
       'Hand-off episodes',
       'Lifecycle',
       'Key customers',
+      'Churn-score bands (customers active in the period)',
       'Surveys',
       'CSAT',
       'NPS',
@@ -250,6 +264,7 @@ describe.each(dialects)('reports on %s', (dialect) => {
     expect(fa.split('\n')[0]).toBe('گزارش ۱۴۰۴/۱۲/۱۰ ۰۳:۳۰ تا ۱۴۰۵/۰۱/۱۱ ۰۳:۳۰ (زمان‌ها به ثانیه، تاریخ‌ها به وقت Asia/Tehran)');
     expect(fa).toMatch(/ {2}۱۴۰۴\/۱۲\/۱۱ email +count +۱\n/);
     expect(fa).toContain('\nنقض‌های SLA\n');
+    expect(fa).toMatch(/ {2}band high 60-100 +key_customers +۱\n/);
     await app.close();
   });
 });

@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { AgentText } from '../src/agent-text/agent-text.ts';
 import type { DomainEventOf } from '../src/core/events.ts';
 import { newId } from '../src/core/ids.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { type ConversationHandler, HumanHandledConversation } from '../src/pipeline/handler.ts';
 import { AlertsConfigSchema } from '../src/routing/alerts.ts';
 import { RoutingConfigSchema } from '../src/routing/config.ts';
-import type { DeskNotice, DeskNotifier } from '../src/routing/notifier.ts';
+import { type DeskNotice, type DeskNotifier, describeNotice } from '../src/routing/notifier.ts';
 import { buildReport } from '../src/routing/reports.ts';
 import type { Parley } from '../src/runtime.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
@@ -178,6 +179,53 @@ describe.each(dialects)('routing state on %s', (dialect) => {
     expect(await db.prisma.conversation.count({ where: { assigneeId: await agentId('Bita') } })).toBe(1);
   });
 
+  it('a first reply beyond capacity is sent and assigns the conversation to the one who answered, with an over-capacity notice', async () => {
+    clock = new Date('2026-03-23T10:00:00Z');
+    await start({ teams: { support: { strategy: 'round_robin' } }, agents: [{ name: 'Ali', teams: ['support'], capacity: 1 }] });
+    await receive(1);
+    await receive(2);
+    await settle(parley);
+    const ali = await agentId('Ali');
+    expect((await conversationOf(1)).assigneeId).toBe(ali);
+    const two = await conversationOf(2);
+    expect(two).toMatchObject({ status: 'waiting_for_agent', assigneeId: null });
+
+    clock = new Date('2026-03-23T10:05:00Z');
+    expect(await parley.desk.reply({ conversationId: two.id, agentId: ali, text: 'Ali here' })).toMatchObject({ assigned: true });
+    await settle(parley);
+    expect(adapter.sent.filter((m) => m.conversationId === two.id).map((m) => m.content.text)).toContain('Ali here');
+    expect(await conversationOf(2)).toMatchObject({ status: 'assigned', assigneeId: ali });
+    expect((await episodes(two.id))[0]).toMatchObject({ firstResponseAt: clock, agentId: ali });
+    const audit = await db.prisma.auditLog.findMany({ where: { action: 'conversation.assign', entityId: two.id }, orderBy: { id: 'asc' } });
+    expect(audit.at(-1)).toMatchObject({ actor: `agent:${ali}`, data: { agentId: ali, reason: 'first reply, over capacity (2 of 1)' } });
+    const notice = notifier.notices.find((n) => n.kind === 'assignment' && n.conversationId === two.id);
+    expect(notice).toEqual({ kind: 'assignment', conversationId: two.id, agentId: ali, team: 'support', overCapacity: { load: 2, capacity: 1 } });
+    expect(describeNotice(notice!, new AgentText('en', 'UTC'))).toBe(
+      `Conversation ${two.id} is assigned to ${ali} (team support). Taken over capacity by replying: 2 open conversations for a capacity of 1; no automatic assignments until below it.`,
+    );
+    expect(describeNotice(notice!, new AgentText('fa', 'Asia/Tehran'))).toContain('۲ گفتگوی باز با ظرفیت ۱');
+
+    // Over capacity, Ali gets nothing automatically: one resolved still leaves them full.
+    clock = new Date('2026-03-23T10:10:00Z');
+    await receive(3);
+    await settle(parley);
+    await parley.desk.resolve((await conversationOf(1)).id, 'api');
+    await settle(parley);
+    expect(await conversationOf(3)).toMatchObject({ status: 'waiting_for_agent', assigneeId: null });
+    // Below capacity again: the queue is served.
+    clock = new Date('2026-03-23T10:20:00Z');
+    await parley.desk.resolve(two.id, 'api');
+    await settle(parley);
+    expect(await conversationOf(3)).toMatchObject({ status: 'assigned', assigneeId: ali });
+    const three = (await conversationOf(3)).id;
+    expect(notifier.notices.find((n) => n.kind === 'assignment' && n.conversationId === three)).toEqual({
+      kind: 'assignment',
+      conversationId: three,
+      agentId: ali,
+      team: 'support',
+    });
+  });
+
   it('each hand-off episode has its own first response and resolution; the report counts every one', async () => {
     clock = new Date('2026-03-23T10:00:00Z');
     await start({
@@ -231,6 +279,7 @@ describe.each(dialects)('the hand-off episodes migration on %s', (dialect) => {
 
   it("turns each conversation's one SLA row into its episode, resolved ones ended, with the assignee as the episode's agent", async () => {
     db = await freshDatabase(dialect, { before: 'handoff_episodes_survey_dispatch' });
+    // `select` keeps Prisma from reading back columns this older schema does not have yet.
     const customer = await db.prisma.customer.create({ data: { id: newId(), attributes: {}, tags: [] }, select: { id: true } });
     const identity = await db.prisma.channelIdentity.create({
       data: { id: newId(), customerId: customer.id, channel: 'whatsapp', address: '+989121234567' },

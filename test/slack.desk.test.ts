@@ -403,6 +403,35 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     await eventually(() => expect(fake.ephemerals.some((e) => e.text.includes(`parley customers unmerge ${merge.id}`))).toBe(true));
   });
 
+  it("in the agents' language (fa): the snooze menu, the /parley lookup header and the answer to a merge suggestion", async () => {
+    await start({ PARLEY_AGENT_LOCALE: 'fa' });
+    await customerWrites('سلام', { sender: { address: 'ali', addressKind: 'opaque', displayName: 'Ali Rezaei' } });
+    const card = await handedOffThread();
+    const conversation = await db.prisma.conversation.findFirstOrThrow();
+    await db.prisma.customer.update({ where: { id: conversation.customerId }, data: { name: 'Ali Rezaei' } });
+    const menu = JSON.stringify(fake.topLevel(SUPPORT)[0]?.blocks ?? []);
+    for (const label of ['۱ ساعت', '۴ ساعت', '۱ روز', '۱ هفته']) expect(menu).toContain(`"text":"${label}"`);
+    expect(menu).not.toContain('1 hour');
+
+    const response = await sendCommand(events, SECRET, { user: 'UAGENT1', channel: SUPPORT, text: 'lookup Ali' });
+    const found = (JSON.parse(response.text) as { text: string }).text;
+    expect(found).toContain('*Ali Rezaei*');
+    expect(found).toContain(`گفتگوها: ۱ · درخواست‌های باز: ۰ · آخرین: \`${conversationRef(conversation)}\` (`);
+
+    const other = await db.prisma.customer.create({ data: { id: newId(), name: 'Ali R.', attributes: {}, tags: [] } });
+    const suggestion = await db.prisma.mergeSuggestion.create({
+      data: { id: newId(), customerId: other.id, otherId: conversation.customerId, matchedBy: 'email', value: 'ali@example.com' },
+    });
+    await sendAction(events, SECRET, {
+      user: 'UAGENT1',
+      channel: SUPPORT,
+      messageTs: card.ts,
+      action: { action_id: 'parley:merge_reject', type: 'button', value: suggestion.id },
+    });
+    await eventually(() => expect(fake.ephemerals.map((e) => e.text)).toContain('ثبت شد: این دو یک نفر نیستند.'));
+    expect((await db.prisma.mergeSuggestion.findUniqueOrThrow({ where: { id: suggestion.id } })).status).toBe('rejected');
+  });
+
   it('an SLA escalation moves the conversation like a transfer: a card in the new team channel, a link from the old thread', async () => {
     await start({}, undefined, {
       teams: { support: { escalation: { mention: '<!subteam^S0LEADS>', transfer_to: 'billing' } }, billing: { strategy: 'manual' } },
@@ -463,7 +492,9 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     await sendEvent(events, SECRET, { type: 'message', channel: SUPPORT, user: 'UAGENT1', text: '!thanks', ts: '1800000300.000001', thread_ts: card.ts });
     await eventually(() => expect(printed.filter((p) => p.startsWith('Thank you Ali'))).toHaveLength(2));
 
-    expect(await command('UAGENT1', 'lookup Ali')).toContain('Ali Rezaei');
+    const found = await command('UAGENT1', 'lookup Ali');
+    expect(found).toContain('*Ali Rezaei*');
+    expect(found).toContain(`Conversations: 1 · open tickets: 0 · last: \`${ref}\` (`);
     expect(await command('UAGENT1', 'lookup nobody-here')).toContain('No customer matches');
     expect(await command('UOUTSIDER', `resolve ${ref}`)).toContain('/parley is for agents');
     expect(await command('UOUTSIDER', 'lookup Ali')).toContain('/parley is for agents');

@@ -7,7 +7,14 @@ import { alertContextLine } from './alert-texts.ts';
 
 /** Everything that must reach agents, typed; the desk (Slack), email or a log shows it. */
 export const DeskNoticeSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('assignment'), conversationId: z.string(), agentId: z.string(), team: z.string().nullable() }),
+  z.object({
+    kind: z.literal('assignment'),
+    conversationId: z.string(),
+    agentId: z.string(),
+    team: z.string().nullable(),
+    /** Set when the agent took it by answering while full: their open conversations now, and their capacity. */
+    overCapacity: z.object({ load: z.number().int(), capacity: z.number().int() }).optional(),
+  }),
   z.object({
     kind: z.literal('sla.warning'),
     conversationId: z.string(),
@@ -87,7 +94,8 @@ export function describeNotice(notice: DeskNotice, text: AgentText): string {
   switch (notice.kind) {
     case 'assignment': {
       const values = { conversation: notice.conversationId, agent: notice.agentId, team: notice.team ?? '' };
-      return text.t(notice.team ? 'notice.assignment_team' : 'notice.assignment', values);
+      const line = text.t(notice.team ? 'notice.assignment_team' : 'notice.assignment', values);
+      return notice.overCapacity ? `${line} ${text.t('notice.over_capacity', notice.overCapacity)}` : line;
     }
     case 'sla.warning':
       return text.t('notice.sla_warning', {

@@ -1,5 +1,6 @@
 import type { AgentText } from '../agent-text/agent-text.ts';
 import type { MessageKey } from '../agent-text/catalog.ts';
+import { CHURN_MODEL, churnScores, type ChurnBand } from '../crm/churn.ts';
 import type { Database } from '../db/database.ts';
 import { flowStats } from '../flows/stats.ts';
 
@@ -27,6 +28,12 @@ export interface Report {
    * of the range's conversations (0..1, two decimals; null without conversations).
    */
   readonly keyCustomers: { customers: number; conversations: number; share: number | null };
+  /**
+   * Customers active in the range (a conversation started in it), by churn band scored as of
+   * `until` (bands: CHURN_MODEL.bands); keyShare is the key customers' share of the band (0..1,
+   * two decimals; null for an empty band).
+   */
+  readonly churnBands: Record<ChurnBand, { customers: number; keyCustomers: number; keyShare: number | null }>;
   /** Automatic survey starts in the range: started, waiting for an agent to resolve, skipped by reason. */
   readonly surveys: { started: number; queued: number; skipped: Record<string, number> };
   readonly csat: { count: number; average: number | null; distribution: Record<'1' | '2' | '3' | '4' | '5', number> };
@@ -71,6 +78,22 @@ const count = (keys: string[]) => {
   return out;
 };
 
+const share = (part: number, whole: number) => (whole ? Math.round((part / whole) * 100) / 100 : null);
+
+/** The range's active customers (those with a conversation in it) counted by churn band, scored as of `until`. */
+async function churnBandsOf(db: Database, conversations: { customerId: string; customer: { isKey: boolean } }[], until: Date): Promise<Report['churnBands']> {
+  const isKey = new Map(conversations.map((c) => [c.customerId, c.customer.isKey]));
+  const scores = await churnScores(db, [...isKey.keys()], until);
+  const bands = Object.fromEntries(
+    (['low', 'medium', 'high'] as const).map((band) => {
+      const inBand = scores.filter((s) => s.band === band);
+      const key = inBand.filter((s) => isKey.get(s.customerId)).length;
+      return [band, { customers: inBand.length, keyCustomers: key, keyShare: share(key, inBand.length) }];
+    }),
+  ) as Report['churnBands'];
+  return bands;
+}
+
 /**
  * The manager's numbers for [since, until): days are UTC days; response times run from the
  * moment a conversation was queued for people (ConversationSla.queuedAt), in wall-clock time.
@@ -79,7 +102,7 @@ export async function buildReport(db: Database, since: Date, until: Date): Promi
   const range = { gte: since, lt: until };
   const conversations = await db.prisma.conversation.findMany({
     where: { createdAt: range },
-    select: { channel: true, createdAt: true, customer: { select: { isKey: true } } },
+    select: { channel: true, createdAt: true, customerId: true, customer: { select: { isKey: true } } },
   });
   const perDay = new Map<string, number>();
   for (const c of conversations) {
@@ -112,6 +135,7 @@ export async function buildReport(db: Database, since: Date, until: Date): Promi
   const movements = await db.prisma.lifecycleChange.findMany({ where: { at: range }, select: { fromStage: true, toStage: true } });
   const keyCustomers = await db.prisma.customer.count({ where: { isKey: true, mergedIntoId: null } });
   const keyConversations = conversations.filter((c) => c.customer.isKey).length;
+  const churnBands = await churnBandsOf(db, conversations, until);
   const dispatches = await db.prisma.surveyDispatch.findMany({ where: { createdAt: range }, select: { status: true, reason: true } });
 
   const surveys = await db.prisma.surveyResponse.findMany({ where: { createdAt: range }, select: { kind: true, score: true } });
@@ -157,6 +181,7 @@ export async function buildReport(db: Database, since: Date, until: Date): Promi
       conversations: keyConversations,
       share: conversations.length ? Math.round((keyConversations / conversations.length) * 100) / 100 : null,
     },
+    churnBands,
     surveys: {
       started: dispatches.filter((d) => d.status === 'started').length,
       queued: dispatches.filter((d) => d.status === 'queued').length,
@@ -177,6 +202,12 @@ export async function buildReport(db: Database, since: Date, until: Date): Promi
     complaints: { byCategory: count(complaints.map((c) => c.category ?? '(none)')), byRootCause: count(complaints.map((c) => c.rootCause ?? '(open)')) },
     flowFunnels: flowFunnels.map(({ flowId, started, completed, abandoned, steps }) => ({ flowId, started, completed, abandoned, steps })),
   };
+}
+
+/** A band's score range, e.g. "30-59", from CHURN_MODEL.bands. */
+function bandRange(band: ChurnBand): string {
+  const { medium, high } = CHURN_MODEL.bands;
+  return band === 'low' ? `0-${medium - 1}` : band === 'medium' ? `${medium}-${high - 1}` : `${high}-100`;
 }
 
 /** Flat rows (section, group, metric, value): the CSV and the table print these. */
@@ -213,6 +244,14 @@ export function reportRows(report: Report): [string, string, string, string][] {
     ['key_customers', 'all', 'conversations', String(key.conversations)],
     ['key_customers', 'all', 'share', key.share === null ? '' : String(key.share)],
   );
+  for (const [band, b] of Object.entries(report.churnBands)) {
+    const group = `band ${band} ${bandRange(band as ChurnBand)}`;
+    rows.push(
+      ['churn_bands', group, 'customers', String(b.customers)],
+      ['churn_bands', group, 'key_customers', String(b.keyCustomers)],
+      ['churn_bands', group, 'key_share', b.keyShare === null ? '' : String(b.keyShare)],
+    );
+  }
   rows.push(['surveys', 'all', 'started', String(report.surveys.started)], ['surveys', 'all', 'queued', String(report.surveys.queued)]);
   for (const [reason, n] of Object.entries(report.surveys.skipped)) rows.push(['surveys', `skipped ${reason}`, 'count', String(n)]);
   rows.push(['csat', 'all', 'count', String(report.csat.count)], ['csat', 'all', 'average', report.csat.average === null ? '' : String(report.csat.average)]);

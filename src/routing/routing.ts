@@ -190,7 +190,16 @@ export class Routing {
     });
     if (conversation.assigneeId) return false;
     const team = conversation.teamId ? await tx.team.findUnique({ where: { id: conversation.teamId }, select: { name: true } }) : null;
-    await this.#assignOne(tx, conversation, agentId, team?.name ?? null, now, `agent:${agentId}`, 'first reply');
+    // Capacity limits what routing hands out, not what an agent takes on by answering: the one
+    // who answered owns the conversation even when full. Leaving it unassigned would hand it to a
+    // colleague who answers the customer a second time (or leave a bot conversation with the bot
+    // after a person spoke). So it is assigned, recorded as over capacity, and the notice says
+    // so; the agent gets no automatic assignment until their load is below capacity again.
+    const agent = await tx.agent.findUniqueOrThrow({ where: { id: agentId }, select: { capacity: true } });
+    const load = (await this.#loadOf(tx, agentId)) + 1;
+    const overCapacity = load > agent.capacity ? { load, capacity: agent.capacity } : undefined;
+    const reason = overCapacity ? `first reply, over capacity (${load} of ${agent.capacity})` : 'first reply';
+    await this.#assignOne(tx, conversation, agentId, team?.name ?? null, now, `agent:${agentId}`, reason, overCapacity);
     return true;
   }
 
@@ -401,6 +410,7 @@ export class Routing {
     now: Date,
     by: string,
     reason?: string,
+    overCapacity?: { load: number; capacity: number },
   ): Promise<void> {
     await tx.conversation.update({ where: { id: conversation.id }, data: { status: 'assigned', assigneeId: agentId } });
     await tx.conversationSla.updateMany({ where: { conversationId: conversation.id, endedAt: null, agentId: null }, data: { agentId } });
@@ -408,7 +418,7 @@ export class Routing {
     await queueNotice(
       tx,
       this.options.db.dialect,
-      { kind: 'assignment', conversationId: conversation.id, agentId, team },
+      { kind: 'assignment', conversationId: conversation.id, agentId, team, ...(overCapacity ? { overCapacity } : {}) },
       `assign:${conversation.id}:${agentId}:${now.getTime()}`,
       now,
     );

@@ -119,7 +119,7 @@ const SummaryOnCardSchema = z.object({ wants: z.string(), mood: z.string(), line
 const MOODS = ['negative', 'neutral', 'positive'];
 const STATUSES = ['bot', 'waiting_for_agent', 'assigned', 'waiting_for_customer', 'resolved'];
 const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
-const statusLabel = (text: AgentText, status: string) => (STATUSES.includes(status) ? text.t(`card.status.${status}` as MessageKey) : status);
+export const statusLabel = (text: AgentText, status: string) => (STATUSES.includes(status) ? text.t(`card.status.${status}` as MessageKey) : status);
 const priorityLabel = (text: AgentText, priority: string) => (PRIORITIES.includes(priority) ? text.t(`card.priority.${priority}` as MessageKey) : priority);
 const moodLabel = (text: AgentText, mood: string) => (MOODS.includes(mood) ? text.t(`card.mood.${mood}` as MessageKey) : escapeMrkdwn(mood));
 
@@ -137,11 +137,12 @@ export const ACTION = {
   mergeReject: 'parley:merge_reject',
 } as const;
 
-export const SNOOZE_CHOICES: Record<string, { label: string; ms: number }> = {
-  '1h': { label: '1 hour', ms: 3_600_000 },
-  '4h': { label: '4 hours', ms: 4 * 3_600_000 },
-  '1d': { label: '1 day', ms: 86_400_000 },
-  '1w': { label: '1 week', ms: 7 * 86_400_000 },
+/** The card's snooze menu: each choice's label (in the agent text catalog) and length. */
+export const SNOOZE_CHOICES: Record<string, { label: MessageKey; ms: number }> = {
+  '1h': { label: 'card.snooze.1h', ms: 3_600_000 },
+  '4h': { label: 'card.snooze.4h', ms: 4 * 3_600_000 },
+  '1d': { label: 'card.snooze.1d', ms: 86_400_000 },
+  '1w': { label: 'card.snooze.1w', ms: 7 * 86_400_000 },
 };
 
 const plain = (text: string) => ({ type: 'plain_text' as const, text: truncate(text, 75), emoji: true });
@@ -243,7 +244,7 @@ export function cardBlocks(card: CardData, teams: readonly string[], text: Agent
           type: 'static_select',
           action_id: ACTION.snooze,
           placeholder: plain(text.t('card.button.snooze')),
-          options: Object.entries(SNOOZE_CHOICES).map(([k, v]) => option(v.label, k)),
+          options: Object.entries(SNOOZE_CHOICES).map(([k, v]) => option(text.t(v.label), k)),
         },
         ...(teams.length > 0
           ? [

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { App } from '@slack/bolt';
+import type { AgentText } from '../../agent-text/agent-text.ts';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { SendError } from '../../core/channel.ts';
@@ -14,7 +15,7 @@ import { decideSuggestion } from '../../crm/suggestions.ts';
 import type { Database, Prisma as PrismaClient } from '../../db/database.ts';
 import { listCanned } from '../canned.ts';
 import { conversationRef, type Desk } from '../desk.ts';
-import { ACTION, SNOOZE_CHOICES } from './card.ts';
+import { ACTION, SNOOZE_CHOICES, statusLabel } from './card.ts';
 import type { SlackDirectory } from './directory.ts';
 import { escapeMrkdwn, truncate } from './mrkdwn.ts';
 import { richToPlain } from '../../core/rich-text.ts';
@@ -36,6 +37,8 @@ export interface ListenerDeps {
   /** The customer's language when their record has none (neutral words for unnamed mentions). */
   readonly defaultLocale: string;
   readonly now: () => Date;
+  /** Agent-facing words (PARLEY_AGENT_LOCALE). */
+  readonly text: AgentText;
   /** A draft reply in the customer's language (AI assist); undefined when none can be made. */
   readonly suggestReply?: (conversationId: string) => Promise<{ text: string } | undefined>;
 }
@@ -396,7 +399,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
           return await tellUser(
             channel,
             user,
-            merge ? `Merged (merge \`${merge.mergeId}\`; undo with \`parley customers unmerge ${merge.mergeId}\`).` : 'Noted: not the same person.',
+            merge ? deps.text.t('slack.merge_accepted', { merge: merge.mergeId }) : deps.text.t('slack.merge_rejected'),
             thread.threadTs,
           );
         }
@@ -482,7 +485,7 @@ export async function runCommand(input: string, user: string, deps: ListenerDeps
         const why = unreadPhoneReason(query, deps.defaultRegion);
         return `No customer matches "${escapeMrkdwn(query)}".${why ? ` ${escapeMrkdwn(why)}.` : ''}`;
       }
-      return (await Promise.all(found.map((c) => customerSummary(deps.db, c.id)))).join('\n\n');
+      return (await Promise.all(found.map((c) => customerSummary(deps.db, c.id, deps.text)))).join('\n\n');
     }
     case 'away':
     case 'back': {
@@ -496,7 +499,7 @@ export async function runCommand(input: string, user: string, deps: ListenerDeps
   }
 }
 
-async function customerSummary(db: Database, customerId: string): Promise<string> {
+async function customerSummary(db: Database, customerId: string, text: AgentText): Promise<string> {
   const customer = await db.prisma.customer.findUniqueOrThrow({
     where: { id: customerId },
     include: { identities: true, conversations: { orderBy: { lastMessageAt: 'desc' }, take: 1 } },
@@ -507,8 +510,11 @@ async function customerSummary(db: Database, customerId: string): Promise<string
   ]);
   const last = customer.conversations[0];
   return [
-    `${customer.isKey ? ':star: ' : ''}*${escapeMrkdwn(customer.name ?? '(no name)')}*${customer.locale ? ` · ${escapeMrkdwn(customer.locale)}` : ''}`,
+    `${customer.isKey ? ':star: ' : ''}*${escapeMrkdwn(customer.name ?? text.t('slack.lookup.no_name'))}*${customer.locale ? ` · ${escapeMrkdwn(customer.locale)}` : ''}`,
     customer.identities.map((i) => `${escapeMrkdwn(i.channel)} \`${escapeMrkdwn(i.address)}\``).join(', '),
-    `Conversations: ${conversations} · open tickets: ${openTickets}${last ? ` · last: \`${conversationRef(last)}\` (${last.status})` : ''}`,
+    [
+      text.t('slack.lookup.counts', { conversations, openTickets }),
+      ...(last ? [text.t('slack.lookup.last', { ref: conversationRef(last), status: statusLabel(text, last.status) })] : []),
+    ].join(' · '),
   ].join('\n');
 }

@@ -39,7 +39,12 @@ export class SlackNotifier implements DeskNotifier {
       case 'assignment':
         return this.targets.notice(
           notice.conversationId,
-          this.text.t('slack.assigned', { agent: escapeMrkdwn(await this.agentName(notice.agentId)) }),
+          [
+            this.text.t('slack.assigned', { agent: escapeMrkdwn(await this.agentName(notice.agentId)) }),
+            notice.overCapacity ? this.text.t('notice.over_capacity', notice.overCapacity) : '',
+          ]
+            .filter(Boolean)
+            .join(' '),
           `assignment:${notice.agentId}`,
         );
       case 'alert': {

@@ -124,6 +124,7 @@ export class SlackDesk implements ParleyPlugin {
       defaultRegion: parley.config.PARLEY_DEFAULT_REGION,
       defaultLocale: parley.config.PARLEY_DEFAULT_LOCALE,
       now,
+      text: parley.agentText,
       suggestReply: (conversationId) => parley.ai.suggestReply(conversationId),
     });
     // Rethrown so the receiver does not acknowledge: Slack gets a 5xx (or no Socket Mode ack) and retries.
