@@ -363,6 +363,11 @@ export class Parley {
       lastInboundAt: (address) => lastInboundAt(this.db, channel, address),
       conversationThread: (conversationId) => conversationThread(this.db, conversationId),
       retryLater: (task) => scheduleChannelRetry(this.db, channel, task, this.options.now?.() ?? new Date()),
+      sendThrough: async (via, message) => {
+        const adapter = this.#adapters.get(via);
+        if (via === channel || !adapter || !this.#started.includes(adapter)) return undefined;
+        return adapter.send({ ...message, channel: via });
+      },
       updateAttachments: (externalId, update) => updateInboundAttachments(this.db, channel, externalId, update),
       state: channelStateStore(this.db, channel),
       logger: this.logger.child({ channel }),

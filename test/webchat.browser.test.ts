@@ -192,6 +192,70 @@ describe('website chat in a browser', { timeout: 300_000 }, () => {
     await page.close();
   });
 
+  it('beeps for new replies once the visitor opts in, notifies while the page is hidden, and remembers the choice', async () => {
+    const page = await newPage();
+    // Records the widget's beeps and notifications; the test decides when the page is hidden.
+    await page.addInitScript(() => {
+      // Runs in the page (the test project has no DOM types): what it touches, typed here.
+      interface PageGlobals {
+        beeps: number;
+        notes: { title: string; body?: string }[];
+        hidden: boolean;
+        AudioContext: { prototype: { createOscillator(): unknown } };
+        document: object;
+        Notification: unknown;
+      }
+      const w = globalThis as unknown as PageGlobals;
+      w.beeps = 0;
+      w.notes = [];
+      w.hidden = false;
+      const create = w.AudioContext.prototype.createOscillator;
+      w.AudioContext.prototype.createOscillator = function (this: unknown) {
+        w.beeps += 1;
+        return create.call(this);
+      };
+      Object.defineProperty(w.document, 'visibilityState', { get: () => (w.hidden ? 'hidden' : 'visible') });
+      w.Notification = class RecordedNotification {
+        static permission = 'granted';
+        static requestPermission = async () => 'granted';
+        constructor(title: string, options?: { body?: string }) {
+          w.notes.push({ title, body: options?.body });
+        }
+      };
+    });
+    const box = await openChat(page);
+    const toggle = page.getByRole('button', { name: 'Sound and notifications for new replies' });
+    expect(await toggle.getAttribute('aria-pressed')).toBe('false');
+    await toggle.click();
+    expect(await toggle.getAttribute('aria-pressed')).toBe('true');
+
+    await box.fill('first message');
+    await box.press('Enter');
+    await page.getByText('What should we call you?').waitFor();
+    await eventually(async () => expect(await page.evaluate(() => (globalThis as unknown as { beeps: number }).beeps)).toBeGreaterThan(0));
+    // Visible page: a beep only.
+    expect(await page.evaluate(() => (globalThis as unknown as { notes: unknown[] }).notes)).toEqual([]);
+
+    await page.evaluate(() => ((globalThis as unknown as { hidden: boolean }).hidden = true));
+    await box.fill('Reza Karimi');
+    await box.press('Enter');
+    await eventually(async () =>
+      expect(await page.evaluate(() => (globalThis as unknown as { notes: { body?: string }[] }).notes)).toContainEqual(
+        expect.objectContaining({ body: expect.stringContaining('Nice to meet you, Reza Karimi!') }),
+      ),
+    );
+
+    // Remembered across reloads, on and off.
+    await page.reload();
+    const again = page.getByRole('button', { name: 'Sound and notifications for new replies' });
+    expect(await again.getAttribute('aria-pressed')).toBe('true');
+    await again.click();
+    expect(await again.getAttribute('aria-pressed')).toBe('false');
+    await page.reload();
+    expect(await page.getByRole('button', { name: 'Sound and notifications for new replies' }).getAttribute('aria-pressed')).toBe('false');
+    await page.close();
+  });
+
   it('mirrors to right-to-left for a Persian conversation without a reload, with Persian digits', async () => {
     const page = await newPage({ viewport: { width: 900, height: 700 } });
     const box = await openChat(page);

@@ -6,6 +6,7 @@ import { UserError } from '../../src/core/errors.ts';
 import { detectLocale } from '../../src/core/locale.ts';
 import type { OutboundMessage } from '../../src/core/message.ts';
 import { widgetBundle } from './bundle.ts';
+import { EmailContinuity } from './email-continuity.ts';
 import { WebchatFiles } from './files.ts';
 import { OfficeHours } from './hours.ts';
 import { Hub } from './hub.ts';
@@ -30,6 +31,7 @@ export class WebchatAdapter implements ChannelAdapter {
   /** A resend of the same messageId finds its transcript entry and adds nothing. */
   readonly idempotentSends = true;
   #runtime: WebchatRuntime | undefined;
+  #emailContinuity: EmailContinuity | undefined;
   #catchUp: NodeJS.Timeout | undefined;
 
   constructor(
@@ -42,12 +44,15 @@ export class WebchatAdapter implements ChannelAdapter {
     const transcripts = new Transcripts(context.state, this.settings.keepMessages);
     const hub = new Hub();
     const files = new WebchatFiles(context.dataDir, secret);
+    const emailContinuity = new EmailContinuity(context, transcripts, this.settings.emailAfterMs);
+    this.#emailContinuity = emailContinuity;
     const service = new WebchatService({
       context,
       settings: this.settings,
       transcripts,
       hub,
       files,
+      emailContinuity,
       visitorMessages: new WindowLimiter(this.settings.messageRate),
       ipMessages: new WindowLimiter(this.settings.ipMessageRate),
       now: this.now,
@@ -109,7 +114,15 @@ export class WebchatAdapter implements ChannelAdapter {
       locale: detectLocale(content.text),
     });
     if (added) rt.hub.publish(message.recipient, [entry]);
+    // Scheduled once per message (the job's key), also when a resend finds the entry stored.
+    await this.#emailContinuity?.schedule(message);
     return { externalId: message.messageId };
+  }
+
+  /** Runs the email continuity check scheduled for an agent's reply. */
+  async retry(payload: unknown): Promise<void> {
+    if (!this.#emailContinuity) throw new Error('webchat adapter is not started');
+    await this.#emailContinuity.run(payload);
   }
 
   /** Routes at /webchat (not under /webhooks): the plugin skips Fastify's prefix and mounts its own. */

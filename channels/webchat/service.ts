@@ -1,5 +1,6 @@
 import type { ChannelContext } from '../../src/core/channel.ts';
 import type { Attachment, InboundMessage } from '../../src/core/message.ts';
+import type { EmailContinuity } from './email-continuity.ts';
 import type { WebchatFiles } from './files.ts';
 import type { Hub } from './hub.ts';
 import type { Visitor } from './identity.ts';
@@ -14,6 +15,7 @@ export interface ServiceDeps {
   readonly transcripts: Transcripts;
   readonly hub: Hub;
   readonly files: WebchatFiles;
+  readonly emailContinuity: EmailContinuity;
   readonly visitorMessages: WindowLimiter;
   readonly ipMessages: WindowLimiter;
   readonly now: () => Date;
@@ -80,6 +82,8 @@ export class WebchatService {
     };
     // Stored durably before the page hears "ack": the page keeps the message until then.
     await context.receive(inbound);
+    const email = visitor.addressKind === 'email' ? visitor.address : visitor.contact?.email;
+    if (email) await this.deps.emailContinuity.remember(visitor.address, email);
     const { entry, added } = await transcripts.append(visitor.address, {
       from: 'visitor',
       at: this.deps.now().toISOString(),
@@ -94,6 +98,7 @@ export class WebchatService {
   async #report(visitor: Visitor, status: 'delivered' | 'read', after: number, upTo: number): Promise<void> {
     const entries = await this.deps.transcripts.after(visitor.address, after);
     const replies = entries.filter((e: Entry) => e.seq <= upTo && e.messageId !== undefined);
+    if (replies.length > 0) await this.deps.emailContinuity.seen(visitor.address, Math.max(...replies.map((e) => e.seq)));
     for (const reply of replies) await this.deps.context.reportStatus({ externalId: reply.messageId as string, status, at: this.deps.now() });
   }
 }

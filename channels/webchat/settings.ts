@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseRate } from '../../src/core/duration.ts';
+import { parseDuration, parseRate } from '../../src/core/duration.ts';
 import { commaList, flag, parsedBy, positiveInteger, readSettings, setting, type SettingsOf } from '../../src/core/settings.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -55,6 +55,12 @@ export const webchatSettings = z.object({
     default: '200',
     example: '500',
   }),
+  WEBCHAT_EMAIL_AFTER: setting(parsedBy(parseDuration), {
+    description:
+      "An agent's reply that no page of the visitor showed within this time goes to the email they gave (pre-chat form or verified identity), through the email channel, with the conversation's token in the subject. Needs the email channel on.",
+    default: '2m',
+    example: '10m',
+  }),
   PARLEY_WEBCHAT_DEMO: setting(flag(), {
     description: 'true: a sample page with the widget at /webchat/demo. Default: on only when NODE_ENV=development.',
     example: 'true',
@@ -76,6 +82,8 @@ export interface WebchatSettings {
   readonly maxFileBytes: number;
   readonly fileTypes: readonly string[];
   readonly keepMessages: number;
+  /** How long an agent's reply may stay unseen before it is emailed (email continuity). */
+  readonly emailAfterMs: number;
   readonly demo: boolean;
   /** The routing file, read for the teams' business hours (out-of-hours notice). */
   readonly routingConfig: string | undefined;
@@ -97,6 +105,7 @@ export function toWebchatSettings(e: WebchatEnv, env: Env): WebchatSettings {
     maxFileBytes: e.WEBCHAT_MAX_FILE_BYTES,
     fileTypes: e.WEBCHAT_FILE_TYPES,
     keepMessages: e.WEBCHAT_KEEP_MESSAGES,
+    emailAfterMs: e.WEBCHAT_EMAIL_AFTER,
     demo: e.PARLEY_WEBCHAT_DEMO ?? env.NODE_ENV === 'development',
     routingConfig: env.PARLEY_ROUTING_CONFIG || undefined,
   };

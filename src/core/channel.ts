@@ -44,6 +44,13 @@ export interface ChannelContext {
   conversationThread(conversationId: string): Promise<ConversationThread>;
   /** Runs `payload` through the adapter's `retry` after `delayMs`, as a durable job retried with backoff; one job per `key`. */
   retryLater(task: { readonly key: string; readonly payload: unknown; readonly delayMs: number }): Promise<void>;
+  /**
+   * Sends a copy of a reply through another running channel, e.g. email for a website visitor
+   * who left the page: that channel threads it into the same conversation as its own replies.
+   * Resolves to undefined (nothing sent) when that channel is off or not started; throws
+   * SendError as that channel's send does. The caller keeps it sent once (it is not an outbox row).
+   */
+  sendThrough(channel: string, message: OutboundMessage): Promise<SendResult | undefined>;
   /** Replaces the attachments of a stored inbound message (by provider id); false when it is not stored. */
   updateAttachments(externalId: string, update: (attachments: Attachment[]) => Attachment[]): Promise<boolean>;
   /** Small durable key-value state of this channel (cursors, sync positions). */

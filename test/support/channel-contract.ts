@@ -116,6 +116,11 @@ export class ContractContext implements ChannelContext {
     this.retries.push(task);
   }
 
+  /** No other channel runs beside the one under contract: nothing is sent through one. */
+  async sendThrough(): Promise<undefined> {
+    return undefined;
+  }
+
   /** Attachments are kept on the stored message; the contract does not change them. */
   async updateAttachments(): Promise<boolean> {
     return false;

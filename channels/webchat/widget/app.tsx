@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Entry } from '../protocol.ts';
+import { Alerts } from './alerts.ts';
 import type { Connection, Outgoing } from './connection.ts';
 import { styles } from './styles.ts';
 import { clock, isRtl, localDigits, TEXTS, type WidgetLocale, widgetLocale } from './texts.ts';
@@ -49,6 +50,17 @@ export function App({
   const dir = isRtl(locale) ? 'rtl' : 'ltr';
   const lastSeq = entries[entries.length - 1]?.seq ?? 0;
   const unread = entries.filter((e) => e.from !== 'visitor' && e.seq > lastRead).length;
+  const alerts = useMemo(() => new Alerts(options.storageKey), [options.storageKey]);
+  const [alertsOn, setAlertsOn] = useState(() => alerts.on);
+  // Replies already there when the page loaded are history: only later ones beep.
+  const alerted = useRef(lastSeq);
+
+  useEffect(() => {
+    const fresh = entries.filter((e) => e.from !== 'visitor' && e.seq > alerted.current);
+    alerted.current = Math.max(alerted.current, lastSeq);
+    const latest = fresh[fresh.length - 1];
+    if (latest) alerts.notify(latest.authorName ?? t.title, latest.text ?? '');
+  }, [lastSeq]);
 
   useEffect(() => {
     sessionStorage.setItem(`${options.storageKey}:open`, open ? '1' : '0');
@@ -70,6 +82,26 @@ export function App({
         <div class="panel" role="dialog" aria-label={t.title} onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
           <div class="head">
             <span>{t.title}</span>
+            <button
+              type="button"
+              class="alerts"
+              aria-label={t.alerts}
+              aria-pressed={alertsOn}
+              onClick={() => {
+                setAlertsOn(!alertsOn);
+                void alerts.set(!alertsOn);
+              }}
+            >
+              <svg viewBox="0 0 24 24" aria-hidden="true">
+                <path
+                  d={
+                    alertsOn
+                      ? 'M12 22a2 2 0 0 0 2-2h-4a2 2 0 0 0 2 2zm6-6V11a6 6 0 0 0-5-5.9V4a1 1 0 0 0-2 0v1.1A6 6 0 0 0 6 11v5l-2 2v1h16v-1z'
+                      : 'M12 22a2 2 0 0 0 2-2h-4a2 2 0 0 0 2 2zm6-6V11a6 6 0 0 0-5-5.9V4a1 1 0 0 0-2 0v1.1A6 6 0 0 0 6 11v5l-2 2v1h16v-1zM3 3l18 18'
+                  }
+                />
+              </svg>
+            </button>
             <button type="button" aria-label={t.close} onClick={() => setOpen(false)}>
               ×
             </button>

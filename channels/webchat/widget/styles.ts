@@ -13,6 +13,9 @@ button{font:inherit;cursor:pointer}
 .start .panel{inset-inline-end:auto;inset-inline-start:0}
 .head{background:${accent};color:#fff;padding:12px 16px;display:flex;align-items:center;justify-content:space-between;font-weight:600}
 .head button{background:none;border:0;color:#fff;font-size:20px;line-height:1}
+.head .alerts{margin-inline-start:auto;opacity:.6;display:grid}
+.head .alerts[aria-pressed=true]{opacity:1}
+.alerts svg{width:18px;height:18px;fill:currentColor;stroke:currentColor;stroke-width:1.5}
 .notice{background:#fff8c5;padding:8px 12px;font-size:13px}
 .log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px;background:#f6f8fa}
 .msg{max-width:82%;padding:8px 12px;border-radius:12px;white-space:pre-wrap;overflow-wrap:anywhere;unicode-bidi:plaintext}

@@ -27,6 +27,7 @@ export const TEXTS = {
     fileTooBig: (max: string) => `The file is larger than ${max} MB.`,
     fileType: 'This kind of file is not accepted.',
     agent: 'Agent',
+    alerts: 'Sound and notifications for new replies',
   },
   fa: {
     open: 'باز کردن گفتگو',
@@ -53,6 +54,7 @@ export const TEXTS = {
     fileTooBig: (max: string) => `حجم فایل بیش از ${max} مگابایت است.`,
     fileType: 'این نوع فایل پذیرفته نمی‌شود.',
     agent: 'پشتیبان',
+    alerts: 'صدا و اعلان برای پاسخ‌های تازه',
   },
   ar: {
     open: 'فتح المحادثة',
@@ -79,6 +81,7 @@ export const TEXTS = {
     fileTooBig: (max: string) => `حجم الملف أكبر من ${max} ميغابايت.`,
     fileType: 'هذا النوع من الملفات غير مقبول.',
     agent: 'موظف الدعم',
+    alerts: 'صوت وإشعار للردود الجديدة',
   },
 } as const;
 
