@@ -4,10 +4,9 @@ import type { DomainEventOf } from '../src/core/events.ts';
 import { newId } from '../src/core/ids.ts';
 import { resolveConversation } from '../src/crm/conversations.ts';
 import { conversationRef } from '../src/desk/desk.ts';
-import { type ConversationHandler, HumanHandledConversation } from '../src/pipeline/handler.ts';
+import { HumanHandledConversation } from '../src/pipeline/handler.ts';
 import { AlertsConfigSchema } from '../src/routing/alerts.ts';
 import { RoutingConfigSchema } from '../src/routing/config.ts';
-import type { DeskNotice, DeskNotifier } from '../src/routing/notifier.ts';
 import { buildReport } from '../src/routing/reports.ts';
 import { formatOpening } from '../src/routing/texts.ts';
 import { changeTicketStatus } from '../src/routing/tickets.ts';
@@ -15,23 +14,7 @@ import type { Parley } from '../src/runtime.ts';
 import { buildServer } from '../src/server/app.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
 import { FakeAdapter, settle, testParley } from './support/parley.ts';
-
-class RecordingNotifier implements DeskNotifier {
-  readonly notices: DeskNotice[] = [];
-  async notify(notice: DeskNotice): Promise<void> {
-    this.notices.push(notice);
-  }
-}
-
-const handOff: ConversationHandler = {
-  name: 'handoff-test',
-  async handle(turn) {
-    turn.handOff({ team: 'support', priority: 'normal' });
-  },
-};
-
-const MIN = 60_000;
-const weekdays = { mon: '09:00-17:00', tue: '09:00-17:00', wed: '09:00-17:00', thu: '09:00-17:00', fri: '09:00-17:00' };
+import { handOff, MIN, RecordingNotifier, weekdays } from './support/routing.ts';
 
 describe.each(dialects)('routing on %s', (dialect) => {
   let db: TestDatabase;

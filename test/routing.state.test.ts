@@ -3,31 +3,15 @@ import { AgentText } from '../src/agent-text/agent-text.ts';
 import type { DomainEventOf } from '../src/core/events.ts';
 import { newId } from '../src/core/ids.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { type ConversationHandler, HumanHandledConversation } from '../src/pipeline/handler.ts';
+import { HumanHandledConversation } from '../src/pipeline/handler.ts';
 import { AlertsConfigSchema } from '../src/routing/alerts.ts';
 import { RoutingConfigSchema } from '../src/routing/config.ts';
-import { type DeskNotice, type DeskNotifier, describeNotice } from '../src/routing/notifier.ts';
+import { describeNotice } from '../src/routing/notifier.ts';
 import { buildReport } from '../src/routing/reports.ts';
 import type { Parley } from '../src/runtime.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
 import { FakeAdapter, settle, testParley } from './support/parley.ts';
-
-class RecordingNotifier implements DeskNotifier {
-  readonly notices: DeskNotice[] = [];
-  async notify(notice: DeskNotice): Promise<void> {
-    this.notices.push(notice);
-  }
-}
-
-const handOff: ConversationHandler = {
-  name: 'handoff-test',
-  async handle(turn) {
-    turn.handOff({ team: 'support', priority: 'normal' });
-  },
-};
-
-const MIN = 60_000;
-const weekdays = { mon: '09:00-17:00', tue: '09:00-17:00', wed: '09:00-17:00', thu: '09:00-17:00', fri: '09:00-17:00' };
+import { handOff, MIN, RecordingNotifier, weekdays } from './support/routing.ts';
 
 /** Routing's state across hand-back, resolve, closed teams, reopen and transfer, on a fake clock. */
 describe.each(dialects)('routing state on %s', (dialect) => {

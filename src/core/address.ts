@@ -29,13 +29,15 @@ export function toAsciiDigits(text: string): string {
 // Bidi marks and isolates that RTL keyboards and copy-paste put around numbers, and NBSP.
 const INVISIBLE = /[\u200e\u200f\u202a-\u202e\u2066-\u2069\u00a0\u200b\ufeff]/g;
 const WHATSAPP_JID = /@(c\.us|s\.whatsapp\.net)$/i;
+/** What a written phone number may hold besides digits: spaces, dashes, brackets, dots, plus and slash. */
+const NOT_PHONE_CHARACTER = /[^\d\s\-().+/]/;
 
 /** A phone number in E.164 ("+989121234567"). defaultRegion ("IR", or a list "IR,AE" tried in order) reads national numbers. */
 export function normalizePhone(input: string, defaultRegion?: string): string {
   let text = toAsciiDigits(input).replace(INVISIBLE, ' ').trim();
   if (WHATSAPP_JID.test(text)) text = `+${text.replace(WHATSAPP_JID, '')}`;
   if (!text) throw new AddressError('an empty phone number was given', input, 'phone');
-  const junk = text.replace(/[\d\s\-().+/]/g, '');
+  const junk = [...text].filter((c) => NOT_PHONE_CHARACTER.test(c)).join('');
   if (junk) throw new AddressError(`"${input}" is not a phone number: it contains "${junk}"`, input, 'phone');
   const compact = text.replace(/[\s\-().]/g, '');
   // The international prefix 00 means "+" in most of the world (Iran, the Gulf, Europe).
@@ -134,8 +136,8 @@ export function normalizeAddress(kind: AddressKind, input: string, defaultRegion
  */
 export function unreadPhoneReason(input: string, defaultRegion?: string): string | undefined {
   if (input.includes('@')) return undefined;
-  const digits = toAsciiDigits(input).replace(/\D/g, '');
-  if (digits.length < 5 || /[^\d\s\-().+/\u06f0-\u06f9\u0660-\u0669\u200e\u200f\u202a-\u202e\u2066-\u2069\u00a0]/.test(input.trim())) return undefined;
+  const text = toAsciiDigits(input).replace(INVISIBLE, ' ');
+  if (text.replace(/\D/g, '').length < 5 || NOT_PHONE_CHARACTER.test(text)) return undefined;
   try {
     normalizePhone(input, defaultRegion);
     return undefined;
