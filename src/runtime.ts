@@ -1,3 +1,4 @@
+import { contactPolicyFrom } from './contact/policy-config.ts';
 import { KeyCustomerRules } from './crm/key-rules.ts';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
@@ -157,6 +158,7 @@ export class Parley {
     this.events = new EventBus(db, this.jobs, logger.child({ part: 'events' }), { subscriberTtlMs: config.PARLEY_EVENT_SUBSCRIBER_TTL });
     this.ai = new AiAssist(db, config, logger.child({ part: 'ai' }), options.now);
     this.ai.register(this.events);
+    const contactPolicy = contactPolicyFrom(config);
     this.flows = options.flows ?? new FlowRegistry(config.PARLEY_FLOWS_DIR, db, logger.child({ part: 'flows' }));
     this.flowEngine =
       options.handlers && !options.flows
@@ -177,9 +179,9 @@ export class Parley {
             holding: (turn) => this.#holding.replyFor(turn),
             fetch: options.fetch,
             now: options.now,
-            mayWinBack: (flowId, customerIds, now) => this.lifecycle.mayWinBack(flowId, customerIds, now),
+            mayWinBack: (flowId, customers, now) => this.lifecycle.mayWinBack(flowId, customers, now),
             inactiveSweepPage: options.inactiveSweepPage,
-            surveyCap: config.PARLEY_SURVEY_CONTACT_CAP,
+            contactPolicy,
           });
     this.flowEngine?.register();
     this.agentText = new AgentText(config.PARLEY_AGENT_LOCALE, config.PARLEY_AGENT_TIMEZONE);
@@ -216,7 +218,13 @@ export class Parley {
     this.#holding = new QueueHolding(db, () => this.routing, deskRunning, logger.child({ part: 'routing' }));
     this.unattended = new UnattendedFlag(db, deskRunning);
     this.unattended.register(this.events);
-    this.lifecycle = new Lifecycle(db, routingConfig.lifecycle, logger.child({ part: 'lifecycle' }), (id) => this.flows.all().some((f) => f.id === id));
+    this.lifecycle = new Lifecycle(
+      db,
+      routingConfig.lifecycle,
+      logger.child({ part: 'lifecycle' }),
+      (id) => this.flows.all().some((f) => f.id === id),
+      contactPolicy,
+    );
     this.lifecycle.register(this.jobs);
     this.keyRules = new KeyCustomerRules(db, routingConfig.key_customers.rules, logger.child({ part: 'key-customers' }));
     this.keyRules.register(this.jobs);
