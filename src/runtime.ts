@@ -1,3 +1,5 @@
+import { TemplateRegistry } from './contact/templates.ts';
+import { windowTemplate } from './contact/window-template.ts';
 import { contactPolicyFrom } from './contact/policy-config.ts';
 import { KeyCustomerRules } from './crm/key-rules.ts';
 import { hostname } from 'node:os';
@@ -70,6 +72,8 @@ export interface ParleyOptions {
   readonly alertsConfig?: AlertsConfig;
   /** How many customers the flow engine's `inactive` sweep reads at a time (tests lower it). */
   readonly inactiveSweepPage?: number;
+  /** Read from PARLEY_TEMPLATES_FILE when not given. */
+  readonly templates?: TemplateRegistry;
 }
 
 /**
@@ -78,6 +82,8 @@ export interface ParleyOptions {
  * channel; adapters arrive here as definitions or instances.
  */
 export class Parley {
+  /** The WhatsApp templates registry (PARLEY_TEMPLATES_FILE); undefined when none is configured. */
+  readonly templates: TemplateRegistry | undefined;
   readonly workerId = `${hostname()}:${process.pid}:${newId().slice(-6)}`;
   readonly inbox: Inbox;
   readonly processor: InboundProcessor;
@@ -159,6 +165,7 @@ export class Parley {
     this.ai = new AiAssist(db, config, logger.child({ part: 'ai' }), options.now);
     this.ai.register(this.events);
     const contactPolicy = contactPolicyFrom(config);
+    this.templates = options.templates;
     this.flows = options.flows ?? new FlowRegistry(config.PARLEY_FLOWS_DIR, db, logger.child({ part: 'flows' }));
     this.flowEngine =
       options.handlers && !options.flows
@@ -283,6 +290,7 @@ export class Parley {
         options.routingConfig ?? (options.config.PARLEY_ROUTING_CONFIG ? readYamlConfig(options.config.PARLEY_ROUTING_CONFIG, RoutingConfigSchema) : undefined),
       alertsConfig:
         options.alertsConfig ?? (options.config.PARLEY_ALERTS_CONFIG ? readYamlConfig(options.config.PARLEY_ALERTS_CONFIG, AlertsConfigSchema) : undefined),
+      templates: options.templates ?? (options.config.PARLEY_TEMPLATES_FILE ? TemplateRegistry.load(options.config.PARLEY_TEMPLATES_FILE) : undefined),
     };
     const parley = new Parley(db, options.config, options.logger, options);
     await parley.routing.syncConfig();
@@ -370,6 +378,7 @@ export class Parley {
       recordConsent: (address, action) => recordConsent(this.db, channel, address, action, this.options.now?.() ?? new Date()),
       lastInboundAt: (address) => lastInboundAt(this.db, channel, address),
       conversationThread: (conversationId) => conversationThread(this.db, conversationId),
+      windowTemplate: (message) => windowTemplate(this.db, this.templates, message, this.config.PARLEY_DEFAULT_LOCALE),
       retryLater: (task) => scheduleChannelRetry(this.db, channel, task, this.options.now?.() ?? new Date()),
       sendThrough: async (via, message) => {
         const adapter = this.#adapters.get(via);

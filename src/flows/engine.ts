@@ -640,8 +640,10 @@ export class FlowEngine implements ConversationHandler {
       for (const { state: s, result } of runs) {
         rows.sessions.push(this.#sessionRow(s, conversation.id, conversation.customerId, now, timerAtOf(s, result, before)));
         if (result) rows.stats.add(result.stats, now);
+        // A win-back (the only flow the schedule starts) outside a channel's window goes as its winback template.
+        const purpose = s.startedBy === 'schedule' ? 'winback' : undefined;
         for (const content of result?.messages ?? []) {
-          await enqueueToCustomer(tx, this.options.db.dialect, conversation, content, 'bot', new Date(at++), now);
+          await enqueueToCustomer(tx, this.options.db.dialect, conversation, { purpose, ...content }, 'bot', new Date(at++), now);
           queued = true;
         }
         for (const effect of result?.effects ?? []) {
