@@ -643,7 +643,7 @@ export class FlowEngine implements ConversationHandler {
         // A win-back (the only flow the schedule starts) outside a channel's window goes as its winback template.
         const purpose = s.startedBy === 'schedule' ? 'winback' : undefined;
         for (const content of result?.messages ?? []) {
-          await enqueueToCustomer(tx, this.options.db.dialect, conversation, { purpose, ...content }, 'bot', new Date(at++), now);
+          await enqueueToCustomer(tx, this.options.db.dialect, conversation, purpose ? { ...content, purpose } : content, 'bot', new Date(at++), now);
           queued = true;
         }
         for (const effect of result?.effects ?? []) {
