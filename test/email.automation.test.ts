@@ -42,7 +42,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined | false, time
 
 /** A real bounce from the corpus, naming the mail Parley sent instead of the one it named. */
 const corpusBounce = (file: string, theirOriginal: string, ours: string): Buffer => {
-  const raw = readFileSync(join(corpusMailDir() as string, 'bounce', file), 'latin1');
+  const raw = readFileSync(join(corpusMailDir(), 'bounce', file), 'latin1');
   expect(raw).toContain(theirOriginal);
   return Buffer.from(raw.split(theirOriginal).join(ours), 'latin1');
 };
@@ -110,8 +110,8 @@ describe.each(dialects)('email bounces, auto-replies and the loop guard on %s', 
     await db?.dispose();
   });
 
-  // Real bounces come from the corpus, which is data kept outside the repository (see corpusMailDir).
-  it.skipIf(!corpusMailDir())(
+  // Real bounces from the committed corpus (channels/email/fixtures/corpus).
+  it(
     'marks the original send failed from qmail, Exim and Office 365 bounces (original named only in the body), ignores a delay warning, and never makes a customer of the mailer',
     async () => {
       const { parley, adapter } = await start();
