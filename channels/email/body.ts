@@ -1,10 +1,12 @@
 import { convert } from 'html-to-text';
 import iconv from 'iconv-lite';
-import { type ParsedMail, simpleParser } from 'mailparser';
+import type { ParsedMail } from 'mailparser';
 import { declaresUtf7, decodeUtf7, extractUuencoded, type UuencodedFile } from './legacy-encodings.ts';
 import { latin1Of } from './latin1.ts';
+import { type AttachmentSink, readMime, type StreamedMail } from './mime.ts';
 
-const PARSER_OPTIONS = { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true } as const;
+// checksumAlgo false: mailparser's MD5 of every part is never read (stored files get a SHA-256 as they stream).
+const PARSER_OPTIONS = { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true, checksumAlgo: false } as const;
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -34,8 +36,9 @@ export function withoutCrossDepthFlow(source: Buffer): Buffer {
   return repaired === text ? source : Buffer.from(repaired, 'latin1');
 }
 
-/** mailparser with the options Parley reads mail with, after the repairs above. */
-export const parseMail = (source: Buffer): Promise<ParsedMail> => simpleParser(withoutCrossDepthFlow(withoutBoundaryPadding(source)), PARSER_OPTIONS);
+/** mailparser with the options Parley reads mail with, after the repairs above; file attachments go to `sink` when given. */
+export const parseMail = (source: Buffer, sink?: AttachmentSink): Promise<StreamedMail> =>
+  readMime(withoutCrossDepthFlow(withoutBoundaryPadding(source)), PARSER_OPTIONS, sink);
 
 /** A part that mailparser could not decode as text, recovered as a file. */
 export interface RecoveredFile extends UuencodedFile {

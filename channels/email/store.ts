@@ -1,7 +1,18 @@
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
+
+/** An attachment streamed to disk: where it is (unset when it was over the limit and not kept), its size and SHA-256. */
+export interface StoredFile {
+  readonly url: string | undefined;
+  readonly size: number;
+  /** Hex SHA-256 of the whole content, computed while it streamed. */
+  readonly sha256: string;
+}
 
 /**
  * Files of received mail: `<root>/<ab>/<hash>.eml` for the original and `<root>/<ab>/<hash>/`
@@ -20,11 +31,14 @@ export class MailFileStore {
     return { shard, base: join(shard, hash) };
   }
 
+  async #folder(folder: string): Promise<void> {
+    if (this.#made.has(folder)) return;
+    await mkdir(folder, { recursive: true });
+    this.#made.add(folder);
+  }
+
   async #write(folder: string, path: string, content: Buffer | string): Promise<string> {
-    if (!this.#made.has(folder)) {
-      await mkdir(folder, { recursive: true });
-      this.#made.add(folder);
-    }
+    await this.#folder(folder);
     await writeFile(path, content);
     return pathToFileURL(path).href;
   }
@@ -34,9 +48,42 @@ export class MailFileStore {
     return this.#write(shard, `${base}.eml`, source);
   }
 
-  writeAttachment(messageId: string, fileName: string, content: Buffer): Promise<string> {
+  /** An attachment already in memory (a part of a nested or repaired mail): its URL and SHA-256. */
+  async writeAttachment(messageId: string, fileName: string, content: Buffer): Promise<{ url: string; sha256: string }> {
     const { base } = this.#paths(messageId);
-    return this.#write(base, join(base, fileName), content);
+    return { url: await this.#write(base, join(base, fileName), content), sha256: createHash('sha256').update(content).digest('hex') };
+  }
+
+  /** Removes a mail's attachment files (the mail turned out to be a bounce or unusable; its .eml stays). */
+  async removeAttachments(messageId: string): Promise<void> {
+    const { base } = this.#paths(messageId);
+    await rm(base, { recursive: true, force: true });
+    this.#made.delete(base);
+  }
+
+  /**
+   * Streams an attachment to disk as it is decoded: memory stays one chunk, whatever its size.
+   * Past `maxBytes` nothing more is written, the rest is only counted and hashed, and the partial
+   * file is removed (the original .eml keeps the attachment).
+   */
+  async streamAttachment(messageId: string, fileName: string, content: Readable, maxBytes: number): Promise<StoredFile> {
+    const { base } = this.#paths(messageId);
+    await this.#folder(base);
+    const path = join(base, fileName);
+    const hash = createHash('sha256');
+    let size = 0;
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        size += chunk.length;
+        done(null, size > maxBytes ? undefined : chunk);
+      },
+    });
+    await pipeline(content, counted, createWriteStream(path));
+    const sha256 = hash.digest('hex');
+    if (size <= maxBytes) return { url: pathToFileURL(path).href, size, sha256 };
+    await rm(path, { force: true });
+    return { url: undefined, size, sha256 };
   }
 }
 
