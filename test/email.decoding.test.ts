@@ -70,6 +70,12 @@ describe('quoted history in replies', () => {
     expect(visibleText(forward, forward, 'Invoice')).toBe(forward.trim());
     expect(visibleText('Look:\n\n> quoted\n', 'Look:\n\n> quoted\n', 'Fwd: Invoice')).toBe('Look:\n\n> quoted');
   });
+
+  it('removes a signature after a very long line (an HTML part converted without wrapping) and keeps the line whole', () => {
+    const line = 'Order 42 '.repeat(100_000).trim();
+    expect(reply(`${line}\n\n-- \nAli Rezaei\nExample Shop\n`)).toBe(line);
+    expect(reply(`Thanks.\n${line}`)).toBe(`Thanks.\n${line}`);
+  });
 });
 
 describe('legacy encodings and broken structure', () => {

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { type DecodedMail, decodeMail, type ParseContext } from './parse.ts';
 import { MailFileStore } from './store.ts';
 
-export const CATEGORIES = ['bounce', 'auto-reply', 'reply-by-client', 'charset', 'attachment', 'broken-mime'] as const;
+export const CATEGORIES = ['bounce', 'auto-reply', 'reply-by-client', 'charset', 'attachment', 'broken-mime', 'large'] as const;
 
 /** The corpus: SOURCES.md (each mail's origin), expected.json (what Parley must make of it) and the mails, one folder per category. */
 export const CORPUS_DIR = fileURLToPath(new URL('./fixtures/corpus/', import.meta.url));
