@@ -5,8 +5,12 @@ import { declaresUtf7, decodeUtf7, extractUuencoded, type UuencodedFile } from '
 import { latin1Of } from './latin1.ts';
 import { type AttachmentSink, readMime, type StreamedMail } from './mime.ts';
 
-// checksumAlgo false: mailparser's MD5 of every part is never read (stored files get a SHA-256 as they stream).
-const PARSER_OPTIONS = { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true, checksumAlgo: false } as const;
+/**
+ * checksumAlgo false: mailparser's MD5 of every part is never read (stored files get a SHA-256 as
+ * they stream). skipHtmlToText: an HTML-only mail is converted once, by readBody with Parley's
+ * options (images and link targets left out, quoted blocks known), not first by mailparser too.
+ */
+const PARSER_OPTIONS = { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true, skipHtmlToText: true, checksumAlgo: false } as const;
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -55,6 +59,8 @@ export interface MailBody {
 
 const HTML_BASE = {
   wordwrap: false as const,
+  // As mailparser limits it: deeper elements are left out rather than overflow the stack.
+  limits: { maxDepth: 1000 },
   selectors: [
     { selector: 'img', format: 'skip' },
     { selector: 'a', options: { ignoreHref: true } },
@@ -67,6 +73,9 @@ const HTML_QUOTES = [
   { selector: 'div.yahoo_quoted', format: 'skip' },
   { selector: 'div#appendonsend', format: 'skip' },
 ];
+
+/** What the HTML_QUOTES selectors can match: without it, leaving quotes out changes nothing. */
+const QUOTE_MARKUP = /<blockquote|gmail_quote|divRplyFwdMsg|yahoo_quoted|appendonsend/i;
 
 /**
  * A multipart body whose header lost its boundary (seen with broken multipart/related from
@@ -149,9 +158,8 @@ export async function readBody(mail: ParsedMail, source: Buffer, depth = 0): Pro
   if (!text.trim() && !html.trim() && depth < 3) text = await embeddedText(mail, depth);
   if (text.trim()) return { full: text, withoutHtmlQuotes: text, files };
   if (!html.trim()) return { full: '', withoutHtmlQuotes: '', files };
-  return {
-    full: convert(html, HTML_BASE),
-    withoutHtmlQuotes: convert(html, { ...HTML_BASE, selectors: [...HTML_BASE.selectors, ...HTML_QUOTES] }),
-    files,
-  };
+  const full = convert(html, HTML_BASE);
+  // A second conversion only when the markup has a quoted block to leave out.
+  const withoutHtmlQuotes = QUOTE_MARKUP.test(html) ? convert(html, { ...HTML_BASE, selectors: [...HTML_BASE.selectors, ...HTML_QUOTES] }) : full;
+  return { full, withoutHtmlQuotes, files };
 }
