@@ -10,7 +10,7 @@ import { type DecodedMail, decodeMail, type ParseContext } from '../channels/ema
 import { MailFileStore } from '../channels/email/store.ts';
 import { replySubject, stripSubject, subjectKey, tokenOf } from '../channels/email/subject.ts';
 import { emailChannel } from '../channels/email/index.ts';
-import type { InboundMessage } from '../src/core/message.ts';
+import { type InboundMessage, InboundMessageSchema, MAX_TEXT_LENGTH } from '../src/core/message.ts';
 import { bounceMail, composeRaw, windows1256Mail } from './support/mail.ts';
 import { openChannel } from '../src/core/channel.ts';
 
@@ -141,6 +141,26 @@ describe('email decoding', () => {
     expect(readFileSync(fileURLToPath(small?.url as string), 'utf8')).toBe('small receipt');
     expect(big?.url).toBeUndefined();
     expect(big?.caption).toMatch(/5000 bytes is over the 1000-byte limit/);
+  });
+
+  it('cuts text over the inbox limit (with …) so the inbox takes the mail, and converts only the start of huge HTML', async () => {
+    const long = await message(
+      await composeRaw({ from: 'sara@example.com', to: 'support@example.com', subject: 'Log', text: `Log follows.\n${'line of the log\n'.repeat(20_000)}` }),
+    );
+    expect(long.text?.length).toBe(MAX_TEXT_LENGTH);
+    expect(long.text?.endsWith('…')).toBe(true);
+    expect(InboundMessageSchema.safeParse(long).success).toBe(true);
+    const page = await message(
+      await composeRaw({
+        from: 'sara@example.com',
+        to: 'support@example.com',
+        subject: 'Page',
+        html: `<p>Start of the page.</p>${'<p>filler text</p>'.repeat(50_000)}<p>End.</p>`,
+      }),
+    );
+    expect(page.text?.startsWith('Start of the page.')).toBe(true);
+    expect(page.text).not.toContain('End.');
+    expect(InboundMessageSchema.safeParse(page).success).toBe(true);
   });
 
   it('streams attachments to the store with their SHA-256, leaves no partial file of an oversized one, and keeps no files of a bounce', async () => {

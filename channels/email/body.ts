@@ -1,6 +1,7 @@
 import { convert } from 'html-to-text';
 import iconv from 'iconv-lite';
 import type { ParsedMail } from 'mailparser';
+import { MAX_TEXT_LENGTH } from '../../src/core/message.ts';
 import { declaresUtf7, decodeUtf7, extractUuencoded, type UuencodedFile } from './legacy-encodings.ts';
 import { latin1Of } from './latin1.ts';
 import { type AttachmentSink, readMime, type StreamedMail } from './mime.ts';
@@ -73,6 +74,13 @@ const HTML_QUOTES = [
   { selector: 'div.yahoo_quoted', format: 'skip' },
   { selector: 'div#appendonsend', format: 'skip' },
 ];
+
+/**
+ * HTML past this many characters is not converted: the message text is cut at MAX_TEXT_LENGTH
+ * anyway, conversion costs per character (a 1 MB spam page took 0.1-0.4 s), and the stored
+ * original keeps the whole mail.
+ */
+const HTML_LIMIT = 2 * MAX_TEXT_LENGTH;
 
 /** What the HTML_QUOTES selectors can match: without it, leaving quotes out changes nothing. */
 const QUOTE_MARKUP = /<blockquote|gmail_quote|divRplyFwdMsg|yahoo_quoted|appendonsend/i;
@@ -158,8 +166,9 @@ export async function readBody(mail: ParsedMail, source: Buffer, depth = 0): Pro
   if (!text.trim() && !html.trim() && depth < 3) text = await embeddedText(mail, depth);
   if (text.trim()) return { full: text, withoutHtmlQuotes: text, files };
   if (!html.trim()) return { full: '', withoutHtmlQuotes: '', files };
-  const full = convert(html, HTML_BASE);
+  const markup = html.length > HTML_LIMIT ? html.slice(0, HTML_LIMIT) : html;
+  const full = convert(markup, HTML_BASE);
   // A second conversion only when the markup has a quoted block to leave out.
-  const withoutHtmlQuotes = QUOTE_MARKUP.test(html) ? convert(html, { ...HTML_BASE, selectors: [...HTML_BASE.selectors, ...HTML_QUOTES] }) : full;
+  const withoutHtmlQuotes = QUOTE_MARKUP.test(markup) ? convert(markup, { ...HTML_BASE, selectors: [...HTML_BASE.selectors, ...HTML_QUOTES] }) : full;
   return { full, withoutHtmlQuotes, files };
 }

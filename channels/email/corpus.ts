@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { InboundMessageSchema } from '../../src/core/message.ts';
 import { type DecodedMail, decodeMail, type ParseContext } from './parse.ts';
 import { MailFileStore } from './store.ts';
 
@@ -83,6 +84,11 @@ export function judge(file: string, decoded: DecodedMail, expected: ExpectedMail
     if (expected.automated !== undefined && m.automated !== expected.automated) {
       storedRight = false;
       problems.push(`automated is ${m.automated}, expected ${expected.automated}`);
+    }
+    const refused = InboundMessageSchema.safeParse(m);
+    if (!refused.success) {
+      storedRight = false;
+      problems.push(`the inbox would refuse it: ${refused.error.issues.map((i) => `[${i.path.join('.')}] ${i.message}`).join('; ')}`);
     }
     const attachments = m.attachments?.length ?? 0;
     if (expected.attachments !== undefined && attachments !== expected.attachments) {

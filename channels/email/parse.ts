@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AddressObject, AttachmentStream, Headers, ParsedMail } from 'mailparser';
-import type { Attachment, InboundMessage } from '../../src/core/message.ts';
+import { type Attachment, type InboundMessage, MAX_TEXT_LENGTH } from '../../src/core/message.ts';
 import { automatedReason } from './automated.ts';
 import { readBounce } from './bounce.ts';
 import { parseMail, readBody } from './body.ts';
@@ -46,6 +46,17 @@ function firstAddress(value: AddressObject | AddressObject[] | undefined): { add
 
 const allAddresses = (value: AddressObject | AddressObject[] | undefined): string[] =>
   (Array.isArray(value) ? value : value ? [value] : []).flatMap((g) => g.value.flatMap((e) => (e.address ? [e.address.toLowerCase()] : [])));
+
+/**
+ * The inbox refuses text over MAX_TEXT_LENGTH (and a refused mail would stop its mailbox's
+ * import), so longer text is cut there, marked with "…"; the stored original keeps all of it.
+ */
+function withinTextLimit(text: string): string {
+  if (text.length <= MAX_TEXT_LENGTH) return text;
+  let end = MAX_TEXT_LENGTH - 1;
+  if (/[\uD800-\uDBFF]/.test(text.charAt(end - 1))) end--;
+  return `${text.slice(0, end)}…`;
+}
 
 /** An attachment's file name in the store: numbered, so two parts with one name never collide. */
 const storedName = (fileName: string | undefined, index: number) => `${index + 1}-${safeFileName(fileName, `attachment-${index + 1}`)}`;
@@ -115,7 +126,7 @@ export async function decodeMail(source: Buffer, context: ParseContext): Promise
   }
 
   const rawSubject = subjectOf(mail);
-  const text = visibleText(body.full, body.withoutHtmlQuotes, rawSubject);
+  const text = visibleText(withinTextLimit(body.full), withinTextLimit(body.withoutHtmlQuotes), rawSubject);
   const inReplyTo = idList(mail.inReplyTo);
   const references = [...new Set([...inReplyTo, ...idList(mail.references).reverse()])];
   const automated = automatedReason(mail, sender.address, context.ownAddresses);
