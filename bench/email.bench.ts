@@ -3,12 +3,11 @@
 // attachment; (3) a synthetic backlog imported by the email channel into the pipeline.
 // Figures are printed, not asserted.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { simpleParser } from 'mailparser';
+import { promisify } from 'node:util';
 import { EmailAdapter } from '../channels/email/adapter.ts';
 import { loadEmailConfig } from '../channels/email/config.ts';
 import { corpusContext, readCorpus } from '../channels/email/corpus.ts';
@@ -90,6 +89,7 @@ function memorySampler() {
   };
 }
 
+const run = promisify(execFile);
 const CORPUS_ROUNDS = Number(process.env.BENCH_EMAIL_CORPUS_ROUNDS ?? 10);
 const PASSES = Number(process.env.BENCH_EMAIL_PASSES ?? 3);
 /** As the email channel reads a mailbox: FETCH in chunks of 100 mails, each chunk decoded in parallel (channels/email/adapter.ts). */
@@ -148,28 +148,15 @@ async function benchCorpus() {
   }
 }
 
-/** Node's gc(), for a clean RSS before each measurement. */
-const collectGarbage = (): (() => void) => {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-};
-
-/** RSS before and the peak while `work` runs (sampled every 2 ms and at the end). */
-async function peakRss(work: () => Promise<unknown>): Promise<{ before: number; peak: number }> {
-  collectGarbage()();
-  const before = process.memoryUsage.rss();
-  let peak = before;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, 2);
-  await work();
-  clearInterval(timer);
-  return { before, peak: Math.max(peak, process.memoryUsage.rss()) };
+/** RSS before and peak while one mail file is decoded, in a fresh process (bench/email/decode-memory.ts). */
+async function decodeMemory(mode: 'parley' | 'simpleParser', file: string, storeDir: string): Promise<{ before: number; peak: number }> {
+  const { stdout } = await run(process.execPath, ['bin/run-ts.js', 'bench/email/decode-memory.ts', mode, file, storeDir], { maxBuffer: 1024 * 1024 });
+  return JSON.parse(stdout.trim().split('\n').at(-1) as string) as { before: number; peak: number };
 }
 
 /** Peak RSS growth while decoding one mail with an attachment of `megabytes` (random bytes, base64 in the mail). */
 async function benchAttachment(megabytes: number) {
-  const storeDir = mkdtempSync(join(tmpdir(), 'parley-email-memory-bench-'));
+  const dir = mkdtempSync(join(tmpdir(), 'parley-email-memory-bench-'));
   try {
     const source = await composeRaw({
       from: 'sara@example.org',
@@ -179,12 +166,13 @@ async function benchAttachment(megabytes: number) {
       text: 'The signed contract is attached.',
       attachments: [{ filename: 'contract.pdf', content: randomBytes(megabytes * 1024 * 1024), contentType: 'application/pdf' }],
     });
-    const context = corpusContext(new MailFileStore(storeDir));
-    const parley = await peakRss(() => decodeMail(source, context));
-    const buffered = await peakRss(() => simpleParser(source));
-    return { megabytes, sourceBytes: source.length, parley: parley.peak - parley.before, simpleParser: buffered.peak - buffered.before };
+    const file = join(dir, 'mail.eml');
+    writeFileSync(file, source);
+    const parley = await decodeMemory('parley', file, join(dir, 'store'));
+    const buffered = await decodeMemory('simpleParser', file, join(dir, 'store'));
+    return { megabytes, sourceBytes: source.length, parley, simpleParser: buffered };
   } finally {
-    rmSync(storeDir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -259,11 +247,12 @@ for (const [i, p] of corpus.passes.entries()) {
 const ratios = corpus.passes.map((p) => p.fetch.seconds / p.decode.seconds);
 console.log(`  decode/fetch, median of ${corpus.passes.length} passes: ${fmt(median(ratios), 2)}x\n`);
 
-console.log('== Memory: peak RSS growth while decoding one mail with a large attachment (the raw mail already in memory)');
-for (const megabytes of [2, 20]) {
+console.log('== Memory: RSS while decoding one mail with a large attachment, each in a fresh process (the raw mail already read)');
+for (const megabytes of [2, 20, 50]) {
   const r = await benchAttachment(megabytes);
+  const growth = (m: { before: number; peak: number }) => `peak ${mib(m.peak)} (+${mib(m.peak - m.before)})`;
   console.log(
-    `  ${megabytes} MiB attachment (${mib(r.sourceBytes)} mail): Parley (streamed to disk) +${mib(r.parley)}; mailparser simpleParser (buffers it) +${mib(r.simpleParser)}`,
+    `  ${megabytes} MiB attachment (${mib(r.sourceBytes)} mail): Parley, streamed to disk: ${growth(r.parley)}; mailparser simpleParser, buffered: ${growth(r.simpleParser)}`,
   );
 }
 console.log(`  load average ${load()}\n`);

@@ -3,7 +3,7 @@ import iconv from 'iconv-lite';
 import type { ParsedMail } from 'mailparser';
 import { MAX_TEXT_LENGTH } from '../../src/core/message.ts';
 import { declaresUtf7, decodeUtf7, extractUuencoded, type UuencodedFile } from './legacy-encodings.ts';
-import { latin1Of } from './latin1.ts';
+import { latin1Captures, latin1Of, latin1Test } from './latin1.ts';
 import { type AttachmentSink, readMime, type StreamedMail } from './mime.ts';
 
 /**
@@ -21,11 +21,11 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
  * (the stored original keeps them).
  */
 export function withoutBoundaryPadding(source: Buffer): Buffer {
-  const text = latin1Of(source);
-  const boundaries = [...text.matchAll(/boundary\s*=\s*(?:"([^"\r\n]+)"|([^\s;]+))/gi)].map((m) => (m[1] ?? m[2]) as string);
+  const boundaries = [...latin1Captures(source, /boundary\s*=\s*(?:"([^"\r\n]+)"|([^\s;]+))/gi)];
   if (boundaries.length === 0) return source;
   const padded = new RegExp(`^(--(?:${boundaries.map(escapeRegExp).join('|')})(?:--)?)[ \\t]+(?=\\r?\\n)`, 'gm');
-  return padded.test(text) ? Buffer.from(text.replace(padded, '$1'), 'latin1') : source;
+  // The whole mail becomes one string only when there is something to repair.
+  return latin1Test(source, padded) ? Buffer.from(latin1Of(source).replace(padded, '$1'), 'latin1') : source;
 }
 
 /**
@@ -35,8 +35,8 @@ export function withoutBoundaryPadding(source: Buffer): Buffer {
  * removed before parsing (7bit/8bit parts; the stored original keeps them).
  */
 export function withoutCrossDepthFlow(source: Buffer): Buffer {
+  if (!latin1Test(source, /format\s*=\s*"?flowed/i)) return source;
   const text = latin1Of(source);
-  if (!/format\s*=\s*"?flowed/i.test(text)) return source;
   const repaired = text.replace(/^(>[^\r\n]*?) +(?=\r?\n(?!>))/gm, '$1').replace(/^([^>\r\n-][^\r\n]*?) +(?=\r?\n>)/gm, '$1');
   return repaired === text ? source : Buffer.from(repaired, 'latin1');
 }
@@ -159,7 +159,7 @@ export async function readBody(mail: ParsedMail, source: Buffer, depth = 0): Pro
   const inText = extractUuencoded(text);
   if (inText.files.length > 0) text = inText.rest;
   // Parts with Content-Transfer-Encoding: x-uuencode reach mailparser's attachments empty; their bytes are in the source.
-  const uuFiles = inText.files.length > 0 ? inText.files : /x-uuencode/i.test(latin1Of(source)) ? extractUuencoded(latin1Of(source)).files : [];
+  const uuFiles = inText.files.length > 0 ? inText.files : latin1Test(source, /x-uuencode/i) ? extractUuencoded(latin1Of(source)).files : [];
   for (const file of uuFiles) files.push({ ...file, mimeType: 'application/octet-stream' });
 
   // Nesting is bounded: a crafted mail could nest messages thousands deep.

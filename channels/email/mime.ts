@@ -34,13 +34,15 @@ const HEADER_FIELDS = ['subject', 'references', 'date', 'to', 'from', 'cc', 'bcc
 export function readMime(source: Buffer, options: MailParserOptions, sink?: AttachmentSink): Promise<StreamedMail> {
   return new Promise((resolve, reject) => {
     const parser = new MailParser(options);
+    // A mail of one slice needs no stream in front of the parser.
+    const input = source.length > SLICE_BYTES ? Readable.from(slices(source), { objectMode: false }) : undefined;
     const mail = { attachments: [] as MailPart[] } as StreamedMail;
     const stored: Promise<void>[] = [];
     let settled = false;
     const fail = (error: Error) => {
       if (settled) return;
       settled = true;
-      input.unpipe(parser);
+      input?.unpipe(parser);
       reject(error);
     };
     parser.on('error', fail);
@@ -89,7 +91,7 @@ export function readMime(source: Buffer, options: MailParserOptions, sink?: Atta
         resolve(mail);
       }, fail);
     });
-    const input = Readable.from(slices(source), { objectMode: false });
-    input.pipe(parser);
+    if (input) input.pipe(parser);
+    else parser.end(source);
   });
 }
