@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -183,6 +183,23 @@ describe('email decoding', () => {
     expect(small).toMatchObject({ size: receipt.length, sha256: createHash('sha256').update(receipt).digest('hex') });
     const files = readdirSync(dirname(fileURLToPath(small?.url as string)));
     expect(files).toEqual([basename(fileURLToPath(small?.url as string))]);
+
+    // Larger than one write (256 KiB): written in pieces, byte for byte.
+    const scan = randomBytes(600_000);
+    const decodedScan = await decodeMail(
+      await composeRaw({
+        from: 'sara@example.com',
+        to: 'support@example.com',
+        subject: 'Scan',
+        messageId: '<streamed-2@example.com>',
+        text: 'Scan.',
+        attachments: [{ filename: 'scan.pdf', content: scan }],
+      }),
+      { ...context, attachmentMaxBytes: 1024 * 1024 },
+    );
+    const [scanFile] = decodedScan.kind === 'message' ? (decodedScan.message.attachments ?? []) : [];
+    expect(readFileSync(fileURLToPath(scanFile?.url as string)).equals(scan)).toBe(true);
+    expect(scanFile?.sha256).toBe(createHash('sha256').update(scan).digest('hex'));
 
     const bounce = await composeRaw({
       from: 'MAILER-DAEMON@mx.example.net',

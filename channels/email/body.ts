@@ -1,4 +1,4 @@
-import { convert } from 'html-to-text';
+import { compile } from 'html-to-text';
 import iconv from 'iconv-lite';
 import type { ParsedMail } from 'mailparser';
 import { MAX_TEXT_LENGTH } from '../../src/core/message.ts';
@@ -74,6 +74,10 @@ const HTML_QUOTES = [
   { selector: 'div.yahoo_quoted', format: 'skip' },
   { selector: 'div#appendonsend', format: 'skip' },
 ];
+
+// Compiled once: convert() compiles its options (selectors included) on every call.
+const htmlText = compile(HTML_BASE);
+const htmlTextWithoutQuotes = compile({ ...HTML_BASE, selectors: [...HTML_BASE.selectors, ...HTML_QUOTES] });
 
 /**
  * HTML past this many characters is not converted: the message text is cut at MAX_TEXT_LENGTH
@@ -167,8 +171,8 @@ export async function readBody(mail: ParsedMail, source: Buffer, depth = 0): Pro
   if (text.trim()) return { full: text, withoutHtmlQuotes: text, files };
   if (!html.trim()) return { full: '', withoutHtmlQuotes: '', files };
   const markup = html.length > HTML_LIMIT ? html.slice(0, HTML_LIMIT) : html;
-  const full = convert(markup, HTML_BASE);
+  const full = htmlText(markup);
   // A second conversion only when the markup has a quoted block to leave out.
-  const withoutHtmlQuotes = QUOTE_MARKUP.test(markup) ? convert(markup, { ...HTML_BASE, selectors: [...HTML_BASE.selectors, ...HTML_QUOTES] }) : full;
+  const withoutHtmlQuotes = QUOTE_MARKUP.test(markup) ? htmlTextWithoutQuotes(markup) : full;
   return { full, withoutHtmlQuotes, files };
 }

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
+
+/** Attachments up to this size are collected and written in one go; larger ones are written in pieces of it. */
+const SMALL_FILE_BYTES = 256 * 1024;
 
 /** An attachment streamed to disk: where it is (unset when it was over the limit and not kept), its size and SHA-256. */
 export interface StoredFile {
@@ -62,28 +63,49 @@ export class MailFileStore {
   }
 
   /**
-   * Streams an attachment to disk as it is decoded: memory stays one chunk, whatever its size.
+   * Streams an attachment to disk as it is decoded: memory stays at most SMALL_FILE_BYTES, whatever
+   * its size. A small one is written in one go when it ends (no stream or file handle per part).
    * Past `maxBytes` nothing more is written, the rest is only counted and hashed, and the partial
    * file is removed (the original .eml keeps the attachment).
    */
   async streamAttachment(messageId: string, fileName: string, content: Readable, maxBytes: number): Promise<StoredFile> {
     const { base } = this.#paths(messageId);
-    await this.#folder(base);
     const path = join(base, fileName);
     const hash = createHash('sha256');
     let size = 0;
-    const counted = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let file: FileHandle | undefined;
+    try {
+      for await (const chunk of content as AsyncIterable<Buffer>) {
         hash.update(chunk);
         size += chunk.length;
-        done(null, size > maxBytes ? undefined : chunk);
-      },
-    });
-    await pipeline(content, counted, createWriteStream(path));
+        if (size > maxBytes) {
+          pending = [];
+          continue;
+        }
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        if (pendingBytes < SMALL_FILE_BYTES) continue;
+        if (!file) {
+          await this.#folder(base);
+          file = await open(path, 'w');
+        }
+        await file.writev(pending);
+        pending = [];
+        pendingBytes = 0;
+      }
+      if (file && size <= maxBytes) await file.writev(pending);
+    } finally {
+      await file?.close();
+    }
     const sha256 = hash.digest('hex');
-    if (size <= maxBytes) return { url: pathToFileURL(path).href, size, sha256 };
-    await rm(path, { force: true });
-    return { url: undefined, size, sha256 };
+    if (size > maxBytes) {
+      if (file) await rm(path, { force: true });
+      return { url: undefined, size, sha256 };
+    }
+    if (!file) await this.#write(base, path, Buffer.concat(pending, pendingBytes));
+    return { url: pathToFileURL(path).href, size, sha256 };
   }
 }
 
