@@ -42,7 +42,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined | false, time
 
 /** A real bounce from the corpus, naming the mail Parley sent instead of the one it named. */
 const corpusBounce = (file: string, theirOriginal: string, ours: string): Buffer => {
-  const raw = readFileSync(join(corpusMailDir() as string, 'bounce', file), 'latin1');
+  const raw = readFileSync(join(corpusMailDir(), 'bounce', file), 'latin1');
   expect(raw).toContain(theirOriginal);
   return Buffer.from(raw.split(theirOriginal).join(ours), 'latin1');
 };
@@ -110,51 +110,48 @@ describe.each(dialects)('email bounces, auto-replies and the loop guard on %s', 
     await db?.dispose();
   });
 
-  // Real bounces come from the corpus, which is data kept outside the repository (see corpusMailDir).
-  it.skipIf(!corpusMailDir())(
-    'marks the original send failed from qmail, Exim and Office 365 bounces (original named only in the body), ignores a delay warning, and never makes a customer of the mailer',
-    async () => {
-      const { parley, adapter } = await start();
-      const customers = ['ali@example.org', 'sara@example.org', 'reza@example.org'];
-      await deliver(
-        adapter,
-        parley,
-        ...(await Promise.all(
-          customers.map((from, i) => composeRaw({ from, to: desk, subject: `Order ${i}`, text: 'Where is my order?', messageId: `<c${i}@example.org>` })),
-        )),
-      );
-      const [toAli, toSara, toReza] = customers.map(lastSentId) as [string, string, string];
-      expect([toAli, toSara, toReza].every((id) => id?.endsWith('@example.com>'))).toBe(true);
+  // Real bounces from the committed corpus (channels/email/fixtures/corpus).
+  it('marks the original send failed from qmail, Exim and Office 365 bounces (original named only in the body), ignores a delay warning, and never makes a customer of the mailer', async () => {
+    const { parley, adapter } = await start();
+    const customers = ['ali@example.org', 'sara@example.org', 'reza@example.org'];
+    await deliver(
+      adapter,
+      parley,
+      ...(await Promise.all(
+        customers.map((from, i) => composeRaw({ from, to: desk, subject: `Order ${i}`, text: 'Where is my order?', messageId: `<c${i}@example.org>` })),
+      )),
+    );
+    const [toAli, toSara, toReza] = customers.map(lastSentId) as [string, string, string];
+    expect([toAli, toSara, toReza].every((id) => id?.endsWith('@example.com>'))).toBe(true);
 
-      // Sendmail's "THIS IS A WARNING MESSAGE ONLY": the server keeps trying, nothing failed yet.
-      await deliver(adapter, parley, corpusBounce('lhost-sendmail-29.eml', 'Message-Id: <', `Message-Id: ${toAli.slice(0, -1)}.x`));
-      expect((await db.prisma.message.findFirstOrThrow({ where: { externalId: toAli } })).deliveryStatus).not.toBe('failed');
+    // Sendmail's "THIS IS A WARNING MESSAGE ONLY": the server keeps trying, nothing failed yet.
+    await deliver(adapter, parley, corpusBounce('lhost-sendmail-29.eml', 'Message-Id: <', `Message-Id: ${toAli.slice(0, -1)}.x`));
+    expect((await db.prisma.message.findFirstOrThrow({ where: { externalId: toAli } })).deliveryStatus).not.toBe('failed');
 
-      await deliver(
-        adapter,
-        parley,
-        corpusBounce('lhost-qmail-01.eml', '<000000000.9999999999999.JavaMail.postmaster@mailhub>', toAli),
-        corpusBounce('lhost-exim-02.eml', '<E1X58pB-0004bW-2s@marutamachi.example.org>', toSara),
-        corpusBounce('lhost-office365-02.eml', '<c302b7e8-9b97-40ef-90eb-313cc6c25133@NYAAAAN.example.org>', toReza),
-      );
-      const status = async (externalId: string) =>
-        db.prisma.message.findFirstOrThrow({ where: { externalId }, select: { deliveryStatus: true, failureReason: true } });
-      expect(await status(toAli)).toEqual({
-        deliveryStatus: 'failed',
-        failureReason: expect.stringMatching(/qmail.*550 Unknown user kijitora@example\.ne\.jp/),
-      });
-      expect(await status(toSara)).toEqual({
-        deliveryStatus: 'failed',
-        failureReason: expect.stringMatching(/550 5\.1\.1 <kijitora@example\.jp>\.\.\. User Unknown/),
-      });
-      expect(await status(toReza)).toEqual({ deliveryStatus: 'failed', failureReason: expect.stringMatching(/office365.*5\.1\.1/) });
+    await deliver(
+      adapter,
+      parley,
+      corpusBounce('lhost-qmail-01.eml', '<000000000.9999999999999.JavaMail.postmaster@mailhub>', toAli),
+      corpusBounce('lhost-exim-02.eml', '<E1X58pB-0004bW-2s@marutamachi.example.org>', toSara),
+      corpusBounce('lhost-office365-02.eml', '<c302b7e8-9b97-40ef-90eb-313cc6c25133@NYAAAAN.example.org>', toReza),
+    );
+    const status = async (externalId: string) =>
+      db.prisma.message.findFirstOrThrow({ where: { externalId }, select: { deliveryStatus: true, failureReason: true } });
+    expect(await status(toAli)).toEqual({
+      deliveryStatus: 'failed',
+      failureReason: expect.stringMatching(/qmail.*550 Unknown user kijitora@example\.ne\.jp/),
+    });
+    expect(await status(toSara)).toEqual({
+      deliveryStatus: 'failed',
+      failureReason: expect.stringMatching(/550 5\.1\.1 <kijitora@example\.jp>\.\.\. User Unknown/),
+    });
+    expect(await status(toReza)).toEqual({ deliveryStatus: 'failed', failureReason: expect.stringMatching(/office365.*5\.1\.1/) });
 
-      const identities = await db.prisma.channelIdentity.findMany({ select: { address: true } });
-      expect(identities.map((i) => i.address).sort()).toEqual([...customers].sort());
-      expect(await db.prisma.conversation.count()).toBe(3);
-      expect(await db.prisma.message.count({ where: { direction: 'inbound' } })).toBe(3);
-    },
-  );
+    const identities = await db.prisma.channelIdentity.findMany({ select: { address: true } });
+    expect(identities.map((i) => i.address).sort()).toEqual([...customers].sort());
+    expect(await db.prisma.conversation.count()).toBe(3);
+    expect(await db.prisma.message.count({ where: { direction: 'inbound' } })).toBe(3);
+  });
 
   it('stores Exchange, Apple and Hebrew out-of-office replies, a read receipt and an abuse report (ARF) for agents, never answers them, and they never advance a flow', async () => {
     const { parley, adapter } = await start({}, PROFILE_FLOW);

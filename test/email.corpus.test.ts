@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CATEGORIES, CORPUS_DIR, corpusFiles, corpusMailDir, readExpected, runCorpus } from '../channels/email/corpus.ts';
+import { CATEGORIES, CORPUS_DIR, CorpusMissingError, corpusFiles, corpusMailDir, readExpected, runCorpus } from '../channels/email/corpus.ts';
 
-// The mails are data kept outside the repository (see corpusMailDir); without them there is nothing to read.
-describe.skipIf(!corpusMailDir())('email corpus of real mails', () => {
+describe('email corpus of real mails', () => {
   it('has at least 150 mails, each with its source in SOURCES.md and its expected outcome in expected.json', () => {
     const files = corpusFiles();
     expect(files.length).toBeGreaterThanOrEqual(150);
@@ -26,5 +25,13 @@ describe.skipIf(!corpusMailDir())('email corpus of real mails', () => {
     const bounces = verdicts.filter((v) => v.category === 'bounce');
     expect(bounces.length).toBeGreaterThanOrEqual(60);
     expect(bounces.every((v) => v.storedRight)).toBe(true);
+  });
+
+  it('says which corpus directory is missing or lacks a category folder', () => {
+    expect(() => corpusMailDir({ PARLEY_EMAIL_CORPUS: '/nonexistent/corpus' })).toThrow(
+      new CorpusMissingError('the corpus directory /nonexistent/corpus does not exist'),
+    );
+    expect(() => corpusMailDir({ PARLEY_EMAIL_CORPUS: join(CORPUS_DIR, 'bounce') })).toThrow(/has no bounce\/, auto-reply\/.* folder/);
+    expect(corpusMailDir({})).toBe(CORPUS_DIR);
   });
 });

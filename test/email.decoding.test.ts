@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { withoutBoundaryPadding } from '../channels/email/body.ts';
+import { latin1Captures, latin1Test } from '../channels/email/latin1.ts';
 import { decodeMail, type ParseContext } from '../channels/email/parse.ts';
 import { visibleText } from '../channels/email/quotes.ts';
 import { MailFileStore } from '../channels/email/store.ts';
@@ -69,6 +71,12 @@ describe('quoted history in replies', () => {
     const forward = 'See below.\n\n---------- Forwarded message ---------\nFrom: Shop <shop@example.net>\nSubject: Invoice\n\nYour invoice.\n';
     expect(visibleText(forward, forward, 'Invoice')).toBe(forward.trim());
     expect(visibleText('Look:\n\n> quoted\n', 'Look:\n\n> quoted\n', 'Fwd: Invoice')).toBe('Look:\n\n> quoted');
+  });
+
+  it('removes a signature after a very long line (an HTML part converted without wrapping) and keeps the line whole', () => {
+    const line = 'Order 42 '.repeat(100_000).trim();
+    expect(reply(`${line}\n\n-- \nAli Rezaei\nExample Shop\n`)).toBe(line);
+    expect(reply(`Thanks.\n${line}`)).toBe(`Thanks.\n${line}`);
   });
 });
 
@@ -180,6 +188,24 @@ describe('legacy encodings and broken structure', () => {
     expect(normalizeEmail('Jörg@Bücher.example')).toBe('jörg@bücher.example');
     expect(normalizeEmail('علی@مثال.ایران')).toBe('علی@مثال.ایران');
     expect(() => normalizeEmail('jörg@bücher')).toThrow('"jörg@bücher" is not an email address');
+  });
+});
+
+describe('scanning large mail in windows', () => {
+  it('finds a pattern and a boundary that straddle a window edge, and repairs a padded boundary far into a large mail', () => {
+    const filler = 'A'.repeat(64 * 1024 - 6);
+    const source = Buffer.from(`${filler}boundary="edge-1"\r\n${'B'.repeat(200_000)}charset=utf-7\r\n`, 'latin1');
+    expect([...latin1Captures(source, /boundary\s*=\s*(?:"([^"\r\n]+)"|([^\s;]+))/gi)]).toEqual(['edge-1']);
+    expect(latin1Test(source, /charset\s*=\s*utf-7/i)).toBe(true);
+    expect(latin1Test(source, /x-uuencode/i)).toBe(false);
+
+    const padded = Buffer.from(
+      `Content-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\n${'line\r\n'.repeat(40_000)}--b1 \t\r\nContent-Type: text/plain\r\n\r\nlast part\r\n--b1--\r\n`,
+      'latin1',
+    );
+    const repaired = withoutBoundaryPadding(padded).toString('latin1');
+    expect(repaired).toContain('\r\n--b1\r\nContent-Type: text/plain\r\n\r\nlast part');
+    expect(repaired.length).toBe(padded.length - 2);
   });
 });
 

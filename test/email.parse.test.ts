@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadEmailConfig } from '../channels/email/config.ts';
@@ -9,7 +10,7 @@ import { type DecodedMail, decodeMail, type ParseContext } from '../channels/ema
 import { MailFileStore } from '../channels/email/store.ts';
 import { replySubject, stripSubject, subjectKey, tokenOf } from '../channels/email/subject.ts';
 import { emailChannel } from '../channels/email/index.ts';
-import type { InboundMessage } from '../src/core/message.ts';
+import { type InboundMessage, InboundMessageSchema, MAX_TEXT_LENGTH } from '../src/core/message.ts';
 import { bounceMail, composeRaw, windows1256Mail } from './support/mail.ts';
 import { openChannel } from '../src/core/channel.ts';
 
@@ -140,6 +141,79 @@ describe('email decoding', () => {
     expect(readFileSync(fileURLToPath(small?.url as string), 'utf8')).toBe('small receipt');
     expect(big?.url).toBeUndefined();
     expect(big?.caption).toMatch(/5000 bytes is over the 1000-byte limit/);
+  });
+
+  it('cuts text over the inbox limit (with …) so the inbox takes the mail, and converts only the start of huge HTML', async () => {
+    const long = await message(
+      await composeRaw({ from: 'sara@example.com', to: 'support@example.com', subject: 'Log', text: `Log follows.\n${'line of the log\n'.repeat(20_000)}` }),
+    );
+    expect(long.text?.length).toBe(MAX_TEXT_LENGTH);
+    expect(long.text?.endsWith('…')).toBe(true);
+    expect(InboundMessageSchema.safeParse(long).success).toBe(true);
+    const page = await message(
+      await composeRaw({
+        from: 'sara@example.com',
+        to: 'support@example.com',
+        subject: 'Page',
+        html: `<p>Start of the page.</p>${'<p>filler text</p>'.repeat(50_000)}<p>End.</p>`,
+      }),
+    );
+    expect(page.text?.startsWith('Start of the page.')).toBe(true);
+    expect(page.text).not.toContain('End.');
+    expect(InboundMessageSchema.safeParse(page).success).toBe(true);
+  });
+
+  it('streams attachments to the store with their SHA-256, leaves no partial file of an oversized one, and keeps no files of a bounce', async () => {
+    const receipt = Buffer.from('رسید ۴۲'.repeat(20));
+    const m = await message(
+      await composeRaw({
+        from: 'sara@example.com',
+        to: 'support@example.com',
+        subject: 'Receipt',
+        messageId: '<streamed-1@example.com>',
+        text: 'Attached.',
+        attachments: [
+          { filename: 'big.bin', content: Buffer.alloc(70_000, 7), contentType: 'application/octet-stream' },
+          { filename: 'receipt.txt', content: receipt, contentType: 'text/plain' },
+        ],
+      }),
+    );
+    const [big, small] = m.attachments ?? [];
+    expect(big).toMatchObject({ size: 70_000, caption: expect.stringMatching(/over the 1000-byte limit/) });
+    expect(small).toMatchObject({ size: receipt.length, sha256: createHash('sha256').update(receipt).digest('hex') });
+    const files = readdirSync(dirname(fileURLToPath(small?.url as string)));
+    expect(files).toEqual([basename(fileURLToPath(small?.url as string))]);
+
+    // Larger than one write (256 KiB): written in pieces, byte for byte.
+    const scan = randomBytes(600_000);
+    const decodedScan = await decodeMail(
+      await composeRaw({
+        from: 'sara@example.com',
+        to: 'support@example.com',
+        subject: 'Scan',
+        messageId: '<streamed-2@example.com>',
+        text: 'Scan.',
+        attachments: [{ filename: 'scan.pdf', content: scan }],
+      }),
+      { ...context, attachmentMaxBytes: 1024 * 1024 },
+    );
+    const [scanFile] = decodedScan.kind === 'message' ? (decodedScan.message.attachments ?? []) : [];
+    expect(readFileSync(fileURLToPath(scanFile?.url as string)).equals(scan)).toBe(true);
+    expect(scanFile?.sha256).toBe(createHash('sha256').update(scan).digest('hex'));
+
+    const bounce = await composeRaw({
+      from: 'MAILER-DAEMON@mx.example.net',
+      to: 'support@example.com',
+      subject: 'Undelivered Mail Returned to Sender',
+      messageId: '<bounce-with-file@mx.example.net>',
+      text: 'This is the mail system. I am sorry to have to inform you that your message could not be delivered.\n\n<ali@example.org>: host mx.example.org said: 550 5.1.1 User unknown',
+      attachments: [{ filename: 'log.txt', content: 'smtp log', contentType: 'text/plain' }],
+      headers: { 'In-Reply-To': '<out-1@example.com>' },
+    });
+    const decoded = await decodeMail(bounce, context);
+    expect(decoded.kind).toBe('bounce');
+    const stored = readdirSync(dir, { recursive: true }).map(String);
+    expect(stored.filter((f) => f.endsWith('log.txt'))).toEqual([]);
   });
 
   it.each([

@@ -1,10 +1,17 @@
-import { convert } from 'html-to-text';
+import { compile } from 'html-to-text';
 import iconv from 'iconv-lite';
-import { type ParsedMail, simpleParser } from 'mailparser';
+import type { ParsedMail } from 'mailparser';
+import { MAX_TEXT_LENGTH } from '../../src/core/message.ts';
 import { declaresUtf7, decodeUtf7, extractUuencoded, type UuencodedFile } from './legacy-encodings.ts';
-import { latin1Of } from './latin1.ts';
+import { latin1Captures, latin1Of, latin1Test } from './latin1.ts';
+import { type AttachmentSink, readMime, type StreamedMail } from './mime.ts';
 
-const PARSER_OPTIONS = { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true } as const;
+/**
+ * checksumAlgo false: mailparser's MD5 of every part is never read (stored files get a SHA-256 as
+ * they stream). skipHtmlToText: an HTML-only mail is converted once, by readBody with Parley's
+ * options (images and link targets left out, quoted blocks known), not first by mailparser too.
+ */
+const PARSER_OPTIONS = { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true, skipHtmlToText: true, checksumAlgo: false } as const;
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -14,11 +21,11 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
  * (the stored original keeps them).
  */
 export function withoutBoundaryPadding(source: Buffer): Buffer {
-  const text = latin1Of(source);
-  const boundaries = [...text.matchAll(/boundary\s*=\s*(?:"([^"\r\n]+)"|([^\s;]+))/gi)].map((m) => (m[1] ?? m[2]) as string);
+  const boundaries = [...latin1Captures(source, /boundary\s*=\s*(?:"([^"\r\n]+)"|([^\s;]+))/gi)];
   if (boundaries.length === 0) return source;
   const padded = new RegExp(`^(--(?:${boundaries.map(escapeRegExp).join('|')})(?:--)?)[ \\t]+(?=\\r?\\n)`, 'gm');
-  return padded.test(text) ? Buffer.from(text.replace(padded, '$1'), 'latin1') : source;
+  // The whole mail becomes one string only when there is something to repair.
+  return latin1Test(source, padded) ? Buffer.from(latin1Of(source).replace(padded, '$1'), 'latin1') : source;
 }
 
 /**
@@ -28,14 +35,15 @@ export function withoutBoundaryPadding(source: Buffer): Buffer {
  * removed before parsing (7bit/8bit parts; the stored original keeps them).
  */
 export function withoutCrossDepthFlow(source: Buffer): Buffer {
+  if (!latin1Test(source, /format\s*=\s*"?flowed/i)) return source;
   const text = latin1Of(source);
-  if (!/format\s*=\s*"?flowed/i.test(text)) return source;
   const repaired = text.replace(/^(>[^\r\n]*?) +(?=\r?\n(?!>))/gm, '$1').replace(/^([^>\r\n-][^\r\n]*?) +(?=\r?\n>)/gm, '$1');
   return repaired === text ? source : Buffer.from(repaired, 'latin1');
 }
 
-/** mailparser with the options Parley reads mail with, after the repairs above. */
-export const parseMail = (source: Buffer): Promise<ParsedMail> => simpleParser(withoutCrossDepthFlow(withoutBoundaryPadding(source)), PARSER_OPTIONS);
+/** mailparser with the options Parley reads mail with, after the repairs above; file attachments go to `sink` when given. */
+export const parseMail = (source: Buffer, sink?: AttachmentSink): Promise<StreamedMail> =>
+  readMime(withoutCrossDepthFlow(withoutBoundaryPadding(source)), PARSER_OPTIONS, sink);
 
 /** A part that mailparser could not decode as text, recovered as a file. */
 export interface RecoveredFile extends UuencodedFile {
@@ -52,6 +60,8 @@ export interface MailBody {
 
 const HTML_BASE = {
   wordwrap: false as const,
+  // As mailparser limits it: deeper elements are left out rather than overflow the stack.
+  limits: { maxDepth: 1000 },
   selectors: [
     { selector: 'img', format: 'skip' },
     { selector: 'a', options: { ignoreHref: true } },
@@ -64,6 +74,20 @@ const HTML_QUOTES = [
   { selector: 'div.yahoo_quoted', format: 'skip' },
   { selector: 'div#appendonsend', format: 'skip' },
 ];
+
+// Compiled once: convert() compiles its options (selectors included) on every call.
+const htmlText = compile(HTML_BASE);
+const htmlTextWithoutQuotes = compile({ ...HTML_BASE, selectors: [...HTML_BASE.selectors, ...HTML_QUOTES] });
+
+/**
+ * HTML past this many characters is not converted: the message text is cut at MAX_TEXT_LENGTH
+ * anyway, conversion costs per character (a 1 MB spam page took 0.1-0.4 s), and the stored
+ * original keeps the whole mail.
+ */
+const HTML_LIMIT = 2 * MAX_TEXT_LENGTH;
+
+/** What the HTML_QUOTES selectors can match: without it, leaving quotes out changes nothing. */
+const QUOTE_MARKUP = /<blockquote|gmail_quote|divRplyFwdMsg|yahoo_quoted|appendonsend/i;
 
 /**
  * A multipart body whose header lost its boundary (seen with broken multipart/related from
@@ -139,16 +163,16 @@ export async function readBody(mail: ParsedMail, source: Buffer, depth = 0): Pro
   const inText = extractUuencoded(text);
   if (inText.files.length > 0) text = inText.rest;
   // Parts with Content-Transfer-Encoding: x-uuencode reach mailparser's attachments empty; their bytes are in the source.
-  const uuFiles = inText.files.length > 0 ? inText.files : /x-uuencode/i.test(latin1Of(source)) ? extractUuencoded(latin1Of(source)).files : [];
+  const uuFiles = inText.files.length > 0 ? inText.files : latin1Test(source, /x-uuencode/i) ? extractUuencoded(latin1Of(source)).files : [];
   for (const file of uuFiles) files.push({ ...file, mimeType: 'application/octet-stream' });
 
   // Nesting is bounded: a crafted mail could nest messages thousands deep.
   if (!text.trim() && !html.trim() && depth < 3) text = await embeddedText(mail, depth);
   if (text.trim()) return { full: text, withoutHtmlQuotes: text, files };
   if (!html.trim()) return { full: '', withoutHtmlQuotes: '', files };
-  return {
-    full: convert(html, HTML_BASE),
-    withoutHtmlQuotes: convert(html, { ...HTML_BASE, selectors: [...HTML_BASE.selectors, ...HTML_QUOTES] }),
-    files,
-  };
+  const markup = html.length > HTML_LIMIT ? html.slice(0, HTML_LIMIT) : html;
+  const full = htmlText(markup);
+  // A second conversion only when the markup has a quoted block to leave out.
+  const withoutHtmlQuotes = QUOTE_MARKUP.test(markup) ? htmlTextWithoutQuotes(markup) : full;
+  return { full, withoutHtmlQuotes, files };
 }

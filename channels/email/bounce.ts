@@ -139,9 +139,11 @@ export function readBounce(mail: ParsedMail, from: string, source: Buffer): Boun
     const plain = reason.includes(':') ? reason : [reason, plainReasonOf(text)].filter(Boolean).join(': ');
     return { outcome: 'failed', originalMessageIds, reason: plain, format: 'rfc3464' };
   }
-  const vendor = VENDOR_FORMATS.find((f) => f.signature.test(text));
   const fromSystem = SYSTEM_SENDER.test(from) || /^Mail Delivery (?:System|Subsystem)$/i.test(mail.from?.value[0]?.name ?? '');
-  if (!fromSystem && !(BOUNCE_SUBJECT.test(subject) && vendor)) return undefined;
+  // A person's mail under an ordinary subject is never scanned for vendor texts (the scan costs per byte).
+  if (!fromSystem && !BOUNCE_SUBJECT.test(subject)) return undefined;
+  const vendor = VENDOR_FORMATS.find((f) => f.signature.test(text));
+  if (!fromSystem && !vendor) return undefined;
   const originalMessageIds = originalIdsOf(mail, source);
   const format = vendor?.name ?? 'plain';
   if (DELAY_BODY.test(text) || (DELAY_SUBJECT.test(subject) && !/fail/i.test(subject))) return { outcome: 'delayed', originalMessageIds, format };

@@ -3,34 +3,34 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { type DecodedMail, decodeMail } from './parse.ts';
+import { InboundMessageSchema } from '../../src/core/message.ts';
+import { type DecodedMail, decodeMail, type ParseContext } from './parse.ts';
 import { MailFileStore } from './store.ts';
 
-/** The corpus table: SOURCES.md (each mail's origin) and expected.json (what Parley must make of it). */
-export const CORPUS_DIR = fileURLToPath(new URL('./corpus/', import.meta.url));
+export const CATEGORIES = ['bounce', 'auto-reply', 'reply-by-client', 'charset', 'attachment', 'broken-mime', 'large'] as const;
+
+/** The corpus: SOURCES.md (each mail's origin), expected.json (what Parley must make of it) and the mails, one folder per category. */
+export const CORPUS_DIR = fileURLToPath(new URL('./fixtures/corpus/', import.meta.url));
+
+/** A corpus directory that is not there, or has no category folders: said plainly (the CLI prints it without a stack). */
+export class CorpusMissingError extends Error {}
 
 /**
- * Where the mails themselves are: copies of public projects' fixtures are data kept outside the
- * repository, in the workplace's shared/ folder beside the clone (shared/email-corpus/), or where
- * PARLEY_EMAIL_CORPUS points; a local copy in channels/email/corpus/<category>/ (git-ignored)
- * also works. Undefined when none is there.
+ * Where the mails are: the committed copy in channels/email/fixtures/corpus/, or another corpus
+ * of the same layout (<category>/<file>.eml) where PARLEY_EMAIL_CORPUS points. Throws
+ * CorpusMissingError naming the directory and what it lacks.
  */
-export function corpusMailDir(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
-  const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-  const candidates = [env.PARLEY_EMAIL_CORPUS, join(repoRoot, '..', 'shared', 'email-corpus'), CORPUS_DIR].filter((d): d is string => Boolean(d));
-  return candidates.find((dir) => existsSync(join(dir, 'bounce')));
-}
-
-const mailDir = (): string => {
-  const dir = corpusMailDir();
-  if (!dir)
-    throw new Error(
-      'the email corpus mails are not here: put them in shared/email-corpus/ beside the repository or set PARLEY_EMAIL_CORPUS (SOURCES.md names each file)',
+export function corpusMailDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const dir = env.PARLEY_EMAIL_CORPUS || CORPUS_DIR;
+  const source = env.PARLEY_EMAIL_CORPUS ? 'the corpus directory' : 'the committed corpus directory';
+  if (!existsSync(dir)) throw new CorpusMissingError(`${source} ${dir} does not exist`);
+  const missing = CATEGORIES.filter((category) => !existsSync(join(dir, category)));
+  if (missing.length > 0)
+    throw new CorpusMissingError(
+      `${source} ${dir} has no ${missing.map((c) => `${c}/`).join(', ')} folder: it must hold one folder per category (${CATEGORIES.join(', ')})`,
     );
   return dir;
-};
-
-export const CATEGORIES = ['bounce', 'auto-reply', 'reply-by-client', 'charset', 'attachment', 'broken-mime'] as const;
+}
 
 /** What Parley must make of one corpus mail. */
 const ExpectedMailSchema = z
@@ -85,6 +85,11 @@ export function judge(file: string, decoded: DecodedMail, expected: ExpectedMail
       storedRight = false;
       problems.push(`automated is ${m.automated}, expected ${expected.automated}`);
     }
+    const refused = InboundMessageSchema.safeParse(m);
+    if (!refused.success) {
+      storedRight = false;
+      problems.push(`the inbox would refuse it: ${refused.error.issues.map((i) => `[${i.path.join('.')}] ${i.message}`).join('; ')}`);
+    }
     const attachments = m.attachments?.length ?? 0;
     if (expected.attachments !== undefined && attachments !== expected.attachments) {
       storedRight = false;
@@ -108,18 +113,23 @@ export function judge(file: string, decoded: DecodedMail, expected: ExpectedMail
 export function readExpected(): Record<string, ExpectedMail> {
   const parsed = ExpectedCorpusSchema.safeParse(JSON.parse(readFileSync(join(CORPUS_DIR, 'expected.json'), 'utf8')));
   if (!parsed.success)
-    throw new Error(`channels/email/corpus/expected.json: ${parsed.error.issues.map((i) => `[${i.path.join('.')}] ${i.message}`).join('; ')}`);
+    throw new Error(`channels/email/fixtures/corpus/expected.json: ${parsed.error.issues.map((i) => `[${i.path.join('.')}] ${i.message}`).join('; ')}`);
   return parsed.data;
 }
 
 /** Every corpus file as <category>/<name>.eml. */
-export const corpusFiles = (): string[] =>
+export const corpusFiles = (dir = corpusMailDir()): string[] =>
   CATEGORIES.flatMap((category) =>
-    readdirSync(join(mailDir(), category))
+    readdirSync(join(dir, category))
       .filter((f) => f.endsWith('.eml'))
       .sort()
       .map((f) => `${category}/${f}`),
   );
+
+/** Every corpus mail's bytes, keyed as corpusFiles names them. */
+export function readCorpus(dir = corpusMailDir()): { readonly file: string; readonly source: Buffer }[] {
+  return corpusFiles(dir).map((file) => ({ file, source: readFileSync(join(dir, file)) }));
+}
 
 export interface CorpusRun {
   readonly verdicts: readonly MailVerdict[];
@@ -127,36 +137,38 @@ export interface CorpusRun {
   readonly bytes: number;
 }
 
+/** How the corpus is read: one support mailbox, attachments up to 25 MiB, files under `store`. */
+export const corpusContext = (store: MailFileStore): ParseContext => ({
+  channel: 'email',
+  mailbox: { name: 'support', team: 'support', folder: 'INBOX' },
+  ownAddresses: new Set(['support@example.com']),
+  tokenPrefix: 'PRL',
+  threadWindowMs: 7 * 86_400_000,
+  attachmentMaxBytes: 25 * 1024 * 1024,
+  store,
+});
+
 /** Decodes every corpus mail one after another (as a first import does) and judges each. */
-export async function runCorpus(): Promise<CorpusRun> {
+export async function runCorpus(dir?: string): Promise<CorpusRun> {
   const expected = readExpected();
-  const dir = mkdtempSync(join(tmpdir(), 'parley-corpus-'));
+  const mails = readCorpus(dir === undefined ? corpusMailDir() : corpusMailDir({ PARLEY_EMAIL_CORPUS: dir }));
+  const missing = mails.filter(({ file }) => !expected[file]).map(({ file }) => file);
+  if (missing.length > 0) throw new Error(`channels/email/fixtures/corpus/expected.json has no entry for ${missing.join(', ')}`);
+  const storeDir = mkdtempSync(join(tmpdir(), 'parley-corpus-'));
   try {
-    const store = new MailFileStore(dir);
-    const context = {
-      channel: 'email',
-      mailbox: { name: 'support', team: 'support', folder: 'INBOX' },
-      ownAddresses: new Set(['support@example.com']),
-      tokenPrefix: 'PRL',
-      threadWindowMs: 7 * 86_400_000,
-      attachmentMaxBytes: 25 * 1024 * 1024,
-      store,
-    };
+    const context = corpusContext(new MailFileStore(storeDir));
     const verdicts: MailVerdict[] = [];
     let decodeMs = 0;
     let bytes = 0;
-    for (const file of corpusFiles()) {
-      const want = expected[file];
-      if (!want) throw new Error(`channels/email/corpus/expected.json has no entry for ${file}`);
-      const source = readFileSync(join(mailDir(), file));
+    for (const { file, source } of mails) {
       bytes += source.length;
       const started = performance.now();
       const decoded = await decodeMail(source, context);
       decodeMs += performance.now() - started;
-      verdicts.push(judge(file, decoded, want));
+      verdicts.push(judge(file, decoded, expected[file] as ExpectedMail));
     }
     return { verdicts, decodeMs, bytes };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(storeDir, { recursive: true, force: true });
   }
 }

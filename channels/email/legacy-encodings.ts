@@ -1,5 +1,5 @@
 import iconv from 'iconv-lite';
-import { latin1Of } from './latin1.ts';
+import { latin1Test } from './latin1.ts';
 
 /**
  * Encodings old mail clients still send that mailparser leaves undecoded:
@@ -14,7 +14,7 @@ const UTF7_CHARSET = /^(?:unicode-1-1-)?utf-7$/i;
 /** A charset=utf-7 parameter anywhere in the mail's MIME headers. */
 const UTF7_DECLARED = /charset\s*=\s*"?(?:unicode-1-1-)?utf-7"?/i;
 
-export const declaresUtf7 = (source: Buffer): boolean => UTF7_DECLARED.test(latin1Of(source));
+export const declaresUtf7 = (source: Buffer): boolean => latin1Test(source, UTF7_DECLARED);
 
 export const decodeUtf7 = (text: string): string => iconv.decode(Buffer.from(text, 'latin1'), 'utf7');
 

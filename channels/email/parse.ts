@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { AddressObject, ParsedMail } from 'mailparser';
-import type { Attachment, InboundMessage } from '../../src/core/message.ts';
+import type { AddressObject, AttachmentStream, Headers, ParsedMail } from 'mailparser';
+import { type Attachment, type InboundMessage, MAX_TEXT_LENGTH } from '../../src/core/message.ts';
 import { automatedReason } from './automated.ts';
 import { readBounce } from './bounce.ts';
 import { parseMail, readBody } from './body.ts';
@@ -47,6 +47,20 @@ function firstAddress(value: AddressObject | AddressObject[] | undefined): { add
 const allAddresses = (value: AddressObject | AddressObject[] | undefined): string[] =>
   (Array.isArray(value) ? value : value ? [value] : []).flatMap((g) => g.value.flatMap((e) => (e.address ? [e.address.toLowerCase()] : [])));
 
+/**
+ * The inbox refuses text over MAX_TEXT_LENGTH (and a refused mail would stop its mailbox's
+ * import), so longer text is cut there, marked with "…"; the stored original keeps all of it.
+ */
+function withinTextLimit(text: string): string {
+  if (text.length <= MAX_TEXT_LENGTH) return text;
+  let end = MAX_TEXT_LENGTH - 1;
+  if (/[\uD800-\uDBFF]/.test(text.charAt(end - 1))) end--;
+  return `${text.slice(0, end)}…`;
+}
+
+/** An attachment's file name in the store: numbered, so two parts with one name never collide. */
+const storedName = (fileName: string | undefined, index: number) => `${index + 1}-${safeFileName(fileName, `attachment-${index + 1}`)}`;
+
 function attachmentKind(mimeType: string): Attachment['kind'] {
   if (mimeType.startsWith('image/')) return 'image';
   if (mimeType.startsWith('audio/')) return 'audio';
@@ -63,40 +77,56 @@ function subjectOf(mail: ParsedMail): string | undefined {
 
 /** One raw mail (RFC 5322 bytes) to what the core stores, a bounce, or why it cannot be used. */
 export async function decodeMail(source: Buffer, context: ParseContext): Promise<DecodedMail> {
-  const mail = await parseMail(source);
   // Mail without a Message-ID gets one derived from its bytes, so a re-import is still a duplicate.
-  const messageId = mail.messageId?.trim() || `<${createHash('sha256').update(source).digest('hex').slice(0, 40)}@parley.invalid>`;
+  const idOf = (header: unknown) =>
+    (typeof header === 'string' && header.trim()) || `<${createHash('sha256').update(source).digest('hex').slice(0, 40)}@parley.invalid>`;
+  // File attachments stream to disk while the mail is parsed, under the mail's Message-ID (known from its headers by then).
+  const streamed = (part: AttachmentStream, index: number, headers: Headers) =>
+    context.store.streamAttachment(idOf(headers.get('message-id')), storedName(part.filename, index), part.content, context.attachmentMaxBytes);
+  const mail = await parseMail(source, streamed);
+  const messageId = idOf(mail.messageId);
   const original = await context.store.writeOriginal(messageId, source);
   const sender = firstAddress(mail.from);
-  if (!sender) return { kind: 'unusable', messageId, reason: 'the mail has no From address', original };
+  const notMessage = async <T>(result: T): Promise<T> => {
+    // Bounces, delay warnings and unusable mail are never shown with their files: the .eml keeps them.
+    if (mail.attachments.some((a) => a.stored)) await context.store.removeAttachments(messageId);
+    return result;
+  };
+  if (!sender) return notMessage({ kind: 'unusable', messageId, reason: 'the mail has no From address', original });
   const bounce = readBounce(mail, sender.address, source);
   if (bounce?.outcome === 'failed')
-    return { kind: 'bounce', messageId, original, originalMessageIds: bounce.originalMessageIds, reason: bounce.reason, format: bounce.format };
-  if (bounce?.outcome === 'delayed') return { kind: 'delay', messageId, original, originalMessageIds: bounce.originalMessageIds, format: bounce.format };
+    return notMessage({ kind: 'bounce', messageId, original, originalMessageIds: bounce.originalMessageIds, reason: bounce.reason, format: bounce.format });
+  if (bounce?.outcome === 'delayed')
+    return notMessage({ kind: 'delay', messageId, original, originalMessageIds: bounce.originalMessageIds, format: bounce.format });
 
   const body = await readBody(mail, source);
 
   const attachments: Attachment[] = [];
   // Parts mailparser gave empty (x-uuencode) are replaced by the files recovered from the body.
   const recoveredNames = new Set(body.files.map((f) => f.fileName));
-  const parts = [
-    ...mail.attachments
-      .filter((a) => !(a.size === 0 && a.filename && recoveredNames.has(a.filename)))
-      .map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size, content: a.content })),
-    ...body.files.map((f) => ({ filename: f.fileName, contentType: f.mimeType, size: f.content.length, content: f.content })),
-  ];
-  for (const [index, part] of parts.entries()) {
+  const overLimit = (size: number) => `not stored: ${size} bytes is over the ${context.attachmentMaxBytes}-byte limit (the original mail has it)`;
+  for (const [index, part] of mail.attachments.entries()) {
+    if (part.size === 0 && part.filename && recoveredNames.has(part.filename)) continue;
     const fileName = safeFileName(part.filename, `attachment-${index + 1}`);
-    const base = { kind: attachmentKind(part.contentType), mimeType: part.contentType, fileName, size: part.size };
-    if (part.size > context.attachmentMaxBytes) {
-      attachments.push({ ...base, caption: `not stored: ${part.size} bytes is over the ${context.attachmentMaxBytes}-byte limit (the original mail has it)` });
-      continue;
-    }
-    attachments.push({ ...base, url: await context.store.writeAttachment(messageId, `${index + 1}-${fileName}`, part.content) });
+    const base = { kind: attachmentKind(part.contentType), mimeType: part.contentType, fileName, size: part.stored?.size ?? part.size };
+    if (base.size > context.attachmentMaxBytes) attachments.push({ ...base, caption: overLimit(base.size) });
+    else if (part.stored?.url) attachments.push({ ...base, url: part.stored.url, sha256: part.stored.sha256 });
+    else attachments.push({ ...base, ...(await context.store.writeAttachment(messageId, storedName(part.filename, index), part.content)) });
+  }
+  for (const [i, file] of body.files.entries()) {
+    const index = mail.attachments.length + i;
+    const base = {
+      kind: attachmentKind(file.mimeType),
+      mimeType: file.mimeType,
+      fileName: safeFileName(file.fileName, `attachment-${index + 1}`),
+      size: file.content.length,
+    };
+    if (base.size > context.attachmentMaxBytes) attachments.push({ ...base, caption: overLimit(base.size) });
+    else attachments.push({ ...base, ...(await context.store.writeAttachment(messageId, storedName(file.fileName, index), file.content)) });
   }
 
   const rawSubject = subjectOf(mail);
-  const text = visibleText(body.full, body.withoutHtmlQuotes, rawSubject);
+  const text = visibleText(withinTextLimit(body.full), withinTextLimit(body.withoutHtmlQuotes), rawSubject);
   const inReplyTo = idList(mail.inReplyTo);
   const references = [...new Set([...inReplyTo, ...idList(mail.references).reverse()])];
   const automated = automatedReason(mail, sender.address, context.ownAddresses);

@@ -1,7 +1,19 @@
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
+
+/** Attachments up to this size are collected and written in one go; larger ones are written in pieces of it. */
+const SMALL_FILE_BYTES = 256 * 1024;
+
+/** An attachment streamed to disk: where it is (unset when it was over the limit and not kept), its size and SHA-256. */
+export interface StoredFile {
+  readonly url: string | undefined;
+  readonly size: number;
+  /** Hex SHA-256 of the whole content, computed while it streamed. */
+  readonly sha256: string;
+}
 
 /**
  * Files of received mail: `<root>/<ab>/<hash>.eml` for the original and `<root>/<ab>/<hash>/`
@@ -20,11 +32,14 @@ export class MailFileStore {
     return { shard, base: join(shard, hash) };
   }
 
+  async #folder(folder: string): Promise<void> {
+    if (this.#made.has(folder)) return;
+    await mkdir(folder, { recursive: true });
+    this.#made.add(folder);
+  }
+
   async #write(folder: string, path: string, content: Buffer | string): Promise<string> {
-    if (!this.#made.has(folder)) {
-      await mkdir(folder, { recursive: true });
-      this.#made.add(folder);
-    }
+    await this.#folder(folder);
     await writeFile(path, content);
     return pathToFileURL(path).href;
   }
@@ -34,9 +49,63 @@ export class MailFileStore {
     return this.#write(shard, `${base}.eml`, source);
   }
 
-  writeAttachment(messageId: string, fileName: string, content: Buffer): Promise<string> {
+  /** An attachment already in memory (a part of a nested or repaired mail): its URL and SHA-256. */
+  async writeAttachment(messageId: string, fileName: string, content: Buffer): Promise<{ url: string; sha256: string }> {
     const { base } = this.#paths(messageId);
-    return this.#write(base, join(base, fileName), content);
+    return { url: await this.#write(base, join(base, fileName), content), sha256: createHash('sha256').update(content).digest('hex') };
+  }
+
+  /** Removes a mail's attachment files (the mail turned out to be a bounce or unusable; its .eml stays). */
+  async removeAttachments(messageId: string): Promise<void> {
+    const { base } = this.#paths(messageId);
+    await rm(base, { recursive: true, force: true });
+    this.#made.delete(base);
+  }
+
+  /**
+   * Streams an attachment to disk as it is decoded: memory stays at most SMALL_FILE_BYTES, whatever
+   * its size. A small one is written in one go when it ends (no stream or file handle per part).
+   * Past `maxBytes` nothing more is written, the rest is only counted and hashed, and the partial
+   * file is removed (the original .eml keeps the attachment).
+   */
+  async streamAttachment(messageId: string, fileName: string, content: Readable, maxBytes: number): Promise<StoredFile> {
+    const { base } = this.#paths(messageId);
+    const path = join(base, fileName);
+    const hash = createHash('sha256');
+    let size = 0;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let file: FileHandle | undefined;
+    try {
+      for await (const chunk of content as AsyncIterable<Buffer>) {
+        hash.update(chunk);
+        size += chunk.length;
+        if (size > maxBytes) {
+          pending = [];
+          continue;
+        }
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        if (pendingBytes < SMALL_FILE_BYTES) continue;
+        if (!file) {
+          await this.#folder(base);
+          file = await open(path, 'w');
+        }
+        await file.writev(pending);
+        pending = [];
+        pendingBytes = 0;
+      }
+      if (file && size <= maxBytes) await file.writev(pending);
+    } finally {
+      await file?.close();
+    }
+    const sha256 = hash.digest('hex');
+    if (size > maxBytes) {
+      if (file) await rm(path, { force: true });
+      return { url: undefined, size, sha256 };
+    }
+    if (!file) await this.#write(base, path, Buffer.concat(pending, pendingBytes));
+    return { url: pathToFileURL(path).href, size, sha256 };
   }
 }
 

@@ -24,6 +24,11 @@ export const AttachmentSchema = z.object({
   fileName: z.string().optional(),
   size: z.number().int().nonnegative().optional(),
   caption: z.string().optional(),
+  /** Hex SHA-256 of the content Parley stored (computed while it was written). */
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   /** Set when the content could not be fetched (the provider refused or failed): the message is kept, the reason says why. */
   failed: z.object({ reason: z.string(), at: z.iso.datetime({ offset: true }) }).optional(),
 });
