@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -136,6 +136,26 @@ describe('email channel against Dovecot and a capturing SMTP server', () => {
     const [fetched] = await client.fetchAll('1:*', { flags: true });
     await client.logout();
     expect(fetched?.flags?.has('\\Seen')).toBe(true);
+  });
+
+  it('skips a mail the inbox refuses (kept on disk) and goes on importing the mails after it', async () => {
+    await begin();
+    const { parley, adapter } = await start();
+    // A sender address longer than any indexed key may be (MAX_KEY_LENGTH): the inbox refuses it.
+    await append(support, await customerMail(`${'x'.repeat(600)}@example.org`, '<refused@example.org>', 'Hello', 'A mail the inbox refuses'));
+    await append(support, await customerMail('ali@example.org', '<after@example.org>', 'Order', 'The mail after it'));
+    await adapter.syncAll();
+    await waitFor('the next mail to be stored', async () => (await db.prisma.inboxEvent.count()) === 1);
+    await settle(parley);
+    const stored = await db.prisma.message.findFirstOrThrow({ where: { direction: 'inbound' } });
+    expect(stored.text).toContain('The mail after it');
+    const client = await dovecot.client(support);
+    await client.mailboxOpen('INBOX');
+    const fetched = await client.fetchAll('1:*', { flags: true });
+    await client.logout();
+    expect(fetched.map((m) => m.flags?.has('\\Seen'))).toEqual([true, true]);
+    const kept = readdirSync(dataDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.eml'));
+    expect(kept.some((f) => readFileSync(join(dataDir, f), 'utf8').includes('A mail the inbox refuses'))).toBe(true);
   });
 
   it('restarts without duplicates or gaps: the cursor is in the database and Message-IDs drop re-imports', async () => {

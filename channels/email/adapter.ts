@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { type ChannelAdapter, type ChannelContext, type ChannelHealth, SendError, type SendResult } from '../../src/core/channel.ts';
+import { UserError } from '../../src/core/errors.ts';
 import type { OutboundMessage } from '../../src/core/message.ts';
 import type { EmailConfig, MailboxConfig } from './config.ts';
 import { checkImapLogin, type MailLocation, MailboxReader } from './imap.ts';
@@ -146,7 +147,13 @@ export class EmailAdapter implements ChannelAdapter {
       }
       return context.reportStatus({ externalId: sent, status: 'failed', reason: decoded.reason });
     }
-    return context.receive(decoded.message);
+    // A mail the inbox refuses (it fails the inbound schema) is kept on disk as .eml and skipped:
+    // retrying it would fail the same way and hold every later mail of the mailbox behind it.
+    return context.receive(decoded.message).catch((error: unknown) => {
+      if (!(error instanceof UserError)) throw error;
+      const log = { mailbox: mailbox.name, uid: location.uid, messageId: decoded.message.externalId, reason: error.message };
+      context.logger.error(log, 'email: mail refused by the inbox; kept on disk and skipped');
+    });
   }
 
   #mailboxFor(team: string | null): MailboxConfig {
