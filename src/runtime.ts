@@ -14,7 +14,7 @@ import { FlowEngine } from './flows/engine.ts';
 import { FlowRegistry } from './flows/registry.ts';
 import { Desk, registerDeskJobs } from './desk/desk.ts';
 import { EventBus } from './pipeline/events.ts';
-import { channelStateStore, conversationThread } from './pipeline/channel-support.ts';
+import { channelStateStore, conversationThread, queueReplyCopy } from './pipeline/channel-support.ts';
 import { registerChannelRetries, scheduleChannelRetry, updateInboundAttachments } from './pipeline/channel-retry.ts';
 import { defaultHandlers, type HandlerSelector } from './pipeline/handler.ts';
 import { JobRunner } from './pipeline/jobs.ts';
@@ -363,10 +363,12 @@ export class Parley {
       lastInboundAt: (address) => lastInboundAt(this.db, channel, address),
       conversationThread: (conversationId) => conversationThread(this.db, conversationId),
       retryLater: (task) => scheduleChannelRetry(this.db, channel, task, this.options.now?.() ?? new Date()),
-      sendThrough: async (via, message) => {
+      sendThrough: async (via, copy) => {
         const adapter = this.#adapters.get(via);
-        if (via === channel || !adapter || !this.#started.includes(adapter)) return undefined;
-        return adapter.send({ ...message, channel: via });
+        if (via === channel || !adapter || !this.#started.includes(adapter)) return false;
+        await queueReplyCopy(this.db, via, copy, this.options.now?.() ?? new Date());
+        this.dispatcher.notify();
+        return true;
       },
       updateAttachments: (externalId, update) => updateInboundAttachments(this.db, channel, externalId, update),
       state: channelStateStore(this.db, channel),
