@@ -2,7 +2,7 @@ import { KeyCustomerRules } from './crm/key-rules.ts';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { AiAssist } from './ai/assist.ts';
-import { AgentText } from './agent-text/agent-text.ts';
+import { type AgentText, agentTextOf } from './agent-text/agent-text.ts';
 import type { Config } from './config.ts';
 import { type ChannelAdapter, type ChannelCapabilities, type ChannelContext, type ChannelDefinition, openChannel } from './core/channel.ts';
 import { newId } from './core/ids.ts';
@@ -182,7 +182,7 @@ export class Parley {
             surveyCap: config.PARLEY_SURVEY_CONTACT_CAP,
           });
     this.flowEngine?.register();
-    this.agentText = new AgentText(config.PARLEY_AGENT_LOCALE, config.PARLEY_AGENT_TIMEZONE);
+    this.agentText = agentTextOf(config);
     this.notifiers = new NotifierSet(new LoggingNotifier(logger.child({ part: 'desk' }), this.agentText));
     if (options.notifier) this.notifiers.add(options.notifier);
     if (config.PARLEY_NOTIFY_SMTP_URL) {

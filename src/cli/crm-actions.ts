@@ -1,4 +1,5 @@
 // What the customer and conversation commands run (src/cli/crm.ts), imported only when one runs.
+export { agentTextOf } from '../agent-text/agent-text.ts';
 export { renderAsText } from '../core/render.ts';
 export { NotFoundError } from '../core/errors.ts';
 export { churnScore, explainChurn } from '../crm/churn.ts';

@@ -35,11 +35,11 @@ export function registerCustomers(program: Command): void {
     .description("The customer's 360: identities, stage, key and churn, open tickets, conversations, the last transcript")
     .option('--json', 'print the whole record as JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const { customer360, formatCustomer360, printJson, withDatabase } = await deps();
-      return withDatabase(async (db) => {
+      const { agentTextOf, customer360, formatCustomer360, printJson, withDatabase } = await deps();
+      return withDatabase(async (db, config) => {
         const record = await customer360(db, id);
         if (options.json) return printJson(record);
-        process.stdout.write(formatCustomer360(record));
+        process.stdout.write(formatCustomer360(record, agentTextOf(config)));
       });
     });
 
@@ -48,12 +48,13 @@ export function registerCustomers(program: Command): void {
     .description('Merge customer <mergeId> into <keepId> (identities, conversations, tickets and attributes move; undo with unmerge)')
     .option('--json', 'print JSON')
     .action(async (keepId: string, mergeId: string, options: { json?: boolean }) => {
-      const { listMerges, mergeCustomers, formatMerge, printJson, withDatabase } = await deps();
-      return withDatabase(async (db) => {
+      const { agentTextOf, listMerges, mergeCustomers, formatMerge, printJson, withDatabase } = await deps();
+      return withDatabase(async (db, config) => {
         const result = await mergeCustomers(db, keepId, mergeId, 'cli');
         if (options.json) return printJson(result);
         const [record] = await listMerges(db, { customerId: keepId, limit: 1 });
-        if (record) process.stdout.write(`${formatMerge(record)}\nundo with: parley customers unmerge ${record.id}\n`);
+        const text = agentTextOf(config);
+        if (record) process.stdout.write(`${formatMerge(record, text)}\n${text.t('cli.merge.undo_with', { merge: record.id })}\n`);
       });
     });
 
@@ -61,9 +62,9 @@ export function registerCustomers(program: Command): void {
     .command('unmerge <mergeId>')
     .description('Undo a merge: identities, conversations, tickets and attributes go back to the two records')
     .action(async (mergeId: string) => {
-      const { unmerge, formatMerge, withDatabase } = await deps();
-      return withDatabase(async (db) => {
-        process.stdout.write(`${formatMerge(await unmerge(db, mergeId, 'cli'))}\n`);
+      const { agentTextOf, unmerge, formatMerge, withDatabase } = await deps();
+      return withDatabase(async (db, config) => {
+        process.stdout.write(`${formatMerge(await unmerge(db, mergeId, 'cli'), agentTextOf(config))}\n`);
       });
     });
 
@@ -74,12 +75,13 @@ export function registerCustomers(program: Command): void {
     .option('--limit <n>', 'how many (1-500)', integerBetween(1, 500), 50)
     .option('--json', 'print JSON')
     .action(async (options: { customer?: string; limit: number; json?: boolean }) => {
-      const { listMerges, formatMerge, printJson, withDatabase } = await deps();
-      return withDatabase(async (db) => {
+      const { agentTextOf, listMerges, formatMerge, printJson, withDatabase } = await deps();
+      return withDatabase(async (db, config) => {
         const merges = await listMerges(db, { customerId: options.customer, limit: options.limit });
         if (options.json) return printJson(merges);
-        if (merges.length === 0) return void process.stdout.write('no merges\n');
-        process.stdout.write(`${merges.map(formatMerge).join('\n')}\n`);
+        const text = agentTextOf(config);
+        if (merges.length === 0) return void process.stdout.write(`${text.t('cli.merge.none')}\n`);
+        process.stdout.write(`${merges.map((m) => formatMerge(m, text)).join('\n')}\n`);
       });
     });
 
@@ -133,12 +135,12 @@ export function registerCustomers(program: Command): void {
     .description("A customer's churn score and what made it")
     .option('--json', 'print JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const { NotFoundError, churnScore, explainChurn, printJson, withDatabase } = await deps();
-      return withDatabase(async (db) => {
+      const { NotFoundError, agentTextOf, churnScore, explainChurn, printJson, withDatabase } = await deps();
+      return withDatabase(async (db, config) => {
         const churn = await churnScore(db, id);
         if (!churn) throw new NotFoundError(`customer ${id}`);
         if (options.json) return printJson(churn);
-        process.stdout.write(`${explainChurn(churn)}\n`);
+        process.stdout.write(`${explainChurn(churn, agentTextOf(config))}\n`);
       });
     });
 
