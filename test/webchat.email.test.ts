@@ -257,5 +257,12 @@ describe.each(dialects)('website chat email continuity on %s', (dialect) => {
         expect(fake.threadOf(SLACK_CHANNEL, (card as { ts: string }).ts).map((m) => m.text)).toContainEqual(expect.stringContaining('When will it arrive?')),
       60_000,
     );
+    // The thread shows the emailed copy and the answer, each marked with the channel it took.
+    const thread = fake
+      .threadOf(SLACK_CHANNEL, (card as { ts: string }).ts)
+      .map((m) => m.text)
+      .join('\n');
+    expect(thread).toMatch(/\*Sara Ahmadi\* _\(by email\)_ · [^\n]*\nYour parcel left the warehouse today\./);
+    expect(thread).toMatch(/\*Sam Lee\* _\(by email\)_ · [^\n]*\nThank you! When will it arrive\?/);
   });
 });

@@ -227,6 +227,15 @@ const en = {
   'cli.age.hours': '{{count}}h',
   'cli.age.days': '{{count}}d',
   'cli.messages.none': 'no messages found',
+  // Slack thread transcript
+  'transcript.customer': 'Customer',
+  'transcript.agent': 'Agent',
+  'transcript.bot': 'Bot',
+  'transcript.internal_note': '_(internal note)_',
+  'transcript.via': '_(by {{channel}})_',
+  'transcript.earlier_not_shown': '_…{{count}} earlier messages not shown…_',
+  'transcript.uploaded_below': '(uploaded below)',
+  'transcript.empty': '_(empty message)_',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -447,6 +456,15 @@ const fa: Catalog = {
   'cli.age.hours': '{{count}} ساعت',
   'cli.age.days': '{{count}} روز',
   'cli.messages.none': 'پیامی پیدا نشد',
+  // Slack thread transcript
+  'transcript.customer': 'مشتری',
+  'transcript.agent': 'کارشناس',
+  'transcript.bot': 'ربات',
+  'transcript.internal_note': '_(یادداشت داخلی)_',
+  'transcript.via': '_(از راه {{channel}})_',
+  'transcript.earlier_not_shown': '_…{{count}} پیام پیشین نشان داده نشده…_',
+  'transcript.uploaded_below': '(پایین‌تر بارگذاری شده)',
+  'transcript.empty': '_(پیام خالی)_',
 };
 
 const ar: Catalog = {
@@ -664,6 +682,15 @@ const ar: Catalog = {
   'cli.age.hours': '{{count}} س',
   'cli.age.days': '{{count}} ي',
   'cli.messages.none': 'لم تُوجد رسائل',
+  // Slack thread transcript
+  'transcript.customer': 'العميل',
+  'transcript.agent': 'الموظف',
+  'transcript.bot': 'الروبوت',
+  'transcript.internal_note': '_(ملاحظة داخلية)_',
+  'transcript.via': '_(عبر {{channel}})_',
+  'transcript.earlier_not_shown': '_…{{count}} رسائل سابقة غير معروضة…_',
+  'transcript.uploaded_below': '(مرفوع أدناه)',
+  'transcript.empty': '_(رسالة فارغة)_',
 };
 
 export const AGENT_LOCALES = ['en', 'fa', 'ar'] as const;
