@@ -236,6 +236,18 @@ const en = {
   'transcript.earlier_not_shown': '_…{{count}} earlier messages not shown…_',
   'transcript.uploaded_below': '(uploaded below)',
   'transcript.empty': '_(empty message)_',
+  // CLI: customers, suggestions, tags, conversations
+  'cli.customers.none': 'no customer found',
+  'cli.customers.none_because': 'no customer found: {{reason}}',
+  'cli.customers.now_key': 'customer {{id}} is now a key customer ({{reason}})',
+  'cli.customers.no_longer_key': 'customer {{id}} is no longer a key customer ({{reason}})',
+  'cli.tags.none': '(no tags)',
+  'cli.suggestions.none': 'no {{status}} suggestions',
+  'cli.suggestions.same': 'same {{matched}} {{value}}',
+  'cli.suggestions.decided': 'suggestion {{suggestion}} {{status}}',
+  'cli.suggestions.merged': ': merge {{merge}} (undo with: parley customers unmerge {{merge}})',
+  'cli.conversations.last': 'last {{at}}',
+  'cli.conversations.tags': 'tags {{tags}}',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -465,6 +477,18 @@ const fa: Catalog = {
   'transcript.earlier_not_shown': '_…{{count}} پیام پیشین نشان داده نشده…_',
   'transcript.uploaded_below': '(پایین‌تر بارگذاری شده)',
   'transcript.empty': '_(پیام خالی)_',
+  // CLI: customers, suggestions, tags, conversations
+  'cli.customers.none': 'مشتری‌ای پیدا نشد',
+  'cli.customers.none_because': 'مشتری‌ای پیدا نشد: {{reason}}',
+  'cli.customers.now_key': 'مشتری {{id}} اکنون مشتری کلیدی است ({{reason}})',
+  'cli.customers.no_longer_key': 'مشتری {{id}} دیگر مشتری کلیدی نیست ({{reason}})',
+  'cli.tags.none': '(بی‌برچسب)',
+  'cli.suggestions.none': 'پیشنهادی با وضعیت {{status}} نیست',
+  'cli.suggestions.same': '{{matched}} یکسان {{value}}',
+  'cli.suggestions.decided': 'پیشنهاد {{suggestion}}: {{status}}',
+  'cli.suggestions.merged': ': ادغام {{merge}} (برای برگرداندن: parley customers unmerge {{merge}})',
+  'cli.conversations.last': 'آخرین {{at}}',
+  'cli.conversations.tags': 'برچسب‌ها {{tags}}',
 };
 
 const ar: Catalog = {
@@ -691,6 +715,18 @@ const ar: Catalog = {
   'transcript.earlier_not_shown': '_…{{count}} رسائل سابقة غير معروضة…_',
   'transcript.uploaded_below': '(مرفوع أدناه)',
   'transcript.empty': '_(رسالة فارغة)_',
+  // CLI: customers, suggestions, tags, conversations
+  'cli.customers.none': 'لم يُعثر على عميل',
+  'cli.customers.none_because': 'لم يُعثر على عميل: {{reason}}',
+  'cli.customers.now_key': 'العميل {{id}} صار الآن عميلًا رئيسيًا ({{reason}})',
+  'cli.customers.no_longer_key': 'العميل {{id}} لم يعد عميلًا رئيسيًا ({{reason}})',
+  'cli.tags.none': '(بلا وسوم)',
+  'cli.suggestions.none': 'لا اقتراحات بالحالة {{status}}',
+  'cli.suggestions.same': '{{matched}} نفسه {{value}}',
+  'cli.suggestions.decided': 'الاقتراح {{suggestion}}: {{status}}',
+  'cli.suggestions.merged': ': الدمج {{merge}} (للتراجع: parley customers unmerge {{merge}})',
+  'cli.conversations.last': 'الأخيرة {{at}}',
+  'cli.conversations.tags': 'الوسوم {{tags}}',
 };
 
 export const AGENT_LOCALES = ['en', 'fa', 'ar'] as const;

@@ -10,6 +10,6 @@ export { listMerges, mergeCustomers, unmerge } from '../crm/merges.ts';
 export { decideSuggestion, listSuggestions, type SuggestionStatus } from '../crm/suggestions.ts';
 export { changeTags, listTags, type Taggable } from '../crm/tags.ts';
 export { conversationRef } from '../desk/desk.ts';
-export { formatCustomer360, formatMerge } from './customer-view.ts';
+export { authorLabel, formatCustomer360, formatMerge } from './customer-view.ts';
 export { printJson, withDatabase } from './context.ts';
 export { unreadPhoneReason } from '../core/address.ts';
