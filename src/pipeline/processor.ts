@@ -85,6 +85,7 @@ type Identified = Work & { customer: Customer; identity: ChannelIdentity; isNewC
 
 /** Provider ids per message the thread lookup considers (bounds the batch's IN list). */
 const MAX_THREAD_REFERENCES = 20;
+const referencesOf = (w: { readonly inbound: ParsedInboundMessage }): string[] => w.inbound.thread?.references.slice(0, MAX_THREAD_REFERENCES) ?? [];
 
 /**
  * Turns stored inbound events into messages in conversations and hands each to its
@@ -310,9 +311,8 @@ export class InboundProcessor {
    */
   async #customersAnswered(work: Work[]): Promise<Map<string, Customer>> {
     const answering = new Map<string, Customer>();
-    const referencing = work.filter((w) => (w.inbound.thread?.references.length ?? 0) > 0);
+    const referencing = work.filter((w) => referencesOf(w).length > 0);
     if (referencing.length === 0) return answering;
-    const referencesOf = (w: Work) => w.inbound.thread?.references.slice(0, MAX_THREAD_REFERENCES) ?? [];
     const sent = await this.db.prisma.message.findMany({
       where: {
         direction: 'outbound',
@@ -421,7 +421,6 @@ export class InboundProcessor {
    */
   async #threadMatcher(reader: PrismaClient, items: Identified[], now: Date): Promise<(item: Identified) => Conversation | undefined> {
     if (items.length === 0) return () => undefined;
-    const referencesOf = (i: Identified) => i.inbound.thread?.references.slice(0, MAX_THREAD_REFERENCES) ?? [];
     const channels = [...new Set(items.map((i) => i.event.channel))];
     const references = [...new Set(items.flatMap(referencesOf))];
     const referenced =
