@@ -363,7 +363,8 @@ export const settings = {
     parse: parseConsentChannels,
   },
   PARLEY_AGENT_TIMEZONE: {
-    description: 'IANA time zone of the dates agents and managers read (notices, report tables); with PARLEY_AGENT_LOCALE=fa in the Jalali calendar.',
+    description:
+      'IANA time zone of the dates agents and managers read (notices, report tables, CLI views); with PARLEY_AGENT_LOCALE=fa in the Jalali calendar.',
     default: 'UTC',
     example: 'Asia/Tehran',
     parse: checkTimeZone,

@@ -5,7 +5,7 @@ import { KeyCustomerRules } from './crm/key-rules.ts';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { AiAssist } from './ai/assist.ts';
-import { AgentText } from './agent-text/agent-text.ts';
+import { type AgentText, agentTextOf } from './agent-text/agent-text.ts';
 import type { Config } from './config.ts';
 import { type ChannelAdapter, type ChannelCapabilities, type ChannelContext, type ChannelDefinition, openChannel } from './core/channel.ts';
 import { newId } from './core/ids.ts';
@@ -17,7 +17,7 @@ import { FlowEngine } from './flows/engine.ts';
 import { FlowRegistry } from './flows/registry.ts';
 import { Desk, registerDeskJobs } from './desk/desk.ts';
 import { EventBus } from './pipeline/events.ts';
-import { channelStateStore, conversationThread } from './pipeline/channel-support.ts';
+import { channelStateStore, conversationThread, queueReplyCopy } from './pipeline/channel-support.ts';
 import { registerChannelRetries, scheduleChannelRetry, updateInboundAttachments } from './pipeline/channel-retry.ts';
 import { defaultHandlers, type HandlerSelector } from './pipeline/handler.ts';
 import { JobRunner } from './pipeline/jobs.ts';
@@ -191,7 +191,7 @@ export class Parley {
             contactPolicy,
           });
     this.flowEngine?.register();
-    this.agentText = new AgentText(config.PARLEY_AGENT_LOCALE, config.PARLEY_AGENT_TIMEZONE);
+    this.agentText = agentTextOf(config);
     this.notifiers = new NotifierSet(new LoggingNotifier(logger.child({ part: 'desk' }), this.agentText));
     if (options.notifier) this.notifiers.add(options.notifier);
     if (config.PARLEY_NOTIFY_SMTP_URL) {
@@ -380,10 +380,12 @@ export class Parley {
       conversationThread: (conversationId) => conversationThread(this.db, conversationId),
       windowTemplate: (message) => windowTemplate(this.db, this.templates, message, this.config.PARLEY_DEFAULT_LOCALE),
       retryLater: (task) => scheduleChannelRetry(this.db, channel, task, this.options.now?.() ?? new Date()),
-      sendThrough: async (via, message) => {
+      sendThrough: async (via, copy) => {
         const adapter = this.#adapters.get(via);
-        if (via === channel || !adapter || !this.#started.includes(adapter)) return undefined;
-        return adapter.send({ ...message, channel: via });
+        if (via === channel || !adapter || !this.#started.includes(adapter)) return false;
+        await queueReplyCopy(this.db, via, copy, this.options.now?.() ?? new Date());
+        this.dispatcher.notify();
+        return true;
       },
       updateAttachments: (externalId, update) => updateInboundAttachments(this.db, channel, externalId, update),
       state: channelStateStore(this.db, channel),

@@ -11,12 +11,12 @@ const TOKEN = 'identity-test-token';
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 /** Runs one command line in this process against `db`, as `parley` would, and captures stdout. */
-async function cli(db: TestDatabase, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(db: TestDatabase, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
   const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  for (const [name, value] of Object.entries({ DATABASE_URL: db.url, PARLEY_DEFAULT_REGION: 'IR', LOG_LEVEL: 'warn' })) vi.stubEnv(name, value);
+  for (const [name, value] of Object.entries({ DATABASE_URL: db.url, PARLEY_DEFAULT_REGION: 'IR', LOG_LEVEL: 'warn', ...env })) vi.stubEnv(name, value);
   try {
     return { code: await runCli(args), stdout, stderr };
   } finally {
@@ -161,6 +161,17 @@ describe.each(dialects)('one person one customer, key customers and the queue on
     expect(show.stdout).toContain('customer: سفارشم نرسيده');
     const asJson = JSON.parse((await cli(db, ['customers', 'show', customer.id, '--json'])).stdout);
     expect(asJson.id).toBe(customer.id);
+
+    // For Persian-speaking agents: their words, Persian digits, Jalali dates on Tehran's clock.
+    await db.prisma.customer.update({ where: { id: customer.id }, data: { firstSeenAt: new Date('2026-03-20T21:00:00Z') } });
+    const fa = { PARLEY_AGENT_LOCALE: 'fa', PARLEY_AGENT_TIMEZONE: 'Asia/Tehran' };
+    const persian = (await cli(db, ['customers', 'show', customer.id], fa)).stdout;
+    expect(persian).toContain('نخستین بار ۱۴۰۵/۰۱/۰۱ ۰۰:۳۰');
+    expect(persian).toContain('خطر ریزش: ۲۰ (کم): ۱ شکایت +۸.۳، ۱ امتیاز پایین +۶.۷، ۱ تیکت باز +۵');
+    expect(persian).toContain('تیکت‌های باز (۱ از ۱)');
+    expect(persian).toContain(`آخرین گفتگو (${conversation.ref})`);
+    expect(persian).toContain('مشتری: سفارشم نرسيده');
+    expect(persian).not.toMatch(/Open tickets|churn risk|\d{4}-\d{2}-\d{2}/);
   });
 
   it('tickets list and search, message search with letter variants, tags, and the one short ref', async () => {
@@ -218,6 +229,9 @@ describe.each(dialects)('one person one customer, key customers and the queue on
     expect(listed.ageMinutes).toBeGreaterThanOrEqual(3 * 1440);
     const table = await cli(db, ['tickets', 'list', '--status', 'open', '--kind', 'complaint']);
     expect(table.stdout).toMatch(/^TKOLD001 {2}open {2}complaint\/delivery {2}normal {2}3d {2}Sara {2}Reza conv \S+ {2}Late\n$/);
+    const persianTable = await cli(db, ['tickets', 'list', '--status', 'open', '--kind', 'complaint'], { PARLEY_AGENT_LOCALE: 'fa' });
+    expect(persianTable.stdout).toMatch(/^TKOLD001 {2}open {2}complaint\/delivery {2}normal {2}۳ روز {2}Sara {2}Reza گفتگو \S+ {2}Late\n$/);
+    expect((await cli(db, ['tickets', 'list', '--category', 'nothing-here'], { PARLEY_AGENT_LOCALE: 'ar' })).stdout).toBe('لا تذاكر\n');
 
     // Persian letters and digits in the query find the Arabic forms in the message, and back.
     const found = (await get(`/api/v1/messages/search?q=${encodeURIComponent('کد پیگیری 1234')}`)).json().messages;

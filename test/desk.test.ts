@@ -78,11 +78,11 @@ describe('Slack text', () => {
       createdAt: new Date(0),
       isInternalNote: false,
     }));
-    const chunks = formatMessages(messages);
+    const chunks = formatMessages(messages, new AgentText('en'));
     expect(chunks.length).toBeGreaterThan(1);
     for (const chunk of chunks) expect(chunk.text.length).toBeLessThanOrEqual(CHUNK_LIMIT);
     expect(chunks.flatMap((c) => c.messageIds)).toEqual(messages.map((m) => m.id));
-    const condensed = formatMessages(messages, { condensed: true, heading: 'T' });
+    const condensed = formatMessages(messages, new AgentText('en'), { condensed: true, heading: 'T' });
     expect(condensed[0]?.text).toContain('20 earlier messages not shown');
     expect(condensed.flatMap((c) => c.messageIds)).toEqual(messages.map((m) => m.id));
   });

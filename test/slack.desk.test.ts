@@ -403,7 +403,7 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     await eventually(() => expect(fake.ephemerals.some((e) => e.text.includes(`parley customers unmerge ${merge.id}`))).toBe(true));
   });
 
-  it("in the agents' language (fa): the snooze menu, the /parley lookup header and the answer to a merge suggestion", async () => {
+  it("in the agents' language (fa): the snooze menu, /parley help, lookup and resolve, and the answer to a merge suggestion", async () => {
     await start({ PARLEY_AGENT_LOCALE: 'fa' });
     await customerWrites('سلام', { sender: { address: 'ali', addressKind: 'opaque', displayName: 'Ali Rezaei' } });
     const card = await handedOffThread();
@@ -417,6 +417,13 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     const found = (JSON.parse(response.text) as { text: string }).text;
     expect(found).toContain('*Ali Rezaei*');
     expect(found).toContain(`گفتگوها: ۱ · درخواست‌های باز: ۰ · آخرین: \`${conversationRef(conversation)}\` (`);
+    const command = async (text: string) =>
+      (JSON.parse((await sendCommand(events, SECRET, { user: 'UAGENT1', channel: SUPPORT, text })).text) as { text: string }).text;
+    const help = await command('help');
+    expect(help).toContain('فرمان‌های */parley*');
+    expect(help).toContain('`/parley resolve <conversation>` بستن گفتگو (نظرسنجی CSAT پس از آن می‌آید)');
+    expect(help).not.toContain('give it back');
+    expect(await command('lookup nobody-here')).toBe('هیچ مشتری‌ای با «nobody-here» جور نیست.');
 
     const other = await db.prisma.customer.create({ data: { id: newId(), name: 'Ali R.', attributes: {}, tags: [] } });
     const suggestion = await db.prisma.mergeSuggestion.create({
@@ -430,6 +437,7 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     });
     await eventually(() => expect(fake.ephemerals.map((e) => e.text)).toContain('ثبت شد: این دو یک نفر نیستند.'));
     expect((await db.prisma.mergeSuggestion.findUniqueOrThrow({ where: { id: suggestion.id } })).status).toBe('rejected');
+    expect(await command(`resolve ${conversationRef(conversation)}`)).toBe(`گفتگوی \`${conversationRef(conversation)}\` بسته شد.`);
   });
 
   it('an SLA escalation moves the conversation like a transfer: a card in the new team channel, a link from the old thread', async () => {

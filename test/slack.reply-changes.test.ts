@@ -124,7 +124,7 @@ describe.each(dialects)('agent replies from Slack on %s: wire text, edits, delet
     expect((await agentEdits(cardTs, replyTs, 'Q&amp;A: see the FAQ')).status).toBe(200);
     await eventually(() => {
       const notice = threadTexts(cardTs).find((t) => t.startsWith(':pencil2:'));
-      expect(notice).toContain('<@UAGENT1> edited a reply the customer already has on *whatsapp*');
+      expect(notice).toContain('A reply the customer already has on *whatsapp* was edited by <@UAGENT1>');
       expect(notice).toContain('> Q&amp;A &lt; 100: *see* our FAQ (https://example.com/faq), ask Omid or billing-team');
     });
     // Deleted after it was sent: the same, in the thread for everyone.

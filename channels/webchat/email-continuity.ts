@@ -24,8 +24,9 @@ const SeenSchema = z.number().int().nonnegative();
 
 /**
  * Email continuity: an agent's reply to a visitor who gave an email (pre-chat form or verified
- * identity) and whose pages did not report it shown within `afterMs` is sent by email through
- * the core (`context.sendThrough`), threaded by the email channel into the same conversation.
+ * identity) and whose pages did not report it shown within `afterMs` is queued by email through
+ * the core (`context.sendThrough`): stored as the conversation's email message, and the
+ * visitor's answer to that email joins the same conversation.
  */
 export class EmailContinuity {
   constructor(
@@ -72,18 +73,17 @@ export class EmailContinuity {
     if (entry && seen.success && seen.data >= entry.seq) return;
     const email = await this.#emailOf(address);
     if (!email) return;
-    const sent = await this.context.sendThrough(EMAIL_CHANNEL, {
-      ...message,
-      channel: EMAIL_CHANNEL,
+    const queued = await this.context.sendThrough(EMAIL_CHANNEL, {
+      messageId: message.messageId,
       recipient: email,
-      authorKind: 'agent',
-      attempt: 1,
+      content: message.content,
+      authorName: message.authorName,
     });
-    if (!sent) {
+    if (!queued) {
       this.context.logger.info({ messageId: message.messageId }, 'webchat: the email channel is off; the reply waits in the widget');
       return;
     }
-    await this.context.state.set(sentKey, { to: email, externalId: sent.externalId ?? null });
+    await this.context.state.set(sentKey, { to: email });
   }
 
   async #emailOf(address: string): Promise<string | undefined> {

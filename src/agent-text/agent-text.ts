@@ -1,4 +1,5 @@
 import { toJalaali } from 'jalaali-js';
+import type { Config } from '../config.ts';
 import { AGENT_LOCALES, type AgentLocaleName, catalogs, type MessageKey } from './catalog.ts';
 
 const PERSIAN_DIGITS = '۰۱۲۳۴۵۶۷۸۹';
@@ -91,3 +92,7 @@ export class AgentText {
     return `${y}/${two(m)}/${two(d)}`;
   }
 }
+
+/** The agent-facing words of a configuration (PARLEY_AGENT_LOCALE, PARLEY_AGENT_TIMEZONE). */
+export const agentTextOf = (config: Pick<Config, 'PARLEY_AGENT_LOCALE' | 'PARLEY_AGENT_TIMEZONE'>): AgentText =>
+  new AgentText(config.PARLEY_AGENT_LOCALE, config.PARLEY_AGENT_TIMEZONE);

@@ -16,16 +16,19 @@ export function registerCustomers(program: Command): void {
     .description('Search by name, phone number (any format or digits) or email')
     .option('--json', 'print JSON')
     .action(async (query: string, options: { json?: boolean }) => {
-      const { searchCustomers, printJson, withDatabase, unreadPhoneReason } = await deps();
+      const { agentTextOf, searchCustomers, printJson, withDatabase, unreadPhoneReason } = await deps();
       return withDatabase(async (db, config) => {
         const found = await searchCustomers(db, query, { defaultRegion: config.PARLEY_DEFAULT_REGION });
         if (options.json) return printJson(found);
+        const text = agentTextOf(config);
         if (found.length === 0) {
           const why = unreadPhoneReason(query, config.PARLEY_DEFAULT_REGION);
-          return void process.stdout.write(`no customer found${why ? `: ${why}` : ''}\n`);
+          return void process.stdout.write(`${why ? text.t('cli.customers.none_because', { reason: why }) : text.t('cli.customers.none')}\n`);
         }
         for (const c of found) {
-          process.stdout.write(`${c.id}  ${c.name ?? '(no name)'}${c.isKey ? ' ★' : ''}  ${c.identities.map((i) => `${i.channel}:${i.address}`).join(', ')}\n`);
+          process.stdout.write(
+            `${c.id}  ${c.name ?? text.t('cli.customer.no_name')}${c.isKey ? ' ★' : ''}  ${c.identities.map((i) => `${i.channel}:${i.address}`).join(', ')}\n`,
+          );
         }
       });
     });
@@ -35,11 +38,11 @@ export function registerCustomers(program: Command): void {
     .description("The customer's 360: identities, stage, key and churn, open tickets, conversations, the last transcript")
     .option('--json', 'print the whole record as JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const { customer360, formatCustomer360, printJson, withDatabase } = await deps();
-      return withDatabase(async (db) => {
+      const { agentTextOf, customer360, formatCustomer360, printJson, withDatabase } = await deps();
+      return withDatabase(async (db, config) => {
         const record = await customer360(db, id);
         if (options.json) return printJson(record);
-        process.stdout.write(formatCustomer360(record));
+        process.stdout.write(formatCustomer360(record, agentTextOf(config)));
       });
     });
 
@@ -48,12 +51,13 @@ export function registerCustomers(program: Command): void {
     .description('Merge customer <mergeId> into <keepId> (identities, conversations, tickets and attributes move; undo with unmerge)')
     .option('--json', 'print JSON')
     .action(async (keepId: string, mergeId: string, options: { json?: boolean }) => {
-      const { listMerges, mergeCustomers, formatMerge, printJson, withDatabase } = await deps();
-      return withDatabase(async (db) => {
+      const { agentTextOf, listMerges, mergeCustomers, formatMerge, printJson, withDatabase } = await deps();
+      return withDatabase(async (db, config) => {
         const result = await mergeCustomers(db, keepId, mergeId, 'cli');
         if (options.json) return printJson(result);
         const [record] = await listMerges(db, { customerId: keepId, limit: 1 });
-        if (record) process.stdout.write(`${formatMerge(record)}\nundo with: parley customers unmerge ${record.id}\n`);
+        const text = agentTextOf(config);
+        if (record) process.stdout.write(`${formatMerge(record, text)}\n${text.t('cli.merge.undo_with', { merge: record.id })}\n`);
       });
     });
 
@@ -61,9 +65,9 @@ export function registerCustomers(program: Command): void {
     .command('unmerge <mergeId>')
     .description('Undo a merge: identities, conversations, tickets and attributes go back to the two records')
     .action(async (mergeId: string) => {
-      const { unmerge, formatMerge, withDatabase } = await deps();
-      return withDatabase(async (db) => {
-        process.stdout.write(`${formatMerge(await unmerge(db, mergeId, 'cli'))}\n`);
+      const { agentTextOf, unmerge, formatMerge, withDatabase } = await deps();
+      return withDatabase(async (db, config) => {
+        process.stdout.write(`${formatMerge(await unmerge(db, mergeId, 'cli'), agentTextOf(config))}\n`);
       });
     });
 
@@ -74,12 +78,13 @@ export function registerCustomers(program: Command): void {
     .option('--limit <n>', 'how many (1-500)', integerBetween(1, 500), 50)
     .option('--json', 'print JSON')
     .action(async (options: { customer?: string; limit: number; json?: boolean }) => {
-      const { listMerges, formatMerge, printJson, withDatabase } = await deps();
-      return withDatabase(async (db) => {
+      const { agentTextOf, listMerges, formatMerge, printJson, withDatabase } = await deps();
+      return withDatabase(async (db, config) => {
         const merges = await listMerges(db, { customerId: options.customer, limit: options.limit });
         if (options.json) return printJson(merges);
-        if (merges.length === 0) return void process.stdout.write('no merges\n');
-        process.stdout.write(`${merges.map(formatMerge).join('\n')}\n`);
+        const text = agentTextOf(config);
+        if (merges.length === 0) return void process.stdout.write(`${text.t('cli.merge.none')}\n`);
+        process.stdout.write(`${merges.map((m) => formatMerge(m, text)).join('\n')}\n`);
       });
     });
 
@@ -89,13 +94,16 @@ export function registerCustomers(program: Command): void {
     .addOption(new Option('--status <status>', 'which ones').choices(['pending', 'accepted', 'rejected']).default('pending'))
     .option('--json', 'print JSON')
     .action(async (options: { status: SuggestionStatus; json?: boolean }) => {
-      const { listSuggestions, printJson, withDatabase } = await deps();
-      return withDatabase(async (db) => {
+      const { agentTextOf, listSuggestions, printJson, withDatabase } = await deps();
+      return withDatabase(async (db, config) => {
         const suggestions = await listSuggestions(db, { status: options.status });
         if (options.json) return printJson(suggestions);
-        if (suggestions.length === 0) return void process.stdout.write(`no ${options.status} suggestions\n`);
+        const text = agentTextOf(config);
+        if (suggestions.length === 0) return void process.stdout.write(`${text.t('cli.suggestions.none', { status: options.status })}\n`);
         for (const s of suggestions) {
-          process.stdout.write(`${s.id}  ${s.otherId} → ${s.customerId}  same ${s.matchedBy} ${s.value}  ${s.status}\n`);
+          process.stdout.write(
+            `${s.id}  ${s.otherId} → ${s.customerId}  ${text.t('cli.suggestions.same', { matched: s.matchedBy, value: s.value })}  ${s.status}\n`,
+          );
         }
       });
     });
@@ -105,12 +113,12 @@ export function registerCustomers(program: Command): void {
       .command(`${decision} <suggestionId>`)
       .description(decision === 'accept' ? 'Accept a merge suggestion (the newer record is merged into the older)' : 'Reject a merge suggestion')
       .action(async (suggestionId: string) => {
-        const { decideSuggestion, withDatabase } = await deps();
-        return withDatabase(async (db) => {
+        const { agentTextOf, decideSuggestion, withDatabase } = await deps();
+        return withDatabase(async (db, config) => {
           const { suggestion, merge } = await decideSuggestion(db, suggestionId, decision, 'cli');
-          process.stdout.write(
-            `suggestion ${suggestion.id} ${suggestion.status}${merge ? `: merge ${merge.mergeId} (undo with: parley customers unmerge ${merge.mergeId})` : ''}\n`,
-          );
+          const text = agentTextOf(config);
+          const merged = merge ? text.t('cli.suggestions.merged', { merge: merge.mergeId }) : '';
+          process.stdout.write(`${text.t('cli.suggestions.decided', { suggestion: suggestion.id, status: suggestion.status })}${merged}\n`);
         });
       });
   }
@@ -121,10 +129,11 @@ export function registerCustomers(program: Command): void {
     .option('--unset', 'no longer a key customer')
     .option('--reason <text>', 'why (recorded with the flag)')
     .action(async (id: string, options: { unset?: boolean; reason?: string }) => {
-      const { setKeyCustomer, withDatabase } = await deps();
-      return withDatabase(async (db) => {
+      const { agentTextOf, setKeyCustomer, withDatabase } = await deps();
+      return withDatabase(async (db, config) => {
         const change = await setKeyCustomer(db, id, !options.unset, options.reason, 'cli');
-        process.stdout.write(`customer ${id} is ${change.isKey ? 'now a key customer' : 'no longer a key customer'} (${change.keyReason})\n`);
+        const said = agentTextOf(config).t(change.isKey ? 'cli.customers.now_key' : 'cli.customers.no_longer_key', { id, reason: change.keyReason ?? '' });
+        process.stdout.write(`${said}\n`);
       });
     });
 
@@ -133,20 +142,17 @@ export function registerCustomers(program: Command): void {
     .description("A customer's churn score and what made it")
     .option('--json', 'print JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const { NotFoundError, churnScore, explainChurn, printJson, withDatabase } = await deps();
-      return withDatabase(async (db) => {
+      const { NotFoundError, agentTextOf, churnScore, explainChurn, printJson, withDatabase } = await deps();
+      return withDatabase(async (db, config) => {
         const churn = await churnScore(db, id);
         if (!churn) throw new NotFoundError(`customer ${id}`);
         if (options.json) return printJson(churn);
-        process.stdout.write(`${explainChurn(churn)}\n`);
+        process.stdout.write(`${explainChurn(churn, agentTextOf(config))}\n`);
       });
     });
 
   registerTagCommands(customers, 'customer', async (_db, id) => id);
 }
-
-/** A conversation's tags (`unattended` among them) at the end of its list line. */
-const tagList = (tags: unknown): string => (Array.isArray(tags) && tags.length ? `  tags ${tags.join(', ')}` : '');
 
 /** `tags <id>`, `tag <id> <tags...>` and `untag <id> <tags...>` under a command group. */
 function registerTagCommands(group: Command, kind: Taggable, idOf: (db: Database, handle: string) => Promise<string>): void {
@@ -154,10 +160,10 @@ function registerTagCommands(group: Command, kind: Taggable, idOf: (db: Database
     .command('tags <id>')
     .description(`The tags of a ${kind}`)
     .action(async (handle: string) => {
-      const { listTags, withDatabase } = await deps();
-      return withDatabase(async (db) => {
+      const { agentTextOf, listTags, withDatabase } = await deps();
+      return withDatabase(async (db, config) => {
         const tags = await listTags(db, kind, await idOf(db, handle));
-        process.stdout.write(`${tags.length ? tags.join(', ') : '(no tags)'}\n`);
+        process.stdout.write(`${tags.length ? tags.join(', ') : agentTextOf(config).t('cli.tags.none')}\n`);
       });
     });
   for (const verb of ['tag', 'untag'] as const) {
@@ -165,10 +171,10 @@ function registerTagCommands(group: Command, kind: Taggable, idOf: (db: Database
       .command(`${verb} <id> <tags...>`)
       .description(verb === 'tag' ? `Add tags to a ${kind}` : `Remove tags from a ${kind}`)
       .action(async (handle: string, tags: string[]) => {
-        const { changeTags, withDatabase } = await deps();
-        return withDatabase(async (db) => {
+        const { agentTextOf, changeTags, withDatabase } = await deps();
+        return withDatabase(async (db, config) => {
           const after = await changeTags(db, kind, await idOf(db, handle), verb === 'tag' ? { add: tags } : { remove: tags }, 'cli');
-          process.stdout.write(`${after.length ? after.join(', ') : '(no tags)'}\n`);
+          process.stdout.write(`${after.length ? after.join(', ') : agentTextOf(config).t('cli.tags.none')}\n`);
         });
       });
   }
@@ -184,13 +190,15 @@ export function registerConversations(program: Command): void {
     .option('--channel <name>', 'only this channel')
     .option('--limit <n>', 'how many (1-500)', integerBetween(1, 500), 50)
     .action(async (options: { status?: ConversationStatus; channel?: string; limit: number }) => {
-      const { listConversations, conversationRef, withDatabase } = await deps();
-      return withDatabase(async (db) => {
+      const { agentTextOf, listConversations, conversationRef, withDatabase } = await deps();
+      return withDatabase(async (db, config) => {
         const list = await listConversations(db, { status: options.status, channel: options.channel, limit: options.limit });
+        const text = agentTextOf(config);
         for (const c of list) {
-          process.stdout.write(
-            `${conversationRef(c)}  ${c.id}  ${c.channel}  ${c.status}  ${c.customer.name ?? c.customerId}  last ${c.lastMessageAt.toISOString()}${tagList(c.tags)}\n`,
-          );
+          // A conversation's tags (`unattended` among them) at the end of its line.
+          const tags = Array.isArray(c.tags) && c.tags.length ? `  ${text.t('cli.conversations.tags', { tags: c.tags.join(', ') })}` : '';
+          const last = text.t('cli.conversations.last', { at: text.dateTime(c.lastMessageAt) });
+          process.stdout.write(`${conversationRef(c)}  ${c.id}  ${c.channel}  ${c.status}  ${c.customer.name ?? c.customerId}  ${last}${tags}\n`);
         }
       });
     });
@@ -199,13 +207,14 @@ export function registerConversations(program: Command): void {
     .command('show <id>')
     .description("Print a conversation's transcript (<id>: its id or short ref)")
     .action(async (id: string) => {
-      const { renderAsText, conversationMessages, withDatabase } = await deps();
-      return withDatabase(async (db) => {
+      const { agentTextOf, authorLabel, renderAsText, conversationMessages, withDatabase } = await deps();
+      return withDatabase(async (db, config) => {
+        const words = agentTextOf(config);
         for (const m of await conversationMessages(db, id, { limit: 500 })) {
-          const who = m.direction === 'inbound' ? 'customer' : m.authorKind;
+          const note = m.isInternalNote ? ` ${words.t('cli.customer.note')}` : '';
           const status = m.direction === 'outbound' ? ` [${m.deliveryStatus}${m.failureReason ? `: ${m.failureReason}` : ''}]` : '';
           const text = renderAsText({ text: m.text ?? undefined, format: 'plain', attachments: [] });
-          process.stdout.write(`${m.createdAt.toISOString()} ${who}${m.isInternalNote ? ' (note)' : ''}: ${text}${status}\n`);
+          process.stdout.write(`${words.dateTime(m.createdAt)} ${authorLabel(words, m)}${note}: ${text}${status}\n`);
         }
       });
     });

@@ -1,4 +1,4 @@
-import { AgentText } from '../agent-text/agent-text.ts';
+import { agentTextOf } from '../agent-text/agent-text.ts';
 import { createInterface } from 'node:readline';
 import { consoleChannel } from '../../channels/console/index.ts';
 import { parseSince } from '../core/duration.ts';
@@ -92,7 +92,7 @@ export async function statsCommand(flowId: string, options: { since?: string; js
     const s = stats.sessions;
     process.stdout.write(`flow ${flowId}: ${s.started} sessions (${s.active} active, ${s.completed} completed, ${s.abandoned} abandoned)\n`);
     const rows = stats.steps.map((step) => [step.stepId, ...Object.values(step.counts).map(String)]);
-    const text = new AgentText(config.PARLEY_AGENT_LOCALE, config.PARLEY_AGENT_TIMEZONE);
+    const text = agentTextOf(config);
     const columns = ['step', 'entered', 'answered', 'invalid', 'timed_out', 'dropped', 'completed'] as const;
     const header = columns.map((c) => text.t(`cli.flow_stats.${c}`));
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));

@@ -5,8 +5,6 @@ import { integerBetween } from './arguments.ts';
 // The commands' code loads when one runs: `--help` and the other commands never load it.
 const deps = () => import('./queue-actions.ts');
 
-const age = (minutes: number) => (minutes < 60 ? `${minutes}m` : minutes < 2880 ? `${Math.floor(minutes / 60)}h` : `${Math.floor(minutes / 1440)}d`);
-
 /** `parley tickets list` and `parley messages search`: the queue an agent works from the terminal. */
 export function registerQueue(program: Command): void {
   const tickets = program.command('tickets').description('The ticket queue');
@@ -36,8 +34,8 @@ export function registerQueue(program: Command): void {
         limit: number;
         json?: boolean;
       }) => {
-        const { parseDuration, listTickets, printJson, userInput, withDatabase } = await deps();
-        return withDatabase(async (db) => {
+        const { agentTextOf, formatTickets, parseDuration, listTickets, printJson, userInput, withDatabase } = await deps();
+        return withDatabase(async (db, config) => {
           const older = options.olderThan;
           const newer = options.newerThan;
           const list = await listTickets(db, {
@@ -52,14 +50,7 @@ export function registerQueue(program: Command): void {
             limit: options.limit,
           });
           if (options.json) return printJson(list);
-          if (list.length === 0) return void process.stdout.write('no tickets\n');
-          for (const t of list) {
-            const who = `${t.customer.name ?? t.customer.id}${t.customer.isKey ? ' ★' : ''}`;
-            const where = t.conversation ? ` conv ${t.conversation.ref ?? t.conversation.id}` : '';
-            process.stdout.write(
-              `${t.ref}  ${t.status}  ${t.kind}${t.category ? `/${t.category}` : ''}  ${t.priority}  ${age(t.ageMinutes)}  ${who}  ${t.assignee?.name ?? 'unassigned'}${where}  ${t.subject}\n`,
-            );
-          }
+          process.stdout.write(formatTickets(list, agentTextOf(config)));
         });
       },
     );
@@ -73,17 +64,11 @@ export function registerQueue(program: Command): void {
     .option('--limit <n>', 'how many (1-500)', integerBetween(1, 500), 50)
     .option('--json', 'print JSON')
     .action(async (text: string, options: { customer?: string; channel?: string; limit: number; json?: boolean }) => {
-      const { searchMessages, printJson, withDatabase } = await deps();
-      return withDatabase(async (db) => {
+      const { agentTextOf, formatMessageHits, searchMessages, printJson, withDatabase } = await deps();
+      return withDatabase(async (db, config) => {
         const hits = await searchMessages(db, text, { customerId: options.customer, channel: options.channel, limit: options.limit });
         if (options.json) return printJson(hits);
-        if (hits.length === 0) return void process.stdout.write('no messages found\n');
-        for (const m of hits) {
-          const who = m.direction === 'inbound' ? (m.customerName ?? 'customer') : m.authorKind;
-          process.stdout.write(
-            `${m.createdAt.toISOString().slice(0, 16).replace('T', ' ')}  ${m.conversationRef ?? m.conversationId}  ${m.channel}  ${who}: ${m.text}\n`,
-          );
-        }
+        process.stdout.write(formatMessageHits(hits, agentTextOf(config)));
       });
     });
 }

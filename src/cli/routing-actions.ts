@@ -1,5 +1,5 @@
 import { TemplateRegistry } from '../contact/templates.ts';
-import { AgentText } from '../agent-text/agent-text.ts';
+import { agentTextOf } from '../agent-text/agent-text.ts';
 import { parseSince } from '../core/duration.ts';
 import { UserError } from '../core/errors.ts';
 import { AlertsConfigSchema } from '../routing/alerts.ts';
@@ -19,7 +19,7 @@ export async function reportCommand(options: { since: string; format: string }):
   const since = userInput('--since', () => parseSince(options.since, until));
   await withDatabase(async (db, config) => {
     const report = await buildReport(db, since, until);
-    process.stdout.write(formatReport(report, options.format as 'table', new AgentText(config.PARLEY_AGENT_LOCALE, config.PARLEY_AGENT_TIMEZONE)));
+    process.stdout.write(formatReport(report, options.format as 'table', agentTextOf(config)));
   });
 }
 

@@ -2,7 +2,7 @@ import type { TemplateResult } from '../contact/templates.ts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import type { AddressKind } from './address.ts';
-import type { Attachment, DeliveryStatusUpdate, InboundMessage, OutboundMessage } from './message.ts';
+import type { Attachment, DeliveryStatusUpdate, InboundMessage, OutboundContent, OutboundMessage } from './message.ts';
 import { readSettings, type SettingDoc, type SettingsOf, type SettingsSchema } from './settings.ts';
 
 /** A sustained rate: `count` sends per `perMs` milliseconds. */
@@ -52,12 +52,13 @@ export interface ChannelContext {
   /** Runs `payload` through the adapter's `retry` after `delayMs`, as a durable job retried with backoff; one job per `key`. */
   retryLater(task: { readonly key: string; readonly payload: unknown; readonly delayMs: number }): Promise<void>;
   /**
-   * Sends a copy of a reply through another running channel, e.g. email for a website visitor
-   * who left the page: that channel threads it into the same conversation as its own replies.
-   * Resolves to undefined (nothing sent) when that channel is off or not started; throws
-   * SendError as that channel's send does. The caller keeps it sent once (it is not an outbox row).
+   * Queues a copy of a stored reply through another running channel, e.g. email for a website
+   * visitor who left the page: stored in the outbox as a message of the same conversation on
+   * that channel, sent once and retried like any reply; the customer's answer to it (by its
+   * provider id) joins that conversation. Asking again for the same reply and channel stores
+   * nothing more. Resolves to false (nothing queued) when that channel is off or not started.
    */
-  sendThrough(channel: string, message: OutboundMessage): Promise<SendResult | undefined>;
+  sendThrough(channel: string, copy: ReplyCopy): Promise<boolean>;
   /** Replaces the attachments of a stored inbound message (by provider id); false when it is not stored. */
   updateAttachments(externalId: string, update: (attachments: Attachment[]) => Attachment[]): Promise<boolean>;
   /** Small durable key-value state of this channel (cursors, sync positions). */
@@ -77,6 +78,14 @@ export interface ConversationThread {
 export interface ChannelStateStore {
   get(key: string): Promise<unknown>;
   set(key: string, value: unknown): Promise<void>;
+}
+
+/** A stored reply (by its message id) to send again to `recipient` through another channel. */
+export interface ReplyCopy {
+  readonly messageId: string;
+  readonly recipient: string;
+  readonly content: OutboundContent;
+  readonly authorName?: string;
 }
 
 export interface SendResult {

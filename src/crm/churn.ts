@@ -1,3 +1,4 @@
+import type { AgentText } from '../agent-text/agent-text.ts';
 import type { Database } from '../db/database.ts';
 
 /**
@@ -97,14 +98,9 @@ export async function churnScore(db: Database, customerId: string, now = new Dat
   return (await churnScores(db, [customerId], now))[0];
 }
 
-/** One line for people: "72 (high): 45 days inactive +20, 2 complaints +16.7, ...". */
-export function explainChurn(churn: ChurnScore): string {
-  const labels: Record<ChurnFeature, string> = {
-    daysInactive: 'days inactive',
-    complaints: 'complaints',
-    lowRatings: 'low ratings',
-    openTickets: 'open tickets',
-  };
-  const parts = churn.explanation.filter((e) => e.value > 0).map((e) => `${e.value} ${labels[e.feature]} +${e.points}`);
-  return `${churn.score} (${churn.band})${parts.length ? `: ${parts.join(', ')}` : ''}`;
+/** One line for people in the agent's language: "72 (high): 45 days inactive +20, 2 complaints +16.7, ...". */
+export function explainChurn(churn: ChurnScore, text: AgentText): string {
+  const parts = churn.explanation.filter((e) => e.value > 0).map((e) => text.t(`churn.feature.${e.feature}`, { value: e.value, points: e.points }));
+  const summary = text.t('churn.summary', { score: churn.score, band: text.t(`churn.band.${churn.band}`) });
+  return `${summary}${parts.length ? `: ${parts.join(text.locale === 'en' ? ', ' : '، ')}` : ''}`;
 }

@@ -21,6 +21,8 @@ export type OutboxPayload = z.output<typeof OutboxPayloadSchema>;
 export const outboundLaneKey = (channel: string, recipient: string): string => `out:${channel}:${recipient}`;
 
 export interface OutboundDraft {
+  /** A given message id (a copy's id is derived from its original's); a new one otherwise. */
+  readonly id?: string;
   readonly conversationId: string;
   readonly channel: string;
   readonly recipient: string;
@@ -71,7 +73,7 @@ export function buildOutbound(draft: OutboundDraft, now: Date, dueAt: Date = now
   const parsed = OutboundContentSchema.safeParse(draft.content);
   if (!parsed.success) throw new UserError(`outbound message rejected: ${formatZodIssues(parsed.error)}`);
   const content = parsed.data;
-  const messageId = newId();
+  const messageId = draft.id ?? newId();
   const payload: OutboxPayload = {
     content,
     replyTo: draft.replyTo,

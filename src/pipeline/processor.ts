@@ -85,6 +85,7 @@ type Identified = Work & { customer: Customer; identity: ChannelIdentity; isNewC
 
 /** Provider ids per message the thread lookup considers (bounds the batch's IN list). */
 const MAX_THREAD_REFERENCES = 20;
+const referencesOf = (w: { readonly inbound: ParsedInboundMessage }): string[] => w.inbound.thread?.references.slice(0, MAX_THREAD_REFERENCES) ?? [];
 
 /**
  * Turns stored inbound events into messages in conversations and hands each to its
@@ -252,6 +253,7 @@ export class InboundProcessor {
         if (this.#isPhoneIdentity(i) && !byPhone.has(i.address)) byPhone.set(i.address, i.customer);
       }
     }
+    const answering = await this.#customersAnswered(work.filter((w) => !byKey.has(`${w.event.channel}\u0000${w.address}`)));
     const { customers: newCustomers, identities: newIdentities } = creations;
     const partial = work.map((w) => {
       const key = `${w.event.channel}\u0000${w.address}`;
@@ -267,7 +269,7 @@ export class InboundProcessor {
         }
         return { ...w, customer, identity, isNewCustomer: false };
       }
-      const known = w.inbound.sender.addressKind === 'phone' ? byPhone.get(w.address) : undefined;
+      const known = (w.inbound.sender.addressKind === 'phone' ? byPhone.get(w.address) : undefined) ?? answering.get(key);
       if (known) {
         const identity = this.#newIdentity(known.id, w.event.channel, w.address, name, now);
         newIdentities.push(identity);
@@ -299,6 +301,42 @@ export class InboundProcessor {
       return { ...w, customer, identity, isNewCustomer: true };
     });
     return this.#attachConversations(this.db.prisma, partial, now, creations);
+  }
+
+  /**
+   * Senders new on their channel who answer a message Parley sent to this very address there
+   * (by its provider id in their threading references): they are that message's customer,
+   * whichever channel the conversation began on, e.g. a website visitor answering the email copy
+   * of an agent's reply. Keyed like the identities: channel and address.
+   */
+  async #customersAnswered(work: Work[]): Promise<Map<string, Customer>> {
+    const answering = new Map<string, Customer>();
+    const referencing = work.filter((w) => referencesOf(w).length > 0);
+    if (referencing.length === 0) return answering;
+    const sent = await this.db.prisma.message.findMany({
+      where: {
+        direction: 'outbound',
+        channel: { in: [...new Set(referencing.map((w) => w.event.channel))] },
+        externalId: { in: [...new Set(referencing.flatMap(referencesOf))] },
+      },
+      select: { channel: true, externalId: true, outbox: { select: { recipient: true } }, conversation: { select: { customer: true } } },
+    });
+    for (const w of referencing) {
+      const references = referencesOf(w);
+      const answered = sent.find(
+        (m) => m.channel === w.event.channel && references.includes(m.externalId as string) && m.outbox !== null && this.#sameAddress(w, m.outbox.recipient),
+      );
+      if (answered) answering.set(`${w.event.channel}\u0000${w.address}`, answered.conversation.customer);
+    }
+    return answering;
+  }
+
+  #sameAddress(w: Work, recipient: string): boolean {
+    try {
+      return normalizeAddress(w.inbound.sender.addressKind, recipient, this.options.defaultRegion) === w.address;
+    } catch {
+      return false;
+    }
   }
 
   /** A phone identity: of a phone channel, or (a channel not running now) an E.164 address. */
@@ -377,11 +415,12 @@ export class InboundProcessor {
    * For messages with threading hints: one lookup of the referenced messages and one of the
    * candidate conversations for the whole batch, then the issue's order per message:
    * references, token, same identity and subject within the window. Only conversations of
-   * the sender's own customer on the same channel match; anything else is a new conversation.
+   * the sender's own customer match: by reference, one begun on another channel whose reply was
+   * copied through this one; by token or subject, one on the same channel. Anything else is a
+   * new conversation.
    */
   async #threadMatcher(reader: PrismaClient, items: Identified[], now: Date): Promise<(item: Identified) => Conversation | undefined> {
     if (items.length === 0) return () => undefined;
-    const referencesOf = (i: Identified) => i.inbound.thread?.references.slice(0, MAX_THREAD_REFERENCES) ?? [];
     const channels = [...new Set(items.map((i) => i.event.channel))];
     const references = [...new Set(items.flatMap(referencesOf))];
     const referenced =
@@ -411,9 +450,10 @@ export class InboundProcessor {
       if (!thread) return undefined;
       const mine = (c: Conversation | undefined) => (c && c.customerId === item.customer.id && c.channel === item.event.channel ? c : undefined);
       for (const reference of referencesOf(item)) {
+        // A message of this channel may belong to a conversation begun on another (a copy sent through it).
         const id = conversationOfReference.get(`${item.event.channel}\u0000${reference}`);
-        const found = mine(id ? byId.get(id) : undefined);
-        if (found) return found;
+        const found = id ? byId.get(id) : undefined;
+        if (found && found.customerId === item.customer.id) return found;
       }
       if (thread.token) {
         const found = mine(candidates.find((c) => c.ref === thread.token));

@@ -117,8 +117,8 @@ export class ContractContext implements ChannelContext {
   }
 
   /** No other channel runs beside the one under contract: nothing is sent through one. */
-  async sendThrough(): Promise<undefined> {
-    return undefined;
+  async sendThrough(): Promise<boolean> {
+    return false;
   }
 
   /** Attachments are kept on the stored message; the contract does not change them. */

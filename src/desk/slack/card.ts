@@ -166,7 +166,7 @@ export function cardBlocks(card: CardData, teams: readonly string[], text: Agent
     `${label('identities')} ${customer.identities.map((i) => `${escapeMrkdwn(i.channel)} \`${escapeMrkdwn(i.address)}\``).join(', ') || '—'}`,
     `${label('locale')} ${escapeMrkdwn(customer.locale ?? '—')}   ${label('tags')} ${customer.tags.length ? customer.tags.map(escapeMrkdwn).join(', ') : '—'}`,
     `${label('past_conversations')} ${n(customer.pastConversations)}   ${label('open_tickets')} ${n(customer.openTickets)}   ${label('last_csat')} ${n(customer.lastCsat)}   ${label('last_nps')} ${n(customer.lastNps)}`,
-    ...(customer.churn ? [`${label('churn_risk')} ${escapeMrkdwn(explainChurn(customer.churn))}`] : []),
+    ...(customer.churn ? [`${label('churn_risk')} ${escapeMrkdwn(explainChurn(customer.churn, text))}`] : []),
     ...(customer.keyReason ? [`${label('key_because')} ${escapeMrkdwn(customer.keyReason)}`] : []),
   ];
   const collected = Object.entries(handoff.collected);

@@ -97,19 +97,8 @@ export function noteText(text: string, prefixes: readonly string[]): string | un
   return prefix === undefined ? undefined : trimmed.slice(prefix.length).trim();
 }
 
-const HELP = [
-  '*/parley* commands (a conversation is its ref on the card, or its id):',
-  '`/parley resolve <conversation>` close it (the CSAT survey follows)',
-  '`/parley handback <conversation>` give it back to the bot',
-  '`/parley flow <flow id> <conversation>` start a flow in it',
-  '`/parley canned` list canned responses; `/parley canned <name> <conversation>` send one',
-  '`/parley lookup <phone, email or name>` find a customer',
-  '`/parley away` / `/parley back` your availability',
-  'In a thread: reply to answer the customer, `note: …` for an internal note, `!name` to send a canned response.',
-].join('\n');
-
 export function registerListeners(app: App, deps: ListenerDeps): void {
-  const { db, desk, threads, directory, poster, config, logger } = deps;
+  const { db, desk, threads, directory, poster, config, logger, text: agentText } = deps;
 
   const tellUser = async (channel: string, user: string, text: string, threadTs?: string) => {
     await poster.ephemeral(channel, user, text, threadTs).catch((error: unknown) => logger.warn({ err: error }, 'slack: could not tell the user'));
@@ -122,9 +111,9 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       const info = await poster.client.files.info({ file: file.id });
       const full = SlackFileSchema.safeParse(info.file);
       if (full.success && (full.data.url_private_download ?? full.data.url_private)) return { file: full.data };
-      return { refused: 'Slack gave no download link for it' };
+      return { refused: agentText.t('slack.file.no_link') };
     } catch (error) {
-      return { refused: `Slack's files.info answered ${(error as { data?: { error?: string } }).data?.error ?? (error as Error).message}` };
+      return { refused: agentText.t('slack.file.refused', { error: (error as { data?: { error?: string } }).data?.error ?? (error as Error).message }) };
     }
   };
 
@@ -203,18 +192,18 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       await db.run((c) => record(c as PrismaClient, null));
       await noticeNow(
         thread,
-        `:pencil2: ${editor ? `<@${editor}>` : 'An agent'} edited a reply the customer already has on *${escapeMrkdwn(result.channel)}*. Parley cannot change a message once it is sent there, so the customer still reads:\n${quoted(result.text)}\nTo correct it, send a new reply.`,
+        agentText.t('slack.edited.already_sent', {
+          editor: editor ? `<@${editor}>` : agentText.t('slack.an_agent'),
+          channel: escapeMrkdwn(result.channel),
+          quote: quoted(result.text),
+        }),
         `edited:${sourceKey}`,
       );
     } else if (!result.messageId) {
       await db.run((c) => record(c as PrismaClient, null));
-      await noticeNow(
-        thread,
-        ':pencil2: The edited reply is empty: it was withdrawn before it was sent, and the customer will not get it.',
-        `edited:${sourceKey}`,
-      );
+      await noticeNow(thread, agentText.t('slack.edited.emptied'), `edited:${sourceKey}`);
     } else if (editor) {
-      await tellUser(channel, editor, ':pencil2: Your reply had not been sent yet: the customer gets the edited text.', message.thread_ts);
+      await tellUser(channel, editor, agentText.t('slack.edited.in_time'), message.thread_ts);
     }
   };
 
@@ -229,12 +218,12 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     await db.run((c) =>
       c.slackPost.create({ data: { id: newId(), conversationId: post.conversationId, messageId: null, channelId: channel, ts, kind: 'deleted', sourceKey } }),
     );
-    const author = event.previous_message?.user ? `<@${event.previous_message.user}>` : 'an agent';
+    const author = event.previous_message?.user ? `<@${event.previous_message.user}>` : agentText.t('slack.an_agent');
     await noticeNow(
       post.conversationId,
       result.outcome === 'already_sent'
-        ? `:wastebasket: A reply by ${author} was deleted here, but the customer already has it on *${escapeMrkdwn(result.channel)}*: Parley cannot take back a message once it is sent there. The customer still reads:\n${quoted(result.text)}`
-        : `:wastebasket: A reply by ${author} was deleted before it was sent: the customer will not get it.`,
+        ? agentText.t('slack.deleted.already_sent', { author, channel: escapeMrkdwn(result.channel), quote: quoted(result.text) })
+        : agentText.t('slack.deleted.in_time', { author }),
       `deleted:${sourceKey}`,
     );
   };
@@ -254,7 +243,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     if (await db.prisma.slackPost.findUnique({ where: { sourceKey } })) return;
     try {
       const current = await threads.current(thread.conversationId);
-      if (current && current.id !== thread.id) throw new UserError(`this conversation moved to <#${current.channelId}>: answer in its thread there`);
+      if (current && current.id !== thread.id) throw new UserError(agentText.t('slack.moved.answer_there', { channel: current.channelId }));
       await directory.requireMember(reply.channel, reply.user);
       const agent = await directory.agentFor(reply.user);
       const origin = (kind: string) => async (tx: PrismaClient, messageId: string) => {
@@ -266,8 +255,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       const note = noteText(text, config.notePrefixes);
       const { attachments, refused } = await downloadFiles(reply.files);
       if (refused.length > 0) {
-        const what = `:warning: Not forwarded to the customer: ${refused.join(', ')}. A file shared from another organisation over Slack Connect stays with that organisation unless Parley's app can read it; download it and attach it again in this thread.`;
-        await tellUser(reply.channel, reply.user, what, reply.thread_ts);
+        await tellUser(reply.channel, reply.user, agentText.t('slack.not_forwarded', { files: refused.join(', ') }), reply.thread_ts);
         if (!text.trim() && attachments.length === 0) return;
       }
       if (note !== undefined) {
@@ -292,12 +280,12 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       });
       if (canned) {
         await threads
-          .notice(thread, `:speech_balloon: Sent as canned response *${escapeMrkdwn(canned[1] as string)}*:\n${escapeMrkdwn(body)}`, `canned:${sourceKey}`)
+          .notice(thread, agentText.t('slack.canned_sent', { name: escapeMrkdwn(canned[1] as string), text: escapeMrkdwn(body) }), `canned:${sourceKey}`)
           .catch((error: unknown) => logger.warn({ err: error }, 'slack: canned reply queued; showing it failed'));
       }
     } catch (error) {
       if (!(error instanceof UserError)) logger.error({ err: error, sourceKey }, 'slack: thread reply not handled');
-      await tellUser(reply.channel, reply.user, `:warning: Not sent: ${(error as Error).message}`, reply.thread_ts);
+      await tellUser(reply.channel, reply.user, agentText.t('slack.not_sent', { reason: (error as Error).message }), reply.thread_ts);
       if (!(error instanceof UserError)) throw error;
     }
   });
@@ -322,16 +310,16 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         await desk.reply({ conversationId: c, agentId: (await directory.agentFor(user)).id, text: t });
       } catch (error) {
         if (!(error instanceof UserError)) logger.error({ err: error }, 'slack: sending the suggested reply failed');
-        await tellUser(channel, user, `:warning: Not sent: ${(error as Error).message}`);
+        await tellUser(channel, user, agentText.t('slack.not_sent', { reason: (error as Error).message }));
       }
       return;
     }
     if (!channel || !messageTs) return;
     try {
       const thread = await threads.at(channel, messageTs);
-      if (!thread) throw new UserError('this card belongs to no conversation Parley knows');
+      if (!thread) throw new UserError(agentText.t('slack.card.unknown'));
       const current = await threads.current(thread.conversationId);
-      if (current && current.id !== thread.id) throw new UserError(`this conversation moved to <#${current.channelId}>: use its card there`);
+      if (current && current.id !== thread.id) throw new UserError(agentText.t('slack.moved.use_card', { channel: current.channelId }));
       await directory.requireMember(channel, user);
       const agent = await directory.agentFor(user);
       const by = `agent:${agent.id}`;
@@ -349,41 +337,36 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
           return await desk.resolve(id, by);
         case ACTION.snooze: {
           const choice = SNOOZE_CHOICES[a.selected_option?.value ?? ''];
-          if (!choice) throw new UserError(`unknown snooze choice "${a.selected_option?.value}"`);
+          if (!choice) throw new UserError(agentText.t('slack.card.unknown_snooze', { choice: a.selected_option?.value ?? '' }));
           return await desk.snooze(id, new Date(deps.now().getTime() + choice.ms), by);
         }
         case ACTION.transfer: {
           const team = a.selected_option?.value;
-          if (!team || !(team in config.teamChannels)) throw new UserError(`unknown team "${team}": teams are ${Object.keys(config.teamChannels).join(', ')}`);
+          if (!team || !(team in config.teamChannels))
+            throw new UserError(agentText.t('slack.card.unknown_team', { team: team ?? '', teams: Object.keys(config.teamChannels).join(', ') }));
           return await desk.transfer(id, team, by);
         }
         case ACTION.survey:
           return await desk.requestFlow(id, config.surveyFlow, by);
         case ACTION.suggest: {
           const draft = await deps.suggestReply?.(id);
-          if (!draft)
-            return await tellUser(
-              channel,
-              user,
-              ':bulb: No suggestion: AI assist is off for this conversation, or the model could not answer in time.',
-              thread.threadTs,
-            );
+          if (!draft) return await tellUser(channel, user, agentText.t('slack.suggestion.none'), thread.threadTs);
           // Ephemeral: only this agent sees it; they send it as is, or copy and edit it in the thread.
           await poster.ephemeral(channel, user, draft.text, thread.threadTs, [
-            { type: 'section', text: { type: 'mrkdwn', text: `:bulb: *Suggested reply*\n${escapeMrkdwn(draft.text)}` } },
+            { type: 'section', text: { type: 'mrkdwn', text: `${agentText.t('slack.suggestion.title')}\n${escapeMrkdwn(draft.text)}` } },
             {
               type: 'actions',
               elements: [
                 {
                   type: 'button',
                   action_id: ACTION.sendSuggestion,
-                  text: { type: 'plain_text', text: 'Send as is' },
+                  text: { type: 'plain_text', text: agentText.t('slack.suggestion.send') },
                   style: 'primary',
                   value: JSON.stringify({ c: id, t: draft.text.slice(0, 1800) }),
                 },
               ],
             },
-            { type: 'context', elements: [{ type: 'mrkdwn', text: 'Or copy it into a thread reply and edit it before sending.' }] },
+            { type: 'context', elements: [{ type: 'mrkdwn', text: agentText.t('slack.suggestion.hint') }] },
           ]);
           return;
         }
@@ -393,18 +376,18 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         case ACTION.mergeAccept:
         case ACTION.mergeReject: {
           const suggestionId = (action as { value?: string }).value;
-          if (!suggestionId) throw new UserError('this button names no merge suggestion');
+          if (!suggestionId) throw new UserError(agentText.t('slack.card.no_suggestion_id'));
           const { merge } = await decideSuggestion(deps.db, suggestionId, a.action_id === ACTION.mergeAccept ? 'accept' : 'reject', by, deps.now());
           await threads.refreshCard(id);
           return await tellUser(
             channel,
             user,
-            merge ? deps.text.t('slack.merge_accepted', { merge: merge.mergeId }) : deps.text.t('slack.merge_rejected'),
+            merge ? agentText.t('slack.merge_accepted', { merge: merge.mergeId }) : agentText.t('slack.merge_rejected'),
             thread.threadTs,
           );
         }
         default:
-          throw new UserError(`unknown action ${a.action_id}`);
+          throw new UserError(agentText.t('slack.card.unknown_action', { action: a.action_id }));
       }
     } catch (error) {
       if (!(error instanceof UserError)) logger.error({ err: error }, 'slack: card action failed');
@@ -426,64 +409,64 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
 }
 
 async function conversationFor(ref: string | undefined, user: string, deps: ListenerDeps) {
-  if (!ref) throw new UserError('which conversation? give the ref shown on its card');
+  if (!ref) throw new UserError(deps.text.t('slack.command.which_conversation'));
   const conversation = await deps.desk.findConversation(ref);
   const thread = await deps.threads.current(conversation.id);
-  if (!thread) throw new UserError(`conversation ${conversationRef(conversation)} has no Slack thread`);
+  if (!thread) throw new UserError(deps.text.t('slack.command.no_thread', { ref: conversationRef(conversation) }));
   await deps.directory.requireMember(thread.channelId, user);
   return conversation;
 }
 
 export async function runCommand(input: string, user: string, deps: ListenerDeps): Promise<string> {
   const [sub = 'help', ...args] = input.trim().split(/\s+/).filter(Boolean);
-  const { desk, directory } = deps;
-  if (sub.toLowerCase() === 'help') return HELP;
+  const { desk, directory, text: agentText } = deps;
+  if (sub.toLowerCase() === 'help') return agentText.t('slack.help');
   // Customer data is for the desk: members of at least one team channel.
   const deskChannels = [...new Set([...Object.values(deps.config.teamChannels), ...(deps.config.defaultChannel ? [deps.config.defaultChannel] : [])])];
   let member = false;
   for (const channel of deskChannels) if (!member) member = await directory.isMember(channel, user);
-  if (!member) throw new UserError('/parley is for agents: join a team channel of the desk first');
+  if (!member) throw new UserError(agentText.t('slack.command.agents_only'));
   switch (sub.toLowerCase()) {
     case 'resolve': {
       const agent = await directory.agentFor(user);
       const conversation = await conversationFor(args[0], user, deps);
       await desk.resolve(conversation.id, `agent:${agent.id}`);
-      return `Resolved conversation \`${conversationRef(conversation)}\`.`;
+      return agentText.t('slack.command.resolved', { ref: conversationRef(conversation) });
     }
     case 'handback': {
       const agent = await directory.agentFor(user);
       const conversation = await conversationFor(args[0], user, deps);
       await desk.handBack(conversation.id, `agent:${agent.id}`);
-      return `Conversation \`${conversationRef(conversation)}\` is back with the bot.`;
+      return agentText.t('slack.command.handed_back', { ref: conversationRef(conversation) });
     }
     case 'flow': {
       const [flowId, ref] = args;
-      if (!flowId) throw new UserError('usage: /parley flow <flow id> <conversation>');
+      if (!flowId) throw new UserError(agentText.t('slack.command.usage_flow'));
       const agent = await directory.agentFor(user);
       const conversation = await conversationFor(ref, user, deps);
       await desk.requestFlow(conversation.id, flowId, `agent:${agent.id}`);
-      return `Asked for flow *${escapeMrkdwn(flowId)}* in conversation \`${conversationRef(conversation)}\`.`;
+      return agentText.t('slack.command.flow_requested', { flow: escapeMrkdwn(flowId), ref: conversationRef(conversation) });
     }
     case 'canned': {
       const [name, ref] = args;
       if (!name) {
         const all = await listCanned(deps.db);
-        if (all.length === 0) return 'No canned responses yet: add them with `parley canned add <name> <text>` or the API.';
+        if (all.length === 0) return agentText.t('slack.command.no_canned');
         return all.map((c) => `*${escapeMrkdwn(c.name)}*: ${escapeMrkdwn(truncate(c.text, 120))}`).join('\n');
       }
       const agent = await directory.agentFor(user);
       const conversation = await conversationFor(ref, user, deps);
       const text = await desk.renderCanned(name, conversation.id, agent.id);
       await desk.reply({ conversationId: conversation.id, agentId: agent.id, text });
-      return `Sent *${escapeMrkdwn(name)}* to conversation \`${conversationRef(conversation)}\`:\n${escapeMrkdwn(text)}`;
+      return agentText.t('slack.command.canned_sent', { name: escapeMrkdwn(name), ref: conversationRef(conversation), text: escapeMrkdwn(text) });
     }
     case 'lookup': {
       const query = args.join(' ');
-      if (!query) throw new UserError('usage: /parley lookup <phone, email or name>');
+      if (!query) throw new UserError(agentText.t('slack.command.usage_lookup'));
       const found = await searchCustomers(deps.db, query, { defaultRegion: deps.defaultRegion, limit: 5 });
       if (found.length === 0) {
         const why = unreadPhoneReason(query, deps.defaultRegion);
-        return `No customer matches "${escapeMrkdwn(query)}".${why ? ` ${escapeMrkdwn(why)}.` : ''}`;
+        return `${agentText.t('slack.command.no_customer', { query: escapeMrkdwn(query) })}${why ? ` ${escapeMrkdwn(why)}.` : ''}`;
       }
       return (await Promise.all(found.map((c) => customerSummary(deps.db, c.id, deps.text)))).join('\n\n');
     }
@@ -492,10 +475,10 @@ export async function runCommand(input: string, user: string, deps: ListenerDeps
       const agent = await directory.agentFor(user);
       await desk.setAvailability(agent.id, sub.toLowerCase() === 'away' ? 'away' : 'available');
       directory.forget(user);
-      return sub.toLowerCase() === 'away' ? 'You are away: no new conversations are assigned to you.' : 'Welcome back: you are available.';
+      return agentText.t(sub.toLowerCase() === 'away' ? 'slack.command.away' : 'slack.command.back');
     }
     default:
-      throw new UserError(`unknown command "${sub}". ${HELP}`);
+      throw new UserError(`${agentText.t('slack.command.unknown', { command: sub })} ${agentText.t('slack.help')}`);
   }
 }
 

@@ -209,7 +209,10 @@ export class SlackDesk implements ParleyPlugin {
           where: { conversationId: post.conversationId, channelId: post.channelId },
           orderBy: { id: 'desc' },
         });
-        if (thread) await threads.notice(thread, `:x: Not delivered to the customer: ${reason ?? 'no reason given'}`, `failed:${messageId}`);
+        if (thread) {
+          const text = parley.agentText;
+          await threads.notice(thread, text.t('slack.not_delivered', { reason: reason ?? text.t('slack.no_reason') }), `failed:${messageId}`);
+        }
       } else {
         await poster.react(post.channelId, post.ts, 'white_check_mark');
       }

@@ -164,28 +164,33 @@ export class SlackThreads {
     const posted = new Set(posts.map((p) => p.messageId));
     // Keys of what was done already: uploads, transcript chunks.
     const uploaded = new Set(posts.map((p) => p.sourceKey));
-    const customer = await this.db.prisma.customer.findFirst({ where: { conversations: { some: { id: conversationId } } }, select: { name: true } });
+    const conversation = await this.db.prisma.conversation.findUnique({
+      where: { id: conversationId },
+      select: { channel: true, customer: { select: { name: true } } },
+    });
+    const customer = conversation?.customer;
     const toShow = (m: (typeof messages)[number]): TranscriptMessage => ({
       id: m.id,
       authorKind: m.authorKind,
       authorName:
         m.authorKind === 'customer'
-          ? (customer?.name ?? 'Customer')
+          ? (customer?.name ?? this.text.t('transcript.customer'))
           : m.authorKind === 'agent'
-            ? (m.agent?.name ?? 'Agent')
+            ? (m.agent?.name ?? this.text.t('transcript.agent'))
             : m.authorKind === 'bot'
-              ? 'Bot'
+              ? this.text.t('transcript.bot')
               : 'Parley',
       text: m.text,
       attachments: AttachmentSchema.array().catch([]).parse(m.attachments),
       createdAt: m.createdAt,
       isInternalNote: m.isInternalNote,
+      ...(conversation && m.channel !== conversation.channel ? { via: m.channel } : {}),
     });
     const unposted = messages.filter((m) => !posted.has(m.id));
     const shown = options.all ? messages.filter((m) => !posted.has(m.id) || !m.isInternalNote) : unposted;
     let count = 0;
     if (unposted.length > 0 || (options.all && shown.length > 0)) {
-      const chunks = formatMessages(shown.map(toShow), { heading: options.heading, condensed: options.condensed });
+      const chunks = formatMessages(shown.map(toShow), this.text, { heading: options.heading, condensed: options.condensed });
       const unpostedIds = new Set(unposted.map((m) => m.id));
       for (const [index, chunk] of chunks.entries()) {
         const ids = chunk.messageIds.filter((id) => unpostedIds.has(id));

@@ -1,3 +1,4 @@
+import type { AgentText } from '../../agent-text/agent-text.ts';
 import type { Attachment } from '../../core/message.ts';
 import { escapeMrkdwn, link, slackDate, truncate } from './mrkdwn.ts';
 
@@ -9,6 +10,8 @@ export interface TranscriptMessage {
   readonly attachments: readonly Attachment[];
   readonly createdAt: Date;
   readonly isInternalNote: boolean;
+  /** The channel it went out on when that is not the conversation's own (an emailed copy of a web chat reply). */
+  readonly via?: string;
 }
 
 export interface TranscriptChunk {
@@ -28,20 +31,20 @@ const ICON: Record<TranscriptMessage['authorKind'], string> = {
 };
 
 /** Attachments Slack can show as links; local files are uploaded instead (see `uploadable`). */
-function attachmentLine(a: Attachment): string {
+function attachmentLine(a: Attachment, text: AgentText): string {
   const label = a.fileName ?? a.caption ?? a.kind;
   if (a.url && /^https?:\/\//i.test(a.url)) return `:paperclip: ${link(a.url, label)}`;
-  if (a.url?.startsWith('file:')) return `:paperclip: ${escapeMrkdwn(label)} (uploaded below)`;
+  if (a.url?.startsWith('file:')) return `:paperclip: ${escapeMrkdwn(label)} ${text.t('transcript.uploaded_below')}`;
   return `:paperclip: ${escapeMrkdwn(`[${a.kind}${a.fileName ? `: ${a.fileName}` : ''}]`)}`;
 }
 
 export const uploadable = (a: Attachment): boolean => Boolean(a.url?.startsWith('file:'));
 
-function messageLines(m: TranscriptMessage, maxText: number): string {
+function messageLines(m: TranscriptMessage, maxText: number, text: AgentText): string {
   const lines: string[] = [];
   if (m.text) lines.push(escapeMrkdwn(truncate(m.text, maxText)));
-  for (const a of m.attachments) lines.push(attachmentLine(a));
-  if (lines.length === 0) lines.push('_(empty message)_');
+  for (const a of m.attachments) lines.push(attachmentLine(a, text));
+  if (lines.length === 0) lines.push(text.t('transcript.empty'));
   return lines.join('\n');
 }
 
@@ -50,26 +53,33 @@ function messageLines(m: TranscriptMessage, maxText: number): string {
  * chunk is one post; a message is never split across posts. `condensed` (the transcript at
  * hand-off) shortens long texts and keeps only the most recent messages.
  */
-export function formatMessages(messages: readonly TranscriptMessage[], options: { heading?: string; condensed?: boolean } = {}): TranscriptChunk[] {
+export function formatMessages(
+  messages: readonly TranscriptMessage[],
+  words: AgentText,
+  options: { heading?: string; condensed?: boolean } = {},
+): TranscriptChunk[] {
   const maxText = options.condensed ? 400 : CHUNK_LIMIT - 200;
   const keep = options.condensed ? 40 : Number.POSITIVE_INFINITY;
   const shown = messages.length > keep ? messages.slice(-keep) : messages;
   const chunks: TranscriptChunk[] = [];
   let text = options.heading ?? '';
   let ids: string[] = messages.length > keep ? messages.slice(0, -keep).map((m) => m.id) : [];
-  if (messages.length > keep) text += `${text ? '\n' : ''}_…${messages.length - keep} earlier messages not shown…_`;
+  if (messages.length > keep) text += `${text ? '\n' : ''}${words.t('transcript.earlier_not_shown', { count: messages.length - keep })}`;
+  const headerOf = (m: TranscriptMessage) => {
+    const marks = [
+      ...(m.isInternalNote ? [words.t('transcript.internal_note')] : []),
+      ...(m.via ? [words.t('transcript.via', { channel: escapeMrkdwn(m.via) })] : []),
+    ];
+    return `${ICON[m.authorKind]} *${escapeMrkdwn(m.authorName)}*${marks.map((mark) => ` ${mark}`).join('')} · ${slackDate(m.createdAt, '{time}')}\n`;
+  };
   let lastAuthor = '';
   for (const m of shown) {
-    const author = `${m.authorKind}:${m.authorName}`;
-    const header =
-      author === lastAuthor
-        ? ''
-        : `${ICON[m.authorKind]} *${escapeMrkdwn(m.authorName)}*${m.isInternalNote ? ' _(internal note)_' : ''} · ${slackDate(m.createdAt, '{time}')}\n`;
-    const body = messageLines(m, maxText);
-    const piece = `${header}${body}`;
+    const author = `${m.authorKind}:${m.authorName}:${m.via ?? ''}`;
+    const body = messageLines(m, maxText, words);
+    const piece = `${author === lastAuthor ? '' : headerOf(m)}${body}`;
     if (text && text.length + piece.length + 1 > CHUNK_LIMIT) {
       chunks.push({ text, messageIds: ids });
-      text = `${ICON[m.authorKind]} *${escapeMrkdwn(m.authorName)}* · ${slackDate(m.createdAt, '{time}')}\n${body}`;
+      text = `${headerOf(m)}${body}`;
       ids = [m.id];
     } else {
       text += `${text ? '\n' : ''}${piece}`;
