@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "CampaignRecipient_channel_queuedAt_idx" ON "CampaignRecipient"("channel", "queuedAt");
