@@ -107,13 +107,14 @@ export async function segmentWhere(db: Database, filter: SegmentFilter, now: Dat
 const attributePath = (dialect: Dialect, name: string): never => (dialect === 'sqlite' ? `$.${JSON.stringify(name)}` : [name]) as never;
 
 async function tagConditions(db: Database, tags: NonNullable<SegmentFilter['tags']>): Promise<CustomerWhere[]> {
+  // The SQLite client's types lack array_contains; the PostgreSQL client the app casts to takes it.
+  const pgTagged = (tag: string): CustomerWhere => ({ tags: { array_contains: [tag] } }) as never;
+  const having = async (any: readonly string[]): Promise<CustomerWhere> =>
+    db.dialect === 'postgresql' ? { OR: any.map(pgTagged) } : { id: { in: await sqliteTagged(db, any) } };
   const out: CustomerWhere[] = [];
-  const having = async (tag: string): Promise<CustomerWhere> =>
-    db.dialect === 'postgresql' ? { tags: { array_contains: [tag] } } : { id: { in: await sqliteTagged(db, [tag]) } };
-  if (tags.any)
-    out.push(db.dialect === 'postgresql' ? { OR: tags.any.map((t) => ({ tags: { array_contains: [t] } })) } : { id: { in: await sqliteTagged(db, tags.any) } });
-  for (const tag of tags.all ?? []) out.push(await having(tag));
-  for (const tag of tags.none ?? []) out.push({ NOT: await having(tag) });
+  if (tags.any) out.push(await having(tags.any));
+  for (const tag of tags.all ?? []) out.push(await having([tag]));
+  for (const tag of tags.none ?? []) out.push({ NOT: await having([tag]) });
   return out;
 }
 
