@@ -2,7 +2,7 @@ import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { checkTimeZone } from './agent-text/agent-text.ts';
 import type { Rate } from './core/channel.ts';
-import { parseSurveyCap } from './flows/surveys.ts';
+import { parseChannelCaps, parseConsentChannels, parseContactCap, parseContactKinds } from './contact/policy-config.ts';
 import { parseDuration, parseRate } from './core/duration.ts';
 
 /**
@@ -305,12 +305,56 @@ export const settings = {
     example: 'fa',
     parse: localeTag,
   },
+  PARLEY_CONTACT_CAP: {
+    description:
+      'At most this many proactive messages of any kind (campaign, win-back, survey, notice) per customer on all channels within the duration; more are skipped with the reason frequency_cap.',
+    default: '3/7d',
+    example: '4/30d',
+    parse: parseContactCap,
+  },
+  PARLEY_CAMPAIGN_CONTACT_CAP: {
+    description: 'At most this many campaign messages per customer within the duration (and within PARLEY_CONTACT_CAP).',
+    default: '2/7d',
+    example: '1/7d',
+    parse: parseContactCap,
+  },
+  PARLEY_WINBACK_CONTACT_CAP: {
+    description: 'At most this many win-back starts per customer within the duration (and within PARLEY_CONTACT_CAP).',
+    default: '2/30d',
+    example: '1/90d',
+    parse: parseContactCap,
+  },
   PARLEY_SURVEY_CONTACT_CAP: {
     description:
-      'At most this many automatic surveys (flows started by conversation.resolved or ticket.closed) per customer within the duration; more are skipped and counted with the reason contact_cap in reports.',
+      'At most this many automatic surveys (flows started by conversation.resolved or ticket.closed) per customer within the duration (and within PARLEY_CONTACT_CAP); more are skipped and counted with their reason in reports.',
     default: '1/7d',
     example: '2/30d',
-    parse: parseSurveyCap,
+    parse: parseContactCap,
+  },
+  PARLEY_NOTICE_CONTACT_CAP: {
+    description: 'At most this many proactive notices (reminders) per customer within the duration (and within PARLEY_CONTACT_CAP).',
+    default: '3/1d',
+    example: '5/1d',
+    parse: parseContactCap,
+  },
+  PARLEY_CHANNEL_CONTACT_CAPS: {
+    description: 'Caps per channel as channel=messages/duration, for proactive messages of every kind on that channel. Unset: only the caps above.',
+    example: 'sms=1/7d,whatsapp=2/7d',
+    parse: parseChannelCaps,
+  },
+  PARLEY_CONTACT_SKIP_BUSY: {
+    description:
+      'Contact kinds that skip a customer in an open conversation (held by an agent, or in a flow that moved within PARLEY_REOPEN_WINDOW) or with an open complaint; none: no kind does.',
+    default: 'campaign',
+    example: 'campaign,survey',
+    parse: parseContactKinds,
+  },
+  PARLEY_CONSENT_CHANNELS: {
+    description:
+      'Channels on which campaigns reach only customers who wrote to us there first (their opt-in; WhatsApp requires one for business-initiated messages); others are skipped with the reason no_consent; none: no channel needs it.',
+    default: 'whatsapp,sms',
+    example: 'whatsapp,sms,email',
+    parse: parseConsentChannels,
   },
   PARLEY_AGENT_TIMEZONE: {
     description: 'IANA time zone of the dates agents and managers read (notices, report tables); with PARLEY_AGENT_LOCALE=fa in the Jalali calendar.',
