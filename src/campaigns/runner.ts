@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Rate } from '../core/channel.ts';
 import { newId, newRef } from '../core/ids.ts';
+import { checkContacts, type ContactPolicy, type ContactRecord, recordContacts } from '../contact/policy.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import { RECIPIENT_COLUMNS } from '../db/columns.ts';
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
@@ -15,25 +16,12 @@ import { type CampaignView, campaignJob, getCampaign, SEND_JOB, TARGET_JOB, type
 import { customerTimeZone, dueAt, type QuietHours, quietUntil, runDate, runStartsAt, todayIn } from './schedule.ts';
 import { getSegment, segmentPages } from './segments.ts';
 
-/** A campaign's proactive contact, as the contact policy (src/contact/policy.ts) judges and records it. */
-export interface CampaignContact {
-  readonly customerId: string;
-  readonly channel: string;
-  readonly campaignId: string;
-  readonly messageId?: string;
-}
-
-/** The contact policy as campaigns use it: one decision per contact, in order; records in the caller's transaction. */
-export interface ContactGate {
-  check(contacts: readonly CampaignContact[], now: Date): Promise<({ allowed: true } | { allowed: false; reason: string })[]>;
-  record(tx: PrismaClient, contacts: readonly CampaignContact[], now: Date): Promise<void>;
-}
-
 export interface CampaignRunnerOptions {
   readonly db: Database;
   readonly jobs: JobRunner;
   readonly logger: Logger;
-  readonly gate: ContactGate;
+  /** Every campaign message is judged and recorded by the contact policy (kind "campaign"). */
+  readonly contactPolicy: ContactPolicy;
   /** A channel's provider send rate (PARLEY_RATE_LIMITS or the adapter's published limit); undefined: none. */
   readonly rateOf: (channel: string) => Rate | undefined;
   /** PARLEY_CAMPAIGN_RATE_SHARE: the percentage of a channel's rate campaigns together may queue. */
@@ -206,12 +194,13 @@ export class CampaignRunner {
       queued += await this.#queue(campaign, due, quiet, now);
       if (due.length === allowed) later(freeAt);
     }
+    // Those due now wait for room in their channel (above); the next not yet due, for its time.
     const waiting = await db.prisma.campaignRecipient.findFirst({
-      where: { campaignId, status: 'scheduled' },
+      where: { campaignId, status: 'scheduled', dueAt: { gt: now } },
       orderBy: { dueAt: 'asc' },
       select: { dueAt: true },
     });
-    if (waiting) later(waiting.dueAt > now ? waiting.dueAt : new Date(now.getTime() + 1));
+    if (waiting) later(waiting.dueAt);
     const finished = !nextAt && !this.#nextRunAt(campaign, campaign.run + 1);
     await ctx.write(async (tx) => {
       if (nextAt) await scheduleJobs(tx, db.dialect, [campaignJob(SEND_JOB, campaignId, nextAt, {}, `${SEND_JOB}:${campaignId}:${nextAt.getTime()}`)], now);
@@ -236,12 +225,14 @@ export class CampaignRunner {
 
   /** Queues these due recipients: past quiet hours and the contact policy; returns how many were queued. */
   async #queue(campaign: CampaignView, due: readonly CampaignRecipient[], quiet: QuietHours | undefined, now: Date): Promise<number> {
-    const { db, gate } = this.options;
+    const { db, contactPolicy } = this.options;
     const quietEnds = new Map(due.map((r) => [r.id, quietUntil(now, r.timeZone, quiet)]));
     const awake = due.filter((r) => !quietEnds.get(r.id));
-    const decisions = await gate.check(
-      awake.map((r) => ({ customerId: r.customerId, channel: r.channel as string, campaignId: campaign.id })),
+    const decisions = await checkContacts(
+      db,
+      awake.map((r) => ({ customerId: r.customerId, channel: r.channel as string, kind: 'campaign' as const, campaignId: campaign.id })),
       now,
+      contactPolicy,
     );
     const go = awake.filter((_, i) => decisions[i]?.allowed);
     const customers = new Map(
@@ -270,7 +261,7 @@ export class CampaignRunner {
         const decision = decisions[i];
         if (decision && !decision.allowed) await tx.campaignRecipient.update({ where: { id: r.id }, data: { status: 'skipped', skipReason: decision.reason } });
       }
-      const contacts: CampaignContact[] = [];
+      const contacts: ContactRecord[] = [];
       for (const r of go) {
         const customer = customers.get(r.customerId);
         const identity = customer?.identities.find((i) => i.channel === r.channel && i.address === r.address);
@@ -306,9 +297,9 @@ export class CampaignRunner {
           );
         }
         await tx.campaignRecipient.update({ where: { id: r.id }, data: { status: 'queued', queuedAt: now, conversationId, messageId: messageId ?? null } });
-        contacts.push({ customerId: r.customerId, channel: identity.channel, campaignId: campaign.id, messageId });
+        contacts.push({ customerId: r.customerId, channel: identity.channel, kind: 'campaign', campaignId: campaign.id, messageId });
       }
-      await gate.record(tx, contacts, now);
+      await recordContacts(tx, contacts, now);
     });
     return go.length;
   }
