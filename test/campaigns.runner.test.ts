@@ -234,7 +234,7 @@ describe.each(dialects)('campaigns on %s', (dialect) => {
     const now = new Date('2026-03-10T10:00:00Z');
     const adapter = new FakeAdapter();
     const flow = parseFlowFile('offer.yaml', OFFER);
-    if (!flow.flow) throw new Error(JSON.stringify(flow));
+    if (!flow.ok) throw new Error(JSON.stringify(flow.problems));
     parley = await testParley(db, {
       adapters: [adapter],
       now: () => now,
