@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdmin } from './admin.ts';
+import { registerCampaigns, registerSegments } from './campaigns.ts';
 import { registerCanned } from './canned.ts';
 import { registerChat } from './chat.ts';
 import { registerConversations, registerCustomers } from './crm.ts';
@@ -30,6 +31,8 @@ export function buildProgram(): Command {
   registerQueue(program);
   registerFlows(program);
   registerCanned(program);
+  registerSegments(program);
+  registerCampaigns(program);
 
   registerRouting(program);
   // exitOverride is not inherited: each subcommand must throw too instead of exiting.
