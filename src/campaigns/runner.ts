@@ -6,12 +6,12 @@ import { newId, newRef } from '../core/ids.ts';
 import { checkContacts, type ContactPolicy, type ContactRecord, recordContacts } from '../contact/policy.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import { RECIPIENT_COLUMNS } from '../db/columns.ts';
-import type { Database, Prisma as PrismaClient } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import { START_JOB, flowLaneOf } from '../flows/engine.ts';
 import { say } from '../flows/text.ts';
 import type { CampaignRecipient } from '../generated/sqlite/client.ts';
-import { type JobContext, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
-import { enqueueOutbound } from '../pipeline/outbound.ts';
+import { type JobContext, type JobDraft, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
+import { buildOutbound, insertOutbound } from '../pipeline/outbound.ts';
 import { type CampaignView, campaignJob, getCampaign, SEND_JOB, TARGET_JOB, type VariantView } from './campaigns.ts';
 import { customerTimeZone, dueAt, type QuietHours, quietUntil, runDate, runStartsAt, todayIn } from './schedule.ts';
 import { getSegment, segmentPages } from './segments.ts';
@@ -252,6 +252,67 @@ export class CampaignRunner {
       ).map((c) => [c.id, c]),
     );
     const variants = new Map(campaign.variants.map((v) => [v.id, v]));
+    // One statement per table for the whole round: conversations, messages and outbox rows.
+    const newConversations: {
+      id: string;
+      customerId: string;
+      identityId: string;
+      channel: string;
+      status: 'bot';
+      ref: string;
+      createdAt: Date;
+      lastMessageAt: Date;
+    }[] = [];
+    const outbound: ReturnType<typeof buildOutbound>[] = [];
+    const flowStarts: JobDraft[] = [];
+    const queuedRows: { id: string; conversationId: string; messageId: string | null }[] = [];
+    const contacts: ContactRecord[] = [];
+    const unreachable: string[] = [];
+    let at = now.getTime();
+    for (const r of go) {
+      const customer = customers.get(r.customerId);
+      const identity = customer?.identities.find((i) => i.channel === r.channel && i.address === r.address);
+      const variant = variants.get(r.variantId);
+      if (!customer || !identity || !variant) {
+        unreachable.push(r.id);
+        continue;
+      }
+      let conversationId = identity.conversations[0]?.id;
+      if (!conversationId) {
+        conversationId = newId();
+        newConversations.push({
+          id: conversationId,
+          customerId: customer.id,
+          identityId: identity.id,
+          channel: identity.channel,
+          status: 'bot',
+          ref: newRef(),
+          createdAt: now,
+          lastMessageAt: now,
+        });
+      }
+      let messageId: string | null = null;
+      if (variant.texts !== null) {
+        const view = { customer: { name: customer.name ?? '', ...((customer.attributes ?? {}) as object) } };
+        const text = say(variant.texts, customer.locale ?? this.options.defaultLocale, view);
+        const rows = buildOutbound(
+          { conversationId, channel: identity.channel, recipient: identity.address, content: { text }, authorKind: 'bot' },
+          new Date(at++),
+          now,
+        );
+        outbound.push(rows);
+        messageId = rows.message.id;
+      } else {
+        flowStarts.push({
+          kind: START_JOB,
+          laneKey: flowLaneOf({ channel: identity.channel, identity }),
+          payload: { flowId: variant.flowId, conversationId, by: `campaign:${campaign.id}`, campaignRecipientId: r.id },
+          runAt: now,
+        });
+      }
+      queuedRows.push({ id: r.id, conversationId, messageId });
+      contacts.push({ customerId: r.customerId, channel: identity.channel, kind: 'campaign', campaignId: campaign.id, messageId: messageId ?? undefined });
+    }
     await db.write(async (tx) => {
       for (const r of due) {
         const until = quietEnds.get(r.id);
@@ -261,54 +322,19 @@ export class CampaignRunner {
         const decision = decisions[i];
         if (decision && !decision.allowed) await tx.campaignRecipient.update({ where: { id: r.id }, data: { status: 'skipped', skipReason: decision.reason } });
       }
-      const contacts: ContactRecord[] = [];
-      for (const r of go) {
-        const customer = customers.get(r.customerId);
-        const identity = customer?.identities.find((i) => i.channel === r.channel && i.address === r.address);
-        const variant = variants.get(r.variantId);
-        if (!customer || !identity || !variant) {
-          await tx.campaignRecipient.update({ where: { id: r.id }, data: { status: 'skipped', skipReason: 'no_channel' } });
-          continue;
-        }
-        const conversationId = identity.conversations[0]?.id ?? (await this.#newConversation(tx, customer.id, identity, now));
-        let messageId: string | undefined;
-        if (variant.texts !== null) {
-          const view = { customer: { name: customer.name ?? '', ...((customer.attributes ?? {}) as object) } };
-          const text = say(variant.texts, customer.locale ?? this.options.defaultLocale, view);
-          messageId = await enqueueOutbound(
-            tx,
-            db.dialect,
-            { conversationId, channel: identity.channel, recipient: identity.address, content: { text }, authorKind: 'bot' },
-            now,
-          );
-        } else {
-          await scheduleJobs(
-            tx,
-            db.dialect,
-            [
-              {
-                kind: START_JOB,
-                laneKey: flowLaneOf({ channel: identity.channel, identity }),
-                payload: { flowId: variant.flowId, conversationId, by: `campaign:${campaign.id}`, campaignRecipientId: r.id },
-                runAt: now,
-              },
-            ],
-            now,
-          );
-        }
-        await tx.campaignRecipient.update({ where: { id: r.id }, data: { status: 'queued', queuedAt: now, conversationId, messageId: messageId ?? null } });
-        contacts.push({ customerId: r.customerId, channel: identity.channel, kind: 'campaign', campaignId: campaign.id, messageId });
+      if (unreachable.length > 0)
+        await tx.campaignRecipient.updateMany({ where: { id: { in: unreachable } }, data: { status: 'skipped', skipReason: 'no_channel' } });
+      if (newConversations.length > 0) await tx.conversation.createMany({ data: newConversations });
+      await insertOutbound(tx, db.dialect, outbound);
+      await scheduleJobs(tx, db.dialect, flowStarts, now);
+      for (const q of queuedRows) {
+        await tx.campaignRecipient.update({
+          where: { id: q.id },
+          data: { status: 'queued', queuedAt: now, conversationId: q.conversationId, messageId: q.messageId },
+        });
       }
       await recordContacts(tx, contacts, now);
     });
-    return go.length;
-  }
-
-  async #newConversation(tx: PrismaClient, customerId: string, identity: { id: string; channel: string }, now: Date): Promise<string> {
-    const row = await tx.conversation.create({
-      data: { id: newId(), customerId, identityId: identity.id, channel: identity.channel, status: 'bot', ref: newRef(), createdAt: now, lastMessageAt: now },
-      select: { id: true },
-    });
-    return row.id;
+    return queuedRows.length;
   }
 }

@@ -53,9 +53,15 @@ export function customerTimeZone(attributes: Readonly<Record<string, unknown>>, 
   return fallback;
 }
 
+const regionZones = new Map<string, string[]>();
 function regionTimeZones(region: string): string[] {
-  const locale = new Intl.Locale(`und-${region}`) as Intl.Locale & { timeZones?: string[]; getTimeZones?: () => string[] };
-  return (locale.getTimeZones?.() ?? locale.timeZones ?? []).filter(isTimeZone);
+  let zones = regionZones.get(region);
+  if (!zones) {
+    const locale = new Intl.Locale(`und-${region}`) as Intl.Locale & { timeZones?: string[]; getTimeZones?: () => string[] };
+    zones = (locale.getTimeZones?.() ?? locale.timeZones ?? []).filter(isTimeZone);
+    regionZones.set(region, zones);
+  }
+  return zones;
 }
 
 /** The local date of run `run` (0-based), or undefined past `until`. */
