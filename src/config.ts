@@ -225,6 +225,12 @@ export const settings = {
     example: './config/routing.yaml',
     parse: text,
   },
+  PARLEY_TEMPLATES_FILE: {
+    description:
+      'YAML file of approved WhatsApp message templates per purpose and language (README: WhatsApp templates), sent outside the 24-hour window. Unset: only WHATSAPP_TEMPLATE_NAME.',
+    example: './config/templates.yaml',
+    parse: text,
+  },
   PARLEY_ALERTS_CONFIG: {
     description: 'YAML file of alert rules (README: Alerts). Unset: no alerts.',
     example: './config/alerts.yaml',

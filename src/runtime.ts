@@ -1,3 +1,6 @@
+import { TemplateRegistry } from './contact/templates.ts';
+import { windowTemplate } from './contact/window-template.ts';
+import { contactPolicyFrom } from './contact/policy-config.ts';
 import { KeyCustomerRules } from './crm/key-rules.ts';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
@@ -19,7 +22,6 @@ import { registerChannelRetries, scheduleChannelRetry, updateInboundAttachments 
 import { defaultHandlers, type HandlerSelector } from './pipeline/handler.ts';
 import { JobRunner } from './pipeline/jobs.ts';
 import { CampaignRunner } from './campaigns/runner.ts';
-import { contactPolicyFrom } from './contact/policy.ts';
 import { Inbox } from './pipeline/inbox.ts';
 import { lastInboundAt, recordConsent } from './pipeline/consent.ts';
 import { Leases } from './pipeline/leases.ts';
@@ -71,6 +73,8 @@ export interface ParleyOptions {
   readonly alertsConfig?: AlertsConfig;
   /** How many customers the flow engine's `inactive` sweep reads at a time (tests lower it). */
   readonly inactiveSweepPage?: number;
+  /** Read from PARLEY_TEMPLATES_FILE when not given. */
+  readonly templates?: TemplateRegistry;
 }
 
 /**
@@ -79,6 +83,8 @@ export interface ParleyOptions {
  * channel; adapters arrive here as definitions or instances.
  */
 export class Parley {
+  /** The WhatsApp templates registry (PARLEY_TEMPLATES_FILE); undefined when none is configured. */
+  readonly templates: TemplateRegistry | undefined;
   readonly workerId = `${hostname()}:${process.pid}:${newId().slice(-6)}`;
   readonly inbox: Inbox;
   readonly processor: InboundProcessor;
@@ -161,6 +167,8 @@ export class Parley {
     this.events = new EventBus(db, this.jobs, logger.child({ part: 'events' }), { subscriberTtlMs: config.PARLEY_EVENT_SUBSCRIBER_TTL });
     this.ai = new AiAssist(db, config, logger.child({ part: 'ai' }), options.now);
     this.ai.register(this.events);
+    const contactPolicy = contactPolicyFrom(config);
+    this.templates = options.templates;
     this.flows = options.flows ?? new FlowRegistry(config.PARLEY_FLOWS_DIR, db, logger.child({ part: 'flows' }));
     this.flowEngine =
       options.handlers && !options.flows
@@ -181,9 +189,9 @@ export class Parley {
             holding: (turn) => this.#holding.replyFor(turn),
             fetch: options.fetch,
             now: options.now,
-            mayWinBack: (flowId, customerIds, now) => this.lifecycle.mayWinBack(flowId, customerIds, now),
+            mayWinBack: (flowId, customers, now) => this.lifecycle.mayWinBack(flowId, customers, now),
             inactiveSweepPage: options.inactiveSweepPage,
-            surveyCap: config.PARLEY_SURVEY_CONTACT_CAP,
+            contactPolicy,
           });
     this.flowEngine?.register();
     this.agentText = new AgentText(config.PARLEY_AGENT_LOCALE, config.PARLEY_AGENT_TIMEZONE);
@@ -220,7 +228,13 @@ export class Parley {
     this.#holding = new QueueHolding(db, () => this.routing, deskRunning, logger.child({ part: 'routing' }));
     this.unattended = new UnattendedFlag(db, deskRunning);
     this.unattended.register(this.events);
-    this.lifecycle = new Lifecycle(db, routingConfig.lifecycle, logger.child({ part: 'lifecycle' }), (id) => this.flows.all().some((f) => f.id === id));
+    this.lifecycle = new Lifecycle(
+      db,
+      routingConfig.lifecycle,
+      logger.child({ part: 'lifecycle' }),
+      (id) => this.flows.all().some((f) => f.id === id),
+      contactPolicy,
+    );
     this.lifecycle.register(this.jobs);
     this.keyRules = new KeyCustomerRules(db, routingConfig.key_customers.rules, logger.child({ part: 'key-customers' }));
     this.keyRules.register(this.jobs);
@@ -238,7 +252,7 @@ export class Parley {
       db,
       jobs: this.jobs,
       logger: logger.child({ part: 'campaigns' }),
-      contactPolicy: contactPolicyFrom(config),
+      contactPolicy,
       rateOf: (channel) => config.PARLEY_RATE_LIMITS?.[channel] ?? this.capabilitiesOf(channel)?.rateLimits.perChannel,
       ratePercent: config.PARLEY_CAMPAIGN_RATE_SHARE,
       defaultTimeZone: config.PARLEY_CAMPAIGN_TIMEZONE,
@@ -292,6 +306,7 @@ export class Parley {
         options.routingConfig ?? (options.config.PARLEY_ROUTING_CONFIG ? readYamlConfig(options.config.PARLEY_ROUTING_CONFIG, RoutingConfigSchema) : undefined),
       alertsConfig:
         options.alertsConfig ?? (options.config.PARLEY_ALERTS_CONFIG ? readYamlConfig(options.config.PARLEY_ALERTS_CONFIG, AlertsConfigSchema) : undefined),
+      templates: options.templates ?? (options.config.PARLEY_TEMPLATES_FILE ? TemplateRegistry.load(options.config.PARLEY_TEMPLATES_FILE) : undefined),
     };
     const parley = new Parley(db, options.config, options.logger, options);
     await parley.routing.syncConfig();
@@ -379,6 +394,7 @@ export class Parley {
       recordConsent: (address, action) => recordConsent(this.db, channel, address, action, this.options.now?.() ?? new Date()),
       lastInboundAt: (address) => lastInboundAt(this.db, channel, address),
       conversationThread: (conversationId) => conversationThread(this.db, conversationId),
+      windowTemplate: (message) => windowTemplate(this.db, this.templates, message, this.config.PARLEY_DEFAULT_LOCALE),
       retryLater: (task) => scheduleChannelRetry(this.db, channel, task, this.options.now?.() ?? new Date()),
       sendThrough: async (via, message) => {
         const adapter = this.#adapters.get(via);

@@ -25,7 +25,7 @@ async function server(dialect: 'sqlite' | 'postgresql') {
   const flows = new FlowRegistry('flows', db, silentLogger);
   await flows.reload();
   const parley = await Parley.open({
-    config: loadConfig({ PARLEY_API_TOKEN: TOKEN, PARLEY_DEFAULT_REGION: 'IR' }),
+    config: loadConfig({ PARLEY_API_TOKEN: TOKEN, PARLEY_DEFAULT_REGION: 'IR', PARLEY_TEMPLATES_FILE: 'examples/templates.yaml' }),
     logger: pino({ level: 'info' }, sink),
     channels: [],
     adapters: [new FakeAdapter()],
@@ -107,6 +107,19 @@ describe('the REST API described by OpenAPI', () => {
     expect(page.body).toContain('swagger-ui');
     const protectedRoute = await s.app.inject({ method: 'GET', url: '/api/v1/conversations' });
     expect(protectedRoute.statusCode).toBe(401);
+  });
+
+  it('lists the WhatsApp templates of PARLEY_TEMPLATES_FILE', async () => {
+    const response = await s.app.inject({ method: 'GET', url: '/api/v1/templates', headers: auth });
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(body).toMatchObject({ configured: true, fallbackLanguages: ['en'] });
+    expect(body.templates.map((t: { name: string; purpose: string }) => `${t.name}:${t.purpose}`)).toEqual([
+      'we_have_a_reply:reply',
+      'winback_offer:winback',
+      'welcome_new_customer:welcome',
+    ]);
+    expect(body.templates[1].languages.fa.body).toMatch(/^سلام \{\{1\}\}،/);
   });
 
   it('rejects a request that does not match its schema with a 400 naming the field', async () => {

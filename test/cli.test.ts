@@ -310,6 +310,28 @@ describe('settings', () => {
   }, 60_000);
 });
 
+describe('parley templates and contact-policy', () => {
+  it('lists and checks the templates file, refuses a bad one with its lines, and prints the effective contact policy', async () => {
+    const list = await cli(['templates', 'list'], { PARLEY_TEMPLATES_FILE: 'examples/templates.yaml' });
+    expect(list.code).toBe(0);
+    expect(list.stdout.split('\n')[2]).toMatch(/^winback_offer +winback +marketing +en,fa,ar +\{\{1\}\}=customer_name \{\{2\}\}=offer_code$/);
+    expect((await cli(['templates', 'check', 'examples/templates.yaml'])).stdout).toBe('ok: examples/templates.yaml: 3 templates, 9 language variants\n');
+    const bad = join(dir, 'bad-templates.yaml');
+    writeFileSync(bad, 'templates:\n  - name: promo\n    purpose: campaign\n    category: marketing\n    languages:\n      en: { body: "Sale {{1}} now" }\n');
+    const refused = await cli(['templates', 'check', bad]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(`${bad}:6:19: templates.0.languages.en.body: {{1}} is not one of the variables: none are declared`);
+    expect((await cli(['templates', 'list'], { PARLEY_TEMPLATES_FILE: undefined })).stderr).toMatch(/no templates file: pass one or set PARLEY_TEMPLATES_FILE/);
+
+    const policy = await cli(['contact-policy', 'show'], { PARLEY_CAMPAIGN_CONTACT_CAP: '1/14d', PARLEY_CHANNEL_CONTACT_CAPS: 'sms=1/7d' });
+    expect(policy.code).toBe(0);
+    expect(policy.stdout).toMatch(/^overall +3 per 7d +PARLEY_CONTACT_CAP/m);
+    expect(policy.stdout).toMatch(/^campaign +1 per 14d +PARLEY_CAMPAIGN_CONTACT_CAP$/m);
+    expect(policy.stdout).toMatch(/^channel sms +1 per 7d +PARLEY_CHANNEL_CONTACT_CAPS$/m);
+    expect(JSON.parse((await cli(['contact-policy', 'show', '--format', 'json'])).stdout).perKind.survey).toEqual({ max: 1, withinMs: 7 * 86_400_000 });
+  });
+});
+
 describe('parley CLI as a process', () => {
   it('chat with piped input prints the acknowledgement of every line', async () => {
     const result = await parleyProcess(['chat', '--from', '+98 912 123 4567'], 'hello\nI have a question\n');

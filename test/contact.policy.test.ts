@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { newId, newRef } from '../src/core/ids.ts';
 import { loadConfig } from '../src/config.ts';
 import { checkContact, checkContacts, contactPolicyFrom, type ContactKind, recordContact } from '../src/contact/policy.ts';
+import { RoutingConfigSchema } from '../src/routing/config.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
 
 const DAY = 86_400_000;
@@ -163,6 +164,11 @@ describe('contact policy settings', () => {
       /PARLEY_CAMPAIGN_CONTACT_CAP.*"twice a week" is not messages\/duration such as 2\/7d/,
     );
     expect(() => policyOf({ PARLEY_CHANNEL_CONTACT_CAPS: 'sms:1/7d' })).toThrow(/PARLEY_CHANNEL_CONTACT_CAPS.*"sms:1\/7d" is not channel=messages\/duration/);
+    // The routing file's old win-back cap is refused with where it went.
+    const old = RoutingConfigSchema.safeParse({ lifecycle: { contact_cap: { max: 1, within: '30d' } } });
+    expect(old.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'lifecycle.contact_cap: lifecycle.contact_cap moved to the contact policy: set PARLEY_WINBACK_CONTACT_CAP (and PARLEY_CONTACT_CAP), see "Never too often" in the README',
+    ]);
     expect(() => policyOf({ PARLEY_CONTACT_SKIP_BUSY: 'marketing' })).toThrow(/PARLEY_CONTACT_SKIP_BUSY.*"marketing" is not a contact kind/);
   });
 });

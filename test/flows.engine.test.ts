@@ -6,7 +6,7 @@ import { FlowRegistry } from '../src/flows/registry.ts';
 import type { Flow } from '../src/flows/schema.ts';
 import { parseFlowFile } from '../src/flows/validate.ts';
 import { winbackKey } from '../src/flows/winback.ts';
-import { type RoutingConfig, RoutingConfigSchema } from '../src/routing/config.ts';
+import type { RoutingConfig } from '../src/routing/config.ts';
 import type { Parley } from '../src/runtime.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
 import { FakeAdapter, settle, silentLogger, testCapabilities, testParley } from './support/parley.ts';
@@ -151,7 +151,10 @@ describe.each(dialects)('flow engine on %s', (dialect) => {
   let clock: Date;
   let hookServer: Server | undefined;
 
-  const open = async (flows: Flow[], options: { fetch?: typeof fetch; routingConfig?: RoutingConfig; inactiveSweepPage?: number } = {}) => {
+  const open = async (
+    flows: Flow[],
+    options: { fetch?: typeof fetch; routingConfig?: RoutingConfig; inactiveSweepPage?: number; env?: Record<string, string> } = {},
+  ) => {
     const registry = FlowRegistry.of([], silentLogger, db);
     for (const f of flows) await registry.remember({ flow: f, file: `${f.id}.yaml`, source: sourceOf(f) });
     adapter = new FakeAdapter('whatsapp', testCapabilities);
@@ -450,7 +453,7 @@ steps:
     expect(wonBack()).toHaveLength(6);
   });
 
-  it('the inactive trigger keeps to the lifecycle contact cap, as the lifecycle win-back does', async () => {
+  it('the inactive trigger keeps to the contact policy across kinds: a survey counts against the win-back', async () => {
     const winback = define(FAREWELL_WINBACK);
     const csat = define(`
 id: csat
@@ -463,7 +466,7 @@ steps:
     ask: { type: rating, text: "How did we do?", save: csat }
 `);
     const day = 24 * 3_600_000;
-    await open([winback, csat], { routingConfig: RoutingConfigSchema.parse({ lifecycle: { contact_cap: { max: 1, within: '30d' } } }) });
+    await open([winback, csat], { env: { PARLEY_CONTACT_CAP: '1/30d' } });
     await say('hello');
     // Ten days later the conversation is resolved: the CSAT flow we started is a contact; the customer never answers.
     await advance(10 * day);
@@ -473,7 +476,7 @@ steps:
     await advance(3_600_000); // the reminder
     await advance(day); // the flow gives up
     expect(await db.prisma.flowSession.findFirstOrThrow({ where: { flowId: 'csat' } })).toMatchObject({ status: 'abandoned' });
-    // Inactive for 31 days, but contacted 21 days ago: the cap (1 in 30 days) holds the win-back back.
+    // Inactive for 31 days, but contacted 21 days ago: the overall cap (1 in 30 days) holds the win-back back.
     await advance(20 * day);
     await parley.flowEngine!.scheduleSweep(clock);
     await settle(parley);

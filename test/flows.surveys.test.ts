@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { newId } from '../src/core/ids.ts';
 import { FlowRegistry } from '../src/flows/registry.ts';
-import { parseSurveyCap } from '../src/flows/surveys.ts';
 import { parseFlowFile } from '../src/flows/validate.ts';
 import { buildReport } from '../src/routing/reports.ts';
 import type { Parley } from '../src/runtime.ts';
@@ -37,15 +36,6 @@ steps:
   - id: bye
     end: { say: "Noted, thank you." }
 `;
-
-const DAY = 86_400_000;
-
-describe('the survey contact cap setting', () => {
-  it('reads surveys/duration and says what is wrong otherwise', () => {
-    expect(parseSurveyCap('1/7d')).toEqual({ max: 1, withinMs: 7 * DAY });
-    expect(() => parseSurveyCap('weekly')).toThrow('"weekly" is not surveys/duration such as 1/7d');
-  });
-});
 
 describe.each(dialects)('surveys on %s', (dialect) => {
   let db: TestDatabase;
@@ -101,7 +91,7 @@ describe.each(dialects)('surveys on %s', (dialect) => {
     expect(texts().filter((t) => t?.startsWith('How did we do?'))).toHaveLength(1);
     expect(await db.prisma.surveyDispatch.findMany({ orderBy: { id: 'asc' }, select: { status: true, reason: true, conversationId: true } })).toEqual([
       { status: 'started', reason: null, conversationId: (await db.prisma.conversation.findFirstOrThrow({ orderBy: { id: 'asc' } })).id },
-      { status: 'skipped', reason: 'contact_cap', conversationId: second.id },
+      { status: 'skipped', reason: 'frequency_cap', conversationId: second.id },
     ]);
 
     clock = new Date('2026-03-10T10:00:00Z');
@@ -110,7 +100,7 @@ describe.each(dialects)('surveys on %s', (dialect) => {
     await settle(parley);
     expect(texts().filter((t) => t?.startsWith('How did we do?'))).toHaveLength(2);
     const report = await buildReport(db, new Date('2026-03-01T00:00:00Z'), new Date('2026-03-31T00:00:00Z'));
-    expect(report.surveys).toEqual({ started: 2, queued: 0, skipped: { contact_cap: 1 } });
+    expect(report.surveys).toEqual({ started: 2, queued: 0, skipped: { frequency_cap: 1 } });
   });
 
   it('a ticket closed while an agent holds the conversation queues its survey, sent when the agent resolves; the answer rates that ticket and episode', async () => {

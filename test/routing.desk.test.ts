@@ -1,3 +1,4 @@
+import { contactPolicyFrom, recordContact } from '../src/contact/policy.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../src/core/errors.ts';
 import type { DomainEventOf } from '../src/core/events.ts';
@@ -620,14 +621,14 @@ describe.each(dialects)('routing on %s', (dialect) => {
     expect(await db.prisma.alertFiring.count()).toBe(4);
   });
 
-  it('lifecycle: stages with reasons; churned customers get the win-back once, within the contact cap', async () => {
+  it('lifecycle: stages with reasons; churned customers get the win-back once, within the contact policy', async () => {
     clock = new Date('2026-06-01T00:00:00Z');
-    await start({ lifecycle: { winback_flow: 'winback', contact_cap: { max: 1, within: '30d' } } });
+    await start({ lifecycle: { winback_flow: 'winback' } }, {}, { PARLEY_CONTACT_CAP: '1/30d' });
     const day = 86_400_000;
     for (let n = 1; n <= 4; n++) await receive(n);
     await settle(parley);
     const conversations = await db.prisma.conversation.findMany({ orderBy: { id: 'asc' } });
-    // 1: new; 2: active; 3: churned; 4: churned, but contacted by a scheduled flow 5 days ago.
+    // 1: new; 2: active; 3: churned; 4: churned, but sent a survey 5 days ago.
     const seen = [
       [3, 1],
       [200, 2],
@@ -642,20 +643,16 @@ describe.each(dialects)('routing on %s', (dialect) => {
       });
       await db.prisma.conversation.update({ where: { id: c.id }, data: { status: 'resolved' } });
     }
-    await db.prisma.flowSession.create({
-      data: {
-        id: newId(),
-        conversationId: conversations[3]!.id,
-        customerId: conversations[3]!.customerId,
-        flowId: 'nps',
-        flowVersion: 'v',
-        stepId: 's',
-        variables: {},
-        startedBy: 'schedule',
-        createdAt: new Date(clock.getTime() - 5 * day),
-      },
-    });
-    const lifecycle = new (await import('../src/routing/lifecycle.ts')).Lifecycle(db, parley.routing.config.lifecycle, parley.logger, () => true);
+    await db.write((tx) =>
+      recordContact(tx, { customerId: conversations[3]!.customerId, channel: 'whatsapp', kind: 'survey' }, new Date(clock.getTime() - 5 * day)),
+    );
+    const lifecycle = new (await import('../src/routing/lifecycle.ts')).Lifecycle(
+      db,
+      parley.routing.config.lifecycle,
+      parley.logger,
+      () => true,
+      contactPolicyFrom(parley.config),
+    );
     expect(await lifecycle.sweep(clock)).toBe(3); // customer 1 stays new
     const stages = await db.prisma.customer.findMany({ where: { id: { in: conversations.map((c) => c.customerId) } } });
     expect(conversations.map((c) => stages.find((s) => s.id === c.customerId)!.lifecycleStage)).toEqual(['new', 'active', 'churned', 'churned']);

@@ -372,7 +372,7 @@ describe('WhatsApp Cloud API', () => {
     const refused = await agentSends({ text: 'Your refund is approved' });
     expect(sends()).toHaveLength(before);
     expect(refused.deliveryStatus).toBe('failed');
-    expect(refused.failureReason).toMatch(/^outside WhatsApp's 24-hour window: the customer last wrote 20\d\d-.*set WHATSAPP_TEMPLATE_NAME/);
+    expect(refused.failureReason).toMatch(/^outside WhatsApp's 24-hour window: the customer last wrote 20\d\d-.*WHATSAPP_TEMPLATE_NAME is not set/);
     // An explicit template is always allowed.
     const templated = await agentSends({ template: { name: 'order_update', language: 'fa', params: ['۱۲۳۴'] } });
     expect(templated.deliveryStatus).toBe('sent');
@@ -380,6 +380,68 @@ describe('WhatsApp Cloud API', () => {
       type: 'template',
       template: { name: 'order_update', language: { code: 'fa' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '۱۲۳۴' }] }] },
     });
+  });
+
+  it("outside the window sends the templates file's template for the purpose in the customer's language: Meta's documented template object; a bad variable is refused with the reason", async () => {
+    const templates = join(dataDir, 'templates.yaml');
+    writeFileSync(
+      templates,
+      [
+        'templates:',
+        '  - name: we_have_a_reply',
+        '    purpose: reply',
+        '    category: utility',
+        '    variables: [text]',
+        '    languages:',
+        '      en: { body: "We have an answer: «{{1}}». Reply here.", buttons: [{ type: quick_reply, text: Continue, payload: go_on }, { type: quick_reply, text: Stop, payload: stop_it }] }',
+        '      fa: { body: "پاسخ شما آماده است: «{{1}}». همین‌جا پاسخ دهید.", buttons: [{ type: quick_reply, text: ادامه, payload: go_on }, { type: quick_reply, text: توقف, payload: stop_it }] }',
+        '  - name: winback_offer',
+        '    purpose: winback',
+        '    category: marketing',
+        '    variables: [customer_name]',
+        '    languages:',
+        '      en: { body: "Hi {{1}}, we miss you!" }',
+      ].join('\n'),
+    );
+    // The old setting stays the default for purposes the file has no template for.
+    await start({ PARLEY_TEMPLATES_FILE: templates, WHATSAPP_TEMPLATE_NAME: 'generic_notice', WHATSAPP_TEMPLATE_LANGUAGE: 'en' });
+    acceptSends();
+    await webhook(textMessage('wamid.in1', 'سلام', new Date(Date.now() - 30 * 3600_000)));
+    await settle(parley);
+    await db.prisma.customer.updateMany({ data: { locale: 'fa-IR', name: null } });
+
+    const sent = await agentSends({ text: 'بازپرداخت شما تأیید شد' });
+    expect(sent.deliveryStatus).toBe('sent');
+    const documented = readFileSync(fileURLToPath(new URL('../channels/whatsapp/fixtures/outbound/template-object.json', import.meta.url)), 'utf8');
+    const payloads = ['go_on', 'stop_it'];
+    const expected = JSON.parse(
+      documented
+        .replace('TEMPLATE_NAME', 'we_have_a_reply')
+        .replace('LANGUAGE_AND_LOCALE_CODE', 'fa')
+        .replace('TEXT_STRING', 'بازپرداخت شما تأیید شد')
+        .replace(/PAYLOAD/g, () => payloads.shift()!),
+    );
+    expect(sends().at(-1)).toEqual({ messaging_product: 'whatsapp', recipient_type: 'individual', to: CUSTOMER, type: 'template', template: expected });
+
+    // A text with a line break cannot be a template parameter: refused with where and why, nothing sent.
+    const before = sends().length;
+    const refused = await agentSends({ text: 'line one\nline two' });
+    expect(sends()).toHaveLength(before);
+    expect(refused.deliveryStatus).toBe('failed');
+    expect(refused.failureReason).toMatch(/24-hour window.*; template we_have_a_reply \(fa\): variable \{\{1\}\} \(text\) has a line break$/);
+
+    // The winback template's customer_name is missing: refused; a purpose with no template uses WHATSAPP_TEMPLATE_NAME.
+    const noName = await agentSends({ text: 'we miss you', purpose: 'winback' });
+    expect(noName.failureReason).toMatch(/template winback_offer \(en\): variable \{\{1\}\} \(customer_name\) has no value$/);
+    await db.prisma.customer.updateMany({ data: { name: 'Sara' } });
+    expect((await agentSends({ text: 'we miss you', purpose: 'winback' })).deliveryStatus).toBe('sent');
+    expect(sends().at(-1).template).toEqual({
+      name: 'winback_offer',
+      language: { code: 'en' },
+      components: [{ type: 'body', parameters: [{ type: 'text', text: 'Sara' }] }],
+    });
+    expect((await agentSends({ text: 'Your parcel left', purpose: 'notice' })).deliveryStatus).toBe('sent');
+    expect(sends().at(-1).template).toEqual({ name: 'generic_notice', language: { code: 'en' } });
   });
 
   it('uses WHATSAPP_TEMPLATE_NAME outside the window when configured', async () => {

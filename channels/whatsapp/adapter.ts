@@ -28,7 +28,10 @@ export interface CloudApiOptions {
   readonly phoneNumberId: string;
   readonly appSecret: string;
   readonly verifyToken: string;
-  /** Sent instead of free-form text outside the 24-hour window; `withText` passes the text as {{1}}. */
+  /**
+   * Sent outside the 24-hour window when the templates file (PARLEY_TEMPLATES_FILE) has none for
+   * the message's purpose (WHATSAPP_TEMPLATE_NAME); `withText` passes the text as {{1}}.
+   */
   readonly windowTemplate?: { readonly name: string; readonly language: string; readonly withText: boolean };
   readonly now?: () => Date;
 }
@@ -248,7 +251,7 @@ export class CloudApiAdapter implements ChannelAdapter {
     } else if (await this.#windowOpen(message.recipient)) {
       messages = await toGraphMessages(content, (a) => this.#media(a));
     } else {
-      messages = [this.#windowTemplate(message, await this.#ctx().lastInboundAt(message.recipient))];
+      messages = [await this.#windowTemplate(message, await this.#ctx().lastInboundAt(message.recipient))];
     }
     let externalId: string | undefined;
     for (const body of messages) {
@@ -270,13 +273,18 @@ export class CloudApiAdapter implements ChannelAdapter {
     return last !== undefined && now.getTime() - last.getTime() < WINDOW_MS;
   }
 
-  #windowTemplate(message: OutboundMessage, last: Date | undefined): GraphMessage {
+  /** Outside the window: the templates file's template for the message's purpose and language, else the default template. */
+  async #windowTemplate(message: OutboundMessage, last: Date | undefined): Promise<GraphMessage> {
+    const outside = `outside WhatsApp's 24-hour window: the customer last wrote ${last ? last.toISOString() : 'never'}`;
+    const found = await this.#ctx().windowTemplate(message);
+    if (found?.ok) return templateMessage(found.template);
+    if (found?.reason === 'template_invalid') throw new SendError(`${outside}; ${found.detail}`, { retryable: false });
     const template = this.options.windowTemplate;
     if (!template) {
-      throw new SendError(
-        `outside WhatsApp's 24-hour window: the customer last wrote ${last ? last.toISOString() : 'never'}; only an approved template can be sent (set WHATSAPP_TEMPLATE_NAME)`,
-        { retryable: false },
-      );
+      const missing = found ? `${found.detail} in PARLEY_TEMPLATES_FILE` : 'no templates file (PARLEY_TEMPLATES_FILE)';
+      throw new SendError(`${outside}; only an approved template can be sent and there is none: ${missing}, and WHATSAPP_TEMPLATE_NAME is not set`, {
+        retryable: false,
+      });
     }
     const text = message.content.text;
     return templateMessage({ name: template.name, language: template.language, params: template.withText && text ? [text] : [] });

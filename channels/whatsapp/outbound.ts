@@ -125,15 +125,24 @@ export function templateParameter(text: string): string {
     .trim();
 }
 
-export function templateMessage(template: NonNullable<Content['template']>): GraphMessage {
+/** The Cloud API template object (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages#template-object). */
+type TemplateContent = NonNullable<Content['template']>;
+export function templateMessage(template: Omit<TemplateContent, 'buttons'> & { buttons?: TemplateContent['buttons'] }): GraphMessage {
+  const components = [
+    ...(template.params.length > 0 ? [{ type: 'body', parameters: template.params.map((text) => ({ type: 'text', text: templateParameter(text) })) }] : []),
+    ...(template.buttons ?? []).map((b) => ({
+      type: 'button',
+      sub_type: b.type,
+      index: String(b.index),
+      parameters: [b.type === 'quick_reply' ? { type: 'payload', payload: b.payload } : { type: 'text', text: b.text }],
+    })),
+  ];
   return {
     type: 'template',
     template: {
       name: template.name,
       language: { code: template.language },
-      ...(template.params.length > 0
-        ? { components: [{ type: 'body', parameters: template.params.map((text) => ({ type: 'text', text: templateParameter(text) })) }] }
-        : {}),
+      ...(components.length > 0 ? { components } : {}),
     },
   };
 }

@@ -42,7 +42,8 @@ export const whatsappSettings = z.object({
     example: 'v22.0',
   }),
   WHATSAPP_TEMPLATE_NAME: setting(text(), {
-    description: 'Approved template sent instead of free-form text outside the 24-hour window. Unset: such sends fail with the reason for the agent.',
+    description:
+      'Default approved template sent instead of free-form text outside the 24-hour window, when PARLEY_TEMPLATES_FILE has none for the message. Unset: such sends fail with the reason for the agent.',
     example: 'we_have_a_reply',
   }),
   WHATSAPP_TEMPLATE_LANGUAGE: setting(text(), { description: 'Language code of that template.', default: 'en', example: 'fa' }),

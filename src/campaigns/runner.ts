@@ -296,7 +296,7 @@ export class CampaignRunner {
         const view = { customer: { name: customer.name ?? '', ...((customer.attributes ?? {}) as object) } };
         const text = say(variant.texts, customer.locale ?? this.options.defaultLocale, view);
         const rows = buildOutbound(
-          { conversationId, channel: identity.channel, recipient: identity.address, content: { text }, authorKind: 'bot' },
+          { conversationId, channel: identity.channel, recipient: identity.address, content: { text, purpose: campaign.spec.purpose }, authorKind: 'bot' },
           new Date(at++),
           now,
         );
@@ -306,7 +306,7 @@ export class CampaignRunner {
         flowStarts.push({
           kind: START_JOB,
           laneKey: flowLaneOf({ channel: identity.channel, identity }),
-          payload: { flowId: variant.flowId, conversationId, by: `campaign:${campaign.id}`, campaignRecipientId: r.id },
+          payload: { flowId: variant.flowId, conversationId, by: `campaign:${campaign.id}`, campaignRecipientId: r.id, purpose: campaign.spec.purpose },
           runAt: now,
         });
       }

@@ -47,6 +47,11 @@ export const CampaignInputSchema = z
     /** Overrides PARLEY_CAMPAIGN_QUIET_HOURS; { from: "00:00", to: "00:00" } for none. */
     quietHours: QuietHoursSchema.optional(),
     goal: GoalSchema.optional(),
+    /** The WhatsApp template purpose (PARLEY_TEMPLATES_FILE) its messages go as outside the 24-hour window. */
+    purpose: z
+      .string()
+      .regex(/^[a-z0-9_-]+$/, 'a purpose is a word such as campaign, welcome, winback')
+      .default('campaign'),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -69,5 +74,6 @@ export const CampaignSpecSchema = z.object({
   schedule: ScheduleSchema,
   quietHours: QuietHoursSchema.optional(),
   goal: GoalSchema.optional(),
+  purpose: z.string().default('campaign'),
 });
 export type CampaignSpec = z.output<typeof CampaignSpecSchema>;

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAdmin } from './admin.ts';
 import { registerCampaigns, registerSegments } from './campaigns.ts';
 import { registerCanned } from './canned.ts';
+import { registerContact } from './contact.ts';
 import { registerChat } from './chat.ts';
 import { registerConversations, registerCustomers } from './crm.ts';
 import { registerDoctor } from './doctor.ts';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerCampaigns(program);
 
   registerRouting(program);
+  registerContact(program);
   // exitOverride is not inherited: each subcommand must throw too instead of exiting.
   const override = (command: Command) => {
     command.exitOverride();

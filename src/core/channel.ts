@@ -1,3 +1,4 @@
+import type { TemplateResult } from '../contact/templates.ts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import type { AddressKind } from './address.ts';
@@ -40,6 +41,12 @@ export interface ChannelContext {
   recordConsent(address: string, action: 'opt_out' | 'opt_in'): Promise<void>;
   /** When this address last wrote on this channel (e.g. WhatsApp's 24-hour window), or undefined. */
   lastInboundAt(address: string): Promise<Date | undefined>;
+  /**
+   * The approved template to send instead of `message` when the channel's window is closed
+   * (PARLEY_TEMPLATES_FILE, by purpose and the customer's language), or why none fits;
+   * undefined when no templates file is configured.
+   */
+  windowTemplate(message: OutboundMessage): Promise<TemplateResult | undefined>;
   /** What an adapter needs to thread a reply: the conversation's ref, subject, team and recent provider ids (oldest first). */
   conversationThread(conversationId: string): Promise<ConversationThread>;
   /** Runs `payload` through the adapter's `retry` after `delayMs`, as a durable job retried with backoff; one job per `key`. */

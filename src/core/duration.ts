@@ -29,3 +29,15 @@ export function parseRate(text: string): { count: number; perMs: number } {
   const per = (match[2] ? Number(match[2]) : 1) * (UNITS[match[3] as string] as number);
   return { count: Number(match[1]), perMs: per };
 }
+
+/** Milliseconds as the largest whole unit: 604800000 -> "7d", 5400000 -> "90m". */
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const)
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}

@@ -150,8 +150,25 @@ export const OutboundContentSchema = z
     attachments: z.array(AttachmentSchema).default([]),
     buttons: z.array(ButtonSchema).optional(),
     list: ListSchema.optional(),
-    /** A pre-approved provider template (e.g. WhatsApp outside the 24-hour window). */
-    template: z.object({ name: z.string().min(1), language: z.string().min(1), params: z.array(z.string()).default([]) }).optional(),
+    /** A pre-approved provider template (e.g. WhatsApp outside the 24-hour window; src/contact/templates.ts). */
+    template: z
+      .object({
+        name: z.string().min(1),
+        language: z.string().min(1),
+        params: z.array(z.string()).default([]),
+        /** Parameters of the template's buttons by index: a quick reply's payload, a dynamic URL's suffix. */
+        buttons: z
+          .array(
+            z.discriminatedUnion('type', [
+              z.object({ type: z.literal('quick_reply'), index: z.number().int().nonnegative(), payload: z.string().min(1) }),
+              z.object({ type: z.literal('url'), index: z.number().int().nonnegative(), text: z.string().min(1) }),
+            ]),
+          )
+          .default([]),
+      })
+      .optional(),
+    /** What the message is for (reply, winback, welcome, ...): picks the template when a channel's window is closed. */
+    purpose: z.string().min(1).optional(),
   })
   .refine((c) => c.text !== undefined || c.attachments.length > 0 || c.template, {
     message: 'an outbound message needs text, an attachment or a template',

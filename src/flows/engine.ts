@@ -14,7 +14,8 @@ import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import type { FlowSession } from '../generated/sqlite/client.ts';
 import type { EventBus } from '../pipeline/events.ts';
 import { handoffEvent, handoffPatch } from '../pipeline/handoff.ts';
-import { dispatchSurvey, queuedSurveys, type SurveyCap, surveyTarget } from './surveys.ts';
+import { dispatchSurvey, queuedSurveys, surveyTarget } from './surveys.ts';
+import { type ContactPolicy, recordContacts } from '../contact/policy.ts';
 import { AcknowledgeHandler, type ConversationHandler, HumanHandledConversation, isHumanHandled, type Turn } from '../pipeline/handler.ts';
 import { type JobContext, type JobDraft, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 import { enqueueToCustomer } from '../pipeline/outbound.ts';
@@ -24,7 +25,7 @@ import { type Effect, newSession, type RunContext, type RunInput, type RunResult
 import type { FlowRegistry } from './registry.ts';
 import type { Flow, Trigger } from './schema.ts';
 import { addStepCounts, StepCounter } from './stats.ts';
-import { winbackKey } from './winback.ts';
+import { winbackKey, type WinbackTarget } from './winback.ts';
 import { recordCampaignFlowStart } from '../campaigns/recipients.ts';
 import { SESSION_COLUMNS } from '../db/columns.ts';
 
@@ -48,12 +49,12 @@ export interface FlowEngineOptions {
   readonly holding?: (turn: Turn) => Promise<string | undefined>;
   readonly fetch?: typeof fetch;
   readonly now?: () => Date;
-  /** Which of these customers a win-back with that flow may contact now (routing's lifecycle rule, contact cap included). */
-  readonly mayWinBack: (flowId: string, customerIds: readonly string[], now: Date) => Promise<ReadonlySet<string>>;
+  /** Which of these customers a win-back with that flow may contact now on that channel (routing's lifecycle rule and the contact policy). */
+  readonly mayWinBack: (flowId: string, customers: readonly WinbackTarget[], now: Date) => Promise<ReadonlySet<string>>;
   /** Customers the `inactive` sweep reads at a time (default 500); it pages through all of them. */
   readonly inactiveSweepPage?: number;
-  /** Contact cap of automatic surveys (flows started by conversation.resolved or ticket.closed). */
-  readonly surveyCap: SurveyCap;
+  /** The contact policy automatic surveys (flows started by conversation.resolved or ticket.closed) and win-back starts follow. */
+  readonly contactPolicy: ContactPolicy;
 }
 
 interface SessionRow {
@@ -101,6 +102,8 @@ const StartJobSchema = z.object({
   dispatchId: z.string().optional(),
   /** Campaign starts: the recipient whose first message this start sends. */
   campaignRecipientId: z.string().optional(),
+  /** Campaign starts: the template purpose of its messages outside a channel's window. */
+  purpose: z.string().optional(),
 });
 const AUTOMATIC_SURVEY = /^event:/;
 const TIMER_JOB = 'flow.timer';
@@ -563,6 +566,7 @@ export class FlowEngine implements ConversationHandler {
       const request = {
         customerId: conversation.customerId,
         conversationId: conversation.id,
+        channel: conversation.channel,
         flowId: flow.id,
         ticketId: payload.ticketId,
         dispatchId: payload.dispatchId,
@@ -570,7 +574,7 @@ export class FlowEngine implements ConversationHandler {
       };
       let startNow = false;
       await ctx.write(async (tx) => {
-        startNow = await dispatchSurvey(tx, request, this.options.surveyCap, ctx.now);
+        startNow = await dispatchSurvey(tx, request, this.options.contactPolicy, ctx.now);
       });
       if (!startNow) return;
     }
@@ -584,7 +588,7 @@ export class FlowEngine implements ConversationHandler {
       ctx,
       active ? [{ ...toState(active), status: 'abandoned', waiting: null }] : [],
       undefined,
-      payload.campaignRecipientId,
+      payload.campaignRecipientId ? { recipientId: payload.campaignRecipientId, purpose: payload.purpose } : undefined,
     );
   }
 
@@ -619,7 +623,7 @@ export class FlowEngine implements ConversationHandler {
     ctx: JobContext,
     ended: SessionState[],
     before?: Before,
-    campaignRecipientId?: string,
+    campaign?: { recipientId: string; purpose: string | undefined },
   ): Promise<void> {
     const now = ctx.now;
     // Outside a message, "new" means a customer still in the new stage on their first conversation.
@@ -651,9 +655,11 @@ export class FlowEngine implements ConversationHandler {
       for (const { state: s, result } of runs) {
         rows.sessions.push(this.#sessionRow(s, conversation.id, conversation.customerId, now, timerAtOf(s, result, before)));
         if (result) rows.stats.add(result.stats, now);
+        // A win-back (the only flow the schedule starts) outside a channel's window goes as its winback template.
+        const purpose = campaign ? campaign.purpose : s.startedBy === 'schedule' ? 'winback' : undefined;
         for (const content of result?.messages ?? []) {
-          const messageId = await enqueueToCustomer(tx, this.options.db.dialect, conversation, content, 'bot', new Date(at++), now);
-          if (campaignRecipientId && !queued) await recordCampaignFlowStart(tx, campaignRecipientId, messageId);
+          const messageId = await enqueueToCustomer(tx, this.options.db.dialect, conversation, { purpose, ...content }, 'bot', new Date(at++), now);
+          if (campaign && !queued) await recordCampaignFlowStart(tx, campaign.recipientId, messageId);
           queued = true;
         }
         for (const effect of result?.effects ?? []) {
@@ -699,23 +705,24 @@ export class FlowEngine implements ConversationHandler {
         const reachable = customers.filter((c) => c.conversations[0] && !isHumanHandled(c.conversations[0]));
         const allowed = await this.options.mayWinBack(
           flow.id,
-          reachable.map((c) => c.id),
+          reachable.map((c) => ({ customerId: c.id, channel: c.conversations[0]!.channel })),
           now,
         );
-        const drafts = reachable.flatMap((c) => {
+        const starts = reachable.flatMap((c) => {
           const last = c.conversations[0];
           if (!last || !allowed.has(c.id)) return [];
-          return [
-            {
-              kind: START_JOB,
-              laneKey: flowLaneOf(last),
-              payload: { flowId: flow.id, conversationId: last.id, by: 'schedule' },
-              runAt: now,
-              dedupKey: winbackKey(flow.id, c.id),
-            },
-          ];
+          return [{ customerId: c.id, channel: last.channel, kind: 'winback' as const, draft: winbackStart(flow.id, c.id, last, now) }];
         });
-        if (drafts.length > 0) await ctx.db.write((tx) => scheduleJobs(tx, ctx.db.dialect, drafts, now).then(() => {}));
+        if (starts.length > 0)
+          await ctx.db.write(async (tx) => {
+            await scheduleJobs(
+              tx,
+              ctx.db.dialect,
+              starts.map((s) => s.draft),
+              now,
+            );
+            await recordContacts(tx, starts, now);
+          });
         if (customers.length < page) break;
         after = customers[customers.length - 1]!.id;
       }
@@ -757,6 +764,17 @@ function textTriggers(flow: Flow): TextTrigger[] {
 
 /** Flow jobs run on the customer's inbound lane, so they never race the customer's own messages. */
 export const flowLaneOf = (conversation: { channel: string; identity: { address: string } }) => `in:${conversation.channel}:${conversation.identity.address}`;
+
+/** The job that starts win-back flow `flowId` for a customer in their last conversation: once per customer and flow (its dedup key). */
+export function winbackStart(flowId: string, customerId: string, last: { id: string; channel: string; identity: { address: string } }, now: Date): JobDraft {
+  return {
+    kind: START_JOB,
+    laneKey: flowLaneOf(last),
+    payload: { flowId, conversationId: last.id, by: 'schedule' },
+    runAt: now,
+    dedupKey: winbackKey(flowId, customerId),
+  };
+}
 
 /**
  * When a session's timer fires: the timer its run set for where it now waits, else the one it

@@ -1,23 +1,12 @@
 import type { Prisma as PrismaClient } from '../db/database.ts';
-import { parseDuration } from '../core/duration.ts';
+import { checkContact, type ContactPolicy, recordContact } from '../contact/policy.ts';
 import { newId } from '../core/ids.ts';
-
-/** At most `max` automatic surveys per customer within `withinMs` (PARLEY_SURVEY_CONTACT_CAP). */
-export interface SurveyCap {
-  readonly max: number;
-  readonly withinMs: number;
-}
-
-/** "1/7d": at most one survey a week; "0/1d" turns automatic surveys off. */
-export function parseSurveyCap(value: string): SurveyCap {
-  const match = /^\s*(\d+)\s*\/\s*(\S+)\s*$/.exec(value);
-  if (!match) throw new Error(`"${value}" is not surveys/duration such as 1/7d`);
-  return { max: Number(match[1]), withinMs: parseDuration(match[2]!) };
-}
 
 export interface SurveyRequest {
   readonly customerId: string;
   readonly conversationId: string;
+  /** The conversation's channel: the survey is asked there. */
+  readonly channel: string;
   readonly flowId: string;
   /** The ticket whose closing asked for it. */
   readonly ticketId?: string;
@@ -35,11 +24,11 @@ async function latestEpisodeId(tx: PrismaClient, conversationId: string): Promis
 
 /**
  * Decides and records an automatic survey start (a flow started by conversation.resolved or
- * ticket.closed): queued while an agent holds the conversation, skipped with the reason
- * `contact_cap` when the customer already got `cap.max` within the window, else started.
- * Returns whether the flow should start now.
+ * ticket.closed): queued while an agent holds the conversation, skipped with the contact
+ * policy's reason (src/contact/policy.ts: opted out, frequency cap, ...), else started and
+ * counted as a contact. Returns whether the flow should start now.
  */
-export async function dispatchSurvey(tx: PrismaClient, request: SurveyRequest, cap: SurveyCap, now: Date): Promise<boolean> {
+export async function dispatchSurvey(tx: PrismaClient, request: SurveyRequest, policy: ContactPolicy, now: Date): Promise<boolean> {
   const write = async (status: 'queued' | 'started' | 'skipped', reason: string | null) => {
     if (request.dispatchId) {
       await tx.surveyDispatch.update({ where: { id: request.dispatchId }, data: { status, reason, updatedAt: now } });
@@ -64,13 +53,13 @@ export async function dispatchSurvey(tx: PrismaClient, request: SurveyRequest, c
     if (!request.dispatchId) await write('queued', null);
     return false;
   }
-  const recent = await tx.surveyDispatch.count({
-    where: { customerId: request.customerId, status: 'started', updatedAt: { gt: new Date(now.getTime() - cap.withinMs) } },
-  });
-  if (recent >= cap.max) {
-    await write('skipped', 'contact_cap');
+  const contact = { customerId: request.customerId, channel: request.channel, kind: 'survey' as const };
+  const decision = await checkContact(tx, contact, now, policy);
+  if (!decision.allowed) {
+    await write('skipped', decision.reason);
     return false;
   }
+  await recordContact(tx, contact, now);
   await write('started', null);
   return true;
 }

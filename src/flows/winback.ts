@@ -4,3 +4,9 @@
  * and routing's `Lifecycle.mayWinBack` looks for it to tell who was reached already.
  */
 export const winbackKey = (flowId: string, customerId: string): string => `winback:${flowId}:${customerId}`;
+
+/** A customer a win-back would reach, on the channel of their last conversation. */
+export interface WinbackTarget {
+  readonly customerId: string;
+  readonly channel: string;
+}

@@ -6,6 +6,7 @@ import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import type { EventBus } from '../pipeline/events.ts';
 import { type JobContext, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 import { Duration } from './config.ts';
+import { formatDuration } from '../core/duration.ts';
 import { queueNotice } from './notifier.ts';
 import type { AlertContext } from './alert-texts.ts';
 import { SlackMentionSchema } from './slack-mention.ts';
@@ -225,15 +226,4 @@ async function alertContext(tx: PrismaClient, about: { customerId?: string; conv
     ...(conversation ? { channel: conversation.channel, conversationRef: conversationRef(conversation) } : {}),
     ticketRefs: tickets.map((t) => t.ref),
   };
-}
-
-export function formatDuration(ms: number): string {
-  for (const [unit, size] of [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ] as const)
-    if (ms % size === 0) return `${ms / size}${unit}`;
-  return `${ms}ms`;
 }

@@ -120,9 +120,11 @@ export const RoutingConfigSchema = z
         low_nps: z.number().int().min(0).max(10).default(6),
         winback_flow: z.string().optional(),
         contact_cap: z
-          .object({ max: z.number().int().nonnegative(), within: Duration })
-          .strict()
-          .default({ max: 2, within: parseDuration('30d') }),
+          .never({
+            error:
+              'lifecycle.contact_cap moved to the contact policy: set PARLEY_WINBACK_CONTACT_CAP (and PARLEY_CONTACT_CAP), see "Never too often" in the README',
+          })
+          .optional(),
       })
       .strict()
       .default({
@@ -132,7 +134,6 @@ export const RoutingConfigSchema = z
         complaints: { count: 3, within: parseDuration('30d') },
         low_csat: 2,
         low_nps: 6,
-        contact_cap: { max: 2, within: parseDuration('30d') },
       }),
     messages: z.object({ out_of_hours: Localized.optional() }).strict().default({}),
   })

@@ -3,9 +3,11 @@ import { z } from 'zod';
 import { newId } from '../core/ids.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import type { Database } from '../db/database.ts';
-import { START_JOB } from '../flows/engine.ts';
-import { winbackKey } from '../flows/winback.ts';
-import { type JobDraft, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
+import { checkContacts, type ContactPolicy, recordContacts } from '../contact/policy.ts';
+import { winbackStart } from '../flows/engine.ts';
+import { winbackKey, type WinbackTarget } from '../flows/winback.ts';
+import { type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
+import { isHumanHandled } from '../pipeline/handler.ts';
 import type { RoutingConfig } from './config.ts';
 import { CHANGE_COLUMNS } from '../db/columns.ts';
 
@@ -42,7 +44,7 @@ const PAGE = 500;
 
 /**
  * Recomputes every customer's stage hourly, records each change with its reasons, and
- * starts the win-back flow once for churned customers whose contact cap allows it.
+ * starts the win-back flow once for churned customers the contact policy lets us reach.
  */
 export class Lifecycle {
   constructor(
@@ -50,6 +52,7 @@ export class Lifecycle {
     private readonly config: LifecycleConfig,
     private readonly logger: Logger,
     private readonly winbackFlowExists: (flowId: string) => boolean,
+    private readonly contactPolicy: ContactPolicy,
   ) {}
 
   register(jobs: JobRunner): void {
@@ -126,54 +129,59 @@ export class Lifecycle {
 
   /**
    * Which of these customers a win-back with `flowId` may contact now: those it has not reached
-   * yet (its dedup key, shared with the flow engine) whose contacts we started (follow-up and
-   * scheduled flows, not the customer's own) within `contact_cap.within` are under
-   * `contact_cap.max`. The one rule for both win-back paths: this sweep's churned customers and
-   * the flow engine's `inactive` trigger.
+   * yet (its dedup key, shared with the flow engine) whom the contact policy lets us reach on
+   * the channel given (src/contact/policy.ts, kind winback). The one rule for both win-back
+   * paths: this sweep's churned customers and the flow engine's `inactive` trigger.
    */
-  async mayWinBack(flowId: string, customerIds: readonly string[], now: Date): Promise<Set<string>> {
-    if (customerIds.length === 0) return new Set();
-    const keys = customerIds.map((id) => winbackKey(flowId, id));
+  async mayWinBack(flowId: string, customers: readonly WinbackTarget[], now: Date): Promise<Set<string>> {
+    if (customers.length === 0) return new Set();
+    const keys = customers.map((c) => winbackKey(flowId, c.customerId));
     const done = new Set((await this.db.prisma.job.findMany({ where: { dedupKey: { in: keys } }, select: { dedupKey: true } })).map((j) => j.dedupKey));
-    const pending = customerIds.filter((id) => !done.has(winbackKey(flowId, id)));
+    const pending = customers.filter((c) => !done.has(winbackKey(flowId, c.customerId)));
     if (pending.length === 0) return new Set();
-    const contacts = await this.db.prisma.flowSession.groupBy({
-      by: ['customerId'],
-      where: {
-        customerId: { in: pending },
-        createdAt: { gt: new Date(now.getTime() - this.config.contact_cap.within) },
-        OR: [{ startedBy: 'schedule' }, { startedBy: { startsWith: 'event:' } }],
-      },
-      _count: { _all: true },
-    });
-    const allowed = pending.filter((id) => (contacts.find((c) => c.customerId === id)?._count._all ?? 0) < this.config.contact_cap.max);
+    const decisions = await checkContacts(
+      this.db,
+      pending.map((c) => ({ ...c, kind: 'winback' as const })),
+      now,
+      this.contactPolicy,
+    );
+    const allowed = pending.filter((_c, i) => decisions[i]!.allowed).map((c) => c.customerId);
     if (allowed.length < pending.length)
-      this.logger.info({ flowId, capped: pending.length - allowed.length }, 'lifecycle: win-back held back by the contact cap');
+      this.logger.info({ flowId, held: pending.length - allowed.length }, 'lifecycle: win-back held back by the contact policy');
     return new Set(allowed);
   }
 
   async #winback(customerIds: string[], now: Date): Promise<void> {
     const flowId = this.config.winback_flow;
     if (!flowId || customerIds.length === 0 || !this.winbackFlowExists(flowId)) return;
-    const allowed = [...(await this.mayWinBack(flowId, customerIds, now))];
-    if (allowed.length === 0) return;
-    const last = await this.db.prisma.conversation.findMany({
-      where: { customerId: { in: allowed } },
+    const conversations = await this.db.prisma.conversation.findMany({
+      where: { customerId: { in: customerIds } },
       orderBy: { lastMessageAt: 'desc' },
       select: { id: true, customerId: true, channel: true, status: true, identity: { select: { address: true } } },
     });
-    const drafts: JobDraft[] = [];
-    for (const id of allowed) {
-      const conversation = last.find((c) => c.customerId === id);
-      if (!conversation || conversation.status === 'waiting_for_agent' || conversation.status === 'assigned') continue;
-      drafts.push({
-        kind: START_JOB,
-        laneKey: `in:${conversation.channel}:${conversation.identity.address}`,
-        payload: { flowId, conversationId: conversation.id, by: 'schedule' },
-        runAt: now,
-        dedupKey: winbackKey(flowId, id),
-      });
-    }
-    await this.db.write((tx) => scheduleJobs(tx, this.db.dialect, drafts, now));
+    const reachable = customerIds.flatMap((customerId) => {
+      const last = conversations.find((c) => c.customerId === customerId);
+      return last && !isHumanHandled(last) ? [{ customerId, last }] : [];
+    });
+    const allowed = await this.mayWinBack(
+      flowId,
+      reachable.map((r) => ({ customerId: r.customerId, channel: r.last.channel })),
+      now,
+    );
+    const starts = reachable.filter((r) => allowed.has(r.customerId));
+    if (starts.length === 0) return;
+    await this.db.write(async (tx) => {
+      await scheduleJobs(
+        tx,
+        this.db.dialect,
+        starts.map((r) => winbackStart(flowId, r.customerId, r.last, now)),
+        now,
+      );
+      await recordContacts(
+        tx,
+        starts.map((r) => ({ customerId: r.customerId, channel: r.last.channel, kind: 'winback' })),
+        now,
+      );
+    });
   }
 }

@@ -1,3 +1,4 @@
+import type { TemplateRegistry } from '../contact/templates.ts';
 import { unreadPhoneReason } from '../core/address.ts';
 import type { AgentText } from '../agent-text/agent-text.ts';
 import { timingSafeEqual } from 'node:crypto';
@@ -42,6 +43,8 @@ export interface ApiOptions {
   readonly tickets?: TicketDeps;
   /** The reader's language, time zone and calendar for the report's table format. */
   readonly agentText: AgentText;
+  /** The WhatsApp templates file (PARLEY_TEMPLATES_FILE); absent: none configured. */
+  readonly templates?: TemplateRegistry;
   readonly now?: () => Date;
 }
 
@@ -106,7 +109,7 @@ function apiIndex(app: FastifyInstance) {
 
 const protectedApi: FastifyPluginAsync<ApiOptions> = async (
   plain,
-  { db, token, defaultRegion, flows, events, onJobsQueued, desk, routing, tickets, agentText, now = () => new Date() },
+  { db, token, defaultRegion, flows, events, onJobsQueued, desk, routing, tickets, agentText, templates, now = () => new Date() },
 ) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', async (request) => {
@@ -173,6 +176,12 @@ const protectedApi: FastifyPluginAsync<ApiOptions> = async (
     problems: flows.problems.map(formatProblem),
     refused: flows.refused,
   }));
+
+  app.get(
+    '/templates',
+    { schema: { summary: 'The WhatsApp message templates (PARLEY_TEMPLATES_FILE): purpose, category, variables and each language' } },
+    async () => ({ configured: templates !== undefined, fallbackLanguages: templates?.file.fallback_languages ?? [], templates: templates?.list() ?? [] }),
+  );
 
   app.get(
     '/flows/:id/stats',

@@ -48,6 +48,7 @@ export async function buildServer(parley: Parley): Promise<FastifyInstance> {
     desk: parley.desk,
     routing: parley.routing,
     tickets: parley.ticketDeps(),
+    templates: parley.templates,
     now: parley.now,
   });
   return app;

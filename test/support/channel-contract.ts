@@ -131,6 +131,11 @@ export class ContractContext implements ChannelContext {
     return new Date(Date.now() - 60_000);
   }
 
+  /** No templates file: the adapter falls back to its own setting. */
+  async windowTemplate(): Promise<undefined> {
+    return undefined;
+  }
+
   async conversationThread(): Promise<ConversationThread> {
     return { ref: 'K7Q3M9XA', subject: 'Your order', team: null, externalIds: [] };
   }
