@@ -67,7 +67,9 @@ export const OPEN_TICKET_STATUSES = ['open', 'in_progress', 'waiting_for_custome
  * not stored: `matchesChurn` checks it on the customers this where finds.
  */
 export async function segmentWhere(db: Database, filter: SegmentFilter, now: Date): Promise<CustomerWhere> {
-  const and: CustomerWhere[] = [{ mergedIntoId: null }];
+  // Not merged away, written so that SQLite does not pick the mergedIntoId index (every row is
+  // NULL there) and run the other conditions per row: 20x slower on a 500-customer page.
+  const and: CustomerWhere[] = [{ NOT: { mergedIntoId: { not: null } } }];
   const { dialect } = db;
   if (filter.tags) and.push(...(await tagConditions(db, filter.tags)));
   for (const [name, value] of Object.entries(filter.attributes ?? {})) {
