@@ -488,5 +488,8 @@ steps:
     await settle(parley);
     await advance(3_600_000);
     expect(texts().filter((t) => t === 'We miss you!')).toHaveLength(1);
+    // Outside a channel's window the win-back goes as its winback template; the survey as a reply.
+    expect(adapter.sent.find((m) => m.content.text === 'We miss you!')?.content.purpose).toBe('winback');
+    expect(adapter.sent.find((m) => m.content.text?.startsWith('How did we do?'))?.content.purpose).toBeUndefined();
   });
 });

@@ -88,7 +88,7 @@ async function seed(db: TestDatabase) {
     ['started', null],
     ['started', null],
     ['queued', null],
-    ['skipped', 'contact_cap'],
+    ['skipped', 'frequency_cap'],
   ] as const)
     await p.surveyDispatch.create({
       data: {
@@ -193,7 +193,7 @@ const expected = {
     medium: { customers: 0, keyCustomers: 0, keyShare: null },
     high: { customers: 1, keyCustomers: 1, keyShare: 1 },
   },
-  surveys: { started: 2, queued: 1, skipped: { contact_cap: 1 } },
+  surveys: { started: 2, queued: 1, skipped: { frequency_cap: 1 } },
   csat: { count: 4, average: 3.5, distribution: { '1': 1, '2': 0, '3': 0, '4': 2, '5': 1 } },
   nps: { count: 5, promoters: 2, passives: 1, detractors: 2, score: 0 },
   complaints: { byCategory: { billing: 1, delivery: 2 }, byRootCause: { '(open)': 1, carrier_delay: 1, overcharge: 1 } },
@@ -237,7 +237,7 @@ describe.each(dialects)('reports on %s', (dialect) => {
     expect(lines).toContain('sla_breaches,team support,first_response,1');
     expect(lines).toContain('key_customers,all,share,0.75');
     expect(lines).toContain('lifecycle,moved active>at_risk,count,1');
-    expect(lines).toContain('surveys,skipped contact_cap,count,1');
+    expect(lines).toContain('surveys,skipped frequency_cap,count,1');
     expect(lines).toContain('churn_bands,band high 60-100,key_share,1');
     expect(lines).toContain('churn_bands,band medium 30-59,key_share,');
     expect(lines).toContain('churn_bands,band low 0-29,customers,1');

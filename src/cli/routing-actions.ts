@@ -1,3 +1,4 @@
+import { TemplateRegistry } from '../contact/templates.ts';
 import { AgentText } from '../agent-text/agent-text.ts';
 import { parseSince } from '../core/duration.ts';
 import { UserError } from '../core/errors.ts';
@@ -27,7 +28,8 @@ export async function checkConfigCommand(): Promise<void> {
   const alerts = process.env.PARLEY_ALERTS_CONFIG;
   const config = routing ? readYamlConfig(routing, RoutingConfigSchema) : defaultRoutingConfig();
   const rules = alerts ? readYamlConfig(alerts, AlertsConfigSchema).rules.length : 0;
-  process.stdout.write(`ok: ${Object.keys(config.teams).length} teams, ${config.agents.length} agents, ${rules} alert rules\n`);
+  const templates = process.env.PARLEY_TEMPLATES_FILE ? `, ${TemplateRegistry.load(process.env.PARLEY_TEMPLATES_FILE).list().length} templates` : '';
+  process.stdout.write(`ok: ${Object.keys(config.teams).length} teams, ${config.agents.length} agents, ${rules} alert rules${templates}\n`);
 }
 
 export async function ticketCommand(ref: string, status: string, options: { rootCause?: string }): Promise<void> {

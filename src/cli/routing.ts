@@ -14,7 +14,9 @@ export function registerRouting(program: Command): void {
 
   program
     .command('check-config')
-    .description('Validate the routing and alerts files (PARLEY_ROUTING_CONFIG, PARLEY_ALERTS_CONFIG); errors name file:line:column')
+    .description(
+      'Validate the routing, alerts and templates files (PARLEY_ROUTING_CONFIG, PARLEY_ALERTS_CONFIG, PARLEY_TEMPLATES_FILE); errors name file:line:column',
+    )
     .action(async () => (await actions()).checkConfigCommand());
 
   program

@@ -658,7 +658,15 @@ export class FlowEngine implements ConversationHandler {
         // A win-back (the only flow the schedule starts) outside a channel's window goes as its winback template.
         const purpose = campaign ? campaign.purpose : s.startedBy === 'schedule' ? 'winback' : undefined;
         for (const content of result?.messages ?? []) {
-          const messageId = await enqueueToCustomer(tx, this.options.db.dialect, conversation, { purpose, ...content }, 'bot', new Date(at++), now);
+          const messageId = await enqueueToCustomer(
+            tx,
+            this.options.db.dialect,
+            conversation,
+            purpose ? { ...content, purpose } : content,
+            'bot',
+            new Date(at++),
+            now,
+          );
           if (campaign && !queued) await recordCampaignFlowStart(tx, campaign.recipientId, messageId);
           queued = true;
         }
