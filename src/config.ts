@@ -4,6 +4,7 @@ import { checkTimeZone } from './agent-text/agent-text.ts';
 import type { Rate } from './core/channel.ts';
 import { parseChannelCaps, parseConsentChannels, parseContactCap, parseContactKinds } from './contact/policy-config.ts';
 import { parseDuration, parseRate } from './core/duration.ts';
+import { parseQuietHours } from './campaigns/schedule.ts';
 
 /**
  * Every environment variable Parley reads, with its default and an example. The README's
@@ -361,6 +362,26 @@ export const settings = {
     default: 'whatsapp,sms',
     example: 'whatsapp,sms,email',
     parse: parseConsentChannels,
+  },
+  PARLEY_CAMPAIGN_TIMEZONE: {
+    description:
+      "IANA time zone of a campaign's send time for customers with no `timezone` attribute whose phone number's country has no single zone (or who have no phone).",
+    default: 'UTC',
+    example: 'Asia/Tehran',
+    parse: checkTimeZone,
+  },
+  PARLEY_CAMPAIGN_QUIET_HOURS: {
+    description: "Local hours (each customer's time zone) in which campaigns send nothing; a send due then waits until they end. 00:00-00:00: none.",
+    default: '21:00-09:00',
+    example: '22:00-08:30',
+    parse: parseQuietHours,
+  },
+  PARLEY_CAMPAIGN_RATE_SHARE: {
+    description:
+      "Percentage of each channel's send rate (PARLEY_RATE_LIMITS or the provider's published limit) that campaigns together may queue; the rest stays free for conversations.",
+    default: '50',
+    example: '30',
+    parse: (value: string) => z.coerce.number().int().min(1).max(100).parse(value),
   },
   PARLEY_AGENT_TIMEZONE: {
     description:

@@ -21,6 +21,7 @@ import { channelStateStore, conversationThread, queueReplyCopy } from './pipelin
 import { registerChannelRetries, scheduleChannelRetry, updateInboundAttachments } from './pipeline/channel-retry.ts';
 import { defaultHandlers, type HandlerSelector } from './pipeline/handler.ts';
 import { JobRunner } from './pipeline/jobs.ts';
+import { CampaignRunner } from './campaigns/runner.ts';
 import { Inbox } from './pipeline/inbox.ts';
 import { lastInboundAt, recordConsent } from './pipeline/consent.ts';
 import { Leases } from './pipeline/leases.ts';
@@ -89,6 +90,8 @@ export class Parley {
   readonly processor: InboundProcessor;
   readonly dispatcher: OutboxDispatcher;
   readonly jobs: JobRunner;
+  /** Campaign jobs: targeting each run and sending within the campaigns' share of each channel's rate. */
+  readonly campaigns: CampaignRunner;
   readonly events: EventBus;
   /** Message classification, hand-off summaries and suggested replies (src/ai). */
   readonly ai: AiAssist;
@@ -245,6 +248,19 @@ export class Parley {
       (channel) => this.capabilitiesOf(channel)?.richText,
     );
     registerDeskJobs(this.jobs, this.desk);
+    this.campaigns = new CampaignRunner({
+      db,
+      jobs: this.jobs,
+      logger: logger.child({ part: 'campaigns' }),
+      contactPolicy,
+      rateOf: (channel) => config.PARLEY_RATE_LIMITS?.[channel] ?? this.capabilitiesOf(channel)?.rateLimits.perChannel,
+      ratePercent: config.PARLEY_CAMPAIGN_RATE_SHARE,
+      defaultTimeZone: config.PARLEY_CAMPAIGN_TIMEZONE,
+      quietHours: config.PARLEY_CAMPAIGN_QUIET_HOURS,
+      defaultLocale: config.PARLEY_DEFAULT_LOCALE,
+      onOutboundQueued: () => this.dispatcher.notify(),
+    });
+    this.campaigns.register();
     registerChannelRetries(this.jobs, (channel) => this.#adapters.get(channel));
     this.processor = new InboundProcessor(
       db,

@@ -81,6 +81,16 @@ const SCRIPTS: Record<string, Record<string, { answers: string[]; check: (o: Sim
     fa: { answers: ['صحبت با کارشناس'], check: (o) => expect(o).toMatchObject({ conversationStatus: 'waiting_for_agent', team: 'support' }) },
     ar: { answers: ['٢', '٢', 'المنتج مكسور', 'لا يوجد'], check: (o) => expect(o.tickets[0]).toMatchObject({ kind: 'complaint', category: 'product' }) },
   },
+  welcome_tips: {
+    en: { answers: ['yes'], check: (o) => expect(o).toMatchObject({ attributes: { wants_offers: true }, sessionStatus: 'completed' }) },
+    fa: { answers: ['نه'], check: (o) => expect(o).toMatchObject({ attributes: { wants_offers: false }, sessionStatus: 'completed' }) },
+    ar: { answers: ['نعم'], check: (o) => expect(o).toMatchObject({ attributes: { wants_offers: true } }) },
+  },
+  cross_sell: {
+    en: { answers: ['2'], check: (o) => expect(o).toMatchObject({ attributes: { cross_sell_interest: 'warranty' }, sessionStatus: 'completed' }) },
+    fa: { answers: ['۱'], check: (o) => expect(o).toMatchObject({ attributes: { cross_sell_interest: 'accessories' } }) },
+    ar: { answers: ['٣'], check: (o) => expect(o).toMatchObject({ attributes: { cross_sell_interest: 'none' }, sessionStatus: 'completed' }) },
+  },
   winback: {
     en: { answers: ['1'], check: (o) => expect(o).toMatchObject({ attributes: { churn_reason: 'price' }, sessionStatus: 'completed' }) },
     fa: {

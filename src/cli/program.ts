@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdmin } from './admin.ts';
+import { registerCampaigns, registerSegments } from './campaigns.ts';
 import { registerCanned } from './canned.ts';
 import { registerContact } from './contact.ts';
 import { registerChat } from './chat.ts';
@@ -31,6 +32,8 @@ export function buildProgram(): Command {
   registerQueue(program);
   registerFlows(program);
   registerCanned(program);
+  registerSegments(program);
+  registerCampaigns(program);
 
   registerRouting(program);
   registerContact(program);

@@ -195,6 +195,22 @@ export const OUTBOX_ITEM: Columns<OutboxItem> = {
   updatedAt: 'timestamp',
 };
 
+export const RECIPIENT_COLUMNS = {
+  id: 'text',
+  campaignId: 'text',
+  variantId: 'text',
+  run: 'integer',
+  customerId: 'text',
+  channel: 'text',
+  address: 'text',
+  timeZone: 'text',
+  dueAt: 'timestamp',
+  status: { enum: 'CampaignRecipientStatus' },
+  skipReason: 'text',
+  conversationId: 'text',
+  createdAt: 'timestamp',
+} as const;
+
 export const RAW_SQL_COLUMNS: readonly (readonly [model: string, columns: Readonly<Record<string, ColumnKind | ReadKind | 'text'>>])[] = [
   ['InboxEvent', INBOX_EVENT],
   ['Customer', CUSTOMER],
@@ -212,4 +228,5 @@ export const RAW_SQL_COLUMNS: readonly (readonly [model: string, columns: Readon
   ['AlertFiring', FIRING_COLUMNS],
   ['LifecycleChange', CHANGE_COLUMNS],
   ['Team', TEAM_COLUMNS],
+  ['CampaignRecipient', RECIPIENT_COLUMNS],
 ];

@@ -26,6 +26,7 @@ import type { FlowRegistry } from './registry.ts';
 import type { Flow, Trigger } from './schema.ts';
 import { addStepCounts, StepCounter } from './stats.ts';
 import { winbackKey, type WinbackTarget } from './winback.ts';
+import { recordCampaignFlowStart } from '../campaigns/recipients.ts';
 import { SESSION_COLUMNS } from '../db/columns.ts';
 
 export interface FlowEngineOptions {
@@ -99,6 +100,10 @@ const StartJobSchema = z.object({
   /** Survey starts: the ticket whose closing asked, or the queued survey being sent. */
   ticketId: z.string().optional(),
   dispatchId: z.string().optional(),
+  /** Campaign starts: the recipient whose first message this start sends. */
+  campaignRecipientId: z.string().optional(),
+  /** Campaign starts: the template purpose of its messages outside a channel's window. */
+  purpose: z.string().optional(),
 });
 const AUTOMATIC_SURVEY = /^event:/;
 const TIMER_JOB = 'flow.timer';
@@ -152,7 +157,7 @@ const toState = (row: StoredSession): SessionState => ({
 });
 
 /** Sessions started outside the customer's own message: they may answer after resolution. */
-const isFollowUp = (startedBy: string) => startedBy.startsWith('event:') || startedBy === 'schedule';
+const isFollowUp = (startedBy: string) => startedBy.startsWith('event:') || startedBy.startsWith('campaign:') || startedBy === 'schedule';
 const isStartedByPerson = (startedBy: string) => startedBy.startsWith('agent:') || startedBy === 'api';
 
 /**
@@ -191,7 +196,7 @@ export class FlowEngine implements ConversationHandler {
         const ticketId = event.type === 'ticket.closed' ? event.ticketId : undefined;
         const drafts = triggered.map(({ flow, trigger }) => ({
           kind: START_JOB,
-          laneKey: laneOf(conversation),
+          laneKey: flowLaneOf(conversation),
           payload: { flowId: flow.id, conversationId, by: `event:${type}`, ticketId },
           runAt: new Date(ctx.now.getTime() + ('delay' in trigger && trigger.delay ? parseDuration(trigger.delay) : 0)),
         }));
@@ -205,7 +210,7 @@ export class FlowEngine implements ConversationHandler {
       await ctx.write(async (tx) => {
         const drafts = (await queuedSurveys(tx, conversation.id)).map((queued) => ({
           kind: START_JOB,
-          laneKey: laneOf(conversation),
+          laneKey: flowLaneOf(conversation),
           payload: { flowId: queued.flowId, conversationId: conversation.id, by: 'event:queued_survey', dispatchId: queued.id },
           runAt: ctx.now,
         }));
@@ -461,7 +466,7 @@ export class FlowEngine implements ConversationHandler {
         if (taken.count === 0) continue;
         drafts.push({
           kind: TIMER_JOB,
-          laneKey: laneOf(session.conversation),
+          laneKey: flowLaneOf(session.conversation),
           payload: { sessionId: session.id, seq: session.seq, timer: session.waiting === 'wait' ? 'wait' : 'timeout' },
           runAt: now,
           // The session was last written when it set this timer: the job stands in the lane
@@ -575,7 +580,16 @@ export class FlowEngine implements ConversationHandler {
     }
     if (!byPerson && isHumanHandled(conversation)) return;
     const state = newSession(flow, payload.by);
-    await this.#runOutsideTurn(conversation, flow, state, { kind: 'start' }, ctx, active ? [{ ...toState(active), status: 'abandoned', waiting: null }] : []);
+    await this.#runOutsideTurn(
+      conversation,
+      flow,
+      state,
+      { kind: 'start' },
+      ctx,
+      active ? [{ ...toState(active), status: 'abandoned', waiting: null }] : [],
+      undefined,
+      payload.campaignRecipientId ? { recipientId: payload.campaignRecipientId, purpose: payload.purpose } : undefined,
+    );
   }
 
   async #onTimer(payload: { sessionId: string; seq: number; timer: 'timeout' | 'wait' }, ctx: JobContext): Promise<void> {
@@ -609,6 +623,7 @@ export class FlowEngine implements ConversationHandler {
     ctx: JobContext,
     ended: SessionState[],
     before?: Before,
+    campaign?: { recipientId: string; purpose: string | undefined },
   ): Promise<void> {
     const now = ctx.now;
     // Outside a message, "new" means a customer still in the new stage on their first conversation.
@@ -641,9 +656,18 @@ export class FlowEngine implements ConversationHandler {
         rows.sessions.push(this.#sessionRow(s, conversation.id, conversation.customerId, now, timerAtOf(s, result, before)));
         if (result) rows.stats.add(result.stats, now);
         // A win-back (the only flow the schedule starts) outside a channel's window goes as its winback template.
-        const purpose = s.startedBy === 'schedule' ? 'winback' : undefined;
+        const purpose = campaign ? campaign.purpose : s.startedBy === 'schedule' ? 'winback' : undefined;
         for (const content of result?.messages ?? []) {
-          await enqueueToCustomer(tx, this.options.db.dialect, conversation, purpose ? { ...content, purpose } : content, 'bot', new Date(at++), now);
+          const messageId = await enqueueToCustomer(
+            tx,
+            this.options.db.dialect,
+            conversation,
+            purpose ? { ...content, purpose } : content,
+            'bot',
+            new Date(at++),
+            now,
+          );
+          if (campaign && !queued) await recordCampaignFlowStart(tx, campaign.recipientId, messageId);
           queued = true;
         }
         for (const effect of result?.effects ?? []) {
@@ -747,13 +771,13 @@ function textTriggers(flow: Flow): TextTrigger[] {
 }
 
 /** Flow jobs run on the customer's inbound lane, so they never race the customer's own messages. */
-const laneOf = (conversation: { channel: string; identity: { address: string } }) => `in:${conversation.channel}:${conversation.identity.address}`;
+export const flowLaneOf = (conversation: { channel: string; identity: { address: string } }) => `in:${conversation.channel}:${conversation.identity.address}`;
 
 /** The job that starts win-back flow `flowId` for a customer in their last conversation: once per customer and flow (its dedup key). */
 export function winbackStart(flowId: string, customerId: string, last: { id: string; channel: string; identity: { address: string } }, now: Date): JobDraft {
   return {
     kind: START_JOB,
-    laneKey: laneOf(last),
+    laneKey: flowLaneOf(last),
     payload: { flowId, conversationId: last.id, by: 'schedule' },
     runAt: now,
     dedupKey: winbackKey(flowId, customerId),

@@ -114,10 +114,17 @@ export function buildOutbound(draft: OutboundDraft, now: Date, dueAt: Date = now
 
 /** Stores a send for the dispatcher (used by agents, the API and scheduled flows). */
 export async function enqueueOutbound(tx: PrismaClient, dialect: Dialect, draft: OutboundDraft, now = new Date(), dueAt: Date = now): Promise<string> {
-  const { message, outbox } = buildOutbound(draft, now, dueAt);
-  await bulkInsert(tx, dialect, 'Message', MESSAGE_COLUMNS, [message]);
-  await bulkInsert(tx, dialect, 'OutboxItem', OUTBOX_COLUMNS, [outbox]);
-  return message.id;
+  const built = buildOutbound(draft, now, dueAt);
+  await insertOutbound(tx, dialect, [built]);
+  return built.message.id;
+}
+
+/** Stores built sends (buildOutbound), one statement per table however many there are. */
+export async function insertOutbound(tx: PrismaClient, dialect: Dialect, built: readonly { message: MessageRow; outbox: OutboxRow }[]): Promise<void> {
+  const messages = built.map((b) => b.message);
+  const outbox = built.map((b) => b.outbox);
+  await bulkInsert(tx, dialect, 'Message', MESSAGE_COLUMNS, messages);
+  await bulkInsert(tx, dialect, 'OutboxItem', OUTBOX_COLUMNS, outbox);
 }
 
 /** A conversation as a send to its customer needs it: where they wrote from, and its subject. */

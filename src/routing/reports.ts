@@ -1,3 +1,4 @@
+import { toCsv } from '../core/csv.ts';
 import type { AgentText } from '../agent-text/agent-text.ts';
 import type { MessageKey } from '../agent-text/catalog.ts';
 import { CHURN_MODEL, churnScores, type ChurnBand } from '../crm/churn.ts';
@@ -277,13 +278,11 @@ export function reportRows(report: Report): [string, string, string, string][] {
   return rows;
 }
 
-const csvCell = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-
 /** JSON and CSV are for machines (ISO dates, ASCII digits); the table is for the reader (PARLEY_AGENT_LOCALE). */
 export function formatReport(report: Report, format: 'json' | 'csv' | 'table', text: AgentText): string {
   if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
   const rows = reportRows(report);
-  if (format === 'csv') return `${[['section', 'group', 'metric', 'value'], ...rows].map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
+  if (format === 'csv') return toCsv([['section', 'group', 'metric', 'value'], ...rows]);
   // The conversations' group is "YYYY-MM-DD channel" (a UTC day): the day in the reader's calendar.
   const shown = rows.map(([section, group, metric, value]) => {
     const day = section === 'conversations' ? /^(\d{4}-\d{2}-\d{2}) (.*)$/.exec(group) : null;

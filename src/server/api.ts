@@ -17,6 +17,7 @@ import { flowStats } from '../flows/stats.ts';
 import { formatProblem } from '../flows/validate.ts';
 import type { EventBus } from '../pipeline/events.ts';
 import type { Desk } from '../desk/desk.ts';
+import { campaignsApi } from './campaigns-api.ts';
 import { crmApi } from './crm-api.ts';
 import { deskApi } from './desk-api.ts';
 import { parseSince } from '../core/duration.ts';
@@ -246,6 +247,7 @@ const protectedApi: FastifyPluginAsync<ApiOptions> = async (
 
   if (desk) await app.register(deskApi, { db, desk });
   await app.register(crmApi, { db, now });
+  await app.register(campaignsApi, { db, now, flowExists: (id) => flows.get(id) !== undefined, onJobsQueued });
 
   app.get(
     '/reports',
