@@ -17,6 +17,7 @@ import { handoffEvent, handoffPatch } from '../pipeline/handoff.ts';
 import { dispatchSurvey, queuedSurveys, type SurveyCap, surveyTarget } from './surveys.ts';
 import { AcknowledgeHandler, type ConversationHandler, HumanHandledConversation, isHumanHandled, type Turn } from '../pipeline/handler.ts';
 import { type JobContext, type JobDraft, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
+import { conversationLaneKey } from '../pipeline/inbox.ts';
 import { enqueueToCustomer } from '../pipeline/outbound.ts';
 import type { Priority } from '../generated/sqlite/enums.ts';
 import type { Classification, IntentClassifier } from './intent.ts';
@@ -190,7 +191,7 @@ export class FlowEngine implements ConversationHandler {
         const ticketId = event.type === 'ticket.closed' ? event.ticketId : undefined;
         const drafts = triggered.map(({ flow, trigger }) => ({
           kind: START_JOB,
-          laneKey: laneOf(conversation),
+          laneKey: conversationLaneKey(conversation),
           payload: { flowId: flow.id, conversationId, by: `event:${type}`, ticketId },
           runAt: new Date(ctx.now.getTime() + ('delay' in trigger && trigger.delay ? parseDuration(trigger.delay) : 0)),
         }));
@@ -204,7 +205,7 @@ export class FlowEngine implements ConversationHandler {
       await ctx.write(async (tx) => {
         const drafts = (await queuedSurveys(tx, conversation.id)).map((queued) => ({
           kind: START_JOB,
-          laneKey: laneOf(conversation),
+          laneKey: conversationLaneKey(conversation),
           payload: { flowId: queued.flowId, conversationId: conversation.id, by: 'event:queued_survey', dispatchId: queued.id },
           runAt: ctx.now,
         }));
@@ -460,7 +461,7 @@ export class FlowEngine implements ConversationHandler {
         if (taken.count === 0) continue;
         drafts.push({
           kind: TIMER_JOB,
-          laneKey: laneOf(session.conversation),
+          laneKey: conversationLaneKey(session.conversation),
           payload: { sessionId: session.id, seq: session.seq, timer: session.waiting === 'wait' ? 'wait' : 'timeout' },
           runAt: now,
           // The session was last written when it set this timer: the job stands in the lane
@@ -694,7 +695,7 @@ export class FlowEngine implements ConversationHandler {
           return [
             {
               kind: START_JOB,
-              laneKey: laneOf(last),
+              laneKey: conversationLaneKey(last),
               payload: { flowId: flow.id, conversationId: last.id, by: 'schedule' },
               runAt: now,
               dedupKey: winbackKey(flow.id, c.id),
@@ -740,9 +741,6 @@ function textTriggers(flow: Flow): TextTrigger[] {
   }
   return prepared;
 }
-
-/** Flow jobs run on the customer's inbound lane, so they never race the customer's own messages. */
-const laneOf = (conversation: { channel: string; identity: { address: string } }) => `in:${conversation.channel}:${conversation.identity.address}`;
 
 /**
  * When a session's timer fires: the timer its run set for where it now waits, else the one it

@@ -5,6 +5,7 @@ import { bulkInsert } from '../db/bulk-insert.ts';
 import type { Database } from '../db/database.ts';
 import { START_JOB } from '../flows/engine.ts';
 import { winbackKey } from '../flows/winback.ts';
+import { conversationLaneKey } from '../pipeline/inbox.ts';
 import { type JobDraft, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 import type { RoutingConfig } from './config.ts';
 import { CHANGE_COLUMNS } from '../db/columns.ts';
@@ -168,7 +169,7 @@ export class Lifecycle {
       if (!conversation || conversation.status === 'waiting_for_agent' || conversation.status === 'assigned') continue;
       drafts.push({
         kind: START_JOB,
-        laneKey: `in:${conversation.channel}:${conversation.identity.address}`,
+        laneKey: conversationLaneKey(conversation),
         payload: { flowId, conversationId: conversation.id, by: 'schedule' },
         runAt: now,
         dedupKey: winbackKey(flowId, id),
