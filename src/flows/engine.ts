@@ -16,7 +16,7 @@ import type { EventBus } from '../pipeline/events.ts';
 import { handoffEvent, handoffPatch } from '../pipeline/handoff.ts';
 import { dispatchSurvey, queuedSurveys, type SurveyCap, surveyTarget } from './surveys.ts';
 import { AcknowledgeHandler, type ConversationHandler, HumanHandledConversation, isHumanHandled, type Turn } from '../pipeline/handler.ts';
-import { type JobContext, type JobDraft, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
+import { type JobContext, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 import { conversationLaneKey } from '../pipeline/inbox.ts';
 import { enqueueToCustomer } from '../pipeline/outbound.ts';
 import type { Priority } from '../generated/sqlite/enums.ts';
@@ -25,6 +25,7 @@ import { type Effect, newSession, type RunContext, type RunInput, type RunResult
 import type { FlowRegistry } from './registry.ts';
 import type { Flow, Trigger } from './schema.ts';
 import { addStepCounts, StepCounter } from './stats.ts';
+import { type Before, queueDueTimers, TIMER_JOB, type TimerJob, TimerJobSchema, timerAtOf, timerInput } from './timers.ts';
 import { winbackKey } from './winback.ts';
 import { SESSION_COLUMNS } from '../db/columns.ts';
 
@@ -88,10 +89,6 @@ interface PendingRows {
 }
 const pendingRows = (): PendingRows => ({ sessions: [], stats: new StepCounter() });
 
-/** A session as it was read, for keeping its timer when a run leaves it where it was. */
-type Before = Pick<FlowSession, 'id' | 'seq' | 'timerAt'>;
-
-const TimerJobSchema = z.object({ sessionId: z.string(), seq: z.number().int(), timer: z.enum(['timeout', 'wait']) });
 const StartJobSchema = z.object({
   flowId: z.string(),
   conversationId: z.string(),
@@ -101,14 +98,11 @@ const StartJobSchema = z.object({
   dispatchId: z.string().optional(),
 });
 const AUTOMATIC_SURVEY = /^event:/;
-const TIMER_JOB = 'flow.timer';
 /** Exported so that schedulers elsewhere (lifecycle win-back) share the engine's dedup keys. */
 export const START_JOB = 'flow.start';
 const SWEEP_JOB = 'flow.inactivity-sweep';
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
 const MAX_CHAINED_FLOWS = 5;
-/** Due session timers turned into jobs per job-runner round. */
-const DUE_TIMERS_PER_ROUND = 100;
 
 /** The columns a session is resumed from (a turn reads them for the whole batch). */
 const SESSION_STATE = {
@@ -179,7 +173,7 @@ export class FlowEngine implements ConversationHandler {
     jobs.register(TIMER_JOB, TimerJobSchema, (job, ctx) => this.#onTimer(job.payload, ctx));
     jobs.register(START_JOB, StartJobSchema, (job, ctx) => this.#onStart(job.payload, ctx));
     jobs.register(SWEEP_JOB, z.object({}), (_job, ctx) => this.#sweepInactive(ctx));
-    jobs.addSource(TIMER_JOB, (now) => this.#queueDueTimers(now));
+    jobs.addSource(TIMER_JOB, (now) => queueDueTimers(this.options.db, now));
     for (const type of ['conversation.resolved', 'ticket.closed'] as const) {
       events.subscribe(type, 'flows', async (event, ctx) => {
         const conversationId = event.conversationId;
@@ -437,42 +431,6 @@ export class FlowEngine implements ConversationHandler {
     await addStepCounts(tx, dialect, rows.stats.rows());
   }
 
-  /**
-   * A job source: turns the session timers due by `now` into flow.timer jobs on the customer's
-   * inbound lane, so they run under that lane's lease and in its order like any lane job, and
-   * clears them from their sessions. A session that moved since it was read keeps its new timer.
-   */
-  async #queueDueTimers(now: Date): Promise<void> {
-    const { db } = this.options;
-    const due = await db.prisma.flowSession.findMany({
-      where: { timerAt: { lte: now }, status: 'active' },
-      select: { id: true, seq: true, waiting: true, updatedAt: true, conversation: { select: { channel: true, identity: { select: { address: true } } } } },
-      orderBy: { timerAt: 'asc' },
-      take: DUE_TIMERS_PER_ROUND,
-    });
-    if (due.length === 0) return;
-    await db.write(async (tx) => {
-      const drafts: JobDraft[] = [];
-      for (const session of due) {
-        const taken = await tx.flowSession.updateMany({
-          where: { id: session.id, seq: session.seq, status: 'active', timerAt: { lte: now } },
-          data: { timerAt: null },
-        });
-        if (taken.count === 0) continue;
-        drafts.push({
-          kind: TIMER_JOB,
-          laneKey: conversationLaneKey(session.conversation),
-          payload: { sessionId: session.id, seq: session.seq, timer: session.waiting === 'wait' ? 'wait' : 'timeout' },
-          runAt: now,
-          // The session was last written when it set this timer: the job stands in the lane
-          // where it would have, had it been made then.
-          queuedAt: session.updatedAt,
-        });
-      }
-      await scheduleJobs(tx, db.dialect, drafts, now);
-    });
-  }
-
   /** Customer, ticket and survey effects; returns the domain events they cause. */
   async #applyEffects(tx: PrismaClient, customerId: string, conversationId: string, effects: Effect[], now: Date): Promise<DomainEvent[]> {
     const events: DomainEvent[] = [];
@@ -577,7 +535,7 @@ export class FlowEngine implements ConversationHandler {
     await this.#runOutsideTurn(conversation, flow, state, { kind: 'start' }, ctx, active ? [{ ...toState(active), status: 'abandoned', waiting: null }] : []);
   }
 
-  async #onTimer(payload: { sessionId: string; seq: number; timer: 'timeout' | 'wait' }, ctx: JobContext): Promise<void> {
+  async #onTimer(payload: TimerJob, ctx: JobContext): Promise<void> {
     const row = await ctx.db.prisma.flowSession.findUnique({ where: { id: payload.sessionId } });
     if (!row || row.status !== 'active' || row.seq !== payload.seq) return;
     const conversation = await ctx.db.prisma.conversation.findUnique({ where: { id: row.conversationId }, include: { customer: true, identity: true } });
@@ -594,7 +552,7 @@ export class FlowEngine implements ConversationHandler {
     }
     const flow = await this.options.registry.version(state.flowId, state.flowVersion);
     if (!flow) return;
-    await this.#runOutsideTurn(conversation, flow, state, { kind: 'timer', timer: payload.timer, seq: payload.seq }, ctx, [], row);
+    await this.#runOutsideTurn(conversation, flow, state, timerInput(payload), ctx, [], row);
   }
 
   async #runOutsideTurn(
@@ -740,18 +698,4 @@ function textTriggers(flow: Flow): TextTrigger[] {
     preparedTriggers.set(flow, prepared);
   }
   return prepared;
-}
-
-/**
- * When a session's timer fires: the timer its run set for where it now waits, else the one it
- * had when the run left it where it was (same seq), else none (it ended or stopped waiting).
- */
-function timerAtOf(state: SessionState, result: RunResult | undefined, before: Before | undefined): Date | null {
-  if (state.status !== 'active' || !state.waiting) return null;
-  const effects = result?.effects ?? [];
-  for (let i = effects.length - 1; i >= 0; i--) {
-    const effect = effects[i] as Effect;
-    if (effect.type === 'timer' && effect.seq === state.seq) return effect.runAt;
-  }
-  return before && before.id === state.id && before.seq === state.seq ? before.timerAt : null;
 }
