@@ -8,10 +8,7 @@ import { parseDuration } from '../core/duration.ts';
 import { newId } from '../core/ids.ts';
 import { foldForMatch } from '../core/text.ts';
 import { raisePriority } from '../ai/classify.ts';
-import { bulkInsert } from '../db/bulk-insert.ts';
-import { decodeRows, inList, queryRows, raw, type ReadKind, sql } from '../db/sql.ts';
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
-import type { FlowSession } from '../generated/sqlite/client.ts';
 import type { EventBus } from '../pipeline/events.ts';
 import { handoffEvent, handoffPatch } from '../pipeline/handoff.ts';
 import { dispatchSurvey, queuedSurveys, type SurveyCap, surveyTarget } from './surveys.ts';
@@ -24,10 +21,9 @@ import type { Classification, IntentClassifier } from './intent.ts';
 import { type Effect, newSession, type RunContext, type RunInput, type RunResult, runFlow, type SessionState } from './interpreter.ts';
 import type { FlowRegistry } from './registry.ts';
 import type { Flow, Trigger } from './schema.ts';
-import { addStepCounts, StepCounter } from './stats.ts';
-import { type Before, queueDueTimers, TIMER_JOB, type TimerJob, TimerJobSchema, timerAtOf, timerInput } from './timers.ts';
+import { abandoned, addRuns, FlowSessionStore, isFollowUp, isStartedByPerson, pendingRows, toState } from './session-store.ts';
+import { type Before, queueDueTimers, TIMER_JOB, type TimerJob, TimerJobSchema, timerInput } from './timers.ts';
 import { winbackKey } from './winback.ts';
-import { SESSION_COLUMNS } from '../db/columns.ts';
 
 export interface FlowEngineOptions {
   readonly registry: FlowRegistry;
@@ -57,38 +53,6 @@ export interface FlowEngineOptions {
   readonly surveyCap: SurveyCap;
 }
 
-interface SessionRow {
-  id: string;
-  conversationId: string;
-  customerId: string;
-  flowId: string;
-  flowVersion: string;
-  stepId: string;
-  status: 'active' | 'completed' | 'abandoned';
-  variables: Record<string, unknown>;
-  retries: number;
-  waiting: string | null;
-  seq: number;
-  reminded: boolean;
-  startedBy: string;
-  createdAt: Date;
-  updatedAt: Date;
-  completedAt: Date | null;
-  timerAt: Date | null;
-}
-
-/**
- * What one batch (or one timer or event run) writes for flows, in one statement per table.
- * A session's timer is a column of its row, so setting, moving and dropping timers costs no
- * write of its own.
- */
-interface PendingRows {
-  readonly sessions: SessionRow[];
-  /** Step events, added to the hourly counters (one row per step, kind and hour, not per event). */
-  readonly stats: StepCounter;
-}
-const pendingRows = (): PendingRows => ({ sessions: [], stats: new StepCounter() });
-
 const StartJobSchema = z.object({
   flowId: z.string(),
   conversationId: z.string(),
@@ -104,51 +68,6 @@ const SWEEP_JOB = 'flow.inactivity-sweep';
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
 const MAX_CHAINED_FLOWS = 5;
 
-/** The columns a session is resumed from (a turn reads them for the whole batch). */
-const SESSION_STATE = {
-  id: true,
-  conversationId: true,
-  flowId: true,
-  flowVersion: true,
-  stepId: true,
-  status: true,
-  variables: true,
-  retries: true,
-  waiting: true,
-  seq: true,
-  reminded: true,
-  startedBy: true,
-  timerAt: true,
-} as const;
-type StoredSession = Pick<FlowSession, keyof typeof SESSION_STATE>;
-const SESSION_STATE_COLUMNS = raw(
-  Object.keys(SESSION_STATE)
-    .map((c) => `"${c}"`)
-    .join(', '),
-);
-const SESSION_STATE_KINDS: Record<string, ReadKind> = { variables: 'json', retries: 'integer', seq: 'integer', reminded: 'boolean', timerAt: 'timestamp' };
-
-/** Columns an update of a session leaves alone: set when it starts, never changed by a run. */
-const SET_AT_START = ['createdAt', 'conversationId', 'customerId', 'flowId', 'flowVersion', 'startedBy'] as const;
-
-const toState = (row: StoredSession): SessionState => ({
-  id: row.id,
-  flowId: row.flowId,
-  flowVersion: row.flowVersion,
-  stepId: row.stepId,
-  status: row.status,
-  variables: (row.variables ?? {}) as Record<string, unknown>,
-  retries: row.retries,
-  waiting: (row.waiting as SessionState['waiting']) ?? null,
-  seq: row.seq,
-  reminded: row.reminded,
-  startedBy: row.startedBy,
-});
-
-/** Sessions started outside the customer's own message: they may answer after resolution. */
-const isFollowUp = (startedBy: string) => startedBy.startsWith('event:') || startedBy === 'schedule';
-const isStartedByPerson = (startedBy: string) => startedBy.startsWith('agent:') || startedBy === 'api';
-
 /**
  * The bot: runs marketer-authored flows as the handler of bot conversations. Sessions are
  * read for a whole batch in one query and written in one statement, each with its one
@@ -160,11 +79,13 @@ export class FlowEngine implements ConversationHandler {
   readonly #human: HumanHandledConversation;
   readonly #fallback: ConversationHandler;
   readonly #now: () => Date;
+  readonly #sessions: FlowSessionStore;
 
   constructor(private readonly options: FlowEngineOptions) {
     this.#fallback = options.fallback ?? new AcknowledgeHandler(options.ackText);
     this.#human = new HumanHandledConversation(options.holding);
     this.#now = options.now ?? (() => new Date());
+    this.#sessions = new FlowSessionStore(options.db);
   }
 
   /** Subscribes to the events that start flows and registers the engine's jobs. */
@@ -233,13 +154,13 @@ export class FlowEngine implements ConversationHandler {
     const metadata = turn.inbound.metadata as Record<string, unknown>;
     // Auto-replies, bounces and consent keywords are stored but never answered by a flow.
     if (turn.inbound.automated || metadata.automated === true || metadata.consent !== undefined) return;
-    const row = (await this.#sessionsOf(turn)).get(turn.conversation.id);
+    const row = (await this.#sessions.ofBatch(turn.batch)).get(turn.conversation.id);
     let state = row ? toState(row) : undefined;
 
     if (state && turn.reopened && isFollowUp(state.startedBy)) turn.keepResolved();
     else if (isHumanHandled(turn.conversation) && !(state && isStartedByPerson(state.startedBy))) {
       // A person has the conversation: the bot stays quiet (and a running bot flow ends).
-      if (state) this.#write(turn, [{ state: { ...state, status: 'abandoned', waiting: null }, result: undefined }], turn.now);
+      if (state) this.#sessions.queue(turn, [{ state: abandoned(state), result: undefined }]);
       return this.#human.handle(turn);
     }
 
@@ -252,7 +173,7 @@ export class FlowEngine implements ConversationHandler {
       flow = await this.options.registry.version(state.flowId, state.flowVersion);
       if (!flow) {
         turn.logger.error({ flow: state.flowId, version: state.flowVersion }, 'flow version of a running session is gone; the session ends');
-        this.#write(turn, [{ state: { ...state, status: 'abandoned', waiting: null }, result: undefined }], turn.now);
+        this.#sessions.queue(turn, [{ state: abandoned(state), result: undefined }]);
         state = undefined;
       }
     }
@@ -278,16 +199,12 @@ export class FlowEngine implements ConversationHandler {
         turn.onCommit((tx) => this.#applyEffects(tx, customerId, conversationId, dbEffects, turn.now).then((events) => events.forEach((e) => turn.emit(e))));
       }
     }
-    this.#write(turn, runs, turn.now, row);
+    this.#sessions.queue(turn, runs, row);
   }
 
   /** Whether the turn's conversation is in a running flow session (read with the batch's sessions: no query of its own). */
   async hasActiveSession(turn: Turn): Promise<boolean> {
-    return (await this.#sessionsOf(turn)).has(turn.conversation.id);
-  }
-
-  #sessionsOf(turn: Turn): Promise<Map<string, StoredSession>> {
-    return turn.batch.shared('flows.sessions', () => this.#loadSessions(turn.batch.conversationIds));
+    return (await this.#sessions.ofBatch(turn.batch)).has(turn.conversation.id);
   }
 
   /** Runs a flow, then any flows it starts (start_flow), in the same turn. */
@@ -375,62 +292,6 @@ export class FlowEngine implements ConversationHandler {
     return raised === current ? requested : raised;
   }
 
-  /** The batch's active sessions (raw SQL: this runs on every batch, see src/db/sql.ts). */
-  async #loadSessions(conversationIds: readonly string[]): Promise<Map<string, StoredSession>> {
-    const { db } = this.options;
-    const rows = await queryRows(
-      db.prisma,
-      sql`SELECT ${SESSION_STATE_COLUMNS} FROM "FlowSession"
-      WHERE ${inList(db.dialect, sql`"conversationId"`, conversationIds)} AND "status" = 'active' ORDER BY "createdAt"`,
-    );
-    const sessions = decodeRows<StoredSession>(db.dialect, rows, SESSION_STATE_KINDS);
-    return new Map(sessions.map((r) => [r.conversationId, r]));
-  }
-
-  /** Queues a turn's session rows (with their timers) and step events for the batch's single write. */
-  #write(turn: Turn, runs: { state: SessionState; result: RunResult | undefined }[], now: Date, before?: Before): void {
-    const pending = turn.batch.shared('flows.pending', () => {
-      const rows = pendingRows();
-      turn.batch.onCommit((tx) => this.#flush(tx, rows));
-      return rows;
-    });
-    for (const { state, result } of runs) {
-      pending.sessions.push(this.#sessionRow(state, turn.conversation.id, turn.customer.id, now, timerAtOf(state, result, before)));
-      if (result) pending.stats.add(result.stats, now);
-    }
-  }
-
-  #sessionRow(state: SessionState, conversationId: string, customerId: string, now: Date, timerAt: Date | null = null): SessionRow {
-    return {
-      id: state.id,
-      conversationId,
-      customerId,
-      flowId: state.flowId,
-      flowVersion: state.flowVersion,
-      stepId: state.stepId,
-      status: state.status,
-      variables: state.variables,
-      retries: state.retries,
-      waiting: state.waiting,
-      seq: state.seq,
-      reminded: state.reminded,
-      startedBy: state.startedBy,
-      createdAt: now,
-      updatedAt: now,
-      completedAt: state.status === 'active' ? null : now,
-      timerAt,
-    };
-  }
-
-  async #flush(tx: PrismaClient, rows: PendingRows): Promise<void> {
-    const dialect = this.options.db.dialect;
-    // One statement for new and existing sessions. An update leaves what a session starts
-    // with: the original createdAt, and no foreign-key check of an unchanged conversation and
-    // customer (a customer merge moves sessions: a turn in flight does not move them back).
-    await bulkInsert(tx, dialect, 'FlowSession', SESSION_COLUMNS, rows.sessions, { updateConflictsOn: ['id'], keepOnUpdate: SET_AT_START });
-    await addStepCounts(tx, dialect, rows.stats.rows());
-  }
-
   /** Customer, ticket and survey effects; returns the domain events they cause. */
   async #applyEffects(tx: PrismaClient, customerId: string, conversationId: string, effects: Effect[], now: Date): Promise<DomainEvent[]> {
     const events: DomainEvent[] = [];
@@ -511,7 +372,7 @@ export class FlowEngine implements ConversationHandler {
     if (!flow) throw new Error(`flow "${payload.flowId}" is not loaded`);
     const conversation = await ctx.db.prisma.conversation.findUnique({ where: { id: payload.conversationId }, include: { customer: true, identity: true } });
     if (!conversation) return;
-    const active = await ctx.db.prisma.flowSession.findFirst({ where: { conversationId: conversation.id, status: 'active' } });
+    const active = await this.#sessions.active(ctx.db.prisma, conversation.id);
     const byPerson = isStartedByPerson(payload.by);
     // Never talk over a person: automatic starts skip conversations a human handles; a survey
     // waits for the agent to resolve it, and every survey counts against the contact cap.
@@ -532,22 +393,19 @@ export class FlowEngine implements ConversationHandler {
     }
     if (!byPerson && isHumanHandled(conversation)) return;
     const state = newSession(flow, payload.by);
-    await this.#runOutsideTurn(conversation, flow, state, { kind: 'start' }, ctx, active ? [{ ...toState(active), status: 'abandoned', waiting: null }] : []);
+    await this.#runOutsideTurn(conversation, flow, state, { kind: 'start' }, ctx, active ? [abandoned(toState(active))] : []);
   }
 
   async #onTimer(payload: TimerJob, ctx: JobContext): Promise<void> {
-    const row = await ctx.db.prisma.flowSession.findUnique({ where: { id: payload.sessionId } });
+    const row = await this.#sessions.get(ctx.db.prisma, payload.sessionId);
     if (!row || row.status !== 'active' || row.seq !== payload.seq) return;
     const conversation = await ctx.db.prisma.conversation.findUnique({ where: { id: row.conversationId }, include: { customer: true, identity: true } });
     if (!conversation) return;
     const state = toState(row);
     if (isHumanHandled(conversation) && !isStartedByPerson(state.startedBy)) {
-      await ctx.write((tx) =>
-        this.#flush(tx, {
-          sessions: [this.#sessionRow({ ...state, status: 'abandoned', waiting: null }, conversation.id, conversation.customerId, ctx.now)],
-          stats: new StepCounter(),
-        }),
-      );
+      const rows = pendingRows();
+      addRuns(rows, conversation.id, conversation.customerId, [{ state: abandoned(state), result: undefined }], ctx.now);
+      await ctx.write((tx) => this.#sessions.flush(tx, rows));
       return;
     }
     const flow = await this.options.registry.version(state.flowId, state.flowVersion);
@@ -591,12 +449,17 @@ export class FlowEngine implements ConversationHandler {
     let queued = false;
     await ctx.write(async (tx) => {
       const rows = pendingRows();
-      for (const s of ended) rows.sessions.push(this.#sessionRow(s, conversation.id, conversation.customerId, now));
+      addRuns(
+        rows,
+        conversation.id,
+        conversation.customerId,
+        ended.map((s) => ({ state: s, result: undefined })),
+        now,
+      );
+      addRuns(rows, conversation.id, conversation.customerId, runs, now, before);
       const events: DomainEvent[] = [];
       let at = now.getTime();
-      for (const { state: s, result } of runs) {
-        rows.sessions.push(this.#sessionRow(s, conversation.id, conversation.customerId, now, timerAtOf(s, result, before)));
-        if (result) rows.stats.add(result.stats, now);
+      for (const { result } of runs) {
         for (const content of result?.messages ?? []) {
           await enqueueToCustomer(tx, this.options.db.dialect, conversation, content, 'bot', new Date(at++), now);
           queued = true;
@@ -610,7 +473,7 @@ export class FlowEngine implements ConversationHandler {
         const dbEffects = (result?.effects ?? []).filter((e) => e.type !== 'handoff' && e.type !== 'timer' && e.type !== 'start_flow');
         if (dbEffects.length > 0) events.push(...(await this.#applyEffects(tx, conversation.customerId, conversation.id, dbEffects, now)));
       }
-      await this.#flush(tx, rows);
+      await this.#sessions.flush(tx, rows);
       await this.options.events.emit(tx, events, now);
     });
     if (queued) this.options.onOutboundQueued();
