@@ -20,9 +20,10 @@ import type { Priority } from '../generated/sqlite/enums.ts';
 import type { Classification, IntentClassifier } from './intent.ts';
 import { type Effect, newSession, type RunContext, type RunInput, type RunResult, runFlow, type SessionState } from './interpreter.ts';
 import type { FlowRegistry } from './registry.ts';
-import type { Flow, Trigger } from './schema.ts';
+import type { Flow } from './schema.ts';
 import { abandoned, addRuns, FlowSessionStore, isFollowUp, isStartedByPerson, pendingRows, toState } from './session-store.ts';
 import { type Before, queueDueTimers, TIMER_JOB, type TimerJob, TimerJobSchema, timerInput } from './timers.ts';
+import { eventStartJobs, flowsFor, pickFlow, START_JOB, type StartJob, StartJobSchema } from './triggers.ts';
 import { winbackKey } from './winback.ts';
 
 export interface FlowEngineOptions {
@@ -53,17 +54,7 @@ export interface FlowEngineOptions {
   readonly surveyCap: SurveyCap;
 }
 
-const StartJobSchema = z.object({
-  flowId: z.string(),
-  conversationId: z.string(),
-  by: z.string(),
-  /** Survey starts: the ticket whose closing asked, or the queued survey being sent. */
-  ticketId: z.string().optional(),
-  dispatchId: z.string().optional(),
-});
 const AUTOMATIC_SURVEY = /^event:/;
-/** Exported so that schedulers elsewhere (lifecycle win-back) share the engine's dedup keys. */
-export const START_JOB = 'flow.start';
 const SWEEP_JOB = 'flow.inactivity-sweep';
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
 const MAX_CHAINED_FLOWS = 5;
@@ -99,17 +90,11 @@ export class FlowEngine implements ConversationHandler {
       events.subscribe(type, 'flows', async (event, ctx) => {
         const conversationId = event.conversationId;
         if (!conversationId) return;
-        const triggered = this.#flowsFor((t) => 'event' in t && t.event === type);
-        if (triggered.length === 0) return;
+        if (flowsFor(this.options.registry.all(), (t) => 'event' in t && t.event === type).length === 0) return;
         const conversation = await ctx.db.prisma.conversation.findUnique({ where: { id: conversationId }, include: { identity: true } });
         if (!conversation) return;
         const ticketId = event.type === 'ticket.closed' ? event.ticketId : undefined;
-        const drafts = triggered.map(({ flow, trigger }) => ({
-          kind: START_JOB,
-          laneKey: conversationLaneKey(conversation),
-          payload: { flowId: flow.id, conversationId, by: `event:${type}`, ticketId },
-          runAt: new Date(ctx.now.getTime() + ('delay' in trigger && trigger.delay ? parseDuration(trigger.delay) : 0)),
-        }));
+        const drafts = eventStartJobs(this.options.registry.all(), type, conversation, ticketId, ctx.now);
         await ctx.write((tx) => scheduleJobs(tx, this.options.db.dialect, drafts, ctx.now).then(() => {}));
       });
     }
@@ -134,7 +119,7 @@ export class FlowEngine implements ConversationHandler {
 
   /** Schedules the win-back sweep when a flow has an inactivity trigger (idempotent). */
   async scheduleSweep(now = this.#now()): Promise<void> {
-    if (this.#flowsFor((t) => 'inactive' in t).length === 0) return;
+    if (flowsFor(this.options.registry.all(), (t) => 'inactive' in t).length === 0) return;
     const bucket = Math.floor(now.getTime() / SWEEP_EVERY_MS);
     await this.options.db.write((tx) =>
       scheduleJobs(
@@ -144,10 +129,6 @@ export class FlowEngine implements ConversationHandler {
         now,
       ).then(() => {}),
     );
-  }
-
-  #flowsFor(match: (trigger: Trigger) => boolean): { flow: Flow; trigger: Trigger }[] {
-    return this.options.registry.all().flatMap((flow) => flow.triggers.filter(match).map((trigger) => ({ flow, trigger })));
   }
 
   async handle(turn: Turn): Promise<void> {
@@ -178,7 +159,9 @@ export class FlowEngine implements ConversationHandler {
       }
     }
     if (!state || !flow) {
-      flow = await this.#pickFlow(turn);
+      flow = await pickFlow(this.options.registry.all(), { text: turn.message.text, isNewConversation: turn.isNewConversation }, (text) =>
+        this.#classify(turn, text),
+      );
       if (!flow) return this.#fallback.handle(turn);
       state = newSession(flow, 'trigger');
       input = { kind: 'start' };
@@ -250,30 +233,6 @@ export class FlowEngine implements ConversationHandler {
       lastText: turn.message.text,
       fetch: this.options.fetch ?? fetch,
     };
-  }
-
-  /** Which flow a message with no running session starts: keyword, pattern, intent, first message, default. */
-  async #pickFlow(turn: Turn): Promise<Flow | undefined> {
-    const flows = this.options.registry.all();
-    const text = turn.message.text ?? '';
-    const folded = ` ${keywordForm(text)} `;
-    for (const flow of flows) {
-      for (const trigger of textTriggers(flow)) {
-        if ('keywords' in trigger && text && trigger.keywords.some((w) => folded.includes(w))) return flow;
-        if ('pattern' in trigger && text && trigger.pattern.test(text)) return flow;
-      }
-    }
-    const byIntent = flows.filter((f) => f.triggers.some((t) => 'intent' in t));
-    if (byIntent.length > 0 && text) {
-      const { intent } = await this.#classify(turn, text);
-      const hit = byIntent.find((f) => f.triggers.some((t) => 'intent' in t && t.intent === intent));
-      if (hit) return hit;
-    }
-    if (turn.isNewConversation) {
-      const first = flows.find((f) => f.triggers.some((t) => 'first_message' in t));
-      if (first) return first;
-    }
-    return flows.find((f) => f.triggers.some((t) => 'default' in t));
   }
 
   /** The classification of the turn's message, made once per message. */
@@ -367,7 +326,7 @@ export class FlowEngine implements ConversationHandler {
   }
 
   /** Starts a flow for a conversation outside an inbound message (events, agents, schedules). */
-  async #onStart(payload: z.infer<typeof StartJobSchema>, ctx: JobContext): Promise<void> {
+  async #onStart(payload: StartJob, ctx: JobContext): Promise<void> {
     const flow = this.options.registry.get(payload.flowId);
     if (!flow) throw new Error(`flow "${payload.flowId}" is not loaded`);
     const conversation = await ctx.db.prisma.conversation.findUnique({ where: { id: payload.conversationId }, include: { customer: true, identity: true } });
@@ -487,7 +446,7 @@ export class FlowEngine implements ConversationHandler {
   async #sweepInactive(ctx: JobContext): Promise<void> {
     const now = ctx.now;
     const page = Math.max(1, this.options.inactiveSweepPage ?? 500);
-    for (const { flow, trigger } of this.#flowsFor((t) => 'inactive' in t)) {
+    for (const { flow, trigger } of flowsFor(this.options.registry.all(), (t) => 'inactive' in t)) {
       if (!('inactive' in trigger)) continue;
       const cutoff = new Date(now.getTime() - parseDuration(trigger.inactive));
       for (let after: string | undefined; ;) {
@@ -538,27 +497,4 @@ export class FlowEngine implements ConversationHandler {
       ).then(() => {}),
     );
   }
-}
-
-/** Text as keywords match it: folded, with punctuation and symbols as word breaks ("order?", "سفارش،"). */
-const keywordForm = (text: string) =>
-  foldForMatch(text)
-    .replace(/[\p{P}\p{S}]+/gu, ' ')
-    .replace(/ +/g, ' ')
-    .trim();
-
-// Keyword and pattern triggers prepared once per flow version, not on every message.
-type TextTrigger = { keywords: string[] } | { pattern: RegExp };
-const preparedTriggers = new WeakMap<Flow, TextTrigger[]>();
-function textTriggers(flow: Flow): TextTrigger[] {
-  let prepared = preparedTriggers.get(flow);
-  if (!prepared) {
-    prepared = flow.triggers.flatMap((t): TextTrigger[] => {
-      if ('keyword' in t) return [{ keywords: (Array.isArray(t.keyword) ? t.keyword : Object.values(t.keyword).flat()).map((w) => ` ${keywordForm(w)} `) }];
-      if ('pattern' in t) return [{ pattern: new RegExp(t.pattern, 'iu') }];
-      return [];
-    });
-    preparedTriggers.set(flow, prepared);
-  }
-  return prepared;
 }

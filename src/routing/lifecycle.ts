@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { newId } from '../core/ids.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import type { Database } from '../db/database.ts';
-import { START_JOB } from '../flows/engine.ts';
+import { START_JOB } from '../flows/triggers.ts';
 import { winbackKey } from '../flows/winback.ts';
 import { conversationLaneKey } from '../pipeline/inbox.ts';
 import { type JobDraft, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
