@@ -4,7 +4,6 @@ import type { ChannelCapabilities } from '../core/channel.ts';
 import { setKeyCustomerIn } from '../crm/key-customers.ts';
 import { addressAttributes, proposeMatches } from '../crm/suggestions.ts';
 import type { DomainEvent } from '../core/events.ts';
-import { parseDuration } from '../core/duration.ts';
 import { newId } from '../core/ids.ts';
 import { foldForMatch } from '../core/text.ts';
 import { raisePriority } from '../ai/classify.ts';
@@ -24,7 +23,7 @@ import type { Flow } from './schema.ts';
 import { abandoned, addRuns, FlowSessionStore, isFollowUp, isStartedByPerson, pendingRows, toState } from './session-store.ts';
 import { type Before, queueDueTimers, TIMER_JOB, type TimerJob, TimerJobSchema, timerInput } from './timers.ts';
 import { eventStartJobs, flowsFor, pickFlow, START_JOB, type StartJob, StartJobSchema } from './triggers.ts';
-import { winbackKey } from './winback.ts';
+import { type MayWinBack, scheduleSweep, sweepInactive, SWEEP_JOB } from './inactivity-sweep.ts';
 
 export interface FlowEngineOptions {
   readonly registry: FlowRegistry;
@@ -47,7 +46,7 @@ export interface FlowEngineOptions {
   readonly fetch?: typeof fetch;
   readonly now?: () => Date;
   /** Which of these customers a win-back with that flow may contact now (routing's lifecycle rule, contact cap included). */
-  readonly mayWinBack: (flowId: string, customerIds: readonly string[], now: Date) => Promise<ReadonlySet<string>>;
+  readonly mayWinBack: MayWinBack;
   /** Customers the `inactive` sweep reads at a time (default 500); it pages through all of them. */
   readonly inactiveSweepPage?: number;
   /** Contact cap of automatic surveys (flows started by conversation.resolved or ticket.closed). */
@@ -55,8 +54,6 @@ export interface FlowEngineOptions {
 }
 
 const AUTOMATIC_SURVEY = /^event:/;
-const SWEEP_JOB = 'flow.inactivity-sweep';
-const SWEEP_EVERY_MS = 60 * 60 * 1000;
 const MAX_CHAINED_FLOWS = 5;
 
 /**
@@ -84,7 +81,9 @@ export class FlowEngine implements ConversationHandler {
     const { events, jobs } = this.options;
     jobs.register(TIMER_JOB, TimerJobSchema, (job, ctx) => this.#onTimer(job.payload, ctx));
     jobs.register(START_JOB, StartJobSchema, (job, ctx) => this.#onStart(job.payload, ctx));
-    jobs.register(SWEEP_JOB, z.object({}), (_job, ctx) => this.#sweepInactive(ctx));
+    jobs.register(SWEEP_JOB, z.object({}), (_job, ctx) =>
+      sweepInactive(ctx, this.options.registry.all(), this.options.mayWinBack, Math.max(1, this.options.inactiveSweepPage ?? 500)),
+    );
     jobs.addSource(TIMER_JOB, (now) => queueDueTimers(this.options.db, now));
     for (const type of ['conversation.resolved', 'ticket.closed'] as const) {
       events.subscribe(type, 'flows', async (event, ctx) => {
@@ -118,17 +117,8 @@ export class FlowEngine implements ConversationHandler {
   }
 
   /** Schedules the win-back sweep when a flow has an inactivity trigger (idempotent). */
-  async scheduleSweep(now = this.#now()): Promise<void> {
-    if (flowsFor(this.options.registry.all(), (t) => 'inactive' in t).length === 0) return;
-    const bucket = Math.floor(now.getTime() / SWEEP_EVERY_MS);
-    await this.options.db.write((tx) =>
-      scheduleJobs(
-        tx,
-        this.options.db.dialect,
-        [{ kind: SWEEP_JOB, laneKey: 'flows:sweep', payload: {}, runAt: now, dedupKey: `${SWEEP_JOB}:${bucket}` }],
-        now,
-      ).then(() => {}),
-    );
+  scheduleSweep(now = this.#now()): Promise<void> {
+    return scheduleSweep(this.options.db, this.options.registry.all(), now);
   }
 
   async handle(turn: Turn): Promise<void> {
@@ -436,65 +426,5 @@ export class FlowEngine implements ConversationHandler {
       await this.options.events.emit(tx, events, now);
     });
     if (queued) this.options.onOutboundQueued();
-  }
-
-  /**
-   * Starts the win-back flow for customers inactive past its threshold, once per customer and
-   * flow. Pages through every inactive customer in id order: those reached already (or held
-   * back) never hide the others.
-   */
-  async #sweepInactive(ctx: JobContext): Promise<void> {
-    const now = ctx.now;
-    const page = Math.max(1, this.options.inactiveSweepPage ?? 500);
-    for (const { flow, trigger } of flowsFor(this.options.registry.all(), (t) => 'inactive' in t)) {
-      if (!('inactive' in trigger)) continue;
-      const cutoff = new Date(now.getTime() - parseDuration(trigger.inactive));
-      for (let after: string | undefined; ;) {
-        const customers = await ctx.db.prisma.customer.findMany({
-          where: { lastSeenAt: { lt: cutoff }, mergedIntoId: null, ...(after === undefined ? {} : { id: { gt: after } }) },
-          orderBy: { id: 'asc' },
-          take: page,
-          select: {
-            id: true,
-            conversations: {
-              orderBy: { lastMessageAt: 'desc' },
-              take: 1,
-              select: { id: true, status: true, channel: true, identity: { select: { address: true } } },
-            },
-          },
-        });
-        const reachable = customers.filter((c) => c.conversations[0] && !isHumanHandled(c.conversations[0]));
-        const allowed = await this.options.mayWinBack(
-          flow.id,
-          reachable.map((c) => c.id),
-          now,
-        );
-        const drafts = reachable.flatMap((c) => {
-          const last = c.conversations[0];
-          if (!last || !allowed.has(c.id)) return [];
-          return [
-            {
-              kind: START_JOB,
-              laneKey: conversationLaneKey(last),
-              payload: { flowId: flow.id, conversationId: last.id, by: 'schedule' },
-              runAt: now,
-              dedupKey: winbackKey(flow.id, c.id),
-            },
-          ];
-        });
-        if (drafts.length > 0) await ctx.db.write((tx) => scheduleJobs(tx, ctx.db.dialect, drafts, now).then(() => {}));
-        if (customers.length < page) break;
-        after = customers[customers.length - 1]!.id;
-      }
-    }
-    const next = Math.floor(now.getTime() / SWEEP_EVERY_MS) + 1;
-    await ctx.write((tx) =>
-      scheduleJobs(
-        tx,
-        ctx.db.dialect,
-        [{ kind: SWEEP_JOB, laneKey: 'flows:sweep', payload: {}, runAt: new Date(next * SWEEP_EVERY_MS), dedupKey: `${SWEEP_JOB}:${next}` }],
-        now,
-      ).then(() => {}),
-    );
   }
 }

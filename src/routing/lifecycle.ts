@@ -3,9 +3,7 @@ import { z } from 'zod';
 import { newId } from '../core/ids.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import type { Database } from '../db/database.ts';
-import { START_JOB } from '../flows/triggers.ts';
-import { winbackKey } from '../flows/winback.ts';
-import { conversationLaneKey } from '../pipeline/inbox.ts';
+import { winbackKey, winbackStartJob } from '../flows/winback.ts';
 import { type JobDraft, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 import type { RoutingConfig } from './config.ts';
 import { CHANGE_COLUMNS } from '../db/columns.ts';
@@ -167,13 +165,7 @@ export class Lifecycle {
     for (const id of allowed) {
       const conversation = last.find((c) => c.customerId === id);
       if (!conversation || conversation.status === 'waiting_for_agent' || conversation.status === 'assigned') continue;
-      drafts.push({
-        kind: START_JOB,
-        laneKey: conversationLaneKey(conversation),
-        payload: { flowId, conversationId: conversation.id, by: 'schedule' },
-        runAt: now,
-        dedupKey: winbackKey(flowId, id),
-      });
+      drafts.push(winbackStartJob(flowId, id, conversation, now));
     }
     await this.db.write((tx) => scheduleJobs(tx, this.db.dialect, drafts, now));
   }
