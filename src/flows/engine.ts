@@ -1,21 +1,12 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ChannelCapabilities } from '../core/channel.ts';
-import { setKeyCustomerIn } from '../crm/key-customers.ts';
-import { addressAttributes, proposeMatches } from '../crm/suggestions.ts';
-import type { DomainEvent } from '../core/events.ts';
-import { newId } from '../core/ids.ts';
-import { foldForMatch } from '../core/text.ts';
-import { raisePriority } from '../ai/classify.ts';
-import type { Database, Prisma as PrismaClient } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import type { EventBus } from '../pipeline/events.ts';
-import { handoffEvent, handoffPatch } from '../pipeline/handoff.ts';
-import { dispatchSurvey, queuedSurveys, type SurveyCap, surveyTarget } from './surveys.ts';
+import { dispatchSurvey, queuedSurveys, type SurveyCap } from './surveys.ts';
 import { AcknowledgeHandler, type ConversationHandler, HumanHandledConversation, isHumanHandled, type Turn } from '../pipeline/handler.ts';
 import { type JobContext, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 import { conversationLaneKey } from '../pipeline/inbox.ts';
-import { enqueueToCustomer } from '../pipeline/outbound.ts';
-import type { Priority } from '../generated/sqlite/enums.ts';
 import type { Classification, IntentClassifier } from './intent.ts';
 import { type Effect, newSession, type RunContext, type RunInput, type RunResult, runFlow, type SessionState } from './interpreter.ts';
 import type { FlowRegistry } from './registry.ts';
@@ -23,6 +14,7 @@ import type { Flow } from './schema.ts';
 import { abandoned, addRuns, FlowSessionStore, isFollowUp, isStartedByPerson, pendingRows, toState } from './session-store.ts';
 import { type Before, queueDueTimers, TIMER_JOB, type TimerJob, TimerJobSchema, timerInput } from './timers.ts';
 import { eventStartJobs, flowsFor, pickFlow, START_JOB, type StartJob, StartJobSchema } from './triggers.ts';
+import { FlowEffects } from './effects.ts';
 import { type MayWinBack, scheduleSweep, sweepInactive, SWEEP_JOB } from './inactivity-sweep.ts';
 
 export interface FlowEngineOptions {
@@ -68,12 +60,14 @@ export class FlowEngine implements ConversationHandler {
   readonly #fallback: ConversationHandler;
   readonly #now: () => Date;
   readonly #sessions: FlowSessionStore;
+  readonly #effects: FlowEffects;
 
   constructor(private readonly options: FlowEngineOptions) {
     this.#fallback = options.fallback ?? new AcknowledgeHandler(options.ackText);
     this.#human = new HumanHandledConversation(options.holding);
     this.#now = options.now ?? (() => new Date());
     this.#sessions = new FlowSessionStore(options.db);
+    this.#effects = new FlowEffects({ dialect: options.db.dialect, defaultRegion: options.defaultRegion });
   }
 
   /** Subscribes to the events that start flows and registers the engine's jobs. */
@@ -158,20 +152,7 @@ export class FlowEngine implements ConversationHandler {
     }
     const ctx = this.#context(turn);
     const runs = await this.#runChain(flow, state, input, ctx, 'trigger');
-    for (const { result } of runs) {
-      for (const content of result?.messages ?? []) turn.reply(content);
-      for (const effect of result?.effects ?? []) {
-        if (effect.type === 'handoff') {
-          turn.handOff({ team: effect.team, priority: await this.#handoffPriority(turn, effect.priority), note: effect.note, collected: effect.collected });
-        }
-      }
-      const dbEffects = (result?.effects ?? []).filter((e) => e.type !== 'handoff' && e.type !== 'timer' && e.type !== 'start_flow');
-      if (dbEffects.length > 0) {
-        const customerId = turn.customer.id;
-        const conversationId = turn.conversation.id;
-        turn.onCommit((tx) => this.#applyEffects(tx, customerId, conversationId, dbEffects, turn.now).then((events) => events.forEach((e) => turn.emit(e))));
-      }
-    }
+    await this.#effects.inTurn(turn, runs, (text) => this.#classify(turn, text));
     this.#sessions.queue(turn, runs, row);
   }
 
@@ -230,89 +211,6 @@ export class FlowEngine implements ConversationHandler {
     return turn.batch.shared(`flows.intent.${turn.message.id}`, () =>
       this.options.classifier.classify(text, turn.locale, { channel: turn.conversation.channel }),
     );
-  }
-
-  /** An urgent or upset message raises the priority a flow hands off with (never lowers it). */
-  async #handoffPriority(turn: Turn, requested: Priority | undefined): Promise<Priority | undefined> {
-    const text = turn.message.text;
-    if (!text) return requested;
-    const current = requested ?? turn.conversation.priority;
-    const raised = raisePriority(current, await this.#classify(turn, text));
-    return raised === current ? requested : raised;
-  }
-
-  /** Customer, ticket and survey effects; returns the domain events they cause. */
-  async #applyEffects(tx: PrismaClient, customerId: string, conversationId: string, effects: Effect[], now: Date): Promise<DomainEvent[]> {
-    const events: DomainEvent[] = [];
-    const customer = await tx.customer.findUniqueOrThrow({ where: { id: customerId } });
-    let attributes = { ...((customer.attributes ?? {}) as Record<string, unknown>) };
-    let tags = [...((customer.tags ?? []) as string[])];
-    let name = customer.name;
-    let locale = customer.locale;
-    let touched = false;
-    let keyChange: { isKey: boolean; reason: string } | undefined;
-    for (const effect of effects) {
-      switch (effect.type) {
-        case 'attributes':
-          attributes = { ...attributes, ...effect.values };
-          touched = true;
-          break;
-        case 'name':
-          name = effect.name;
-          touched = true;
-          break;
-        case 'locale':
-          locale = effect.locale;
-          touched = true;
-          break;
-        case 'tags':
-          tags = [...new Set([...tags, ...effect.add])].filter((t) => !effect.remove.includes(t));
-          touched = true;
-          break;
-        case 'key_customer':
-          keyChange = effect;
-          break;
-        case 'ticket':
-          await tx.ticket.create({
-            data: {
-              id: effect.id,
-              ref: effect.ref,
-              customerId,
-              conversationId,
-              kind: effect.kind,
-              category: effect.category,
-              priority: effect.priority,
-              subject: effect.subject,
-              fields: effect.fields,
-            },
-          });
-          events.push({ type: 'ticket.created', ticketId: effect.id, customerId, conversationId });
-          break;
-        case 'survey':
-          {
-            const surveyId = newId();
-            const rates = await surveyTarget(tx, conversationId);
-            await tx.surveyResponse.create({
-              data: { id: surveyId, customerId, conversationId, ...rates, kind: effect.kind, score: effect.score, comment: effect.comment, createdAt: now },
-            });
-            events.push({ type: 'survey.recorded', surveyId, customerId, conversationId, kind: effect.kind, score: effect.score });
-          }
-          break;
-        default:
-          break;
-      }
-    }
-    if (touched) {
-      await tx.customer.update({
-        where: { id: customerId },
-        data: { attributes: attributes as object, tags, name, searchName: name ? foldForMatch(name) : null, locale },
-      });
-    }
-    if (keyChange) await setKeyCustomerIn(tx, customerId, keyChange.isKey, keyChange.reason, 'flow');
-    // An email or phone a flow collected that another record has: proposed to an agent as a merge.
-    const collected = addressAttributes(Object.assign({}, ...effects.map((e) => (e.type === 'attributes' ? e.values : {}))));
-    for (const a of collected) await proposeMatches(tx, this.options.db.dialect, customerId, a.kind, a.value, this.options.defaultRegion);
-    return events;
   }
 
   /** Starts a flow for a conversation outside an inbound message (events, agents, schedules). */
@@ -406,24 +304,10 @@ export class FlowEngine implements ConversationHandler {
         now,
       );
       addRuns(rows, conversation.id, conversation.customerId, runs, now, before);
-      const events: DomainEvent[] = [];
-      let at = now.getTime();
-      for (const { result } of runs) {
-        for (const content of result?.messages ?? []) {
-          await enqueueToCustomer(tx, this.options.db.dialect, conversation, content, 'bot', new Date(at++), now);
-          queued = true;
-        }
-        for (const effect of result?.effects ?? []) {
-          if (effect.type === 'handoff') {
-            await tx.conversation.update({ where: { id: conversation.id }, data: await handoffPatch(tx, effect) });
-            events.push(handoffEvent(conversation, effect));
-          }
-        }
-        const dbEffects = (result?.effects ?? []).filter((e) => e.type !== 'handoff' && e.type !== 'timer' && e.type !== 'start_flow');
-        if (dbEffects.length > 0) events.push(...(await this.#applyEffects(tx, conversation.customerId, conversation.id, dbEffects, now)));
-      }
+      const applied = await this.#effects.inTransaction(tx, conversation, runs, now);
+      queued = applied.queued;
       await this.#sessions.flush(tx, rows);
-      await this.options.events.emit(tx, events, now);
+      await this.options.events.emit(tx, applied.events, now);
     });
     if (queued) this.options.onOutboundQueued();
   }
