@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyByKeywords, type Classification } from '../src/flows/intent.ts';
 import type { Flow } from '../src/flows/schema.ts';
-import { eventStartJobs, flowsFor, pickFlow, START_JOB } from '../src/flows/triggers.ts';
+import { eventStartJobs, flowsFor, pickFlow, queuedSurveyStartJobs, START_JOB } from '../src/flows/triggers.ts';
 import { parseFlowFile } from '../src/flows/validate.ts';
 
 // Which flow a message starts (src/flows/triggers.ts), without an engine or a database.
@@ -127,5 +127,21 @@ describe('eventStartJobs', () => {
 
   it('makes no job when no flow has the event', () => {
     expect(eventStartJobs([COMPLAINT, MENU], 'ticket.closed', conversation, 't1', now)).toEqual([]);
+  });
+});
+
+describe('queuedSurveyStartJobs', () => {
+  it('starts every survey that waited, at once, on the customer lane, naming the queued survey', () => {
+    const now = new Date('2026-03-01T10:00:00Z');
+    const conversation = { id: 'v1', channel: 'email', identity: { address: 'sam@example.com' } };
+    expect(queuedSurveyStartJobs([{ id: 'q1', flowId: 'csat' }], conversation, now)).toEqual([
+      {
+        kind: START_JOB,
+        laneKey: 'in:email:sam@example.com',
+        payload: { flowId: 'csat', conversationId: 'v1', by: 'event:queued_survey', dispatchId: 'q1' },
+        runAt: now,
+      },
+    ]);
+    expect(queuedSurveyStartJobs([], conversation, now)).toEqual([]);
   });
 });

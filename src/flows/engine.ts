@@ -6,14 +6,13 @@ import type { EventBus } from '../pipeline/events.ts';
 import { dispatchSurvey, queuedSurveys, type SurveyCap } from './surveys.ts';
 import { AcknowledgeHandler, type ConversationHandler, HumanHandledConversation, isHumanHandled, type Turn } from '../pipeline/handler.ts';
 import { type JobContext, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
-import { conversationLaneKey } from '../pipeline/inbox.ts';
 import type { Classification, IntentClassifier } from './intent.ts';
 import { type Effect, newSession, type RunContext, type RunInput, type RunResult, runFlow, type SessionState } from './interpreter.ts';
 import type { FlowRegistry } from './registry.ts';
 import type { Flow } from './schema.ts';
 import { abandoned, addRuns, FlowSessionStore, isFollowUp, isStartedByPerson, pendingRows, toState } from './session-store.ts';
 import { type Before, queueDueTimers, TIMER_JOB, type TimerJob, TimerJobSchema, timerInput } from './timers.ts';
-import { eventStartJobs, flowsFor, pickFlow, START_JOB, type StartJob, StartJobSchema } from './triggers.ts';
+import { eventStartJobs, flowsFor, pickFlow, queuedSurveyStartJobs, START_JOB, type StartJob, StartJobSchema } from './triggers.ts';
 import { FlowEffects } from './effects.ts';
 import { type MayWinBack, scheduleSweep, sweepInactive, SWEEP_JOB } from './inactivity-sweep.ts';
 
@@ -96,12 +95,7 @@ export class FlowEngine implements ConversationHandler {
       const conversation = await ctx.db.prisma.conversation.findUnique({ where: { id: event.conversationId }, include: { identity: true } });
       if (!conversation) return;
       await ctx.write(async (tx) => {
-        const drafts = (await queuedSurveys(tx, conversation.id)).map((queued) => ({
-          kind: START_JOB,
-          laneKey: conversationLaneKey(conversation),
-          payload: { flowId: queued.flowId, conversationId: conversation.id, by: 'event:queued_survey', dispatchId: queued.id },
-          runAt: ctx.now,
-        }));
+        const drafts = queuedSurveyStartJobs(await queuedSurveys(tx, conversation.id), conversation, ctx.now);
         await scheduleJobs(tx, this.options.db.dialect, drafts, ctx.now);
       });
     });

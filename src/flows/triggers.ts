@@ -78,6 +78,20 @@ export function eventStartJobs(
   }));
 }
 
+/** The start jobs of surveys that waited while a person held the conversation, sent once it is resolved. */
+export function queuedSurveyStartJobs(
+  queued: readonly { id: string; flowId: string }[],
+  conversation: { id: string; channel: string; identity: { address: string } },
+  now: Date,
+): JobDraft[] {
+  return queued.map((survey) => ({
+    kind: START_JOB,
+    laneKey: conversationLaneKey(conversation),
+    payload: { flowId: survey.flowId, conversationId: conversation.id, by: 'event:queued_survey', dispatchId: survey.id },
+    runAt: now,
+  }));
+}
+
 /** Text as keywords match it: folded, with punctuation and symbols as word breaks ("order?", "سفارش،"). */
 const keywordForm = (text: string) =>
   foldForMatch(text)
