@@ -182,20 +182,30 @@ export class FlowEngine implements ConversationHandler {
   }
 
   #context(turn: Turn): RunContext {
-    return {
-      customer: {
-        name: turn.customer.name,
-        attributes: (turn.customer.attributes ?? {}) as Record<string, unknown>,
-        tags: (turn.customer.tags ?? []) as string[],
-      },
+    return this.#runContext(turn.customer, {
       isNewCustomer: turn.isNewCustomer,
       channel: turn.conversation.channel,
       locale: turn.locale,
       capabilities: turn.capabilities,
       now: turn.now,
+      lastText: turn.message.text,
+    });
+  }
+
+  /** What a run may read: the customer as stored, the moment, and the engine's fixed parts. */
+  #runContext(
+    customer: { name: string | null; attributes: unknown; tags: unknown },
+    moment: Pick<RunContext, 'isNewCustomer' | 'channel' | 'locale' | 'capabilities' | 'now' | 'lastText'>,
+  ): RunContext {
+    return {
+      customer: {
+        name: customer.name,
+        attributes: (customer.attributes ?? {}) as Record<string, unknown>,
+        tags: (customer.tags ?? []) as string[],
+      },
+      ...moment,
       defaultRegion: this.options.defaultRegion,
       classifier: this.options.classifier,
-      lastText: turn.message.text,
       fetch: this.options.fetch ?? fetch,
     };
   }
@@ -270,22 +280,14 @@ export class FlowEngine implements ConversationHandler {
     // Outside a message, "new" means a customer still in the new stage on their first conversation.
     const isNewCustomer =
       conversation.customer.lifecycleStage === 'new' && (await ctx.db.prisma.conversation.count({ where: { customerId: conversation.customerId } })) <= 1;
-    const runContext: RunContext = {
-      customer: {
-        name: conversation.customer.name,
-        attributes: (conversation.customer.attributes ?? {}) as Record<string, unknown>,
-        tags: (conversation.customer.tags ?? []) as string[],
-      },
+    const runContext = this.#runContext(conversation.customer, {
       isNewCustomer,
       channel: conversation.channel,
       locale: conversation.customer.locale ?? this.options.defaultLocale,
       capabilities: this.options.capabilitiesOf(conversation.channel),
       now,
-      defaultRegion: this.options.defaultRegion,
-      classifier: this.options.classifier,
       lastText: undefined,
-      fetch: this.options.fetch ?? fetch,
-    };
+    });
     const runs = await this.#runChain(flow, state, input, runContext, state.startedBy);
     let queued = false;
     await ctx.write(async (tx) => {
