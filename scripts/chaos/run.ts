@@ -140,7 +140,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     for (;;) {
       const tally = await check(input);
       const pending = await reader.prisma.outboxItem.count({ where: { status: 'pending' } });
-      if ((tally.repliesMissing === 0 && tally.markedFailed >= tally.permanentRefusals && pending === 0) || Date.now() > settleBy) break;
+      // A message acknowledged but not yet stored counts as lost, not as a missing reply: wait for it too.
+      const settled = tally.lost === 0 && tally.repliesMissing === 0 && tally.markedFailed >= tally.permanentRefusals && pending === 0;
+      if (settled || Date.now() > settleBy) break;
       await sleep(1_000);
     }
     await supervisor.stopAll();

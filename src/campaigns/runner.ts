@@ -7,7 +7,8 @@ import { checkContacts, type ContactPolicy, type ContactRecord, recordContacts }
 import { bulkInsert } from '../db/bulk-insert.ts';
 import { RECIPIENT_COLUMNS } from '../db/columns.ts';
 import type { Database } from '../db/database.ts';
-import { START_JOB, flowLaneOf } from '../flows/engine.ts';
+import { START_JOB } from '../flows/triggers.ts';
+import { conversationLaneKey } from '../pipeline/inbox.ts';
 import { say } from '../flows/text.ts';
 import type { CampaignRecipient } from '../generated/sqlite/client.ts';
 import { type JobContext, type JobDraft, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
@@ -305,7 +306,7 @@ export class CampaignRunner {
       } else {
         flowStarts.push({
           kind: START_JOB,
-          laneKey: flowLaneOf({ channel: identity.channel, identity }),
+          laneKey: conversationLaneKey({ channel: identity.channel, identity }),
           payload: { flowId: variant.flowId, conversationId, by: `campaign:${campaign.id}`, campaignRecipientId: r.id, purpose: campaign.spec.purpose },
           runAt: now,
         });

@@ -1,33 +1,21 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ChannelCapabilities } from '../core/channel.ts';
-import { setKeyCustomerIn } from '../crm/key-customers.ts';
-import { addressAttributes, proposeMatches } from '../crm/suggestions.ts';
-import type { DomainEvent } from '../core/events.ts';
-import { parseDuration } from '../core/duration.ts';
-import { newId } from '../core/ids.ts';
-import { foldForMatch } from '../core/text.ts';
-import { raisePriority } from '../ai/classify.ts';
-import { bulkInsert } from '../db/bulk-insert.ts';
-import { decodeRows, inList, queryRows, raw, type ReadKind, sql } from '../db/sql.ts';
-import type { Database, Prisma as PrismaClient } from '../db/database.ts';
-import type { FlowSession } from '../generated/sqlite/client.ts';
+import type { Database } from '../db/database.ts';
 import type { EventBus } from '../pipeline/events.ts';
-import { handoffEvent, handoffPatch } from '../pipeline/handoff.ts';
-import { dispatchSurvey, queuedSurveys, surveyTarget } from './surveys.ts';
-import { type ContactPolicy, recordContacts } from '../contact/policy.ts';
+import { dispatchSurvey, queuedSurveys } from './surveys.ts';
+import type { ContactPolicy } from '../contact/policy.ts';
 import { AcknowledgeHandler, type ConversationHandler, HumanHandledConversation, isHumanHandled, type Turn } from '../pipeline/handler.ts';
-import { type JobContext, type JobDraft, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
-import { enqueueToCustomer } from '../pipeline/outbound.ts';
-import type { Priority } from '../generated/sqlite/enums.ts';
+import { type JobContext, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 import type { Classification, IntentClassifier } from './intent.ts';
 import { type Effect, newSession, type RunContext, type RunInput, type RunResult, runFlow, type SessionState } from './interpreter.ts';
 import type { FlowRegistry } from './registry.ts';
-import type { Flow, Trigger } from './schema.ts';
-import { addStepCounts, StepCounter } from './stats.ts';
-import { winbackKey, type WinbackTarget } from './winback.ts';
-import { recordCampaignFlowStart } from '../campaigns/recipients.ts';
-import { SESSION_COLUMNS } from '../db/columns.ts';
+import type { Flow } from './schema.ts';
+import { abandoned, addRuns, FlowSessionStore, isFollowUp, isStartedByPerson, pendingRows, toState } from './session-store.ts';
+import { type Before, queueDueTimers, TIMER_JOB, type TimerJob, TimerJobSchema, timerInput } from './timers.ts';
+import { eventStartJobs, flowsFor, pickFlow, queuedSurveyStartJobs, START_JOB, type StartJob, StartJobSchema } from './triggers.ts';
+import { type CampaignStart, FlowEffects } from './effects.ts';
+import { type MayWinBack, scheduleSweep, sweepInactive, SWEEP_JOB } from './inactivity-sweep.ts';
 
 export interface FlowEngineOptions {
   readonly registry: FlowRegistry;
@@ -50,115 +38,15 @@ export interface FlowEngineOptions {
   readonly fetch?: typeof fetch;
   readonly now?: () => Date;
   /** Which of these customers a win-back with that flow may contact now on that channel (routing's lifecycle rule and the contact policy). */
-  readonly mayWinBack: (flowId: string, customers: readonly WinbackTarget[], now: Date) => Promise<ReadonlySet<string>>;
+  readonly mayWinBack: MayWinBack;
   /** Customers the `inactive` sweep reads at a time (default 500); it pages through all of them. */
   readonly inactiveSweepPage?: number;
   /** The contact policy automatic surveys (flows started by conversation.resolved or ticket.closed) and win-back starts follow. */
   readonly contactPolicy: ContactPolicy;
 }
 
-interface SessionRow {
-  id: string;
-  conversationId: string;
-  customerId: string;
-  flowId: string;
-  flowVersion: string;
-  stepId: string;
-  status: 'active' | 'completed' | 'abandoned';
-  variables: Record<string, unknown>;
-  retries: number;
-  waiting: string | null;
-  seq: number;
-  reminded: boolean;
-  startedBy: string;
-  createdAt: Date;
-  updatedAt: Date;
-  completedAt: Date | null;
-  timerAt: Date | null;
-}
-
-/**
- * What one batch (or one timer or event run) writes for flows, in one statement per table.
- * A session's timer is a column of its row, so setting, moving and dropping timers costs no
- * write of its own.
- */
-interface PendingRows {
-  readonly sessions: SessionRow[];
-  /** Step events, added to the hourly counters (one row per step, kind and hour, not per event). */
-  readonly stats: StepCounter;
-}
-const pendingRows = (): PendingRows => ({ sessions: [], stats: new StepCounter() });
-
-/** A session as it was read, for keeping its timer when a run leaves it where it was. */
-type Before = Pick<FlowSession, 'id' | 'seq' | 'timerAt'>;
-
-const TimerJobSchema = z.object({ sessionId: z.string(), seq: z.number().int(), timer: z.enum(['timeout', 'wait']) });
-const StartJobSchema = z.object({
-  flowId: z.string(),
-  conversationId: z.string(),
-  by: z.string(),
-  /** Survey starts: the ticket whose closing asked, or the queued survey being sent. */
-  ticketId: z.string().optional(),
-  dispatchId: z.string().optional(),
-  /** Campaign starts: the recipient whose first message this start sends. */
-  campaignRecipientId: z.string().optional(),
-  /** Campaign starts: the template purpose of its messages outside a channel's window. */
-  purpose: z.string().optional(),
-});
 const AUTOMATIC_SURVEY = /^event:/;
-const TIMER_JOB = 'flow.timer';
-/** Exported so that schedulers elsewhere (lifecycle win-back) share the engine's dedup keys. */
-export const START_JOB = 'flow.start';
-const SWEEP_JOB = 'flow.inactivity-sweep';
-const SWEEP_EVERY_MS = 60 * 60 * 1000;
 const MAX_CHAINED_FLOWS = 5;
-/** Due session timers turned into jobs per job-runner round. */
-const DUE_TIMERS_PER_ROUND = 100;
-
-/** The columns a session is resumed from (a turn reads them for the whole batch). */
-const SESSION_STATE = {
-  id: true,
-  conversationId: true,
-  flowId: true,
-  flowVersion: true,
-  stepId: true,
-  status: true,
-  variables: true,
-  retries: true,
-  waiting: true,
-  seq: true,
-  reminded: true,
-  startedBy: true,
-  timerAt: true,
-} as const;
-type StoredSession = Pick<FlowSession, keyof typeof SESSION_STATE>;
-const SESSION_STATE_COLUMNS = raw(
-  Object.keys(SESSION_STATE)
-    .map((c) => `"${c}"`)
-    .join(', '),
-);
-const SESSION_STATE_KINDS: Record<string, ReadKind> = { variables: 'json', retries: 'integer', seq: 'integer', reminded: 'boolean', timerAt: 'timestamp' };
-
-/** Columns an update of a session leaves alone: set when it starts, never changed by a run. */
-const SET_AT_START = ['createdAt', 'conversationId', 'customerId', 'flowId', 'flowVersion', 'startedBy'] as const;
-
-const toState = (row: StoredSession): SessionState => ({
-  id: row.id,
-  flowId: row.flowId,
-  flowVersion: row.flowVersion,
-  stepId: row.stepId,
-  status: row.status,
-  variables: (row.variables ?? {}) as Record<string, unknown>,
-  retries: row.retries,
-  waiting: (row.waiting as SessionState['waiting']) ?? null,
-  seq: row.seq,
-  reminded: row.reminded,
-  startedBy: row.startedBy,
-});
-
-/** Sessions started outside the customer's own message: they may answer after resolution. */
-const isFollowUp = (startedBy: string) => startedBy.startsWith('event:') || startedBy.startsWith('campaign:') || startedBy === 'schedule';
-const isStartedByPerson = (startedBy: string) => startedBy.startsWith('agent:') || startedBy === 'api';
 
 /**
  * The bot: runs marketer-authored flows as the handler of bot conversations. Sessions are
@@ -171,11 +59,15 @@ export class FlowEngine implements ConversationHandler {
   readonly #human: HumanHandledConversation;
   readonly #fallback: ConversationHandler;
   readonly #now: () => Date;
+  readonly #sessions: FlowSessionStore;
+  readonly #effects: FlowEffects;
 
   constructor(private readonly options: FlowEngineOptions) {
     this.#fallback = options.fallback ?? new AcknowledgeHandler(options.ackText);
     this.#human = new HumanHandledConversation(options.holding);
     this.#now = options.now ?? (() => new Date());
+    this.#sessions = new FlowSessionStore(options.db);
+    this.#effects = new FlowEffects({ dialect: options.db.dialect, defaultRegion: options.defaultRegion });
   }
 
   /** Subscribes to the events that start flows and registers the engine's jobs. */
@@ -183,23 +75,19 @@ export class FlowEngine implements ConversationHandler {
     const { events, jobs } = this.options;
     jobs.register(TIMER_JOB, TimerJobSchema, (job, ctx) => this.#onTimer(job.payload, ctx));
     jobs.register(START_JOB, StartJobSchema, (job, ctx) => this.#onStart(job.payload, ctx));
-    jobs.register(SWEEP_JOB, z.object({}), (_job, ctx) => this.#sweepInactive(ctx));
-    jobs.addSource(TIMER_JOB, (now) => this.#queueDueTimers(now));
+    jobs.register(SWEEP_JOB, z.object({}), (_job, ctx) =>
+      sweepInactive(ctx, this.options.registry.all(), this.options.mayWinBack, Math.max(1, this.options.inactiveSweepPage ?? 500)),
+    );
+    jobs.addSource(TIMER_JOB, (now) => queueDueTimers(this.options.db, now));
     for (const type of ['conversation.resolved', 'ticket.closed'] as const) {
       events.subscribe(type, 'flows', async (event, ctx) => {
         const conversationId = event.conversationId;
         if (!conversationId) return;
-        const triggered = this.#flowsFor((t) => 'event' in t && t.event === type);
-        if (triggered.length === 0) return;
+        if (flowsFor(this.options.registry.all(), (t) => 'event' in t && t.event === type).length === 0) return;
         const conversation = await ctx.db.prisma.conversation.findUnique({ where: { id: conversationId }, include: { identity: true } });
         if (!conversation) return;
         const ticketId = event.type === 'ticket.closed' ? event.ticketId : undefined;
-        const drafts = triggered.map(({ flow, trigger }) => ({
-          kind: START_JOB,
-          laneKey: flowLaneOf(conversation),
-          payload: { flowId: flow.id, conversationId, by: `event:${type}`, ticketId },
-          runAt: new Date(ctx.now.getTime() + ('delay' in trigger && trigger.delay ? parseDuration(trigger.delay) : 0)),
-        }));
+        const drafts = eventStartJobs(this.options.registry.all(), type, conversation, ticketId, ctx.now);
         await ctx.write((tx) => scheduleJobs(tx, this.options.db.dialect, drafts, ctx.now).then(() => {}));
       });
     }
@@ -208,12 +96,7 @@ export class FlowEngine implements ConversationHandler {
       const conversation = await ctx.db.prisma.conversation.findUnique({ where: { id: event.conversationId }, include: { identity: true } });
       if (!conversation) return;
       await ctx.write(async (tx) => {
-        const drafts = (await queuedSurveys(tx, conversation.id)).map((queued) => ({
-          kind: START_JOB,
-          laneKey: flowLaneOf(conversation),
-          payload: { flowId: queued.flowId, conversationId: conversation.id, by: 'event:queued_survey', dispatchId: queued.id },
-          runAt: ctx.now,
-        }));
+        const drafts = queuedSurveyStartJobs(await queuedSurveys(tx, conversation.id), conversation, ctx.now);
         await scheduleJobs(tx, this.options.db.dialect, drafts, ctx.now);
       });
     });
@@ -223,34 +106,21 @@ export class FlowEngine implements ConversationHandler {
   }
 
   /** Schedules the win-back sweep when a flow has an inactivity trigger (idempotent). */
-  async scheduleSweep(now = this.#now()): Promise<void> {
-    if (this.#flowsFor((t) => 'inactive' in t).length === 0) return;
-    const bucket = Math.floor(now.getTime() / SWEEP_EVERY_MS);
-    await this.options.db.write((tx) =>
-      scheduleJobs(
-        tx,
-        this.options.db.dialect,
-        [{ kind: SWEEP_JOB, laneKey: 'flows:sweep', payload: {}, runAt: now, dedupKey: `${SWEEP_JOB}:${bucket}` }],
-        now,
-      ).then(() => {}),
-    );
-  }
-
-  #flowsFor(match: (trigger: Trigger) => boolean): { flow: Flow; trigger: Trigger }[] {
-    return this.options.registry.all().flatMap((flow) => flow.triggers.filter(match).map((trigger) => ({ flow, trigger })));
+  scheduleSweep(now = this.#now()): Promise<void> {
+    return scheduleSweep(this.options.db, this.options.registry.all(), now);
   }
 
   async handle(turn: Turn): Promise<void> {
     const metadata = turn.inbound.metadata as Record<string, unknown>;
     // Auto-replies, bounces and consent keywords are stored but never answered by a flow.
     if (turn.inbound.automated || metadata.automated === true || metadata.consent !== undefined) return;
-    const row = (await this.#sessionsOf(turn)).get(turn.conversation.id);
+    const row = (await this.#sessions.ofBatch(turn.batch)).get(turn.conversation.id);
     let state = row ? toState(row) : undefined;
 
     if (state && turn.reopened && isFollowUp(state.startedBy)) turn.keepResolved();
     else if (isHumanHandled(turn.conversation) && !(state && isStartedByPerson(state.startedBy))) {
       // A person has the conversation: the bot stays quiet (and a running bot flow ends).
-      if (state) this.#write(turn, [{ state: { ...state, status: 'abandoned', waiting: null }, result: undefined }], turn.now);
+      if (state) this.#sessions.queue(turn, [{ state: abandoned(state), result: undefined }]);
       return this.#human.handle(turn);
     }
 
@@ -263,42 +133,27 @@ export class FlowEngine implements ConversationHandler {
       flow = await this.options.registry.version(state.flowId, state.flowVersion);
       if (!flow) {
         turn.logger.error({ flow: state.flowId, version: state.flowVersion }, 'flow version of a running session is gone; the session ends');
-        this.#write(turn, [{ state: { ...state, status: 'abandoned', waiting: null }, result: undefined }], turn.now);
+        this.#sessions.queue(turn, [{ state: abandoned(state), result: undefined }]);
         state = undefined;
       }
     }
     if (!state || !flow) {
-      flow = await this.#pickFlow(turn);
+      flow = await pickFlow(this.options.registry.all(), { text: turn.message.text, isNewConversation: turn.isNewConversation }, (text) =>
+        this.#classify(turn, text),
+      );
       if (!flow) return this.#fallback.handle(turn);
       state = newSession(flow, 'trigger');
       input = { kind: 'start' };
     }
     const ctx = this.#context(turn);
     const runs = await this.#runChain(flow, state, input, ctx, 'trigger');
-    for (const { result } of runs) {
-      for (const content of result?.messages ?? []) turn.reply(content);
-      for (const effect of result?.effects ?? []) {
-        if (effect.type === 'handoff') {
-          turn.handOff({ team: effect.team, priority: await this.#handoffPriority(turn, effect.priority), note: effect.note, collected: effect.collected });
-        }
-      }
-      const dbEffects = (result?.effects ?? []).filter((e) => e.type !== 'handoff' && e.type !== 'timer' && e.type !== 'start_flow');
-      if (dbEffects.length > 0) {
-        const customerId = turn.customer.id;
-        const conversationId = turn.conversation.id;
-        turn.onCommit((tx) => this.#applyEffects(tx, customerId, conversationId, dbEffects, turn.now).then((events) => events.forEach((e) => turn.emit(e))));
-      }
-    }
-    this.#write(turn, runs, turn.now, row);
+    await this.#effects.inTurn(turn, runs, (text) => this.#classify(turn, text));
+    this.#sessions.queue(turn, runs, row);
   }
 
   /** Whether the turn's conversation is in a running flow session (read with the batch's sessions: no query of its own). */
   async hasActiveSession(turn: Turn): Promise<boolean> {
-    return (await this.#sessionsOf(turn)).has(turn.conversation.id);
-  }
-
-  #sessionsOf(turn: Turn): Promise<Map<string, StoredSession>> {
-    return turn.batch.shared('flows.sessions', () => this.#loadSessions(turn.batch.conversationIds));
+    return (await this.#sessions.ofBatch(turn.batch)).has(turn.conversation.id);
   }
 
   /** Runs a flow, then any flows it starts (start_flow), in the same turn. */
@@ -328,46 +183,32 @@ export class FlowEngine implements ConversationHandler {
   }
 
   #context(turn: Turn): RunContext {
-    return {
-      customer: {
-        name: turn.customer.name,
-        attributes: (turn.customer.attributes ?? {}) as Record<string, unknown>,
-        tags: (turn.customer.tags ?? []) as string[],
-      },
+    return this.#runContext(turn.customer, {
       isNewCustomer: turn.isNewCustomer,
       channel: turn.conversation.channel,
       locale: turn.locale,
       capabilities: turn.capabilities,
       now: turn.now,
-      defaultRegion: this.options.defaultRegion,
-      classifier: this.options.classifier,
       lastText: turn.message.text,
-      fetch: this.options.fetch ?? fetch,
-    };
+    });
   }
 
-  /** Which flow a message with no running session starts: keyword, pattern, intent, first message, default. */
-  async #pickFlow(turn: Turn): Promise<Flow | undefined> {
-    const flows = this.options.registry.all();
-    const text = turn.message.text ?? '';
-    const folded = ` ${keywordForm(text)} `;
-    for (const flow of flows) {
-      for (const trigger of textTriggers(flow)) {
-        if ('keywords' in trigger && text && trigger.keywords.some((w) => folded.includes(w))) return flow;
-        if ('pattern' in trigger && text && trigger.pattern.test(text)) return flow;
-      }
-    }
-    const byIntent = flows.filter((f) => f.triggers.some((t) => 'intent' in t));
-    if (byIntent.length > 0 && text) {
-      const { intent } = await this.#classify(turn, text);
-      const hit = byIntent.find((f) => f.triggers.some((t) => 'intent' in t && t.intent === intent));
-      if (hit) return hit;
-    }
-    if (turn.isNewConversation) {
-      const first = flows.find((f) => f.triggers.some((t) => 'first_message' in t));
-      if (first) return first;
-    }
-    return flows.find((f) => f.triggers.some((t) => 'default' in t));
+  /** What a run may read: the customer as stored, the moment, and the engine's fixed parts. */
+  #runContext(
+    customer: { name: string | null; attributes: unknown; tags: unknown },
+    moment: Pick<RunContext, 'isNewCustomer' | 'channel' | 'locale' | 'capabilities' | 'now' | 'lastText'>,
+  ): RunContext {
+    return {
+      customer: {
+        name: customer.name,
+        attributes: (customer.attributes ?? {}) as Record<string, unknown>,
+        tags: (customer.tags ?? []) as string[],
+      },
+      ...moment,
+      defaultRegion: this.options.defaultRegion,
+      classifier: this.options.classifier,
+      fetch: this.options.fetch ?? fetch,
+    };
   }
 
   /** The classification of the turn's message, made once per message. */
@@ -377,188 +218,13 @@ export class FlowEngine implements ConversationHandler {
     );
   }
 
-  /** An urgent or upset message raises the priority a flow hands off with (never lowers it). */
-  async #handoffPriority(turn: Turn, requested: Priority | undefined): Promise<Priority | undefined> {
-    const text = turn.message.text;
-    if (!text) return requested;
-    const current = requested ?? turn.conversation.priority;
-    const raised = raisePriority(current, await this.#classify(turn, text));
-    return raised === current ? requested : raised;
-  }
-
-  /** The batch's active sessions (raw SQL: this runs on every batch, see src/db/sql.ts). */
-  async #loadSessions(conversationIds: readonly string[]): Promise<Map<string, StoredSession>> {
-    const { db } = this.options;
-    const rows = await queryRows(
-      db.prisma,
-      sql`SELECT ${SESSION_STATE_COLUMNS} FROM "FlowSession"
-      WHERE ${inList(db.dialect, sql`"conversationId"`, conversationIds)} AND "status" = 'active' ORDER BY "createdAt"`,
-    );
-    const sessions = decodeRows<StoredSession>(db.dialect, rows, SESSION_STATE_KINDS);
-    return new Map(sessions.map((r) => [r.conversationId, r]));
-  }
-
-  /** Queues a turn's session rows (with their timers) and step events for the batch's single write. */
-  #write(turn: Turn, runs: { state: SessionState; result: RunResult | undefined }[], now: Date, before?: Before): void {
-    const pending = turn.batch.shared('flows.pending', () => {
-      const rows = pendingRows();
-      turn.batch.onCommit((tx) => this.#flush(tx, rows));
-      return rows;
-    });
-    for (const { state, result } of runs) {
-      pending.sessions.push(this.#sessionRow(state, turn.conversation.id, turn.customer.id, now, timerAtOf(state, result, before)));
-      if (result) pending.stats.add(result.stats, now);
-    }
-  }
-
-  #sessionRow(state: SessionState, conversationId: string, customerId: string, now: Date, timerAt: Date | null = null): SessionRow {
-    return {
-      id: state.id,
-      conversationId,
-      customerId,
-      flowId: state.flowId,
-      flowVersion: state.flowVersion,
-      stepId: state.stepId,
-      status: state.status,
-      variables: state.variables,
-      retries: state.retries,
-      waiting: state.waiting,
-      seq: state.seq,
-      reminded: state.reminded,
-      startedBy: state.startedBy,
-      createdAt: now,
-      updatedAt: now,
-      completedAt: state.status === 'active' ? null : now,
-      timerAt,
-    };
-  }
-
-  async #flush(tx: PrismaClient, rows: PendingRows): Promise<void> {
-    const dialect = this.options.db.dialect;
-    // One statement for new and existing sessions. An update leaves what a session starts
-    // with: the original createdAt, and no foreign-key check of an unchanged conversation and
-    // customer (a customer merge moves sessions: a turn in flight does not move them back).
-    await bulkInsert(tx, dialect, 'FlowSession', SESSION_COLUMNS, rows.sessions, { updateConflictsOn: ['id'], keepOnUpdate: SET_AT_START });
-    await addStepCounts(tx, dialect, rows.stats.rows());
-  }
-
-  /**
-   * A job source: turns the session timers due by `now` into flow.timer jobs on the customer's
-   * inbound lane, so they run under that lane's lease and in its order like any lane job, and
-   * clears them from their sessions. A session that moved since it was read keeps its new timer.
-   */
-  async #queueDueTimers(now: Date): Promise<void> {
-    const { db } = this.options;
-    const due = await db.prisma.flowSession.findMany({
-      where: { timerAt: { lte: now }, status: 'active' },
-      select: { id: true, seq: true, waiting: true, updatedAt: true, conversation: { select: { channel: true, identity: { select: { address: true } } } } },
-      orderBy: { timerAt: 'asc' },
-      take: DUE_TIMERS_PER_ROUND,
-    });
-    if (due.length === 0) return;
-    await db.write(async (tx) => {
-      const drafts: JobDraft[] = [];
-      for (const session of due) {
-        const taken = await tx.flowSession.updateMany({
-          where: { id: session.id, seq: session.seq, status: 'active', timerAt: { lte: now } },
-          data: { timerAt: null },
-        });
-        if (taken.count === 0) continue;
-        drafts.push({
-          kind: TIMER_JOB,
-          laneKey: flowLaneOf(session.conversation),
-          payload: { sessionId: session.id, seq: session.seq, timer: session.waiting === 'wait' ? 'wait' : 'timeout' },
-          runAt: now,
-          // The session was last written when it set this timer: the job stands in the lane
-          // where it would have, had it been made then.
-          queuedAt: session.updatedAt,
-        });
-      }
-      await scheduleJobs(tx, db.dialect, drafts, now);
-    });
-  }
-
-  /** Customer, ticket and survey effects; returns the domain events they cause. */
-  async #applyEffects(tx: PrismaClient, customerId: string, conversationId: string, effects: Effect[], now: Date): Promise<DomainEvent[]> {
-    const events: DomainEvent[] = [];
-    const customer = await tx.customer.findUniqueOrThrow({ where: { id: customerId } });
-    let attributes = { ...((customer.attributes ?? {}) as Record<string, unknown>) };
-    let tags = [...((customer.tags ?? []) as string[])];
-    let name = customer.name;
-    let locale = customer.locale;
-    let touched = false;
-    let keyChange: { isKey: boolean; reason: string } | undefined;
-    for (const effect of effects) {
-      switch (effect.type) {
-        case 'attributes':
-          attributes = { ...attributes, ...effect.values };
-          touched = true;
-          break;
-        case 'name':
-          name = effect.name;
-          touched = true;
-          break;
-        case 'locale':
-          locale = effect.locale;
-          touched = true;
-          break;
-        case 'tags':
-          tags = [...new Set([...tags, ...effect.add])].filter((t) => !effect.remove.includes(t));
-          touched = true;
-          break;
-        case 'key_customer':
-          keyChange = effect;
-          break;
-        case 'ticket':
-          await tx.ticket.create({
-            data: {
-              id: effect.id,
-              ref: effect.ref,
-              customerId,
-              conversationId,
-              kind: effect.kind,
-              category: effect.category,
-              priority: effect.priority,
-              subject: effect.subject,
-              fields: effect.fields,
-            },
-          });
-          events.push({ type: 'ticket.created', ticketId: effect.id, customerId, conversationId });
-          break;
-        case 'survey':
-          {
-            const surveyId = newId();
-            const rates = await surveyTarget(tx, conversationId);
-            await tx.surveyResponse.create({
-              data: { id: surveyId, customerId, conversationId, ...rates, kind: effect.kind, score: effect.score, comment: effect.comment, createdAt: now },
-            });
-            events.push({ type: 'survey.recorded', surveyId, customerId, conversationId, kind: effect.kind, score: effect.score });
-          }
-          break;
-        default:
-          break;
-      }
-    }
-    if (touched) {
-      await tx.customer.update({
-        where: { id: customerId },
-        data: { attributes: attributes as object, tags, name, searchName: name ? foldForMatch(name) : null, locale },
-      });
-    }
-    if (keyChange) await setKeyCustomerIn(tx, customerId, keyChange.isKey, keyChange.reason, 'flow');
-    // An email or phone a flow collected that another record has: proposed to an agent as a merge.
-    const collected = addressAttributes(Object.assign({}, ...effects.map((e) => (e.type === 'attributes' ? e.values : {}))));
-    for (const a of collected) await proposeMatches(tx, this.options.db.dialect, customerId, a.kind, a.value, this.options.defaultRegion);
-    return events;
-  }
-
   /** Starts a flow for a conversation outside an inbound message (events, agents, schedules). */
-  async #onStart(payload: z.infer<typeof StartJobSchema>, ctx: JobContext): Promise<void> {
+  async #onStart(payload: StartJob, ctx: JobContext): Promise<void> {
     const flow = this.options.registry.get(payload.flowId);
     if (!flow) throw new Error(`flow "${payload.flowId}" is not loaded`);
     const conversation = await ctx.db.prisma.conversation.findUnique({ where: { id: payload.conversationId }, include: { customer: true, identity: true } });
     if (!conversation) return;
-    const active = await ctx.db.prisma.flowSession.findFirst({ where: { conversationId: conversation.id, status: 'active' } });
+    const active = await this.#sessions.active(ctx.db.prisma, conversation.id);
     const byPerson = isStartedByPerson(payload.by);
     // Never talk over a person: automatic starts skip conversations a human handles; a survey
     // waits for the agent to resolve it, and every survey counts against the contact cap.
@@ -580,36 +246,25 @@ export class FlowEngine implements ConversationHandler {
     }
     if (!byPerson && isHumanHandled(conversation)) return;
     const state = newSession(flow, payload.by);
-    await this.#runOutsideTurn(
-      conversation,
-      flow,
-      state,
-      { kind: 'start' },
-      ctx,
-      active ? [{ ...toState(active), status: 'abandoned', waiting: null }] : [],
-      undefined,
-      payload.campaignRecipientId ? { recipientId: payload.campaignRecipientId, purpose: payload.purpose } : undefined,
-    );
+    const campaign = payload.campaignRecipientId ? { recipientId: payload.campaignRecipientId, purpose: payload.purpose } : undefined;
+    await this.#runOutsideTurn(conversation, flow, state, { kind: 'start' }, ctx, active ? [abandoned(toState(active))] : [], undefined, campaign);
   }
 
-  async #onTimer(payload: { sessionId: string; seq: number; timer: 'timeout' | 'wait' }, ctx: JobContext): Promise<void> {
-    const row = await ctx.db.prisma.flowSession.findUnique({ where: { id: payload.sessionId } });
+  async #onTimer(payload: TimerJob, ctx: JobContext): Promise<void> {
+    const row = await this.#sessions.get(ctx.db.prisma, payload.sessionId);
     if (!row || row.status !== 'active' || row.seq !== payload.seq) return;
     const conversation = await ctx.db.prisma.conversation.findUnique({ where: { id: row.conversationId }, include: { customer: true, identity: true } });
     if (!conversation) return;
     const state = toState(row);
     if (isHumanHandled(conversation) && !isStartedByPerson(state.startedBy)) {
-      await ctx.write((tx) =>
-        this.#flush(tx, {
-          sessions: [this.#sessionRow({ ...state, status: 'abandoned', waiting: null }, conversation.id, conversation.customerId, ctx.now)],
-          stats: new StepCounter(),
-        }),
-      );
+      const rows = pendingRows();
+      addRuns(rows, conversation.id, conversation.customerId, [{ state: abandoned(state), result: undefined }], ctx.now);
+      await ctx.write((tx) => this.#sessions.flush(tx, rows));
       return;
     }
     const flow = await this.options.registry.version(state.flowId, state.flowVersion);
     if (!flow) return;
-    await this.#runOutsideTurn(conversation, flow, state, { kind: 'timer', timer: payload.timer, seq: payload.seq }, ctx, [], row);
+    await this.#runOutsideTurn(conversation, flow, state, timerInput(payload), ctx, [], row);
   }
 
   async #runOutsideTurn(
@@ -623,177 +278,37 @@ export class FlowEngine implements ConversationHandler {
     ctx: JobContext,
     ended: SessionState[],
     before?: Before,
-    campaign?: { recipientId: string; purpose: string | undefined },
+    campaign?: CampaignStart,
   ): Promise<void> {
     const now = ctx.now;
     // Outside a message, "new" means a customer still in the new stage on their first conversation.
     const isNewCustomer =
       conversation.customer.lifecycleStage === 'new' && (await ctx.db.prisma.conversation.count({ where: { customerId: conversation.customerId } })) <= 1;
-    const runContext: RunContext = {
-      customer: {
-        name: conversation.customer.name,
-        attributes: (conversation.customer.attributes ?? {}) as Record<string, unknown>,
-        tags: (conversation.customer.tags ?? []) as string[],
-      },
+    const runContext = this.#runContext(conversation.customer, {
       isNewCustomer,
       channel: conversation.channel,
       locale: conversation.customer.locale ?? this.options.defaultLocale,
       capabilities: this.options.capabilitiesOf(conversation.channel),
       now,
-      defaultRegion: this.options.defaultRegion,
-      classifier: this.options.classifier,
       lastText: undefined,
-      fetch: this.options.fetch ?? fetch,
-    };
+    });
     const runs = await this.#runChain(flow, state, input, runContext, state.startedBy);
     let queued = false;
     await ctx.write(async (tx) => {
       const rows = pendingRows();
-      for (const s of ended) rows.sessions.push(this.#sessionRow(s, conversation.id, conversation.customerId, now));
-      const events: DomainEvent[] = [];
-      let at = now.getTime();
-      for (const { state: s, result } of runs) {
-        rows.sessions.push(this.#sessionRow(s, conversation.id, conversation.customerId, now, timerAtOf(s, result, before)));
-        if (result) rows.stats.add(result.stats, now);
-        // A win-back (the only flow the schedule starts) outside a channel's window goes as its winback template.
-        const purpose = campaign ? campaign.purpose : s.startedBy === 'schedule' ? 'winback' : undefined;
-        for (const content of result?.messages ?? []) {
-          const messageId = await enqueueToCustomer(
-            tx,
-            this.options.db.dialect,
-            conversation,
-            purpose ? { ...content, purpose } : content,
-            'bot',
-            new Date(at++),
-            now,
-          );
-          if (campaign && !queued) await recordCampaignFlowStart(tx, campaign.recipientId, messageId);
-          queued = true;
-        }
-        for (const effect of result?.effects ?? []) {
-          if (effect.type === 'handoff') {
-            await tx.conversation.update({ where: { id: conversation.id }, data: await handoffPatch(tx, effect) });
-            events.push(handoffEvent(conversation, effect));
-          }
-        }
-        const dbEffects = (result?.effects ?? []).filter((e) => e.type !== 'handoff' && e.type !== 'timer' && e.type !== 'start_flow');
-        if (dbEffects.length > 0) events.push(...(await this.#applyEffects(tx, conversation.customerId, conversation.id, dbEffects, now)));
-      }
-      await this.#flush(tx, rows);
-      await this.options.events.emit(tx, events, now);
+      addRuns(
+        rows,
+        conversation.id,
+        conversation.customerId,
+        ended.map((s) => ({ state: s, result: undefined })),
+        now,
+      );
+      addRuns(rows, conversation.id, conversation.customerId, runs, now, before);
+      const applied = await this.#effects.inTransaction(tx, conversation, runs, now, campaign);
+      queued = applied.queued;
+      await this.#sessions.flush(tx, rows);
+      await this.options.events.emit(tx, applied.events, now);
     });
     if (queued) this.options.onOutboundQueued();
   }
-
-  /**
-   * Starts the win-back flow for customers inactive past its threshold, once per customer and
-   * flow. Pages through every inactive customer in id order: those reached already (or held
-   * back) never hide the others.
-   */
-  async #sweepInactive(ctx: JobContext): Promise<void> {
-    const now = ctx.now;
-    const page = Math.max(1, this.options.inactiveSweepPage ?? 500);
-    for (const { flow, trigger } of this.#flowsFor((t) => 'inactive' in t)) {
-      if (!('inactive' in trigger)) continue;
-      const cutoff = new Date(now.getTime() - parseDuration(trigger.inactive));
-      for (let after: string | undefined; ;) {
-        const customers = await ctx.db.prisma.customer.findMany({
-          where: { lastSeenAt: { lt: cutoff }, mergedIntoId: null, ...(after === undefined ? {} : { id: { gt: after } }) },
-          orderBy: { id: 'asc' },
-          take: page,
-          select: {
-            id: true,
-            conversations: {
-              orderBy: { lastMessageAt: 'desc' },
-              take: 1,
-              select: { id: true, status: true, channel: true, identity: { select: { address: true } } },
-            },
-          },
-        });
-        const reachable = customers.filter((c) => c.conversations[0] && !isHumanHandled(c.conversations[0]));
-        const allowed = await this.options.mayWinBack(
-          flow.id,
-          reachable.map((c) => ({ customerId: c.id, channel: c.conversations[0]!.channel })),
-          now,
-        );
-        const starts = reachable.flatMap((c) => {
-          const last = c.conversations[0];
-          if (!last || !allowed.has(c.id)) return [];
-          return [{ customerId: c.id, channel: last.channel, kind: 'winback' as const, draft: winbackStart(flow.id, c.id, last, now) }];
-        });
-        if (starts.length > 0)
-          await ctx.db.write(async (tx) => {
-            await scheduleJobs(
-              tx,
-              ctx.db.dialect,
-              starts.map((s) => s.draft),
-              now,
-            );
-            await recordContacts(tx, starts, now);
-          });
-        if (customers.length < page) break;
-        after = customers[customers.length - 1]!.id;
-      }
-    }
-    const next = Math.floor(now.getTime() / SWEEP_EVERY_MS) + 1;
-    await ctx.write((tx) =>
-      scheduleJobs(
-        tx,
-        ctx.db.dialect,
-        [{ kind: SWEEP_JOB, laneKey: 'flows:sweep', payload: {}, runAt: new Date(next * SWEEP_EVERY_MS), dedupKey: `${SWEEP_JOB}:${next}` }],
-        now,
-      ).then(() => {}),
-    );
-  }
-}
-
-/** Text as keywords match it: folded, with punctuation and symbols as word breaks ("order?", "سفارش،"). */
-const keywordForm = (text: string) =>
-  foldForMatch(text)
-    .replace(/[\p{P}\p{S}]+/gu, ' ')
-    .replace(/ +/g, ' ')
-    .trim();
-
-// Keyword and pattern triggers prepared once per flow version, not on every message.
-type TextTrigger = { keywords: string[] } | { pattern: RegExp };
-const preparedTriggers = new WeakMap<Flow, TextTrigger[]>();
-function textTriggers(flow: Flow): TextTrigger[] {
-  let prepared = preparedTriggers.get(flow);
-  if (!prepared) {
-    prepared = flow.triggers.flatMap((t): TextTrigger[] => {
-      if ('keyword' in t) return [{ keywords: (Array.isArray(t.keyword) ? t.keyword : Object.values(t.keyword).flat()).map((w) => ` ${keywordForm(w)} `) }];
-      if ('pattern' in t) return [{ pattern: new RegExp(t.pattern, 'iu') }];
-      return [];
-    });
-    preparedTriggers.set(flow, prepared);
-  }
-  return prepared;
-}
-
-/** Flow jobs run on the customer's inbound lane, so they never race the customer's own messages. */
-export const flowLaneOf = (conversation: { channel: string; identity: { address: string } }) => `in:${conversation.channel}:${conversation.identity.address}`;
-
-/** The job that starts win-back flow `flowId` for a customer in their last conversation: once per customer and flow (its dedup key). */
-export function winbackStart(flowId: string, customerId: string, last: { id: string; channel: string; identity: { address: string } }, now: Date): JobDraft {
-  return {
-    kind: START_JOB,
-    laneKey: flowLaneOf(last),
-    payload: { flowId, conversationId: last.id, by: 'schedule' },
-    runAt: now,
-    dedupKey: winbackKey(flowId, customerId),
-  };
-}
-
-/**
- * When a session's timer fires: the timer its run set for where it now waits, else the one it
- * had when the run left it where it was (same seq), else none (it ended or stopped waiting).
- */
-function timerAtOf(state: SessionState, result: RunResult | undefined, before: Before | undefined): Date | null {
-  if (state.status !== 'active' || !state.waiting) return null;
-  const effects = result?.effects ?? [];
-  for (let i = effects.length - 1; i >= 0; i--) {
-    const effect = effects[i] as Effect;
-    if (effect.type === 'timer' && effect.seq === state.seq) return effect.runAt;
-  }
-  return before && before.id === state.id && before.seq === state.seq ? before.timerAt : null;
 }

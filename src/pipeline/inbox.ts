@@ -33,8 +33,12 @@ export function inboundLaneKey(channel: string, addressKind: AddressKind, addres
     // Kept so the event is stored; the processor records why the address is unusable.
     normalized = address.trim();
   }
-  return `in:${channel}:${normalized}`;
+  return conversationLaneKey({ channel, identity: { address: normalized } });
 }
+
+/** Lane of a conversation's customer (the identity's address is stored normalized): jobs on it never race their messages. */
+export const conversationLaneKey = (conversation: { channel: string; identity: { address: string } }): string =>
+  `in:${conversation.channel}:${conversation.identity.address}`;
 
 export function formatZodIssues(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
   return error.issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(message)'}: ${i.message}`).join('; ');

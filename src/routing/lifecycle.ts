@@ -4,8 +4,7 @@ import { newId } from '../core/ids.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import type { Database } from '../db/database.ts';
 import { checkContacts, type ContactPolicy, recordContacts } from '../contact/policy.ts';
-import { winbackStart } from '../flows/engine.ts';
-import { winbackKey, type WinbackTarget } from '../flows/winback.ts';
+import { winbackKey, winbackStartJob, type WinbackTarget } from '../flows/winback.ts';
 import { type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 import { isHumanHandled } from '../pipeline/handler.ts';
 import type { RoutingConfig } from './config.ts';
@@ -174,7 +173,7 @@ export class Lifecycle {
       await scheduleJobs(
         tx,
         this.db.dialect,
-        starts.map((r) => winbackStart(flowId, r.customerId, r.last, now)),
+        starts.map((r) => winbackStartJob(flowId, r.customerId, r.last, now)),
         now,
       );
       await recordContacts(
