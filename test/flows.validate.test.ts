@@ -21,7 +21,7 @@ describe('flow validation', () => {
   it('accepts every shipped flow', () => {
     const { flows, problems } = readFlowDirectory('flows');
     expect(problems.map(formatProblem)).toEqual([]);
-    expect(flows.map((f) => f.flow.id).sort()).toEqual(['complaint', 'csat', 'main_menu', 'nps', 'ticket_satisfaction', 'welcome', 'winback']);
+    expect(flows.map((f) => f.flow.id).sort()).toEqual(['complaint', 'cross_sell', 'csat', 'main_menu', 'nps', 'ticket_satisfaction', 'welcome', 'welcome_tips', 'winback']);
     for (const { flow } of flows) expect(flow.locales).toEqual(['en', 'fa', 'ar']);
   });
 
@@ -111,7 +111,7 @@ describe('flow validation', () => {
     expect(failure.stderr).toContain('broken.yaml:6:11: goes to "nowhere", which is not a step of this flow');
     expect(failure.stderr).toContain('1 problem in');
     const ok = await run(process.execPath, ['bin/parley.js', 'flows', 'validate', 'flows']);
-    expect(ok.stdout).toMatch(/^7 flows OK/);
+    expect(ok.stdout).toMatch(/^9 flows OK/);
   }, 60_000);
 });
 
