@@ -93,6 +93,9 @@ const RECORD_BACKOFF_MS = { baseMs: 100, maxMs: 5_000 };
 /** How long the `sending` marks of sends starting one after the other wait to share a commit (the disk sync of SQLite takes milliseconds). */
 const SENDING_MARKS_GATHER_MS = 4;
 
+/** Pending rows the head walk reads per lane head it looks for (lanes usually hold a reply or two). */
+const HEAD_WALK_ROWS_PER_HEAD = 4;
+
 /** What the row of a send that may have gone out twice says. */
 export const MAY_ARRIVE_TWICE = 'the customer may get it twice';
 
@@ -251,7 +254,6 @@ export class OutboxDispatcher {
     this.#heads.set(channel, { ...known, items: known.items.filter((item) => !gone.has(item)) });
   }
 
-  /** The first row of each lane of a channel not held by anyone, if it is due (a `sending` row always is: it needs reconciling). */
   /** SQL: only the configured lanes (`parley chat`), when there are any. */
   #onlyLanes(): Prisma.Sql {
     const { lanes } = this.options;
@@ -293,19 +295,54 @@ export class OutboxDispatcher {
     });
   }
 
+  /**
+   * The first row of each free lane of a channel, oldest first, if it is due (a `sending` row
+   * always is: it needs reconciling). Only a lane's head is ever marked `sending`, so those rows
+   * are heads; and walking the pending rows oldest first, the first row met of a lane is its
+   * head. The walk reads a few rows per head, however long the queue; a GROUP BY over the whole
+   * queue cost a scan of it per round. When the walk met only lanes waiting for a retry, every
+   * lane's head is read instead, so that those never hide the lanes behind them.
+   */
   async #dueHeads(channel: string): Promise<{ due: OutboxItem[]; nextDueInMs: number }> {
     const now = this.now();
-    const heads = await this.#dbSlots.run(() =>
-      queryRows(
-        this.db.prisma,
-        sql`
+    const walk = await this.#dbSlots.run(() => this.#walkHeads(channel));
+    const found = await this.#dueAmong(walk.ids, now);
+    if (found.due.length > 0 || !walk.partial) return found;
+    return this.#dueAmong(await this.#dbSlots.run(() => this.#allHeads(channel)), now);
+  }
+
+  async #walkHeads(channel: string): Promise<{ ids: string[]; partial: boolean }> {
+    const free = sql`"channel" = ${channel} AND ${this.leases.notHeld(sql`"laneKey"`)} ${this.#onlyLanes()}`;
+    const { batchSize } = this.options;
+    const walked = batchSize * HEAD_WALK_ROWS_PER_HEAD;
+    const sending = await queryRows(
+      this.db.prisma,
+      sql`SELECT "laneKey", "id" FROM "OutboxItem" WHERE "status" = 'sending' AND ${free} ORDER BY "id" LIMIT ${batchSize}`,
+    );
+    const pending = await queryRows(
+      this.db.prisma,
+      sql`SELECT "laneKey", "id" FROM "OutboxItem" WHERE "status" = 'pending' AND ${free} ORDER BY "id" LIMIT ${walked}`,
+    );
+    const heads = new Map<string, string>();
+    for (const row of [...sending, ...pending]) if (!heads.has(row.laneKey as string)) heads.set(row.laneKey as string, row.id as string);
+    return { ids: [...heads.values()].sort().slice(0, batchSize), partial: pending.length === walked };
+  }
+
+  /** Every free lane's head, from a scan of the channel's whole queue. */
+  async #allHeads(channel: string): Promise<string[]> {
+    const heads = await queryRows(
+      this.db.prisma,
+      sql`
       SELECT "laneKey", MIN("id") AS "id" FROM "OutboxItem"
       WHERE "status" IN ('pending', 'sending') AND "channel" = ${channel} AND ${this.leases.notHeld(Prisma.sql`"laneKey"`)} ${this.#onlyLanes()}
       GROUP BY "laneKey" ORDER BY MIN("id") LIMIT ${this.options.batchSize}`,
-      ),
     );
-    if (heads.length === 0) return { due: [], nextDueInMs: this.options.pollIntervalMs };
-    const items = await this.#dbSlots.run(() => this.#unsentRows(heads.map((h) => h.id as string)));
+    return heads.map((h) => h.id as string);
+  }
+
+  async #dueAmong(ids: readonly string[], now: Date): Promise<{ due: OutboxItem[]; nextDueInMs: number }> {
+    if (ids.length === 0) return { due: [], nextDueInMs: this.options.pollIntervalMs };
+    const items = await this.#dbSlots.run(() => this.#unsentRows(ids));
     const isDue = (i: OutboxItem) => i.status === 'sending' || i.nextAttemptAt <= now;
     const nextDueInMs = Math.min(this.options.pollIntervalMs, ...items.filter((i) => !isDue(i)).map((i) => i.nextAttemptAt.getTime() - now.getTime()));
     return { due: items.filter(isDue), nextDueInMs };
