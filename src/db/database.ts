@@ -36,7 +36,7 @@ export interface Database {
    * writers: on the shared connection it would otherwise run inside (and roll back with)
    * another caller's open transaction.
    */
-  run<T>(fn: (client: Prisma) => Promise<T>): Promise<T>;
+  run<T>(fn: (client: Prisma) => Promise<T>, options?: RunOptions): Promise<T>;
   /** Readiness: a read on a connection of its own, never queued behind the writers (see ping.ts). */
   ping(): Promise<void>;
   /** The adapter factory, for the migration engine. */
@@ -54,6 +54,15 @@ export interface WriteOptions {
    * later synced commit. Default true.
    */
   readonly synced?: boolean;
+}
+
+export interface RunOptions {
+  /**
+   * Goes before the writers still waiting (SQLite, where they queue): for the write an
+   * acknowledgement waits for (the inbox), so that it waits for the write in progress only,
+   * not for every bookkeeping write queued before it.
+   */
+  readonly ahead?: boolean;
 }
 
 export function dialectOf(url: string): Dialect {
@@ -120,11 +129,11 @@ async function openSqlite(url: string): Promise<Database> {
         // The writers queue here, so no other commit of this process falls into the unsynced window.
         return options?.synced === false && connection ? withoutDiskSync(connection, transaction) : transaction();
       }),
-    run: (fn) =>
+    run: (fn, options) =>
       writer.run(async () => {
         await turnOfEventLoop();
         return fn(prisma);
-      }),
+      }, options),
     ping: () => health.ping(),
     close: async () => {
       await health.close();
