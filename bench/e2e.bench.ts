@@ -185,11 +185,11 @@ async function benchConfig(dialect: Dialect, processes: number): Promise<Row[]> 
  * Exact once every reply is recorded; while some are still `sending`, a lower bound.
  */
 async function duplicateDeliveries(db: Database, delivered: number): Promise<number> {
-  const [sent, sending] = await Promise.all([
-    db.prisma.message.count({ where: { direction: 'outbound', deliveryStatus: { in: ['sent', 'delivered', 'read'] } } }),
-    db.prisma.outboxItem.count({ where: { status: 'sending' } }),
-  ]);
-  return Math.max(0, delivered - sent - sending);
+  // One statement, one snapshot: a row moving from `sending` to sent between two counts would be in neither.
+  const [row] = await db.prisma.$queryRaw<{ recorded: bigint | number }[]>`SELECT
+    (SELECT COUNT(*) FROM "Message" WHERE "direction" = 'outbound' AND "deliveryStatus" IN ('sent', 'delivered', 'read'))
+    + (SELECT COUNT(*) FROM "OutboxItem" WHERE "status" = 'sending') AS "recorded"`;
+  return Math.max(0, delivered - Number(row?.recorded ?? 0));
 }
 
 /** What the run left in the database per inbound message: where the work of a message goes. */

@@ -52,4 +52,22 @@ describe('GroupCommit', () => {
     expect(await Promise.all([1, 2, 3, 4, 5, 6, 7].map((n) => commit.add(n)))).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(sizes).toEqual([3, 3, 1]);
   });
+
+  it('with a gather time, calls of later turns within it join the same group', async () => {
+    const groups: number[][] = [];
+    const commit = new GroupCommit<number, number>(
+      async (inputs) => {
+        groups.push([...inputs]);
+        return inputs;
+      },
+      250,
+      200,
+    );
+    const first = commit.add(1);
+    // A turn of the event loop runs before any timer: the gather time has not run out.
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = commit.add(2);
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(groups).toEqual([[1, 2]]);
+  });
 });

@@ -7,7 +7,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import { Mutex } from '../core/mutex.ts';
 import type { PrismaClient } from '../generated/sqlite/client.ts';
 import { cachedPing, type DatabasePing, postgresPing, sqlitePing } from './ping.ts';
-import { attachPgConnection, attachSqliteConnection, type PgQueryable, sqliteConnectionOf, usePgTypes } from './sql.ts';
+import { attachPgConnection, attachSqliteConnection, execute, type PgQueryable, sql, sqliteConnectionOf, usePgTypes, withoutDiskSync } from './sql.ts';
 
 export type Dialect = 'sqlite' | 'postgresql';
 
@@ -30,18 +30,39 @@ export interface Database {
    * not interleave with another process-local writer: writers queue here. On PostgreSQL each
    * transaction has its own connection and row locks do the work.
    */
-  write<T>(fn: (tx: Prisma) => Promise<T>): Promise<T>;
+  write<T>(fn: (tx: Prisma) => Promise<T>, options?: WriteOptions): Promise<T>;
   /**
    * Runs one write statement outside a transaction. On SQLite it still queues behind the
    * writers: on the shared connection it would otherwise run inside (and roll back with)
    * another caller's open transaction.
    */
-  run<T>(fn: (client: Prisma) => Promise<T>): Promise<T>;
+  run<T>(fn: (client: Prisma) => Promise<T>, options?: RunOptions): Promise<T>;
   /** Readiness: a read on a connection of its own, never queued behind the writers (see ping.ts). */
   ping(): Promise<void>;
   /** The adapter factory, for the migration engine. */
   readonly adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   close(): Promise<void>;
+}
+
+export interface WriteOptions {
+  /**
+   * false: the commit does not wait for the disk (SQLite: WAL with synchronous = NORMAL;
+   * PostgreSQL: synchronous_commit off). It survives a crash of the process; a power cut (or a
+   * crash of the PostgreSQL server) may undo it, and only it and the commits after it, since
+   * the log is written in order: the next synced commit makes it durable too. For a write whose
+   * loss is redone from what is already durable and that nothing outside depends on until a
+   * later synced commit. Default true.
+   */
+  readonly synced?: boolean;
+}
+
+export interface RunOptions {
+  /**
+   * Goes before the writers still waiting (SQLite, where they queue): for the write an
+   * acknowledgement waits for (the inbox), so that it waits for the write in progress only,
+   * not for every bookkeeping write queued before it.
+   */
+  readonly ahead?: boolean;
 }
 
 export function dialectOf(url: string): Dialect {
@@ -93,23 +114,26 @@ async function openSqlite(url: string): Promise<Database> {
     displayUrl: url,
     path,
     adapterFactory,
-    write: (fn) =>
+    write: (fn, options) =>
       writer.run(async () => {
         await turnOfEventLoop();
-        return prisma.$transaction(
-          (tx) => {
-            const connection = sqliteConnectionOf(prisma);
-            if (connection) attachSqliteConnection(tx, connection);
-            return fn(tx as Prisma);
-          },
-          { timeout: 60_000 },
-        );
+        const connection = sqliteConnectionOf(prisma);
+        const transaction = () =>
+          prisma.$transaction(
+            (tx) => {
+              if (connection) attachSqliteConnection(tx, connection);
+              return fn(tx as Prisma);
+            },
+            { timeout: 60_000 },
+          );
+        // The writers queue here, so no other commit of this process falls into the unsynced window.
+        return options?.synced === false && connection ? withoutDiskSync(connection, transaction) : transaction();
       }),
-    run: (fn) =>
+    run: (fn, options) =>
       writer.run(async () => {
         await turnOfEventLoop();
         return fn(prisma);
-      }),
+      }, options),
     ping: () => health.ping(),
     close: async () => {
       await health.close();
@@ -164,12 +188,13 @@ async function openPostgres(url: string): Promise<Database> {
     dialect: 'postgresql',
     displayUrl: redactUrl(url),
     adapterFactory,
-    write: (fn) => {
+    write: (fn, options) => {
       const slot: { connection?: PgQueryable } = {};
       return slots.run(slot, () =>
         prisma.$transaction(
-          (tx) => {
+          async (tx) => {
             if (slot.connection) attachPgConnection(tx, slot.connection);
+            if (options?.synced === false) await execute(tx as Prisma, sql`SET LOCAL synchronous_commit TO OFF`);
             return fn(tx as Prisma);
           },
           { timeout: 60_000 },

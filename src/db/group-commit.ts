@@ -15,6 +15,12 @@ export class GroupCommit<In, Out> {
     private readonly runGroup: (inputs: readonly In[]) => Promise<readonly Out[]>,
     /** Largest group (bounds a transaction's length and a statement's parameters). */
     private readonly maxGroup = 250,
+    /**
+     * How long a group waits for more calls before it runs (0: the next turn of the event loop).
+     * On SQLite a synced commit blocks the event loop for its disk sync, so no call can join a
+     * group while the previous one commits: calls spread over time would each pay a sync.
+     */
+    private readonly gatherMs = 0,
   ) {}
 
   add(input: In): Promise<Out> {
@@ -27,7 +33,8 @@ export class GroupCommit<In, Out> {
   #schedule(): void {
     if (this.#scheduled || this.#running || this.#queue.length === 0) return;
     this.#scheduled = true;
-    setImmediate(() => void this.#flush());
+    if (this.gatherMs > 0) setTimeout(() => void this.#flush(), this.gatherMs);
+    else setImmediate(() => void this.#flush());
   }
 
   async #flush(): Promise<void> {

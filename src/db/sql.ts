@@ -38,6 +38,22 @@ export function sqliteConnectionOf(client: object): Handle | undefined {
   return handles.get(client);
 }
 
+/**
+ * Runs `commits` with the connection's commits not waiting for the disk (WAL with synchronous =
+ * NORMAL: they survive a crash of the process, and the next synced commit makes them durable
+ * against a power cut too), then puts the setting back. The caller makes sure no other writer
+ * of this process commits meanwhile (the database's writer queue).
+ */
+export async function withoutDiskSync<T>(handle: Handle, commits: () => Promise<T>): Promise<T> {
+  const synchronous = handle.pragma('synchronous', { simple: true }) as number;
+  handle.pragma('synchronous = NORMAL');
+  try {
+    return await commits();
+  } finally {
+    handle.pragma(`synchronous = ${synchronous}`);
+  }
+}
+
 /** Records that `client` (a PrismaClient or one of its transactions) runs on this pg pool or connection. */
 export function attachPgConnection(client: object, connection: PgQueryable): void {
   pgConnections.set(client, connection);
@@ -123,6 +139,16 @@ export async function execute(client: PrismaClient, query: Sql): Promise<number>
  */
 export function inList(dialect: Dialect, column: Sql, values: readonly string[]): Sql {
   return dialect === 'sqlite' ? sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(values)}))` : sql`${column} = ANY(${[...values]}::text[])`;
+}
+
+/**
+ * A condition nearly every row it meets passes (`"status" = 'pending'` beside an id list). SQLite
+ * has no statistics unless ANALYZE ran, so it guesses that an index on such a column is
+ * selective and scans every pending row instead of looking the listed ids up by key; `likely()`
+ * corrects the guess (https://sqlite.org/lang_corefunc.html#likely). PostgreSQL plans it well as is.
+ */
+export function passedByMost(dialect: Dialect, condition: Sql): Sql {
+  return dialect === 'sqlite' ? sql`likely(${condition})` : condition;
 }
 
 /** Text matched literally by `LIKE ... ESCAPE '\\'`: its wildcards (% and _) and the escape character itself are escaped. */

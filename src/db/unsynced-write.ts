@@ -1,5 +1,5 @@
 import type { Database, Prisma as PrismaClient } from './database.ts';
-import { sqliteConnectionOf } from './sql.ts';
+import { sqliteConnectionOf, withoutDiskSync } from './sql.ts';
 
 /**
  * Runs `write` (raw statements of src/db/sql.ts) as one transaction that, on SQLite, commits
@@ -7,16 +7,14 @@ import { sqliteConnectionOf } from './sql.ts';
  * and the next synced commit makes it durable against a power cut as well. A synced commit
  * costs an fsync that blocks the event loop (measured 7 ms on the 2-core machine), so this is
  * for bookkeeping whose loss in a power cut is already handled (the outbox's sent records: a
- * lost one leaves the row `sending`, which is reconciled). On PostgreSQL an ordinary db.write.
+ * lost one leaves the row `sending`, which is reconciled). On PostgreSQL a db.write with `synced: false`.
  */
 export function unsyncedWrite<T>(db: Database, write: (client: PrismaClient) => Promise<T>): Promise<T> {
-  if (db.dialect !== 'sqlite') return db.write(write);
+  if (db.dialect !== 'sqlite') return db.write(write, { synced: false });
   return db.run(async (client) => {
     const connection = sqliteConnectionOf(client);
     if (!connection) return client.$transaction((tx) => write(tx as PrismaClient));
-    const synchronous = connection.pragma('synchronous', { simple: true }) as number;
-    connection.pragma('synchronous = NORMAL');
-    try {
+    return withoutDiskSync(connection, async () => {
       connection.exec('BEGIN IMMEDIATE');
       try {
         const result = await write(client);
@@ -26,8 +24,6 @@ export function unsyncedWrite<T>(db: Database, write: (client: PrismaClient) => 
         if (connection.inTransaction) connection.exec('ROLLBACK');
         throw error;
       }
-    } finally {
-      connection.pragma(`synchronous = ${synchronous}`);
-    }
+    });
   });
 }

@@ -1,6 +1,6 @@
 import type { Database, Dialect } from '../db/database.ts';
 import { bulkInsert, bulkInsertStatement, type ColumnKind } from '../db/bulk-insert.ts';
-import { decodeRows, empty, execute, inList, join, queryRows, raw, type ReadKind, type Sql, sql } from '../db/sql.ts';
+import { decodeRows, empty, execute, inList, join, passedByMost, queryRows, raw, type ReadKind, type Sql, sql } from '../db/sql.ts';
 import type { ChannelIdentity, Conversation, Customer, InboxEvent } from '../generated/sqlite/client.ts';
 import type { Leases } from './leases.ts';
 import { MESSAGE_COLUMNS, type MessageRow, OUTBOX_COLUMNS, type OutboxRow } from './outbound.ts';
@@ -94,7 +94,7 @@ export class InboundQueries {
     const owned = new Set(lanes);
     const ids = candidates.filter((h) => owned.has(h.laneKey as string)).map((h) => h.id as string);
     const events = await this.#select(sql`SELECT ${selectList('e', INBOX_EVENT)} FROM "InboxEvent" e
-      WHERE ${inList(this.#dialect, sql`e."id"`, ids)} AND e."status" = 'pending' ORDER BY e."id"`);
+      WHERE ${inList(this.#dialect, sql`e."id"`, ids)} AND ${passedByMost(this.#dialect, sql`e."status" = 'pending'`)} ORDER BY e."id"`);
     return { events: decodeRows<InboxEvent>(this.#dialect, events, kindsOf(INBOX_EVENT)), lanes };
   }
 
@@ -133,7 +133,7 @@ export class InboundQueries {
       ['OutboxItem', OUTBOX_COLUMNS, batch.outbox],
     ];
     const done = sql`UPDATE "InboxEvent" SET "status" = 'done', "processedAt" = ${now}
-      WHERE ${inList(d, sql`"id"`, batch.eventIds)} AND "status" = 'pending'`;
+      WHERE ${inList(d, sql`"id"`, batch.eventIds)} AND ${passedByMost(d, sql`"status" = 'pending'`)}`;
     const touch = [
       sql`UPDATE "Conversation" SET "lastMessageAt" = ${now} WHERE ${inList(d, sql`"id"`, batch.conversationIds)}`,
       sql`UPDATE "Customer" SET "lastSeenAt" = ${now}, "updatedAt" = ${now} WHERE ${inList(d, sql`"id"`, batch.customerIds)}`,

@@ -152,8 +152,10 @@ export class Inbox {
 
   /** Inserts the rows whose (channel, externalId) is new; returns the ids inserted. */
   async #insert(rows: InboxRow[]): Promise<Set<string>> {
-    const inserted = await this.db.run((client) =>
-      bulkInsert(client, this.db.dialect, 'InboxEvent', INBOX_COLUMNS, rows, { skipConflictsOn: ['channel', 'externalId'] }),
+    // Webhooks wait for this write: it goes before the bookkeeping writes queued on SQLite.
+    const inserted = await this.db.run(
+      (client) => bulkInsert(client, this.db.dialect, 'InboxEvent', INBOX_COLUMNS, rows, { skipConflictsOn: ['channel', 'externalId'] }),
+      { ahead: true },
     );
     return new Set(inserted);
   }

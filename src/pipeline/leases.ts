@@ -1,5 +1,5 @@
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
-import { execute, inList, queryRows, type Sql, sql, sqliteConnectionOf } from '../db/sql.ts';
+import { execute, inList, queryRows, type Sql, sql, sqliteConnectionOf, withoutDiskSync } from '../db/sql.ts';
 
 /**
  * Time-limited ownership of lanes (a customer's inbound stream, a recipient's outbound
@@ -70,18 +70,8 @@ export class Leases {
  * Lease writes are advisory (a lost one just expires), so on SQLite they skip the disk sync
  * that the database's other commits pay; the next synced commit makes them durable anyway (WAL).
  */
-async function unsynced<T>(client: PrismaClient, write: () => Promise<T>): Promise<T> {
+function unsynced<T>(client: PrismaClient, write: () => Promise<T>): Promise<T> {
   const connection = sqliteConnectionOf(client);
-  if (!connection || connection.inTransaction) return write();
-  const synchronous = connection.pragma('synchronous', { simple: true }) as number;
-  connection.pragma('synchronous = NORMAL');
-  let pending: Promise<T>;
-  try {
-    // On SQLite the statement has run by the time write() returns (sql.ts runs it synchronously),
-    // so no other commit can slip into the unsynced window.
-    pending = write();
-  } finally {
-    connection.pragma(`synchronous = ${synchronous}`);
-  }
-  return pending;
+  // Called within db.run, so no other commit of this process falls into the unsynced window.
+  return !connection || connection.inTransaction ? write() : withoutDiskSync(connection, write);
 }

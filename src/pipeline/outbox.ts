@@ -8,7 +8,7 @@ import type { AuthorKind, DeliveryStatus } from '../generated/sqlite/enums.ts';
 import { Semaphore } from '../core/semaphore.ts';
 import { GroupCommit } from '../db/group-commit.ts';
 import { unsyncedWrite } from '../db/unsynced-write.ts';
-import { decodeRows, execute, inList, queryRows, raw, type ReadKind, sql } from '../db/sql.ts';
+import { decodeRows, execute, inList, passedByMost, queryRows, raw, type ReadKind, sql } from '../db/sql.ts';
 import { OUTBOX_ITEM } from '../db/columns.ts';
 import { retryDelay } from './backoff.ts';
 import { optedOutRecipients, recipientKey } from './consent.ts';
@@ -90,6 +90,12 @@ type EarlyStatus = { id: string; channel: string; externalId: string; status: De
 const RECORD_ATTEMPTS = 8;
 const RECORD_BACKOFF_MS = { baseMs: 100, maxMs: 5_000 };
 
+/** How long the `sending` marks of sends starting one after the other wait to share a commit (the disk sync of SQLite takes milliseconds). */
+const SENDING_MARKS_GATHER_MS = 4;
+
+/** Pending rows the head walk reads per lane head it looks for (lanes usually hold a reply or two). */
+const HEAD_WALK_ROWS_PER_HEAD = 4;
+
 /** What the row of a send that may have gone out twice says. */
 export const MAY_ARRIVE_TWICE = 'the customer may get it twice';
 
@@ -122,6 +128,14 @@ export class OutboxDispatcher {
   readonly #markSent: GroupCommit<SentRecord, EarlyStatus[]>;
   #heartbeat: NodeJS.Timeout | undefined;
   #renewing = false;
+  /**
+   * Due lane heads read by the last head query of each channel and not started yet. A send that
+   * ends frees one slot; reading every lane's head again for it cost a scan of the whole queue
+   * per send (the top of the profile under load). The next heads are taken from here instead,
+   * oldest first as read, until none is left or they are `pollIntervalMs` old. A head taken
+   * here is still claimed and read again under its lease before it is sent.
+   */
+  readonly #heads = new Map<string, { readonly items: OutboxItem[]; readonly readAt: number; readonly nextDueAt: number }>();
 
   constructor(
     private readonly db: Database,
@@ -133,7 +147,8 @@ export class OutboxDispatcher {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.#dbSlots = new Semaphore(options.dbConcurrency);
-    this.#markSending = new GroupCommit((marks) => this.#dbSlots.run(() => this.#writeSendingMarks(marks)));
+    // Sends start one by one as lanes free up; their marks are synced commits, gathered for a few ms.
+    this.#markSending = new GroupCommit((marks) => this.#dbSlots.run(() => this.#writeSendingMarks(marks)), undefined, SENDING_MARKS_GATHER_MS);
     this.#markSent = new GroupCommit((records) => this.#dbSlots.run(() => this.#writeSent(records)));
     this.#loops = new WorkerLoops('out', logger, async (holder) => {
       const { started, nextDueInMs } = await this.#launch(holder);
@@ -189,9 +204,10 @@ export class OutboxDispatcher {
     for (const channel of this.options.channels()) {
       const free = this.options.laneConcurrency - [...this.#lanes.values()].filter((lane) => lane.channel === channel).length;
       if (free <= 0) continue;
-      const { due, nextDueInMs: channelNext } = await this.#dueHeads(channel);
+      const { due, nextDueInMs: channelNext } = await this.#readHeads(channel);
       nextDueInMs = Math.min(nextDueInMs, channelNext);
       const candidates = due.filter((item) => !this.#lanes.has(item.laneKey)).slice(0, free);
+      this.#forgetHeads(channel, candidates);
       if (candidates.length === 0) continue;
       const owned = new Set(
         await this.#dbSlots.run(() =>
@@ -214,7 +230,30 @@ export class OutboxDispatcher {
     return { started, nextDueInMs };
   }
 
-  /** The first row of each lane of a channel not held by anyone, if it is due (a `sending` row always is: it needs reconciling). */
+  /** The due heads left from the channel's last head query, or a new query's when none are left or they are old. */
+  async #readHeads(channel: string): Promise<{ due: OutboxItem[]; nextDueInMs: number }> {
+    const now = this.now().getTime();
+    const known = this.#heads.get(channel);
+    if (known) {
+      // Lanes this process started since are not heads any more (their next row is read with the next query).
+      const items = known.items.filter((item) => !this.#lanes.has(item.laneKey));
+      if (items.length > 0 && now - known.readAt < this.options.pollIntervalMs) {
+        this.#heads.set(channel, { ...known, items });
+        return { due: items, nextDueInMs: Math.max(0, known.nextDueAt - now) };
+      }
+    }
+    const read = await this.#dueHeads(channel);
+    this.#heads.set(channel, { items: read.due, readAt: now, nextDueAt: now + read.nextDueInMs });
+    return read;
+  }
+
+  #forgetHeads(channel: string, taken: readonly OutboxItem[]): void {
+    const known = this.#heads.get(channel);
+    if (!known || taken.length === 0) return;
+    const gone = new Set(taken);
+    this.#heads.set(channel, { ...known, items: known.items.filter((item) => !gone.has(item)) });
+  }
+
   /** SQL: only the configured lanes (`parley chat`), when there are any. */
   #onlyLanes(): Prisma.Sql {
     const { lanes } = this.options;
@@ -239,7 +278,7 @@ export class OutboxDispatcher {
       )},
         m."conversationId" AS "messageConversationId", m."authorKind" AS "messageAuthorKind", a."name" AS "messageAgentName"
       FROM "OutboxItem" o JOIN "Message" m ON m."id" = o."messageId" LEFT JOIN "Agent" a ON a."id" = m."agentId"
-      WHERE ${inList(dialect, sql`o."id"`, ids)} AND o."status" IN ('pending', 'sending') ORDER BY o."id"`,
+      WHERE ${inList(dialect, sql`o."id"`, ids)} AND ${passedByMost(dialect, sql`o."status" IN ('pending', 'sending')`)} ORDER BY o."id"`,
     );
     const kinds = Object.fromEntries(Object.entries(OUTBOX_ITEM).filter(([, kind]) => kind !== 'text')) as Record<string, ReadKind>;
     return decodeRows<Record<string, unknown>>(dialect, rows, kinds).map((row) => {
@@ -256,19 +295,54 @@ export class OutboxDispatcher {
     });
   }
 
+  /**
+   * The first row of each free lane of a channel, oldest first, if it is due (a `sending` row
+   * always is: it needs reconciling). Only a lane's head is ever marked `sending`, so those rows
+   * are heads; and walking the pending rows oldest first, the first row met of a lane is its
+   * head. The walk reads a few rows per head, however long the queue; a GROUP BY over the whole
+   * queue cost a scan of it per round. When the walk met only lanes waiting for a retry, every
+   * lane's head is read instead, so that those never hide the lanes behind them.
+   */
   async #dueHeads(channel: string): Promise<{ due: OutboxItem[]; nextDueInMs: number }> {
     const now = this.now();
-    const heads = await this.#dbSlots.run(() =>
-      queryRows(
-        this.db.prisma,
-        sql`
+    const walk = await this.#dbSlots.run(() => this.#walkHeads(channel));
+    const found = await this.#dueAmong(walk.ids, now);
+    if (found.due.length > 0 || !walk.partial) return found;
+    return this.#dueAmong(await this.#dbSlots.run(() => this.#allHeads(channel)), now);
+  }
+
+  async #walkHeads(channel: string): Promise<{ ids: string[]; partial: boolean }> {
+    const free = sql`"channel" = ${channel} AND ${this.leases.notHeld(sql`"laneKey"`)} ${this.#onlyLanes()}`;
+    const { batchSize } = this.options;
+    const walked = batchSize * HEAD_WALK_ROWS_PER_HEAD;
+    const sending = await queryRows(
+      this.db.prisma,
+      sql`SELECT "laneKey", "id" FROM "OutboxItem" WHERE "status" = 'sending' AND ${free} ORDER BY "id" LIMIT ${batchSize}`,
+    );
+    const pending = await queryRows(
+      this.db.prisma,
+      sql`SELECT "laneKey", "id" FROM "OutboxItem" WHERE "status" = 'pending' AND ${free} ORDER BY "id" LIMIT ${walked}`,
+    );
+    const heads = new Map<string, string>();
+    for (const row of [...sending, ...pending]) if (!heads.has(row.laneKey as string)) heads.set(row.laneKey as string, row.id as string);
+    return { ids: [...heads.values()].sort().slice(0, batchSize), partial: pending.length === walked };
+  }
+
+  /** Every free lane's head, from a scan of the channel's whole queue. */
+  async #allHeads(channel: string): Promise<string[]> {
+    const heads = await queryRows(
+      this.db.prisma,
+      sql`
       SELECT "laneKey", MIN("id") AS "id" FROM "OutboxItem"
       WHERE "status" IN ('pending', 'sending') AND "channel" = ${channel} AND ${this.leases.notHeld(Prisma.sql`"laneKey"`)} ${this.#onlyLanes()}
       GROUP BY "laneKey" ORDER BY MIN("id") LIMIT ${this.options.batchSize}`,
-      ),
     );
-    if (heads.length === 0) return { due: [], nextDueInMs: this.options.pollIntervalMs };
-    const items = await this.#dbSlots.run(() => this.#unsentRows(heads.map((h) => h.id as string)));
+    return heads.map((h) => h.id as string);
+  }
+
+  async #dueAmong(ids: readonly string[], now: Date): Promise<{ due: OutboxItem[]; nextDueInMs: number }> {
+    if (ids.length === 0) return { due: [], nextDueInMs: this.options.pollIntervalMs };
+    const items = await this.#dbSlots.run(() => this.#unsentRows(ids));
     const isDue = (i: OutboxItem) => i.status === 'sending' || i.nextAttemptAt <= now;
     const nextDueInMs = Math.min(this.options.pollIntervalMs, ...items.filter((i) => !isDue(i)).map((i) => i.nextAttemptAt.getTime() - now.getTime()));
     return { due: items.filter(isDue), nextDueInMs };

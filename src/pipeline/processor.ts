@@ -198,43 +198,51 @@ export class InboundProcessor {
     const resolved = work.length > 0 ? await this.#resolve(work, now, creations) : [];
     const batch = new Batch(resolved.map((r) => r.conversation.id));
     const turns = await Promise.all(resolved.map((r) => this.#runHandler(r, now, batch)));
-    await this.db.write(async (tx) => {
-      const done = await this.#queries.commitBatch(
-        tx,
-        {
-          ...creations,
-          messages: turns.flatMap((t) => t.messages),
-          outbox: turns.flatMap((t) => t.outbox),
-          eventIds: resolved.map((r) => r.event.id),
-          conversationIds: [...new Set(resolved.map((r) => r.conversation.id))],
-          customerIds: [...new Set(resolved.map((r) => r.customer.id))],
-          holder: leases.holder,
-          lanes: leases.keys,
-        },
-        now,
-      );
-      if (done !== resolved.length) throw new LostRaceError('another worker handled part of this batch');
-      for (const c of creations.named) await tx.customer.update({ where: { id: c.id }, data: { name: c.name, searchName: c.searchName } });
-      // A new record whose email or phone another record has (a flow collected it there): proposed as a merge.
-      for (const r of resolved) {
-        const kind = r.inbound.sender.addressKind;
-        if (r.isNewCustomer && (kind === 'email' || kind === 'phone')) await proposeMatches(tx, this.db.dialect, r.customer.id, kind, r.address);
-      }
-      const keptResolved = new Set(turns.filter((t) => t.keepResolved).map((t) => t.conversationId));
-      for (const c of creations.reopened) {
-        if (!keptResolved.has(c.id)) await tx.conversation.update({ where: { id: c.id }, data: { status: c.status, resolvedAt: null } });
-      }
-      for (const f of failed) await tx.inboxEvent.update({ where: { id: f.id }, data: { status: 'failed', error: f.error, processedAt: now } });
-      for (const t of turns) if (t.error) await tx.inboxEvent.update({ where: { id: t.eventId }, data: { error: t.error } });
-      for (const t of turns) {
-        if (t.handoff) t.patch = { ...t.patch, ...(await handoffPatch(tx, t.handoff)) };
-        if (t.patch) await tx.conversation.update({ where: { id: t.conversationId }, data: t.patch });
-        for (const write of t.writes) await write(tx);
-      }
-      for (const write of batch.writes) await write(tx);
-      const domainEvents = turns.flatMap((t) => t.events);
-      if (domainEvents.length > 0 && this.events) await this.events.emit(tx, domainEvents, now);
-    });
+    const domainEvents = turns.flatMap((t) => t.events);
+    // The batch need not wait for the disk (a synced commit blocks SQLite's event loop for a disk
+    // sync): its events are stored already, and a power cut that undoes it leaves them pending, to
+    // be handled again. Its replies go out only after their `sending` mark, a synced commit that
+    // makes the batch durable first (the log is written in order). Events, though, wake
+    // subscribers that act outside (desk notices, mail): a batch with events is synced.
+    await this.db.write(
+      async (tx) => {
+        const done = await this.#queries.commitBatch(
+          tx,
+          {
+            ...creations,
+            messages: turns.flatMap((t) => t.messages),
+            outbox: turns.flatMap((t) => t.outbox),
+            eventIds: resolved.map((r) => r.event.id),
+            conversationIds: [...new Set(resolved.map((r) => r.conversation.id))],
+            customerIds: [...new Set(resolved.map((r) => r.customer.id))],
+            holder: leases.holder,
+            lanes: leases.keys,
+          },
+          now,
+        );
+        if (done !== resolved.length) throw new LostRaceError('another worker handled part of this batch');
+        for (const c of creations.named) await tx.customer.update({ where: { id: c.id }, data: { name: c.name, searchName: c.searchName } });
+        // A new record whose email or phone another record has (a flow collected it there): proposed as a merge.
+        for (const r of resolved) {
+          const kind = r.inbound.sender.addressKind;
+          if (r.isNewCustomer && (kind === 'email' || kind === 'phone')) await proposeMatches(tx, this.db.dialect, r.customer.id, kind, r.address);
+        }
+        const keptResolved = new Set(turns.filter((t) => t.keepResolved).map((t) => t.conversationId));
+        for (const c of creations.reopened) {
+          if (!keptResolved.has(c.id)) await tx.conversation.update({ where: { id: c.id }, data: { status: c.status, resolvedAt: null } });
+        }
+        for (const f of failed) await tx.inboxEvent.update({ where: { id: f.id }, data: { status: 'failed', error: f.error, processedAt: now } });
+        for (const t of turns) if (t.error) await tx.inboxEvent.update({ where: { id: t.eventId }, data: { error: t.error } });
+        for (const t of turns) {
+          if (t.handoff) t.patch = { ...t.patch, ...(await handoffPatch(tx, t.handoff)) };
+          if (t.patch) await tx.conversation.update({ where: { id: t.conversationId }, data: t.patch });
+          for (const write of t.writes) await write(tx);
+        }
+        for (const write of batch.writes) await write(tx);
+        if (domainEvents.length > 0 && this.events) await this.events.emit(tx, domainEvents, now);
+      },
+      { synced: domainEvents.length > 0 },
+    );
     if (turns.some((t) => t.outbox.length > 0)) this.onOutboundQueued();
     // Subscribers' jobs were stored with the batch: wake the job runner (timers wait for their time).
     if (turns.some((t) => t.events.length > 0)) this.events?.notify();
