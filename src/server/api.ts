@@ -17,11 +17,10 @@ import type { EventBus } from '../pipeline/events.ts';
 import type { Desk } from '../desk/desk.ts';
 import { crmApi } from './crm-api.ts';
 import { deskApi } from './desk-api.ts';
-import { parseSince } from '../core/duration.ts';
 import { buildReport, formatReport } from '../routing/reports.ts';
 import type { Routing } from '../routing/routing.ts';
 import { type TicketDeps, changeTicketStatus, TICKET_STATUSES } from '../routing/tickets.ts';
-import { formatValidationErrors } from './errors.ts';
+import { formatValidationErrors, sinceOf } from './errors.ts';
 import { version } from '../version.ts';
 import { secretMatches } from '../core/secrets.ts';
 import { checkCsrf, studioSessionOf } from '../studio/auth.ts';
@@ -50,15 +49,6 @@ export interface ApiOptions {
 const limit = z.coerce.number().int().min(1).max(500).optional().describe('how many (1-500)');
 const since = z.string().describe('a duration back from now (30m, 7d, 2w) or an ISO date (2026-01-31)');
 const IdParams = z.object({ id: z.string().min(1) });
-
-/** A `since` of the query: a duration or an ISO date, a 400 naming the parameter otherwise. */
-function sinceOf(text: string, now: Date): Date {
-  try {
-    return parseSince(text, now);
-  } catch (error) {
-    throw new UserError(`query.since: ${(error as Error).message}`);
-  }
-}
 
 /**
  * REST API under /api/v1. Routes are declared once with their zod schemas: the schemas check

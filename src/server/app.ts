@@ -38,7 +38,14 @@ export async function buildServer(parley: Parley): Promise<FastifyInstance> {
   }
 
   // Before the API: it accepts a studio session as well as its token.
-  await registerStudio(app, { db: parley.db, now: parley.now });
+  await registerStudio(app, {
+    db: parley.db,
+    now: parley.now,
+    flows: parley.flows,
+    config: parley.config,
+    logger: parley.logger.child({ part: 'studio' }),
+    capabilitiesOf: (channel) => parley.capabilitiesOf(channel),
+  });
 
   await app.register(api, {
     prefix: '/api/v1',

@@ -1,5 +1,7 @@
 import type { ComponentType } from 'preact';
 import type { StudioArea } from '../../roles.ts';
+import { FlowPage } from './flow.tsx';
+import { FlowsPage } from './flows.tsx';
 
 export interface PageProps {
   /** The route's parameters (/flows/:id gives { id }). */
@@ -24,4 +26,7 @@ export interface StudioPage {
  * Every page, in nav order. The reports, customers and tickets pages are added here by
  * their own modules: `import { reportsPage } from './reports.tsx'` and an entry below.
  */
-export const pages: readonly StudioPage[] = [];
+export const pages: readonly StudioPage[] = [
+  { id: 'flows', path: '/flows', title: 'flows.title', area: 'flows', nav: true, component: FlowsPage },
+  { id: 'flow', path: '/flows/:id', title: 'flows.name', area: 'flows', nav: false, component: FlowPage },
+];
