@@ -28,11 +28,17 @@ export function PreviewPanel({ flowId, locales, yaml }: { flowId: string; locale
 
   useEffect(() => {
     setError(undefined);
+    setTranscript(undefined);
+    // Only the answer to the newest request is shown: an older one may arrive after it.
+    let current = true;
     const smsPricePerSegment = price === '' ? undefined : Number(price);
     api.post<{ transcript: Entry[] }>(`/studio/api/flows/${flowId}/preview`, { yaml, locale, channel, answers, smsPricePerSegment }).then(
-      (r) => setTranscript(r.transcript),
-      (e: Error) => setError(e.message),
+      (r) => current && setTranscript(r.transcript),
+      (e: Error) => current && setError(e.message),
     );
+    return () => {
+      current = false;
+    };
   }, [flowId, yaml, locale, channel, answers, price]);
 
   const rtl = locale === 'fa' || locale === 'ar';
@@ -79,7 +85,7 @@ export function PreviewPanel({ flowId, locales, yaml }: { flowId: string; locale
         )}
       </div>
       {error && <p class="error">{error}</p>}
-      <div class={`transcript ${channel}`} dir={rtl ? 'rtl' : 'ltr'} lang={locale}>
+      <div class={`transcript ${channel}`} dir={rtl ? 'rtl' : 'ltr'} lang={locale} aria-busy={transcript === undefined}>
         {(transcript ?? []).map((entry, i) =>
           entry.from === 'customer' ? (
             <div key={i} class="bubble customer">
