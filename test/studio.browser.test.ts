@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { channels } from '../channels/index.ts';
 import { FlowRegistry } from '../src/flows/registry.ts';
+import { hourOf } from '../src/flows/stats.ts';
 import type { Parley } from '../src/runtime.ts';
 import { buildServer } from '../src/server/app.ts';
 import { launchChromium } from './support/browser.ts';
@@ -38,6 +39,18 @@ describe('the studio in a browser', { timeout: 600_000 }, () => {
     app = await buildServer(parley);
     baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
     await studioUser(db, 'mina@example.com', 'marketer');
+    // Fixture statistics: ten entered the first step, eight answered it, one answer did not fit, one gave up.
+    const hour = hourOf(new Date());
+    const version = flows.get('complaint')?.version as string;
+    const counts: [string, string, number][] = [
+      ['category', 'entered', 10],
+      ['category', 'answered', 8],
+      ['category', 'invalid', 1],
+      ['category', 'dropped', 1],
+      ['describe', 'entered', 8],
+    ];
+    for (const [stepId, kind, count] of counts)
+      await db.prisma.flowStepCount.create({ data: { flowId: 'complaint', hour, flowVersion: version, stepId, kind, count }, select: { flowId: true } });
     browser = await launchChromium();
   }, 300_000);
   afterAll(async () => {
@@ -65,6 +78,11 @@ describe('the studio in a browser', { timeout: 600_000 }, () => {
     await page.waitForSelector('svg.graph g[data-step-id=category]');
     expect(await page.locator('svg.graph g.node[data-step-id]').count()).toBe(7);
     expect(await page.locator('svg.graph g.edge').count()).toBeGreaterThanOrEqual(6);
+    // The funnel on the graph, from the fixture statistics.
+    await page.waitForSelector('g[data-step-id=category] .node-stats');
+    expect(await page.textContent('g[data-step-id=category] .node-stats')).toBe('10 entered · 8 answered · 1 invalid · 0 timed out · 1 dropped');
+    const bar = async (id: string) => Number(await page.getAttribute(`g[data-step-id=${id}] rect.funnel`, 'width'));
+    expect((await bar('describe')) / (await bar('category'))).toBeCloseTo(0.8);
 
     // Persian: the whole studio mirrors, without a reload.
     await page.selectOption('header select', 'fa');

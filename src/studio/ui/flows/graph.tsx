@@ -3,12 +3,14 @@ import { useMemo } from 'preact/hooks';
 import { formatNumber, t } from '../i18n.ts';
 import type { FlowView, StepCounts } from './types.ts';
 
-const WIDTH = 190;
-const HEIGHT = 64;
+const WIDTH = 260;
+const HEIGHT = 78;
 
 /**
  * The flow as an SVG graph laid out by dagre, top to bottom: one box per step (with
- * data-step-id), red when validation found a problem in it, with its funnel numbers.
+ * data-step-id), red when validation found a problem in it, with its funnel: a bar as wide
+ * as its share of the busiest step's entries, and its entered, answered, invalid, timed-out
+ * and dropped counts.
  */
 export function FlowGraph({
   graph,
@@ -71,8 +73,14 @@ export function FlowGraph({
               {node.errors.length ? ` ⚠ ${formatNumber(node.errors.length)}` : ''}
             </text>
             {counts && (
-              <text x={WIDTH - 8} y="42" class="node-stats" text-anchor="end">
-                {`${formatNumber(counts.entered)} ${t('flow.entered')} · ${formatNumber(counts.answered)} ${t('flow.answered')}`}
+              <text x="10" y="60" class="node-stats">
+                {[
+                  `${formatNumber(counts.entered)} ${t('flow.entered')}`,
+                  `${formatNumber(counts.answered)} ${t('flow.answered')}`,
+                  `${formatNumber(counts.invalid)} ${t('flow.invalid')}`,
+                  `${formatNumber(counts.timed_out)} ${t('flow.timedOut')}`,
+                  `${formatNumber(counts.dropped)} ${t('flow.dropped')}`,
+                ].join(' · ')}
               </text>
             )}
           </g>
