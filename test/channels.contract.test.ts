@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { countSegments } from '../channels/sms/segments.ts';
+import { countSegments } from '../src/core/sms-segments.ts';
 import { smsChannel } from '../channels/sms/index.ts';
 import { WhatsAppWebAdapter } from '../channels/whatsapp-web/adapter.ts';
 import type { WebClient, WebMedia, WebMessage } from '../channels/whatsapp-web/client.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { consentKeyword } from '../channels/sms/keywords.ts';
-import { countSegments, limitSegments } from '../channels/sms/segments.ts';
+import { countSegments, limitSegments } from '../src/core/sms-segments.ts';
 
 describe('SMS segment counting', () => {
   it.each([

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signIdentity } from '../channels/webchat/identity.ts';
 import { webchatChannel } from '../channels/webchat/index.ts';
@@ -12,6 +12,7 @@ import { readSlackConfig, type SlackConfig } from '../src/desk/slack/settings.ts
 import { FlowRegistry } from '../src/flows/registry.ts';
 import type { Parley } from '../src/runtime.ts';
 import { buildServer } from '../src/server/app.ts';
+import { launchChromium } from './support/browser.ts';
 import { freshDatabase, type TestDatabase } from './support/databases.ts';
 import { eventually } from './support/eventually.ts';
 import { FakeSlack, sendEvent } from './support/fake-slack.ts';
@@ -37,18 +38,7 @@ describe('website chat in a browser', { timeout: 300_000 }, () => {
   let baseUrl: string;
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

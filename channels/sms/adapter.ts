@@ -6,7 +6,7 @@ import type { ConsentAction, OutboundMessage } from '../../src/core/message.ts';
 import { renderAsText } from '../../src/core/render.ts';
 import { consentKeyword } from './keywords.ts';
 import { OPTED_OUT, type SmsInbound, type SmsProvider } from './provider.ts';
-import { limitSegments, type SegmentLimitMode } from './segments.ts';
+import { limitSegments, type SegmentLimitMode } from '../../src/core/sms-segments.ts';
 import { smsCapabilities } from './capabilities.ts';
 
 export interface SmsOptions {

@@ -12,6 +12,7 @@ import { registerFlows } from './flows.ts';
 import { registerQueue } from './queue.ts';
 import { registerRouting } from './routing.ts';
 import { registerStart } from './start.ts';
+import { registerUsers } from './users.ts';
 import { version } from '../version.ts';
 
 /** The `parley` command line; a fresh one each call (tests run several in one process). */
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerCanned(program);
   registerSegments(program);
   registerCampaigns(program);
+  registerUsers(program);
 
   registerRouting(program);
   registerContact(program);

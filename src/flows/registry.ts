@@ -307,6 +307,16 @@ export class FlowRegistry {
     return this.#current.get(flowId)?.flow;
   }
 
+  /** The flow in use with its file and the text it was read from. */
+  loaded(flowId: string): LoadedFlow | undefined {
+    return this.#current.get(flowId);
+  }
+
+  /** The directory the flows are read from (undefined for a registry made with `of`). */
+  get directory(): string | undefined {
+    return this.dir;
+  }
+
   /** A flow at a given version: in memory, else from the stored versions. */
   async version(flowId: string, version: string): Promise<Flow | undefined> {
     const key = `${flowId}@${version}`;

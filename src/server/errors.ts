@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifySchemaValidationError } from 'fastify';
+import { parseSince } from '../core/duration.ts';
 import { UserError } from '../core/errors.ts';
 
 const PARTS: Record<string, string> = { querystring: 'query', params: 'path', body: 'body', headers: 'headers' };
@@ -26,4 +27,13 @@ export function installErrorHandler(app: FastifyInstance): void {
     return reply.status(500).send({ error: { status: 500, message: 'internal error; the server log has the details' } });
   });
   app.setNotFoundHandler((request, reply) => reply.status(404).send({ error: { status: 404, message: `no route ${request.method} ${request.url}` } }));
+}
+
+/** A `since` of the query: a duration or an ISO date, a 400 naming the parameter otherwise. */
+export function sinceOf(text: string, now: Date): Date {
+  try {
+    return parseSince(text, now);
+  } catch (error) {
+    throw new UserError(`query.since: ${(error as Error).message}`);
+  }
 }

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { loadConfig } from '../../src/config.ts';
-import type { ChannelAdapter, ChannelCapabilities, ChannelContext, SendResult } from '../../src/core/channel.ts';
+import type { ChannelAdapter, ChannelCapabilities, ChannelContext, ChannelDefinition, SendResult } from '../../src/core/channel.ts';
 import type { OutboundMessage } from '../../src/core/message.ts';
 import type { ParleyPlugin } from '../../src/core/plugin.ts';
 import type { Database } from '../../src/db/database.ts';
@@ -61,6 +61,8 @@ export async function testParley(
     notifier?: DeskNotifier;
     inactiveSweepPage?: number;
     logger?: pino.Logger;
+    /** Channel definitions (capabilities of channels without an adapter here, for the studio's preview). */
+    channels?: readonly ChannelDefinition[];
   } = {},
 ): Promise<Parley> {
   const config = loadConfig({
@@ -73,7 +75,7 @@ export async function testParley(
   return Parley.open({
     config,
     logger: options.logger ?? silentLogger,
-    channels: [],
+    channels: options.channels ?? [],
     adapters: options.adapters ?? [new FakeAdapter()],
     handlers: options.handlers,
     // No flows unless a test brings some: the plain acknowledgement answers.

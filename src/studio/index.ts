@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify';
+import { registerStudioAuth, type StudioAuthDeps } from './auth.ts';
+import { type StudioFlowsDeps, studioFlowsApi } from './flows/routes.ts';
+import { registerStudioSite } from './site.ts';
+import { studioUsersApi } from './users-api.ts';
+
+export type StudioDeps = StudioAuthDeps & Omit<StudioFlowsDeps, 'now'>;
+
+/**
+ * Parley Studio on the server: its pages at /studio, login and sessions, and the API each
+ * page reads under /studio/api. Every API route checks its roles with requireRole.
+ */
+export async function registerStudio(app: FastifyInstance, deps: StudioDeps): Promise<void> {
+  const now = deps.now ?? (() => new Date());
+  await registerStudioAuth(app, deps);
+  await registerStudioSite(app);
+  await app.register(async (scope) => studioUsersApi(scope, deps), { prefix: '/studio/api' });
+  await app.register(async (scope) => studioFlowsApi(scope, { ...deps, now }), { prefix: '/studio/api' });
+}
