@@ -3,6 +3,7 @@ import type { MessageKey } from '../agent-text/catalog.ts';
 import { CHURN_MODEL, churnScores, type ChurnBand } from '../crm/churn.ts';
 import type { Database } from '../db/database.ts';
 import { flowStats } from '../flows/stats.ts';
+import { DateTime } from 'luxon';
 
 export interface TimeStats {
   readonly count: number;
@@ -95,10 +96,12 @@ async function churnBandsOf(db: Database, conversations: { customerId: string; c
 }
 
 /**
- * The manager's numbers for [since, until): days are UTC days; response times run from the
- * moment a conversation was queued for people (ConversationSla.queuedAt), in wall-clock time.
+ * The manager's numbers for [since, until): days are the reader's (`timeZone`, UTC by default);
+ * response times run from the moment a conversation was queued for people
+ * (ConversationSla.queuedAt), in wall-clock time.
  */
-export async function buildReport(db: Database, since: Date, until: Date): Promise<Report> {
+export async function buildReport(db: Database, since: Date, until: Date, options: { timeZone?: string } = {}): Promise<Report> {
+  const zone = options.timeZone ?? 'UTC';
   const range = { gte: since, lt: until };
   const conversations = await db.prisma.conversation.findMany({
     where: { createdAt: range },
@@ -106,7 +109,7 @@ export async function buildReport(db: Database, since: Date, until: Date): Promi
   });
   const perDay = new Map<string, number>();
   for (const c of conversations) {
-    const key = `${c.createdAt.toISOString().slice(0, 10)}\u0000${c.channel}`;
+    const key = `${DateTime.fromJSDate(c.createdAt, { zone }).toISODate()}\u0000${c.channel}`;
     perDay.set(key, (perDay.get(key) ?? 0) + 1);
   }
   // One row per hand-off episode: a conversation handed off three times counts three times.
@@ -279,11 +282,17 @@ export function reportRows(report: Report): [string, string, string, string][] {
 
 const csvCell = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
+/** The report's rows as CSV (section, group, metric, value); with `sections`, only those sections' rows. */
+export function reportCsv(report: Report, sections?: readonly string[]): string {
+  const rows = reportRows(report).filter((r) => !sections || sections.includes(r[0]));
+  return `${[['section', 'group', 'metric', 'value'], ...rows].map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
+}
+
 /** JSON and CSV are for machines (ISO dates, ASCII digits); the table is for the reader (PARLEY_AGENT_LOCALE). */
 export function formatReport(report: Report, format: 'json' | 'csv' | 'table', text: AgentText): string {
   if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
+  if (format === 'csv') return reportCsv(report);
   const rows = reportRows(report);
-  if (format === 'csv') return `${[['section', 'group', 'metric', 'value'], ...rows].map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
   // The conversations' group is "YYYY-MM-DD channel" (a UTC day): the day in the reader's calendar.
   const shown = rows.map(([section, group, metric, value]) => {
     const day = section === 'conversations' ? /^(\d{4}-\d{2}-\d{2}) (.*)$/.exec(group) : null;
