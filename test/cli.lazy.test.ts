@@ -40,7 +40,17 @@ describe('the compiled command line loads only what a command uses', () => {
     expect(heavy).toEqual([]);
     // Each command's code is a chunk of its own, imported when the command runs.
     const dynamic = new Set(metafile.outputs[entry]?.imports.filter((i) => i.kind === 'dynamic-import').map((i) => metafile.outputs[i.path]?.entryPoint));
-    for (const module of ['start-action', 'chat-action', 'doctor-action', 'admin-actions', 'crm-actions', 'flows-actions', 'routing-actions', 'canned-actions'])
+    for (const module of [
+      'start-action',
+      'chat-action',
+      'doctor-action',
+      'admin-actions',
+      'crm-actions',
+      'flows-actions',
+      'routing-actions',
+      'canned-actions',
+      'users-actions',
+    ])
       expect(dynamic, module).toContain(`src/cli/${module}.ts`);
   }, 120_000);
 

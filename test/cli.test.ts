@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +11,7 @@ import { type Database, openDatabase } from '../src/db/database.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
 import { FakeHttpServer, json } from './support/fake-http.ts';
 import { FakeSlack } from './support/fake-slack.ts';
+import { runParleyProcess } from './support/parley-process.ts';
 import { settle, testParley } from './support/parley.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-cli-'));
@@ -43,19 +43,7 @@ async function cli(args: string[], env: Record<string, string | undefined> = {})
 }
 
 /** Runs `bin/parley.js` as a separate process (for what only a process shows: stdin, pipes). */
-function parleyProcess(args: string[], input = '', options: { closeStdout?: boolean } = {}) {
-  return new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/parley.js', ...args], { env: { ...process.env, ...baseEnv }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    if (options.closeStdout) child.stdout.destroy();
-    else child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ stdout, stderr, code }));
-    child.stdin.end(input);
-  });
-}
+const parleyProcess = (args: string[], input = '', options: { closeStdout?: boolean } = {}) => runParleyProcess(args, input, baseEnv, options);
 
 function allCommands(command: Command, path: string[] = []): string[][] {
   return [path, ...command.commands.flatMap((c) => allCommands(c, [...path, c.name()]))];

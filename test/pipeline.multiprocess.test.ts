@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { outboundLaneKey } from '../src/pipeline/outbound.ts';
 import type { Parley } from '../src/runtime.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
 import { FakeSlack } from './support/fake-slack.ts';
+import { type ProcessResult, runParleyProcess } from './support/parley-process.ts';
 import { FakeAdapter, testParley } from './support/parley.ts';
 import { eventually as eventuallyWithin } from './support/eventually.ts';
 
@@ -176,18 +176,6 @@ describe.each(dialects)('several processes on one %s database', (dialect) => {
   }, 120_000);
 });
 
-function runChat(args: string[], input: string, env: Record<string, string>): Promise<{ stdout: string; stderr: string; code: number | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/parley.js', 'chat', ...args], {
-      env: { ...process.env, PARLEY_DEFAULT_REGION: 'IR', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ stdout, stderr, code }));
-    child.stdin.end(input);
-  });
+function runChat(args: string[], input: string, env: Record<string, string>): Promise<ProcessResult> {
+  return runParleyProcess(['chat', ...args], input, { PARLEY_DEFAULT_REGION: 'IR', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env });
 }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { UserError } from '../../src/core/errors.ts';
 import { normalizeEmail, normalizePhone } from '../../src/core/address.ts';
 import { widgetBundle } from './bundle.ts';
+import { sendBrowserAsset } from '../../src/core/browser-bundle.ts';
 import { demoPage } from './demo.ts';
 import { anonymousVisitor, IdentityError, newVisitorId, SiteIdentitySchema, type Visitor, visitorFromIdentity } from './identity.ts';
 import { originAllowed } from './origin.ts';
@@ -62,11 +63,7 @@ export function webchatRoutes(runtime: () => WebchatRuntime): FastifyPluginAsync
     );
 
     app.get('/widget.js', async (request, reply) => {
-      const bundle = await widgetBundle();
-      reply.header('content-type', 'text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').header('etag', bundle.etag);
-      if (request.headers['if-none-match'] === bundle.etag) return reply.status(304).send();
-      if (/\bgzip\b/.test(request.headers['accept-encoding'] ?? '')) return reply.header('content-encoding', 'gzip').send(bundle.gzip);
-      return reply.send(bundle.code);
+      return sendBrowserAsset(request, reply, await widgetBundle(), 'text/javascript; charset=utf-8');
     });
 
     app.get('/demo', async (request, reply) => {

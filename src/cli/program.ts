@@ -10,6 +10,7 @@ import { registerFlows } from './flows.ts';
 import { registerQueue } from './queue.ts';
 import { registerRouting } from './routing.ts';
 import { registerStart } from './start.ts';
+import { registerUsers } from './users.ts';
 import { version } from '../version.ts';
 
 /** The `parley` command line; a fresh one each call (tests run several in one process). */
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerQueue(program);
   registerFlows(program);
   registerCanned(program);
+  registerUsers(program);
 
   registerRouting(program);
   // exitOverride is not inherited: each subcommand must throw too instead of exiting.

@@ -1,8 +1,7 @@
 import type { AgentText } from '../agent-text/agent-text.ts';
-import { timingSafeEqual } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError, UserError } from '../core/errors.ts';
@@ -23,6 +22,10 @@ import type { Routing } from '../routing/routing.ts';
 import { type TicketDeps, changeTicketStatus, TICKET_STATUSES } from '../routing/tickets.ts';
 import { formatValidationErrors } from './errors.ts';
 import { version } from '../version.ts';
+import { secretMatches } from '../core/secrets.ts';
+import { checkCsrf, studioSessionOf } from '../studio/auth.ts';
+import { mayUse, type StudioArea } from '../studio/roles.ts';
+import type { OpenSession } from '../studio/sessions.ts';
 import { ConversationStatus } from '../generated/sqlite/enums.ts';
 
 export interface ApiOptions {
@@ -54,12 +57,6 @@ function sinceOf(text: string, now: Date): Date {
   } catch (error) {
     throw new UserError(`query.since: ${(error as Error).message}`);
   }
-}
-
-function tokenMatches(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /**
@@ -102,17 +99,47 @@ function apiIndex(app: FastifyInstance) {
   };
 }
 
+/** Which part of the studio's role matrix a read of the API belongs to, by its first path segment; the rest is an admin's. */
+const READ_AREAS: Record<string, StudioArea> = {
+  customers: 'customers',
+  conversations: 'customers',
+  messages: 'customers',
+  'merge-suggestions': 'customers',
+  tickets: 'tickets',
+  reports: 'reports',
+  flows: 'flows',
+};
+
+/**
+ * A studio session may read what its role may read in the studio; changes through the API
+ * are an admin's (the studio's own routes let the other roles make theirs), with the CSRF token.
+ */
+function allowStudioSession(request: FastifyRequest, session: OpenSession): void {
+  const segment = /^\/api\/v1\/([^/?]+)/.exec(request.url)?.[1] ?? '';
+  const area: StudioArea = request.method === 'GET' ? (READ_AREAS[segment] ?? 'users') : 'users';
+  if (!mayUse(session.user.role, area))
+    throw new UserError(`a ${session.user.role} may not ${request.method} ${request.url.split('?')[0]} through the API`, 403);
+  checkCsrf(request, session);
+  request.studioSession = session;
+  request.studioUser = session.user;
+}
+
 const protectedApi: FastifyPluginAsync<ApiOptions> = async (
   plain,
   { db, token, defaultRegion, flows, events, onJobsQueued, desk, routing, tickets, agentText, now = () => new Date() },
 ) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', async (request) => {
-    if (!token) throw new UserError('the API is off: set PARLEY_API_TOKEN to enable it', 503);
-    const header = request.headers.authorization ?? '';
-    const given = /^Bearer\s+(.+)$/i.exec(header)?.[1];
-    if (!given) throw new UserError('missing bearer token: send "Authorization: Bearer <PARLEY_API_TOKEN>"', 401);
-    if (!tokenMatches(given, token)) throw new UserError('the bearer token is not valid', 401);
+    const header = request.headers.authorization;
+    if (header === undefined) {
+      // A studio user's browser calls the API with its session cookie instead of the token.
+      const session = await studioSessionOf(request);
+      if (session) return allowStudioSession(request, session);
+    }
+    if (!token) throw new UserError('the API is off: set PARLEY_API_TOKEN to enable it (or log in to the studio)', 503);
+    const given = /^Bearer\s+(.+)$/i.exec(header ?? '')?.[1];
+    if (!given) throw new UserError('missing bearer token: send "Authorization: Bearer <PARLEY_API_TOKEN>" (or log in to the studio)', 401);
+    if (!secretMatches(given, token)) throw new UserError('the bearer token is not valid', 401);
   });
 
   app.get(

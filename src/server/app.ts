@@ -4,6 +4,7 @@ import { api } from './api.ts';
 import { installErrorHandler } from './errors.ts';
 import { RequestLog } from './request-log.ts';
 import { requestLogFields } from './log-fields.ts';
+import { registerStudio } from '../studio/index.ts';
 
 /** The HTTP face of a Parley process: health, channel webhooks, REST API. */
 export async function buildServer(parley: Parley): Promise<FastifyInstance> {
@@ -35,6 +36,9 @@ export async function buildServer(parley: Parley): Promise<FastifyInstance> {
   for (const [name, adapter] of parley.adapters) {
     if (adapter.webhooks) await app.register(adapter.webhooks, { prefix: `/webhooks/${name}` });
   }
+
+  // Before the API: it accepts a studio session as well as its token.
+  await registerStudio(app, { db: parley.db, now: parley.now });
 
   await app.register(api, {
     prefix: '/api/v1',

@@ -1,0 +1,27 @@
+import type { ComponentType } from 'preact';
+import type { StudioArea } from '../../roles.ts';
+
+export interface PageProps {
+  /** The route's parameters (/flows/:id gives { id }). */
+  readonly params: Record<string, string>;
+}
+
+/** A page of the studio: where it is, who may open it, whether the nav lists it. */
+export interface StudioPage {
+  readonly id: string;
+  /** A hash route; `:name` parts become params. */
+  readonly path: string;
+  /** The text key of its title (i18n.ts). */
+  readonly title: string;
+  /** Who may open it: the roles of this area in the role matrix (src/studio/roles.ts). */
+  readonly area: StudioArea;
+  /** Listed in the nav (a page of one item, such as one flow, is not). */
+  readonly nav: boolean;
+  readonly component: ComponentType<PageProps>;
+}
+
+/**
+ * Every page, in nav order. The reports, customers and tickets pages are added here by
+ * their own modules: `import { reportsPage } from './reports.tsx'` and an entry below.
+ */
+export const pages: readonly StudioPage[] = [];
