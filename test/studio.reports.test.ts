@@ -1,8 +1,13 @@
+import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../src/core/ids.ts';
 import { buildReport } from '../src/routing/reports.ts';
-import { reportRange, studioReport, type ReportName } from '../src/studio/reports.ts';
+import type { Parley } from '../src/runtime.ts';
+import { buildServer } from '../src/server/app.ts';
+import { REPORT_NAMES, reportRange, studioReport, type ReportName } from '../src/studio/reports.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
+import { testParley } from './support/parley.ts';
+import { logIn, studioUser } from './support/studio.ts';
 import { at, seedReportMonth } from './support/report-fixture.ts';
 
 const now = at('2026-03-31T12:00:00Z');
@@ -138,5 +143,73 @@ describe.each(dialects)('studio report charts on %s', (dialect) => {
     const sms = async (timeZone: string) => (await chartsOf('conversations', timeZone)).charts[0]!.datasets.find((d) => d.key === 'sms')!.data.slice(0, 4);
     expect(await sms('UTC')).toEqual([0, 0, 1, 0]);
     expect(await sms('Asia/Tehran')).toEqual([0, 0, 0, 1]);
+  });
+});
+
+describe.each(dialects)('studio reports API on %s', (dialect) => {
+  let db: TestDatabase;
+  let parley: Parley | undefined;
+  let app: FastifyInstance;
+  beforeEach(async () => {
+    db = await freshDatabase(dialect);
+    await seedReportMonth(db);
+    parley = await testParley(db, { env: { PARLEY_AGENT_TIMEZONE: 'Asia/Tehran' }, now: () => now });
+    app = await buildServer(parley);
+    for (const role of ['manager', 'agent'] as const) await studioUser(db, `${role}@example.com`, role);
+  });
+  afterEach(async () => {
+    await app?.close();
+    await parley?.stop();
+    await db.dispose();
+  });
+
+  it('a manager reads each chart and its CSV; days are Tehran’s, the range may be Jalali', async () => {
+    const cookie = (await logIn(app, 'manager@example.com')).read.cookie;
+    const get = (url: string) => app.inject({ method: 'GET', url, headers: { cookie } });
+    const csat = await get('/studio/api/reports/csat?from=2026-03-01&to=2026-03-30');
+    expect(csat.statusCode).toBe(200);
+    expect(csat.json()).toEqual({
+      name: 'csat',
+      from: '2026-03-01',
+      to: '2026-03-30',
+      timeZone: 'Asia/Tehran',
+      charts: [{ id: 'distribution', type: 'bar', unit: 'count', labels: ['1', '2', '3', '4', '5'], datasets: [{ key: 'count', data: [1, 0, 0, 2, 1] }] }],
+      figures: { count: 4, average: 3.5 },
+    });
+    const jalali = await get(`/studio/api/reports/nps?from=${encodeURIComponent('۱۴۰۴/۱۲/۱۰')}&to=1405-01-10&calendar=jalali`);
+    expect(jalali.json()).toMatchObject({ from: '2026-03-01', to: '2026-03-30', figures: { count: 5, score: 0 } });
+    const conversations = await get('/studio/api/reports/conversations?from=2026-03-01&to=2026-03-30');
+    expect(conversations.json().charts[0].datasets).toEqual([
+      { key: 'email', data: [0, 1, ...Array(28).fill(0)] },
+      { key: 'whatsapp', data: [0, 2, 1, ...Array(27).fill(0)] },
+    ]);
+    const times = await get('/studio/api/reports/response-times?from=2026-03-01&to=2026-03-30&format=csv');
+    expect(times.headers['content-type']).toMatch(/^text\/csv/);
+    expect(times.headers['content-disposition']).toBe('attachment; filename="parley-response-times-2026-03-01-2026-03-30.csv"');
+    const lines = times.body.trim().split('\n');
+    expect(lines[0]).toBe('section,group,metric,value');
+    expect(lines).toContain('first_response,team support,median_s,240');
+    expect(lines).toContain('resolution,agent Ali,p90_s,7200');
+    expect(lines.every((l, i) => i === 0 || /^(first_response|resolution),/.test(l))).toBe(true);
+    for (const name of REPORT_NAMES) {
+      const answer = await get(`/studio/api/reports/${name}?from=2026-03-01&to=2026-03-30`);
+      expect(answer.statusCode, name).toBe(200);
+      expect(answer.json().charts.length, name).toBeGreaterThan(0);
+      expect((await get(`/studio/api/reports/${name}?from=2026-03-01&to=2026-03-30&format=csv`)).body.split('\n').length, name).toBeGreaterThan(2);
+    }
+    const bad = await get('/studio/api/reports/csat?from=yesterday');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.message).toBe('query.from: "yesterday" is not a date such as 2026-03-01');
+    expect((await get('/studio/api/reports/revenue')).statusCode).toBe(400);
+  });
+
+  it('an agent may not read reports; without a session nobody may', async () => {
+    const cookie = (await logIn(app, 'agent@example.com')).read.cookie;
+    const agent = await app.inject({ method: 'GET', url: '/studio/api/reports/csat', headers: { cookie } });
+    expect(agent.statusCode).toBe(403);
+    expect(agent.json().error.message).toMatch(/agent may not do this/);
+    const nobody = await app.inject({ method: 'GET', url: '/studio/api/reports/csat?format=csv' });
+    expect(nobody.statusCode).toBe(401);
+    expect(nobody.body).not.toContain('csat,');
   });
 });

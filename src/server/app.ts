@@ -38,7 +38,12 @@ export async function buildServer(parley: Parley): Promise<FastifyInstance> {
   }
 
   // Before the API: it accepts a studio session as well as its token.
-  await registerStudio(app, { db: parley.db, now: parley.now });
+  await registerStudio(app, {
+    db: parley.db,
+    now: parley.now,
+    timeZone: parley.agentText.timeZone,
+    defaultRegion: parley.config.PARLEY_DEFAULT_REGION,
+  });
 
   await app.register(api, {
     prefix: '/api/v1',

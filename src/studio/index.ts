@@ -1,8 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { registerStudioAuth, type StudioAuthDeps } from './auth.ts';
+import { studioCustomersApi } from './customers-api.ts';
+import { studioReportsApi } from './reports-api.ts';
 import { registerStudioSite } from './site.ts';
 
-export type StudioDeps = StudioAuthDeps;
+export interface StudioDeps extends StudioAuthDeps {
+  /** The reader's time zone: report days start and end on its clock (PARLEY_AGENT_TIMEZONE). */
+  readonly timeZone?: string;
+  /** How customer search reads a phone number without its country code (PARLEY_DEFAULT_REGION). */
+  readonly defaultRegion?: string;
+}
 
 /**
  * Parley Studio on the server: its pages at /studio, login and sessions, and the API each
@@ -11,4 +18,7 @@ export type StudioDeps = StudioAuthDeps;
 export async function registerStudio(app: FastifyInstance, deps: StudioDeps): Promise<void> {
   await registerStudioAuth(app, deps);
   await registerStudioSite(app);
+  const now = deps.now ?? (() => new Date());
+  await app.register(studioReportsApi, { prefix: '/studio/api', db: deps.db, now, timeZone: deps.timeZone ?? 'UTC' });
+  await app.register(studioCustomersApi, { prefix: '/studio/api', db: deps.db, now, defaultRegion: deps.defaultRegion });
 }
