@@ -1,5 +1,8 @@
 import type { ComponentType } from 'preact';
 import type { StudioArea } from '../../roles.ts';
+import { customerPage, customersPage } from './customers.tsx';
+import { reportsPage } from './reports.tsx';
+import { ticketsPage } from './tickets.tsx';
 
 export interface PageProps {
   /** The route's parameters (/flows/:id gives { id }). */
@@ -20,8 +23,5 @@ export interface StudioPage {
   readonly component: ComponentType<PageProps>;
 }
 
-/**
- * Every page, in nav order. The reports, customers and tickets pages are added here by
- * their own modules: `import { reportsPage } from './reports.tsx'` and an entry below.
- */
-export const pages: readonly StudioPage[] = [];
+/** Every page, in nav order. */
+export const pages: readonly StudioPage[] = [reportsPage, customersPage, customerPage, ticketsPage];
