@@ -48,7 +48,7 @@ export function drawChart(canvas: HTMLCanvasElement, data: ChartData, words: Cha
               beginAtZero: true,
               stacked: data.id === 'per-channel-per-day',
               position: words.rtl ? 'right' : 'left',
-              ticks: { callback: (v) => words.number(Number(v)) },
+              ticks: { precision: data.unit === 'count' ? 0 : undefined, callback: (v) => words.number(Number(v)) },
             },
           },
     },
