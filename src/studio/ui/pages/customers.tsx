@@ -142,7 +142,8 @@ export function CustomerPage({ params }: PageProps) {
       <ul>
         {customer.tickets.map((ticket) => (
           <li key={ticket.id}>
-            {ticket.ref} · {ticket.kind} · {ticket.status} · <bdi>{ticket.subject}</bdi> · {date(ticket.createdAt)}
+            {ticket.ref} · {wordOf('label.', ticket.kind, locale)} · {wordOf('label.', ticket.status, locale)} · <bdi>{ticket.subject}</bdi> ·{' '}
+            {date(ticket.createdAt)}
           </li>
         ))}
       </ul>
@@ -167,7 +168,8 @@ function Conversation({ conversation: c, locale }: { conversation: Customer360['
   return (
     <li data-conversation-id={c.id}>
       <button type="button" class="link" onClick={toggle}>
-        {c.ref ?? c.id} · {c.channel} · {c.status} · {formatDate(c.createdAt, locale)} · {t('customers.messages', { count: c._count.messages })}
+        {c.ref ?? c.id} · {c.channel} · {wordOf('label.', c.status, locale)} · {formatDate(c.createdAt, locale)} ·{' '}
+        {t('customers.messages', { count: c._count.messages })}
       </button>
       {messages && (
         <ol class="transcript" aria-label={t('customers.transcript')}>

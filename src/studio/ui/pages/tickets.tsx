@@ -4,6 +4,7 @@ import { api } from '../api.ts';
 import { formatDate, t, useLocale } from '../i18n.ts';
 import '../report-texts.ts';
 import type { StudioPage } from './index.ts';
+import { wordOf } from './reports.tsx';
 
 interface TicketRow {
   readonly id: string;
@@ -43,7 +44,7 @@ export function TicketsPage() {
         <option value="">{t('tickets.any')}</option>
         {values.map((v) => (
           <option key={v} value={v}>
-            {v}
+            {wordOf('label.', v, locale)}
           </option>
         ))}
       </select>
@@ -77,11 +78,11 @@ export function TicketsPage() {
             {tickets.map((ticket) => (
               <tr key={ticket.id} data-ticket-ref={ticket.ref}>
                 <td>{ticket.ref}</td>
-                <td>{ticket.kind}</td>
+                <td>{wordOf('label.', ticket.kind, locale)}</td>
                 <td>
                   <bdi>{ticket.category ?? ''}</bdi>
                 </td>
-                <td>{ticket.status}</td>
+                <td>{wordOf('label.', ticket.status, locale)}</td>
                 <td>
                   <bdi>{ticket.subject}</bdi>
                 </td>
