@@ -69,14 +69,20 @@ describe('studio reports in a browser', { timeout: 300_000 }, () => {
     await db?.dispose();
   }, 120_000);
 
-  it('a manager sees the fixture drawn, downloads a CSV, and reads it in Persian: RTL and Jalali days', async () => {
-    const context = await browser.newContext({ acceptDownloads: true, locale: 'en-GB', viewport: { width: 1280, height: 1600 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(60_000);
+  /** Logs in on the studio's login page as the manager. */
+  async function logIn(page: Page) {
     await page.goto(`${baseUrl}/studio`);
     await page.fill('input[name="email"]', 'manager@example.com');
     await page.fill('input[name="password"]', STUDIO_PASSWORD);
     await page.click('button[type="submit"]');
+    await page.waitForSelector('.shell nav');
+  }
+
+  it('a manager sees the fixture drawn, downloads a CSV, and reads it in Persian: RTL and Jalali days', async () => {
+    const context = await browser.newContext({ acceptDownloads: true, locale: 'en-GB', viewport: { width: 1280, height: 1600 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(60_000);
+    await logIn(page);
     await page.goto(`${baseUrl}/studio#/reports`);
     await page.fill('input[name="from"]', '2026-03-01');
     await page.fill('input[name="to"]', '2026-03-30');
@@ -140,10 +146,7 @@ describe('studio reports in a browser', { timeout: 300_000 }, () => {
     const context = await browser.newContext({ locale: 'ar', viewport: { width: 1280, height: 1200 } });
     const page = await context.newPage();
     page.setDefaultTimeout(60_000);
-    await page.goto(`${baseUrl}/studio`);
-    await page.fill('input[name="email"]', 'manager@example.com');
-    await page.fill('input[name="password"]', STUDIO_PASSWORD);
-    await page.click('button[type="submit"]');
+    await logIn(page);
     await until(page, `document.documentElement.dir === 'rtl' && !!document.querySelector('.shell nav')`);
     await page.goto(`${baseUrl}/studio#/customers`);
     // The key customer's WhatsApp number, written another way.
