@@ -4,11 +4,11 @@ import { newId } from '../src/core/ids.ts';
 import { buildReport } from '../src/routing/reports.ts';
 import type { Parley } from '../src/runtime.ts';
 import { buildServer } from '../src/server/app.ts';
-import { REPORT_NAMES, reportRange, studioReport, type ReportName } from '../src/studio/reports.ts';
+import { REPORT_NAMES, reportPartsOf, reportRange, studioReport, type ReportName } from '../src/studio/reports.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
 import { testParley } from './support/parley.ts';
 import { logIn, studioUser } from './support/studio.ts';
-import { at, seedReportMonth } from './support/report-fixture.ts';
+import { at, reportMonth, seedReportMonth } from './support/report-fixture.ts';
 
 const now = at('2026-03-31T12:00:00Z');
 
@@ -45,7 +45,7 @@ describe.each(dialects)('studio report charts on %s', (dialect) => {
 
   const chartsOf = async (name: ReportName, timeZone = 'UTC') => {
     const range = reportRange({ from: '2026-03-01', to: '2026-03-30' }, timeZone, now);
-    return studioReport(name, await buildReport(db, range.since, range.until, { timeZone }), range);
+    return studioReport(name, await buildReport(db, range.since, range.until, { timeZone, parts: reportPartsOf(name) }), range);
   };
 
   it('every chart carries the hand-computed figures of the fixture', async () => {
@@ -125,6 +125,12 @@ describe.each(dialects)('studio report charts on %s', (dialect) => {
       ],
       figures: { 'complaint.started': 2, 'complaint.completed': 1, 'complaint.abandoned': 1 },
     });
+  });
+
+  it('a chart queries only its parts of the report: the rest stay empty', async () => {
+    const only = await buildReport(db, at('2026-03-01T00:00:00Z'), at('2026-03-31T00:00:00Z'), { parts: ['csat'] });
+    expect(only.csat).toEqual(reportMonth.csat);
+    expect([only.conversationsPerChannelPerDay, only.flowFunnels, only.complaints.byCategory, only.churnBands.high.customers]).toEqual([[], [], {}, 0]);
   });
 
   it('buckets days on the reader’s clock: 21:00 UTC on 3 March is 4 March in Tehran', async () => {

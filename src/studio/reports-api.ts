@@ -4,7 +4,7 @@ import type { Database } from '../db/database.ts';
 import { buildReport, reportCsv } from '../routing/reports.ts';
 import { requireRole } from './auth.ts';
 import { studioScope } from './http.ts';
-import { csvSectionsOf, REPORT_NAMES, reportRange, studioReport } from './reports.ts';
+import { csvSectionsOf, REPORT_NAMES, reportPartsOf, reportRange, studioReport } from './reports.ts';
 import { STUDIO_ACCESS } from './roles.ts';
 
 export interface StudioReportsApiOptions {
@@ -33,7 +33,7 @@ export const studioReportsApi: FastifyPluginAsync<StudioReportsApiOptions> = asy
     async (request, reply) => {
       const { name } = request.params;
       const range = reportRange(request.query, timeZone, now());
-      const report = await buildReport(db, range.since, range.until, { timeZone });
+      const report = await buildReport(db, range.since, range.until, { timeZone, parts: reportPartsOf(name) });
       if (request.query.format === 'json') return studioReport(name, report, range);
       return reply
         .type('text/csv; charset=utf-8')

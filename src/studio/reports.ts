@@ -2,23 +2,24 @@ import { DateTime } from 'luxon';
 import { toAsciiDigits } from '../core/address.ts';
 import { UserError } from '../core/errors.ts';
 import { calendarDate } from '../flows/dates.ts';
-import type { Report, TimeStats } from '../routing/reports.ts';
+import type { Report, ReportPart, TimeStats } from '../routing/reports.ts';
 import type { Chart, ReportName, StudioReport } from './report-shapes.ts';
 
 export { REPORT_NAMES, type ReportName } from './report-shapes.ts';
 
-/** The rows of reportRows each chart's CSV holds. */
-const CSV_SECTIONS: Record<ReportName, readonly string[]> = {
-  conversations: ['conversations'],
-  'response-times': ['first_response', 'resolution'],
-  csat: ['csat'],
-  nps: ['nps'],
-  complaints: ['complaints'],
-  'sla-breaches': ['sla_breaches'],
-  lifecycle: ['lifecycle'],
-  funnels: ['flows'],
+/** What each chart reads: the report's parts (only those are queried) and the sections of reportRows its CSV holds. */
+const SOURCES: Record<ReportName, { parts: readonly ReportPart[]; csv: readonly string[] }> = {
+  conversations: { parts: ['conversationsPerChannelPerDay'], csv: ['conversations'] },
+  'response-times': { parts: ['firstResponse', 'resolution'], csv: ['first_response', 'resolution'] },
+  csat: { parts: ['csat'], csv: ['csat'] },
+  nps: { parts: ['nps'], csv: ['nps'] },
+  complaints: { parts: ['complaints'], csv: ['complaints'] },
+  'sla-breaches': { parts: ['slaBreaches'], csv: ['sla_breaches'] },
+  lifecycle: { parts: ['lifecycle'], csv: ['lifecycle'] },
+  funnels: { parts: ['flowFunnels'], csv: ['flows'] },
 };
-export const csvSectionsOf = (name: ReportName): readonly string[] => CSV_SECTIONS[name];
+export const reportPartsOf = (name: ReportName): readonly ReportPart[] => SOURCES[name].parts;
+export const csvSectionsOf = (name: ReportName): readonly string[] => SOURCES[name].csv;
 
 export interface ReportRange {
   readonly from: string;
