@@ -1,4 +1,4 @@
-import { addressCandidates } from '../core/address.ts';
+import { addressCandidates, unreadPhoneReason } from '../core/address.ts';
 import { NotFoundError, UserError } from '../core/errors.ts';
 import { foldForMatch } from '../core/text.ts';
 import { churnScore } from './churn.ts';
@@ -36,6 +36,13 @@ export async function searchCustomers(db: Database, query: string, options: { de
     take: limit,
   });
   return customers.map((c) => ({ id: c.id, name: c.name, locale: c.locale, isKey: c.isKey, lastSeenAt: c.lastSeenAt, identities: c.identities }));
+}
+
+/** The search's answer; when a number-like query finds nobody, `hint` says why the number could not be read. */
+export async function customerSearch(db: Database, query: string, options: { defaultRegion?: string; limit?: number } = {}) {
+  const customers = await searchCustomers(db, query, options);
+  const hint = customers.length === 0 ? unreadPhoneReason(query, options.defaultRegion) : undefined;
+  return hint ? { customers, hint } : { customers };
 }
 
 /** Everything about one customer, as an agent needs it at first contact: with the churn score and the last conversation's transcript. */

@@ -83,7 +83,8 @@ function dayFormat(timeZone: string | undefined): Intl.DateTimeFormat {
   }
 }
 
-function calendarDate(year: number, month: number, day: number, calendar: 'gregorian' | 'jalali' | 'jalali-if-old'): string | undefined {
+/** A date of the calendar as "YYYY-MM-DD" (Gregorian); undefined when no such day exists. */
+export function calendarDate(year: number, month: number, day: number, calendar: 'gregorian' | 'jalali' | 'jalali-if-old'): string | undefined {
   let [y, m, d] = [year, month, day];
   if (calendar === 'jalali' || (calendar === 'jalali-if-old' && y >= 1200 && y < 1600)) {
     if (!isValidJalaaliDate(y, m, d)) return undefined;

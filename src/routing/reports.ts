@@ -4,6 +4,7 @@ import type { MessageKey } from '../agent-text/catalog.ts';
 import { CHURN_MODEL, churnScores, type ChurnBand } from '../crm/churn.ts';
 import type { Database } from '../db/database.ts';
 import { flowStats } from '../flows/stats.ts';
+import { DateTime } from 'luxon';
 
 export interface TimeStats {
   readonly count: number;
@@ -95,28 +96,55 @@ async function churnBandsOf(db: Database, conversations: { customerId: string; c
   return bands;
 }
 
+export type ReportPart = Exclude<keyof Report, 'since' | 'until'>;
+
+const NO_CHURN_BANDS: Report['churnBands'] = {
+  low: { customers: 0, keyCustomers: 0, keyShare: null },
+  medium: { customers: 0, keyCustomers: 0, keyShare: null },
+  high: { customers: 0, keyCustomers: 0, keyShare: null },
+};
+
 /**
- * The manager's numbers for [since, until): days are UTC days; response times run from the
- * moment a conversation was queued for people (ConversationSla.queuedAt), in wall-clock time.
+ * The manager's numbers for [since, until): days are the reader's (`timeZone`, UTC by default);
+ * response times run from the moment a conversation was queued for people
+ * (ConversationSla.queuedAt), in wall-clock time. With `parts` (one studio chart), only what
+ * those parts need is queried; the other parts are left empty.
  */
-export async function buildReport(db: Database, since: Date, until: Date): Promise<Report> {
+export async function buildReport(db: Database, since: Date, until: Date, options: { timeZone?: string; parts?: readonly ReportPart[] } = {}): Promise<Report> {
+  const zone = options.timeZone ?? 'UTC';
   const range = { gte: since, lt: until };
-  const conversations = await db.prisma.conversation.findMany({
-    where: { createdAt: range },
-    select: { channel: true, createdAt: true, customerId: true, customer: { select: { isKey: true } } },
-  });
+  const want = (...parts: ReportPart[]) => !options.parts || parts.some((p) => options.parts!.includes(p));
+  const when = <T>(wanted: boolean, query: () => Promise<T>, empty: T): Promise<T> => (wanted ? query() : Promise.resolve(empty));
+  const conversations = await when(
+    want('conversationsPerChannelPerDay', 'keyCustomers', 'churnBands'),
+    () =>
+      db.prisma.conversation.findMany({
+        where: { createdAt: range },
+        select: { channel: true, createdAt: true, customerId: true, customer: { select: { isKey: true } } },
+      }),
+    [],
+  );
   const perDay = new Map<string, number>();
   for (const c of conversations) {
-    const key = `${c.createdAt.toISOString().slice(0, 10)}\u0000${c.channel}`;
+    const key = `${DateTime.fromJSDate(c.createdAt, { zone }).toISODate()}\u0000${c.channel}`;
     perDay.set(key, (perDay.get(key) ?? 0) + 1);
   }
   // One row per hand-off episode: a conversation handed off three times counts three times.
-  const slas = await db.prisma.conversationSla.findMany({ where: { queuedAt: range } });
-  const agents = await db.prisma.agent.findMany({
-    where: { id: { in: [...new Set(slas.flatMap((s) => (s.agentId ? [s.agentId] : [])))] } },
-    select: { id: true, name: true },
-  });
-  const teams = await db.prisma.team.findMany({ select: { id: true, name: true } });
+  const slas = await when(
+    want('firstResponse', 'resolution', 'slaBreaches', 'episodes'),
+    () => db.prisma.conversationSla.findMany({ where: { queuedAt: range } }),
+    [],
+  );
+  const agents = await when(
+    slas.length > 0,
+    () =>
+      db.prisma.agent.findMany({
+        where: { id: { in: [...new Set(slas.flatMap((s) => (s.agentId ? [s.agentId] : [])))] } },
+        select: { id: true, name: true },
+      }),
+    [],
+  );
+  const teams = await when(slas.length > 0, () => db.prisma.team.findMany({ select: { id: true, name: true } }), []);
   const teamName = (id: string | null) => teams.find((t) => t.id === id)?.name ?? '(no team)';
   const agentName = (id: string | null) => agents.find((a) => a.id === id)?.name ?? '(unassigned)';
   const measure = (field: 'firstResponseAt' | 'resolvedAt') =>
@@ -132,22 +160,44 @@ export async function buildReport(db: Database, since: Date, until: Date): Promi
     if (s.resolutionBreached) row.resolution++;
   }
 
-  const stages = await db.prisma.customer.groupBy({ by: ['lifecycleStage'], where: { mergedIntoId: null }, _count: { _all: true } });
-  const movements = await db.prisma.lifecycleChange.findMany({ where: { at: range }, select: { fromStage: true, toStage: true } });
-  const keyCustomers = await db.prisma.customer.count({ where: { isKey: true, mergedIntoId: null } });
+  const stages = await when(
+    want('lifecycle'),
+    () => db.prisma.customer.groupBy({ by: ['lifecycleStage'], where: { mergedIntoId: null }, _count: { _all: true } }),
+    [],
+  );
+  const movements = await when(
+    want('lifecycle'),
+    () => db.prisma.lifecycleChange.findMany({ where: { at: range }, select: { fromStage: true, toStage: true } }),
+    [],
+  );
+  const keyCustomers = await when(want('keyCustomers'), () => db.prisma.customer.count({ where: { isKey: true, mergedIntoId: null } }), 0);
   const keyConversations = conversations.filter((c) => c.customer.isKey).length;
-  const churnBands = await churnBandsOf(db, conversations, until);
-  const dispatches = await db.prisma.surveyDispatch.findMany({ where: { createdAt: range }, select: { status: true, reason: true } });
+  const churnBands = await when(want('churnBands'), () => churnBandsOf(db, conversations, until), NO_CHURN_BANDS);
+  const dispatches = await when(
+    want('surveys'),
+    () => db.prisma.surveyDispatch.findMany({ where: { createdAt: range }, select: { status: true, reason: true } }),
+    [],
+  );
 
-  const surveys = await db.prisma.surveyResponse.findMany({ where: { createdAt: range }, select: { kind: true, score: true } });
+  const surveys = await when(
+    want('csat', 'nps'),
+    () => db.prisma.surveyResponse.findMany({ where: { createdAt: range }, select: { kind: true, score: true } }),
+    [],
+  );
   const csat = surveys.filter((s) => s.kind === 'csat').map((s) => s.score);
   const nps = surveys.filter((s) => s.kind === 'nps').map((s) => s.score);
   const promoters = nps.filter((s) => s >= 9).length;
   const detractors = nps.filter((s) => s <= 6).length;
 
-  const complaints = await db.prisma.ticket.findMany({ where: { kind: 'complaint', createdAt: range }, select: { category: true, rootCause: true } });
+  const complaints = await when(
+    want('complaints'),
+    () => db.prisma.ticket.findMany({ where: { kind: 'complaint', createdAt: range }, select: { category: true, rootCause: true } }),
+    [],
+  );
 
-  const flowIds = (await db.prisma.flowSession.groupBy({ by: ['flowId'], where: { createdAt: range } })).map((f) => f.flowId).sort();
+  const flowIds = (await when(want('flowFunnels'), () => db.prisma.flowSession.groupBy({ by: ['flowId'], where: { createdAt: range } }), []))
+    .map((f) => f.flowId)
+    .sort();
   const flowFunnels = [];
   for (const flowId of flowIds) {
     const s = await flowStats(db, flowId, undefined, since);
@@ -278,11 +328,17 @@ export function reportRows(report: Report): [string, string, string, string][] {
   return rows;
 }
 
+/** The report's rows as CSV (section, group, metric, value); with `sections`, only those sections' rows. */
+export function reportCsv(report: Report, sections?: readonly string[]): string {
+  const rows = reportRows(report).filter((r) => !sections || sections.includes(r[0]));
+  return toCsv([['section', 'group', 'metric', 'value'], ...rows]);
+}
+
 /** JSON and CSV are for machines (ISO dates, ASCII digits); the table is for the reader (PARLEY_AGENT_LOCALE). */
 export function formatReport(report: Report, format: 'json' | 'csv' | 'table', text: AgentText): string {
   if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
+  if (format === 'csv') return reportCsv(report);
   const rows = reportRows(report);
-  if (format === 'csv') return toCsv([['section', 'group', 'metric', 'value'], ...rows]);
   // The conversations' group is "YYYY-MM-DD channel" (a UTC day): the day in the reader's calendar.
   const shown = rows.map(([section, group, metric, value]) => {
     const day = section === 'conversations' ? /^(\d{4}-\d{2}-\d{2}) (.*)$/.exec(group) : null;

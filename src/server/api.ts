@@ -1,5 +1,4 @@
 import type { TemplateRegistry } from '../contact/templates.ts';
-import { unreadPhoneReason } from '../core/address.ts';
 import type { AgentText } from '../agent-text/agent-text.ts';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -8,7 +7,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import { z } from 'zod';
 import { NotFoundError, UserError } from '../core/errors.ts';
 import { conversationMessages, listConversations } from '../crm/conversations.ts';
-import { customer360, searchCustomers } from '../crm/customers.ts';
+import { customer360, customerSearch } from '../crm/customers.ts';
 import { mergeCustomers } from '../crm/merges.ts';
 import type { Database } from '../db/database.ts';
 import type { FlowRegistry } from '../flows/registry.ts';
@@ -145,12 +144,7 @@ const protectedApi: FastifyPluginAsync<ApiOptions> = async (
         querystring: z.object({ q: z.string().min(1, 'give ?q= a name, phone number or email'), limit }),
       },
     },
-    async (request) => {
-      const customers = await searchCustomers(db, request.query.q, { defaultRegion, limit: request.query.limit });
-      // An empty result for a number-like query says why the number could not be read.
-      const hint = customers.length === 0 ? unreadPhoneReason(request.query.q, defaultRegion) : undefined;
-      return hint ? { customers, hint } : { customers };
-    },
+    async (request) => customerSearch(db, request.query.q, { defaultRegion, limit: request.query.limit }),
   );
 
   app.get(

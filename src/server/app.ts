@@ -45,6 +45,8 @@ export async function buildServer(parley: Parley): Promise<FastifyInstance> {
     config: parley.config,
     logger: parley.logger.child({ part: 'studio' }),
     capabilitiesOf: (channel) => parley.capabilitiesOf(channel),
+    timeZone: parley.agentText.timeZone,
+    defaultRegion: parley.config.PARLEY_DEFAULT_REGION,
   });
 
   await app.register(api, {

@@ -9,7 +9,7 @@ import { listMerges, unmerge } from '../crm/merges.ts';
 import { searchMessages } from '../crm/message-search.ts';
 import { decideSuggestion, listSuggestions } from '../crm/suggestions.ts';
 import { changeTags, listTags, type Taggable } from '../crm/tags.ts';
-import { listTickets } from '../crm/ticket-list.ts';
+import { listTickets, type TicketFilter } from '../crm/ticket-list.ts';
 import type { Database } from '../db/database.ts';
 import { TicketKind, TicketStatus } from '../generated/sqlite/enums.ts';
 
@@ -37,6 +37,36 @@ const age = (name: string) =>
       }
     })
     .describe('a duration: 30m, 24h, 7d');
+
+/** The ticket queue's filters as a query string (the REST API's and the studio's). */
+export const TicketQuery = z.object({
+  status: z
+    .string()
+    .optional()
+    .describe('one or more statuses, comma-separated (open,in_progress)')
+    .transform((text, ctx) => {
+      if (text === undefined) return undefined;
+      const list = text.split(',').map((s) => s.trim());
+      const bad = list.find((s) => !(s in TicketStatus));
+      if (bad !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${bad}" is not a ticket status (${Object.values(TicketStatus).join(', ')})` });
+        return z.NEVER;
+      }
+      return list as TicketStatus[];
+    }),
+  kind: z.enum(Object.values(TicketKind)).optional(),
+  category: z.string().optional(),
+  assignee: z.string().optional().describe('an agent id, or "none"'),
+  customerId: z.string().optional(),
+  olderThan: age('olderThan'),
+  newerThan: age('newerThan'),
+  q: z.string().optional().describe('text in the subject, or a ticket reference'),
+  limit,
+});
+
+export function ticketFilterOf({ olderThan, newerThan, ...rest }: z.infer<typeof TicketQuery>): TicketFilter {
+  return { ...rest, olderThanMs: olderThan, newerThanMs: newerThan };
+}
 
 /** Merges and merge suggestions, key customers, churn, the ticket queue, message search and tags (behind the bearer token). */
 export const crmApi: FastifyPluginAsyncZod<CrmApiOptions> = async (app, { db, now }) => {
@@ -105,36 +135,10 @@ export const crmApi: FastifyPluginAsyncZod<CrmApiOptions> = async (app, { db, no
     {
       schema: {
         summary: 'The ticket queue, oldest first: by status, kind, category, assignee, age or text',
-        querystring: z.object({
-          status: z
-            .string()
-            .optional()
-            .describe('one or more statuses, comma-separated (open,in_progress)')
-            .transform((text, ctx) => {
-              if (text === undefined) return undefined;
-              const list = text.split(',').map((s) => s.trim());
-              const bad = list.find((s) => !(s in TicketStatus));
-              if (bad !== undefined) {
-                ctx.addIssue({ code: 'custom', message: `"${bad}" is not a ticket status (${Object.values(TicketStatus).join(', ')})` });
-                return z.NEVER;
-              }
-              return list as TicketStatus[];
-            }),
-          kind: z.enum(Object.values(TicketKind)).optional(),
-          category: z.string().optional(),
-          assignee: z.string().optional().describe('an agent id, or "none"'),
-          customerId: z.string().optional(),
-          olderThan: age('olderThan'),
-          newerThan: age('newerThan'),
-          q: z.string().optional().describe('text in the subject, or a ticket reference'),
-          limit,
-        }),
+        querystring: TicketQuery,
       },
     },
-    async (request) => {
-      const { olderThan, newerThan, ...rest } = request.query;
-      return { tickets: await listTickets(db, { ...rest, olderThanMs: olderThan, newerThanMs: newerThan }, now()) };
-    },
+    async (request) => ({ tickets: await listTickets(db, ticketFilterOf(request.query), now()) }),
   );
 
   app.get(

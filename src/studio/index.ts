@@ -1,10 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { registerStudioAuth, type StudioAuthDeps } from './auth.ts';
 import { type StudioFlowsDeps, studioFlowsApi } from './flows/routes.ts';
+import { studioCustomersApi } from './customers-api.ts';
+import { studioReportsApi } from './reports-api.ts';
 import { registerStudioSite } from './site.ts';
 import { studioUsersApi } from './users-api.ts';
 
-export type StudioDeps = StudioAuthDeps & Omit<StudioFlowsDeps, 'now'>;
+export type StudioDeps = StudioAuthDeps &
+  Omit<StudioFlowsDeps, 'now'> & {
+    /** The reader's time zone: report days start and end on its clock (PARLEY_AGENT_TIMEZONE). */
+    readonly timeZone?: string;
+    /** How customer search reads a phone number without its country code (PARLEY_DEFAULT_REGION). */
+    readonly defaultRegion?: string;
+  };
 
 /**
  * Parley Studio on the server: its pages at /studio, login and sessions, and the API each
@@ -16,4 +24,6 @@ export async function registerStudio(app: FastifyInstance, deps: StudioDeps): Pr
   await registerStudioSite(app);
   await app.register(async (scope) => studioUsersApi(scope, deps), { prefix: '/studio/api' });
   await app.register(async (scope) => studioFlowsApi(scope, { ...deps, now }), { prefix: '/studio/api' });
+  await app.register(studioReportsApi, { prefix: '/studio/api', db: deps.db, now, timeZone: deps.timeZone ?? 'UTC' });
+  await app.register(studioCustomersApi, { prefix: '/studio/api', db: deps.db, now, defaultRegion: deps.defaultRegion });
 }

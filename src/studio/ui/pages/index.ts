@@ -2,6 +2,9 @@ import type { ComponentType } from 'preact';
 import type { StudioArea } from '../../roles.ts';
 import { FlowPage } from './flow.tsx';
 import { FlowsPage } from './flows.tsx';
+import { customerPage, customersPage } from './customers.tsx';
+import { reportsPage } from './reports.tsx';
+import { ticketsPage } from './tickets.tsx';
 
 export interface PageProps {
   /** The route's parameters (/flows/:id gives { id }). */
@@ -22,11 +25,12 @@ export interface StudioPage {
   readonly component: ComponentType<PageProps>;
 }
 
-/**
- * Every page, in nav order. The reports, customers and tickets pages are added here by
- * their own modules: `import { reportsPage } from './reports.tsx'` and an entry below.
- */
+/** Every page, in nav order. */
 export const pages: readonly StudioPage[] = [
   { id: 'flows', path: '/flows', title: 'flows.title', area: 'flows', nav: true, component: FlowsPage },
   { id: 'flow', path: '/flows/:id', title: 'flows.name', area: 'flows', nav: false, component: FlowPage },
+  reportsPage,
+  customersPage,
+  customerPage,
+  ticketsPage,
 ];
