@@ -254,6 +254,8 @@ export class Parley {
       logger: logger.child({ part: 'campaigns' }),
       contactPolicy,
       rateOf: (channel) => config.PARLEY_RATE_LIMITS?.[channel] ?? this.capabilitiesOf(channel)?.rateLimits.perChannel,
+      capabilitiesOf: (channel) => this.capabilitiesOf(channel),
+      templates: this.templates,
       ratePercent: config.PARLEY_CAMPAIGN_RATE_SHARE,
       defaultTimeZone: config.PARLEY_CAMPAIGN_TIMEZONE,
       quietHours: config.PARLEY_CAMPAIGN_QUIET_HOURS,

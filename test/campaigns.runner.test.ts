@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addCampaign, cancelCampaign, getCampaign, pauseCampaign, resumeCampaign, startCampaign } from '../src/campaigns/campaigns.ts';
+import { campaignResults } from '../src/campaigns/results.ts';
 import { campaignBudget } from '../src/campaigns/runner.ts';
 import { customerTimeZone, dueAt, quietUntil } from '../src/campaigns/schedule.ts';
 import { addSegment } from '../src/campaigns/segments.ts';
@@ -30,7 +34,7 @@ async function customer(
   db: TestDatabase,
   name: string,
   phone: string,
-  extra: { locale?: string; attributes?: object; optedOut?: boolean; wrote?: boolean } = {},
+  extra: { locale?: string; attributes?: object; optedOut?: boolean; wrote?: boolean; wroteAt?: Date } = {},
 ): Promise<string> {
   const id = newId();
   const identityId = newId();
@@ -43,7 +47,7 @@ async function customer(
     select: { id: true },
   });
   if (extra.wrote) {
-    const at = new Date('2026-01-01T10:00:00Z');
+    const at = extra.wroteAt ?? new Date('2026-01-01T10:00:00Z');
     const conversationId = newId();
     await db.prisma.conversation.create({
       data: {
@@ -185,6 +189,57 @@ describe.each(dialects)('campaigns on %s', (dialect) => {
     expect(adapter.sent).toHaveLength(4);
     expect((await getCampaign(db, 'nowruz')).status).toBe('completed');
     expect(await db.prisma.contactLog.count({ where: { kind: 'campaign' } })).toBe(4);
+  });
+
+  it('outside a closed service window queues only customers a valid template can reach; the others are skipped with the reason', async () => {
+    db = await freshDatabase(dialect);
+    const now = new Date('2026-03-10T10:00:00Z');
+    const templatesFile = join(mkdtempSync(join(tmpdir(), 'parley-templates-')), 'templates.yaml');
+    writeFileSync(
+      templatesFile,
+      `fallback_languages: []
+templates:
+  - name: spring_code
+    purpose: campaign
+    category: marketing
+    variables: [customer_name, coupon]
+    languages:
+      en: { body: "Hello {{1}}, your code {{2}} is ready." }
+      fa: { body: "سلام {{1}}، کد شما {{2}} آماده است." }
+`,
+    );
+    const whatsapp = new FakeAdapter('whatsapp', { ...testCapabilities, serviceWindowMs: 24 * 60 * 60 * 1000 });
+    parley = await testParley(db, {
+      adapters: [whatsapp],
+      now: () => now,
+      env: { PARLEY_TEMPLATES_FILE: templatesFile, PARLEY_CAMPAIGN_QUIET_HOURS: '00:00-00:00', PARLEY_CONSENT_CHANNELS: 'none' },
+    });
+    // Wrote long ago, has a Persian template and its coupon: the template carries it.
+    await customer(db, 'Sara', '+989121234567', { locale: 'fa', attributes: { coupon: 'NOWRUZ' }, wrote: true });
+    // Wrote an hour ago: the window is open, no template needed (there is no Arabic one).
+    await customer(db, 'Omar', '+971501234567', { locale: 'ar', wrote: true, wroteAt: new Date('2026-03-10T09:00:00Z') });
+    // Never wrote, Arabic: no template in that language.
+    await customer(db, 'Lina', '+971509999999', { locale: 'ar' });
+    // Wrote 25 hours ago, English template, but no coupon to fill {{2}}.
+    await customer(db, 'Emma', '+447400123456', { locale: 'en', wrote: true, wroteAt: new Date('2026-03-09T09:00:00Z') });
+    await addSegment(db, { name: 'all', filter: {} }, 'test');
+    await addCampaign(db, { name: 'spring', segment: 'all', text: TEXT, channel: 'whatsapp' }, () => true, 'test');
+    await startCampaign(db, 'spring', 'test', now);
+    await parley.jobs.drain();
+    await parley.dispatcher.drain({ timeoutMs: 10_000 });
+
+    const byName = Object.fromEntries(await Promise.all((await recipients(db)).map(async (r) => [await nameOf(db, r.customerId), [r.status, r.skipReason]])));
+    expect(byName).toEqual({
+      Sara: ['queued', null],
+      Omar: ['queued', null],
+      Lina: ['skipped', 'template_missing'],
+      Emma: ['skipped', 'template_invalid'],
+    });
+    expect(whatsapp.sent.map((m) => m.content.text).sort()).toEqual(['سلام Sara', 'مرحبا Omar']);
+    // A skipped customer is not counted as contacted.
+    expect(await db.prisma.contactLog.count({ where: { kind: 'campaign' } })).toBe(2);
+    const results = await campaignResults(db, 'spring');
+    expect(results.total.skipped).toEqual({ template_missing: 1, template_invalid: 1 });
   });
 
   it('queues at most its share of the provider rate per window (counts, not timing), pauses, resumes and cancels', async () => {

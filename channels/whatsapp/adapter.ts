@@ -3,7 +3,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ChannelAdapter, ChannelContext, ChannelHealth, SendResult } from '../../src/core/channel.ts';
-import { SendError } from '../../src/core/channel.ts';
+import { SendError, serviceWindowOpen } from '../../src/core/channel.ts';
 import type { Attachment, OutboundMessage } from '../../src/core/message.ts';
 import { z } from 'zod';
 import { parseEach, type RefusedItem } from '../../src/core/per-item.ts';
@@ -35,8 +35,6 @@ export interface CloudApiOptions {
   readonly windowTemplate?: { readonly name: string; readonly language: string; readonly withText: boolean };
   readonly now?: () => Date;
 }
-
-const WINDOW_MS = 24 * 60 * 60 * 1000;
 
 const EXTENSIONS: Record<string, string> = {
   'image/jpeg': '.jpg',
@@ -269,8 +267,7 @@ export class CloudApiAdapter implements ChannelAdapter {
 
   async #windowOpen(recipient: string): Promise<boolean> {
     const last = await this.#ctx().lastInboundAt(recipient);
-    const now = this.options.now?.() ?? new Date();
-    return last !== undefined && now.getTime() - last.getTime() < WINDOW_MS;
+    return serviceWindowOpen(this.capabilities, last, this.options.now?.() ?? new Date());
   }
 
   /** Outside the window: the templates file's template for the message's purpose and language, else the default template. */

@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Rate } from '../core/channel.ts';
+import { type ChannelCapabilities, type Rate, serviceWindowOpen } from '../core/channel.ts';
 import { newId, newRef } from '../core/ids.ts';
-import { checkContacts, type ContactPolicy, type ContactRecord, recordContacts } from '../contact/policy.ts';
+import { checkContacts, type ContactPolicy, type ContactRecord, recordContacts, type SkipReason } from '../contact/policy.ts';
+import type { TemplateRegistry } from '../contact/templates.ts';
+import { templateValues } from '../contact/window-template.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import { RECIPIENT_COLUMNS } from '../db/columns.ts';
 import type { Database } from '../db/database.ts';
 import { START_JOB } from '../flows/triggers.ts';
+import { lastInboundAt } from '../pipeline/consent.ts';
 import { conversationLaneKey } from '../pipeline/inbox.ts';
 import { say } from '../flows/text.ts';
 import type { CampaignRecipient } from '../generated/sqlite/client.ts';
@@ -25,6 +28,14 @@ export interface CampaignRunnerOptions {
   readonly contactPolicy: ContactPolicy;
   /** A channel's provider send rate (PARLEY_RATE_LIMITS or the adapter's published limit); undefined: none. */
   readonly rateOf: (channel: string) => Rate | undefined;
+  /** A channel's capabilities: whether it has a customer-service window (WhatsApp's 24 hours). */
+  readonly capabilitiesOf: (channel: string) => Pick<ChannelCapabilities, 'serviceWindowMs'> | undefined;
+  /**
+   * PARLEY_TEMPLATES_FILE: outside a channel's service window a recipient without a valid
+   * template for the campaign's purpose is skipped. Undefined: no check (the channel's own
+   * default template, e.g. WHATSAPP_TEMPLATE_NAME, may still carry the message).
+   */
+  readonly templates: TemplateRegistry | undefined;
   /** PARLEY_CAMPAIGN_RATE_SHARE: the percentage of a channel's rate campaigns together may queue. */
   readonly ratePercent: number;
   /** PARLEY_CAMPAIGN_TIMEZONE: customers with no known zone. */
@@ -269,6 +280,7 @@ export class CampaignRunner {
     const queuedRows: { id: string; conversationId: string; messageId: string | null }[] = [];
     const contacts: ContactRecord[] = [];
     const unreachable: string[] = [];
+    const withoutTemplate: { id: string; reason: SkipReason }[] = [];
     let at = now.getTime();
     for (const r of go) {
       const customer = customers.get(r.customerId);
@@ -276,6 +288,16 @@ export class CampaignRunner {
       const variant = variants.get(r.variantId);
       if (!customer || !identity || !variant) {
         unreachable.push(r.id);
+        continue;
+      }
+      const locale = customer.locale ?? this.options.defaultLocale;
+      const text =
+        variant.texts !== null
+          ? say(variant.texts, locale, { customer: { name: customer.name ?? '', ...((customer.attributes ?? {}) as object) } })
+          : undefined;
+      const noTemplate = await this.#templateSkip(campaign, identity, customer, locale, text, now);
+      if (noTemplate) {
+        withoutTemplate.push({ id: r.id, reason: noTemplate });
         continue;
       }
       let conversationId = identity.conversations[0]?.id;
@@ -293,9 +315,7 @@ export class CampaignRunner {
         });
       }
       let messageId: string | null = null;
-      if (variant.texts !== null) {
-        const view = { customer: { name: customer.name ?? '', ...((customer.attributes ?? {}) as object) } };
-        const text = say(variant.texts, customer.locale ?? this.options.defaultLocale, view);
+      if (text !== undefined) {
         const rows = buildOutbound(
           { conversationId, channel: identity.channel, recipient: identity.address, content: { text, purpose: campaign.spec.purpose }, authorKind: 'bot' },
           new Date(at++),
@@ -325,6 +345,7 @@ export class CampaignRunner {
       }
       if (unreachable.length > 0)
         await tx.campaignRecipient.updateMany({ where: { id: { in: unreachable } }, data: { status: 'skipped', skipReason: 'no_channel' } });
+      for (const skip of withoutTemplate) await tx.campaignRecipient.update({ where: { id: skip.id }, data: { status: 'skipped', skipReason: skip.reason } });
       if (newConversations.length > 0) await tx.conversation.createMany({ data: newConversations });
       await insertOutbound(tx, db.dialect, outbound);
       await scheduleJobs(tx, db.dialect, flowStarts, now);
@@ -337,5 +358,30 @@ export class CampaignRunner {
       await recordContacts(tx, contacts, now);
     });
     return queuedRows.length;
+  }
+
+  /**
+   * template_missing / template_invalid when the channel's service window is closed for this
+   * address and the templates file has no sendable template for the campaign's purpose in the
+   * customer's language; undefined when the message can go.
+   */
+  async #templateSkip(
+    campaign: CampaignView,
+    identity: { readonly channel: string; readonly address: string },
+    customer: { readonly name: string | null; readonly attributes: unknown },
+    locale: string,
+    text: string | undefined,
+    now: Date,
+  ): Promise<SkipReason | undefined> {
+    const { db, templates } = this.options;
+    const capabilities = this.options.capabilitiesOf(identity.channel);
+    if (!templates || capabilities?.serviceWindowMs === undefined) return undefined;
+    if (serviceWindowOpen(capabilities, await lastInboundAt(db, identity.channel, identity.address), now)) return undefined;
+    const found = templates.resolve(campaign.spec.purpose, locale, templateValues(customer, { text }));
+    if (found.ok) return undefined;
+    // A flow's messages are not written yet: only that a template exists can be checked now.
+    if (text === undefined && found.reason === 'template_invalid') return undefined;
+    this.options.logger.info({ campaign: campaign.name, channel: identity.channel, detail: found.detail }, 'campaign recipient skipped: no sendable template');
+    return found.reason;
   }
 }

@@ -23,6 +23,18 @@ export interface ChannelCapabilities {
   readonly media: boolean;
   /** Providers' published limits; PARLEY_RATE_LIMITS overrides them. */
   readonly rateLimits: { readonly perChannel?: Rate; readonly perRecipient?: Rate };
+  /**
+   * A customer-service window: how long after a customer's last message the channel takes
+   * free-form messages; outside it only an approved template goes (WhatsApp: 24 h). Absent: none.
+   */
+  readonly serviceWindowMs?: number;
+}
+
+/** Whether free-form messages may go to an address that last wrote at `lastInbound` (never: undefined). */
+export function serviceWindowOpen(capabilities: Pick<ChannelCapabilities, 'serviceWindowMs'>, lastInbound: Date | undefined, now: Date): boolean {
+  const windowMs = capabilities.serviceWindowMs;
+  if (windowMs === undefined) return true;
+  return lastInbound !== undefined && now.getTime() - lastInbound.getTime() < windowMs;
 }
 
 export type AcceptResult = { readonly status: 'accepted'; readonly eventId: string } | { readonly status: 'duplicate'; readonly eventId?: undefined };
