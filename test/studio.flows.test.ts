@@ -200,7 +200,7 @@ describe.each(dialects)('the studio flows API on %s', (dialect) => {
       payload: { stepId: 'describe', locale: 'fa', text: 'x' },
     });
     expect(noCsrf.statusCode).toBe(403);
-    expect((await get('/studio/api/flows/nosuch')).json().error.message).toMatch(/^flow "nosuch" \(loaded: complaint, csat, /);
+    expect((await get('/studio/api/flows/nosuch')).json().error.message).toMatch(/^flow "nosuch" \(loaded: complaint, cross_sell, csat, /);
   });
 
   it('lets an admin manage users', async () => {
