@@ -31,6 +31,7 @@ async function chartData(page: Page, report: string, chartId?: string): Promise<
  * Waits until a script expression (run in the page) is true. Polled from here: the studio's
  * CSP forbids eval, which waitForFunction's in-page polling of a string needs.
  */
+const POLL = { timeout: 60_000, interval: 250 };
 const until = (page: Page, expression: string) => expect.poll(() => page.evaluate(`!!(${expression})`), { timeout: 60_000, interval: 250 }).toBe(true);
 
 // A busy shared machine makes a browser slow: generous limits, no timing asserted.
@@ -84,27 +85,36 @@ describe('studio reports in a browser', { timeout: 300_000 }, () => {
     page.setDefaultTimeout(60_000);
     await logIn(page);
     await page.goto(`${baseUrl}/studio#/reports`);
+    // The default range arrives with the first charts and fills the picker: type after it, not before.
+    await until(page, `document.querySelector('.report-range')?.textContent?.includes('31/03/2026')`);
     await page.fill('input[name="from"]', '2026-03-01');
     await page.fill('input[name="to"]', '2026-03-30');
     await page.click('.range-picker button[type="submit"]');
     await until(page, `document.querySelector('.report-range')?.textContent?.includes('30/03/2026')`);
     await until(page, `document.querySelectorAll('[data-report] canvas').length >= 13`);
 
-    expect(await chartData(page, 'csat')).toEqual({ labels: ['1', '2', '3', '4', '5'], datasets: [{ label: 'Count', data: [1, 0, 0, 2, 1] }] });
-    expect(await chartData(page, 'nps')).toEqual({ labels: ['Promoters', 'Passives', 'Detractors'], datasets: [{ label: 'Count', data: [2, 1, 2] }] });
+    await expect
+      .poll(() => chartData(page, 'csat'), POLL)
+      .toEqual({ labels: ['1', '2', '3', '4', '5'], datasets: [{ label: 'Count', data: [1, 0, 0, 2, 1] }] });
+    await expect
+      .poll(() => chartData(page, 'nps'), POLL)
+      .toEqual({ labels: ['Promoters', 'Passives', 'Detractors'], datasets: [{ label: 'Count', data: [2, 1, 2] }] });
+    // Each chart is fetched on its own after the range changes: wait for the new range's days.
+    await expect.poll(async () => (await chartData(page, 'conversations'))?.labels.slice(0, 3), POLL).toEqual(['1 Mar', '2 Mar', '3 Mar']);
     const conversations = await chartData(page, 'conversations');
-    expect(conversations?.labels.slice(0, 3)).toEqual(['1 Mar', '2 Mar', '3 Mar']);
     expect(conversations?.datasets.map((d) => [d.label, d.data.slice(0, 4)])).toEqual([
       ['email', [0, 1, 0, 0]],
       ['whatsapp', [0, 2, 1, 0]],
     ]);
-    expect(await chartData(page, 'response-times', 'first-response-by-team')).toEqual({
-      labels: ['sales', 'support'],
-      datasets: [
-        { label: 'Median', data: [6, 4] },
-        { label: '90th percentile', data: [6, 10] },
-      ],
-    });
+    await expect
+      .poll(() => chartData(page, 'response-times', 'first-response-by-team'), POLL)
+      .toEqual({
+        labels: ['sales', 'support'],
+        datasets: [
+          { label: 'Median', data: [6, 4] },
+          { label: '90th percentile', data: [6, 10] },
+        ],
+      });
     expect(await page.textContent('[data-report="csat"] [data-figure="average"] dd')).toBe('3.5');
     await page.screenshot({ path: join(ARTIFACTS, 'studio-reports-en.png'), fullPage: true });
 
@@ -130,8 +140,8 @@ describe('studio reports in a browser', { timeout: 300_000 }, () => {
     expect(await page.inputValue('input[name="from"]')).toBe('۱۴۰۴/۱۲/۱۰');
     expect(await page.inputValue('input[name="to"]')).toBe('۱۴۰۵/۰۱/۱۰');
     await until(page, `document.querySelector('[data-report="csat"] h2')?.textContent === 'رضایت مشتری (CSAT)'`);
+    await expect.poll(async () => (await chartData(page, 'conversations'))?.labels.slice(0, 2), POLL).toEqual(['۱۰ اسفند', '۱۱ اسفند']);
     const persian = await chartData(page, 'conversations');
-    expect(persian?.labels.slice(0, 2)).toEqual(['۱۰ اسفند', '۱۱ اسفند']);
     expect(persian?.datasets[1]?.data.slice(0, 3)).toEqual([0, 2, 1]);
     expect(await page.textContent('[data-report="csat"] [data-figure="average"] dd')).toBe('۳٫۵');
     // A Jalali range typed in Persian digits reads the same days.
