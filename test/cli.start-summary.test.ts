@@ -41,7 +41,7 @@ describe('the start summary', () => {
     expect(lines[0]).toBe('Parley is running');
     expect(text).toMatch(/^ {2}version +1\.2\.3$/m);
     expect(text).toMatch(/^ {2}HTTP +http:\/\/127\.0\.0\.1:3000 \(API off — set PARLEY_API_TOKEN to turn it on\)$/m);
-    expect(text).toMatch(/^ {2}flows +7 loaded from flows$/m);
+    expect(text).toMatch(/^ {2}flows +9 loaded from flows$/m);
     expect(text).toMatch(/^ {2}local numbers +read as IR, then AE numbers \(PARLEY_DEFAULT_REGION\)$/m);
     expect(text).toMatch(/^ {2}channel whatsapp +off — set WHATSAPP_ACCESS_TOKEN/m);
     expect(text).toMatch(/^ {2}channel sms +off — set TWILIO_ACCOUNT_SID/m);

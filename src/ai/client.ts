@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import OpenAI from 'openai';
-import { zodResponseFormat } from 'openai/helpers/zod';
+import type OpenAI from 'openai';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { TokenBudget } from './budget.ts';
@@ -38,6 +37,20 @@ export type AiResult<T> =
 
 class DeadlinePassed extends Error {}
 
+/** What the client uses of the OpenAI SDK. */
+interface OpenAiSdk {
+  readonly openai: OpenAI;
+  readonly APIError: typeof OpenAI.APIError;
+  readonly zodResponseFormat: typeof import('openai/helpers/zod').zodResponseFormat;
+}
+
+/** Imports the SDK (a few MB of modules) and makes its client. */
+async function openAiSdk(options: AiClientOptions): Promise<OpenAiSdk> {
+  const [{ default: OpenAISdk }, { zodResponseFormat }] = await Promise.all([import('openai'), import('openai/helpers/zod')]);
+  const openai = new OpenAISdk({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeoutMs, maxRetries: options.maxRetries });
+  return { openai, APIError: OpenAISdk.APIError, zodResponseFormat };
+}
+
 /**
  * The one way Parley talks to a model: masks personal data out of every message, stays
  * within the daily token budget, the per-call deadline (retries included) and the cache,
@@ -45,25 +58,24 @@ class DeadlinePassed extends Error {}
  * It never throws for the model's sake: a failure is a result the caller falls back on.
  */
 export class AiClient {
-  readonly #openai: OpenAI | undefined;
+  readonly #on: boolean;
+  /** Loaded at the first model call: a process with AI off never imports the SDK. */
+  #sdk: Promise<OpenAiSdk> | undefined;
   readonly #cache: AnswerCache<unknown>;
 
   constructor(private readonly options: AiClientOptions) {
-    this.#openai =
-      options.apiKey && options.enabled
-        ? new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeoutMs, maxRetries: options.maxRetries })
-        : undefined;
+    this.#on = Boolean(options.apiKey && options.enabled);
     this.#cache = new AnswerCache(options.cacheSize, options.cacheTtlMs, () => options.now().getTime());
   }
 
   /** Whether AI may be used at all, and for a conversation on `channel`. */
   enabledFor(channel?: string): boolean {
-    if (!this.#openai) return false;
+    if (!this.#on) return false;
     return !channel || !this.options.channels || this.options.channels.includes(channel);
   }
 
   get enabled(): boolean {
-    return this.#openai !== undefined;
+    return this.#on;
   }
 
   async structured<S extends z.ZodType>(
@@ -73,8 +85,7 @@ export class AiClient {
     messages: readonly ChatMessage[],
     channel?: string,
   ): Promise<AiResult<z.output<S>>> {
-    const openai = this.#openai;
-    if (!openai) return { ok: false, reason: 'off', detail: 'AI assist is off (OPENAI_API_KEY unset or PARLEY_AI_ENABLED=false)' };
+    if (!this.#on) return { ok: false, reason: 'off', detail: 'AI assist is off (OPENAI_API_KEY unset or PARLEY_AI_ENABLED=false)' };
     if (!this.enabledFor(channel)) return { ok: false, reason: 'channel_off', detail: `AI assist is off for channel "${channel}" (PARLEY_AI_CHANNELS)` };
     const model = this.options.models[task];
     const masked = messages.map((m) => ({ role: m.role, content: maskPersonalData(m.content) }));
@@ -87,6 +98,8 @@ export class AiClient {
       return { ok: false, reason: 'budget_spent', detail: 'the daily token budget (OPENAI_DAILY_TOKEN_BUDGET) is spent' };
     }
 
+    this.#sdk ??= openAiSdk(this.options);
+    const { openai, APIError, zodResponseFormat } = await this.#sdk;
     const deadline = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
@@ -109,7 +122,7 @@ export class AiClient {
       if (error instanceof DeadlinePassed || deadline.signal.aborted) {
         return this.#skip(task, 'timeout', `no answer within OPENAI_TIMEOUT (${this.options.timeoutMs} ms)`);
       }
-      const status = error instanceof OpenAI.APIError && error.status ? ` (HTTP ${error.status})` : '';
+      const status = error instanceof APIError && error.status ? ` (HTTP ${error.status})` : '';
       return this.#skip(task, 'api_error', `${(error as Error).message}${status}`);
     } finally {
       clearTimeout(timer);
