@@ -248,6 +248,24 @@ const en = {
   'cli.suggestions.merged': ': merge {{merge}} (undo with: parley customers unmerge {{merge}})',
   'cli.conversations.last': 'last {{at}}',
   'cli.conversations.tags': 'tags {{tags}}',
+  // Errors agents read in Slack (thrown by the desk and core; AgentFacingError)
+  'error.conversation_not_found': 'conversation {{conversation}} not found',
+  'error.conversation_ref_ambiguous': 'conversation ref "{{ref}}" matches {{count}} conversations: give the full id',
+  'error.agent_not_found': 'agent {{agent}} not found',
+  'error.agent_reply_not_found': 'agent reply {{message}} not found',
+  'error.reply_empty': 'a reply needs a text or an attachment',
+  'error.snooze_not_future': 'snooze until {{until}} is not in the future',
+  'error.which_flow': 'which flow? give a flow id',
+  'error.members_only': 'only members of <#{{channel}}> act on its conversations: join the channel first',
+  'error.resolved_cannot_assign': 'conversation {{conversation}} is resolved; it cannot be assigned',
+  'error.over_capacity': 'agent {{agent}} already has {{load}} open conversations (capacity {{capacity}})',
+  'error.canned_not_found': 'canned response "{{name}}" not found',
+  // CLI: routing check-config, canned
+  'cli.routing.config_ok': 'ok: {{teams}} teams, {{agents}} agents, {{rules}} alert rules',
+  'cli.routing.config_templates': ', {{templates}} templates',
+  'cli.canned.none': 'no canned responses',
+  'cli.canned.saved': 'saved {{name}}',
+  'cli.canned.removed': 'removed {{name}}',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -489,6 +507,24 @@ const fa: Catalog = {
   'cli.suggestions.merged': ': ادغام {{merge}} (برای برگرداندن: parley customers unmerge {{merge}})',
   'cli.conversations.last': 'آخرین {{at}}',
   'cli.conversations.tags': 'برچسب‌ها {{tags}}',
+  // Errors agents read in Slack (thrown by the desk and core; AgentFacingError)
+  'error.conversation_not_found': 'گفتگوی {{conversation}} پیدا نشد',
+  'error.conversation_ref_ambiguous': 'شناسهٔ کوتاه «{{ref}}» با {{count}} گفتگو جور درمی‌آید: شناسهٔ کامل را بدهید',
+  'error.agent_not_found': 'کارشناس {{agent}} پیدا نشد',
+  'error.agent_reply_not_found': 'پاسخ کارشناس {{message}} پیدا نشد',
+  'error.reply_empty': 'پاسخ باید متن یا پیوست داشته باشد',
+  'error.snooze_not_future': 'زمان تعویق ({{until}}) در آینده نیست',
+  'error.which_flow': 'کدام جریان؟ شناسهٔ جریان را بدهید',
+  'error.members_only': 'فقط اعضای <#{{channel}}> روی گفتگوهای آن کار می‌کنند: اول به کانال بپیوندید',
+  'error.resolved_cannot_assign': 'گفتگوی {{conversation}} بسته شده است؛ نمی‌توان آن را واگذار کرد',
+  'error.over_capacity': 'کارشناس {{agent}} همین حالا {{load}} گفتگوی باز دارد (ظرفیت {{capacity}})',
+  'error.canned_not_found': 'پاسخ آمادهٔ «{{name}}» پیدا نشد',
+  // CLI: routing check-config, canned
+  'cli.routing.config_ok': 'درست است: {{teams}} تیم، {{agents}} کارشناس، {{rules}} قاعدهٔ هشدار',
+  'cli.routing.config_templates': '، {{templates}} قالب',
+  'cli.canned.none': 'پاسخ آماده‌ای نیست',
+  'cli.canned.saved': '{{name}} ذخیره شد',
+  'cli.canned.removed': '{{name}} حذف شد',
 };
 
 const ar: Catalog = {
@@ -727,6 +763,24 @@ const ar: Catalog = {
   'cli.suggestions.merged': ': الدمج {{merge}} (للتراجع: parley customers unmerge {{merge}})',
   'cli.conversations.last': 'الأخيرة {{at}}',
   'cli.conversations.tags': 'الوسوم {{tags}}',
+  // Errors agents read in Slack (thrown by the desk and core; AgentFacingError)
+  'error.conversation_not_found': 'المحادثة {{conversation}} غير موجودة',
+  'error.conversation_ref_ambiguous': 'المرجع «{{ref}}» يطابق {{count}} محادثات: أعطِ المعرّف الكامل',
+  'error.agent_not_found': 'الموظف {{agent}} غير موجود',
+  'error.agent_reply_not_found': 'رد الموظف {{message}} غير موجود',
+  'error.reply_empty': 'يحتاج الرد إلى نص أو مرفق',
+  'error.snooze_not_future': 'وقت التأجيل ({{until}}) ليس في المستقبل',
+  'error.which_flow': 'أي تدفق؟ أعطِ معرّف التدفق',
+  'error.members_only': 'أعضاء <#{{channel}}> وحدهم يعملون على محادثاتها: انضم إلى القناة أولًا',
+  'error.resolved_cannot_assign': 'المحادثة {{conversation}} مُغلقة؛ لا يمكن إسنادها',
+  'error.over_capacity': 'لدى الموظف {{agent}} بالفعل {{load}} محادثات مفتوحة (السعة {{capacity}})',
+  'error.canned_not_found': 'الرد الجاهز «{{name}}» غير موجود',
+  // CLI: routing check-config, canned
+  'cli.routing.config_ok': 'سليم: {{teams}} فرق، {{agents}} موظفين، {{rules}} قواعد تنبيه',
+  'cli.routing.config_templates': '، {{templates}} قوالب',
+  'cli.canned.none': 'لا ردود جاهزة',
+  'cli.canned.saved': 'حُفظ {{name}}',
+  'cli.canned.removed': 'حُذف {{name}}',
 };
 
 export const AGENT_LOCALES = ['en', 'fa', 'ar'] as const;
