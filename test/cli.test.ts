@@ -270,8 +270,13 @@ describe.each(dialects)('parley CLI on %s', (dialect) => {
     expect(doctor.stdout).toMatch(new RegExp(`^ok +database +reachable: ${dialect === 'sqlite' ? 'file:' : 'postgres'}`, 'm'));
   }, 60_000);
 
-  it("check-config and canned speak the agents' language (fa)", async () => {
+  it("check-config, canned and doctor speak the agents' language (fa)", async () => {
     const fa = { DATABASE_URL: db.url, PARLEY_AGENT_LOCALE: 'fa' };
+    const doctor = await cli(['doctor'], { ...fa, PARLEY_FLOWS_DIR: 'flows', PARLEY_ROUTING_CONFIG: 'examples/routing.yaml' });
+    expect(doctor.stdout).toMatch(/^ok +configuration +همهٔ تنظیمات درست است$/m);
+    expect(doctor.stdout).toMatch(/^ok +flows +[۰-۹]+ جریان در flows$/m);
+    expect(doctor.stdout).toMatch(/^ok +routing +۳ تیم در examples\/routing.yaml$/m);
+    expect(doctor.stdout).toMatch(new RegExp(`^ok +database +در دسترس: ${dialect === 'sqlite' ? 'file:' : 'postgres'}`, 'm'));
     const checked = await cli(['check-config'], { ...fa, PARLEY_ROUTING_CONFIG: 'examples/routing.yaml', PARLEY_ALERTS_CONFIG: 'examples/alerts.yaml' });
     expect(checked.code).toBe(0);
     expect(checked.stdout).toBe('درست است: ۳ تیم، ۳ کارشناس، ۴ قاعدهٔ هشدار\n');

@@ -266,6 +266,16 @@ const en = {
   'cli.canned.none': 'no canned responses',
   'cli.canned.saved': 'saved {{name}}',
   'cli.canned.removed': 'removed {{name}}',
+  // CLI: doctor findings (the status and check columns stay as they are)
+  'cli.doctor.settings_valid': 'every setting is valid',
+  'cli.doctor.flows': '{{count}} flows in {{dir}}',
+  'cli.doctor.flow_problems': '{{count}} problem(s) in {{dir}}: run parley flows validate',
+  'cli.doctor.teams': '{{count}} teams in {{file}}',
+  'cli.doctor.rules': '{{count}} rules in {{file}}',
+  'cli.doctor.reachable': 'reachable: {{url}}',
+  'cli.doctor.credentials_accepted': 'credentials accepted: {{account}}',
+  'cli.doctor.channel_unchecked': 'configured (credentials not checked: this channel has no check yet)',
+  'cli.doctor.desk_unchecked': 'configured (credentials not checked: this desk has no check yet)',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -525,6 +535,16 @@ const fa: Catalog = {
   'cli.canned.none': 'پاسخ آماده‌ای نیست',
   'cli.canned.saved': '{{name}} ذخیره شد',
   'cli.canned.removed': '{{name}} حذف شد',
+  // CLI: doctor findings (the status and check columns stay as they are)
+  'cli.doctor.settings_valid': 'همهٔ تنظیمات درست است',
+  'cli.doctor.flows': '{{count}} جریان در {{dir}}',
+  'cli.doctor.flow_problems': '{{count}} مشکل در {{dir}}: parley flows validate را اجرا کنید',
+  'cli.doctor.teams': '{{count}} تیم در {{file}}',
+  'cli.doctor.rules': '{{count}} قاعده در {{file}}',
+  'cli.doctor.reachable': 'در دسترس: {{url}}',
+  'cli.doctor.credentials_accepted': 'اعتبارنامه پذیرفته شد: {{account}}',
+  'cli.doctor.channel_unchecked': 'پیکربندی شده (اعتبارنامه بررسی نشد: این کانال هنوز بررسی ندارد)',
+  'cli.doctor.desk_unchecked': 'پیکربندی شده (اعتبارنامه بررسی نشد: این میز هنوز بررسی ندارد)',
 };
 
 const ar: Catalog = {
@@ -781,6 +801,16 @@ const ar: Catalog = {
   'cli.canned.none': 'لا ردود جاهزة',
   'cli.canned.saved': 'حُفظ {{name}}',
   'cli.canned.removed': 'حُذف {{name}}',
+  // CLI: doctor findings (the status and check columns stay as they are)
+  'cli.doctor.settings_valid': 'كل الإعدادات سليمة',
+  'cli.doctor.flows': '{{count}} تدفقات في {{dir}}',
+  'cli.doctor.flow_problems': '{{count}} مشكلات في {{dir}}: شغّل parley flows validate',
+  'cli.doctor.teams': '{{count}} فرق في {{file}}',
+  'cli.doctor.rules': '{{count}} قواعد في {{file}}',
+  'cli.doctor.reachable': 'متاحة: {{url}}',
+  'cli.doctor.credentials_accepted': 'قُبلت بيانات الاعتماد: {{account}}',
+  'cli.doctor.channel_unchecked': 'مُهيّأة (لم تُفحص بيانات الاعتماد: لا فحص لهذه القناة بعد)',
+  'cli.doctor.desk_unchecked': 'مُهيّأ (لم تُفحص بيانات الاعتماد: لا فحص لهذا المكتب بعد)',
 };
 
 export const AGENT_LOCALES = ['en', 'fa', 'ar'] as const;
