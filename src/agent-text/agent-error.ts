@@ -1,15 +1,14 @@
 import { UserError } from '../core/errors.ts';
-import { AgentText } from './agent-text.ts';
-import type { MessageKey } from './catalog.ts';
+import type { AgentText } from './agent-text.ts';
+import { catalogs, type MessageKey } from './catalog.ts';
+import { fillTemplate } from './fill-template.ts';
 
 type Values = Readonly<Record<string, string | number>>;
-
-const english = new AgentText('en');
 
 /**
  * A user error agents may read (in Slack): it carries its catalog key and values, so the edge
  * that shows it renders it in the agent's locale; the message stays English for logs, the API
- * and the CLI.
+ * and the CLI. It loads no calendar code: the CLI's --help reaches it through the canned responses.
  */
 export class AgentFacingError extends UserError {
   constructor(
@@ -17,7 +16,7 @@ export class AgentFacingError extends UserError {
     readonly values: Values = {},
     statusCode = 400,
   ) {
-    super(english.t(key, values), statusCode);
+    super(fillTemplate(catalogs.en[key], values), statusCode);
     this.name = 'AgentFacingError';
   }
 }
