@@ -270,8 +270,9 @@ describe.each(dialects)('parley CLI on %s', (dialect) => {
     expect(doctor.stdout).toMatch(new RegExp(`^ok +database +reachable: ${dialect === 'sqlite' ? 'file:' : 'postgres'}`, 'm'));
   }, 60_000);
 
-  it("check-config, canned and doctor speak the agents' language (fa)", async () => {
+  it("check-config, canned, doctor and migrate speak the agents' language (fa)", async () => {
     const fa = { DATABASE_URL: db.url, PARLEY_AGENT_LOCALE: 'fa' };
+    expect((await cli(['migrate'], fa)).stdout).toMatch(/^\S+ به‌روز است\n$/);
     const doctor = await cli(['doctor'], { ...fa, PARLEY_FLOWS_DIR: 'flows', PARLEY_ROUTING_CONFIG: 'examples/routing.yaml' });
     expect(doctor.stdout).toMatch(/^ok +configuration +همهٔ تنظیمات درست است$/m);
     expect(doctor.stdout).toMatch(/^ok +flows +[۰-۹]+ جریان در flows$/m);

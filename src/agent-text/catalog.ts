@@ -266,7 +266,7 @@ const en = {
   'cli.canned.none': 'no canned responses',
   'cli.canned.saved': 'saved {{name}}',
   'cli.canned.removed': 'removed {{name}}',
-  // CLI: doctor findings (the status and check columns stay as they are)
+  // CLI: doctor findings (the status and check columns stay as they are), migrate
   'cli.doctor.settings_valid': 'every setting is valid',
   'cli.doctor.flows': '{{count}} flows in {{dir}}',
   'cli.doctor.flow_problems': '{{count}} problem(s) in {{dir}}: run parley flows validate',
@@ -276,6 +276,8 @@ const en = {
   'cli.doctor.credentials_accepted': 'credentials accepted: {{account}}',
   'cli.doctor.channel_unchecked': 'configured (credentials not checked: this channel has no check yet)',
   'cli.doctor.desk_unchecked': 'configured (credentials not checked: this desk has no check yet)',
+  'cli.migrate.applied': 'applied {{count}}: {{names}}',
+  'cli.migrate.up_to_date': '{{url}} is up to date',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -535,7 +537,7 @@ const fa: Catalog = {
   'cli.canned.none': 'پاسخ آماده‌ای نیست',
   'cli.canned.saved': '{{name}} ذخیره شد',
   'cli.canned.removed': '{{name}} حذف شد',
-  // CLI: doctor findings (the status and check columns stay as they are)
+  // CLI: doctor findings (the status and check columns stay as they are), migrate
   'cli.doctor.settings_valid': 'همهٔ تنظیمات درست است',
   'cli.doctor.flows': '{{count}} جریان در {{dir}}',
   'cli.doctor.flow_problems': '{{count}} مشکل در {{dir}}: parley flows validate را اجرا کنید',
@@ -545,6 +547,8 @@ const fa: Catalog = {
   'cli.doctor.credentials_accepted': 'اعتبارنامه پذیرفته شد: {{account}}',
   'cli.doctor.channel_unchecked': 'پیکربندی شده (اعتبارنامه بررسی نشد: این کانال هنوز بررسی ندارد)',
   'cli.doctor.desk_unchecked': 'پیکربندی شده (اعتبارنامه بررسی نشد: این میز هنوز بررسی ندارد)',
+  'cli.migrate.applied': '{{count}} مهاجرت اعمال شد: {{names}}',
+  'cli.migrate.up_to_date': '{{url}} به‌روز است',
 };
 
 const ar: Catalog = {
@@ -801,7 +805,7 @@ const ar: Catalog = {
   'cli.canned.none': 'لا ردود جاهزة',
   'cli.canned.saved': 'حُفظ {{name}}',
   'cli.canned.removed': 'حُذف {{name}}',
-  // CLI: doctor findings (the status and check columns stay as they are)
+  // CLI: doctor findings (the status and check columns stay as they are), migrate
   'cli.doctor.settings_valid': 'كل الإعدادات سليمة',
   'cli.doctor.flows': '{{count}} تدفقات في {{dir}}',
   'cli.doctor.flow_problems': '{{count}} مشكلات في {{dir}}: شغّل parley flows validate',
@@ -811,6 +815,8 @@ const ar: Catalog = {
   'cli.doctor.credentials_accepted': 'قُبلت بيانات الاعتماد: {{account}}',
   'cli.doctor.channel_unchecked': 'مُهيّأة (لم تُفحص بيانات الاعتماد: لا فحص لهذه القناة بعد)',
   'cli.doctor.desk_unchecked': 'مُهيّأ (لم تُفحص بيانات الاعتماد: لا فحص لهذا المكتب بعد)',
+  'cli.migrate.applied': 'طُبّقت {{count}}: {{names}}',
+  'cli.migrate.up_to_date': '{{url}} محدَّثة',
 };
 
 export const AGENT_LOCALES = ['en', 'fa', 'ar'] as const;
