@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AgentText, agentLocaleOf } from '../src/agent-text/agent-text.ts';
+import { AgentFacingError, agentErrorText } from '../src/agent-text/agent-error.ts';
 import { AGENT_LOCALES, catalogs } from '../src/agent-text/catalog.ts';
+import { UserError } from '../src/core/errors.ts';
 import { loadConfig } from '../src/config.ts';
 
 const placeholders = (text: string) => [...text.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).sort();
@@ -39,5 +41,15 @@ describe('the agent text catalog', () => {
     const config = loadConfig({ PARLEY_AGENT_LOCALE: 'ar', PARLEY_AGENT_TIMEZONE: 'Asia/Dubai' });
     expect(new AgentText(config.PARLEY_AGENT_LOCALE, config.PARLEY_AGENT_TIMEZONE).t('card.priority.urgent')).toBe(':red_circle: عاجلة');
     expect(() => loadConfig({ PARLEY_AGENT_TIMEZONE: 'Tehran' })).toThrow(/PARLEY_AGENT_TIMEZONE="Tehran": "Tehran" is not an IANA time zone/);
+  });
+
+  it('an agent-facing error is English for logs and the API, and in the locale for the agent; any other error keeps its message', () => {
+    const refused = new AgentFacingError('error.over_capacity', { agent: 'Sara', load: 5, capacity: 5 }, 409);
+    expect(refused).toBeInstanceOf(UserError);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.message).toBe('agent Sara already has 5 open conversations (capacity 5)');
+    expect(agentErrorText(new AgentText('fa'), refused)).toBe('کارشناس Sara همین حالا ۵ گفتگوی باز دارد (ظرفیت ۵)');
+    expect(agentErrorText(new AgentText('ar'), refused)).toBe('لدى الموظف Sara بالفعل ٥ محادثات مفتوحة (السعة ٥)');
+    expect(agentErrorText(new AgentText('fa'), new UserError('flow "x" is not loaded'))).toBe('flow "x" is not loaded');
   });
 });

@@ -257,6 +257,26 @@ describe.each(dialects)('parley CLI on %s', (dialect) => {
     const doctor = await cli(['doctor'], { DATABASE_URL: db.url });
     expect(doctor.stdout).toMatch(new RegExp(`^ok +database +reachable: ${dialect === 'sqlite' ? 'file:' : 'postgres'}`, 'm'));
   }, 60_000);
+
+  it("check-config, canned, doctor and migrate speak the agents' language (fa)", async () => {
+    const fa = { DATABASE_URL: db.url, PARLEY_AGENT_LOCALE: 'fa' };
+    expect((await cli(['migrate'], fa)).stdout).toMatch(/^\S+ به‌روز است\n$/);
+    const doctor = await cli(['doctor'], { ...fa, PARLEY_FLOWS_DIR: 'flows', PARLEY_ROUTING_CONFIG: 'examples/routing.yaml' });
+    expect(doctor.stdout).toMatch(/^ok +configuration +همهٔ تنظیمات درست است$/m);
+    expect(doctor.stdout).toMatch(/^ok +flows +[۰-۹]+ جریان در flows$/m);
+    expect(doctor.stdout).toMatch(/^ok +routing +۳ تیم در examples\/routing.yaml$/m);
+    expect(doctor.stdout).toMatch(new RegExp(`^ok +database +در دسترس: ${dialect === 'sqlite' ? 'file:' : 'postgres'}`, 'm'));
+    const checked = await cli(['check-config'], { ...fa, PARLEY_ROUTING_CONFIG: 'examples/routing.yaml', PARLEY_ALERTS_CONFIG: 'examples/alerts.yaml' });
+    expect(checked.code).toBe(0);
+    expect(checked.stdout).toBe('درست است: ۳ تیم، ۳ کارشناس، ۴ قاعدهٔ هشدار\n');
+    expect((await cli(['canned', 'list'], fa)).stdout).toBe('پاسخ آماده‌ای نیست\n');
+    expect((await cli(['canned', 'add', 'thanks', 'Thank', 'you'], fa)).stdout).toBe('thanks ذخیره شد\n');
+    expect((await cli(['canned', 'list'], fa)).stdout).toBe('thanks\tThank you\n');
+    expect((await cli(['canned', 'remove', 'thanks'], fa)).stdout).toBe('thanks حذف شد\n');
+    const missing = await cli(['canned', 'remove', 'thanks'], fa);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('canned response "thanks" not found');
+  }, 60_000);
 });
 
 /** One conversation per address, written through the real pipeline. */

@@ -438,6 +438,21 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     await eventually(() => expect(fake.ephemerals.map((e) => e.text)).toContain('ثبت شد: این دو یک نفر نیستند.'));
     expect((await db.prisma.mergeSuggestion.findUniqueOrThrow({ where: { id: suggestion.id } })).status).toBe('rejected');
     expect(await command(`resolve ${conversationRef(conversation)}`)).toBe(`گفتگوی \`${conversationRef(conversation)}\` بسته شد.`);
+
+    // Refused actions say why in the agents' language.
+    const refusal = async (action: Record<string, unknown>) => {
+      const before = fake.ephemerals.length;
+      await sendAction(events, SECRET, { user: 'UAGENT1', channel: SUPPORT, messageTs: card.ts, action });
+      await eventually(() => expect(fake.ephemerals.length).toBeGreaterThan(before));
+      return fake.ephemerals.at(-1)?.text;
+    };
+    expect(await refusal({ action_id: 'parley:claim', type: 'button', value: conversation.id })).toBe(
+      `:warning: گفتگوی ${conversation.id} بسته شده است؛ نمی‌توان آن را واگذار کرد`,
+    );
+    expect(await refusal({ action_id: 'parley:assign', type: 'users_select', selected_user: 'UOUTSIDER' })).toBe(
+      `:warning: فقط اعضای <#${SUPPORT}> روی گفتگوهای آن کار می‌کنند: اول به کانال بپیوندید`,
+    );
+    expect(await command('resolve nosuchref')).toBe(':warning: گفتگوی "nosuchref" پیدا نشد');
   });
 
   it('an SLA escalation moves the conversation like a transfer: a card in the new team channel, a link from the old thread', async () => {

@@ -1,6 +1,7 @@
 import { toJalaali } from 'jalaali-js';
 import type { Config } from '../config.ts';
 import { AGENT_LOCALES, type AgentLocaleName, catalogs, type MessageKey } from './catalog.ts';
+import { fillTemplate } from './fill-template.ts';
 
 const PERSIAN_DIGITS = '۰۱۲۳۴۵۶۷۸۹';
 const ARABIC_DIGITS = '٠١٢٣٤٥٦٧٨٩';
@@ -49,11 +50,7 @@ export class AgentText {
 
   /** The catalog text with {{placeholders}} filled; numbers in the locale's digits. */
   t(key: MessageKey, values: Readonly<Record<string, string | number>> = {}): string {
-    return catalogs[this.locale][key].replace(/\{\{(\w+)\}\}/g, (whole, name: string) => {
-      const value = values[name];
-      if (value === undefined) return whole;
-      return typeof value === 'number' ? this.digits(String(value)) : value;
-    });
+    return fillTemplate(catalogs[this.locale][key], values, (number) => this.digits(number));
   }
 
   /** ASCII digits written in the locale's digits (fa: ۰-۹, ar: ٠-٩). */

@@ -1,3 +1,4 @@
+import { agentTextOf } from '../agent-text/agent-text.ts';
 import { migrate } from '../db/migrate.ts';
 import { plugins } from '../plugins.ts';
 import { channels } from '../../channels/index.ts';
@@ -10,7 +11,11 @@ export async function migrateCommand(): Promise<void> {
   const db = await openReachableDatabase(config.DATABASE_URL);
   try {
     const { applied } = await migrate(db);
-    process.stdout.write(applied.length ? `applied ${applied.length}: ${applied.join(', ')}\n` : `${db.displayUrl} is up to date\n`);
+    const text = agentTextOf(config);
+    const said = applied.length
+      ? text.t('cli.migrate.applied', { count: applied.length, names: applied.join(', ') })
+      : text.t('cli.migrate.up_to_date', { url: db.displayUrl });
+    process.stdout.write(`${said}\n`);
   } finally {
     await db.close();
   }

@@ -1,3 +1,4 @@
+import { type AgentText, agentTextOf } from '../agent-text/agent-text.ts';
 import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { type ChannelDefinition, openChannel } from '../core/channel.ts';
 import { UserError } from '../core/errors.ts';
@@ -27,15 +28,15 @@ async function finding(check: string, probe: () => Promise<string> | string): Pr
   }
 }
 
-async function databaseFinding(config: Config): Promise<Finding> {
+async function databaseFinding(config: Config, text: AgentText): Promise<Finding> {
   return finding('database', async () => {
     const db = await openReachableDatabase(config.DATABASE_URL);
     await db.close();
-    return `reachable: ${db.displayUrl}`;
+    return text.t('cli.doctor.reachable', { url: db.displayUrl });
   });
 }
 
-async function channelFinding(definition: ChannelDefinition, env: Env): Promise<Finding> {
+async function channelFinding(definition: ChannelDefinition, env: Env, text: AgentText): Promise<Finding> {
   const check = `channel ${definition.name}`;
   let created: Awaited<ReturnType<typeof openChannel>>;
   try {
@@ -45,11 +46,11 @@ async function channelFinding(definition: ChannelDefinition, env: Env): Promise<
   }
   if ('off' in created) return { check, status: 'off', detail: created.off };
   const { verify } = created;
-  if (!verify) return { check, status: 'ok', detail: 'configured (credentials not checked: this channel has no check yet)' };
-  return finding(check, async () => `credentials accepted: ${await verify.call(created)}`);
+  if (!verify) return { check, status: 'ok', detail: text.t('cli.doctor.channel_unchecked') };
+  return finding(check, async () => text.t('cli.doctor.credentials_accepted', { account: await verify.call(created) }));
 }
 
-async function pluginFinding(definition: PluginDefinition, env: Env): Promise<Finding> {
+async function pluginFinding(definition: PluginDefinition, env: Env, text: AgentText): Promise<Finding> {
   const check = `desk ${definition.name}`;
   let created: ReturnType<PluginDefinition['create']>;
   try {
@@ -59,8 +60,8 @@ async function pluginFinding(definition: PluginDefinition, env: Env): Promise<Fi
   }
   if ('off' in created) return { check, status: 'off', detail: created.off };
   const { verify } = created;
-  if (!verify) return { check, status: 'ok', detail: 'configured (credentials not checked: this desk has no check yet)' };
-  return finding(check, async () => `credentials accepted: ${await verify.call(created)}`);
+  if (!verify) return { check, status: 'ok', detail: text.t('cli.doctor.desk_unchecked') };
+  return finding(check, async () => text.t('cli.doctor.credentials_accepted', { account: await verify.call(created) }));
 }
 
 /** Every check `parley doctor` makes: settings, the files they name, the database, each channel and desk. */
@@ -71,21 +72,28 @@ export async function diagnose(env: Env): Promise<Finding[]> {
   } catch (error) {
     return [{ check: 'configuration', status: 'problem', detail: (error as ConfigError).problems?.join('; ') ?? (error as Error).message }];
   }
-  const findings: Finding[] = [{ check: 'configuration', status: 'ok', detail: 'every setting is valid' }];
+  const text = agentTextOf(config);
+  const findings: Finding[] = [{ check: 'configuration', status: 'ok', detail: text.t('cli.doctor.settings_valid') }];
   findings.push(
     await finding('flows', () => {
       const result = readFlowDirectory(config.PARLEY_FLOWS_DIR);
-      if (result.problems.length > 0) throw new UserError(`${result.problems.length} problem(s) in ${config.PARLEY_FLOWS_DIR}: run parley flows validate`);
-      return `${result.flows.length} flows in ${config.PARLEY_FLOWS_DIR}`;
+      if (result.problems.length > 0) throw new UserError(text.t('cli.doctor.flow_problems', { count: result.problems.length, dir: config.PARLEY_FLOWS_DIR }));
+      return text.t('cli.doctor.flows', { count: result.flows.length, dir: config.PARLEY_FLOWS_DIR });
     }),
   );
   const routing = config.PARLEY_ROUTING_CONFIG;
   const alerts = config.PARLEY_ALERTS_CONFIG;
-  if (routing) findings.push(await finding('routing', () => `${Object.keys(readYamlConfig(routing, RoutingConfigSchema).teams).length} teams in ${routing}`));
-  if (alerts) findings.push(await finding('alerts', () => `${readYamlConfig(alerts, AlertsConfigSchema).rules.length} rules in ${alerts}`));
-  findings.push(await databaseFinding(config));
-  for (const definition of channels) findings.push(await channelFinding(definition, env));
-  for (const definition of plugins) findings.push(await pluginFinding(definition, env));
+  if (routing)
+    findings.push(
+      await finding('routing', () =>
+        text.t('cli.doctor.teams', { count: Object.keys(readYamlConfig(routing, RoutingConfigSchema).teams).length, file: routing }),
+      ),
+    );
+  if (alerts)
+    findings.push(await finding('alerts', () => text.t('cli.doctor.rules', { count: readYamlConfig(alerts, AlertsConfigSchema).rules.length, file: alerts })));
+  findings.push(await databaseFinding(config, text));
+  for (const definition of channels) findings.push(await channelFinding(definition, env, text));
+  for (const definition of plugins) findings.push(await pluginFinding(definition, env, text));
   return findings;
 }
 

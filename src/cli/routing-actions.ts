@@ -11,7 +11,7 @@ import { readYamlConfig } from '../routing/yaml-config.ts';
 import { EventBus } from '../pipeline/events.ts';
 import { JobRunner } from '../pipeline/jobs.ts';
 import { Leases } from '../pipeline/leases.ts';
-import { cliLogger, printJson, userInput, withDatabase } from './context.ts';
+import { cliConfig, cliLogger, printJson, userInput, withDatabase } from './context.ts';
 
 export async function reportCommand(options: { since: string; format: string }): Promise<void> {
   if (!['table', 'csv', 'json'].includes(options.format)) throw new UserError(`--format "${options.format}" is not one of table, csv, json`);
@@ -28,8 +28,11 @@ export async function checkConfigCommand(): Promise<void> {
   const alerts = process.env.PARLEY_ALERTS_CONFIG;
   const config = routing ? readYamlConfig(routing, RoutingConfigSchema) : defaultRoutingConfig();
   const rules = alerts ? readYamlConfig(alerts, AlertsConfigSchema).rules.length : 0;
-  const templates = process.env.PARLEY_TEMPLATES_FILE ? `, ${TemplateRegistry.load(process.env.PARLEY_TEMPLATES_FILE).list().length} templates` : '';
-  process.stdout.write(`ok: ${Object.keys(config.teams).length} teams, ${config.agents.length} agents, ${rules} alert rules${templates}\n`);
+  const text = agentTextOf(cliConfig());
+  const templates = process.env.PARLEY_TEMPLATES_FILE
+    ? text.t('cli.routing.config_templates', { templates: TemplateRegistry.load(process.env.PARLEY_TEMPLATES_FILE).list().length })
+    : '';
+  process.stdout.write(`${text.t('cli.routing.config_ok', { teams: Object.keys(config.teams).length, agents: config.agents.length, rules })}${templates}\n`);
 }
 
 export async function ticketCommand(ref: string, status: string, options: { rootCause?: string }): Promise<void> {

@@ -1,9 +1,9 @@
-import { NotFoundError, UserError } from '../core/errors.ts';
 import { recordAudit } from './audit.ts';
 import type { EventBus } from '../pipeline/events.ts';
 import type { Database } from '../db/database.ts';
 import type { Conversation } from '../generated/sqlite/client.ts';
 import type { ConversationStatus } from '../generated/sqlite/enums.ts';
+import { AgentFacingError } from '../agent-text/agent-error.ts';
 
 /**
  * A conversation by any handle people have: its id, its short ref (shown on the Slack card,
@@ -21,9 +21,9 @@ export async function findConversation(db: Database, idOrRef: string): Promise<C
     const candidates = await db.prisma.conversation.findMany({ where: { id: { endsWith: tail.slice(-4) } }, take: 50 });
     const matches = candidates.filter((c) => c.id.replace(/-/g, '').endsWith(tail));
     if (matches.length === 1) return matches[0] as Conversation;
-    if (matches.length > 1) throw new UserError(`conversation ref "${key}" matches ${matches.length} conversations: give the full id`);
+    if (matches.length > 1) throw new AgentFacingError('error.conversation_ref_ambiguous', { ref: key, count: matches.length });
   }
-  throw new NotFoundError(`conversation "${key}"`);
+  throw new AgentFacingError('error.conversation_not_found', { conversation: `"${key}"` }, 404);
 }
 
 export interface ConversationFilter {
@@ -66,7 +66,7 @@ export async function conversationMessages(db: Database, conversationId: string,
 export async function resolveConversation(db: Database, events: EventBus, conversationId: string, by: string, now = new Date()): Promise<void> {
   await db.write(async (tx) => {
     const conversation = await tx.conversation.findUnique({ where: { id: conversationId } });
-    if (!conversation) throw new NotFoundError(`conversation ${conversationId}`);
+    if (!conversation) throw new AgentFacingError('error.conversation_not_found', { conversation: conversationId }, 404);
     if (conversation.status === 'resolved') return;
     await tx.conversation.update({ where: { id: conversationId }, data: { status: 'resolved', resolvedAt: now } });
     await recordAudit(tx, { actor: by, action: 'conversation.resolve', entityType: 'conversation', entityId: conversationId, data: {} });

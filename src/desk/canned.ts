@@ -1,6 +1,7 @@
-import { NotFoundError, UserError } from '../core/errors.ts';
+import { UserError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { Database } from '../db/database.ts';
+import { AgentFacingError } from '../agent-text/agent-error.ts';
 
 /**
  * Canned responses: stored answers agents send with one command. Placeholders are written
@@ -43,7 +44,7 @@ export async function listCanned(db: Database) {
 
 export async function getCanned(db: Database, name: string) {
   const found = await db.prisma.cannedResponse.findUnique({ where: { name } });
-  if (!found) throw new NotFoundError(`canned response "${name}"`);
+  if (!found) throw new AgentFacingError('error.canned_not_found', { name }, 404);
   return found;
 }
 
@@ -57,5 +58,5 @@ export async function saveCanned(db: Database, name: string, text: string) {
 
 export async function deleteCanned(db: Database, name: string): Promise<void> {
   const { count } = await db.run((client) => client.cannedResponse.deleteMany({ where: { name } }));
-  if (count === 0) throw new NotFoundError(`canned response "${name}"`);
+  if (count === 0) throw new AgentFacingError('error.canned_not_found', { name }, 404);
 }

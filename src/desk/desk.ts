@@ -1,4 +1,3 @@
-import { NotFoundError, UserError } from '../core/errors.ts';
 import { z } from 'zod';
 import type { DomainEvent } from '../core/events.ts';
 import { newId } from '../core/ids.ts';
@@ -16,6 +15,7 @@ import { type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 import { enqueueOutbound, OutboxPayloadSchema } from '../pipeline/outbound.ts';
 import { fillPlaceholders, firstName, getCanned } from './canned.ts';
 import { findConversation } from '../crm/conversations.ts';
+import { AgentFacingError } from '../agent-text/agent-error.ts';
 
 /**
  * The one short reference of a conversation, shown everywhere (Slack card, API `ref`, CLI,
@@ -85,7 +85,7 @@ export class Desk {
 
   async agent(agentId: string): Promise<Agent> {
     const agent = await this.db.prisma.agent.findUnique({ where: { id: agentId } });
-    if (!agent) throw new NotFoundError(`agent ${agentId}`);
+    if (!agent) throw new AgentFacingError('error.agent_not_found', { agent: agentId }, 404);
     return agent;
   }
 
@@ -99,7 +99,7 @@ export class Desk {
     const now = this.now();
     const attachments = [...(message.attachments ?? [])];
     if (!message.text?.trim() && !(message.rich && renderRich(message.rich, 'none').text.trim()) && attachments.length === 0)
-      throw new UserError('a reply needs a text or an attachment');
+      throw new AgentFacingError('error.reply_empty');
     const result = await this.db.write(async (tx) => {
       const conversation = await this.#conversation(tx, message.conversationId);
       const agent = await this.#agent(tx, message.agentId);
@@ -159,7 +159,8 @@ export class Desk {
     const reason = edit ? "replaced by the agent's edit before it was sent" : 'withdrawn: the agent deleted it before it was sent';
     const result = await this.db.write(async (tx): Promise<ReplyChange> => {
       const original = await tx.message.findUnique({ where: { id: messageId } });
-      if (!original || original.authorKind !== 'agent' || !original.agentId) throw new NotFoundError(`agent reply ${messageId}`);
+      if (!original || original.authorKind !== 'agent' || !original.agentId)
+        throw new AgentFacingError('error.agent_reply_not_found', { message: messageId }, 404);
       const withdrawn = await tx.outboxItem.updateMany({ where: { messageId, status: 'pending' }, data: { status: 'failed', lastError: reason } });
       if (withdrawn.count === 0) return { outcome: 'already_sent', channel: original.channel, text: original.text };
       await tx.message.update({ where: { id: messageId }, data: { deliveryStatus: 'failed', failureReason: reason } });
@@ -264,7 +265,7 @@ export class Desk {
   /** Puts the conversation aside until `until`; `unsnooze` (or the time coming) brings it back. */
   async snooze(conversationId: string, until: Date, by: string): Promise<void> {
     const now = this.now();
-    if (until.getTime() <= now.getTime()) throw new UserError(`snooze until ${until.toISOString()} is not in the future`);
+    if (until.getTime() <= now.getTime()) throw new AgentFacingError('error.snooze_not_future', { until: until.toISOString() });
     await this.db.write(async (tx) => {
       const conversation = await this.#conversation(tx, conversationId);
       await tx.conversationSnooze.upsert({
@@ -311,7 +312,7 @@ export class Desk {
 
   /** Asks the flow engine to start `flowId` in this conversation (e.g. a survey). */
   async requestFlow(conversationId: string, flowId: string, by: string): Promise<void> {
-    if (!flowId.trim()) throw new UserError('which flow? give a flow id');
+    if (!flowId.trim()) throw new AgentFacingError('error.which_flow');
     const now = this.now();
     await this.db.write(async (tx) => {
       const conversation = await this.#conversation(tx, conversationId);
@@ -326,13 +327,13 @@ export class Desk {
 
   async #agent(tx: PrismaClient, id: string) {
     const agent = await tx.agent.findUnique({ where: { id } });
-    if (!agent) throw new NotFoundError(`agent ${id}`);
+    if (!agent) throw new AgentFacingError('error.agent_not_found', { agent: id }, 404);
     return agent;
   }
 
   async #conversation(tx: PrismaClient, id: string): Promise<Conversation> {
     const conversation = await tx.conversation.findUnique({ where: { id } });
-    if (!conversation) throw new NotFoundError(`conversation ${id}`);
+    if (!conversation) throw new AgentFacingError('error.conversation_not_found', { conversation: id }, 404);
     return conversation;
   }
 

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { NotFoundError, UserError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { recordAudit } from '../crm/audit.ts';
 import { teamNamed } from '../crm/teams.ts';
@@ -14,6 +13,7 @@ import { addBusinessTime, type BusinessHours, isOpen, nextOpening } from './busi
 import type { Priority, RoutingConfig, TeamConfig } from './config.ts';
 import { type DeskNotifier, queueNotice, registerNoticeDelivery } from './notifier.ts';
 import { fill, formatOpening, OUT_OF_HOURS, pickText } from './texts.ts';
+import { AgentFacingError } from '../agent-text/agent-error.ts';
 
 const ASSIGN_JOB = 'routing.assign';
 const SLA_JOB = 'routing.sla';
@@ -113,7 +113,7 @@ export class Routing {
     const now = this.#now();
     await this.options.db.write(async (tx) => {
       const agent = await tx.agent.findUnique({ where: { id: agentId }, include: { teams: true } });
-      if (!agent) throw new NotFoundError(`agent ${agentId}`);
+      if (!agent) throw new AgentFacingError('error.agent_not_found', { agent: agentId }, 404);
       await tx.agent.update({ where: { id: agentId }, data: { availability } });
       await recordAudit(tx, { at: now, actor: by, action: 'agent.availability', entityType: 'agent', entityId: agentId, data: { availability } });
       if (availability === 'available')
@@ -137,12 +137,12 @@ export class Routing {
       // One after the other: a transaction's queries share one connection (pg refuses overlapping ones).
       const conversation = await tx.conversation.findUnique({ where: { id: conversationId }, include: { team: true } });
       const agent = await tx.agent.findUnique({ where: { id: agentId } });
-      if (!conversation) throw new NotFoundError(`conversation ${conversationId}`);
-      if (!agent) throw new NotFoundError(`agent ${agentId}`);
+      if (!conversation) throw new AgentFacingError('error.conversation_not_found', { conversation: conversationId }, 404);
+      if (!agent) throw new AgentFacingError('error.agent_not_found', { agent: agentId }, 404);
       if (conversation.assigneeId === agentId) return;
-      if (conversation.status === 'resolved') throw new UserError(`conversation ${conversationId} is resolved; it cannot be assigned`, 409);
+      if (conversation.status === 'resolved') throw new AgentFacingError('error.resolved_cannot_assign', { conversation: conversationId }, 409);
       const load = await this.#loadOf(tx, agentId);
-      if (load >= agent.capacity) throw new UserError(`agent ${agent.name} already has ${load} open conversations (capacity ${agent.capacity})`, 409);
+      if (load >= agent.capacity) throw new AgentFacingError('error.over_capacity', { agent: agent.name, load, capacity: agent.capacity }, 409);
       await this.#assignOne(tx, conversation, agentId, conversation.team?.name ?? null, now, by);
     });
     this.options.jobs.notify();
@@ -158,7 +158,7 @@ export class Routing {
     const now = this.#now();
     await this.options.db.write(async (tx) => {
       const conversation = await tx.conversation.findUnique({ where: { id: conversationId } });
-      if (!conversation) throw new NotFoundError(`conversation ${conversationId}`);
+      if (!conversation) throw new AgentFacingError('error.conversation_not_found', { conversation: conversationId }, 404);
       if (conversation.assigneeId === null) return;
       // Read before the update: the conversation's team and the teams of the agent who had it.
       await this.#scheduleAssignFor(tx, conversation.id, now);

@@ -1,10 +1,10 @@
 import type { webApi } from '@slack/bolt';
-import { UserError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Database } from '../../db/database.ts';
 import type { Agent } from '../../generated/sqlite/client.ts';
 import { toSendError } from './poster.ts';
 import type { MentionNames } from './wire-text.ts';
+import { AgentFacingError } from '../../agent-text/agent-error.ts';
 
 interface Cached<T> {
   readonly value: T;
@@ -107,7 +107,7 @@ export class SlackDirectory {
   /** Throws a UserError an agent can read when they are not in the team's channel. */
   async requireMember(channel: string, userId: string): Promise<void> {
     if (!(await this.isMember(channel, userId))) {
-      throw new UserError(`only members of <#${channel}> act on its conversations: join the channel first`, 403);
+      throw new AgentFacingError('error.members_only', { channel }, 403);
     }
   }
 }

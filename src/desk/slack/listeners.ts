@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { SendError } from '../../core/channel.ts';
 import { UserError } from '../../core/errors.ts';
+import { agentErrorText } from '../../agent-text/agent-error.ts';
 import { newId } from '../../core/ids.ts';
 import type { Attachment } from '../../core/message.ts';
 import { searchCustomers } from '../../crm/customers.ts';
@@ -285,7 +286,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       }
     } catch (error) {
       if (!(error instanceof UserError)) logger.error({ err: error, sourceKey }, 'slack: thread reply not handled');
-      await tellUser(reply.channel, reply.user, agentText.t('slack.not_sent', { reason: (error as Error).message }), reply.thread_ts);
+      await tellUser(reply.channel, reply.user, agentText.t('slack.not_sent', { reason: agentErrorText(agentText, error) }), reply.thread_ts);
       if (!(error instanceof UserError)) throw error;
     }
   });
@@ -310,7 +311,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         await desk.reply({ conversationId: c, agentId: (await directory.agentFor(user)).id, text: t });
       } catch (error) {
         if (!(error instanceof UserError)) logger.error({ err: error }, 'slack: sending the suggested reply failed');
-        await tellUser(channel, user, agentText.t('slack.not_sent', { reason: (error as Error).message }));
+        await tellUser(channel, user, agentText.t('slack.not_sent', { reason: agentErrorText(agentText, error) }));
       }
       return;
     }
@@ -391,7 +392,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       }
     } catch (error) {
       if (!(error instanceof UserError)) logger.error({ err: error }, 'slack: card action failed');
-      await tellUser(channel, user, `:warning: ${(error as Error).message}`);
+      await tellUser(channel, user, `:warning: ${agentErrorText(agentText, error)}`);
     }
   });
 
@@ -402,7 +403,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       answer = await runCommand(command.text, command.user_id, deps);
     } catch (error) {
       if (!(error instanceof UserError)) logger.error({ err: error }, 'slack: /parley failed');
-      answer = `:warning: ${(error as Error).message}`;
+      answer = `:warning: ${agentErrorText(agentText, error)}`;
     }
     await ack({ response_type: 'ephemeral', text: answer });
   });
