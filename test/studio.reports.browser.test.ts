@@ -1,10 +1,11 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Parley } from '../src/runtime.ts';
 import { buildServer } from '../src/server/app.ts';
+import { launchChromium } from './support/browser.ts';
 import { freshDatabase, type TestDatabase } from './support/databases.ts';
 import { testParley } from './support/parley.ts';
 import { at, seedReportMonth } from './support/report-fixture.ts';
@@ -50,18 +51,7 @@ describe('studio reports in a browser', { timeout: 300_000 }, () => {
     parley = await testParley(db, { env: { PARLEY_AGENT_TIMEZONE: 'Asia/Tehran' }, now: () => at('2026-03-31T12:00:00Z') });
     app = await buildServer(parley);
     baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 180_000);
   afterAll(async () => {
     await browser?.close();
