@@ -17,6 +17,11 @@ describe('shipped campaign examples', () => {
     expect(files.filter((f) => !f.endsWith('.segment.yaml')).sort()).toEqual(['cross-sell-survey.yaml', 'welcome-series.yaml', 'win-back.yaml']);
   });
 
+  it('ships the win-back as a win-back campaign, so it shares the once-per-customer rule with the inactive trigger', () => {
+    const campaign = CampaignInputSchema.parse(parseYaml(readFileSync(join(DIR, 'win-back.yaml'), 'utf8')));
+    expect(campaign).toMatchObject({ kind: 'winback', flow: 'winback', purpose: 'winback' });
+  });
+
   for (const file of files) {
     it(`${file} is valid and names shipped flows and segments, with texts in en, fa and ar`, () => {
       const document = parseYaml(readFileSync(join(DIR, file), 'utf8')) as unknown;

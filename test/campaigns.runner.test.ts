@@ -27,6 +27,17 @@ steps:
     end: { say: { en: "See you", fa: "به امید دیدار", ar: "إلى اللقاء" } }
 `;
 
+const COMEBACK = `
+id: comeback
+name: Come back
+locales: [en]
+triggers:
+  - inactive: 30d
+steps:
+  - id: bye
+    end: { say: "We miss you" }
+`;
+
 const TEXT = { en: 'Hello {{customer.name}}', fa: 'سلام {{customer.name}}', ar: 'مرحبا {{customer.name}}' };
 
 /** A customer on WhatsApp; `wrote`: they wrote to us there first (WhatsApp's opt-in, PARLEY_CONSENT_CHANNELS). */
@@ -319,5 +330,54 @@ templates:
     expect(first.text).toBe('پیشنهاد بهاری برای شما');
     const session = await db.prisma.flowSession.findFirstOrThrow({ where: { conversationId: saras.conversationId! } });
     expect(session).toMatchObject({ flowId: 'spring_offer', startedBy: `campaign:${saras.campaignId}`, status: 'completed' });
+  });
+  it('a winback campaign and the inactive trigger reach a customer once between them, counted as win-back contacts', async () => {
+    db = await freshDatabase(dialect);
+    let now = new Date('2026-03-10T10:00:00Z');
+    const adapter = new FakeAdapter();
+    const flow = parseFlowFile('comeback.yaml', COMEBACK);
+    if (!flow.ok) throw new Error(JSON.stringify(flow.problems));
+    parley = await testParley(db, {
+      adapters: [adapter],
+      now: () => now,
+      flows: FlowRegistry.of([flow.flow], silentLogger, db),
+      env: { PARLEY_CAMPAIGN_QUIET_HOURS: '00:00-00:00', PARLEY_CONSENT_CHANNELS: 'none', PARLEY_WINBACK_CONTACT_CAP: '5/30d' },
+    });
+    const flowExists = (id: string) => parley!.flows.get(id) !== undefined;
+    const lapsed = async (name: string, phone: string) => {
+      const id = await customer(db, name, phone, { wrote: true, wroteAt: new Date('2026-01-01T10:00:00Z') });
+      await db.prisma.customer.update({ where: { id }, data: { lastSeenAt: new Date('2026-01-01T10:00:00Z') }, select: { id: true } });
+      return id;
+    };
+    const sweep = async () => {
+      await parley!.flowEngine!.scheduleSweep(now);
+      await parley!.jobs.drain();
+      await parley!.dispatcher.drain({ timeoutMs: 10_000 });
+    };
+    await expect(addCampaign(db, { name: 'wb-text', segment: 'x', kind: 'winback', text: TEXT }, flowExists, 'test')).rejects.toThrow(
+      'kind: a winback campaign starts a flow in each variant',
+    );
+    // The inactive trigger reaches Sara first.
+    const sara = await lapsed('Sara', '+989121234567');
+    await sweep();
+    expect(adapter.sent.map((m) => m.content.text)).toEqual(['We miss you']);
+    // Then a win-back campaign: Omar is new to win-back, Sara was reached already.
+    const omar = await lapsed('Omar', '+971501234567');
+    await addSegment(db, { name: 'lapsed', filter: { lastSeen: { before: '30d' } } }, 'test');
+    await addCampaign(db, { name: 'win-back', segment: 'lapsed', kind: 'winback', flow: 'comeback' }, flowExists, 'test');
+    await startCampaign(db, 'win-back', 'test', now);
+    await parley.jobs.drain();
+    await parley.dispatcher.drain({ timeoutMs: 10_000 });
+    const rows = await db.prisma.campaignRecipient.findMany();
+    expect(rows.find((r) => r.customerId === sara)).toMatchObject({ status: 'skipped', skipReason: 'already_won_back' });
+    expect(rows.find((r) => r.customerId === omar)).toMatchObject({ status: 'queued' });
+    expect(adapter.sent.map((m) => m.content.text)).toEqual(['We miss you', 'We miss you']);
+    // An hour later the trigger's sweep finds both reached: nobody hears it twice.
+    now = new Date(now.getTime() + 3_600_000);
+    await sweep();
+    expect(adapter.sent).toHaveLength(2);
+    expect(await db.prisma.contactLog.count({ where: { kind: 'winback' } })).toBe(2);
+    expect(await db.prisma.contactLog.count({ where: { kind: 'campaign' } })).toBe(0);
+    expect((await campaignResults(db, 'win-back')).total.skipped).toEqual({ already_won_back: 1 });
   });
 });

@@ -70,7 +70,7 @@ export async function addCampaign(db: Database, input: unknown, flowExists: (id:
     if (v.flow !== undefined && !flowExists(v.flow))
       throw new UserError(`campaign rejected: ${c.variants ? `variants.${i}.flow` : 'flow'}: no loaded flow has the id "${v.flow}"`);
   });
-  const spec: CampaignSpec = { channel: c.channel, schedule: c.schedule, quietHours: c.quietHours, goal: c.goal, purpose: c.purpose };
+  const spec: CampaignSpec = { channel: c.channel, schedule: c.schedule, quietHours: c.quietHours, goal: c.goal, purpose: c.purpose, kind: c.kind };
   return db.write(async (tx) => {
     if (await tx.campaign.findUnique({ where: { name: c.name }, select: { id: true } }))
       throw new UserError(`a campaign named "${c.name}" exists already`, 409);

@@ -3,13 +3,14 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { type ChannelCapabilities, type Rate, serviceWindowOpen } from '../core/channel.ts';
 import { newId, newRef } from '../core/ids.ts';
-import { checkContacts, type ContactPolicy, type ContactRecord, recordContacts, type SkipReason } from '../contact/policy.ts';
+import { checkContacts, type ContactDecision, type ContactPolicy, type ContactRecord, recordContacts, type SkipReason } from '../contact/policy.ts';
 import type { TemplateRegistry } from '../contact/templates.ts';
 import { templateValues } from '../contact/window-template.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import { RECIPIENT_COLUMNS } from '../db/columns.ts';
 import type { Database } from '../db/database.ts';
 import { START_JOB } from '../flows/triggers.ts';
+import { reachedByWinback, winbackKey } from '../flows/winback.ts';
 import { lastInboundAt } from '../pipeline/consent.ts';
 import { conversationLaneKey } from '../pipeline/inbox.ts';
 import { say } from '../flows/text.ts';
@@ -24,7 +25,7 @@ export interface CampaignRunnerOptions {
   readonly db: Database;
   readonly jobs: JobRunner;
   readonly logger: Logger;
-  /** Every campaign message is judged and recorded by the contact policy (kind "campaign"). */
+  /** Every campaign message is judged and recorded by the contact policy (kind "campaign", or "winback" for a winback campaign). */
   readonly contactPolicy: ContactPolicy;
   /** A channel's provider send rate (PARLEY_RATE_LIMITS or the adapter's published limit); undefined: none. */
   readonly rateOf: (channel: string) => Rate | undefined;
@@ -238,14 +239,20 @@ export class CampaignRunner {
   /** Queues these due recipients: past quiet hours and the contact policy; returns how many were queued. */
   async #queue(campaign: CampaignView, due: readonly CampaignRecipient[], quiet: QuietHours | undefined, now: Date): Promise<number> {
     const { db, contactPolicy } = this.options;
+    const { kind } = campaign.spec;
+    const variants = new Map(campaign.variants.map((v) => [v.id, v]));
     const quietEnds = new Map(due.map((r) => [r.id, quietUntil(now, r.timeZone, quiet)]));
     const awake = due.filter((r) => !quietEnds.get(r.id));
-    const decisions = await checkContacts(
+    const wonBack = kind === 'winback' ? await this.#reachedByWinback(awake, variants) : new Set<string>();
+    const decisions: ContactDecision[] = await checkContacts(
       db,
-      awake.map((r) => ({ customerId: r.customerId, channel: r.channel as string, kind: 'campaign' as const, campaignId: campaign.id })),
+      awake.map((r) => ({ customerId: r.customerId, channel: r.channel as string, kind, campaignId: campaign.id })),
       now,
       contactPolicy,
     );
+    awake.forEach((r, i) => {
+      if (wonBack.has(r.id)) decisions[i] = { allowed: false, reason: 'already_won_back' };
+    });
     const go = awake.filter((_, i) => decisions[i]?.allowed);
     const customers = new Map(
       (
@@ -263,7 +270,6 @@ export class CampaignRunner {
         })
       ).map((c) => [c.id, c]),
     );
-    const variants = new Map(campaign.variants.map((v) => [v.id, v]));
     // One statement per table for the whole round: conversations, messages and outbox rows.
     const newConversations: {
       id: string;
@@ -329,10 +335,12 @@ export class CampaignRunner {
           laneKey: conversationLaneKey({ channel: identity.channel, identity }),
           payload: { flowId: variant.flowId, conversationId, by: `campaign:${campaign.id}`, campaignRecipientId: r.id, purpose: campaign.spec.purpose },
           runAt: now,
+          // A win-back start shares the once-per-customer key of the other win-back paths.
+          dedupKey: kind === 'winback' ? winbackKey(variant.flowId as string, r.customerId) : undefined,
         });
       }
       queuedRows.push({ id: r.id, conversationId, messageId });
-      contacts.push({ customerId: r.customerId, channel: identity.channel, kind: 'campaign', campaignId: campaign.id, messageId: messageId ?? undefined });
+      contacts.push({ customerId: r.customerId, channel: identity.channel, kind, campaignId: campaign.id, messageId: messageId ?? undefined });
     }
     await db.write(async (tx) => {
       for (const r of due) {
@@ -358,6 +366,21 @@ export class CampaignRunner {
       await recordContacts(tx, contacts, now);
     });
     return queuedRows.length;
+  }
+
+  /** The recipients (by id) whose variant's win-back flow has reached their customer already, by any path. */
+  async #reachedByWinback(recipients: readonly CampaignRecipient[], variants: ReadonlyMap<string, VariantView>): Promise<Set<string>> {
+    const reached = new Set<string>();
+    const byFlow = new Map<string, CampaignRecipient[]>();
+    for (const r of recipients) {
+      const flowId = variants.get(r.variantId)?.flowId;
+      if (flowId) byFlow.set(flowId, [...(byFlow.get(flowId) ?? []), r]);
+    }
+    for (const [flowId, of] of byFlow) {
+      const customers = await reachedByWinback(this.options.db.prisma, flowId, of.map((r) => r.customerId));
+      for (const r of of) if (customers.has(r.customerId)) reached.add(r.id);
+    }
+    return reached;
   }
 
   /**

@@ -23,6 +23,10 @@ export const VariantSchema = z
   .strict()
   .refine((v) => (v.flow === undefined) !== (v.text === undefined), 'give either flow or text');
 
+/** The contact kinds a campaign can count as (a subset of the contact policy's kinds). */
+export const CampaignKindSchema = z.enum(['campaign', 'winback']);
+export type CampaignKind = z.output<typeof CampaignKindSchema>;
+
 /** What counts as success, within `within` of the send. */
 export const GoalSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('replied'), within: duration }).strict(),
@@ -47,6 +51,11 @@ export const CampaignInputSchema = z
     /** Overrides PARLEY_CAMPAIGN_QUIET_HOURS; { from: "00:00", to: "00:00" } for none. */
     quietHours: QuietHoursSchema.optional(),
     goal: GoalSchema.optional(),
+    /**
+     * The contact kind its messages count as (src/contact/policy-config.ts): "winback" takes part
+     * in the win-back rules, once per customer and flow whichever path starts it, and the winback cap.
+     */
+    kind: CampaignKindSchema.default('campaign'),
     /** The WhatsApp template purpose (PARLEY_TEMPLATES_FILE) its messages go as outside the 24-hour window. */
     purpose: z
       .string()
@@ -62,6 +71,12 @@ export const CampaignInputSchema = z
     names.forEach((n, i) => {
       if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['variants', i, 'name'], message: `variant "${n}" is named twice` });
     });
+    if (c.kind === 'winback' && [c.text, ...(c.variants ?? []).map((v) => v.text)].some((t) => t !== undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['kind'],
+        message: 'a winback campaign starts a flow in each variant (the once-per-customer rule is kept per win-back flow): give flow, not text',
+      });
     if (c.goal?.type === 'completed' && [c.flow, ...(c.variants ?? []).map((v) => v.flow)].every((f) => f === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['goal'], message: 'a completed goal needs a flow to complete' });
     }
@@ -75,5 +90,6 @@ export const CampaignSpecSchema = z.object({
   quietHours: QuietHoursSchema.optional(),
   goal: GoalSchema.optional(),
   purpose: z.string().default('campaign'),
+  kind: CampaignKindSchema.default('campaign'),
 });
 export type CampaignSpec = z.output<typeof CampaignSpecSchema>;

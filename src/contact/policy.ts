@@ -7,7 +7,7 @@ export { CONTACT_KINDS, type ContactKind, type ContactPolicy, contactPolicyFrom 
 
 /**
  * Why a proactive message was not sent: the policy's own reasons, plus those campaigns and the
- * template registry decide (quiet_hours, template_missing, template_invalid), so every skip is
+ * template registry decide (quiet_hours, template_missing, template_invalid, already_won_back), so every skip is
  * counted in one vocabulary.
  */
 export const SKIP_REASONS = [
@@ -20,6 +20,7 @@ export const SKIP_REASONS = [
   'no_channel',
   'template_missing',
   'template_invalid',
+  'already_won_back',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 

@@ -1,3 +1,4 @@
+import type { Prisma } from '../db/database.ts';
 import { conversationLaneKey } from '../pipeline/inbox.ts';
 import type { JobDraft } from '../pipeline/jobs.ts';
 import { START_JOB } from './triggers.ts';
@@ -8,6 +9,18 @@ import { START_JOB } from './triggers.ts';
  * and routing's `Lifecycle.mayWinBack` looks for it to tell who was reached already.
  */
 export const winbackKey = (flowId: string, customerId: string): string => `winback:${flowId}:${customerId}`;
+
+/**
+ * Which of these customers a win-back with `flowId` has reached already, by any path: the
+ * `inactive` trigger, routing's churned sweep or a win-back campaign (their start jobs share
+ * `winbackKey`; jobs are never deleted, so the key is a lasting record).
+ */
+export async function reachedByWinback(client: Prisma, flowId: string, customerIds: readonly string[]): Promise<Set<string>> {
+  if (customerIds.length === 0) return new Set();
+  const keys = new Map(customerIds.map((id) => [winbackKey(flowId, id), id]));
+  const jobs = await client.job.findMany({ where: { dedupKey: { in: [...keys.keys()] } }, select: { dedupKey: true } });
+  return new Set(jobs.map((j) => keys.get(j.dedupKey as string) as string));
+}
 
 /** A customer a win-back would reach, on the channel of their last conversation. */
 export interface WinbackTarget {

@@ -4,7 +4,7 @@ import { newId } from '../core/ids.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import type { Database } from '../db/database.ts';
 import { checkContacts, type ContactPolicy, recordContacts } from '../contact/policy.ts';
-import { winbackKey, winbackStartJob, type WinbackTarget } from '../flows/winback.ts';
+import { reachedByWinback, winbackStartJob, type WinbackTarget } from '../flows/winback.ts';
 import { type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 import { isHumanHandled } from '../pipeline/handler.ts';
 import type { RoutingConfig } from './config.ts';
@@ -129,14 +129,14 @@ export class Lifecycle {
   /**
    * Which of these customers a win-back with `flowId` may contact now: those it has not reached
    * yet (its dedup key, shared with the flow engine) whom the contact policy lets us reach on
-   * the channel given (src/contact/policy.ts, kind winback). The one rule for both win-back
-   * paths: this sweep's churned customers and the flow engine's `inactive` trigger.
+   * the channel given (src/contact/policy.ts, kind winback). The one rule for win-back
+   * paths: this sweep's churned customers and the flow engine's `inactive` trigger (win-back
+   * campaigns check the same key and caps in src/campaigns/runner.ts).
    */
   async mayWinBack(flowId: string, customers: readonly WinbackTarget[], now: Date): Promise<Set<string>> {
     if (customers.length === 0) return new Set();
-    const keys = customers.map((c) => winbackKey(flowId, c.customerId));
-    const done = new Set((await this.db.prisma.job.findMany({ where: { dedupKey: { in: keys } }, select: { dedupKey: true } })).map((j) => j.dedupKey));
-    const pending = customers.filter((c) => !done.has(winbackKey(flowId, c.customerId)));
+    const done = await reachedByWinback(this.db.prisma, flowId, customers.map((c) => c.customerId));
+    const pending = customers.filter((c) => !done.has(c.customerId));
     if (pending.length === 0) return new Set();
     const decisions = await checkContacts(
       this.db,
