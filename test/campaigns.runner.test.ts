@@ -380,4 +380,32 @@ templates:
     expect(await db.prisma.contactLog.count({ where: { kind: 'campaign' } })).toBe(0);
     expect((await campaignResults(db, 'win-back')).total.skipped).toEqual({ already_won_back: 1 });
   });
+  it('a flow start refused because an agent took the conversation after queueing is skipped with the reason, not left queued', async () => {
+    db = await freshDatabase(dialect);
+    const now = new Date('2026-03-10T10:00:00Z');
+    const adapter = new FakeAdapter();
+    const flow = parseFlowFile('offer.yaml', OFFER);
+    if (!flow.ok) throw new Error(JSON.stringify(flow.problems));
+    parley = await testParley(db, {
+      adapters: [adapter],
+      now: () => now,
+      flows: FlowRegistry.of([flow.flow], silentLogger, db),
+      // The policy lets busy customers through, so only the engine's rule is left to hold.
+      env: { PARLEY_CAMPAIGN_QUIET_HOURS: '00:00-00:00', PARLEY_CONSENT_CHANNELS: 'none', PARLEY_CONTACT_SKIP_BUSY: 'none' },
+    });
+    const held = await customer(db, 'Held', '+989127777777');
+    const identity = await db.prisma.channelIdentity.findFirstOrThrow({ where: { customerId: held } });
+    await db.prisma.conversation.create({
+      data: { id: newId(), customerId: held, identityId: identity.id, channel: 'whatsapp', status: 'assigned', ref: newRef() },
+      select: { id: true },
+    });
+    await addSegment(db, { name: 'all', filter: {} }, 'test');
+    await addCampaign(db, { name: 'offer', segment: 'all', flow: 'spring_offer' }, (id) => parley!.flows.get(id) !== undefined, 'test');
+    await startCampaign(db, 'offer', 'test', now);
+    await parley.jobs.drain();
+    await parley.dispatcher.drain({ timeoutMs: 10_000 });
+    expect(adapter.sent).toHaveLength(0);
+    expect(await db.prisma.campaignRecipient.findFirstOrThrow()).toMatchObject({ status: 'skipped', skipReason: 'open_conversation', messageId: null });
+    expect((await campaignResults(db, 'offer')).total.skipped).toEqual({ open_conversation: 1 });
+  });
 });

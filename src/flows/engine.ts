@@ -15,6 +15,7 @@ import { abandoned, addRuns, FlowSessionStore, isFollowUp, isStartedByPerson, pe
 import { type Before, queueDueTimers, TIMER_JOB, type TimerJob, TimerJobSchema, timerInput } from './timers.ts';
 import { eventStartJobs, flowsFor, pickFlow, queuedSurveyStartJobs, START_JOB, type StartJob, StartJobSchema } from './triggers.ts';
 import { type CampaignStart, FlowEffects } from './effects.ts';
+import { skipCampaignFlowStart } from '../campaigns/recipients.ts';
 import { type MayWinBack, scheduleSweep, sweepInactive, SWEEP_JOB } from './inactivity-sweep.ts';
 
 export interface FlowEngineOptions {
@@ -244,7 +245,11 @@ export class FlowEngine implements ConversationHandler {
       });
       if (!startNow) return;
     }
-    if (!byPerson && isHumanHandled(conversation)) return;
+    if (!byPerson && isHumanHandled(conversation)) {
+      const recipientId = payload.campaignRecipientId;
+      if (recipientId) await ctx.write((tx) => skipCampaignFlowStart(tx, recipientId, 'open_conversation'));
+      return;
+    }
     const state = newSession(flow, payload.by);
     const campaign = payload.campaignRecipientId ? { recipientId: payload.campaignRecipientId, purpose: payload.purpose } : undefined;
     await this.#runOutsideTurn(conversation, flow, state, { kind: 'start' }, ctx, active ? [abandoned(toState(active))] : [], undefined, campaign);
