@@ -63,7 +63,7 @@ export async function listCampaignsCommand(options: { json?: boolean }): Promise
     if (options.json) return printJson(all);
     if (all.length === 0) return void process.stdout.write('no campaigns\n');
     for (const c of all)
-      process.stdout.write(`${c.name}\t${c.status}\trun ${c.run}\t${c.variants.map((v) => `${v.name}:${v.flowId ?? 'message'}`).join(' ')}\n`);
+      process.stdout.write(`${c.name}\t${c.spec.kind}\t${c.status}\trun ${c.run}\t${c.variants.map((v) => `${v.name}:${v.flowId ?? 'message'}`).join(' ')}\n`);
   });
 }
 
