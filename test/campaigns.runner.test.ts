@@ -134,6 +134,34 @@ describe.each(dialects)('campaigns on %s', (dialect) => {
     await db?.dispose();
   });
 
+  /** Parley on `db` with one flow loaded, campaigns' quiet hours and channel consent off; its WhatsApp adapter. */
+  const withFlow = async (file: string, yaml: string, clock: () => Date, env: Record<string, string> = {}) => {
+    const flow = parseFlowFile(file, yaml);
+    if (!flow.ok) throw new Error(JSON.stringify(flow.problems));
+    const adapter = new FakeAdapter();
+    parley = await testParley(db, {
+      adapters: [adapter],
+      now: clock,
+      flows: FlowRegistry.of([flow.flow], silentLogger, db),
+      env: { PARLEY_CAMPAIGN_QUIET_HOURS: '00:00-00:00', PARLEY_CONSENT_CHANNELS: 'none', ...env },
+    });
+    return adapter;
+  };
+  /** A customer whose WhatsApp conversation an agent holds. */
+  const heldCustomer = async (name: string, phone: string) => {
+    const id = await customer(db, name, phone);
+    const identity = await db.prisma.channelIdentity.findFirstOrThrow({ where: { customerId: id } });
+    await db.prisma.conversation.create({
+      data: { id: newId(), customerId: id, identityId: identity.id, channel: 'whatsapp', status: 'assigned', ref: newRef() },
+      select: { id: true },
+    });
+    return id;
+  };
+  const settle = async () => {
+    await parley!.jobs.drain();
+    await parley!.dispatcher.drain({ timeoutMs: 10_000 });
+  };
+
   it('sends at 09:00 local in Tehran, Dubai and London, in each one’s language, runs again the next day within the contact cap', async () => {
     db = await freshDatabase(dialect);
     let now = new Date('2026-03-09T12:00:00Z');
@@ -298,30 +326,16 @@ templates:
   it('starts a flow through the flow engine in a new conversation, records its first message, skips a customer an agent holds', async () => {
     db = await freshDatabase(dialect);
     const now = new Date('2026-03-10T10:00:00Z');
-    const adapter = new FakeAdapter();
-    const flow = parseFlowFile('offer.yaml', OFFER);
-    if (!flow.ok) throw new Error(JSON.stringify(flow.problems));
-    parley = await testParley(db, {
-      adapters: [adapter],
-      now: () => now,
-      flows: FlowRegistry.of([flow.flow], silentLogger, db),
-      env: { PARLEY_CAMPAIGN_QUIET_HOURS: '00:00-00:00', PARLEY_CONSENT_CHANNELS: 'none' },
-    });
+    const adapter = await withFlow('offer.yaml', OFFER, () => now);
     const sara = await customer(db, 'Sara', '+989121234567', { locale: 'fa' });
-    const held = await customer(db, 'Held', '+989127777777');
-    const identity = await db.prisma.channelIdentity.findFirstOrThrow({ where: { customerId: held } });
-    await db.prisma.conversation.create({
-      data: { id: newId(), customerId: held, identityId: identity.id, channel: 'whatsapp', status: 'assigned', ref: newRef() },
-      select: { id: true },
-    });
+    const held = await heldCustomer('Held', '+989127777777');
     await addSegment(db, { name: 'all', filter: {} }, 'test');
     await expect(addCampaign(db, { name: 'x', segment: 'all', flow: 'nope' }, (id) => parley!.flows.get(id) !== undefined, 'test')).rejects.toThrow(
       'flow: no loaded flow has the id "nope"',
     );
     await addCampaign(db, { name: 'offer', segment: 'all', flow: 'spring_offer' }, (id) => parley!.flows.get(id) !== undefined, 'test');
     await startCampaign(db, 'offer', 'test', now);
-    await parley.jobs.drain();
-    await parley.dispatcher.drain({ timeoutMs: 10_000 });
+    await settle();
     expect(adapter.sent.map((m) => m.content.text)).toEqual(['پیشنهاد بهاری برای شما', 'به امید دیدار']);
     const rows = await db.prisma.campaignRecipient.findMany();
     const saras = rows.find((r) => r.customerId === sara)!;
@@ -331,18 +345,11 @@ templates:
     const session = await db.prisma.flowSession.findFirstOrThrow({ where: { conversationId: saras.conversationId! } });
     expect(session).toMatchObject({ flowId: 'spring_offer', startedBy: `campaign:${saras.campaignId}`, status: 'completed' });
   });
+
   it('a winback campaign and the inactive trigger reach a customer once between them, counted as win-back contacts', async () => {
     db = await freshDatabase(dialect);
     let now = new Date('2026-03-10T10:00:00Z');
-    const adapter = new FakeAdapter();
-    const flow = parseFlowFile('comeback.yaml', COMEBACK);
-    if (!flow.ok) throw new Error(JSON.stringify(flow.problems));
-    parley = await testParley(db, {
-      adapters: [adapter],
-      now: () => now,
-      flows: FlowRegistry.of([flow.flow], silentLogger, db),
-      env: { PARLEY_CAMPAIGN_QUIET_HOURS: '00:00-00:00', PARLEY_CONSENT_CHANNELS: 'none', PARLEY_WINBACK_CONTACT_CAP: '5/30d' },
-    });
+    const adapter = await withFlow('comeback.yaml', COMEBACK, () => now, { PARLEY_WINBACK_CONTACT_CAP: '5/30d' });
     const flowExists = (id: string) => parley!.flows.get(id) !== undefined;
     const lapsed = async (name: string, phone: string) => {
       const id = await customer(db, name, phone, { wrote: true, wroteAt: new Date('2026-01-01T10:00:00Z') });
@@ -351,8 +358,7 @@ templates:
     };
     const sweep = async () => {
       await parley!.flowEngine!.scheduleSweep(now);
-      await parley!.jobs.drain();
-      await parley!.dispatcher.drain({ timeoutMs: 10_000 });
+      await settle();
     };
     await expect(addCampaign(db, { name: 'wb-text', segment: 'x', kind: 'winback', text: TEXT }, flowExists, 'test')).rejects.toThrow(
       'kind: a winback campaign starts a flow in each variant',
@@ -366,8 +372,7 @@ templates:
     await addSegment(db, { name: 'lapsed', filter: { lastSeen: { before: '30d' } } }, 'test');
     await addCampaign(db, { name: 'win-back', segment: 'lapsed', kind: 'winback', flow: 'comeback' }, flowExists, 'test');
     await startCampaign(db, 'win-back', 'test', now);
-    await parley.jobs.drain();
-    await parley.dispatcher.drain({ timeoutMs: 10_000 });
+    await settle();
     const rows = await db.prisma.campaignRecipient.findMany();
     expect(rows.find((r) => r.customerId === sara)).toMatchObject({ status: 'skipped', skipReason: 'already_won_back' });
     expect(rows.find((r) => r.customerId === omar)).toMatchObject({ status: 'queued' });
@@ -380,30 +385,17 @@ templates:
     expect(await db.prisma.contactLog.count({ where: { kind: 'campaign' } })).toBe(0);
     expect((await campaignResults(db, 'win-back')).total.skipped).toEqual({ already_won_back: 1 });
   });
+
   it('a flow start refused because an agent took the conversation after queueing is skipped with the reason, not left queued', async () => {
     db = await freshDatabase(dialect);
     const now = new Date('2026-03-10T10:00:00Z');
-    const adapter = new FakeAdapter();
-    const flow = parseFlowFile('offer.yaml', OFFER);
-    if (!flow.ok) throw new Error(JSON.stringify(flow.problems));
-    parley = await testParley(db, {
-      adapters: [adapter],
-      now: () => now,
-      flows: FlowRegistry.of([flow.flow], silentLogger, db),
-      // The policy lets busy customers through, so only the engine's rule is left to hold.
-      env: { PARLEY_CAMPAIGN_QUIET_HOURS: '00:00-00:00', PARLEY_CONSENT_CHANNELS: 'none', PARLEY_CONTACT_SKIP_BUSY: 'none' },
-    });
-    const held = await customer(db, 'Held', '+989127777777');
-    const identity = await db.prisma.channelIdentity.findFirstOrThrow({ where: { customerId: held } });
-    await db.prisma.conversation.create({
-      data: { id: newId(), customerId: held, identityId: identity.id, channel: 'whatsapp', status: 'assigned', ref: newRef() },
-      select: { id: true },
-    });
+    // The policy lets busy customers through, so only the engine's rule is left to hold.
+    const adapter = await withFlow('offer.yaml', OFFER, () => now, { PARLEY_CONTACT_SKIP_BUSY: 'none' });
+    await heldCustomer('Held', '+989127777777');
     await addSegment(db, { name: 'all', filter: {} }, 'test');
     await addCampaign(db, { name: 'offer', segment: 'all', flow: 'spring_offer' }, (id) => parley!.flows.get(id) !== undefined, 'test');
     await startCampaign(db, 'offer', 'test', now);
-    await parley.jobs.drain();
-    await parley.dispatcher.drain({ timeoutMs: 10_000 });
+    await settle();
     expect(adapter.sent).toHaveLength(0);
     expect(await db.prisma.campaignRecipient.findFirstOrThrow()).toMatchObject({ status: 'skipped', skipReason: 'open_conversation', messageId: null });
     expect((await campaignResults(db, 'offer')).total.skipped).toEqual({ open_conversation: 1 });
