@@ -138,6 +138,17 @@ describe('studio campaigns in a browser', { timeout: 300_000 }, () => {
       expect(await cell(page, metric, 'A'), metric).toBe(count);
     }
     await page.screenshot({ path: join(ARTIFACTS, 'studio-campaign-fa.png'), fullPage: true });
+    // The same table in Arabic (Arabic-Indic digits) and in English, without a reload.
+    await page.selectOption('.language select', 'ar');
+    await until(page, `document.querySelector('table.campaign-results tr[data-metric="targeted"] th')?.textContent === 'المستهدفون'`);
+    expect(await cell(page, 'sent')).toBe('٣');
+    await page.screenshot({ path: join(ARTIFACTS, 'studio-campaign-ar.png'), fullPage: true });
+    await page.selectOption('.language select', 'en');
+    await until(page, `document.documentElement.dir === 'ltr'`);
+    expect(await cell(page, 'sent')).toBe('3');
+    expect(await page.textContent('[data-fact="goal"] dd')).toBe('replied within 3 days');
+    await page.selectOption('.language select', 'fa');
+    await until(page, `document.documentElement.dir === 'rtl'`);
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('.results-header a.csv')]);
     expect(download.suggestedFilename()).toBe('parley-پیشنهاد-نوروز-results.csv');
