@@ -6,6 +6,7 @@ import type { LocalizedText } from '../flows/schema.ts';
 import type { CampaignStatus } from '../generated/sqlite/enums.ts';
 import { formatZodIssues } from '../pipeline/inbox.ts';
 import { scheduleJobs } from '../pipeline/jobs.ts';
+import { InputRejected } from './rejected.ts';
 import { runStartsAt } from './schedule.ts';
 import { getSegment } from './segments.ts';
 import { type CampaignSpec, CampaignInputSchema, CampaignSpecSchema } from './spec.ts';
@@ -62,13 +63,13 @@ function toView(row: NonNullable<CampaignRow>): CampaignView {
  */
 export async function addCampaign(db: Database, input: unknown, flowExists: (id: string) => boolean, actor: string): Promise<CampaignView> {
   const parsed = CampaignInputSchema.safeParse(input);
-  if (!parsed.success) throw new UserError(`campaign rejected: ${formatZodIssues(parsed.error)}`);
+  if (!parsed.success) throw new InputRejected('campaign', parsed.error.issues);
   const c = parsed.data;
   const segment = await getSegment(db, c.segment);
   const variants = c.variants ?? [{ name: 'A', weight: 1, flow: c.flow, text: c.text }];
   variants.forEach((v, i) => {
     if (v.flow !== undefined && !flowExists(v.flow))
-      throw new UserError(`campaign rejected: ${c.variants ? `variants.${i}.flow` : 'flow'}: no loaded flow has the id "${v.flow}"`);
+      throw new InputRejected('campaign', [{ path: c.variants ? ['variants', i, 'flow'] : ['flow'], message: `no loaded flow has the id "${v.flow}"` }]);
   });
   const spec: CampaignSpec = { channel: c.channel, schedule: c.schedule, quietHours: c.quietHours, goal: c.goal, purpose: c.purpose, kind: c.kind };
   return db.write(async (tx) => {

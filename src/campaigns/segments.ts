@@ -5,6 +5,7 @@ import { recordAudit } from '../crm/audit.ts';
 import { churnScores } from '../crm/churn.ts';
 import type { Database } from '../db/database.ts';
 import { formatZodIssues } from '../pipeline/inbox.ts';
+import { InputRejected } from './rejected.ts';
 import { matchesChurn, type SegmentFilter, SegmentFilterSchema, segmentWhere } from './segment-filter.ts';
 
 export const SegmentInputSchema = z
@@ -33,7 +34,7 @@ function toView(row: { id: string; name: string; description: string | null; fil
 
 export async function addSegment(db: Database, input: unknown, actor: string): Promise<SegmentView> {
   const parsed = SegmentInputSchema.safeParse(input);
-  if (!parsed.success) throw new UserError(`segment rejected: ${formatZodIssues(parsed.error)}`);
+  if (!parsed.success) throw new InputRejected('segment', parsed.error.issues);
   const { name, description, filter } = parsed.data;
   return db.write(async (tx) => {
     if (await tx.segment.findUnique({ where: { name }, select: { id: true } })) throw new UserError(`a segment named "${name}" exists already`, 409);

@@ -102,6 +102,8 @@ const READ_AREAS: Record<string, StudioArea> = {
   tickets: 'tickets',
   reports: 'reports',
   flows: 'flows',
+  segments: 'campaigns',
+  campaigns: 'campaigns',
 };
 
 /**

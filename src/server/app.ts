@@ -47,6 +47,7 @@ export async function buildServer(parley: Parley): Promise<FastifyInstance> {
     capabilitiesOf: (channel) => parley.capabilitiesOf(channel),
     timeZone: parley.agentText.timeZone,
     defaultRegion: parley.config.PARLEY_DEFAULT_REGION,
+    onJobsQueued: () => parley.jobs.notify(),
   });
 
   await app.register(api, {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { registerStudioAuth, type StudioAuthDeps } from './auth.ts';
 import { type StudioFlowsDeps, studioFlowsApi } from './flows/routes.ts';
+import { studioCampaignsApi } from './campaigns-api.ts';
 import { studioCustomersApi } from './customers-api.ts';
 import { studioReportsApi } from './reports-api.ts';
 import { registerStudioSite } from './site.ts';
@@ -12,6 +13,8 @@ export type StudioDeps = StudioAuthDeps &
     readonly timeZone?: string;
     /** How customer search reads a phone number without its country code (PARLEY_DEFAULT_REGION). */
     readonly defaultRegion?: string;
+    /** Wakes the job runner after a campaign was started or resumed. */
+    readonly onJobsQueued?: () => void;
   };
 
 /**
@@ -26,4 +29,11 @@ export async function registerStudio(app: FastifyInstance, deps: StudioDeps): Pr
   await app.register(async (scope) => studioFlowsApi(scope, { ...deps, now }), { prefix: '/studio/api' });
   await app.register(studioReportsApi, { prefix: '/studio/api', db: deps.db, now, timeZone: deps.timeZone ?? 'UTC' });
   await app.register(studioCustomersApi, { prefix: '/studio/api', db: deps.db, now, defaultRegion: deps.defaultRegion });
+  await app.register(studioCampaignsApi, {
+    prefix: '/studio/api',
+    db: deps.db,
+    now,
+    flowExists: (id) => deps.flows.get(id) !== undefined,
+    onJobsQueued: deps.onJobsQueued ?? (() => {}),
+  });
 }

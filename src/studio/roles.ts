@@ -4,8 +4,8 @@ export type StudioRole = (typeof STUDIO_ROLES)[number];
 
 /**
  * The role matrix: which roles may use each part of the studio. Admins everything; managers
- * read reports, customers, tickets and flows; marketers read and edit flows and read their
- * statistics; agents read customers and tickets. Routes take their roles from here
+ * read reports, customers, tickets, flows, segments and campaigns; marketers read and edit flows,
+ * segments and campaigns and read flow statistics; agents read customers and tickets. Routes take their roles from here
  * (`requireRole(...STUDIO_ACCESS.flowsEdit)`), so the matrix is written once.
  */
 export const STUDIO_ACCESS = {
@@ -16,6 +16,8 @@ export const STUDIO_ACCESS = {
   flows: ['admin', 'manager', 'marketer'],
   flowsEdit: ['admin', 'marketer'],
   flowStats: ['admin', 'manager', 'marketer'],
+  campaigns: ['admin', 'manager', 'marketer'],
+  campaignsEdit: ['admin', 'marketer'],
 } as const satisfies Record<string, readonly StudioRole[]>;
 
 export type StudioArea = keyof typeof STUDIO_ACCESS;

@@ -7,6 +7,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** Where a refused document is wrong (segments and campaigns typed as YAML): field, line, column. */
+    readonly problems?: readonly { path: string; message: string; line?: number; column?: number }[],
   ) {
     super(message);
   }
@@ -34,8 +36,8 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   const data: unknown = type.includes('application/json') ? await response.json() : await response.text();
   if (!response.ok) {
     if (response.status === 401) for (const listener of unauthorizedListeners) listener();
-    const message = (data as { error?: { message?: string } })?.error?.message ?? `${response.status} ${response.statusText}`;
-    throw new ApiError(response.status, message);
+    const error = (data as { error?: { message?: string; problems?: ApiError['problems'] } })?.error;
+    throw new ApiError(response.status, error?.message ?? `${response.status} ${response.statusText}`, error?.problems);
   }
   return data as T;
 }

@@ -119,9 +119,12 @@ export function t(key: string, vars: Record<string, string | number> = {}, local
 
 const formatValue = (value: string | number, locale: Locale) => (typeof value === 'number' ? formatNumber(value, locale) : value);
 
-/** BCP 47 tags: Persian digits and the Solar Hijri (Jalali) calendar for fa, Arabic-Indic digits for ar. */
-const NUMBER_TAGS: Record<Locale, string> = { en: 'en', fa: 'fa-IR', ar: 'ar' };
-const DATE_TAGS: Record<Locale, string> = { en: 'en-GB', fa: 'fa-IR-u-ca-persian', ar: 'ar' };
+/**
+ * BCP 47 tags: Persian digits and the Solar Hijri (Jalali) calendar for fa, Arabic-Indic digits
+ * for ar. Plain "ar" gives Latin digits since CLDR 42 (ICU 72): the numbering system is named.
+ */
+const NUMBER_TAGS: Record<Locale, string> = { en: 'en', fa: 'fa-IR', ar: 'ar-u-nu-arab' };
+const DATE_TAGS: Record<Locale, string> = { en: 'en-GB', fa: 'fa-IR-u-ca-persian', ar: 'ar-u-nu-arab' };
 
 export function formatNumber(value: number, locale: Locale = current, options: Intl.NumberFormatOptions = {}): string {
   return new Intl.NumberFormat(NUMBER_TAGS[locale], options).format(value);

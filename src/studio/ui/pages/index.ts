@@ -1,9 +1,12 @@
 import type { ComponentType } from 'preact';
 import type { StudioArea } from '../../roles.ts';
+import { campaignPage } from './campaign.tsx';
+import { campaignsPage } from './campaigns.tsx';
 import { FlowPage } from './flow.tsx';
 import { FlowsPage } from './flows.tsx';
 import { customerPage, customersPage } from './customers.tsx';
 import { reportsPage } from './reports.tsx';
+import { segmentsPage } from './segments.tsx';
 import { ticketsPage } from './tickets.tsx';
 
 export interface PageProps {
@@ -33,4 +36,7 @@ export const pages: readonly StudioPage[] = [
   customersPage,
   customerPage,
   ticketsPage,
+  campaignsPage,
+  campaignPage,
+  segmentsPage,
 ];
