@@ -377,7 +377,11 @@ export class CampaignRunner {
       if (flowId) byFlow.set(flowId, [...(byFlow.get(flowId) ?? []), r]);
     }
     for (const [flowId, of] of byFlow) {
-      const customers = await reachedByWinback(this.options.db.prisma, flowId, of.map((r) => r.customerId));
+      const customers = await reachedByWinback(
+        this.options.db.prisma,
+        flowId,
+        of.map((r) => r.customerId),
+      );
       for (const r of of) if (customers.has(r.customerId)) reached.add(r.id);
     }
     return reached;
