@@ -21,7 +21,17 @@ describe('flow validation', () => {
   it('accepts every shipped flow', () => {
     const { flows, problems } = readFlowDirectory('flows');
     expect(problems.map(formatProblem)).toEqual([]);
-    expect(flows.map((f) => f.flow.id).sort()).toEqual(['complaint', 'cross_sell', 'csat', 'main_menu', 'nps', 'ticket_satisfaction', 'welcome', 'welcome_tips', 'winback']);
+    expect(flows.map((f) => f.flow.id).sort()).toEqual([
+      'complaint',
+      'cross_sell',
+      'csat',
+      'main_menu',
+      'nps',
+      'ticket_satisfaction',
+      'welcome',
+      'welcome_tips',
+      'winback',
+    ]);
     for (const { flow } of flows) expect(flow.locales).toEqual(['en', 'fa', 'ar']);
   });
 

@@ -135,7 +135,11 @@ export class Lifecycle {
    */
   async mayWinBack(flowId: string, customers: readonly WinbackTarget[], now: Date): Promise<Set<string>> {
     if (customers.length === 0) return new Set();
-    const done = await reachedByWinback(this.db.prisma, flowId, customers.map((c) => c.customerId));
+    const done = await reachedByWinback(
+      this.db.prisma,
+      flowId,
+      customers.map((c) => c.customerId),
+    );
     const pending = customers.filter((c) => !done.has(c.customerId));
     if (pending.length === 0) return new Set();
     const decisions = await checkContacts(
