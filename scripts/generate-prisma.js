@@ -38,7 +38,8 @@ function generate(schemaPath) {
  * stayed in the heap for the life of the process (8.8 MB). The .wasm is written beside the
  * client instead and read from disk when the client starts; the bytes are garbage afterwards.
  */
-const WASM_IMPORT = /const \{ wasm \} = await import\("(@prisma\/client\/runtime\/query_compiler_\w+_bg\.\w+\.wasm-base64\.mjs)"\)\n\s*return await decodeBase64AsWasm\(wasm\)/;
+const WASM_IMPORT =
+  /const \{ wasm \} = await import\("(@prisma\/client\/runtime\/query_compiler_\w+_bg\.\w+\.wasm-base64\.mjs)"\)\n\s*return await decodeBase64AsWasm\(wasm\)/;
 
 export function loadWasmFromFile(clientDir, dirName) {
   const classFile = join(clientDir, 'internal', 'class.ts');
