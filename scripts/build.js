@@ -41,7 +41,8 @@ export function staleReason() {
  */
 export const bundleOptions = {
   absWorkingDir: root,
-  entryPoints: { parley: 'src/cli/main.ts' },
+  // The mail decoding thread (channels/email/decode-pool.ts) is an entry of its own.
+  entryPoints: { parley: 'src/cli/main.ts', 'email-decode-worker': 'channels/email/decode-worker.ts' },
   bundle: true,
   splitting: true,
   format: 'esm',
