@@ -11,9 +11,8 @@ import { promisify } from 'node:util';
 import { EmailAdapter } from '../channels/email/adapter.ts';
 import { loadEmailConfig } from '../channels/email/config.ts';
 import { corpusContext, readCorpus } from '../channels/email/corpus.ts';
-import { MailDecodePool } from '../channels/email/decode-pool.ts';
 import { uidSet } from '../channels/email/imap.ts';
-import { decodeMail, type ParseContext } from '../channels/email/parse.ts';
+import { decodeMail } from '../channels/email/parse.ts';
 import { MailFileStore } from '../channels/email/store.ts';
 import { type Dialect, freshDatabase } from '../test/support/databases.ts';
 import { startDovecot } from '../test/support/dovecot.ts';
@@ -111,16 +110,11 @@ async function timed(mails: number, work: () => Promise<void>): Promise<Pass> {
   return { seconds, cpuMsPerMail: (used.user + used.system) / 1000 / mails };
 }
 
-/**
- * The corpus APPENDed CORPUS_ROUNDS times, then fetched (imapflow, raw source) and decoded in
- * alternating passes: on the worker threads as the channel decodes (MailDecodePool), and on the
- * event loop (decodeMail in this thread, as the channel did before the pool) for comparison.
- */
+/** The corpus APPENDed CORPUS_ROUNDS times, then fetched (imapflow, raw source) and decoded (Parley) in alternating passes. */
 async function benchCorpus() {
   const corpus = readCorpus();
   const dovecot = await startDovecot([MAILBOX]);
   const storeDir = mkdtempSync(join(tmpdir(), 'parley-email-corpus-bench-'));
-  const pool = new MailDecodePool();
   try {
     const appender = await dovecot.client(MAILBOX);
     for (let round = 0; round < CORPUS_ROUNDS; round++) for (const { source } of corpus) await appender.append('INBOX', source);
@@ -128,19 +122,9 @@ async function benchCorpus() {
     const client = await dovecot.client(MAILBOX);
     await client.mailboxOpen('INBOX');
     const uids = ((await client.search({ all: true }, { uid: true })) || []).sort((a, b) => a - b);
-    // The threads start and load their code before the first pass is timed.
-    await Promise.all(corpus.map(({ source }) => pool.decode(source, corpusContext(new MailFileStore(join(storeDir, 'warm-up'))))));
-    const passes: { fetch: Pass; threads: Pass; loop: Pass; load: number }[] = [];
+    const context = corpusContext(new MailFileStore(storeDir));
+    const passes: { fetch: Pass; decode: Pass; load: number }[] = [];
     let bytes = 0;
-    // Each round of the corpus is decoded into a store of its own, so every mail's files are new,
-    // as on a first import: rewriting a file in place costs more (ext4 flushes it on close).
-    const decodeAll = (sources: Buffer[], decode: (source: Buffer, context: ParseContext) => Promise<unknown>, dir: string) => {
-      const contexts = Array.from({ length: CORPUS_ROUNDS }, (_, round) => corpusContext(new MailFileStore(join(dir, `round-${round}`))));
-      return timed(sources.length, async () => {
-        for (let at = 0; at < sources.length; at += CHUNK)
-          await Promise.all(sources.slice(at, at + CHUNK).map((source, i) => decode(source, contexts[Math.floor((at + i) / corpus.length)] as ParseContext)));
-      });
-    };
     for (let pass = 0; pass < PASSES; pass++) {
       let sources: Buffer[] = [];
       const fetch = await timed(uids.length, async () => {
@@ -150,16 +134,15 @@ async function benchCorpus() {
         }
       });
       bytes = sources.reduce((sum, source) => sum + source.length, 0);
-      const threads = await decodeAll(sources, (source, context) => pool.decode(source, context), join(storeDir, `pass-${pass}-threads`));
-      const loop = await decodeAll(sources, decodeMail, join(storeDir, `pass-${pass}-loop`));
+      const decode = await timed(sources.length, async () => {
+        for (let at = 0; at < sources.length; at += CHUNK) await Promise.all(sources.slice(at, at + CHUNK).map((source) => decodeMail(source, context)));
+      });
       sources = [];
-      rmSync(storeDir, { recursive: true, force: true });
-      passes.push({ fetch, threads, loop, load: loadavg()[0] as number });
+      passes.push({ fetch, decode, load: loadavg()[0] as number });
     }
     await client.logout();
-    return { mails: uids.length, distinct: corpus.length, bytes, passes, threads: pool.threads };
+    return { mails: uids.length, distinct: corpus.length, bytes, passes };
   } finally {
-    await pool.close();
     await dovecot.stop();
     rmSync(storeDir, { recursive: true, force: true });
   }
@@ -252,26 +235,17 @@ console.log(
   `== Real-mail corpus: ${corpus.distinct} mails (channels/email/fixtures/corpus) x ${CORPUS_ROUNDS} = ${corpus.mails} mails, ${mib(corpus.bytes)}, in a Dovecot INBOX`,
 );
 console.log('   fetch  = imapflow FETCH of the raw source in chunks of 100 (this process only; Dovecot not counted)');
-console.log('   decode = per chunk of 100 in parallel, as the channel does: MIME, charsets, bounce/auto-reply checks,');
-console.log('            reply stripping, .eml and attachments written to disk (no database, no pipeline);');
-console.log(`            on ${corpus.threads} worker threads (MailDecodePool, what the channel runs) and, for comparison, on the event loop`);
+console.log('   decode = decodeMail per chunk of 100 in parallel, as the channel does: MIME, charsets, bounce/auto-reply checks,');
+console.log('            reply stripping, .eml and attachments written to disk (no database, no pipeline)');
 for (const [i, p] of corpus.passes.entries()) {
-  const rate = (d: Pass) => corpus.mails / d.seconds;
-  const decode = (name: string, d: Pass) => `${name} ${fmt(rate(d))} mails/s (${fmt(d.cpuMsPerMail, 2)} ms CPU/mail) = ${fmt(rate(d) / rate(p.fetch), 2)}x`;
+  const fetchRate = corpus.mails / p.fetch.seconds;
+  const decodeRate = corpus.mails / p.decode.seconds;
   console.log(
-    `  pass ${i + 1}: fetch ${fmt(rate(p.fetch))} mails/s (${fmt(p.fetch.cpuMsPerMail, 2)} ms CPU/mail); decode ${decode('threads', p.threads)}, ${decode('event loop', p.loop)}; load ${fmt(p.load, 2)}`,
+    `  pass ${i + 1}: fetch ${fmt(fetchRate)} mails/s (${fmt(p.fetch.cpuMsPerMail, 2)} ms CPU/mail), decode ${fmt(decodeRate)} mails/s (${fmt(p.decode.cpuMsPerMail, 2)} ms CPU/mail): decode/fetch ${fmt(decodeRate / fetchRate, 2)}x, load ${fmt(p.load, 2)}`,
   );
 }
-const ratios = (pick: (p: (typeof corpus.passes)[number]) => Pass) => median(corpus.passes.map((p) => p.fetch.seconds / pick(p).seconds));
-console.log(
-  `  decode/fetch, median of ${corpus.passes.length} passes: threads ${fmt(
-    ratios((p) => p.threads),
-    2,
-  )}x, event loop ${fmt(
-    ratios((p) => p.loop),
-    2,
-  )}x\n`,
-);
+const ratios = corpus.passes.map((p) => p.fetch.seconds / p.decode.seconds);
+console.log(`  decode/fetch, median of ${corpus.passes.length} passes: ${fmt(median(ratios), 2)}x\n`);
 
 console.log('== Memory: RSS while decoding one mail with a large attachment, each in a fresh process (the raw mail already read)');
 for (const megabytes of [2, 20, 50]) {

@@ -41,8 +41,7 @@ export function staleReason() {
  */
 export const bundleOptions = {
   absWorkingDir: root,
-  // The mail decoding thread (channels/email/decode-pool.ts) is an entry of its own.
-  entryPoints: { parley: 'src/cli/main.ts', 'email-decode-worker': 'channels/email/decode-worker.ts' },
+  entryPoints: { parley: 'src/cli/main.ts' },
   bundle: true,
   splitting: true,
   format: 'esm',

@@ -6,8 +6,7 @@ import { UserError } from '../../src/core/errors.ts';
 import type { OutboundMessage } from '../../src/core/message.ts';
 import type { EmailConfig, MailboxConfig } from './config.ts';
 import { checkImapLogin, type MailLocation, MailboxReader } from './imap.ts';
-import { MailDecodePool } from './decode-pool.ts';
-import type { DecodedMail } from './parse.ts';
+import { type DecodedMail, decodeMail } from './parse.ts';
 import { composeMail, createTransport, sendErrorOf } from './smtp.ts';
 import { LoopGuard } from './loop-guard.ts';
 import { MailFileStore } from './store.ts';
@@ -26,7 +25,6 @@ export class EmailAdapter implements ChannelAdapter {
   #store: MailFileStore | undefined;
   #readers: MailboxReader[] = [];
   #loopGuard: LoopGuard | undefined;
-  #decoder: MailDecodePool | undefined;
   readonly #transports = new Map<string, Transporter<SMTPPool.SentMessageInfo>>();
   readonly #ownAddresses: ReadonlySet<string>;
   /** Domains of Parley's Message-IDs (see messageIdFor): a bounce names one of them. */
@@ -44,7 +42,6 @@ export class EmailAdapter implements ChannelAdapter {
     this.#context = context;
     this.#loopGuard = new LoopGuard(context.state, this.config.autoReplyLimit);
     this.#store = new MailFileStore(this.config.attachmentDir ?? join(context.dataDir, 'attachments'));
-    this.#decoder = new MailDecodePool();
     this.#readers = this.config.mailboxes.map(
       (mailbox) =>
         new MailboxReader(mailbox, {
@@ -62,7 +59,6 @@ export class EmailAdapter implements ChannelAdapter {
   async stop(): Promise<void> {
     await Promise.all(this.#readers.map((r) => r.stop()));
     this.#readers = [];
-    await this.#decoder?.close();
     for (const transport of this.#transports.values()) transport.close();
     this.#transports.clear();
   }
@@ -105,10 +101,9 @@ export class EmailAdapter implements ChannelAdapter {
   async #decode(mailbox: MailboxConfig, source: Buffer, location: MailLocation): Promise<DecodedMail | undefined> {
     const context = this.#context;
     const store = this.#store;
-    const decoder = this.#decoder;
-    if (!context || !store || !decoder) throw new Error('email adapter is not started');
+    if (!context || !store) throw new Error('email adapter is not started');
     try {
-      return await decoder.decode(source, {
+      return await decodeMail(source, {
         channel: this.name,
         mailbox,
         ownAddresses: this.#ownAddresses,

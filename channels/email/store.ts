@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { type FileHandle, mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -16,15 +15,6 @@ export interface StoredFile {
   readonly sha256: string;
 }
 
-export interface MailFileStoreOptions {
-  /**
-   * Folders and files up to SMALL_FILE_BYTES written with blocking calls: for a worker thread
-   * (decode-worker.ts), where they hold nothing else and cost a third of the CPU of the
-   * asynchronous ones (one call instead of open, write and close through the thread pool).
-   */
-  readonly blocking?: boolean;
-}
-
 /**
  * Files of received mail: `<root>/<ab>/<hash>.eml` for the original and `<root>/<ab>/<hash>/`
  * for its attachments, the hash taken from the Message-ID (a re-import writes the same paths).
@@ -33,14 +23,8 @@ export interface MailFileStoreOptions {
 export class MailFileStore {
   /** Folders known to exist: one mkdir per folder per process, not per mail. */
   readonly #made = new Set<string>();
-  readonly #blocking: boolean;
 
-  constructor(
-    readonly root: string,
-    options: MailFileStoreOptions = {},
-  ) {
-    this.#blocking = options.blocking ?? false;
-  }
+  constructor(readonly root: string) {}
 
   #paths(messageId: string): { shard: string; base: string } {
     const hash = createHash('sha256').update(messageId).digest('hex').slice(0, 32);
@@ -50,23 +34,12 @@ export class MailFileStore {
 
   async #folder(folder: string): Promise<void> {
     if (this.#made.has(folder)) return;
-    if (this.#blocking) mkdirSync(folder, { recursive: true });
-    else await mkdir(folder, { recursive: true });
+    await mkdir(folder, { recursive: true });
     this.#made.add(folder);
   }
 
   async #write(folder: string, path: string, content: Buffer | string): Promise<string> {
     await this.#folder(folder);
-    if (this.#blocking && content.length <= SMALL_FILE_BYTES) {
-      try {
-        writeFileSync(path, content, { flag: 'wx' });
-        return pathToFileURL(path).href;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-    }
-    // A file already there (the same mail imported again) is rewritten asynchronously: ext4
-    // flushes a file truncated and rewritten in place when it is closed (about 1 ms a file).
     await writeFile(path, content);
     return pathToFileURL(path).href;
   }
@@ -85,8 +58,7 @@ export class MailFileStore {
   /** Removes a mail's attachment files (the mail turned out to be a bounce or unusable; its .eml stays). */
   async removeAttachments(messageId: string): Promise<void> {
     const { base } = this.#paths(messageId);
-    if (this.#blocking) rmSync(base, { recursive: true, force: true });
-    else await rm(base, { recursive: true, force: true });
+    await rm(base, { recursive: true, force: true });
     this.#made.delete(base);
   }
 
