@@ -1,4 +1,7 @@
+import { compileWasmWithoutTierUp } from './lean-memory.ts';
 import { runCli } from './program.ts';
+
+compileWasmWithoutTierUp();
 
 // `parley ... | head`: the reader has what it wanted and closed the pipe; stop quietly.
 for (const stream of [process.stdout, process.stderr]) {

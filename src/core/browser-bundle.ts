@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** One file a browser loads, kept compressed and with its ETag. */
@@ -22,6 +21,8 @@ function asset(code: string): BrowserAsset {
 
 /** Bundles a Preact (TypeScript) entry with esbuild, minified for browsers: one script, and one stylesheet if CSS is imported. */
 export async function bundleForBrowser(entry: string): Promise<BrowserBundle> {
+  // Loaded on the first request, not at start: the esbuild package costs memory a server at rest does not need.
+  const { build } = await import('esbuild');
   const result = await build({
     entryPoints: { main: entry },
     outdir: '/bundle',

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createTwoFilesPatch } from 'diff';
 import { NotFoundError, UserError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Database } from '../../db/database.ts';
@@ -117,7 +116,7 @@ export class FlowRevisions {
 
   /** A unified diff (jsdiff) from version `from` to version `to`. */
   async diff(flowId: string, from: number, to: number): Promise<string> {
-    const [a, b] = await Promise.all([this.yaml(flowId, from), this.yaml(flowId, to)]);
+    const [a, b, { createTwoFilesPatch }] = await Promise.all([this.yaml(flowId, from), this.yaml(flowId, to), import('diff')]);
     return createTwoFilesPatch(`${flowId} version ${from}`, `${flowId} version ${to}`, a, b, undefined, undefined, { context: 3 });
   }
 
