@@ -3,11 +3,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { Mutex } from '../core/mutex.ts';
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { PrismaClient } from '../generated/sqlite/client.ts';
 import { cachedPing, type DatabasePing, postgresPing, sqlitePing } from './ping.ts';
-import { attachPgConnection, attachSqliteConnection, execute, type PgQueryable, sql, sqliteConnectionOf, usePgTypes, withoutDiskSync } from './sql.ts';
+import { attachPgConnection, attachSqliteConnection, execute, type PgQueryable, sql, sqliteConnectionOf, usePgTypes } from './sql.ts';
+import { SqliteWriter } from './sqlite-writer.ts';
 
 export type Dialect = 'sqlite' | 'postgresql';
 
@@ -95,8 +95,12 @@ async function openSqlite(url: string): Promise<Database> {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const [{ PrismaBetterSqlite3 }, { PrismaClient }] = await Promise.all([import('@prisma/adapter-better-sqlite3'), import('../generated/sqlite/client.ts')]);
   const adapterFactory = new PrismaBetterSqlite3({ url: path, timeout: 10_000 });
+  const writer = new SqliteWriter(() => sqliteConnectionOf(prisma));
   const prisma = new PrismaClient({
-    adapter: withConnection(new PrismaBetterSqlite3({ url: path, timeout: 10_000 }), (handle) => attachSqliteConnection(prisma, handle)),
+    adapter: withConnection(new PrismaBetterSqlite3({ url: path, timeout: 10_000 }), (adapter, handle) => {
+      attachSqliteConnection(prisma, handle);
+      writer.wrapAdapter(adapter, handle);
+    }),
   });
   // WAL lets readers run beside the writer. synchronous = FULL syncs every commit, so an
   // acknowledged message survives a power cut too, not only a process crash; group commit
@@ -104,7 +108,6 @@ async function openSqlite(url: string): Promise<Database> {
   await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
   await prisma.$queryRawUnsafe('PRAGMA synchronous = FULL');
   await prisma.$queryRawUnsafe('PRAGMA foreign_keys = ON');
-  const writer = new Mutex();
   // An in-memory database has no file a second connection could open: it is checked on its own connection.
   const health: DatabasePing =
     path === ':memory:' ? { ping: async () => void (await prisma.$queryRawUnsafe('SELECT 1')), close: async () => {} } : cachedPing(sqlitePing(path));
@@ -117,17 +120,7 @@ async function openSqlite(url: string): Promise<Database> {
     write: (fn, options) =>
       writer.run(async () => {
         await turnOfEventLoop();
-        const connection = sqliteConnectionOf(prisma);
-        const transaction = () =>
-          prisma.$transaction(
-            (tx) => {
-              if (connection) attachSqliteConnection(tx, connection);
-              return fn(tx as Prisma);
-            },
-            { timeout: 60_000 },
-          );
-        // The writers queue here, so no other commit of this process falls into the unsynced window.
-        return options?.synced === false && connection ? withoutDiskSync(connection, transaction) : transaction();
+        return writer.transaction(() => fn(prisma), { synced: options?.synced !== false });
       }),
     run: (fn, options) =>
       writer.run(async () => {
@@ -143,14 +136,15 @@ async function openSqlite(url: string): Promise<Database> {
 }
 
 /**
- * The adapter factory Prisma's client connects through, reporting the better-sqlite3
- * connection it opens so the hot path can run statements on it (src/db/sql.ts).
+ * The adapter factory Prisma's client connects through, reporting each adapter it opens with
+ * its better-sqlite3 connection, so the hot path can run statements on it (src/db/sql.ts) and
+ * the writer can take over its transactions (src/db/sqlite-writer.ts).
  */
-function withConnection(factory: PrismaBetterSqlite3, onConnect: (handle: BetterSqlite3.Database) => void): PrismaBetterSqlite3 {
+function withConnection(factory: PrismaBetterSqlite3, onConnect: (adapter: SqlDriverAdapter, handle: BetterSqlite3.Database) => void): PrismaBetterSqlite3 {
   const connect = factory.connect.bind(factory);
   factory.connect = async () => {
     const adapter = await connect();
-    onConnect((adapter as unknown as { client: BetterSqlite3.Database }).client);
+    onConnect(adapter, (adapter as unknown as { client: BetterSqlite3.Database }).client);
     return adapter;
   };
   return factory;

@@ -1,5 +1,4 @@
 import type { Database, Prisma as PrismaClient } from './database.ts';
-import { sqliteConnectionOf, withoutDiskSync } from './sql.ts';
 
 /**
  * Runs `write` (raw statements of src/db/sql.ts) as one transaction that, on SQLite, commits
@@ -7,23 +6,8 @@ import { sqliteConnectionOf, withoutDiskSync } from './sql.ts';
  * and the next synced commit makes it durable against a power cut as well. A synced commit
  * costs an fsync that blocks the event loop (measured 7 ms on the 2-core machine), so this is
  * for bookkeeping whose loss in a power cut is already handled (the outbox's sent records: a
- * lost one leaves the row `sending`, which is reconciled). On PostgreSQL a db.write with `synced: false`.
+ * lost one leaves the row `sending`, which is reconciled). On PostgreSQL: synchronous_commit off.
  */
 export function unsyncedWrite<T>(db: Database, write: (client: PrismaClient) => Promise<T>): Promise<T> {
-  if (db.dialect !== 'sqlite') return db.write(write, { synced: false });
-  return db.run(async (client) => {
-    const connection = sqliteConnectionOf(client);
-    if (!connection) return client.$transaction((tx) => write(tx as PrismaClient));
-    return withoutDiskSync(connection, async () => {
-      connection.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await write(client);
-        connection.exec('COMMIT');
-        return result;
-      } catch (error) {
-        if (connection.inTransaction) connection.exec('ROLLBACK');
-        throw error;
-      }
-    });
-  });
+  return db.write(write, { synced: false });
 }
