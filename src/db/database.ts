@@ -37,6 +37,14 @@ export interface Database {
    * another caller's open transaction.
    */
   run<T>(fn: (client: Prisma) => Promise<T>, options?: RunOptions): Promise<T>;
+  /**
+   * Runs bookkeeping statements whose loss in a power cut is already handled (a lease, a send's
+   * record: see each caller), committed without waiting for the disk. SQLite: one transaction,
+   * queued with the writers, committed without a sync. PostgreSQL: each statement commits on its
+   * own on a connection with synchronous_commit off, with no transaction round trips; raw
+   * statements only (src/db/sql.ts), so each must be whole by itself.
+   */
+  unsynced<T>(fn: (client: Prisma) => Promise<T>): Promise<T>;
   /** Readiness: a read on a connection of its own, never queued behind the writers (see ping.ts). */
   ping(): Promise<void>;
   /** The adapter factory, for the migration engine. */
@@ -127,6 +135,11 @@ async function openSqlite(url: string): Promise<Database> {
         await turnOfEventLoop();
         return fn(prisma);
       }, options),
+    unsynced: (fn) =>
+      writer.run(async () => {
+        await turnOfEventLoop();
+        return writer.transaction(() => fn(prisma), { synced: false });
+      }),
     ping: () => health.ping(),
     close: async () => {
       await health.close();
@@ -177,6 +190,13 @@ async function openPostgres(url: string): Promise<Database> {
   };
   const prisma = new PostgresClient({ adapter: clientFactory }) as unknown as Prisma;
   const health = cachedPing(postgresPing(url));
+  // Bookkeeping statements (db.unsynced): a small pool of its own whose commits do not wait for
+  // the WAL flush. Raw statements given this client run there; anything else falls through to
+  // the main client.
+  const bookkeepingPool = new pg.Pool({ connectionString: url, max: 2, options: '-c synchronous_commit=off' });
+  bookkeepingPool.on('error', () => undefined);
+  const bookkeeping = Object.create(prisma) as Prisma;
+  attachPgConnection(bookkeeping, bookkeepingPool);
   return {
     prisma,
     dialect: 'postgresql',
@@ -196,9 +216,11 @@ async function openPostgres(url: string): Promise<Database> {
       );
     },
     run: (fn) => fn(prisma),
+    unsynced: (fn) => fn(bookkeeping),
     ping: () => health.ping(),
     close: async () => {
       await health.close();
+      await bookkeepingPool.end();
       await prisma.$disconnect();
     },
   };

@@ -7,7 +7,6 @@ import { Prisma } from '../generated/sqlite/client.ts';
 import type { AuthorKind, DeliveryStatus } from '../generated/sqlite/enums.ts';
 import { Semaphore } from '../core/semaphore.ts';
 import { GroupCommit } from '../db/group-commit.ts';
-import { unsyncedWrite } from '../db/unsynced-write.ts';
 import { decodeRows, execute, inList, passedByMost, queryRows, raw, type ReadKind, sql } from '../db/sql.ts';
 import { OUTBOX_ITEM } from '../db/columns.ts';
 import { retryDelay } from './backoff.ts';
@@ -126,6 +125,8 @@ export class OutboxDispatcher {
   readonly #markSending: GroupCommit<{ id: string; attempt: number }, boolean>;
   /** Results of the sends that came back together, one commit for all. */
   readonly #markSent: GroupCommit<SentRecord, EarlyStatus[]>;
+  /** Leases of the lanes whose sends ended together, given up in one statement. */
+  readonly #release: GroupCommit<{ holder: string; key: string }, void>;
   #heartbeat: NodeJS.Timeout | undefined;
   #renewing = false;
   /**
@@ -150,6 +151,7 @@ export class OutboxDispatcher {
     // Sends start one by one as lanes free up; their marks are synced commits, gathered for a few ms.
     this.#markSending = new GroupCommit((marks) => this.#dbSlots.run(() => this.#writeSendingMarks(marks)), undefined, SENDING_MARKS_GATHER_MS);
     this.#markSent = new GroupCommit((records) => this.#dbSlots.run(() => this.#writeSent(records)));
+    this.#release = new GroupCommit((lanes) => this.#dbSlots.run(() => this.#releaseLanes(lanes)));
     this.#loops = new WorkerLoops('out', logger, async (holder) => {
       const { started, nextDueInMs } = await this.#launch(holder);
       if (started.length === 0 && this.#lanes.size === 0) await this.sweepEarlyStatuses();
@@ -356,11 +358,9 @@ export class OutboxDispatcher {
         return false;
       })
       .then(async (attempted) => {
-        await this.#dbSlots
-          .run(() => this.leases.release(holder, [item.laneKey]))
-          .catch((error: unknown) => {
-            this.logger.warn({ err: error, lane: item.laneKey }, 'outbox: lease release failed; it expires by itself');
-          });
+        await this.#release.add({ holder, key: item.laneKey }).catch((error: unknown) => {
+          this.logger.warn({ err: error, lane: item.laneKey }, 'outbox: lease release failed; it expires by itself');
+        });
         this.#lanes.delete(item.laneKey);
         if (this.#lanes.size === 0) this.#stopHeartbeat();
         // The lane's next message may be waiting.
@@ -540,14 +540,29 @@ export class OutboxDispatcher {
     await this.#applyEarly(early);
   }
 
-  /** Marks rows `sending` (each only if still pending) in one transaction; true for each row marked. */
-  #writeSendingMarks(marks: readonly { id: string; attempt: number }[]): Promise<boolean[]> {
+  /**
+   * Marks rows `sending` (each only if still pending) in one synced commit; true for each row
+   * marked. On PostgreSQL one statement (one round trip, no transaction around it); on SQLite
+   * one transaction of prepared statements.
+   */
+  async #writeSendingMarks(marks: readonly { id: string; attempt: number }[]): Promise<boolean[]> {
+    const now = this.now();
+    if (this.db.dialect === 'postgresql') {
+      const rows = await queryRows(
+        this.db.prisma,
+        sql`UPDATE "OutboxItem" o SET "status" = 'sending', "attempts" = m."attempt", "updatedAt" = ${now}
+        FROM jsonb_to_recordset(${JSON.stringify(marks)}::jsonb) AS m("id" text, "attempt" integer)
+        WHERE o."id" = m."id" AND o."status" = 'pending' RETURNING o."id"`,
+      );
+      const marked = new Set(rows.map((r) => r.id as string));
+      return marks.map((m) => marked.has(m.id));
+    }
     return this.db.write(async (tx) => {
       const marked: boolean[] = [];
       for (const { id, attempt } of marks) {
         const changes = await execute(
           tx,
-          sql`UPDATE "OutboxItem" SET "status" = 'sending', "attempts" = ${attempt}, "updatedAt" = ${this.now()} WHERE "id" = ${id} AND "status" = 'pending'`,
+          sql`UPDATE "OutboxItem" SET "status" = 'sending', "attempts" = ${attempt}, "updatedAt" = ${now} WHERE "id" = ${id} AND "status" = 'pending'`,
         );
         marked.push(changes > 0);
       }
@@ -555,11 +570,28 @@ export class OutboxDispatcher {
     });
   }
 
-  /** Records sends as sent with their messages, in one transaction; returns each one's early delivery statuses. */
-  #writeSent(records: readonly SentRecord[]): Promise<EarlyStatus[][]> {
-    // Not synced to disk on SQLite: a record lost in a power cut leaves the row `sending`, which
-    // is reconciled as a send cut short (sent again, the row saying so), never lost.
-    return unsyncedWrite(this.db, async (tx) => {
+  /**
+   * Records sends as sent with their messages; returns each one's early delivery statuses. Not
+   * synced to disk: a record lost in a power cut leaves the row `sending`, which is reconciled as
+   * a send cut short (sent again, the row saying so), never lost. On PostgreSQL one statement.
+   */
+  async #writeSent(records: readonly SentRecord[]): Promise<EarlyStatus[][]> {
+    const externalIds = records.flatMap((r) => (r.externalId ? [r.externalId] : []));
+    const early = sql`SELECT "id", "channel", "externalId", "status", "reason", "at" FROM "EarlyDeliveryStatus" WHERE ${inList(this.db.dialect, sql`"externalId"`, externalIds)} ORDER BY "at"`;
+    const rows = await this.db.unsynced(async (tx) => {
+      if (this.db.dialect === 'postgresql') {
+        const json = JSON.stringify(records.map((r) => ({ ...r, at: r.at.toISOString(), externalId: r.externalId ?? null })));
+        return queryRows(
+          tx,
+          sql`WITH r AS (SELECT * FROM jsonb_to_recordset(${json}::jsonb)
+            AS r("id" text, "messageId" text, "attempts" integer, "lastError" text, "externalId" text, "at" timestamp(3))),
+          o AS (UPDATE "OutboxItem" o SET "status" = 'sent', "attempts" = r."attempts", "lastError" = r."lastError", "updatedAt" = r."at"
+            FROM r WHERE o."id" = r."id" RETURNING 1),
+          m AS (UPDATE "Message" m SET "deliveryStatus" = 'sent', "sentAt" = r."at", "externalId" = r."externalId"
+            FROM r WHERE m."id" = r."messageId" RETURNING 1)
+          ${early}`,
+        );
+      }
       for (const r of records) {
         await execute(
           tx,
@@ -570,20 +602,18 @@ export class OutboxDispatcher {
           sql`UPDATE "Message" SET "deliveryStatus" = 'sent', "sentAt" = ${r.at}, "externalId" = ${r.externalId ?? null} WHERE "id" = ${r.messageId}`,
         );
       }
-      const externalIds = records.flatMap((r) => (r.externalId ? [r.externalId] : []));
-      const rows =
-        externalIds.length === 0
-          ? []
-          : decodeRows<EarlyStatus>(
-              this.db.dialect,
-              await queryRows(
-                tx,
-                sql`SELECT "id", "channel", "externalId", "status", "reason", "at" FROM "EarlyDeliveryStatus" WHERE ${inList(this.db.dialect, sql`"externalId"`, externalIds)} ORDER BY "at"`,
-              ),
-              { at: 'timestamp' },
-            );
-      return records.map((r) => rows.filter((e) => e.channel === r.channel && e.externalId === r.externalId));
+      return externalIds.length === 0 ? [] : queryRows(tx, early);
     });
+    const statuses = decodeRows<EarlyStatus>(this.db.dialect, rows, { at: 'timestamp' });
+    return records.map((r) => statuses.filter((e) => e.channel === r.channel && e.externalId === r.externalId));
+  }
+
+  /** Gives up the leases of lanes whose sends ended, one statement per holder. */
+  async #releaseLanes(lanes: readonly { holder: string; key: string }[]): Promise<void[]> {
+    const byHolder = new Map<string, string[]>();
+    for (const { holder, key } of lanes) byHolder.set(holder, [...(byHolder.get(holder) ?? []), key]);
+    for (const [holder, keys] of byHolder) await this.leases.release(holder, keys);
+    return lanes.map(() => undefined);
   }
 
   /**
