@@ -14,6 +14,7 @@ import { optedOutRecipients, recipientKey } from './consent.ts';
 import { DeadlineExceeded, withDeadline } from './deadline.ts';
 import { formatZodIssues } from './inbox.ts';
 import type { Leases } from './leases.ts';
+import { OutboxHints } from './outbox-hints.ts';
 import { OutboxPayloadSchema } from './outbound.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { WorkerLoops } from './worker-loops.ts';
@@ -137,6 +138,7 @@ export class OutboxDispatcher {
    * here is still claimed and read again under its lease before it is sent.
    */
   readonly #heads = new Map<string, { readonly items: OutboxItem[]; readonly readAt: number; readonly nextDueAt: number }>();
+  readonly #hints: OutboxHints;
 
   constructor(
     private readonly db: Database,
@@ -148,6 +150,7 @@ export class OutboxDispatcher {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.#dbSlots = new Semaphore(options.dbConcurrency);
+    this.#hints = new OutboxHints(options.pollIntervalMs, () => this.now().getTime());
     // Sends start one by one as lanes free up; their marks are synced commits, gathered for a few ms.
     this.#markSending = new GroupCommit((marks) => this.#dbSlots.run(() => this.#writeSendingMarks(marks)), undefined, SENDING_MARKS_GATHER_MS);
     this.#markSent = new GroupCommit((records) => this.#dbSlots.run(() => this.#writeSent(records)));
@@ -174,8 +177,10 @@ export class OutboxDispatcher {
     await Promise.allSettled([...this.#lanes.values()].map((lane) => lane.done));
   }
 
-  /** New sends were queued: look now instead of at the next poll. */
-  notify(): void {
+  /** New sends were queued (on these lanes, when this process queued them): look now instead of at the next poll. */
+  notify(sends: readonly { channel: string; laneKey: string }[] = []): void {
+    const { lanes } = this.options;
+    this.#hints.add(lanes ? sends.filter((s) => lanes.includes(s.laneKey)) : sends);
     this.#loops.notify();
   }
 
@@ -199,37 +204,58 @@ export class OutboxDispatcher {
     }
   }
 
-  /** Claims the due heads of free lanes, channel by channel, and starts sending them. */
+  /**
+   * Claims the due heads of free lanes, channel by channel, and starts sending them: first the
+   * lanes this process queued sends on (hints), then, when due, the heads a walk of the queue finds.
+   */
   async #launch(holder: string): Promise<{ started: Promise<boolean>[]; nextDueInMs: number }> {
     const started: Promise<boolean>[] = [];
     let nextDueInMs = this.options.pollIntervalMs;
     for (const channel of this.options.channels()) {
-      const free = this.options.laneConcurrency - [...this.#lanes.values()].filter((lane) => lane.channel === channel).length;
-      if (free <= 0) continue;
+      const free = () => this.options.laneConcurrency - [...this.#lanes.values()].filter((lane) => lane.channel === channel).length;
+      const hinted = this.#hints.take(channel, free(), (lane) => this.#lanes.has(lane));
+      if (hinted.length > 0) {
+        const owned = await this.#dbSlots.run(() => this.leases.claim(holder, hinted));
+        // Read under the lease: the lane's oldest unsent row, which may be older than the hinted send.
+        const heads = owned.length === 0 ? [] : await this.#dbSlots.run(() => this.#headsOfLanes(owned));
+        const now = this.now();
+        await this.#startClaimed(
+          holder,
+          owned,
+          heads.filter((i) => i.status === 'sending' || i.nextAttemptAt <= now),
+          started,
+        );
+      }
+      if (free() <= 0 || !this.#hints.walkDue(channel)) continue;
       const { due, nextDueInMs: channelNext } = await this.#readHeads(channel);
       nextDueInMs = Math.min(nextDueInMs, channelNext);
-      const candidates = due.filter((item) => !this.#lanes.has(item.laneKey)).slice(0, free);
+      const candidates = due.filter((item) => !this.#lanes.has(item.laneKey)).slice(0, free());
       this.#forgetHeads(channel, candidates);
       if (candidates.length === 0) continue;
-      const owned = new Set(
-        await this.#dbSlots.run(() =>
-          this.leases.claim(
-            holder,
-            candidates.map((i) => i.laneKey),
-          ),
+      const owned = await this.#dbSlots.run(() =>
+        this.leases.claim(
+          holder,
+          candidates.map((i) => i.laneKey),
         ),
       );
       // Read again under the lease: between the head query and the claim, another process may
       // have sent and recorded a head (its lease already released). Deciding on the stale
       // `sending` state would take that send for one cut short by a crash and repeat it.
-      const claimed = candidates.filter((i) => owned.has(i.laneKey)).map((i) => i.id);
+      const ownedSet = new Set(owned);
+      const claimed = candidates.filter((i) => ownedSet.has(i.laneKey)).map((i) => i.id);
       const mine = claimed.length === 0 ? [] : await this.#dbSlots.run(() => this.#rowsStillDue(claimed));
-      const notMine = [...owned].filter((key) => !mine.some((i) => i.laneKey === key));
-      if (notMine.length > 0) await this.#dbSlots.run(() => this.leases.release(holder, notMine));
-      const optedOut = await this.#dbSlots.run(() => optedOutRecipients(this.db, mine));
-      for (const item of mine) started.push(this.#startLane(holder, item, optedOut.has(recipientKey(item.channel, item.recipient))));
+      await this.#startClaimed(holder, owned, mine, started);
     }
     return { started, nextDueInMs };
+  }
+
+  /** Starts the lanes of `mine` (read under their leases) and gives up the leases of the other lanes claimed. */
+  async #startClaimed(holder: string, owned: readonly string[], mine: readonly OutboxItem[], started: Promise<boolean>[]): Promise<void> {
+    const notMine = owned.filter((key) => !mine.some((i) => i.laneKey === key));
+    if (notMine.length > 0) await this.#dbSlots.run(() => this.leases.release(holder, notMine));
+    if (mine.length === 0) return;
+    const optedOut = await this.#dbSlots.run(() => optedOutRecipients(this.db, mine));
+    for (const item of mine) started.push(this.#startLane(holder, item, optedOut.has(recipientKey(item.channel, item.recipient))));
   }
 
   /** The due heads left from the channel's last head query, or a new query's when none are left or they are old. */
@@ -269,7 +295,19 @@ export class OutboxDispatcher {
   }
 
   /** The rows among `ids` still pending or sending, with what a send needs of their message, oldest first (one query: it runs every round). */
-  async #unsentRows(ids: readonly string[]): Promise<OutboxItem[]> {
+  #unsentRows(ids: readonly string[]): Promise<OutboxItem[]> {
+    return this.#unsentRowsWhere(inList(this.db.dialect, sql`o."id"`, ids));
+  }
+
+  /** The oldest unsent row of each of these lanes (one query: by the lane index). */
+  async #headsOfLanes(lanes: readonly string[]): Promise<OutboxItem[]> {
+    const rows = await this.#unsentRowsWhere(inList(this.db.dialect, sql`o."laneKey"`, lanes));
+    const heads = new Map<string, OutboxItem>();
+    for (const row of rows) if (!heads.has(row.laneKey)) heads.set(row.laneKey, row);
+    return [...heads.values()];
+  }
+
+  async #unsentRowsWhere(where: Prisma.Sql): Promise<OutboxItem[]> {
     const { dialect } = this.db;
     const rows = await queryRows(
       this.db.prisma,
@@ -280,7 +318,7 @@ export class OutboxDispatcher {
       )},
         m."conversationId" AS "messageConversationId", m."authorKind" AS "messageAuthorKind", a."name" AS "messageAgentName"
       FROM "OutboxItem" o JOIN "Message" m ON m."id" = o."messageId" LEFT JOIN "Agent" a ON a."id" = m."agentId"
-      WHERE ${inList(dialect, sql`o."id"`, ids)} AND ${passedByMost(dialect, sql`o."status" IN ('pending', 'sending')`)} ORDER BY o."id"`,
+      WHERE ${where} AND ${passedByMost(dialect, sql`o."status" IN ('pending', 'sending')`)} ORDER BY o."id"`,
     );
     const kinds = Object.fromEntries(Object.entries(OUTBOX_ITEM).filter(([, kind]) => kind !== 'text')) as Record<string, ReadKind>;
     return decodeRows<Record<string, unknown>>(dialect, rows, kinds).map((row) => {
