@@ -1,13 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
 
-/** A Prisma write that Prisma runs as a transaction of its own (a nested create). */
-const nestedCreate = (db: TestDatabase, id: string) =>
-  db.prisma.customer.create({
-    data: { id, attributes: {}, tags: [], identities: { create: [{ id: `${id}-i`, channel: 'sms', address: `+1555${id.length}${id}` }] } },
-    select: { id: true },
-  });
-
 describe.each(dialects)('writes and the transactions Prisma starts itself (%s)', (dialect) => {
   let db: TestDatabase | undefined;
   afterEach(async () => {
@@ -37,21 +30,24 @@ describe.each(dialects)('writes and the transactions Prisma starts itself (%s)',
     expect(await database.prisma.channelIdentity.count()).toBe(1);
   });
 
-  it('keeps a transaction Prisma starts outside the writers apart from a write in progress', async () => {
+  it('lets a write wait for a transaction Prisma started outside the writers, then commits both', async () => {
     db = await freshDatabase(dialect);
     const database = db;
-    let outside: Promise<unknown> | undefined;
-    await expect(
-      database.write(async (tx) => {
-        await tx.lease.create({ data: { key: 'in-write', holder: 'test', untilMs: 1n }, select: { key: true } });
-        // Started while the write's transaction is open; it must not join (and roll back with) it.
-        outside = nestedCreate(database, 'outside');
-        await new Promise((r) => setTimeout(r, 50));
-        throw new Error('handler failed');
-      }),
-    ).rejects.toThrow('handler failed');
-    await outside;
-    expect(await database.prisma.lease.count()).toBe(0);
-    expect((await database.prisma.customer.findMany({ select: { id: true } })).map((c) => c.id)).toEqual(['outside']);
+    let inside: () => void = () => {};
+    const begun = new Promise<void>((resolve) => (inside = resolve));
+    const outside = database.prisma.$transaction(async (tx) => {
+      await tx.lease.create({ data: { key: 'outside', holder: 'test', untilMs: 1n }, select: { key: true } });
+      inside();
+      await new Promise((r) => setTimeout(r, 50));
+      await tx.lease.create({ data: { key: 'outside-2', holder: 'test', untilMs: 1n }, select: { key: true } });
+    });
+    await begun;
+    const write = database.write((tx) => tx.lease.create({ data: { key: 'write', holder: 'test', untilMs: 1n }, select: { key: true } }));
+    await Promise.all([outside, write]);
+    expect((await database.prisma.lease.findMany({ select: { key: true }, orderBy: { key: 'asc' } })).map((l) => l.key)).toEqual([
+      'outside',
+      'outside-2',
+      'write',
+    ]);
   });
 });
