@@ -10,7 +10,6 @@ import { GroupCommit } from '../db/group-commit.ts';
 import { decodeRows, execute, inList, passedByMost, queryRows, raw, type ReadKind, sql } from '../db/sql.ts';
 import { OUTBOX_ITEM } from '../db/columns.ts';
 import { retryDelay } from './backoff.ts';
-import { optedOutRecipients, recipientKey } from './consent.ts';
 import { DeadlineExceeded, withDeadline } from './deadline.ts';
 import { formatZodIssues } from './inbox.ts';
 import type { Leases } from './leases.ts';
@@ -66,7 +65,10 @@ const timestampOf = (status: DeliveryStatus, at: Date) =>
 
 type OutboxItem = Prisma.OutboxItemGetPayload<{
   include: { message: { select: { conversationId: true; authorKind: true; agent: { select: { name: true } } } } };
-}>;
+}> & {
+  /** The recipient's identity on the channel has opted out (read with the row, under the lane's lease). */
+  readonly recipientOptedOut: boolean;
+};
 
 /** The result of a provider call whose recording failed, kept to record it again. */
 type Unrecorded =
@@ -254,8 +256,7 @@ export class OutboxDispatcher {
     const notMine = owned.filter((key) => !mine.some((i) => i.laneKey === key));
     if (notMine.length > 0) await this.#dbSlots.run(() => this.leases.release(holder, notMine));
     if (mine.length === 0) return;
-    const optedOut = await this.#dbSlots.run(() => optedOutRecipients(this.db, mine));
-    for (const item of mine) started.push(this.#startLane(holder, item, optedOut.has(recipientKey(item.channel, item.recipient))));
+    for (const item of mine) started.push(this.#startLane(holder, item, item.recipientOptedOut));
   }
 
   /** The due heads left from the channel's last head query, or a new query's when none are left or they are old. */
@@ -316,16 +317,19 @@ export class OutboxDispatcher {
           .map((c) => `o."${c}"`)
           .join(', '),
       )},
-        m."conversationId" AS "messageConversationId", m."authorKind" AS "messageAuthorKind", a."name" AS "messageAgentName"
+        m."conversationId" AS "messageConversationId", m."authorKind" AS "messageAuthorKind", a."name" AS "messageAgentName",
+        i."optedOutAt" AS "recipientOptedOutAt"
       FROM "OutboxItem" o JOIN "Message" m ON m."id" = o."messageId" LEFT JOIN "Agent" a ON a."id" = m."agentId"
+      LEFT JOIN "ChannelIdentity" i ON i."channel" = o."channel" AND i."address" = o."recipient"
       WHERE ${where} AND ${passedByMost(dialect, sql`o."status" IN ('pending', 'sending')`)} ORDER BY o."id"`,
     );
     const kinds = Object.fromEntries(Object.entries(OUTBOX_ITEM).filter(([, kind]) => kind !== 'text')) as Record<string, ReadKind>;
     return decodeRows<Record<string, unknown>>(dialect, rows, kinds).map((row) => {
-      const { messageConversationId, messageAuthorKind, messageAgentName, ...item } = row;
+      const { messageConversationId, messageAuthorKind, messageAgentName, recipientOptedOutAt, ...item } = row;
       const agentName = messageAgentName as string | null;
       return {
-        ...(item as Omit<OutboxItem, 'message'>),
+        ...(item as Omit<OutboxItem, 'message' | 'recipientOptedOut'>),
+        recipientOptedOut: recipientOptedOutAt !== null && recipientOptedOutAt !== undefined,
         message: {
           conversationId: messageConversationId as string,
           authorKind: messageAuthorKind as AuthorKind,
