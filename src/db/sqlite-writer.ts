@@ -1,7 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { SqlDriverAdapter, Transaction } from '@prisma/driver-adapter-utils';
 import { Mutex } from '../core/mutex.ts';
-import { withoutDiskSync } from './sql.ts';
 
 /**
  * The writer of a SQLite database: every write of the process queues here, and a transaction
@@ -29,30 +28,29 @@ export class SqliteWriter {
 
   /** Runs `fn` alone among the writers (`ahead`: before the ones still waiting). */
   run<T>(fn: () => Promise<T>, options?: { ahead?: boolean }): Promise<T> {
-    return this.#queue.run(fn, options);
+    return this.#queue.run(async () => {
+      // A transaction Prisma started outside the writers ends first (with the sync setting it began with).
+      while (this.#prismaTransactions.size > 0) await Promise.all(this.#prismaTransactions);
+      return fn();
+    }, options);
   }
 
-  /** Runs `fn` in one transaction, committed with (synced) or without waiting for the disk. Call it in a writer's turn (run). */
-  async transaction<T>(fn: () => Promise<T>, options: { synced: boolean }): Promise<T> {
+  /** Runs `fn` in one transaction. Call it in a writer's turn (run); the turn decides how the commit syncs. */
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
     const connection = this.handle();
     if (!connection) throw new Error('the SQLite connection is not open yet');
-    while (this.#prismaTransactions.size > 0) await Promise.all(this.#prismaTransactions);
-    const transaction = async () => {
-      connection.exec('BEGIN IMMEDIATE');
-      this.#open = true;
-      try {
-        const result = await fn();
-        connection.exec('COMMIT');
-        return result;
-      } catch (error) {
-        if (connection.inTransaction) connection.exec('ROLLBACK');
-        throw error;
-      } finally {
-        this.#open = false;
-      }
-    };
-    // Called in the writer's turn, so no other commit of this process falls into the unsynced window.
-    return options.synced ? transaction() : withoutDiskSync(connection, transaction);
+    connection.exec('BEGIN IMMEDIATE');
+    this.#open = true;
+    try {
+      const result = await fn();
+      connection.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (connection.inTransaction) connection.exec('ROLLBACK');
+      throw error;
+    } finally {
+      this.#open = false;
+    }
   }
 
   /** Makes the adapter's transactions follow the writer (see the class comment). */
