@@ -1,4 +1,4 @@
-import { type FileHandle, open, stat } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 
 /**
  * Makes a SQLite database's commits durable without blocking the event loop. Its writers
@@ -11,7 +11,6 @@ import { type FileHandle, open, stat } from 'node:fs/promises';
  */
 export class WalSync {
   #file: FileHandle | undefined;
-  #inode = 0;
   #running: Promise<void> | undefined;
   #next: Promise<void> | undefined;
 
@@ -42,23 +41,21 @@ export class WalSync {
   }
 
   async #fsync(): Promise<void> {
-    const walPath = `${this.databasePath}-wal`;
-    const wal = await stat(walPath).catch(() => undefined);
-    if (!wal) {
-      // No WAL (nothing written yet, or checkpointed away): the database file holds everything.
-      const file = await open(this.databasePath, 'r');
-      try {
-        await file.sync();
-      } finally {
-        await file.close();
+    // SQLite keeps the WAL file (one inode) while a connection is open, so once open it stays
+    // the file to sync: no stat per sync (measured at 1% of the process under load).
+    if (!this.#file) {
+      const file = await open(`${this.databasePath}-wal`, 'r').catch(() => undefined);
+      if (!file) {
+        // No WAL yet (nothing written): the database file holds everything.
+        const database = await open(this.databasePath, 'r');
+        try {
+          await database.sync();
+        } finally {
+          await database.close();
+        }
+        return;
       }
-      return;
-    }
-    // The WAL is one file while the database is open; a new inode means it was made again.
-    if (!this.#file || wal.ino !== this.#inode) {
-      await this.#file?.close().catch(() => undefined);
-      this.#file = await open(walPath, 'r');
-      this.#inode = (await this.#file.stat()).ino;
+      this.#file = file;
     }
     await this.#file.sync();
   }
