@@ -24,6 +24,7 @@ import { JobRunner } from './pipeline/jobs.ts';
 import { CampaignRunner } from './campaigns/runner.ts';
 import { Inbox } from './pipeline/inbox.ts';
 import { lastInboundAt, recordConsent } from './pipeline/consent.ts';
+import { RecentInbound } from './pipeline/recent-inbound.ts';
 import { Leases } from './pipeline/leases.ts';
 import { OutboxDispatcher } from './pipeline/outbox.ts';
 import { InboundProcessor } from './pipeline/processor.ts';
@@ -109,6 +110,7 @@ export class Parley {
   /** Every desk notice goes to each of these; add the Slack desk with `notifiers.add(...)`. */
   readonly notifiers: NotifierSet;
   readonly #adapters = new Map<string, ChannelAdapter>();
+  readonly #recentInbound = new RecentInbound(() => this.options.now?.() ?? new Date());
   readonly #states: ChannelState[] = [];
   #started: ChannelAdapter[] = [];
   readonly #plugins: ParleyPlugin[] = [];
@@ -279,9 +281,10 @@ export class Parley {
         defaultLocale: config.PARLEY_DEFAULT_LOCALE,
         linkSamePhone: config.PARLEY_LINK_SAME_PHONE === 'true',
         workerId: this.workerId,
+        recentInbound: this.#recentInbound,
       },
       this.events,
-      () => this.dispatcher.notify(),
+      (sends) => this.dispatcher.notify(sends),
       options.now,
     );
     this.inbox.onCommitted((lanes) => this.processor.notify(lanes));
@@ -394,7 +397,7 @@ export class Parley {
       receive: (message) => this.inbox.accept({ ...message, channel }),
       reportStatus: (update) => this.dispatcher.reportStatus({ ...update, channel }),
       recordConsent: (address, action) => recordConsent(this.db, channel, address, action, this.options.now?.() ?? new Date()),
-      lastInboundAt: (address) => lastInboundAt(this.db, channel, address),
+      lastInboundAt: (address) => this.#recentInbound.lastInboundAt(channel, address, () => lastInboundAt(this.db, channel, address)),
       conversationThread: (conversationId) => conversationThread(this.db, conversationId),
       windowTemplate: (message) => windowTemplate(this.db, this.templates, message, this.config.PARLEY_DEFAULT_LOCALE),
       retryLater: (task) => scheduleChannelRetry(this.db, channel, task, this.options.now?.() ?? new Date()),

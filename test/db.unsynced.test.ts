@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { newId } from '../src/core/ids.ts';
-import { inList, passedByMost, queryRows, sql, sqliteConnectionOf } from '../src/db/sql.ts';
+import { execute, inList, passedByMost, queryRows, sql, sqliteConnectionOf } from '../src/db/sql.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
 
 describe.each(dialects)('writes that do not wait for the disk (%s)', (dialect) => {
@@ -37,6 +37,19 @@ describe.each(dialects)('writes that do not wait for the disk (%s)', (dialect) =
       ),
     ).rejects.toThrow('handler failed');
     expect(await database.prisma.lease.count()).toBe(0);
+    if (dialect === 'sqlite') expect(Number(sqliteConnectionOf(database.prisma)?.pragma('synchronous', { simple: true }))).toBe(2);
+  });
+
+  it('runs bookkeeping statements without waiting for the disk, visible to every connection at once', async () => {
+    db = await freshDatabase(dialect);
+    const database = db;
+    const inserted = await database.unsynced(async (client) => {
+      if (dialect === 'postgresql') expect((await queryRows(client, sql`SHOW synchronous_commit`))[0]?.synchronous_commit).toBe('off');
+      return execute(client, sql`INSERT INTO "Lease" ("key", "holder", "untilMs") VALUES (${'bookkeeping'}, ${'test'}, ${1})`);
+    });
+    expect(inserted).toBe(1);
+    expect(await database.prisma.lease.count()).toBe(1);
+    if (dialect === 'postgresql') expect((await queryRows(database.prisma, sql`SHOW synchronous_commit`))[0]?.synchronous_commit).toBe('on');
     if (dialect === 'sqlite') expect(Number(sqliteConnectionOf(database.prisma)?.pragma('synchronous', { simple: true }))).toBe(2);
   });
 });

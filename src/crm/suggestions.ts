@@ -1,7 +1,8 @@
 import { normalizeAddress, type AddressKind } from '../core/address.ts';
 import { NotFoundError, UserError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
-import type { Database, Prisma as PrismaClient } from '../db/database.ts';
+import type { Database, Dialect, Prisma as PrismaClient } from '../db/database.ts';
+import { inList, join, queryRows, raw, sql } from '../db/sql.ts';
 import type { MergeSuggestion } from '../generated/sqlite/client.ts';
 import { recordAudit } from './audit.ts';
 import { mergeInTransaction, type MergeResult } from './merges.ts';
@@ -58,6 +59,49 @@ export async function proposeMatches(
     });
     if (known) continue;
     created.push(await tx.mergeSuggestion.create({ data: { id: newId(), customerId: older.id, otherId: newer.id, matchedBy: kind, value: address } }));
+  }
+  return created;
+}
+
+/**
+ * proposeMatches for many new customers at once (an inbound batch's), each with its normalized
+ * address: two queries find which of them another live record shares an address with (nearly
+ * always none), and only those go through proposeMatches. One query per customer scanned every
+ * customer's attributes on SQLite, a cost that grew with the table on every first message.
+ */
+export async function proposeMatchesOfMany(
+  tx: PrismaClient,
+  dialect: Dialect,
+  candidates: readonly { customerId: string; kind: 'email' | 'phone'; address: string }[],
+): Promise<MergeSuggestion[]> {
+  if (candidates.length === 0) return [];
+  const addresses = [...new Set(candidates.map((c) => c.address))];
+  const keys = Object.keys(ADDRESS_ATTRIBUTES);
+  const attribute = (key: string) => raw(dialect === 'sqlite' ? `json_extract("attributes", '$.${key}')` : `("attributes" ->> '${key}')`);
+  const identities = await queryRows(tx, sql`SELECT "customerId", "address" FROM "ChannelIdentity" WHERE ${inList(dialect, sql`"address"`, addresses)}`);
+  const attributes = await queryRows(
+    tx,
+    sql`SELECT "id", ${join(
+      keys.map((key) => sql`${attribute(key)} AS ${raw(`"${key}"`)}`),
+      ', ',
+    )} FROM "Customer"
+    WHERE "mergedIntoId" IS NULL AND (${join(
+      keys.map((key) => inList(dialect, attribute(key), addresses)),
+      ' OR ',
+    )})`,
+  );
+  const holders = new Map<string, Set<string>>();
+  const hold = (address: unknown, customerId: unknown) => {
+    if (typeof address !== 'string') return;
+    const set = holders.get(address) ?? new Set<string>();
+    holders.set(address, set.add(customerId as string));
+  };
+  for (const row of identities) hold(row.address, row.customerId);
+  for (const row of attributes) for (const key of keys) hold(row[key], row.id);
+  const created: MergeSuggestion[] = [];
+  for (const c of candidates) {
+    const others = [...(holders.get(c.address) ?? [])].filter((id) => id !== c.customerId);
+    if (others.length > 0) created.push(...(await proposeMatches(tx, dialect, c.customerId, c.kind, c.address)));
   }
   return created;
 }

@@ -3,11 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { Mutex } from '../core/mutex.ts';
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { PrismaClient } from '../generated/sqlite/client.ts';
 import { cachedPing, type DatabasePing, postgresPing, sqlitePing } from './ping.ts';
 import { attachPgConnection, attachSqliteConnection, execute, type PgQueryable, sql, sqliteConnectionOf, usePgTypes, withoutDiskSync } from './sql.ts';
+import { WalSync } from './wal-sync.ts';
+import { SqliteWriter } from './sqlite-writer.ts';
 
 export type Dialect = 'sqlite' | 'postgresql';
 
@@ -37,6 +38,14 @@ export interface Database {
    * another caller's open transaction.
    */
   run<T>(fn: (client: Prisma) => Promise<T>, options?: RunOptions): Promise<T>;
+  /**
+   * Runs bookkeeping statements whose loss in a power cut is already handled (a lease, a send's
+   * record: see each caller), committed without waiting for the disk. SQLite: one transaction,
+   * queued with the writers, committed without a sync. PostgreSQL: each statement commits on its
+   * own on a connection with synchronous_commit off, with no transaction round trips; raw
+   * statements only (src/db/sql.ts), so each must be whole by itself.
+   */
+  unsynced<T>(fn: (client: Prisma) => Promise<T>): Promise<T>;
   /** Readiness: a read on a connection of its own, never queued behind the writers (see ping.ts). */
   ping(): Promise<void>;
   /** The adapter factory, for the migration engine. */
@@ -95,62 +104,62 @@ async function openSqlite(url: string): Promise<Database> {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const [{ PrismaBetterSqlite3 }, { PrismaClient }] = await Promise.all([import('@prisma/adapter-better-sqlite3'), import('../generated/sqlite/client.ts')]);
   const adapterFactory = new PrismaBetterSqlite3({ url: path, timeout: 10_000 });
+  const writer = new SqliteWriter(() => sqliteConnectionOf(prisma));
   const prisma = new PrismaClient({
-    adapter: withConnection(new PrismaBetterSqlite3({ url: path, timeout: 10_000 }), (handle) => attachSqliteConnection(prisma, handle)),
+    adapter: withConnection(new PrismaBetterSqlite3({ url: path, timeout: 10_000 }), (adapter, handle) => {
+      attachSqliteConnection(prisma, handle);
+      writer.wrapAdapter(adapter, handle);
+    }),
   });
   // WAL lets readers run beside the writer. synchronous = FULL syncs every commit, so an
-  // acknowledged message survives a power cut too, not only a process crash; group commit
-  // keeps that affordable.
+  // acknowledged message survives a power cut too, not only a process crash. The writers below
+  // commit with NORMAL instead and wait for an fsync of the WAL off the event loop (WalSync),
+  // which gives the same durability; FULL stays for anything committed outside them.
   await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
   await prisma.$queryRawUnsafe('PRAGMA synchronous = FULL');
   await prisma.$queryRawUnsafe('PRAGMA foreign_keys = ON');
-  const writer = new Mutex();
   // An in-memory database has no file a second connection could open: it is checked on its own connection.
   const health: DatabasePing =
     path === ':memory:' ? { ping: async () => void (await prisma.$queryRawUnsafe('SELECT 1')), close: async () => {} } : cachedPing(sqlitePing(path));
+  const wal = path === ':memory:' ? undefined : new WalSync(path);
+  /** Runs a writer's turn with its commits not synced, then (durable) waits for the WAL's fsync. */
+  const turn = async <T>(fn: (connection: BetterSqlite3.Database | undefined) => Promise<T>, options: { ahead?: boolean; durable: boolean }) => {
+    const result = await writer.run(async () => {
+      await turnOfEventLoop();
+      const connection = sqliteConnectionOf(prisma);
+      return wal && connection ? withoutDiskSync(connection, () => fn(connection)) : fn(connection);
+    }, options);
+    if (options.durable) await wal?.sync();
+    return result;
+  };
   return {
     prisma,
     dialect: 'sqlite',
     displayUrl: url,
     path,
     adapterFactory,
-    write: (fn, options) =>
-      writer.run(async () => {
-        await turnOfEventLoop();
-        const connection = sqliteConnectionOf(prisma);
-        const transaction = () =>
-          prisma.$transaction(
-            (tx) => {
-              if (connection) attachSqliteConnection(tx, connection);
-              return fn(tx as Prisma);
-            },
-            { timeout: 60_000 },
-          );
-        // The writers queue here, so no other commit of this process falls into the unsynced window.
-        return options?.synced === false && connection ? withoutDiskSync(connection, transaction) : transaction();
-      }),
-    run: (fn, options) =>
-      writer.run(async () => {
-        await turnOfEventLoop();
-        return fn(prisma);
-      }, options),
+    write: (fn, options) => turn(() => writer.transaction(() => fn(prisma)), { durable: options?.synced !== false }),
+    run: (fn, options) => turn(() => fn(prisma), { ahead: options?.ahead, durable: true }),
+    unsynced: (fn) => turn(() => writer.transaction(() => fn(prisma)), { durable: false }),
     ping: () => health.ping(),
     close: async () => {
       await health.close();
+      await wal?.close();
       await prisma.$disconnect();
     },
   };
 }
 
 /**
- * The adapter factory Prisma's client connects through, reporting the better-sqlite3
- * connection it opens so the hot path can run statements on it (src/db/sql.ts).
+ * The adapter factory Prisma's client connects through, reporting each adapter it opens with
+ * its better-sqlite3 connection, so the hot path can run statements on it (src/db/sql.ts) and
+ * the writer can take over its transactions (src/db/sqlite-writer.ts).
  */
-function withConnection(factory: PrismaBetterSqlite3, onConnect: (handle: BetterSqlite3.Database) => void): PrismaBetterSqlite3 {
+function withConnection(factory: PrismaBetterSqlite3, onConnect: (adapter: SqlDriverAdapter, handle: BetterSqlite3.Database) => void): PrismaBetterSqlite3 {
   const connect = factory.connect.bind(factory);
   factory.connect = async () => {
     const adapter = await connect();
-    onConnect((adapter as unknown as { client: BetterSqlite3.Database }).client);
+    onConnect(adapter, (adapter as unknown as { client: BetterSqlite3.Database }).client);
     return adapter;
   };
   return factory;
@@ -183,6 +192,13 @@ async function openPostgres(url: string): Promise<Database> {
   };
   const prisma = new PostgresClient({ adapter: clientFactory }) as unknown as Prisma;
   const health = cachedPing(postgresPing(url));
+  // Bookkeeping statements (db.unsynced): a small pool of its own whose commits do not wait for
+  // the WAL flush. Raw statements given this client run there; anything else falls through to
+  // the main client.
+  const bookkeepingPool = new pg.Pool({ connectionString: url, max: 2, options: '-c synchronous_commit=off' });
+  bookkeepingPool.on('error', () => undefined);
+  const bookkeeping = Object.create(prisma) as Prisma;
+  attachPgConnection(bookkeeping, bookkeepingPool);
   return {
     prisma,
     dialect: 'postgresql',
@@ -202,9 +218,11 @@ async function openPostgres(url: string): Promise<Database> {
       );
     },
     run: (fn) => fn(prisma),
+    unsynced: (fn) => fn(bookkeeping),
     ping: () => health.ping(),
     close: async () => {
       await health.close();
+      await bookkeepingPool.end();
       await prisma.$disconnect();
     },
   };

@@ -131,6 +131,11 @@ export async function execute(client: PrismaClient, query: Sql): Promise<number>
   return client.$executeRaw(query);
 }
 
+/** A value for a Json column: JSON text, which SQLite stores as is (as Prisma does) and PostgreSQL casts. */
+export function jsonParam(dialect: Dialect, value: unknown): Sql {
+  return dialect === 'sqlite' ? sql`${JSON.stringify(value)}` : sql`${JSON.stringify(value)}::jsonb`;
+}
+
 /**
  * `column IN (values)` with the values as ONE parameter, so the statement text (and the
  * prepared statement) is the same whatever the number of values: a JSON array on SQLite, a

@@ -5,6 +5,7 @@ import { raisePriority } from '../ai/classify.ts';
 import { setKeyCustomerIn } from '../crm/key-customers.ts';
 import { addressAttributes, proposeMatches } from '../crm/suggestions.ts';
 import type { Dialect, Prisma as PrismaClient } from '../db/database.ts';
+import { decodeRows, execute, jsonParam, queryRows, sql } from '../db/sql.ts';
 import type { Priority } from '../generated/sqlite/enums.ts';
 import { handoffEvent, handoffPatch } from '../pipeline/handoff.ts';
 import type { Turn } from '../pipeline/handler.ts';
@@ -99,7 +100,14 @@ export class FlowEffects {
   /** Customer, ticket and survey effects; returns the domain events they cause. */
   async applyRecords(tx: PrismaClient, customerId: string, conversationId: string, effects: readonly Effect[], now: Date): Promise<DomainEvent[]> {
     const events: DomainEvent[] = [];
-    const customer = await tx.customer.findUniqueOrThrow({ where: { id: customerId } });
+    const dialect = this.options.dialect;
+    // Raw statements: this runs on most turns of a flow (see src/db/sql.ts).
+    const [customer] = decodeRows<{ attributes: unknown; tags: unknown; name: string | null; locale: string | null }>(
+      dialect,
+      await queryRows(tx, sql`SELECT "attributes", "tags", "name", "locale" FROM "Customer" WHERE "id" = ${customerId}`),
+      { attributes: 'json', tags: 'json' },
+    );
+    if (!customer) throw new Error(`customer ${customerId} not found`);
     let attributes = { ...((customer.attributes ?? {}) as Record<string, unknown>) };
     let tags = [...((customer.tags ?? []) as string[])];
     let name = customer.name;
@@ -158,10 +166,11 @@ export class FlowEffects {
       }
     }
     if (touched) {
-      await tx.customer.update({
-        where: { id: customerId },
-        data: { attributes: attributes as object, tags, name, searchName: name ? foldForMatch(name) : null, locale },
-      });
+      await execute(
+        tx,
+        sql`UPDATE "Customer" SET "attributes" = ${jsonParam(dialect, attributes)}, "tags" = ${jsonParam(dialect, tags)}, "name" = ${name},
+          "searchName" = ${name ? foldForMatch(name) : null}, "locale" = ${locale}, "updatedAt" = ${now} WHERE "id" = ${customerId}`,
+      );
     }
     if (keyChange) await setKeyCustomerIn(tx, customerId, keyChange.isKey, keyChange.reason, 'flow');
     // An email or phone a flow collected that another record has: proposed to an agent as a merge.

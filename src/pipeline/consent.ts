@@ -1,24 +1,11 @@
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
-import { decodeRows, inList, queryRows, sql } from '../db/sql.ts';
+import { decodeRows, queryRows, sql } from '../db/sql.ts';
 
 /** Sets or clears an identity's opt-out; an address Parley has never seen has nothing to record. */
 export async function recordConsent(db: Database, channel: string, address: string, action: 'opt_out' | 'opt_in', now: Date): Promise<void> {
   await db.run((client) => client.channelIdentity.updateMany({ where: { channel, address }, data: { optedOutAt: action === 'opt_out' ? now : null } }));
 }
-
-/** The recipients among `addresses` (per channel) that opted out: one query for a whole outbox batch. */
-export async function optedOutRecipients(db: Database, items: readonly { channel: string; recipient: string }[]): Promise<Set<string>> {
-  if (items.length === 0) return new Set();
-  const addresses = [...new Set(items.map((i) => i.recipient))];
-  const rows = (await queryRows(
-    db.prisma,
-    sql`SELECT "channel", "address" FROM "ChannelIdentity" WHERE "optedOutAt" IS NOT NULL AND ${inList(db.dialect, sql`"address"`, addresses)}`,
-  )) as { channel: string; address: string }[];
-  return new Set(rows.map((r) => recipientKey(r.channel, r.address)));
-}
-
-export const recipientKey = (channel: string, address: string): string => `${channel}\u0000${address}`;
 
 /** The provider's send time kept in a stored inbound event's payload. */
 const SentAtSchema = z.looseObject({ sentAt: z.iso.datetime({ offset: true }).optional() });

@@ -1,11 +1,12 @@
-import type { Database, Prisma as PrismaClient } from '../db/database.ts';
-import { execute, inList, queryRows, type Sql, sql, sqliteConnectionOf, withoutDiskSync } from '../db/sql.ts';
+import type { Database } from '../db/database.ts';
+import { execute, inList, queryRows, type Sql, sql } from '../db/sql.ts';
 
 /**
  * Time-limited ownership of lanes (a customer's inbound stream, a recipient's outbound
  * stream) so that several processes sharing one database never handle one lane at once.
  * One upsert claims many keys; a lease held by another holder is taken only once expired,
- * which is how a crashed process's work is picked up.
+ * which is how a crashed process's work is picked up. Lease writes are advisory (a lost one
+ * just expires), so they commit without waiting for the disk (db.unsynced).
  */
 export class Leases {
   constructor(
@@ -35,16 +36,14 @@ export class Leases {
       this.db.dialect === 'sqlite'
         ? sql`SELECT value, ${holder}, ${until} FROM json_each(${json}) WHERE true`
         : sql`SELECT jsonb_array_elements_text(${json}::jsonb), ${holder}::text, ${until}::bigint`;
-    const claimed = await this.db.run((client) =>
-      unsynced(client, () =>
-        queryRows(
-          client,
-          sql`
+    const claimed = await this.db.unsynced((client) =>
+      queryRows(
+        client,
+        sql`
       INSERT INTO "Lease" ("key", "holder", "untilMs") ${source}
       ON CONFLICT ("key") DO UPDATE SET "holder" = excluded."holder", "untilMs" = excluded."untilMs"
       WHERE "Lease"."untilMs" < ${now} OR "Lease"."holder" = excluded."holder"
       RETURNING "key"`,
-        ),
       ),
     );
     return claimed.map((row) => row.key as string);
@@ -52,7 +51,7 @@ export class Leases {
 
   async release(holder: string, keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.db.run((client) => unsynced(client, () => execute(client, this.releaseStatement(holder, keys))));
+    await this.db.unsynced((client) => execute(client, this.releaseStatement(holder, keys)));
   }
 
   /** The statement that gives up keys, for a caller that runs it inside its own transaction. */
@@ -64,14 +63,4 @@ export class Leases {
   notHeld(column: Sql): Sql {
     return sql`${column} NOT IN (SELECT "key" FROM "Lease" WHERE "untilMs" >= ${this.now()})`;
   }
-}
-
-/**
- * Lease writes are advisory (a lost one just expires), so on SQLite they skip the disk sync
- * that the database's other commits pay; the next synced commit makes them durable anyway (WAL).
- */
-function unsynced<T>(client: PrismaClient, write: () => Promise<T>): Promise<T> {
-  const connection = sqliteConnectionOf(client);
-  // Called within db.run, so no other commit of this process falls into the unsynced window.
-  return !connection || connection.inTransaction ? write() : withoutDiskSync(connection, write);
 }

@@ -7,14 +7,13 @@ import { Prisma } from '../generated/sqlite/client.ts';
 import type { AuthorKind, DeliveryStatus } from '../generated/sqlite/enums.ts';
 import { Semaphore } from '../core/semaphore.ts';
 import { GroupCommit } from '../db/group-commit.ts';
-import { unsyncedWrite } from '../db/unsynced-write.ts';
 import { decodeRows, execute, inList, passedByMost, queryRows, raw, type ReadKind, sql } from '../db/sql.ts';
 import { OUTBOX_ITEM } from '../db/columns.ts';
 import { retryDelay } from './backoff.ts';
-import { optedOutRecipients, recipientKey } from './consent.ts';
 import { DeadlineExceeded, withDeadline } from './deadline.ts';
 import { formatZodIssues } from './inbox.ts';
 import type { Leases } from './leases.ts';
+import { OutboxHints } from './outbox-hints.ts';
 import { OutboxPayloadSchema } from './outbound.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { WorkerLoops } from './worker-loops.ts';
@@ -66,7 +65,10 @@ const timestampOf = (status: DeliveryStatus, at: Date) =>
 
 type OutboxItem = Prisma.OutboxItemGetPayload<{
   include: { message: { select: { conversationId: true; authorKind: true; agent: { select: { name: true } } } } };
-}>;
+}> & {
+  /** The recipient's identity on the channel has opted out (read with the row, under the lane's lease). */
+  readonly recipientOptedOut: boolean;
+};
 
 /** The result of a provider call whose recording failed, kept to record it again. */
 type Unrecorded =
@@ -126,6 +128,8 @@ export class OutboxDispatcher {
   readonly #markSending: GroupCommit<{ id: string; attempt: number }, boolean>;
   /** Results of the sends that came back together, one commit for all. */
   readonly #markSent: GroupCommit<SentRecord, EarlyStatus[]>;
+  /** Leases of the lanes whose sends ended together, given up in one statement. */
+  readonly #release: GroupCommit<{ holder: string; key: string }, void>;
   #heartbeat: NodeJS.Timeout | undefined;
   #renewing = false;
   /**
@@ -136,6 +140,7 @@ export class OutboxDispatcher {
    * here is still claimed and read again under its lease before it is sent.
    */
   readonly #heads = new Map<string, { readonly items: OutboxItem[]; readonly readAt: number; readonly nextDueAt: number }>();
+  readonly #hints: OutboxHints;
 
   constructor(
     private readonly db: Database,
@@ -147,9 +152,11 @@ export class OutboxDispatcher {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.#dbSlots = new Semaphore(options.dbConcurrency);
+    this.#hints = new OutboxHints(options.pollIntervalMs, () => this.now().getTime());
     // Sends start one by one as lanes free up; their marks are synced commits, gathered for a few ms.
     this.#markSending = new GroupCommit((marks) => this.#dbSlots.run(() => this.#writeSendingMarks(marks)), undefined, SENDING_MARKS_GATHER_MS);
     this.#markSent = new GroupCommit((records) => this.#dbSlots.run(() => this.#writeSent(records)));
+    this.#release = new GroupCommit((lanes) => this.#dbSlots.run(() => this.#releaseLanes(lanes)));
     this.#loops = new WorkerLoops('out', logger, async (holder) => {
       const { started, nextDueInMs } = await this.#launch(holder);
       if (started.length === 0 && this.#lanes.size === 0) await this.sweepEarlyStatuses();
@@ -172,8 +179,10 @@ export class OutboxDispatcher {
     await Promise.allSettled([...this.#lanes.values()].map((lane) => lane.done));
   }
 
-  /** New sends were queued: look now instead of at the next poll. */
-  notify(): void {
+  /** New sends were queued (on these lanes, when this process queued them): look now instead of at the next poll. */
+  notify(sends: readonly { channel: string; laneKey: string }[] = []): void {
+    const { lanes } = this.options;
+    this.#hints.add(lanes ? sends.filter((s) => lanes.includes(s.laneKey)) : sends);
     this.#loops.notify();
   }
 
@@ -197,37 +206,57 @@ export class OutboxDispatcher {
     }
   }
 
-  /** Claims the due heads of free lanes, channel by channel, and starts sending them. */
+  /**
+   * Claims the due heads of free lanes, channel by channel, and starts sending them: first the
+   * lanes this process queued sends on (hints), then, when due, the heads a walk of the queue finds.
+   */
   async #launch(holder: string): Promise<{ started: Promise<boolean>[]; nextDueInMs: number }> {
     const started: Promise<boolean>[] = [];
     let nextDueInMs = this.options.pollIntervalMs;
     for (const channel of this.options.channels()) {
-      const free = this.options.laneConcurrency - [...this.#lanes.values()].filter((lane) => lane.channel === channel).length;
-      if (free <= 0) continue;
+      const free = () => this.options.laneConcurrency - [...this.#lanes.values()].filter((lane) => lane.channel === channel).length;
+      const hinted = this.#hints.take(channel, free(), (lane) => this.#lanes.has(lane));
+      if (hinted.length > 0) {
+        const owned = await this.#dbSlots.run(() => this.leases.claim(holder, hinted));
+        // Read under the lease: the lane's oldest unsent row, which may be older than the hinted send.
+        const heads = owned.length === 0 ? [] : await this.#dbSlots.run(() => this.#headsOfLanes(owned));
+        const now = this.now();
+        await this.#startClaimed(
+          holder,
+          owned,
+          heads.filter((i) => i.status === 'sending' || i.nextAttemptAt <= now),
+          started,
+        );
+      }
+      if (free() <= 0 || !this.#hints.walkDue(channel)) continue;
       const { due, nextDueInMs: channelNext } = await this.#readHeads(channel);
       nextDueInMs = Math.min(nextDueInMs, channelNext);
-      const candidates = due.filter((item) => !this.#lanes.has(item.laneKey)).slice(0, free);
+      const candidates = due.filter((item) => !this.#lanes.has(item.laneKey)).slice(0, free());
       this.#forgetHeads(channel, candidates);
       if (candidates.length === 0) continue;
-      const owned = new Set(
-        await this.#dbSlots.run(() =>
-          this.leases.claim(
-            holder,
-            candidates.map((i) => i.laneKey),
-          ),
+      const owned = await this.#dbSlots.run(() =>
+        this.leases.claim(
+          holder,
+          candidates.map((i) => i.laneKey),
         ),
       );
       // Read again under the lease: between the head query and the claim, another process may
       // have sent and recorded a head (its lease already released). Deciding on the stale
       // `sending` state would take that send for one cut short by a crash and repeat it.
-      const claimed = candidates.filter((i) => owned.has(i.laneKey)).map((i) => i.id);
+      const ownedSet = new Set(owned);
+      const claimed = candidates.filter((i) => ownedSet.has(i.laneKey)).map((i) => i.id);
       const mine = claimed.length === 0 ? [] : await this.#dbSlots.run(() => this.#rowsStillDue(claimed));
-      const notMine = [...owned].filter((key) => !mine.some((i) => i.laneKey === key));
-      if (notMine.length > 0) await this.#dbSlots.run(() => this.leases.release(holder, notMine));
-      const optedOut = await this.#dbSlots.run(() => optedOutRecipients(this.db, mine));
-      for (const item of mine) started.push(this.#startLane(holder, item, optedOut.has(recipientKey(item.channel, item.recipient))));
+      await this.#startClaimed(holder, owned, mine, started);
     }
     return { started, nextDueInMs };
+  }
+
+  /** Starts the lanes of `mine` (read under their leases) and gives up the leases of the other lanes claimed. */
+  async #startClaimed(holder: string, owned: readonly string[], mine: readonly OutboxItem[], started: Promise<boolean>[]): Promise<void> {
+    const notMine = owned.filter((key) => !mine.some((i) => i.laneKey === key));
+    if (notMine.length > 0) await this.#dbSlots.run(() => this.leases.release(holder, notMine));
+    if (mine.length === 0) return;
+    for (const item of mine) started.push(this.#startLane(holder, item, item.recipientOptedOut));
   }
 
   /** The due heads left from the channel's last head query, or a new query's when none are left or they are old. */
@@ -267,7 +296,19 @@ export class OutboxDispatcher {
   }
 
   /** The rows among `ids` still pending or sending, with what a send needs of their message, oldest first (one query: it runs every round). */
-  async #unsentRows(ids: readonly string[]): Promise<OutboxItem[]> {
+  #unsentRows(ids: readonly string[]): Promise<OutboxItem[]> {
+    return this.#unsentRowsWhere(inList(this.db.dialect, sql`o."id"`, ids));
+  }
+
+  /** The oldest unsent row of each of these lanes (one query: by the lane index). */
+  async #headsOfLanes(lanes: readonly string[]): Promise<OutboxItem[]> {
+    const rows = await this.#unsentRowsWhere(inList(this.db.dialect, sql`o."laneKey"`, lanes));
+    const heads = new Map<string, OutboxItem>();
+    for (const row of rows) if (!heads.has(row.laneKey)) heads.set(row.laneKey, row);
+    return [...heads.values()];
+  }
+
+  async #unsentRowsWhere(where: Prisma.Sql): Promise<OutboxItem[]> {
     const { dialect } = this.db;
     const rows = await queryRows(
       this.db.prisma,
@@ -276,16 +317,19 @@ export class OutboxDispatcher {
           .map((c) => `o."${c}"`)
           .join(', '),
       )},
-        m."conversationId" AS "messageConversationId", m."authorKind" AS "messageAuthorKind", a."name" AS "messageAgentName"
+        m."conversationId" AS "messageConversationId", m."authorKind" AS "messageAuthorKind", a."name" AS "messageAgentName",
+        i."optedOutAt" AS "recipientOptedOutAt"
       FROM "OutboxItem" o JOIN "Message" m ON m."id" = o."messageId" LEFT JOIN "Agent" a ON a."id" = m."agentId"
-      WHERE ${inList(dialect, sql`o."id"`, ids)} AND ${passedByMost(dialect, sql`o."status" IN ('pending', 'sending')`)} ORDER BY o."id"`,
+      LEFT JOIN "ChannelIdentity" i ON i."channel" = o."channel" AND i."address" = o."recipient"
+      WHERE ${where} AND ${passedByMost(dialect, sql`o."status" IN ('pending', 'sending')`)} ORDER BY o."id"`,
     );
     const kinds = Object.fromEntries(Object.entries(OUTBOX_ITEM).filter(([, kind]) => kind !== 'text')) as Record<string, ReadKind>;
     return decodeRows<Record<string, unknown>>(dialect, rows, kinds).map((row) => {
-      const { messageConversationId, messageAuthorKind, messageAgentName, ...item } = row;
+      const { messageConversationId, messageAuthorKind, messageAgentName, recipientOptedOutAt, ...item } = row;
       const agentName = messageAgentName as string | null;
       return {
-        ...(item as Omit<OutboxItem, 'message'>),
+        ...(item as Omit<OutboxItem, 'message' | 'recipientOptedOut'>),
+        recipientOptedOut: recipientOptedOutAt !== null && recipientOptedOutAt !== undefined,
         message: {
           conversationId: messageConversationId as string,
           authorKind: messageAuthorKind as AuthorKind,
@@ -356,11 +400,9 @@ export class OutboxDispatcher {
         return false;
       })
       .then(async (attempted) => {
-        await this.#dbSlots
-          .run(() => this.leases.release(holder, [item.laneKey]))
-          .catch((error: unknown) => {
-            this.logger.warn({ err: error, lane: item.laneKey }, 'outbox: lease release failed; it expires by itself');
-          });
+        await this.#release.add({ holder, key: item.laneKey }).catch((error: unknown) => {
+          this.logger.warn({ err: error, lane: item.laneKey }, 'outbox: lease release failed; it expires by itself');
+        });
         this.#lanes.delete(item.laneKey);
         if (this.#lanes.size === 0) this.#stopHeartbeat();
         // The lane's next message may be waiting.
@@ -540,14 +582,29 @@ export class OutboxDispatcher {
     await this.#applyEarly(early);
   }
 
-  /** Marks rows `sending` (each only if still pending) in one transaction; true for each row marked. */
-  #writeSendingMarks(marks: readonly { id: string; attempt: number }[]): Promise<boolean[]> {
+  /**
+   * Marks rows `sending` (each only if still pending) in one synced commit; true for each row
+   * marked. On PostgreSQL one statement (one round trip, no transaction around it); on SQLite
+   * one transaction of prepared statements.
+   */
+  async #writeSendingMarks(marks: readonly { id: string; attempt: number }[]): Promise<boolean[]> {
+    const now = this.now();
+    if (this.db.dialect === 'postgresql') {
+      const rows = await queryRows(
+        this.db.prisma,
+        sql`UPDATE "OutboxItem" o SET "status" = 'sending', "attempts" = m."attempt", "updatedAt" = ${now}
+        FROM jsonb_to_recordset(${JSON.stringify(marks)}::jsonb) AS m("id" text, "attempt" integer)
+        WHERE o."id" = m."id" AND o."status" = 'pending' RETURNING o."id"`,
+      );
+      const marked = new Set(rows.map((r) => r.id as string));
+      return marks.map((m) => marked.has(m.id));
+    }
     return this.db.write(async (tx) => {
       const marked: boolean[] = [];
       for (const { id, attempt } of marks) {
         const changes = await execute(
           tx,
-          sql`UPDATE "OutboxItem" SET "status" = 'sending', "attempts" = ${attempt}, "updatedAt" = ${this.now()} WHERE "id" = ${id} AND "status" = 'pending'`,
+          sql`UPDATE "OutboxItem" SET "status" = 'sending', "attempts" = ${attempt}, "updatedAt" = ${now} WHERE "id" = ${id} AND "status" = 'pending'`,
         );
         marked.push(changes > 0);
       }
@@ -555,11 +612,28 @@ export class OutboxDispatcher {
     });
   }
 
-  /** Records sends as sent with their messages, in one transaction; returns each one's early delivery statuses. */
-  #writeSent(records: readonly SentRecord[]): Promise<EarlyStatus[][]> {
-    // Not synced to disk on SQLite: a record lost in a power cut leaves the row `sending`, which
-    // is reconciled as a send cut short (sent again, the row saying so), never lost.
-    return unsyncedWrite(this.db, async (tx) => {
+  /**
+   * Records sends as sent with their messages; returns each one's early delivery statuses. Not
+   * synced to disk: a record lost in a power cut leaves the row `sending`, which is reconciled as
+   * a send cut short (sent again, the row saying so), never lost. On PostgreSQL one statement.
+   */
+  async #writeSent(records: readonly SentRecord[]): Promise<EarlyStatus[][]> {
+    const externalIds = records.flatMap((r) => (r.externalId ? [r.externalId] : []));
+    const early = sql`SELECT "id", "channel", "externalId", "status", "reason", "at" FROM "EarlyDeliveryStatus" WHERE ${inList(this.db.dialect, sql`"externalId"`, externalIds)} ORDER BY "at"`;
+    const rows = await this.db.unsynced(async (tx) => {
+      if (this.db.dialect === 'postgresql') {
+        const json = JSON.stringify(records.map((r) => ({ ...r, at: r.at.toISOString(), externalId: r.externalId ?? null })));
+        return queryRows(
+          tx,
+          sql`WITH r AS (SELECT * FROM jsonb_to_recordset(${json}::jsonb)
+            AS r("id" text, "messageId" text, "attempts" integer, "lastError" text, "externalId" text, "at" timestamp(3))),
+          o AS (UPDATE "OutboxItem" o SET "status" = 'sent', "attempts" = r."attempts", "lastError" = r."lastError", "updatedAt" = r."at"
+            FROM r WHERE o."id" = r."id" RETURNING 1),
+          m AS (UPDATE "Message" m SET "deliveryStatus" = 'sent', "sentAt" = r."at", "externalId" = r."externalId"
+            FROM r WHERE m."id" = r."messageId" RETURNING 1)
+          ${early}`,
+        );
+      }
       for (const r of records) {
         await execute(
           tx,
@@ -570,20 +644,18 @@ export class OutboxDispatcher {
           sql`UPDATE "Message" SET "deliveryStatus" = 'sent', "sentAt" = ${r.at}, "externalId" = ${r.externalId ?? null} WHERE "id" = ${r.messageId}`,
         );
       }
-      const externalIds = records.flatMap((r) => (r.externalId ? [r.externalId] : []));
-      const rows =
-        externalIds.length === 0
-          ? []
-          : decodeRows<EarlyStatus>(
-              this.db.dialect,
-              await queryRows(
-                tx,
-                sql`SELECT "id", "channel", "externalId", "status", "reason", "at" FROM "EarlyDeliveryStatus" WHERE ${inList(this.db.dialect, sql`"externalId"`, externalIds)} ORDER BY "at"`,
-              ),
-              { at: 'timestamp' },
-            );
-      return records.map((r) => rows.filter((e) => e.channel === r.channel && e.externalId === r.externalId));
+      return externalIds.length === 0 ? [] : queryRows(tx, early);
     });
+    const statuses = decodeRows<EarlyStatus>(this.db.dialect, rows, { at: 'timestamp' });
+    return records.map((r) => statuses.filter((e) => e.channel === r.channel && e.externalId === r.externalId));
+  }
+
+  /** Gives up the leases of lanes whose sends ended, one statement per holder. */
+  async #releaseLanes(lanes: readonly { holder: string; key: string }[]): Promise<void[]> {
+    const byHolder = new Map<string, string[]>();
+    for (const { holder, key } of lanes) byHolder.set(holder, [...(byHolder.get(holder) ?? []), key]);
+    for (const [holder, keys] of byHolder) await this.leases.release(holder, keys);
+    return lanes.map(() => undefined);
   }
 
   /**

@@ -5,7 +5,7 @@ import { newId, newRef } from '../core/ids.ts';
 import { detectLocale, requestedLocale } from '../core/locale.ts';
 import { InboundMessageSchema, type ParsedInboundMessage } from '../core/message.ts';
 import { foldForMatch } from '../core/text.ts';
-import { proposeMatches } from '../crm/suggestions.ts';
+import { proposeMatchesOfMany } from '../crm/suggestions.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import type { Database, Prisma as PrismaClient } from '../db/database.ts';
 import { type ChannelIdentity, type Conversation, type Customer, type InboxEvent, Prisma } from '../generated/sqlite/client.ts';
@@ -16,6 +16,7 @@ import { type BatchScope, type ConversationPatch, type HandlerSelector, type Han
 import { handoffEvent, handoffPatch } from './handoff.ts';
 import { InboundQueries } from './inbound-queries.ts';
 import { LaneHints } from './lane-hints.ts';
+import type { RecentInbound } from './recent-inbound.ts';
 import type { Leases } from './leases.ts';
 import { buildOutbound, type MessageRow, type OutboxRow } from './outbound.ts';
 import { WorkerLoops } from './worker-loops.ts';
@@ -34,6 +35,8 @@ export interface ProcessorOptions {
   readonly linkSamePhone?: boolean;
   /** Unique per process: lease holder ids are derived from it. */
   readonly workerId: string;
+  /** Told when each handled customer last wrote (the reply window check before sends). */
+  readonly recentInbound?: RecentInbound;
 }
 
 interface Work {
@@ -107,7 +110,8 @@ export class InboundProcessor {
     private readonly logger: Logger,
     private readonly options: ProcessorOptions,
     private readonly events: EventBus | undefined = undefined,
-    private readonly onOutboundQueued: () => void = () => {},
+    /** Called with the sends a batch queued (the dispatcher claims their lanes first). */
+    private readonly onOutboundQueued: (sends: readonly { channel: string; laneKey: string }[]) => void = () => {},
     private readonly now: () => Date = () => new Date(),
   ) {
     this.#queries = new InboundQueries(db, leases);
@@ -223,10 +227,14 @@ export class InboundProcessor {
         if (done !== resolved.length) throw new LostRaceError('another worker handled part of this batch');
         for (const c of creations.named) await tx.customer.update({ where: { id: c.id }, data: { name: c.name, searchName: c.searchName } });
         // A new record whose email or phone another record has (a flow collected it there): proposed as a merge.
-        for (const r of resolved) {
-          const kind = r.inbound.sender.addressKind;
-          if (r.isNewCustomer && (kind === 'email' || kind === 'phone')) await proposeMatches(tx, this.db.dialect, r.customer.id, kind, r.address);
-        }
+        await proposeMatchesOfMany(
+          tx,
+          this.db.dialect,
+          resolved.flatMap((r) => {
+            const kind = r.inbound.sender.addressKind;
+            return r.isNewCustomer && (kind === 'email' || kind === 'phone') ? [{ customerId: r.customer.id, kind, address: r.address }] : [];
+          }),
+        );
         const keptResolved = new Set(turns.filter((t) => t.keepResolved).map((t) => t.conversationId));
         for (const c of creations.reopened) {
           if (!keptResolved.has(c.id)) await tx.conversation.update({ where: { id: c.id }, data: { status: c.status, resolvedAt: null } });
@@ -243,10 +251,12 @@ export class InboundProcessor {
       },
       { synced: domainEvents.length > 0 },
     );
-    if (turns.some((t) => t.outbox.length > 0)) this.onOutboundQueued();
+    const queued = turns.flatMap((t) => t.outbox);
+    if (queued.length > 0) this.onOutboundQueued(queued);
     // Subscribers' jobs were stored with the batch: wake the job runner (timers wait for their time).
     if (turns.some((t) => t.events.length > 0)) this.events?.notify();
     const handled = events.map((e) => ({ channel: e.channel, externalId: e.externalId }));
+    for (const r of resolved) this.options.recentInbound?.note(r.event.channel, r.identity.address, r.event.receivedAt, r.inbound.sentAt);
     for (const listener of this.#committed) listener(handled);
   }
 
