@@ -15,7 +15,7 @@ export class Leases {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** How long a lease lasts unless renewed (claiming a key again renews it). */
+  /** How long a lease lasts unless renewed (`renew`, or claiming a key again). */
   get ttl(): number {
     return this.ttlMs;
   }
@@ -47,6 +47,24 @@ export class Leases {
       ),
     );
     return claimed.map((row) => row.key as string);
+  }
+
+  /**
+   * Extends the leases this holder still has and returns their keys. Unlike `claim`, it never
+   * creates one: a renewal that was already on its way when its lane ended and released the lease
+   * would otherwise bring the lease back with no lane behind it, and the queue would skip that
+   * lane until the lease ran out (seen as replies 30 s late under load).
+   */
+  async renew(holder: string, keys: readonly string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    const { until } = this.term();
+    const renewed = await this.db.unsynced((client) =>
+      queryRows(
+        client,
+        sql`UPDATE "Lease" SET "untilMs" = ${until} WHERE "holder" = ${holder} AND ${inList(this.db.dialect, sql`"key"`, keys)} RETURNING "key"`,
+      ),
+    );
+    return renewed.map((row) => row.key as string);
   }
 
   async release(holder: string, keys: readonly string[]): Promise<void> {

@@ -433,7 +433,7 @@ export class OutboxDispatcher {
       const byHolder = new Map<string, string[]>();
       for (const [key, lane] of this.#lanes) byHolder.set(lane.holder, [...(byHolder.get(lane.holder) ?? []), key]);
       for (const [holder, keys] of byHolder) {
-        const renewed = new Set(await this.leases.claim(holder, keys));
+        const renewed = new Set(await this.leases.renew(holder, keys));
         const lost = keys.filter((k) => !renewed.has(k) && this.#lanes.has(k));
         if (lost.length > 0) this.logger.error({ lanes: lost }, 'outbox: lease of a lane in flight was taken by another process');
       }
