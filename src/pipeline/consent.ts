@@ -28,7 +28,12 @@ export async function lastInboundAt(db: Database, channel: string, address: stri
   );
   const last = decodeRows<{ createdAt: Date; payload: unknown }>(db.dialect, rows, { createdAt: 'timestamp', payload: 'json' })[0];
   if (!last) return undefined;
-  const sentAt = SentAtSchema.safeParse(last.payload).data?.sentAt;
+  return inboundAt(last.createdAt, SentAtSchema.safeParse(last.payload).data?.sentAt);
+}
+
+/** When an inbound message counts as written: the provider's send time when it gave one earlier than storing, else the storing. */
+export function inboundAt(storedAt: Date, sentAt: string | undefined): Date {
+  const sent = sentAt === undefined ? Number.NaN : Date.parse(sentAt);
   // A provider clock ahead of ours does not stretch the window.
-  return sentAt && new Date(sentAt) < last.createdAt ? new Date(sentAt) : last.createdAt;
+  return Number.isFinite(sent) && sent < storedAt.getTime() ? new Date(sent) : storedAt;
 }
