@@ -70,6 +70,9 @@ type OutboxItem = Prisma.OutboxItemGetPayload<{
   readonly recipientOptedOut: boolean;
 };
 
+/** A row to send now: due, or `sending` (a send cut short, to be resolved under the lease). */
+const isDue = (item: OutboxItem, now: Date): boolean => item.status === 'sending' || item.nextAttemptAt <= now;
+
 /** The result of a provider call whose recording failed, kept to record it again. */
 type Unrecorded =
   | { readonly kind: 'sent'; readonly attempt: number; readonly externalId: string | undefined }
@@ -224,7 +227,7 @@ export class OutboxDispatcher {
         await this.#startClaimed(
           holder,
           owned,
-          heads.filter((i) => i.status === 'sending' || i.nextAttemptAt <= now),
+          heads.filter((i) => isDue(i, now)),
           started,
         );
       }
@@ -255,7 +258,6 @@ export class OutboxDispatcher {
   async #startClaimed(holder: string, owned: readonly string[], mine: readonly OutboxItem[], started: Promise<boolean>[]): Promise<void> {
     const notMine = owned.filter((key) => !mine.some((i) => i.laneKey === key));
     if (notMine.length > 0) await this.#dbSlots.run(() => this.leases.release(holder, notMine));
-    if (mine.length === 0) return;
     for (const item of mine) started.push(this.#startLane(holder, item, item.recipientOptedOut));
   }
 
@@ -292,7 +294,7 @@ export class OutboxDispatcher {
   async #rowsStillDue(ids: readonly string[]): Promise<OutboxItem[]> {
     const now = this.now();
     const rows = await this.#unsentRows(ids);
-    return rows.filter((i) => i.status === 'sending' || i.nextAttemptAt <= now);
+    return rows.filter((i) => isDue(i, now));
   }
 
   /** The rows among `ids` still pending or sending, with what a send needs of their message, oldest first (one query: it runs every round). */
@@ -387,9 +389,8 @@ export class OutboxDispatcher {
   async #dueAmong(ids: readonly string[], now: Date): Promise<{ due: OutboxItem[]; nextDueInMs: number }> {
     if (ids.length === 0) return { due: [], nextDueInMs: this.options.pollIntervalMs };
     const items = await this.#dbSlots.run(() => this.#unsentRows(ids));
-    const isDue = (i: OutboxItem) => i.status === 'sending' || i.nextAttemptAt <= now;
-    const nextDueInMs = Math.min(this.options.pollIntervalMs, ...items.filter((i) => !isDue(i)).map((i) => i.nextAttemptAt.getTime() - now.getTime()));
-    return { due: items.filter(isDue), nextDueInMs };
+    const nextDueInMs = Math.min(this.options.pollIntervalMs, ...items.filter((i) => !isDue(i, now)).map((i) => i.nextAttemptAt.getTime() - now.getTime()));
+    return { due: items.filter((i) => isDue(i, now)), nextDueInMs };
   }
 
   /** Sends one lane's head on its own; the lease is renewed while it runs and released after. */
