@@ -7,6 +7,7 @@ import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@p
 import type { PrismaClient } from '../generated/sqlite/client.ts';
 import { cachedPing, type DatabasePing, postgresPing, sqlitePing } from './ping.ts';
 import { attachPgConnection, attachSqliteConnection, execute, type PgQueryable, sql, sqliteConnectionOf, usePgTypes, withoutDiskSync } from './sql.ts';
+import { WalCheckpointer } from './wal-checkpointer.ts';
 import { WalSync } from './wal-sync.ts';
 import { SqliteWriter } from './sqlite-writer.ts';
 
@@ -122,6 +123,7 @@ async function openSqlite(url: string): Promise<Database> {
   const health: DatabasePing =
     path === ':memory:' ? { ping: async () => void (await prisma.$queryRawUnsafe('SELECT 1')), close: async () => {} } : cachedPing(sqlitePing(path));
   const wal = path === ':memory:' ? undefined : new WalSync(path);
+  const checkpointer = path === ':memory:' ? undefined : await checkpointOffTheEventLoop(prisma, path, writer);
   /** Runs a writer's turn with its commits not synced, then (durable) waits for the WAL's fsync. */
   const turn = async <T>(fn: (connection: BetterSqlite3.Database | undefined) => Promise<T>, options: { ahead?: boolean; durable: boolean }) => {
     const result = await writer.run(async () => {
@@ -129,6 +131,7 @@ async function openSqlite(url: string): Promise<Database> {
       const connection = sqliteConnectionOf(prisma);
       return wal && connection ? withoutDiskSync(connection, () => fn(connection)) : fn(connection);
     }, options);
+    checkpointer?.committed();
     if (options.durable) await wal?.sync();
     return result;
   };
@@ -144,10 +147,23 @@ async function openSqlite(url: string): Promise<Database> {
     ping: () => health.ping(),
     close: async () => {
       await health.close();
+      await checkpointer?.close();
       await wal?.close();
       await prisma.$disconnect();
     },
   };
+}
+
+/** SQLite's checkpoints move to a thread (WalCheckpointer); if it fails, SQLite checkpoints in its commits again, as by default. */
+async function checkpointOffTheEventLoop(prisma: PrismaClient, path: string, writer: SqliteWriter): Promise<WalCheckpointer> {
+  await prisma.$queryRawUnsafe('PRAGMA wal_autocheckpoint = 0');
+  return new WalCheckpointer(path, {
+    writersTurn: (work) => writer.run(work, { ahead: true }),
+    onFailure: (message) => {
+      process.emitWarning(`${message}; SQLite checkpoints in its commits again`, 'ParleyDatabase');
+      void prisma.$queryRawUnsafe('PRAGMA wal_autocheckpoint = 1000').catch(() => undefined);
+    },
+  });
 }
 
 /**

@@ -1,0 +1,86 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Mutex } from '../src/core/mutex.ts';
+import { sqliteConnectionOf } from '../src/db/sql.ts';
+import { WalCheckpointer } from '../src/db/wal-checkpointer.ts';
+import { freshDatabase, type TestDatabase } from './support/databases.ts';
+
+/** The WAL header's salt-1, which SQLite changes each time the WAL restarts from its beginning (https://sqlite.org/fileformat2.html#walformat). */
+const walSalt = (path: string) => readFileSync(`${path}-wal`).readUInt32BE(16);
+
+const turnOfEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('WAL checkpoints on a thread of their own', () => {
+  let db: TestDatabase | undefined;
+  afterEach(async () => {
+    await db?.dispose();
+    db = undefined;
+  });
+
+  it('keeps SQLite from checkpointing in the commits of Parley’s connection', async () => {
+    db = await freshDatabase('sqlite');
+    await db.write((tx) => tx.lease.create({ data: { key: 'a', holder: 'test', untilMs: 1n }, select: { key: true } }));
+    expect(Number(sqliteConnectionOf(db.prisma)?.pragma('wal_autocheckpoint', { simple: true }))).toBe(0);
+  });
+
+  it('copies the WAL back while commits go on, and holds the writers once for the WAL to restart when it grows past the limit; the thread runs only while commits come', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-checkpoint-'));
+    const path = join(dir, 'db.sqlite');
+    const connection = new Database(path);
+    connection.pragma('journal_mode = WAL');
+    connection.pragma('wal_autocheckpoint = 0');
+    connection.exec('CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
+    const writers = new Mutex();
+    const failures: string[] = [];
+    const maxFrames = 60;
+    const checkpointer = new WalCheckpointer(path, {
+      intervalMs: 5,
+      maxFrames,
+      startAfterCommits: 50,
+      idleCheckpoints: 5,
+      writersTurn: (work) => writers.run(work, { ahead: true }),
+      onFailure: (message) => failures.push(message),
+    });
+    try {
+      const insert = connection.prepare('INSERT INTO note (body) VALUES (?)');
+      const rows = 3_000;
+      insert.run('first');
+      const firstSalt = walSalt(path);
+      // Each row its own commit and its own turn, with turns of the event loop between them, as Parley's writers run.
+      for (let i = 0; i < rows; i++) {
+        await writers.run(async () => void insert.run(`note ${i} ${'x'.repeat(400)}`));
+        checkpointer.committed();
+        if (i === 48) expect(checkpointer.stats().running).toBe(false);
+        await turnOfEventLoop();
+        if (i % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      // Room for the thread's last checkpoints.
+      const deadline = Date.now() + 30_000;
+      while (checkpointer.stats().heldTurns === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      const stats = checkpointer.stats();
+      expect(failures).toEqual([]);
+      expect(stats.checkpoints).toBeGreaterThan(0);
+      expect(stats.heldTurns).toBeGreaterThan(0);
+      expect(walSalt(path)).not.toBe(firstSalt);
+      // Once nothing is written, the thread ends.
+      while (checkpointer.stats().running && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(checkpointer.stats().running).toBe(false);
+      // Each commit wrote a frame or more: a WAL that never restarted would hold them all.
+      const pageSize = Number(connection.pragma('page_size', { simple: true }));
+      expect(statSync(`${path}-wal`).size).toBeLessThan(rows * pageSize);
+    } finally {
+      await checkpointer.close();
+      connection.close();
+    }
+    const reopened = new Database(path, { readonly: true });
+    try {
+      expect(reopened.prepare('SELECT count(*) AS n FROM note').get()).toEqual({ n: 3_001 });
+    } finally {
+      reopened.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
