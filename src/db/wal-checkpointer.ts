@@ -144,11 +144,7 @@ export class WalCheckpointer {
 }
 
 type WorkerMessage =
-  | { kind: 'checkpointed'; result: CheckpointResult }
-  | { kind: 'hold-writers' }
-  | { kind: 'held-done' }
-  | { kind: 'idle' }
-  | { kind: 'error'; message: string };
+  { kind: 'checkpointed'; result: CheckpointResult } | { kind: 'hold-writers' } | { kind: 'held-done' } | { kind: 'idle' } | { kind: 'error'; message: string };
 
 /**
  * The thread's code, plain CommonJS evaluated by the Worker (no module file to locate in dist/ or
