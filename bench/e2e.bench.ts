@@ -12,7 +12,7 @@
 // BENCH_CPU_PROF=dir        Parley runs with --cpu-prof, profiles written there
 import { type ChildProcess, execSync, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { emptyDatabase } from '../scripts/chaos/database.ts';
@@ -22,7 +22,7 @@ import { ParleySupervisor } from '../scripts/chaos/supervisor.ts';
 import { PHONE_NUMBER_ID } from '../scripts/chaos/webhooks.ts';
 import { type Database, type Dialect, openDatabase } from '../src/db/database.ts';
 import type { LoadOrder, LoadResult } from './e2e/paced-load.ts';
-import { treeCpuMs } from './e2e/process-cpu.ts';
+import { commandCpuMs, machineCpuMs, treeCpuMs } from './e2e/process-cpu.ts';
 import type { ConversationShape } from './e2e/welcome-conversations.ts';
 
 const RATES = (process.env.BENCH_E2E_RATES ?? '200,500,1000,2000').split(',').map(Number);
@@ -63,6 +63,13 @@ function parleyEnv(dir: string, databaseUrl: string, graphUrl: string): Record<s
 interface Window {
   readonly load: LoadResult;
   readonly cpuMs: number;
+}
+
+/** Cores in use on average from the start of a window until its replies were all sent: the whole machine, Parley, PostgreSQL. */
+interface CoreUse {
+  readonly machine: number;
+  readonly parley: number;
+  readonly postgres: number;
 }
 
 /** Runs one paced load window from a fresh load process against `baseUrl`. */
@@ -124,6 +131,7 @@ interface Row {
   readonly lastReplyAt: number;
   readonly duplicates: number;
   readonly settled: boolean;
+  readonly cores: CoreUse;
   readonly load: readonly number[];
 }
 
@@ -160,6 +168,7 @@ async function benchConfig(dialect: Dialect, processes: number): Promise<Row[]> 
         lastReplyAt: last,
         duplicates: await duplicateDeliveries(db, delivered()),
         settled: parley.settled,
+        cores: parley.cores,
         load: loadavg(),
       });
       printRow(dialect, processes, rows.at(-1) as Row);
@@ -208,6 +217,9 @@ async function printWorkPerMessage(db: Database) {
 /** One window against Parley: the load spread over its processes, then the wait for every reply. */
 async function loadWindowMany(targets: readonly string[], rate: number, conversations: ConversationShape, cpuOf: () => number, db: Database) {
   const cpuBefore = cpuOf();
+  const machineBefore = machineCpuMs();
+  const postgresBefore = commandCpuMs('postgres');
+  const startedAt = performance.now();
   const windows = await Promise.all(
     targets.map((baseUrl, i) =>
       loadWindow(
@@ -230,6 +242,13 @@ async function loadWindowMany(targets: readonly string[], rate: number, conversa
   );
   const done = await settled(db);
   const cpuMs = cpuOf() - cpuBefore;
+  const elapsedMs = performance.now() - startedAt;
+  const machine = machineCpuMs();
+  const cores: CoreUse = {
+    machine: (machine.busyMs - machineBefore.busyMs) / elapsedMs,
+    parley: cpuMs / elapsedMs,
+    postgres: (commandCpuMs('postgres') - postgresBefore) / elapsedMs,
+  };
   const loads = windows.map((w) => w.load);
   const sorted = <K extends keyof LoadResult>(key: K) => loads.map((l) => l[key] as number);
   const load: LoadResult = {
@@ -245,7 +264,7 @@ async function loadWindowMany(targets: readonly string[], rate: number, conversa
     lastAnswerAt: Math.max(...sorted('lastAnswerAt')),
     senderLagMs: Math.max(...sorted('senderLagMs')),
   };
-  return { window: { load, cpuMs }, settled: done };
+  return { window: { load, cpuMs }, settled: done, cores };
 }
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-');
@@ -265,6 +284,7 @@ function printRow(dialect: Dialect, processes: number, row: Row) {
     `${fmt(row.replies / replySeconds)}/s (${fmt(row.replies / replySeconds / baseRate, 2)}x), ${row.replies} replies, last ${fmt(Math.max(0, row.lastReplyAt - loadEnd) / 1000, 1)} s after the load${row.settled ? '' : ` (not all sent within ${SETTLE_SECONDS} s)`}`,
     `${fmt(p.cpuMs / Math.max(1, p.load.acked), 2)} ms`,
     String(row.duplicates),
+    `${fmt(row.cores.machine, 2)} / ${fmt(row.cores.parley, 2)} / ${fmt(row.cores.postgres, 2)}`,
     row.load.map((l) => fmt(l, 2)).join(' '),
   ];
   console.log(`| ${cells.join(' | ')} |`);
@@ -276,8 +296,8 @@ console.log(`End to end (node ${process.version}): signed WhatsApp webhooks at p
 console.log(`Baseline: Fastify + the same signature check + better-sqlite3 (WAL, synchronous=FULL), group commit every 5 ms, in the same run.`);
 console.log(`uptime: ${execSync('uptime').toString().trim()}\n`);
 console.log(
-  '| database | offered/s | baseline acked/s, ack p50/p99, CPU/msg | Parley acked/s (x baseline), ack p50/p99 | replies delivered/s (x baseline acks), last reply after load | Parley CPU/inbound msg | duplicates | load avg 1/5/15 |',
+  `| database | offered/s | baseline acked/s, ack p50/p99, CPU/msg | Parley acked/s (x baseline), ack p50/p99 | replies delivered/s (x baseline acks), last reply after load | Parley CPU/inbound msg | duplicates | cores busy until the last reply: machine / Parley / PostgreSQL (of ${cpus().length}) | load avg 1/5/15 |`,
 );
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const { dialect, processes } of CONFIGS) await benchConfig(dialect, processes);
 console.log(`\nuptime: ${execSync('uptime').toString().trim()}`);

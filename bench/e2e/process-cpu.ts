@@ -7,6 +7,8 @@ const TICKS_PER_SECOND = Number(execSync('getconf CLK_TCK').toString().trim()) |
 interface ProcStat {
   readonly pid: number;
   readonly ppid: number;
+  /** The command name (proc(5) field 2, at most 15 characters). */
+  readonly command: string;
   /** User + system CPU of the process itself, in ms. */
   readonly cpuMs: number;
 }
@@ -22,7 +24,29 @@ function readStat(pid: number): ProcStat | undefined {
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const ppid = Number(fields[1]);
   const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (proc(5) fields 14 and 15)
-  return { pid, ppid, cpuMs: (ticks * 1000) / TICKS_PER_SECOND };
+  return { pid, ppid, command: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')), cpuMs: (ticks * 1000) / TICKS_PER_SECOND };
+}
+
+const allStats = () =>
+  readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map((name) => readStat(Number(name)))
+    .filter((stat): stat is ProcStat => stat !== undefined);
+
+/** CPU time (ms) used so far by every live process named `command` (e.g. PostgreSQL's backends, all named postgres). */
+export function commandCpuMs(command: string): number {
+  return allStats()
+    .filter((stat) => stat.command === command)
+    .reduce((sum, stat) => sum + stat.cpuMs, 0);
+}
+
+/** The whole machine's CPU time so far, busy and in all (ms summed over cores), from /proc/stat's first line. */
+export function machineCpuMs(): { busyMs: number; totalMs: number } {
+  const [, ...ticks] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] as string).trim().split(/\s+/).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is counted in user already)
+  const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return { busyMs: ((total - idle) * 1000) / TICKS_PER_SECOND, totalMs: (total * 1000) / TICKS_PER_SECOND };
 }
 
 /**
@@ -30,10 +54,7 @@ function readStat(pid: number): ProcStat | undefined {
  * of theirs, read from /proc (Linux only). A benchmark takes it before and after a window.
  */
 export function treeCpuMs(roots: readonly number[]): number {
-  const stats = readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .map((name) => readStat(Number(name)))
-    .filter((stat): stat is ProcStat => stat !== undefined);
+  const stats = allStats();
   const children = new Map<number, ProcStat[]>();
   for (const stat of stats) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), stat]);
   let total = 0;
