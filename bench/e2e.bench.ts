@@ -10,6 +10,7 @@
 // BENCH_E2E_CONFIGS=sqlite,postgresql:1,postgresql:2
 // BENCH_E2E_SETTLE_SECONDS  how long to wait for the replies of a window (default 120)
 // BENCH_CPU_PROF=dir        Parley runs with --cpu-prof, profiles written there
+// BENCH_PARLEY_NODE_OPTIONS  NODE_OPTIONS for Parley's processes (a tuning to measure, e.g. --max-semi-space-size=32)
 import { type ChildProcess, execSync, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -50,6 +51,7 @@ function parleyEnv(dir: string, databaseUrl: string, graphUrl: string): Record<s
     PARLEY_DEFAULT_REGION: 'IR',
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'warn',
+    ...(process.env.BENCH_PARLEY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_PARLEY_NODE_OPTIONS } : {}),
     WHATSAPP_ACCESS_TOKEN: 'e2e-token',
     WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
     WHATSAPP_APP_SECRET: APP_SECRET,
