@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { SqlDriverAdapter, Transaction } from '@prisma/driver-adapter-utils';
 import { Mutex } from '../core/mutex.ts';
+import { preparedStatement } from './sql.ts';
 
 /**
  * The writer of a SQLite database: every write of the process queues here, and a transaction
@@ -39,14 +40,15 @@ export class SqliteWriter {
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     const connection = this.handle();
     if (!connection) throw new Error('the SQLite connection is not open yet');
-    connection.exec('BEGIN IMMEDIATE');
+    // Prepared once, not parsed again per transaction as exec() would.
+    preparedStatement(connection, 'BEGIN IMMEDIATE').run();
     this.#open = true;
     try {
       const result = await fn();
-      connection.exec('COMMIT');
+      preparedStatement(connection, 'COMMIT').run();
       return result;
     } catch (error) {
-      if (connection.inTransaction) connection.exec('ROLLBACK');
+      if (connection.inTransaction) preparedStatement(connection, 'ROLLBACK').run();
       throw error;
     } finally {
       this.#open = false;
