@@ -246,6 +246,28 @@ describe('email decoding', () => {
     expect(decoded.kind === 'bounce' && decoded.reason).toMatch(/nobody@example.org.*5\.1\.1.*User unknown/);
   });
 
+  it('stores mails decoded in parallel into a store whose folders do not exist yet, each with its attachment', async () => {
+    const store = new MailFileStore(join(dir, 'parallel', 'not', 'made'));
+    const mails = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        composeRaw({
+          from: 'sara@example.com',
+          to: 'support@example.com',
+          subject: `Receipt ${i}`,
+          messageId: `<parallel-${i}@example.com>`,
+          text: 'Attached.',
+          attachments: [{ filename: `receipt-${i}.txt`, content: `receipt ${i}` }],
+        }),
+      ),
+    );
+    const decoded = await Promise.all(mails.map((raw) => decodeMail(raw, { ...context, store })));
+    for (const [i, d] of decoded.entries()) {
+      const m = d.kind === 'message' ? d.message : undefined;
+      expect(readFileSync(fileURLToPath(m?.metadata?.original as string))).toEqual(mails[i]);
+      expect(readFileSync(fileURLToPath(m?.attachments?.[0]?.url as string), 'utf8')).toBe(`receipt ${i}`);
+    }
+  });
+
   it('derives a stable Message-ID for mail without one, so a re-import is a duplicate', async () => {
     const raw = 'From: a@example.com\r\nTo: support@example.com\r\nSubject: x\r\n\r\nno id\r\n';
     const [a, b] = [await message(raw), await message(raw)];

@@ -29,9 +29,18 @@ const FORWARD_SUBJECT = /^\s*(?:fw|fwd|wg|tr|enc|rv|ارسال|فوروارد|ت
 
 const isQuoted = (line: string) => /^\s*>/.test(line);
 
+/**
+ * Every quote header below has a colon (attribution lines, Outlook's block) or a run of dashes or
+ * underscores (separators); an attribution wrapped onto the next line has its colon there. Most
+ * lines have none of them and skip the regexes (unanchored Unicode patterns, costly per line).
+ */
+const MAY_START_HEADER = /[:：]|--|__/;
+const HAS_COLON = /[:：]/;
+
 /** Where the quoted history starts: how many lines the header takes, or undefined. */
 function quoteHeaderAt(lines: readonly string[], i: number): number | undefined {
   const line = lines[i] as string;
+  if (!MAY_START_HEADER.test(line) && !HAS_COLON.test(lines[i + 1] ?? '')) return undefined;
   if (ORIGINAL_SEPARATOR.test(line)) return 1;
   // "________________________________" above an Outlook header block (Outlook on the web).
   if (/^\s*_{10,}\s*$/.test(line) && OUTLOOK_FROM.test(lines[i + 1] ?? '')) return 1;
@@ -67,6 +76,16 @@ function withoutSignature(text: string): string {
   return (head ? `${head}\n${tail}` : tail).trim() || text.trim();
 }
 
+/** The first line with text that follows a quoted line, or -1. */
+function afterQuotedBlock(lines: readonly string[]): number {
+  let quoted = false;
+  for (const [i, line] of lines.entries()) {
+    if (isQuoted(line)) quoted = true;
+    else if (quoted && line.trim() !== '') return i;
+  }
+  return -1;
+}
+
 /** Keeps what is not quoted with ">". */
 const unquoted = (lines: readonly string[]) => lines.filter((l) => !isQuoted(l)).join('\n');
 
@@ -94,7 +113,7 @@ export function visibleText(full: string, withoutHtmlQuotes: string, subject: st
     else {
       // Nothing above the attribution: a bottom-post. The reply follows the quoted block.
       const after = lines.slice(header.at + header.size);
-      const quoteEnd = after.findIndex((l, idx) => !isQuoted(l) && l.trim() !== '' && after.slice(0, idx).some(isQuoted));
+      const quoteEnd = afterQuotedBlock(after);
       visible = quoteEnd >= 0 ? unquoted(after.slice(quoteEnd)) : '';
     }
   }

@@ -21,8 +21,12 @@ export interface StoredFile {
  * Returned as file: URLs.
  */
 export class MailFileStore {
-  /** Folders known to exist: one mkdir per folder per process, not per mail. */
-  readonly #made = new Set<string>();
+  /**
+   * Folders made or being made: one mkdir per folder per process, not per mail. The promise is
+   * kept, so mails decoded in parallel wait for the one mkdir of their folder instead of each
+   * making it again (a recursive mkdir that finds it made stats it and its parents).
+   */
+  readonly #made = new Map<string, Promise<unknown>>();
 
   constructor(readonly root: string) {}
 
@@ -32,27 +36,40 @@ export class MailFileStore {
     return { shard, base: join(shard, hash) };
   }
 
-  async #folder(folder: string): Promise<void> {
-    if (this.#made.has(folder)) return;
-    await mkdir(folder, { recursive: true });
-    this.#made.add(folder);
+  /**
+   * Makes `chain` (the root, a shard, a mail's folder: each inside the one before) one after
+   * another, each once: parallel mails whose folders share a missing parent make it once rather
+   * than race for it.
+   */
+  async #folders(chain: readonly string[]): Promise<void> {
+    for (const folder of chain) {
+      let made = this.#made.get(folder);
+      if (!made) {
+        // Recursive: the root's own parents may be missing, and a folder made by an earlier run is no error.
+        made = mkdir(folder, { recursive: true });
+        this.#made.set(folder, made);
+        // A failed mkdir is tried again by the next mail.
+        made.catch(() => this.#made.delete(folder));
+      }
+      await made;
+    }
   }
 
-  async #write(folder: string, path: string, content: Buffer | string): Promise<string> {
-    await this.#folder(folder);
+  async #write(chain: readonly string[], path: string, content: Buffer | string): Promise<string> {
+    await this.#folders(chain);
     await writeFile(path, content);
     return pathToFileURL(path).href;
   }
 
   writeOriginal(messageId: string, source: Buffer): Promise<string> {
     const { shard, base } = this.#paths(messageId);
-    return this.#write(shard, `${base}.eml`, source);
+    return this.#write([this.root, shard], `${base}.eml`, source);
   }
 
   /** An attachment already in memory (a part of a nested or repaired mail): its URL and SHA-256. */
   async writeAttachment(messageId: string, fileName: string, content: Buffer): Promise<{ url: string; sha256: string }> {
-    const { base } = this.#paths(messageId);
-    return { url: await this.#write(base, join(base, fileName), content), sha256: createHash('sha256').update(content).digest('hex') };
+    const { shard, base } = this.#paths(messageId);
+    return { url: await this.#write([this.root, shard, base], join(base, fileName), content), sha256: createHash('sha256').update(content).digest('hex') };
   }
 
   /** Removes a mail's attachment files (the mail turned out to be a bounce or unusable; its .eml stays). */
@@ -69,7 +86,7 @@ export class MailFileStore {
    * file is removed (the original .eml keeps the attachment).
    */
   async streamAttachment(messageId: string, fileName: string, content: Readable, maxBytes: number): Promise<StoredFile> {
-    const { base } = this.#paths(messageId);
+    const { shard, base } = this.#paths(messageId);
     const path = join(base, fileName);
     const hash = createHash('sha256');
     let size = 0;
@@ -88,7 +105,7 @@ export class MailFileStore {
         pendingBytes += chunk.length;
         if (pendingBytes < SMALL_FILE_BYTES) continue;
         if (!file) {
-          await this.#folder(base);
+          await this.#folders([this.root, shard, base]);
           file = await open(path, 'w');
         }
         await file.writev(pending);
@@ -104,7 +121,7 @@ export class MailFileStore {
       if (file) await rm(path, { force: true });
       return { url: undefined, size, sha256 };
     }
-    if (!file) await this.#write(base, path, Buffer.concat(pending, pendingBytes));
+    if (!file) await this.#write([this.root, shard, base], path, Buffer.concat(pending, pendingBytes));
     return { url: pathToFileURL(path).href, size, sha256 };
   }
 }
