@@ -108,6 +108,8 @@ export class WalCheckpointer {
     } else if (message.kind === 'hold-writers') {
       void this.options
         .writersTurn(async () => {
+          // The thread asked, then ended (it was idle, or failed) before the writers' turn came: nothing to hold for.
+          if (this.#worker !== worker) return;
           this.#heldTurns++;
           const done = new Promise<void>((resolve) => this.#heldTurnEnds.push(resolve));
           worker.postMessage('checkpoint-held');
