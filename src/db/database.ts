@@ -3,10 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
+import type { PoolClient } from 'pg';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { PrismaClient } from '../generated/sqlite/client.ts';
 import { cachedPing, type DatabasePing, postgresPing, sqlitePing } from './ping.ts';
 import { attachPgConnection, attachSqliteConnection, execute, type PgQueryable, sql, sqliteConnectionOf, usePgTypes, withoutDiskSync } from './sql.ts';
+import { oneQueryAtATime } from './one-query-at-a-time.ts';
 import { WalCheckpointer } from './wal-checkpointer.ts';
 import { WalSync } from './wal-sync.ts';
 import { SqliteWriter } from './sqlite-writer.ts';
@@ -196,12 +198,15 @@ async function openPostgres(url: string): Promise<Database> {
     const adapter = await connect();
     const pool = (adapter as unknown as { client: PgQueryable }).client;
     attachPgConnection(prisma, pool);
-    // A transaction's pooled connection, handed to the db.write that started it (see sql.ts).
+    // A transaction's pooled connection, one query at a time (see one-query-at-a-time.ts), handed
+    // to the db.write that started it (see sql.ts).
     const startTransaction = adapter.startTransaction.bind(adapter);
     adapter.startTransaction = async (isolationLevel) => {
       const transaction = await startTransaction(isolationLevel);
+      const holder = transaction as unknown as { client: PoolClient };
+      holder.client = oneQueryAtATime(holder.client);
       const slot = slots.getStore();
-      if (slot) slot.connection = (transaction as unknown as { client: PgQueryable }).client;
+      if (slot) slot.connection = holder.client;
       return transaction;
     };
     return adapter;
