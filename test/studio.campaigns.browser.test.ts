@@ -8,7 +8,7 @@ import { buildServer } from '../src/server/app.ts';
 import { launchChromium } from './support/browser.ts';
 import { freshDatabase, type TestDatabase } from './support/databases.ts';
 import { FakeAdapter, settle, testParley } from './support/parley.ts';
-import { STUDIO_PASSWORD, studioUser } from './support/studio.ts';
+import { logInOnPage, studioUser } from './support/studio.ts';
 
 const ARTIFACTS = join(import.meta.dirname, 'artifacts');
 
@@ -73,11 +73,7 @@ describe('studio campaigns in a browser', { timeout: 300_000 }, () => {
     const context = await browser.newContext({ acceptDownloads: true, locale: 'fa-IR', viewport: { width: 1280, height: 1400 } });
     const page = await context.newPage();
     page.setDefaultTimeout(60_000);
-    await page.goto(`${baseUrl}/studio`);
-    await page.fill('input[name="email"]', 'marketer@example.com');
-    await page.fill('input[name="password"]', STUDIO_PASSWORD);
-    await page.click('button[type="submit"]');
-    await page.waitForSelector('.shell nav');
+    await logInOnPage(page, baseUrl, 'marketer@example.com');
     await until(page, `document.documentElement.dir === 'rtl'`);
     expect(await page.locator('.shell nav a').allTextContents()).toEqual(expect.arrayContaining(['کمپین‌ها', 'بخش‌های مشتریان']));
 

@@ -9,7 +9,7 @@ import { launchChromium } from './support/browser.ts';
 import { freshDatabase, type TestDatabase } from './support/databases.ts';
 import { testParley } from './support/parley.ts';
 import { at, seedReportMonth } from './support/report-fixture.ts';
-import { STUDIO_PASSWORD, studioUser } from './support/studio.ts';
+import { logInOnPage, studioUser } from './support/studio.ts';
 
 const ARTIFACTS = join(import.meta.dirname, 'artifacts');
 
@@ -61,13 +61,7 @@ describe('studio reports in a browser', { timeout: 300_000 }, () => {
   }, 120_000);
 
   /** Logs in on the studio's login page as the manager. */
-  async function logIn(page: Page) {
-    await page.goto(`${baseUrl}/studio`);
-    await page.fill('input[name="email"]', 'manager@example.com');
-    await page.fill('input[name="password"]', STUDIO_PASSWORD);
-    await page.click('button[type="submit"]');
-    await page.waitForSelector('.shell nav');
-  }
+  const logIn = (page: Page) => logInOnPage(page, baseUrl, 'manager@example.com');
 
   it('a manager sees the fixture drawn, downloads a CSV, and reads it in Persian: RTL and Jalali days', async () => {
     const context = await browser.newContext({ acceptDownloads: true, locale: 'en-GB', viewport: { width: 1280, height: 1600 } });

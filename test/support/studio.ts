@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { SESSION_COOKIE } from '../../src/studio/auth.ts';
@@ -29,4 +30,13 @@ export async function logIn(app: FastifyInstance, email: string): Promise<Studio
   const { csrfToken } = response.json() as { csrfToken: string };
   const read = { cookie: `${SESSION_COOKIE}=${cookie.value}` };
   return { read, write: { ...read, 'x-csrf-token': csrfToken }, csrfToken };
+}
+
+/** Logs in on the studio's login page in a browser, and waits for the studio's navigation. */
+export async function logInOnPage(page: Page, baseUrl: string, email: string): Promise<void> {
+  await page.goto(`${baseUrl}/studio`);
+  await page.fill('input[name="email"]', email);
+  await page.fill('input[name="password"]', STUDIO_PASSWORD);
+  await page.click('button[type="submit"]');
+  await page.waitForSelector('.shell nav');
 }
