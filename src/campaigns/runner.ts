@@ -374,7 +374,10 @@ export class CampaignRunner {
     const byFlow = new Map<string, CampaignRecipient[]>();
     for (const r of recipients) {
       const flowId = variants.get(r.variantId)?.flowId;
-      if (flowId) byFlow.set(flowId, [...(byFlow.get(flowId) ?? []), r]);
+      if (!flowId) continue;
+      const group = byFlow.get(flowId);
+      if (group) group.push(r);
+      else byFlow.set(flowId, [r]);
     }
     for (const [flowId, of] of byFlow) {
       const customers = await reachedByWinback(

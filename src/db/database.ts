@@ -203,10 +203,9 @@ async function openPostgres(url: string): Promise<Database> {
     const startTransaction = adapter.startTransaction.bind(adapter);
     adapter.startTransaction = async (isolationLevel) => {
       const transaction = await startTransaction(isolationLevel);
-      const holder = transaction as unknown as { client: PoolClient };
-      holder.client = oneQueryAtATime(holder.client);
+      const connection = oneQueryAtATime((transaction as unknown as { client: PoolClient }).client);
       const slot = slots.getStore();
-      if (slot) slot.connection = holder.client;
+      if (slot) slot.connection = connection;
       return transaction;
     };
     return adapter;

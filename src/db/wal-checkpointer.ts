@@ -165,6 +165,9 @@ const checkpoint = () => db.pragma('wal_checkpoint(PASSIVE)')[0];
 function report(result) {
   parentPort.postMessage({ kind: 'checkpointed', result });
 }
+function reportError(error) {
+  parentPort.postMessage({ kind: 'error', message: String((error && error.message) || error) });
+}
 function tick() {
   if (stopped) return;
   try {
@@ -181,7 +184,7 @@ function tick() {
     previous = result;
     if (idle === workerData.idleCheckpoints) parentPort.postMessage({ kind: 'idle' });
   } catch (error) {
-    parentPort.postMessage({ kind: 'error', message: String(error && error.message || error) });
+    reportError(error);
   }
   timer = setTimeout(tick, workerData.intervalMs);
 }
@@ -190,7 +193,7 @@ parentPort.on('message', (message) => {
     try {
       report(checkpoint());
     } catch (error) {
-      parentPort.postMessage({ kind: 'error', message: String(error && error.message || error) });
+      reportError(error);
     }
     holding = false;
     parentPort.postMessage({ kind: 'held-done' });
