@@ -17,7 +17,7 @@ import { RoutingConfigSchema } from '../src/routing/config.ts';
 import type { Parley } from '../src/runtime.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
 import { classification, FakeOpenAI } from './support/fake-openai.ts';
-import { FakeSlack, postSigned, sendAction, sendCommand, sendEvent } from './support/fake-slack.ts';
+import { FakeSlack, type PostedMessage, postSigned, sendAction, sendCommand, sendEvent } from './support/fake-slack.ts';
 import { testCapabilities, testParley } from './support/parley.ts';
 import { eventually } from './support/eventually.ts';
 
@@ -564,6 +564,80 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     await eventually(() => expect(printed.some((p) => p.includes('Here is your return label') && p.includes('label.pdf'))).toBe(true));
     const sent = await db.prisma.message.findFirstOrThrow({ where: { authorKind: 'agent' } });
     expect(sent.attachments).toMatchObject([{ kind: 'document', fileName: 'label.pdf', mimeType: 'application/pdf' }]);
+  });
+
+  it("an agent who answers a card before Parley has Slack's answer to posting it still reaches the customer, once", async () => {
+    await start();
+    // Slack shows the card to the channel; its answer to chat.postMessage is slow to come back.
+    const release = fake.hold('chat.postMessage');
+    await customerWrites('my parcel is late');
+    let card: PostedMessage | undefined;
+    await eventually(() => {
+      card = fake.topLevel(SUPPORT)[0];
+      expect(card).toBeDefined();
+    });
+    expect(card!.metadata).toMatchObject({ event_type: 'parley_conversation' });
+    expect(await db.prisma.slackThread.count()).toBe(0);
+    const answered = await sendEvent(events, SECRET, {
+      type: 'message',
+      channel: SUPPORT,
+      user: 'UAGENT1',
+      text: 'On it, Ali',
+      ts: '1800000600.000001',
+      thread_ts: card!.ts,
+      parent_user_id: 'UBOT',
+    });
+    expect(answered.status).toBe(200);
+    expect(await db.prisma.message.count({ where: { authorKind: 'agent' } })).toBe(1);
+    release('answer');
+    await eventually(() => expect(printed.filter((p) => p.includes('On it, Ali'))).toHaveLength(1));
+    // The hand-off job's record of its post and the reply's are one thread, with the hand-off's details.
+    await eventually(() => expect(fake.threadOf(SUPPORT, card!.ts).some((m) => m.text.includes('my parcel is late'))).toBe(true));
+    const [thread, ...more] = await db.prisma.slackThread.findMany();
+    expect(more).toEqual([]);
+    expect(thread).toMatchObject({ threadTs: card!.ts, handoff: expect.objectContaining({ note: 'asked for a human' }) });
+    expect(fake.topLevel(SUPPORT)).toHaveLength(1);
+  });
+
+  it('a card posted again after its answer was lost sends an agent answering the first one to the second', async () => {
+    await start();
+    const release = fake.hold('chat.postMessage');
+    await customerWrites('my parcel is late');
+    await eventually(() => expect(fake.topLevel(SUPPORT)).toHaveLength(1));
+    const [lost] = fake.topLevel(SUPPORT);
+    // The connection fails after Slack accepted the post: Parley posts the card again.
+    release('drop');
+    await eventually(() => expect(fake.topLevel(SUPPORT)).toHaveLength(2));
+    const current = fake.topLevel(SUPPORT)[1]!;
+    await eventually(async () => expect((await db.prisma.slackThread.findMany()).map((t) => t.threadTs)).toEqual([current.ts]));
+    const reply = { type: 'message', channel: SUPPORT, user: 'UAGENT1', parent_user_id: 'UBOT' };
+    expect((await sendEvent(events, SECRET, { ...reply, text: 'in the first card', ts: '1800000700.000001', thread_ts: lost!.ts })).status).toBe(200);
+    expect(fake.ephemerals.at(-1)).toMatchObject({ user: 'UAGENT1', text: expect.stringContaining(`<#${SUPPORT}>`) });
+    expect((await sendEvent(events, SECRET, { ...reply, text: 'in the second card', ts: '1800000700.000002', thread_ts: current.ts })).status).toBe(200);
+    await eventually(() => expect(printed.some((p) => p.includes('in the second card'))).toBe(true));
+    expect(printed.some((p) => p.includes('in the first card'))).toBe(false);
+    expect(await db.prisma.slackThread.count()).toBe(1);
+  });
+
+  it("ignores replies in threads under other people's messages without asking Slack about them", async () => {
+    await start();
+    await customerWrites('my parcel is late');
+    await handedOffThread();
+    const before = fake.calls.length;
+    const status = (
+      await sendEvent(events, SECRET, {
+        type: 'message',
+        channel: SUPPORT,
+        user: 'UAGENT1',
+        text: 'lunch?',
+        ts: '1800000800.000002',
+        thread_ts: '1800000800.000001',
+        parent_user_id: 'UAGENT2',
+      })
+    ).status;
+    expect(status).toBe(200);
+    expect(fake.calls.slice(before).map((c) => c.method)).not.toContain('conversations.replies');
+    expect(await db.prisma.message.count({ where: { authorKind: 'agent' } })).toBe(0);
   });
 
   it('a customer who comes back after the reopen window gets a new thread linked to the old one', async () => {

@@ -17,6 +17,8 @@ export interface PostedMessage {
   readonly text: string;
   readonly thread_ts?: string;
   readonly blocks?: unknown[];
+  /** Message metadata (https://docs.slack.dev/messaging/message-metadata), as posted. */
+  readonly metadata?: unknown;
   updates: { text: string; blocks?: unknown[] }[];
 }
 
@@ -39,6 +41,7 @@ const REQUIRED: Record<string, string[]> = {
   'reactions.add': ['channel', 'timestamp', 'name'],
   'users.info': ['user'],
   'conversations.members': ['channel'],
+  'conversations.replies': ['channel', 'ts'],
   'files.getUploadURLExternal': ['filename', 'length'],
   'files.completeUploadExternal': ['files'],
   'files.info': ['file'],
@@ -63,6 +66,7 @@ export class FakeSlack {
   #seq = 0;
   #queued429: { method: string; retryAfter: number }[] = [];
   #lastPost = new Map<string, number>();
+  #held = new Map<string, { release: Promise<'answer' | 'drop'> }>();
   #pendingUploads = new Map<string, { filename: string; bytes?: Buffer }>();
   #sockets = new WebSocketServer({ noServer: true });
   #socket: WebSocket | undefined;
@@ -103,6 +107,17 @@ export class FakeSlack {
   /** The next call of `method` is answered 429 with this Retry-After (seconds). */
   rateLimitNext(method: string, retryAfter = 1): void {
     this.#queued429.push({ method, retryAfter });
+  }
+
+  /**
+   * The next call of `method` takes effect (a post is in the channel for everyone to see) but
+   * its answer waits for `release`: 'answer' sends it, 'drop' closes the connection unanswered,
+   * as when the network fails after Slack accepted the call.
+   */
+  hold(method: string): (how: 'answer' | 'drop') => void {
+    let release: (how: 'answer' | 'drop') => void = () => {};
+    this.#held.set(method, { release: new Promise((resolve) => (release = resolve)) });
+    return (how) => release(how);
   }
 
   /** Socket Mode: sends an Events API envelope over the app's WebSocket; resolves when the app acks it. */
@@ -182,7 +197,13 @@ export class FakeSlack {
       return reply(200, { ok: false, error: 'invalid_arguments', response_metadata: { messages: missing.map((m) => `[ERROR] missing required field: ${m}`) } });
     }
     record(200);
-    reply(200, this.#answer(method, args));
+    const answer = this.#answer(method, args);
+    const held = this.#held.get(method);
+    if (held) {
+      this.#held.delete(method);
+      if ((await held.release) === 'drop') return void res.destroy();
+    }
+    reply(200, answer);
   }
 
   #parse(contentType: string, body: Buffer): Record<string, unknown> {
@@ -219,6 +240,7 @@ export class FakeSlack {
           text: String(args.text ?? ''),
           thread_ts: args.thread_ts as string | undefined,
           blocks: args.blocks as unknown[] | undefined,
+          metadata: args.metadata,
           updates: [],
         });
         return { ok: true, channel, ts, message: { text: args.text, ts } };
@@ -256,6 +278,29 @@ export class FakeSlack {
       case 'conversations.members':
         if (!knownChannel(channel)) return { ok: false, error: 'channel_not_found' };
         return { ok: true, members: this.options.channels[channel as string], response_metadata: { next_cursor: '' } };
+      // A thread, its parent first; metadata only when asked for (as the documented example:
+      // https://docs.slack.dev/reference/methods/conversations.replies).
+      case 'conversations.replies': {
+        const parent = this.messages.find((m) => m.channel === channel && m.ts === args.ts);
+        if (!parent) return { ok: false, error: 'thread_not_found' };
+        const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
+        const thread = [parent, ...this.threadOf(channel as string, parent.ts)].slice(0, Number(args.limit ?? 1000));
+        return {
+          ok: true,
+          messages: thread.map((m) => ({
+            type: 'message',
+            user: 'UBOT',
+            bot_id: 'BBOT',
+            app_id: 'A1',
+            text: m.text,
+            ts: m.ts,
+            ...(m.thread_ts ? { thread_ts: m.thread_ts, parent_user_id: 'UBOT' } : {}),
+            ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
+          })),
+          has_more: false,
+          response_metadata: { next_cursor: '' },
+        };
+      }
       case 'files.info': {
         // Files in `files` are this workspace's; any other id is another organisation's (Slack Connect) file the app cannot read.
         const file = this.files.get(args.file as string);

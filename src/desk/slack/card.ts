@@ -16,6 +16,14 @@ export const HandoffInfoSchema = z.object({
 });
 export type HandoffInfo = z.output<typeof HandoffInfoSchema>;
 
+/**
+ * A card's message metadata (https://docs.slack.dev/messaging/message-metadata): its
+ * conversation, read back from Slack when an agent answers a card Parley has not recorded.
+ */
+const CARD_EVENT_TYPE = 'parley_conversation';
+export const cardMetadata = (conversationId: string) => ({ event_type: CARD_EVENT_TYPE, event_payload: { conversation_id: conversationId } });
+export const CardMetadataSchema = z.object({ event_type: z.literal(CARD_EVENT_TYPE), event_payload: z.object({ conversation_id: z.string() }) });
+
 export interface CardData {
   readonly conversation: {
     readonly id: string;

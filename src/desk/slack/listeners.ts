@@ -62,6 +62,8 @@ const ThreadReplySchema = z.object({
   user: z.string(),
   ts: z.string(),
   thread_ts: z.string(),
+  /** Who wrote the thread's first message: Parley's cards are the bot user's. */
+  parent_user_id: z.string().optional(),
   text: z.string().optional(),
   subtype: z.enum(['file_share', 'thread_broadcast']).optional(),
   bot_id: z.undefined().optional(),
@@ -230,7 +232,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   };
 
   // Thread replies: to the customer, or an internal note. Stored before Slack gets its answer.
-  app.event('message', async ({ event }) => {
+  app.event('message', async ({ event, context }) => {
     const changed = ChangedSchema.safeParse(event);
     if (changed.success) return onChanged(changed.data);
     const deleted = DeletedSchema.safeParse(event);
@@ -238,11 +240,15 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     const parsed = ThreadReplySchema.safeParse(event);
     if (!parsed.success || parsed.data.thread_ts === parsed.data.ts) return;
     const reply = parsed.data;
-    const thread = await threads.at(reply.channel, reply.thread_ts);
-    if (!thread) return;
+    // A thread under someone else's message is the team's own talk.
+    if (reply.parent_user_id !== undefined && context.botUserId !== undefined && reply.parent_user_id !== context.botUserId) return;
+    const found = await threads.forReply(reply.channel, reply.thread_ts);
+    if (!found) return;
     const sourceKey = `${reply.channel}:${reply.ts}`;
     if (await db.prisma.slackPost.findUnique({ where: { sourceKey } })) return;
     try {
+      if ('superseded' in found) throw new UserError(agentText.t('slack.moved.answer_there', { channel: found.superseded.channelId }));
+      const { thread } = found;
       const current = await threads.current(thread.conversationId);
       if (current && current.id !== thread.id) throw new UserError(agentText.t('slack.moved.answer_there', { channel: current.channelId }));
       await directory.requireMember(reply.channel, reply.user);

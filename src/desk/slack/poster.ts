@@ -46,7 +46,7 @@ export class SlackPoster {
       throw new SendError(`Slack channel ${channel}: waiting ${wait} ms for the rate limit`, { retryable: true, retryAfterMs: wait, code: 'local_rate_limit' });
   }
 
-  async post(args: { channel: string; text: string; thread_ts?: string; blocks?: unknown[]; reply_broadcast?: boolean }): Promise<string> {
+  async post(args: { channel: string; text: string; thread_ts?: string; blocks?: unknown[]; reply_broadcast?: boolean; metadata?: unknown }): Promise<string> {
     this.#take(args.channel);
     try {
       const result = await this.client.chat.postMessage({ ...args, unfurl_links: false, unfurl_media: false, link_names: false } as never);
@@ -90,6 +90,17 @@ export class SlackPoster {
       await this.client.chat.postEphemeral({ channel, user, text, ...(threadTs ? { thread_ts: threadTs } : {}), ...(blocks ? { blocks } : {}) } as never);
     } catch (error) {
       throw toSendError('chat.postEphemeral', error);
+    }
+  }
+
+  /** A thread's parent message with its metadata, or undefined when Slack has no such message. */
+  async parentOf(channel: string, ts: string): Promise<{ ts?: string; metadata?: unknown } | undefined> {
+    try {
+      const result = await this.client.conversations.replies({ channel, ts, limit: 1, include_all_metadata: true });
+      return result.messages?.find((m) => m.ts === ts);
+    } catch (error) {
+      if ((error as SlackErrorShape).data?.error === 'thread_not_found') return undefined;
+      throw toSendError('conversations.replies', error);
     }
   }
 

@@ -7,7 +7,7 @@ import { newId } from '../../core/ids.ts';
 import { AttachmentSchema } from '../../core/message.ts';
 import type { Database } from '../../db/database.ts';
 import type { SlackThread } from '../../generated/sqlite/client.ts';
-import { cardBlocks, cardText, type HandoffInfo, HandoffInfoSchema, loadCardData } from './card.ts';
+import { cardBlocks, CardMetadataSchema, cardMetadata, cardText, type HandoffInfo, HandoffInfoSchema, loadCardData } from './card.ts';
 import { escapeMrkdwn } from './mrkdwn.ts';
 import type { SlackPoster } from './poster.ts';
 import { channelForTeam, type SlackConfig } from './settings.ts';
@@ -37,6 +37,29 @@ export class SlackThreads {
 
   async at(channelId: string, threadTs: string): Promise<SlackThread | null> {
     return this.db.prisma.slackThread.findUnique({ where: { channelId_threadTs: { channelId, threadTs } } });
+  }
+
+  /**
+   * The thread of an agent's reply. Slack shows a card before chat.postMessage has answered
+   * Parley, so a reply can come before its thread is recorded (or after the process died in
+   * between): the card's metadata names its conversation, and the thread is recorded here. A
+   * card older than the conversation's recorded thread was posted again since: `superseded`.
+   */
+  async forReply(channelId: string, threadTs: string): Promise<{ thread: SlackThread } | { superseded: SlackThread } | undefined> {
+    const known = await this.at(channelId, threadTs);
+    if (known) return { thread: known };
+    const card = CardMetadataSchema.safeParse((await this.poster.parentOf(channelId, threadTs))?.metadata);
+    if (!card.success) return undefined;
+    const conversationId = card.data.event_payload.conversation_id;
+    const latest = await this.current(conversationId);
+    if (latest && slackTsOrder(latest.threadTs, threadTs) > 0) return { superseded: latest };
+    const conversation = await this.db.prisma.conversation.findUnique({ where: { id: conversationId }, include: { team: true } });
+    if (!conversation) return undefined;
+    // The hand-off job records the same thread with the hand-off's details when its post returns.
+    const handoff = latest
+      ? HandoffInfoSchema.parse(latest.handoff)
+      : HandoffInfoSchema.parse({ team: conversation.team?.name ?? null, priority: conversation.priority });
+    return { thread: await this.#record(conversationId, channelId, threadTs, handoff, 'keep') };
   }
 
   get teams(): string[] {
@@ -83,8 +106,24 @@ export class SlackThreads {
 
   async #openThread(conversationId: string, channel: string, handoff: HandoffInfo): Promise<SlackThread> {
     const card = { ...(await loadCardData(this.db, conversationId, handoff)), previousThread: await this.#previousLink(conversationId) };
-    const ts = await this.poster.post({ channel, text: cardText(card, this.text), blocks: cardBlocks(card, this.teams, this.text) });
-    return this.db.run((c) => c.slackThread.create({ data: { id: newId(), conversationId, channelId: channel, threadTs: ts, handoff } }));
+    const ts = await this.poster.post({
+      channel,
+      text: cardText(card, this.text),
+      blocks: cardBlocks(card, this.teams, this.text),
+      metadata: cardMetadata(conversationId),
+    });
+    return this.#record(conversationId, channel, ts, handoff, 'replace');
+  }
+
+  /** A card's thread, recorded once whether its post or an agent's reply in it comes first. */
+  #record(conversationId: string, channelId: string, threadTs: string, handoff: HandoffInfo, existing: 'keep' | 'replace'): Promise<SlackThread> {
+    return this.db.run((c) =>
+      c.slackThread.upsert({
+        where: { channelId_threadTs: { channelId, threadTs } },
+        create: { id: newId(), conversationId, channelId, threadTs, handoff },
+        update: existing === 'replace' ? { handoff } : {},
+      }),
+    );
   }
 
   /**
@@ -247,4 +286,11 @@ export class SlackThreads {
       }
     }
   }
+}
+
+/** Slack's message ts ("1700000000.000200": seconds, then a sequence) in time order. */
+function slackTsOrder(a: string, b: string): number {
+  const [aSeconds = '', aSequence = ''] = a.split('.');
+  const [bSeconds = '', bSequence = ''] = b.split('.');
+  return Number(aSeconds) - Number(bSeconds) || Number(aSequence.padEnd(6, '0')) - Number(bSequence.padEnd(6, '0'));
 }
