@@ -8,6 +8,14 @@ import { openReachableDatabase } from './database-check.ts';
 import { version } from '../version.ts';
 import { startSummary } from './start-summary.ts';
 
+/**
+ * Connections the kernel holds for Parley while its event loop is busy. Node's default (511)
+ * overflowed under a burst (PostgreSQL, 1,000 webhooks/s: 512 waiting, 2,406 SYNs dropped), and
+ * a dropped SYN is retried by the sender after 1 s, then 3 s: acknowledgements took seconds.
+ * Linux caps it at net.core.somaxconn (4,096 by default since 5.4).
+ */
+const LISTEN_BACKLOG = 4096;
+
 /** `parley start`: migrate, open, start the channels and workers, listen; stop cleanly on SIGINT/SIGTERM. */
 export async function startCommand(): Promise<void> {
   const config = cliConfig();
@@ -28,7 +36,7 @@ export async function startCommand(): Promise<void> {
   try {
     await parley.start();
     server = await buildServer(parley);
-    url = await server.listen({ host: config.HOST, port: config.PORT });
+    url = await server.listen({ host: config.HOST, port: config.PORT, backlog: LISTEN_BACKLOG });
   } catch (error) {
     await server?.close();
     await stop();
