@@ -66,7 +66,8 @@ app.post('/webhooks/whatsapp', async (request, reply) => {
   return reply.code(200).send();
 });
 
-await app.listen({ host: '127.0.0.1', port: 0 });
+// The same listen backlog as `parley start` (src/cli/start-action.ts).
+await app.listen({ host: '127.0.0.1', port: 0, backlog: 4096 });
 process.send?.({ port: (app.server.address() as { port: number }).port });
 process.on('message', () => {
   void app.close().then(() => {
