@@ -58,11 +58,14 @@ describe('WhatsApp Cloud API', () => {
       if (request.headers.authorization !== `Bearer ${TOKEN}`) return json(response, 401, { error: { message: 'Invalid OAuth access token.', code: 190 } });
       if (request.url === `/v23.0/${PHONE_ID}/messages`) {
         const body = JSON.parse(request.body.toString());
-        if (body.messaging_product !== 'whatsapp' || !/^\d+$/.test(body.to) || !body[body.type])
+        // A phone number in `to`, or a business-scoped user id in `recipient` (Meta's BSUID format).
+        const addressed = /^\d+$/.test(body.to) || (body.to === undefined && /^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]+$/.test(body.recipient));
+        if (body.messaging_product !== 'whatsapp' || !addressed || !body[body.type])
           return json(response, 400, { error: { message: '(#100) Invalid parameter', code: 100 } });
         const id = `wamid.${++wamid}`;
         await onSend?.(body, id);
-        return json(response, 200, { messaging_product: 'whatsapp', contacts: [{ input: body.to, wa_id: body.to }], messages: [{ id }] });
+        const contact = body.to ? { input: body.to, wa_id: body.to } : { input: body.recipient, user_id: body.recipient };
+        return json(response, 200, { messaging_product: 'whatsapp', contacts: [contact], messages: [{ id }] });
       }
       if (request.url === '/v23.0/media-1')
         return json(response, 200, { url: `${graphUrl}/download/media-1`, mime_type: 'image/jpeg', file_size: 4, id: 'media-1' });
@@ -178,6 +181,27 @@ describe('WhatsApp Cloud API', () => {
     // Meta retries a webhook it thinks failed: stored once.
     expect((await webhook(textMessage('wamid.in1', 'سلام'))).statusCode).toBe(200);
     expect(await db.prisma.inboxEvent.count()).toBe(1);
+  });
+
+  it('answers a user known only by a business-scoped user id (a username, no number) in `recipient`, not `to`', async () => {
+    await start();
+    acceptSends();
+    // Meta's BSUID-only sender (channels/whatsapp/fixtures/inbound/bsuid-only-sender.json), written now.
+    const fixture = JSON.parse(readFileSync(fileURLToPath(new URL('../channels/whatsapp/fixtures/inbound/bsuid-only-sender.json', import.meta.url)), 'utf8'));
+    const { contacts, messages } = fixture.entry[0].changes[0].value;
+    messages[0].timestamp = String(Math.floor(Date.now() / 1000));
+    expect((await webhook({ contacts, messages })).statusCode).toBe(200);
+    await settle(parley);
+    expect(sends()).toEqual([
+      {
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        recipient: 'US.13491208655302741918',
+        type: 'text',
+        text: { body: 'ممنون، پیامتان رسید.', preview_url: false },
+      },
+    ]);
+    expect(await db.prisma.message.findFirstOrThrow({ where: { direction: 'outbound' } })).toMatchObject({ deliveryStatus: 'sent', externalId: 'wamid.1' });
   });
 
   it('refuses tampered, wrongly signed and unsigned bodies with a clear error and stores nothing', async () => {

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { parseEach, type RefusedItem } from '../../src/core/per-item.ts';
 import { keepRawBodies, signedWebhookRoute, WebhookBodyError, type WebhookItem, webhookItem } from '../kit/signed-webhook.ts';
 import { type GraphApi, graphPath, MediaInfoSchema, SendResponseSchema, UploadResponseSchema } from './graph.ts';
-import { type GraphMessage, type MediaRef, templateMessage, toGraphMessages } from './outbound.ts';
+import { addressee, type GraphMessage, type MediaRef, templateMessage, toGraphMessages } from './outbound.ts';
 import {
   type CloudMessage,
   CloudMessageSchema,
@@ -255,7 +255,7 @@ export class CloudApiAdapter implements ChannelAdapter {
     for (const body of messages) {
       const sent = await this.graph.postJson(
         `${graphPath(this.options.phoneNumberId)}/messages`,
-        { messaging_product: 'whatsapp', recipient_type: 'individual', to: message.recipient.replace(/^\+/, ''), ...body },
+        { messaging_product: 'whatsapp', recipient_type: 'individual', ...addressee(message.recipient), ...body },
         SendResponseSchema,
         message.signal,
       );

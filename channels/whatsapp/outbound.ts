@@ -146,3 +146,13 @@ export function templateMessage(template: Omit<TemplateContent, 'buttons'> & { b
     },
   };
 }
+
+/**
+ * Whom a send is addressed to: `to` for a phone number, `recipient` for a business-scoped user
+ * id, the only address of a user who adopted a username and whose number Meta withholds
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids:
+ * "US.13491208655302741918"; Meta answers 131062 for a message a BSUID cannot receive).
+ */
+export function addressee(address: string): { to: string } | { recipient: string } {
+  return /^\+?\d+$/.test(address) ? { to: address.replace(/^\+/, '') } : { recipient: address };
+}
