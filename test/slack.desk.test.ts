@@ -437,6 +437,16 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     });
     await eventually(() => expect(fake.ephemerals.map((e) => e.text)).toContain('ثبت شد: این دو یک نفر نیستند.'));
     expect((await db.prisma.mergeSuggestion.findUniqueOrThrow({ where: { id: suggestion.id } })).status).toBe('rejected');
+    // A second agent (or a second click) on the decided suggestion is told so in the agents' language.
+    const ephemeralsBefore = fake.ephemerals.length;
+    await sendAction(events, SECRET, {
+      user: 'UAGENT1',
+      channel: SUPPORT,
+      messageTs: card.ts,
+      action: { action_id: 'parley:merge_accept', type: 'button', value: suggestion.id },
+    });
+    await eventually(() => expect(fake.ephemerals.length).toBeGreaterThan(ephemeralsBefore));
+    expect(fake.ephemerals.at(-1)?.text).toMatch(new RegExp(`^:warning: پیشنهاد ادغام ${suggestion.id} را پیش‌تر agent:\\S+ در \\S+ رد کرده است$`));
     expect(await command(`resolve ${conversationRef(conversation)}`)).toBe(`گفتگوی \`${conversationRef(conversation)}\` بسته شد.`);
 
     // Refused actions say why in the agents' language.

@@ -260,6 +260,10 @@ const en = {
   'error.resolved_cannot_assign': 'conversation {{conversation}} is resolved; it cannot be assigned',
   'error.over_capacity': 'agent {{agent}} already has {{load}} open conversations (capacity {{capacity}})',
   'error.canned_not_found': 'canned response "{{name}}" not found',
+  'error.suggestion_decided.accepted': 'merge suggestion {{suggestion}} was already accepted by {{by}} at {{at}}',
+  'error.suggestion_decided.rejected': 'merge suggestion {{suggestion}} was already rejected by {{by}} at {{at}}',
+  'error.merge_into_itself': 'merge: a customer cannot be merged into itself',
+  'error.customer_already_merged': 'merge: customer {{customer}} was already merged into {{into}}; merge into that one',
   // CLI: routing check-config, canned
   'cli.routing.config_ok': 'ok: {{teams}} teams, {{agents}} agents, {{rules}} alert rules',
   'cli.routing.config_templates': ', {{templates}} templates',
@@ -531,6 +535,10 @@ const fa: Catalog = {
   'error.resolved_cannot_assign': 'گفتگوی {{conversation}} بسته شده است؛ نمی‌توان آن را واگذار کرد',
   'error.over_capacity': 'کارشناس {{agent}} همین حالا {{load}} گفتگوی باز دارد (ظرفیت {{capacity}})',
   'error.canned_not_found': 'پاسخ آمادهٔ «{{name}}» پیدا نشد',
+  'error.suggestion_decided.accepted': 'پیشنهاد ادغام {{suggestion}} را پیش‌تر {{by}} در {{at}} پذیرفته است',
+  'error.suggestion_decided.rejected': 'پیشنهاد ادغام {{suggestion}} را پیش‌تر {{by}} در {{at}} رد کرده است',
+  'error.merge_into_itself': 'ادغام: مشتری را نمی‌توان با خودش ادغام کرد',
+  'error.customer_already_merged': 'ادغام: مشتری {{customer}} پیش‌تر در {{into}} ادغام شده است؛ در همان ادغام کنید',
   // CLI: routing check-config, canned
   'cli.routing.config_ok': 'درست است: {{teams}} تیم، {{agents}} کارشناس، {{rules}} قاعدهٔ هشدار',
   'cli.routing.config_templates': '، {{templates}} قالب',
@@ -799,6 +807,10 @@ const ar: Catalog = {
   'error.resolved_cannot_assign': 'المحادثة {{conversation}} مُغلقة؛ لا يمكن إسنادها',
   'error.over_capacity': 'لدى الموظف {{agent}} بالفعل {{load}} محادثات مفتوحة (السعة {{capacity}})',
   'error.canned_not_found': 'الرد الجاهز «{{name}}» غير موجود',
+  'error.suggestion_decided.accepted': 'اقتراح الدمج {{suggestion}} قَبِله {{by}} سابقًا في {{at}}',
+  'error.suggestion_decided.rejected': 'اقتراح الدمج {{suggestion}} رفضه {{by}} سابقًا في {{at}}',
+  'error.merge_into_itself': 'الدمج: لا يمكن دمج عميل في نفسه',
+  'error.customer_already_merged': 'الدمج: العميل {{customer}} دُمج سابقًا في {{into}}؛ ادمج فيه',
   // CLI: routing check-config, canned
   'cli.routing.config_ok': 'سليم: {{teams}} فرق، {{agents}} موظفين، {{rules}} قواعد تنبيه',
   'cli.routing.config_templates': '، {{templates}} قوالب',

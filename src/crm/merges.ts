@@ -1,3 +1,4 @@
+import { AgentFacingError } from '../agent-text/agent-error.ts';
 import { z } from 'zod';
 import { NotFoundError, UserError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
@@ -118,13 +119,13 @@ async function moveRows(tx: PrismaClient, rows: MovedRows, customerId: string): 
  * stays as a tombstone pointing at the kept one. The CustomerMerge row makes it undoable.
  */
 export async function mergeInTransaction(tx: PrismaClient, keptId: string, absorbedId: string, actor: string, now = new Date()): Promise<MergeResult> {
-  if (keptId === absorbedId) throw new UserError('merge: a customer cannot be merged into itself');
+  if (keptId === absorbedId) throw new AgentFacingError('error.merge_into_itself');
   const kept = await tx.customer.findUnique({ where: { id: keptId } });
   const absorbed = await tx.customer.findUnique({ where: { id: absorbedId } });
   if (!kept) throw new NotFoundError(`customer ${keptId}`);
   if (!absorbed) throw new NotFoundError(`customer ${absorbedId}`);
   for (const c of [kept, absorbed]) {
-    if (c.mergedIntoId) throw new UserError(`merge: customer ${c.id} was already merged into ${c.mergedIntoId}; merge into that one`, 409);
+    if (c.mergedIntoId) throw new AgentFacingError('error.customer_already_merged', { customer: c.id, into: c.mergedIntoId }, 409);
   }
   const moved = await rowIds(tx, absorbedId);
   await moveRows(tx, moved, keptId);

@@ -1,5 +1,6 @@
 import { normalizeAddress, type AddressKind } from '../core/address.ts';
-import { NotFoundError, UserError } from '../core/errors.ts';
+import { AgentFacingError } from '../agent-text/agent-error.ts';
+import { NotFoundError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { Database, Dialect, Prisma as PrismaClient } from '../db/database.ts';
 import { inList, join, queryRows, raw, sql } from '../db/sql.ts';
@@ -140,10 +141,8 @@ export async function decideSuggestion(
     const suggestion = await tx.mergeSuggestion.findUnique({ where: { id: suggestionId } });
     if (!suggestion) throw new NotFoundError(`merge suggestion ${suggestionId}`);
     if (suggestion.status !== 'pending') {
-      throw new UserError(
-        `merge suggestion ${suggestionId} was already ${suggestion.status} by ${suggestion.decidedBy} at ${suggestion.decidedAt?.toISOString()}`,
-        409,
-      );
+      const values = { suggestion: suggestionId, by: String(suggestion.decidedBy), at: String(suggestion.decidedAt?.toISOString()) };
+      throw new AgentFacingError(suggestion.status === 'accepted' ? 'error.suggestion_decided.accepted' : 'error.suggestion_decided.rejected', values, 409);
     }
     if (decision === 'reject') {
       const updated = await tx.mergeSuggestion.update({ where: { id: suggestionId }, data: { status: 'rejected', decidedAt: now, decidedBy: by } });
