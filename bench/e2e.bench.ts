@@ -23,7 +23,7 @@ import { ParleySupervisor } from '../scripts/chaos/supervisor.ts';
 import { PHONE_NUMBER_ID } from '../scripts/chaos/webhooks.ts';
 import { type Database, type Dialect, openDatabase } from '../src/db/database.ts';
 import type { LoadOrder, LoadResult } from './e2e/paced-load.ts';
-import { commandCpuMs, machineCpuMs, treeCpuMs } from './e2e/process-cpu.ts';
+import { commandCpuMs, listenOverflows, machineCpuMs, treeCpuMs } from './e2e/process-cpu.ts';
 import type { ConversationShape } from './e2e/welcome-conversations.ts';
 
 const RATES = (process.env.BENCH_E2E_RATES ?? '200,500,1000,2000').split(',').map(Number);
@@ -135,6 +135,8 @@ interface Row {
   readonly settled: boolean;
   readonly cores: CoreUse;
   readonly load: readonly number[];
+  /** Connections the kernel dropped during the window because an accept queue was full (machine-wide: Parley's or the fake Graph API's). */
+  readonly droppedSyns: number;
 }
 
 async function benchConfig(dialect: Dialect, processes: number): Promise<Row[]> {
@@ -171,6 +173,7 @@ async function benchConfig(dialect: Dialect, processes: number): Promise<Row[]> 
         duplicates: await duplicateDeliveries(db, delivered()),
         settled: parley.settled,
         cores: parley.cores,
+        droppedSyns: parley.droppedSyns,
         load: loadavg(),
       });
       printRow(dialect, processes, rows.at(-1) as Row);
@@ -221,6 +224,7 @@ async function loadWindowMany(targets: readonly string[], rate: number, conversa
   const cpuBefore = cpuOf();
   const machineBefore = machineCpuMs();
   const postgresBefore = commandCpuMs('postgres');
+  const overflowsBefore = listenOverflows();
   const startedAt = performance.now();
   const windows = await Promise.all(
     targets.map((baseUrl, i) =>
@@ -266,7 +270,7 @@ async function loadWindowMany(targets: readonly string[], rate: number, conversa
     lastAnswerAt: Math.max(...sorted('lastAnswerAt')),
     senderLagMs: Math.max(...sorted('senderLagMs')),
   };
-  return { window: { load, cpuMs }, settled: done, cores };
+  return { window: { load, cpuMs }, settled: done, cores, droppedSyns: listenOverflows() - overflowsBefore };
 }
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-');
@@ -282,7 +286,7 @@ function printRow(dialect: Dialect, processes: number, row: Row) {
     `${dialect}${dialect === 'postgresql' ? ` x${processes}` : ''}`,
     fmt(row.rate),
     `${fmt(baseRate)}/s, p50 ${ms(b.load.p50)}, p99 ${ms(b.load.p99)}, ${fmt(b.cpuMs / Math.max(1, b.load.acked), 2)} ms CPU`,
-    `${fmt(ackedPerSecond(p.load))}/s (${fmt(ackedPerSecond(p.load) / baseRate, 2)}x), p50 ${ms(p.load.p50)}, p99 ${ms(p.load.p99)}${p.load.unanswered + p.load.refused > 0 ? `, ${p.load.unanswered} unanswered, ${p.load.refused} refused` : ''}`,
+    `${fmt(ackedPerSecond(p.load))}/s (${fmt(ackedPerSecond(p.load) / baseRate, 2)}x), p50 ${ms(p.load.p50)}, p99 ${ms(p.load.p99)}${p.load.unanswered + p.load.refused > 0 ? `, ${p.load.unanswered} unanswered, ${p.load.refused} refused` : ''}${row.droppedSyns > 0 ? `, ${row.droppedSyns} connections dropped (accept queue full)` : ''}`,
     `${fmt(row.replies / replySeconds)}/s (${fmt(row.replies / replySeconds / baseRate, 2)}x), ${row.replies} replies, last ${fmt(Math.max(0, row.lastReplyAt - loadEnd) / 1000, 1)} s after the load${row.settled ? '' : ` (not all sent within ${SETTLE_SECONDS} s)`}`,
     `${fmt(p.cpuMs / Math.max(1, p.load.acked), 2)} ms`,
     String(row.duplicates),

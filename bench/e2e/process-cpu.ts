@@ -66,3 +66,16 @@ export function treeCpuMs(roots: readonly number[]): number {
   for (const root of roots) visit(root);
   return total;
 }
+
+/**
+ * Connections the kernel has dropped so far because a listener's accept queue was full
+ * (TcpExt ListenOverflows in /proc/net/netstat, the whole machine): a dropped SYN is sent again
+ * after 1 s, then 3 s, so it shows as acknowledgements taking seconds.
+ */
+export function listenOverflows(): number {
+  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+  const header = lines.findIndex((line) => line.startsWith('TcpExt:'));
+  const names = lines[header]?.split(/\s+/) ?? [];
+  const values = lines[header + 1]?.split(/\s+/) ?? [];
+  return Number(values[names.indexOf('ListenOverflows')] ?? 0);
+}
