@@ -629,7 +629,7 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     expect(await db.prisma.slackThread.count()).toBe(1);
   });
 
-  it("ignores replies in threads under other people's messages without asking Slack about them", async () => {
+  it("ignores replies in threads under other people's messages without asking Slack, and under a bot message that is not a card after asking once", async () => {
     await start();
     await customerWrites('my parcel is late');
     await handedOffThread();
@@ -647,6 +647,13 @@ describe.each(dialects)('Slack agent desk end to end on %s', (dialect) => {
     ).status;
     expect(status).toBe(200);
     expect(fake.calls.slice(before).map((c) => c.method)).not.toContain('conversations.replies');
+    // Under a bot message that is not a card (an alert): Slack is asked once, then never again.
+    fake.messages.push({ channel: SUPPORT, ts: '1800000900.000001', text: ':rotating_light: alert', updates: [] });
+    for (const ts of ['1800000900.000002', '1800000900.000003']) {
+      const reply = { type: 'message', channel: SUPPORT, user: 'UAGENT1', text: 'looking', ts, thread_ts: '1800000900.000001', parent_user_id: 'UBOT' };
+      expect((await sendEvent(events, SECRET, reply)).status).toBe(200);
+    }
+    expect(fake.calls.slice(before).filter((c) => c.method === 'conversations.replies')).toHaveLength(1);
     expect(await db.prisma.message.count({ where: { authorKind: 'agent' } })).toBe(0);
   });
 

@@ -19,6 +19,9 @@ import { formatMessages, type TranscriptMessage, uploadable } from './transcript
  * one, so a job that is re-run after a crash or a 429 continues where it stopped.
  */
 export class SlackThreads {
+  /** Parent messages (channel:ts) Slack showed without a card's metadata. */
+  readonly #notCards = new Set<string>();
+
   constructor(
     private readonly db: Database,
     private readonly poster: SlackPoster,
@@ -48,8 +51,15 @@ export class SlackThreads {
   async forReply(channelId: string, threadTs: string): Promise<{ thread: SlackThread } | { superseded: SlackThread } | undefined> {
     const known = await this.at(channelId, threadTs);
     if (known) return { thread: known };
+    const parentKey = `${channelId}:${threadTs}`;
+    if (this.#notCards.has(parentKey)) return undefined;
     const card = CardMetadataSchema.safeParse((await this.poster.parentOf(channelId, threadTs))?.metadata);
-    if (!card.success) return undefined;
+    if (!card.success) {
+      // A message without a card's metadata never becomes one: its threads (an alert's, say) are not asked about again.
+      if (this.#notCards.size >= 1000) this.#notCards.clear();
+      this.#notCards.add(parentKey);
+      return undefined;
+    }
     const conversationId = card.data.event_payload.conversation_id;
     const latest = await this.current(conversationId);
     if (latest && slackTsOrder(latest.threadTs, threadTs) > 0) return { superseded: latest };
