@@ -66,9 +66,7 @@ export class SlackThreads {
     const conversation = await this.db.prisma.conversation.findUnique({ where: { id: conversationId }, include: { team: true } });
     if (!conversation) return undefined;
     // The hand-off job records the same thread with the hand-off's details when its post returns.
-    const handoff = latest
-      ? HandoffInfoSchema.parse(latest.handoff)
-      : HandoffInfoSchema.parse({ team: conversation.team?.name ?? null, priority: conversation.priority });
+    const handoff = latest ? HandoffInfoSchema.parse(latest.handoff) : handoffOf(conversation);
     return { thread: await this.#record(conversationId, channelId, threadTs, handoff, 'keep') };
   }
 
@@ -104,12 +102,8 @@ export class SlackThreads {
     const existing = await this.current(conversationId);
     if (existing) return existing;
     const conversation = await this.db.prisma.conversation.findUniqueOrThrow({ where: { id: conversationId }, include: { team: true } });
-    const team = conversation.team?.name ?? null;
-    const thread = await this.#openThread(
-      conversationId,
-      channelForTeam(this.config, team),
-      HandoffInfoSchema.parse({ team, priority: conversation.priority }),
-    );
+    const handoff = handoffOf(conversation);
+    const thread = await this.#openThread(conversationId, channelForTeam(this.config, handoff.team), handoff);
     await this.#settle(thread);
     return thread;
   }
@@ -297,6 +291,10 @@ export class SlackThreads {
     }
   }
 }
+
+/** What the card of a conversation that reached the desk without a hand-off shows: its team and priority. */
+const handoffOf = (conversation: { team: { name: string } | null; priority: string }): HandoffInfo =>
+  HandoffInfoSchema.parse({ team: conversation.team?.name ?? null, priority: conversation.priority });
 
 /** Slack's message ts ("1700000000.000200": seconds, then a sequence) in time order. */
 function slackTsOrder(a: string, b: string): number {
