@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { proposeMatchesOfMany } from '../src/crm/suggestions.ts';
+import { liveCustomersHoldingQuery, proposeMatches, proposeMatchesOfMany } from '../src/crm/suggestions.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
 
 describe.each(dialects)('merge proposals for a batch of new customers (%s)', (dialect) => {
@@ -33,5 +33,58 @@ describe.each(dialects)('merge proposals for a batch of new customers (%s)', (di
       ['old-attr', 'new-2', 'email'],
       ['old-sms', 'new-1', 'phone'],
     ]);
+  });
+
+  it('does not match a merged record, and a flow-collected mobile number matches a phone identity', async () => {
+    db = await freshDatabase(dialect);
+    const database = db;
+    await database.prisma.customer.create({ data: { id: 'kept', attributes: {}, tags: [], firstSeenAt: new Date('2026-01-01') } });
+    await database.prisma.customer.create({
+      data: { id: 'tombstone', attributes: { mobile: '+971501234567' }, tags: [], mergedIntoId: 'kept', firstSeenAt: new Date('2026-01-01') },
+    });
+    await database.prisma.customer.create({
+      data: { id: 'old-mobile', attributes: { mobile: '+971501234568' }, tags: [], firstSeenAt: new Date('2026-01-02') },
+    });
+    await database.prisma.customer.create({
+      data: {
+        id: 'new',
+        attributes: {},
+        tags: [],
+        firstSeenAt: new Date('2026-02-01'),
+        identities: { create: [{ id: 'new-i', channel: 'sms', address: '+971501234567' }] },
+      },
+    });
+    expect(await database.write((tx) => proposeMatchesOfMany(tx, dialect, [{ customerId: 'new', kind: 'phone', address: '+971501234567' }]))).toEqual([]);
+    // A flow collects "050 123 4568" (a local UAE number) from the new customer: same person as old-mobile.
+    const created = await database.write((tx) => proposeMatches(tx, dialect, 'new', 'phone', '050 123 4568', 'AE'));
+    expect(created.map((s) => [s.customerId, s.otherId, s.matchedBy])).toEqual([['old-mobile', 'new', 'phone']]);
+  });
+
+  it('looks address attributes up by their indexes, not by reading every customer', async () => {
+    db = await freshDatabase(dialect);
+    const query = liveCustomersHoldingQuery(dialect, ['email', 'phone', 'mobile'], ['a@example.com', '+989121234567']);
+    if (dialect === 'sqlite') {
+      const plan = (await db.prisma.$queryRawUnsafe<{ detail: string }[]>(`EXPLAIN QUERY PLAN ${query.sql}`, ...query.values)).map((r) => r.detail);
+      expect(plan.filter((line) => /Customer/.test(line))).toEqual([
+        expect.stringMatching(/^SEARCH Customer USING INDEX Customer_attributes_email_idx /),
+        expect.stringMatching(/^SEARCH Customer USING INDEX Customer_attributes_phone_idx /),
+        expect.stringMatching(/^SEARCH Customer USING INDEX Customer_attributes_mobile_idx /),
+      ]);
+    } else {
+      // Planned with statistics of a realistic table: 2,000 live customers, a few merged.
+      await db.prisma.$executeRawUnsafe(
+        `INSERT INTO "Customer" ("id", "attributes", "tags", "updatedAt", "mergedIntoId")
+         SELECT 'c' || n, jsonb_build_object('phone', '+98912' || lpad(n::text, 7, '0')), '[]', now(), CASE WHEN n % 100 = 0 THEN 'c1' END
+         FROM generate_series(1, 2000) AS n`,
+      );
+      await db.prisma.$executeRawUnsafe('ANALYZE "Customer"');
+      const plan = await db.prisma.$queryRawUnsafe<{ 'QUERY PLAN': string }[]>(`EXPLAIN ${query.text}`, ...query.values);
+      const lines = plan.map((r) => r['QUERY PLAN']).join('\n');
+      expect(lines).not.toMatch(/Seq Scan on "Customer"/);
+      for (const key of ['email', 'phone', 'mobile']) {
+        expect(lines).toMatch(new RegExp(`Index Scan (using|on) "Customer_attributes_${key}_idx"`));
+        expect(lines).toContain(`Index Cond: ((attributes ->> '${key}'::text) = ANY`);
+      }
+    }
   });
 });

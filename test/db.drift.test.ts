@@ -9,6 +9,13 @@ import { dialects, freshDatabase, type TestDatabase } from './support/databases.
  * Migrations are written by several people in parallel: this checks that applying all of them
  * gives exactly the database the schema describes (columns, types, nullability, indexes).
  */
+/**
+ * Indexes a migration creates by hand because the schema cannot declare them (expression
+ * indexes): they must exist after migrating, and are left out of the comparison.
+ */
+const HAND_WRITTEN_INDEXES = ['Customer_attributes_email_idx', 'Customer_attributes_phone_idx', 'Customer_attributes_mobile_idx'];
+const handWritten = (line: string) => HAND_WRITTEN_INDEXES.find((name) => line.includes(`"${name}"`) || line.startsWith(`${name} `));
+
 async function shape(db: TestDatabase): Promise<string[]> {
   if (db.dialect === 'sqlite') {
     const rows = await db.prisma.$queryRawUnsafe<{ t: string; name: string; type: string; notnull: number; dflt: string | null; pk: number }[]>(
@@ -69,6 +76,8 @@ describe.each(dialects)('migrations on %s', (dialect) => {
         await pushed.prisma.$executeRawUnsafe(statement);
       }
     }
-    expect(await shape(migrated)).toEqual(await shape(pushed));
+    const migratedShape = await shape(migrated);
+    expect(HAND_WRITTEN_INDEXES.filter((name) => !migratedShape.some((line) => handWritten(line) === name))).toEqual([]);
+    expect(migratedShape.filter((line) => !handWritten(line))).toEqual(await shape(pushed));
   }, 60_000);
 });
