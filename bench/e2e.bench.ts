@@ -11,6 +11,9 @@
 // BENCH_E2E_SETTLE_SECONDS  how long to wait for the replies of a window (default 120)
 // BENCH_CPU_PROF=dir        Parley runs with --cpu-prof, profiles written there
 // BENCH_PARLEY_NODE_OPTIONS  NODE_OPTIONS for Parley's processes (a tuning to measure, e.g. --max-semi-space-size=32)
+// BENCH_E2E_HISTORY=100000  start on a database already holding this many past customers with
+//                           their conversations (bench/e2e/history.ts), as a running installation
+//                           does: a cost that grows with a table shows (default 0, an empty database)
 import { type ChildProcess, execSync, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -24,6 +27,7 @@ import { PHONE_NUMBER_ID } from '../scripts/chaos/webhooks.ts';
 import { type Database, type Dialect, openDatabase } from '../src/db/database.ts';
 import type { LoadOrder, LoadResult } from './e2e/paced-load.ts';
 import { commandCpuMs, listenOverflows, machineCpuMs, treeCpuMs } from './e2e/process-cpu.ts';
+import { seedHistory } from './e2e/history.ts';
 import type { ConversationShape } from './e2e/welcome-conversations.ts';
 
 const RATES = (process.env.BENCH_E2E_RATES ?? '200,500,1000,2000').split(',').map(Number);
@@ -35,6 +39,7 @@ const CONFIGS = (process.env.BENCH_E2E_CONFIGS ?? 'sqlite,postgresql:1,postgresq
 });
 /** Messages per customer: the welcome flow's first message, the name, the choice. */
 const MESSAGES_PER_CUSTOMER = 3;
+const HISTORY = Number(process.env.BENCH_E2E_HISTORY ?? 0);
 const ACK_TIMEOUT_MS = 30_000;
 const APP_SECRET = 'e2e-app-secret';
 const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`] : [];
@@ -151,8 +156,14 @@ async function benchConfig(dialect: Dialect, processes: number): Promise<Row[]> 
   const rows: Row[] = [];
   let finished = false;
   try {
+    if (HISTORY > 0) {
+      const seeding = await openDatabase(database.url);
+      const seeded = await seedHistory(seeding, HISTORY).finally(() => seeding.close());
+      console.log(`|   ${dialect}: ${fmt(HISTORY)} past customers, ${fmt(seeded.rows)} rows written in ${fmt(seeded.seconds, 1)} s before Parley starts |`);
+    }
     await supervisor.start(processes);
     db = await openDatabase(database.url);
+    const before = await counts(db);
     const delivered = () => [...ledger.deliveries.values()].reduce((a, b) => a + b, 0);
     for (const [index, rate] of RATES.entries()) {
       const customers = Math.max(1, Math.ceil((rate * SECONDS) / MESSAGES_PER_CUSTOMER));
@@ -179,7 +190,7 @@ async function benchConfig(dialect: Dialect, processes: number): Promise<Row[]> 
       printRow(dialect, processes, rows.at(-1) as Row);
     }
     finished = true;
-    await printWorkPerMessage(db);
+    await printWorkPerMessage(db, before);
     return rows;
   } finally {
     await supervisor.stopAll().catch(() => undefined);
@@ -206,17 +217,31 @@ async function duplicateDeliveries(db: Database, delivered: number): Promise<num
   return Math.max(0, delivered - Number(row?.recorded ?? 0));
 }
 
-/** What the run left in the database per inbound message: where the work of a message goes. */
-async function printWorkPerMessage(db: Database) {
-  const inbound = await db.prisma.inboxEvent.count();
-  const [messages, outbox, jobs] = await Promise.all([
+interface Counts {
+  readonly inbound: number;
+  readonly messages: number;
+  readonly outbox: number;
+  readonly jobs: ReadonlyMap<string, number>;
+}
+
+async function counts(db: Database): Promise<Counts> {
+  const [inbound, messages, outbox, jobs] = await Promise.all([
+    db.prisma.inboxEvent.count(),
     db.prisma.message.count(),
     db.prisma.outboxItem.count(),
     db.prisma.job.groupBy({ by: ['kind'], _count: true }),
   ]);
-  const per = (n: number) => fmt(n / Math.max(1, inbound), 2);
-  const jobKinds = jobs.map((j) => `${j.kind} ${per(j._count)}`).join(', ');
-  console.log(`  per inbound message: ${per(messages)} messages, ${per(outbox)} outbox rows, jobs: ${jobKinds || 'none'}`);
+  return { inbound, messages, outbox, jobs: new Map(jobs.map((j) => [j.kind, j._count])) };
+}
+
+/** What the run added to the database per inbound message (history left out): where the work of a message goes. */
+async function printWorkPerMessage(db: Database, before: Counts) {
+  const after = await counts(db);
+  const per = (n: number) => fmt(n / Math.max(1, after.inbound - before.inbound), 2);
+  const jobKinds = [...after.jobs].map(([kind, n]) => `${kind} ${per(n - (before.jobs.get(kind) ?? 0))}`).join(', ');
+  console.log(
+    `  per inbound message: ${per(after.messages - before.messages)} messages, ${per(after.outbox - before.outbox)} outbox rows, jobs: ${jobKinds || 'none'}`,
+  );
 }
 
 /** One window against Parley: the load spread over its processes, then the wait for every reply. */
@@ -300,6 +325,7 @@ function printRow(dialect: Dialect, processes: number, row: Row) {
 
 console.log(`End to end (node ${process.version}): signed WhatsApp webhooks at paced rates for ${SECONDS} s each, welcome flow, replies to a fake Graph API.`);
 console.log(`Baseline: Fastify + the same signature check + better-sqlite3 (WAL, synchronous=FULL), group commit every 5 ms, in the same run.`);
+if (HISTORY > 0) console.log(`Each database starts with ${HISTORY.toLocaleString('en-US')} past customers and their conversations (bench/e2e/history.ts).`);
 console.log(`uptime: ${execSync('uptime').toString().trim()}\n`);
 console.log(
   `| database | offered/s | baseline acked/s, ack p50/p99, CPU/msg | Parley acked/s (x baseline), ack p50/p99 | replies delivered/s (x baseline acks), last reply after load | Parley CPU/inbound msg | duplicates | cores busy until the last reply: machine / Parley / PostgreSQL (of ${cpus().length}) | load avg 1/5/15 |`,

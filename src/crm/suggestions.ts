@@ -90,7 +90,7 @@ export async function proposeMatchesOfMany(
 /**
  * Live customers whose attribute `key` (one of ADDRESS_ATTRIBUTES) holds one of `addresses`,
  * each with the address it holds. One SELECT per attribute, joined by UNION ALL, so that each
- * uses its expression index (migration customer_address_attribute_indexes): an OR of the three
+ * uses its expression index (migration customer_hand_written_indexes): an OR of the three
  * made SQLite read every customer's attributes (36-67 ms a call at 100,000 customers, 0.01 ms
  * now), on the first message of every new customer.
  */
@@ -111,10 +111,7 @@ export function liveCustomersHoldingQuery(dialect: Dialect, keys: readonly strin
     if (!(key in ADDRESS_ATTRIBUTES)) throw new Error(`"${key}" is not an address attribute (${Object.keys(ADDRESS_ATTRIBUTES).join(', ')})`);
     // Written exactly as in the index, or the index is not used.
     const attribute = raw(dialect === 'sqlite' ? `json_extract("attributes", '$.${key}')` : `("attributes" ->> '${key}')`);
-    // SQLite has no statistics (no ANALYZE) and prefers the mergedIntoId index, which every live
-    // record is in (67 ms at 100,000 customers): the index is named (https://sqlite.org/lang_indexedby.html).
-    const from = raw(dialect === 'sqlite' ? `"Customer" INDEXED BY "Customer_attributes_${key}_idx"` : '"Customer"');
-    return sql`SELECT "id", ${attribute} AS "address" FROM ${from} WHERE "mergedIntoId" IS NULL AND ${inList(dialect, attribute, addresses)}`;
+    return sql`SELECT "id", ${attribute} AS "address" FROM "Customer" WHERE "mergedIntoId" IS NULL AND ${inList(dialect, attribute, addresses)}`;
   });
   return join(selects, ' UNION ALL ');
 }
