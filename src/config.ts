@@ -381,7 +381,7 @@ export const settings = {
   },
   PARLEY_CAMPAIGN_RATE_SHARE: {
     description:
-      "Percentage of each channel's send rate (PARLEY_RATE_LIMITS or the provider's published limit) that campaigns together may queue; the rest stays free for conversations.",
+      "Percentage of each channel's send rate (PARLEY_RATE_LIMITS or the provider's published limit) that campaigns together may queue, and the pace of win-back sweeps' starts; the rest stays free for conversations.",
     default: '50',
     example: '30',
     parse: (value: string) => z.coerce.number().int().min(1).max(100).parse(value),

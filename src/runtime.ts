@@ -1,3 +1,4 @@
+import { OutreachPacer, outreachBudget } from './contact/outreach-pace.ts';
 import { TemplateRegistry } from './contact/templates.ts';
 import { windowTemplate } from './contact/window-template.ts';
 import { contactPolicyFrom } from './contact/policy-config.ts';
@@ -191,7 +192,10 @@ export class Parley {
             holding: (turn) => this.#holding.replyFor(turn),
             fetch: options.fetch,
             now: options.now,
-            mayWinBack: (flowId, customers, now) => this.lifecycle.mayWinBack(flowId, customers, now),
+            winback: {
+              mayWinBack: (flowId, customers, now) => this.lifecycle.mayWinBack(flowId, customers, now),
+              pace: (starts, now) => this.lifecycle.pace(starts, now),
+            },
             inactiveSweepPage: options.inactiveSweepPage,
             contactPolicy,
           });
@@ -230,12 +234,14 @@ export class Parley {
     this.#holding = new QueueHolding(db, () => this.routing, deskRunning, logger.child({ part: 'routing' }));
     this.unattended = new UnattendedFlag(db, deskRunning);
     this.unattended.register(this.events);
+    const rateOf = (channel: string) => config.PARLEY_RATE_LIMITS?.[channel] ?? this.capabilitiesOf(channel)?.rateLimits.perChannel;
     this.lifecycle = new Lifecycle(
       db,
       routingConfig.lifecycle,
       logger.child({ part: 'lifecycle' }),
       (id) => this.flows.all().some((f) => f.id === id),
       contactPolicy,
+      new OutreachPacer((channel) => outreachBudget(rateOf(channel), config.PARLEY_CAMPAIGN_RATE_SHARE)),
     );
     this.lifecycle.register(this.jobs);
     this.keyRules = new KeyCustomerRules(db, routingConfig.key_customers.rules, logger.child({ part: 'key-customers' }));
@@ -255,7 +261,7 @@ export class Parley {
       jobs: this.jobs,
       logger: logger.child({ part: 'campaigns' }),
       contactPolicy,
-      rateOf: (channel) => config.PARLEY_RATE_LIMITS?.[channel] ?? this.capabilitiesOf(channel)?.rateLimits.perChannel,
+      rateOf,
       capabilitiesOf: (channel) => this.capabilitiesOf(channel),
       templates: this.templates,
       ratePercent: config.PARLEY_CAMPAIGN_RATE_SHARE,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addCampaign, cancelCampaign, getCampaign, pauseCampaign, resumeCampaign, startCampaign } from '../src/campaigns/campaigns.ts';
 import { campaignResults } from '../src/campaigns/results.ts';
-import { campaignBudget } from '../src/campaigns/runner.ts';
+import { outreachBudget } from '../src/contact/outreach-pace.ts';
 import { customerTimeZone, dueAt, quietUntil } from '../src/campaigns/schedule.ts';
 import { addSegment } from '../src/campaigns/segments.ts';
 import { newId, newRef } from '../src/core/ids.ts';
@@ -119,9 +119,9 @@ describe('campaign time', () => {
   });
 
   it('gives campaigns their share of a channel rate, at least one send per window', () => {
-    expect(campaignBudget({ count: 80, perMs: 1000 }, 50)).toEqual({ perWindow: 40, windowMs: 1000 });
-    expect(campaignBudget({ count: 1, perMs: 1000 }, 50)).toEqual({ perWindow: 1, windowMs: 2000 });
-    expect(campaignBudget({ count: 20, perMs: 60_000 }, 30)).toEqual({ perWindow: 6, windowMs: 60_000 });
+    expect(outreachBudget({ count: 80, perMs: 1000 }, 50)).toEqual({ perWindow: 40, windowMs: 1000 });
+    expect(outreachBudget({ count: 1, perMs: 1000 }, 50)).toEqual({ perWindow: 1, windowMs: 2000 });
+    expect(outreachBudget({ count: 20, perMs: 60_000 }, 30)).toEqual({ perWindow: 6, windowMs: 60_000 });
   });
 });
 

@@ -453,6 +453,26 @@ steps:
     expect(wonBack()).toHaveLength(6);
   });
 
+  it('the inactive sweep makes its win-backs due within the channel outreach budget (two a second at 4/s and 50%), not all at once', async () => {
+    const winback = define(FAREWELL_WINBACK);
+    // WhatsApp at 4 sends/s, outreach 50% of it: two win-backs a second.
+    await open([winback], { env: { PARLEY_RATE_LIMITS: 'whatsapp=4/s', PARLEY_CAMPAIGN_RATE_SHARE: '50' } });
+    const phones = Array.from({ length: 5 }, (_, i) => `+98912123460${i}`);
+    for (const phone of phones) await say('hello', phone);
+    await advance(31 * 24 * 3_600_000);
+    const sweptAt = clock.getTime();
+    await parley.flowEngine!.scheduleSweep(clock);
+    await settle(parley);
+    const starts = await db.prisma.job.findMany({ where: { kind: 'flow.start' }, orderBy: { runAt: 'asc' }, select: { runAt: true } });
+    expect(starts.map((j) => j.runAt.getTime() - sweptAt)).toEqual([0, 0, 1000, 1000, 2000]);
+    const wonBack = () => adapter.sent.filter((m) => m.content.text === 'We miss you!').length;
+    expect(wonBack()).toBe(2);
+    await advance(1000);
+    expect(wonBack()).toBe(4);
+    await advance(1000);
+    expect(wonBack()).toBe(5);
+  });
+
   it('the inactive trigger keeps to the contact policy across kinds: a survey counts against the win-back', async () => {
     const winback = define(FAREWELL_WINBACK);
     const csat = define(`

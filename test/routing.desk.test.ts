@@ -1,3 +1,4 @@
+import { OutreachPacer, outreachBudget } from '../src/contact/outreach-pace.ts';
 import { contactPolicyFrom, recordContact } from '../src/contact/policy.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../src/core/errors.ts';
@@ -652,6 +653,7 @@ describe.each(dialects)('routing on %s', (dialect) => {
       parley.logger,
       () => true,
       contactPolicyFrom(parley.config),
+      new OutreachPacer(() => outreachBudget(undefined, 50)),
     );
     expect(await lifecycle.sweep(clock)).toBe(3); // customer 1 stays new
     const stages = await db.prisma.customer.findMany({ where: { id: { in: conversations.map((c) => c.customerId) } } });

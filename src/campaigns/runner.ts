@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { type ChannelCapabilities, type Rate, serviceWindowOpen } from '../core/channel.ts';
 import { newId, newRef } from '../core/ids.ts';
 import { checkContacts, type ContactDecision, type ContactPolicy, type ContactRecord, recordContacts, type SkipReason } from '../contact/policy.ts';
+import { outreachBudget } from '../contact/outreach-pace.ts';
 import type { TemplateRegistry } from '../contact/templates.ts';
 import { templateValues } from '../contact/window-template.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
@@ -48,22 +49,8 @@ export interface CampaignRunnerOptions {
   readonly onOutboundQueued: () => void;
 }
 
-/** Recipients queued per channel and round when the channel has no published rate. */
-const UNLIMITED_BATCH = 500;
 /** Customers targeted per transaction. */
 const TARGET_PAGE = 500;
-
-/**
- * How many sends campaigns together may queue on a channel per window: `percent` of the
- * provider's rate, at least one per window (SMS at 1/s and 50% queues 1 per 2 s). The rest of
- * the rate stays free for conversations, so a campaign never holds up an agent's reply.
- */
-export function campaignBudget(rate: Rate | undefined, percent: number): { perWindow: number; windowMs: number } {
-  if (!rate) return { perWindow: UNLIMITED_BATCH, windowMs: 1000 };
-  const share = (rate.count * percent) / 100;
-  const perWindow = Math.max(1, Math.floor(share));
-  return { perWindow, windowMs: Math.ceil((rate.perMs * perWindow) / share) };
-}
 
 /** A stable split: the same customer always lands in the same variant of a campaign. */
 export function pickVariant(variants: readonly VariantView[], campaignId: string, customerId: string): VariantView {
@@ -224,7 +211,7 @@ export class CampaignRunner {
 
   /** How many more sends campaigns may queue on a channel now, and when the window frees one. */
   async #room(channel: string, now: Date): Promise<{ allowed: number; freeAt: Date }> {
-    const { perWindow, windowMs } = campaignBudget(this.options.rateOf(channel), this.options.ratePercent);
+    const { perWindow, windowMs } = outreachBudget(this.options.rateOf(channel), this.options.ratePercent);
     const since = new Date(now.getTime() - windowMs);
     const recent = await this.options.db.prisma.campaignRecipient.findMany({
       where: { channel, status: 'queued', queuedAt: { gt: since } },

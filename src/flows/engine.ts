@@ -16,7 +16,7 @@ import { type Before, queueDueTimers, TIMER_JOB, type TimerJob, TimerJobSchema, 
 import { eventStartJobs, flowsFor, pickFlow, queuedSurveyStartJobs, START_JOB, type StartJob, StartJobSchema } from './triggers.ts';
 import { type CampaignStart, FlowEffects } from './effects.ts';
 import { skipCampaignFlowStart } from '../campaigns/recipients.ts';
-import { type MayWinBack, scheduleSweep, sweepInactive, SWEEP_JOB } from './inactivity-sweep.ts';
+import { type WinbackRule, scheduleSweep, sweepInactive, SWEEP_JOB } from './inactivity-sweep.ts';
 
 export interface FlowEngineOptions {
   readonly registry: FlowRegistry;
@@ -38,8 +38,8 @@ export interface FlowEngineOptions {
   readonly holding?: (turn: Turn) => Promise<string | undefined>;
   readonly fetch?: typeof fetch;
   readonly now?: () => Date;
-  /** Which of these customers a win-back with that flow may contact now on that channel (routing's lifecycle rule and the contact policy). */
-  readonly mayWinBack: MayWinBack;
+  /** Who a win-back may contact, and when its starts are due (routing's lifecycle rule, the contact policy, the outreach budget). */
+  readonly winback: WinbackRule;
   /** Customers the `inactive` sweep reads at a time (default 500); it pages through all of them. */
   readonly inactiveSweepPage?: number;
   /** The contact policy automatic surveys (flows started by conversation.resolved or ticket.closed) and win-back starts follow. */
@@ -77,7 +77,7 @@ export class FlowEngine implements ConversationHandler {
     jobs.register(TIMER_JOB, TimerJobSchema, (job, ctx) => this.#onTimer(job.payload, ctx));
     jobs.register(START_JOB, StartJobSchema, (job, ctx) => this.#onStart(job.payload, ctx));
     jobs.register(SWEEP_JOB, z.object({}), (_job, ctx) =>
-      sweepInactive(ctx, this.options.registry.all(), this.options.mayWinBack, Math.max(1, this.options.inactiveSweepPage ?? 500)),
+      sweepInactive(ctx, this.options.registry.all(), this.options.winback, Math.max(1, this.options.inactiveSweepPage ?? 500)),
     );
     jobs.addSource(TIMER_JOB, (now) => queueDueTimers(this.options.db, now));
     for (const type of ['conversation.resolved', 'ticket.closed'] as const) {

@@ -14,8 +14,13 @@ import { winbackStartJob, type WinbackTarget } from './winback.ts';
 export const SWEEP_JOB = 'flow.inactivity-sweep';
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
 
-/** Which of these customers a win-back with that flow may contact now on that channel (routing's lifecycle rule and the contact policy). */
-export type MayWinBack = (flowId: string, customers: readonly WinbackTarget[], now: Date) => Promise<ReadonlySet<string>>;
+/** The rule every win-back path follows (routing's Lifecycle). */
+export interface WinbackRule {
+  /** Which of these customers a win-back with that flow may contact now on that channel (routing's lifecycle rule and the contact policy). */
+  mayWinBack(flowId: string, customers: readonly WinbackTarget[], now: Date): Promise<ReadonlySet<string>>;
+  /** The start jobs of win-backs, due within each channel's outreach budget (src/contact/outreach-pace.ts). */
+  pace(starts: readonly { readonly channel: string; readonly draft: JobDraft }[], now: Date): JobDraft[];
+}
 
 /** The sweep of one hour: its dedup key makes it once per hour, however often it is scheduled. */
 const sweepJob = (hour: number, runAt: Date): JobDraft => ({ kind: SWEEP_JOB, laneKey: 'flows:sweep', payload: {}, runAt, dedupKey: `${SWEEP_JOB}:${hour}` });
@@ -32,7 +37,7 @@ export async function scheduleSweep(db: Database, flows: readonly Flow[], now: D
  * flow, then schedules the next hour's sweep. Pages through every inactive customer in id
  * order (`page` at a time): those reached already (or held back) never hide the others.
  */
-export async function sweepInactive(ctx: JobContext, flows: readonly Flow[], mayWinBack: MayWinBack, page: number): Promise<void> {
+export async function sweepInactive(ctx: JobContext, flows: readonly Flow[], winback: WinbackRule, page: number): Promise<void> {
   const now = ctx.now;
   for (const { flow, trigger } of flowsFor(flows, (t) => 'inactive' in t)) {
     if (!('inactive' in trigger)) continue;
@@ -52,7 +57,7 @@ export async function sweepInactive(ctx: JobContext, flows: readonly Flow[], may
         },
       });
       const reachable = customers.filter((c) => c.conversations[0] && !isHumanHandled(c.conversations[0]));
-      const allowed = await mayWinBack(
+      const allowed = await winback.mayWinBack(
         flow.id,
         reachable.map((c) => ({ customerId: c.id, channel: c.conversations[0]!.channel })),
         now,
@@ -64,12 +69,7 @@ export async function sweepInactive(ctx: JobContext, flows: readonly Flow[], may
       });
       if (starts.length > 0)
         await ctx.db.write(async (tx) => {
-          await scheduleJobs(
-            tx,
-            ctx.db.dialect,
-            starts.map((s) => s.draft),
-            now,
-          );
+          await scheduleJobs(tx, ctx.db.dialect, winback.pace(starts, now), now);
           await recordContacts(tx, starts, now);
         });
       if (customers.length < page) break;

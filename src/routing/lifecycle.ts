@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { newId } from '../core/ids.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
 import type { Database } from '../db/database.ts';
+import type { OutreachPacer } from '../contact/outreach-pace.ts';
 import { checkContacts, type ContactPolicy, recordContacts } from '../contact/policy.ts';
 import { reachedByWinback, winbackStartJob, type WinbackTarget } from '../flows/winback.ts';
-import { type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
+import { type JobDraft, type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 import { isHumanHandled } from '../pipeline/handler.ts';
 import type { RoutingConfig } from './config.ts';
 import { CHANGE_COLUMNS } from '../db/columns.ts';
@@ -52,7 +53,13 @@ export class Lifecycle {
     private readonly logger: Logger,
     private readonly winbackFlowExists: (flowId: string) => boolean,
     private readonly contactPolicy: ContactPolicy,
+    private readonly pacer: OutreachPacer,
   ) {}
+
+  /** The start jobs of win-backs, due within each channel's outreach budget: both win-back sweeps share this one pacer. */
+  pace(starts: readonly { readonly channel: string; readonly draft: JobDraft }[], now: Date): JobDraft[] {
+    return this.pacer.pace(starts, now);
+  }
 
   register(jobs: JobRunner): void {
     jobs.register(SWEEP_JOB, z.object({}), async (_job, ctx) => {
@@ -177,7 +184,10 @@ export class Lifecycle {
       await scheduleJobs(
         tx,
         this.db.dialect,
-        starts.map((r) => winbackStartJob(flowId, r.customerId, r.last, now)),
+        this.pace(
+          starts.map((r) => ({ channel: r.last.channel, draft: winbackStartJob(flowId, r.customerId, r.last, now) })),
+          now,
+        ),
         now,
       );
       await recordContacts(
