@@ -5,7 +5,7 @@ import { raisePriority } from '../ai/classify.ts';
 import { setKeyCustomerIn } from '../crm/key-customers.ts';
 import { addressAttributes, proposeMatches } from '../crm/suggestions.ts';
 import type { Dialect, Prisma as PrismaClient } from '../db/database.ts';
-import { decodeRows, execute, jsonParam, queryRows, sql } from '../db/sql.ts';
+import { decodeRows, execute, join, jsonParam, queryRows, sql } from '../db/sql.ts';
 import type { Priority } from '../generated/sqlite/enums.ts';
 import { handoffEvent, handoffPatch } from '../pipeline/handoff.ts';
 import type { Turn } from '../pipeline/handler.ts';
@@ -102,36 +102,10 @@ export class FlowEffects {
     const events: DomainEvent[] = [];
     const dialect = this.options.dialect;
     // Raw statements: this runs on most turns of a flow (see src/db/sql.ts).
-    const [customer] = decodeRows<{ attributes: unknown; tags: unknown; name: string | null; locale: string | null }>(
-      dialect,
-      await queryRows(tx, sql`SELECT "attributes", "tags", "name", "locale" FROM "Customer" WHERE "id" = ${customerId}`),
-      { attributes: 'json', tags: 'json' },
-    );
-    if (!customer) throw new Error(`customer ${customerId} not found`);
-    let attributes = { ...((customer.attributes ?? {}) as Record<string, unknown>) };
-    let tags = [...((customer.tags ?? []) as string[])];
-    let name = customer.name;
-    let locale = customer.locale;
-    let touched = false;
+    const patch = customerPatch(effects);
     let keyChange: { isKey: boolean; reason: string } | undefined;
     for (const effect of effects) {
       switch (effect.type) {
-        case 'attributes':
-          attributes = { ...attributes, ...effect.values };
-          touched = true;
-          break;
-        case 'name':
-          name = effect.name;
-          touched = true;
-          break;
-        case 'locale':
-          locale = effect.locale;
-          touched = true;
-          break;
-        case 'tags':
-          tags = [...new Set([...tags, ...effect.add])].filter((t) => !effect.remove.includes(t));
-          touched = true;
-          break;
         case 'key_customer':
           keyChange = effect;
           break;
@@ -165,19 +139,73 @@ export class FlowEffects {
           break;
       }
     }
-    if (touched) {
-      await execute(
-        tx,
-        sql`UPDATE "Customer" SET "attributes" = ${jsonParam(dialect, attributes)}, "tags" = ${jsonParam(dialect, tags)}, "name" = ${name},
-          "searchName" = ${name ? foldForMatch(name) : null}, "locale" = ${locale}, "updatedAt" = ${now} WHERE "id" = ${customerId}`,
-      );
-    }
+    if (patch) await updateCustomer(tx, dialect, customerId, patch, now);
     if (keyChange) await setKeyCustomerIn(tx, customerId, keyChange.isKey, keyChange.reason, 'flow');
     // An email or phone a flow collected that another record has: proposed to an agent as a merge.
     const collected = addressAttributes(Object.assign({}, ...effects.map((e) => (e.type === 'attributes' ? e.values : {}))));
     for (const a of collected) await proposeMatches(tx, this.options.dialect, customerId, a.kind, a.value, this.options.defaultRegion);
     return events;
   }
+}
+
+/** What a turn's effects change on the customer record, in order: attributes merged, the last name and locale, tags added and removed. */
+interface CustomerPatch {
+  readonly attributes?: Readonly<Record<string, unknown>>;
+  readonly name?: string;
+  readonly locale?: string;
+  readonly tags: readonly Extract<Effect, { type: 'tags' }>[];
+}
+
+function customerPatch(effects: readonly Effect[]): CustomerPatch | undefined {
+  let patch: { attributes?: Record<string, unknown>; name?: string; locale?: string; tags: Extract<Effect, { type: 'tags' }>[] } | undefined;
+  for (const effect of effects) {
+    if (effect.type !== 'attributes' && effect.type !== 'name' && effect.type !== 'locale' && effect.type !== 'tags') continue;
+    patch ??= { tags: [] };
+    if (effect.type === 'attributes') patch.attributes = { ...patch.attributes, ...effect.values };
+    else if (effect.type === 'name') patch.name = effect.name;
+    else if (effect.type === 'locale') patch.locale = effect.locale;
+    else patch.tags.push(effect);
+  }
+  return patch;
+}
+
+/**
+ * Applies a patch to a customer. On PostgreSQL, without tags, one UPDATE merges the attributes
+ * in the database (`||` is the same shallow merge): no read first, one round trip fewer on
+ * most flow turns (the welcome flow's name and language were 59% of its statements). Otherwise
+ * the record is read, changed and written (a read costs microseconds on SQLite).
+ */
+async function updateCustomer(tx: PrismaClient, dialect: Dialect, customerId: string, patch: CustomerPatch, now: Date): Promise<void> {
+  const { name, locale } = patch;
+  const named = name === undefined ? [] : [sql`"name" = ${name}`, sql`"searchName" = ${name ? foldForMatch(name) : null}`];
+  if (dialect === 'postgresql' && patch.tags.length === 0) {
+    const sets = [
+      ...(patch.attributes ? [sql`"attributes" = "attributes" || ${jsonParam(dialect, patch.attributes)}`] : []),
+      ...named,
+      ...(locale === undefined ? [] : [sql`"locale" = ${locale}`]),
+      sql`"updatedAt" = ${now}`,
+    ];
+    if ((await execute(tx, sql`UPDATE "Customer" SET ${join(sets, ', ')} WHERE "id" = ${customerId}`)) === 0)
+      throw new Error(`customer ${customerId} not found`);
+    return;
+  }
+  const [customer] = decodeRows<{ attributes: unknown; tags: unknown }>(
+    dialect,
+    await queryRows(tx, sql`SELECT "attributes", "tags" FROM "Customer" WHERE "id" = ${customerId}`),
+    { attributes: 'json', tags: 'json' },
+  );
+  if (!customer) throw new Error(`customer ${customerId} not found`);
+  const attributes = { ...((customer.attributes ?? {}) as Record<string, unknown>), ...patch.attributes };
+  let tags = [...((customer.tags ?? []) as string[])];
+  for (const effect of patch.tags) tags = [...new Set([...tags, ...effect.add])].filter((t) => !effect.remove.includes(t));
+  const sets = [
+    sql`"attributes" = ${jsonParam(dialect, attributes)}`,
+    sql`"tags" = ${jsonParam(dialect, tags)}`,
+    ...named,
+    ...(locale === undefined ? [] : [sql`"locale" = ${locale}`]),
+    sql`"updatedAt" = ${now}`,
+  ];
+  await execute(tx, sql`UPDATE "Customer" SET ${join(sets, ', ')} WHERE "id" = ${customerId}`);
 }
 
 /** An urgent or upset message raises the priority a flow hands off with (never lowers it). */
