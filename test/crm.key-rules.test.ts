@@ -51,4 +51,37 @@ describe.each(dialects)('key customers by the routing file rules on %s', (dialec
     expect((await db.prisma.customer.findUniqueOrThrow({ where: { id: top } })).keyReason).toBe('rule: no longer in any rule');
     expect(() => RoutingConfigSchema.parse({ key_customers: { rules: [{ top_percent: 120, by_tickets: true }] } })).toThrow();
   });
+
+  it('ranks thousands of customers in the database: exact counts, numeric text ranked, other values not', async () => {
+    db = await freshDatabase(dialect);
+    const numbers =
+      dialect === 'sqlite'
+        ? 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2400)'
+        : 'WITH n(i) AS (SELECT generate_series(1, 2400))';
+    const object = dialect === 'sqlite' ? 'json_object' : 'jsonb_build_object';
+    const setValues = (value: string) =>
+      db.prisma.$executeRawUnsafe(
+        `${numbers} INSERT INTO "Customer" ("id", "attributes", "tags", "updatedAt") SELECT 'k' || ${dialect === 'sqlite' ? "substr('0000' || i, -4)" : "lpad(i::text, 4, '0')"}, ${object}('lifetime_value', ${value}), '[]', '2026-01-01' FROM n WHERE true
+         ON CONFLICT ("id") DO UPDATE SET "attributes" = excluded."attributes"`,
+      );
+    await setValues('i');
+    await db.prisma.customer.createMany({
+      data: [
+        { id: 'text-number', attributes: { lifetime_value: ' 5000 ' }, tags: [] },
+        { id: 'text-word', attributes: { lifetime_value: 'a lot' }, tags: [] },
+        { id: 'boolean', attributes: { lifetime_value: true }, tags: [] },
+      ],
+    });
+    const rules = RoutingConfigSchema.parse({ key_customers: { rules: [{ top_percent: 50, by_attribute: 'lifetime_value' }] } }).key_customers.rules;
+    // 2,401 customers have a value: the top 1,201 are the numeric text (5000) and 1,200-2,400.
+    expect(await applyKeyRules(db, rules)).toBe(1201);
+    expect(await db.prisma.customer.count({ where: { isKey: true } })).toBe(1201);
+    expect((await db.prisma.customer.findUniqueOrThrow({ where: { id: 'text-number' } })).keyReason).toBe('rule: top 50% by attribute lifetime_value (5000)');
+    expect(await applyKeyRules(db, rules)).toBe(0);
+    // Reversed values: every one of the 2,400 changes (in or out, or in with a new value in its reason).
+    await setValues('2401 - i');
+    expect(await applyKeyRules(db, rules)).toBe(2400);
+    expect(await db.prisma.customer.count({ where: { isKey: true } })).toBe(1201);
+    expect(await db.prisma.customer.count({ where: { id: { in: ['text-word', 'boolean'] }, isKey: true } })).toBe(0);
+  });
 });
