@@ -23,6 +23,26 @@ describe.each(dialects)('reports on %s', (dialect) => {
     expect(await buildReport(db, at('2026-03-01T00:00:00Z'), at('2026-03-31T00:00:00Z'))).toEqual(reportMonth);
   });
 
+  it('scores every customer active in the period, however many (more than a statement may bind)', async () => {
+    const numbers =
+      dialect === 'sqlite'
+        ? 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1200)'
+        : 'WITH n(i) AS (SELECT generate_series(1, 1200))';
+    const day = dialect === 'sqlite' ? "'2026-03-10T10:00:00.000+00:00'" : "'2026-03-10 10:00:00'::timestamp(3)";
+    await db.prisma.$executeRawUnsafe(
+      `${numbers} INSERT INTO "Customer" ("id", "attributes", "tags", "updatedAt", "lastSeenAt") SELECT 'many' || i, '{}', '[]', ${day}, ${day} FROM n`,
+    );
+    await db.prisma.$executeRawUnsafe(
+      `${numbers} INSERT INTO "ChannelIdentity" ("id", "customerId", "channel", "address") SELECT 'many-i' || i, 'many' || i, 'sms', '+9891200' || i FROM n`,
+    );
+    await db.prisma.$executeRawUnsafe(
+      `${numbers} INSERT INTO "Conversation" ("id", "customerId", "identityId", "channel", "createdAt", "lastMessageAt") SELECT 'many-c' || i, 'many' || i, 'many-i' || i, 'sms', ${day}, ${day} FROM n`,
+    );
+    const { churnBands } = await buildReport(db, at('2026-03-01T00:00:00Z'), at('2026-03-31T00:00:00Z'), { parts: ['churnBands'] });
+    const customers = (bands: typeof churnBands) => bands.low.customers + bands.medium.customers + bands.high.customers;
+    expect(customers(churnBands)).toBe(customers(reportMonth.churnBands) + 1200);
+  });
+
   it('GET /api/v1/reports?since=30d answers JSON and CSV; the table prints every section', async () => {
     parley = await testParley(db, { env: { PARLEY_API_TOKEN: 'secret' }, now: () => at('2026-03-31T00:00:00Z') });
     const app = await buildServer(parley);

@@ -54,10 +54,21 @@ export function scoreOf(customerId: string, values: Record<ChurnFeature, number>
 
 const DAY_MS = 86_400_000;
 
-/** The churn scores of these customers (four queries whatever their number); reports call this. */
+/**
+ * Customers scored per round of queries: Prisma refuses a statement with more bound values than
+ * it allows (P2029, 999 on SQLite), and a report's period easily has more customers than that.
+ */
+const SCORE_CHUNK = 500;
+
+/** The churn scores of these customers (four queries per 500 of them); reports call this. */
 export async function churnScores(db: Database, customerIds: readonly string[], now = new Date()): Promise<ChurnScore[]> {
-  if (customerIds.length === 0) return [];
-  const ids = [...customerIds];
+  const scores: ChurnScore[] = [];
+  for (let at = 0; at < customerIds.length; at += SCORE_CHUNK) scores.push(...(await churnScoresOf(db, customerIds.slice(at, at + SCORE_CHUNK), now)));
+  return scores;
+}
+
+async function churnScoresOf(db: Database, ids: string[], now: Date): Promise<ChurnScore[]> {
+  if (ids.length === 0) return [];
   const since = new Date(now.getTime() - CHURN_MODEL.windowDays * DAY_MS);
   const customers = await db.prisma.customer.findMany({ where: { id: { in: ids } }, select: { id: true, lastSeenAt: true } });
   const complaints = await db.prisma.ticket.groupBy({
