@@ -1,3 +1,4 @@
+import { inChunks } from '../db/in-chunks.ts';
 import { parseDuration } from '../core/duration.ts';
 import { toCsv } from '../core/csv.ts';
 import type { Database } from '../db/database.ts';
@@ -51,13 +52,6 @@ const empty = (): CampaignFigures => ({
   failed: {},
 });
 
-const CHUNK = 1000;
-async function chunked<T>(ids: readonly string[], read: (part: string[]) => Promise<T[]>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < ids.length; i += CHUNK) out.push(...(await read(ids.slice(i, i + CHUNK))));
-  return out;
-}
-
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const map = new Map<string, T[]>();
   for (const item of items) {
@@ -102,27 +96,27 @@ export async function campaignResults(db: Database, idOrName: string): Promise<C
 
   const messages = new Map(
     (
-      await chunked(messageIds, (ids) =>
+      await inChunks(messageIds, (ids) =>
         db.prisma.message.findMany({ where: { id: { in: ids } }, select: { id: true, deliveryStatus: true, failureReason: true } }),
       )
     ).map((m) => [m.id, m]),
   );
-  const inbound = await chunked(conversationIds, (ids) =>
+  const inbound = await inChunks(conversationIds, (ids) =>
     db.prisma.message.findMany({
       where: { conversationId: { in: ids }, direction: 'inbound', createdAt: { gte: earliest } },
       select: { conversationId: true, createdAt: true },
     }),
   );
-  const sessions = await chunked(conversationIds, (ids) =>
+  const sessions = await inChunks(conversationIds, (ids) =>
     db.prisma.flowSession.findMany({
       where: { conversationId: { in: ids }, startedBy: `campaign:${campaign.id}` },
       select: { conversationId: true, status: true, completedAt: true },
     }),
   );
-  const tickets = await chunked(customerIds, (ids) =>
+  const tickets = await inChunks(customerIds, (ids) =>
     db.prisma.ticket.findMany({ where: { customerId: { in: ids }, createdAt: { gte: earliest } }, select: { customerId: true, createdAt: true } }),
   );
-  const optOuts = await chunked(customerIds, (ids) =>
+  const optOuts = await inChunks(customerIds, (ids) =>
     db.prisma.channelIdentity.findMany({
       where: { customerId: { in: ids }, optedOutAt: { gte: earliest } },
       select: { channel: true, address: true, optedOutAt: true },
@@ -132,7 +126,7 @@ export async function campaignResults(db: Database, idOrName: string): Promise<C
   const tagged =
     goal?.type === 'tagged'
       ? new Set(
-          (await chunked(customerIds, (ids) => db.prisma.customer.findMany({ where: { id: { in: ids } }, select: { id: true, tags: true } })))
+          (await inChunks(customerIds, (ids) => db.prisma.customer.findMany({ where: { id: { in: ids } }, select: { id: true, tags: true } })))
             .filter((c) => Array.isArray(c.tags) && (c.tags as unknown[]).includes(goal.tag))
             .map((c) => c.id),
         )

@@ -1,3 +1,4 @@
+import { inChunks } from '../db/in-chunks.ts';
 import type { AgentText } from '../agent-text/agent-text.ts';
 import type { Database } from '../db/database.ts';
 
@@ -54,17 +55,9 @@ export function scoreOf(customerId: string, values: Record<ChurnFeature, number>
 
 const DAY_MS = 86_400_000;
 
-/**
- * Customers scored per round of queries: Prisma refuses a statement with more bound values than
- * it allows (P2029, 999 on SQLite), and a report's period easily has more customers than that.
- */
-const SCORE_CHUNK = 500;
-
 /** The churn scores of these customers (four queries per 500 of them); reports call this. */
 export async function churnScores(db: Database, customerIds: readonly string[], now = new Date()): Promise<ChurnScore[]> {
-  const scores: ChurnScore[] = [];
-  for (let at = 0; at < customerIds.length; at += SCORE_CHUNK) scores.push(...(await churnScoresOf(db, customerIds.slice(at, at + SCORE_CHUNK), now)));
-  return scores;
+  return inChunks(customerIds, (ids) => churnScoresOf(db, ids, now));
 }
 
 async function churnScoresOf(db: Database, ids: string[], now: Date): Promise<ChurnScore[]> {

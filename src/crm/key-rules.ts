@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
+import { inChunks } from '../db/in-chunks.ts';
 import { execute, inList, queryRows, sql, type Sql } from '../db/sql.ts';
 import { type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 
@@ -63,10 +64,8 @@ export async function applyKeyRules(db: Database, rules: readonly KeyRule[]): Pr
   const current = new Map<string, Record<string, unknown>>();
   for (const row of await queryRows(db.prisma, sql`${columns} "keySource" = 'rule'`)) current.set(row.id as string, row);
   const ids = [...chosen.keys()];
-  for (let at = 0; at < ids.length; at += CHUNK) {
-    for (const row of await queryRows(db.prisma, sql`${columns} ${inList(db.dialect, sql`"id"`, ids.slice(at, at + CHUNK))}`))
-      current.set(row.id as string, row);
-  }
+  const chosenRows = await inChunks(ids, (part) => queryRows(db.prisma, sql`${columns} ${inList(db.dialect, sql`"id"`, part)}`));
+  for (const row of chosenRows) current.set(row.id as string, row);
   const changes: { id: string; isKey: boolean; reason: string }[] = [];
   for (const [id, c] of current) {
     if (c.keySource === 'manual') continue;
