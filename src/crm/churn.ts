@@ -61,7 +61,6 @@ export async function churnScores(db: Database, customerIds: readonly string[], 
 }
 
 async function churnScoresOf(db: Database, ids: string[], now: Date): Promise<ChurnScore[]> {
-  if (ids.length === 0) return [];
   const since = new Date(now.getTime() - CHURN_MODEL.windowDays * DAY_MS);
   const customers = await db.prisma.customer.findMany({ where: { id: { in: ids } }, select: { id: true, lastSeenAt: true } });
   const complaints = await db.prisma.ticket.groupBy({

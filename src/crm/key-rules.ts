@@ -15,7 +15,7 @@ export type KeyRule = z.infer<typeof KeyRuleSchema>;
 const JOB = 'key_customers.recompute';
 const DAY_MS = 86_400_000;
 
-/** Customers a transaction of the job reads or changes: the SQLite writer is never held for long. */
+/** Customers changed per transaction: the SQLite writer is never held for long. */
 const CHUNK = 500;
 
 /**
@@ -74,12 +74,13 @@ export async function applyKeyRules(db: Database, rules: readonly KeyRule[]): Pr
     if (reason && (!isKey || c.keyReason !== reason)) changes.push({ id, isKey: true, reason });
     else if (!reason && isKey) changes.push({ id, isKey: false, reason: 'rule: no longer in any rule' });
   }
+  const now = new Date();
   for (let at = 0; at < changes.length; at += CHUNK) {
     await db.write(async (tx) => {
       for (const c of changes.slice(at, at + CHUNK)) {
         await execute(
           tx,
-          sql`UPDATE "Customer" SET "isKey" = ${c.isKey}, "keyReason" = ${c.reason}, "keySource" = 'rule', "updatedAt" = ${new Date()} WHERE "id" = ${c.id}`,
+          sql`UPDATE "Customer" SET "isKey" = ${c.isKey}, "keyReason" = ${c.reason}, "keySource" = 'rule', "updatedAt" = ${now} WHERE "id" = ${c.id}`,
         );
       }
     });

@@ -5,7 +5,7 @@ import { raisePriority } from '../ai/classify.ts';
 import { setKeyCustomerIn } from '../crm/key-customers.ts';
 import { addressAttributes, proposeMatches } from '../crm/suggestions.ts';
 import type { Dialect, Prisma as PrismaClient } from '../db/database.ts';
-import { decodeRows, execute, join, jsonParam, queryRows, sql } from '../db/sql.ts';
+import { decodeRows, execute, join, jsonParam, queryRows, sql, type Sql } from '../db/sql.ts';
 import type { Priority } from '../generated/sqlite/enums.ts';
 import { handoffEvent, handoffPatch } from '../pipeline/handoff.ts';
 import type { Turn } from '../pipeline/handler.ts';
@@ -177,16 +177,18 @@ function customerPatch(effects: readonly Effect[]): CustomerPatch | undefined {
  */
 async function updateCustomer(tx: PrismaClient, dialect: Dialect, customerId: string, patch: CustomerPatch, now: Date): Promise<void> {
   const { name, locale } = patch;
-  const named = name === undefined ? [] : [sql`"name" = ${name}`, sql`"searchName" = ${name ? foldForMatch(name) : null}`];
-  if (dialect === 'postgresql' && patch.tags.length === 0) {
+  const update = async (records: readonly Sql[]) => {
     const sets = [
-      ...(patch.attributes ? [sql`"attributes" = "attributes" || ${jsonParam(dialect, patch.attributes)}`] : []),
-      ...named,
+      ...records,
+      ...(name === undefined ? [] : [sql`"name" = ${name}`, sql`"searchName" = ${name ? foldForMatch(name) : null}`]),
       ...(locale === undefined ? [] : [sql`"locale" = ${locale}`]),
       sql`"updatedAt" = ${now}`,
     ];
     if ((await execute(tx, sql`UPDATE "Customer" SET ${join(sets, ', ')} WHERE "id" = ${customerId}`)) === 0)
       throw new Error(`customer ${customerId} not found`);
+  };
+  if (dialect === 'postgresql' && patch.tags.length === 0) {
+    await update(patch.attributes ? [sql`"attributes" = "attributes" || ${jsonParam(dialect, patch.attributes)}`] : []);
     return;
   }
   const [customer] = decodeRows<{ attributes: unknown; tags: unknown }>(
@@ -198,14 +200,7 @@ async function updateCustomer(tx: PrismaClient, dialect: Dialect, customerId: st
   const attributes = { ...((customer.attributes ?? {}) as Record<string, unknown>), ...patch.attributes };
   let tags = [...((customer.tags ?? []) as string[])];
   for (const effect of patch.tags) tags = [...new Set([...tags, ...effect.add])].filter((t) => !effect.remove.includes(t));
-  const sets = [
-    sql`"attributes" = ${jsonParam(dialect, attributes)}`,
-    sql`"tags" = ${jsonParam(dialect, tags)}`,
-    ...named,
-    ...(locale === undefined ? [] : [sql`"locale" = ${locale}`]),
-    sql`"updatedAt" = ${now}`,
-  ];
-  await execute(tx, sql`UPDATE "Customer" SET ${join(sets, ', ')} WHERE "id" = ${customerId}`);
+  await update([sql`"attributes" = ${jsonParam(dialect, attributes)}`, sql`"tags" = ${jsonParam(dialect, tags)}`]);
 }
 
 /** An urgent or upset message raises the priority a flow hands off with (never lowers it). */
