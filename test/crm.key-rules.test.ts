@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { numberSeries } from '../src/db/sql.ts';
 import { newId, newRef } from '../src/core/ids.ts';
 import { applyKeyRules } from '../src/crm/key-rules.ts';
 import { setKeyCustomer } from '../src/crm/key-customers.ts';
@@ -54,10 +55,7 @@ describe.each(dialects)('key customers by the routing file rules on %s', (dialec
 
   it('ranks thousands of customers in the database: exact counts, numeric text ranked, other values not', async () => {
     db = await freshDatabase(dialect);
-    const numbers =
-      dialect === 'sqlite'
-        ? 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2400)'
-        : 'WITH n(i) AS (SELECT generate_series(1, 2400))';
+    const numbers = numberSeries(dialect, 2400);
     const object = dialect === 'sqlite' ? 'json_object' : 'jsonb_build_object';
     const setValues = (value: string) =>
       db.prisma.$executeRawUnsafe(

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { numberSeries } from '../src/db/sql.ts';
 import { noFilters, schemaPath, withSchemaEngine } from '../src/db/schema-engine.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
 
@@ -85,10 +86,7 @@ describe.each(dialects)('migrations on %s', (dialect) => {
     const db = await freshDatabase(dialect);
     opened.push(db);
     // 2,000 customers, 20 of them merged away; PostgreSQL plans with statistics, SQLite has none (Parley never runs ANALYZE).
-    const numbers =
-      dialect === 'sqlite'
-        ? 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)'
-        : 'WITH n(i) AS (SELECT generate_series(1, 2000))';
+    const numbers = numberSeries(dialect, 2000);
     await db.prisma.$executeRawUnsafe(
       `${numbers} INSERT INTO "Customer" ("id", "attributes", "tags", "updatedAt", "mergedIntoId") SELECT 'c' || i, '{}', '[]', '2026-01-01', CASE WHEN i % 100 = 0 THEN 'c1' END FROM n`,
     );

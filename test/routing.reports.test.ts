@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { numberSeries } from '../src/db/sql.ts';
 import { AgentText } from '../src/agent-text/agent-text.ts';
 import { buildReport, formatReport } from '../src/routing/reports.ts';
 import { buildServer } from '../src/server/app.ts';
@@ -24,10 +25,7 @@ describe.each(dialects)('reports on %s', (dialect) => {
   });
 
   it('scores every customer active in the period, however many (more than a statement may bind)', async () => {
-    const numbers =
-      dialect === 'sqlite'
-        ? 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1200)'
-        : 'WITH n(i) AS (SELECT generate_series(1, 1200))';
+    const numbers = numberSeries(dialect, 1200);
     const day = dialect === 'sqlite' ? "'2026-03-10T10:00:00.000+00:00'" : "'2026-03-10 10:00:00'::timestamp(3)";
     await db.prisma.$executeRawUnsafe(
       `${numbers} INSERT INTO "Customer" ("id", "attributes", "tags", "updatedAt", "lastSeenAt") SELECT 'many' || i, '{}', '[]', ${day}, ${day} FROM n`,

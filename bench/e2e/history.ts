@@ -1,5 +1,6 @@
 import type { Database } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
+import { numberSeries } from '../../src/db/sql.ts';
 
 /**
  * A database as an installation that has been running for a while holds it (BENCH_E2E_HISTORY
@@ -13,10 +14,7 @@ export async function seedHistory(db: Database, customers: number): Promise<{ ro
   const started = performance.now();
   await migrate(db);
   const d = db.dialect;
-  const numbers =
-    d === 'sqlite'
-      ? `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${customers})`
-      : `WITH n(i) AS (SELECT generate_series(1, ${customers}))`;
+  const numbers = numberSeries(d, customers);
   const pad = (expr: string, width: number) =>
     d === 'sqlite' ? `substr('${'0'.repeat(width)}' || (${expr}), -${width})` : `lpad((${expr})::text, ${width}, '0')`;
   // Times relative to now: every past customer was last seen 1 to 80 days ago, so none crosses the

@@ -180,3 +180,11 @@ export function decodeRows<T>(dialect: Dialect, rows: readonly Record<string, un
   }
   return rows as T[];
 }
+
+/** `WITH n(i)`: the numbers 1 to `count`, for bulk INSERT ... SELECT (benchmark data, test fixtures). */
+export function numberSeries(dialect: Dialect, count: number): string {
+  if (!Number.isSafeInteger(count) || count < 0) throw new Error(`numberSeries: ${count} is not a count`);
+  return dialect === 'sqlite'
+    ? `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${count})`
+    : `WITH n(i) AS (SELECT generate_series(1, ${count}))`;
+}
