@@ -1,8 +1,9 @@
 import { toCsv } from '../core/csv.ts';
 import type { AgentText } from '../agent-text/agent-text.ts';
 import type { MessageKey } from '../agent-text/catalog.ts';
-import { CHURN_MODEL, churnScores, type ChurnBand } from '../crm/churn.ts';
+import { CHURN_MODEL, type ChurnBand, churnBandCounts } from '../crm/churn.ts';
 import type { Database } from '../db/database.ts';
+import { decodeRows, queryRows, sql } from '../db/sql.ts';
 import { flowStats } from '../flows/stats.ts';
 import { DateTime } from 'luxon';
 
@@ -70,7 +71,11 @@ function stats(values: number[]): TimeStats {
 
 function groupStats(rows: { key: string; ms: number }[]): Record<string, TimeStats> {
   const groups = new Map<string, number[]>();
-  for (const r of rows) groups.set(r.key, [...(groups.get(r.key) ?? []), r.ms]);
+  for (const r of rows) {
+    const values = groups.get(r.key);
+    if (values) values.push(r.ms);
+    else groups.set(r.key, [r.ms]);
+  }
   return Object.fromEntries([...groups.keys()].sort().map((k) => [k, stats(groups.get(k)!)]));
 }
 
@@ -80,23 +85,42 @@ const count = (keys: string[]) => {
   return out;
 };
 
+/** Like count, from rows the database grouped: each key's counts added, keys in order. */
+const counted = (rows: readonly { key: string; n: number }[]) => {
+  const out: Record<string, number> = {};
+  for (const r of [...rows].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) out[r.key] = (out[r.key] ?? 0) + r.n;
+  return out;
+};
+
 const share = (part: number, whole: number) => (whole ? Math.round((part / whole) * 100) / 100 : null);
 
-/** The range's active customers (those with a conversation in it) counted by churn band, scored as of `until`. */
-async function churnBandsOf(db: Database, conversations: { customerId: string; customer: { isKey: boolean } }[], until: Date): Promise<Report['churnBands']> {
-  const isKey = new Map(conversations.map((c) => [c.customerId, c.customer.isKey]));
-  const scores = await churnScores(db, [...isKey.keys()], until);
-  const bands = Object.fromEntries(
-    (['low', 'medium', 'high'] as const).map((band) => {
-      const inBand = scores.filter((s) => s.band === band);
-      const key = inBand.filter((s) => isKey.get(s.customerId)).length;
-      return [band, { customers: inBand.length, keyCustomers: key, keyShare: share(key, inBand.length) }];
-    }),
-  ) as Report['churnBands'];
-  return bands;
+export type ReportPart = Exclude<keyof Report, 'since' | 'until'>;
+
+/** Every current UTC offset is a whole number of quarter hours (+03:30, +05:45): a quarter hour falls in one day of any zone. */
+const BUCKET_MS = 15 * 60_000;
+
+/** Conversations started in the range per channel and quarter hour (UTC), and how many are key customers'. */
+async function conversationCounts(db: Database, since: Date, until: Date) {
+  const bucket = db.dialect === 'sqlite' ? sql`unixepoch(v."createdAt") / 900` : sql`floor(extract(epoch from v."createdAt") / 900)`;
+  const rows = await queryRows(
+    db.prisma,
+    sql`SELECT v."channel" AS "channel", ${bucket} AS "bucket", COUNT(*) AS "n", SUM(CASE WHEN c."isKey" THEN 1 ELSE 0 END) AS "key"
+      FROM "Conversation" v JOIN "Customer" c ON c."id" = v."customerId"
+      WHERE v."createdAt" >= ${since} AND v."createdAt" < ${until} GROUP BY 1, 2`,
+  );
+  return decodeRows<{ channel: string; bucket: number; n: number; key: number }>(db.dialect, rows, { bucket: 'integer', n: 'integer', key: 'integer' });
 }
 
-export type ReportPart = Exclude<keyof Report, 'since' | 'until'>;
+/** Active customers by churn band, with the key customers' share of each band. */
+async function churnBandsOf(db: Database, since: Date, until: Date): Promise<Report['churnBands']> {
+  const counts = await churnBandCounts(db, since, until);
+  return Object.fromEntries(
+    (['low', 'medium', 'high'] as const).map((band) => {
+      const { customers, keyCustomers } = counts[band];
+      return [band, { customers, keyCustomers, keyShare: share(keyCustomers, customers) }];
+    }),
+  ) as Report['churnBands'];
+}
 
 const NO_CHURN_BANDS: Report['churnBands'] = {
   low: { customers: 0, keyCustomers: 0, keyShare: null },
@@ -115,24 +139,24 @@ export async function buildReport(db: Database, since: Date, until: Date, option
   const range = { gte: since, lt: until };
   const want = (...parts: ReportPart[]) => !options.parts || parts.some((p) => options.parts!.includes(p));
   const when = <T>(wanted: boolean, query: () => Promise<T>, empty: T): Promise<T> => (wanted ? query() : Promise.resolve(empty));
-  const conversations = await when(
-    want('conversationsPerChannelPerDay', 'keyCustomers', 'churnBands'),
-    () =>
-      db.prisma.conversation.findMany({
-        where: { createdAt: range },
-        select: { channel: true, createdAt: true, customerId: true, customer: { select: { isKey: true } } },
-      }),
-    [],
-  );
+  const conversations = await when(want('conversationsPerChannelPerDay', 'keyCustomers'), () => conversationCounts(db, since, until), []);
   const perDay = new Map<string, number>();
+  const dayOf = new Map<number, string>();
   for (const c of conversations) {
-    const key = `${DateTime.fromJSDate(c.createdAt, { zone }).toISODate()}\u0000${c.channel}`;
-    perDay.set(key, (perDay.get(key) ?? 0) + 1);
+    let day = dayOf.get(c.bucket);
+    if (day === undefined) dayOf.set(c.bucket, (day = DateTime.fromMillis(c.bucket * BUCKET_MS, { zone }).toISODate() as string));
+    const key = `${day}\u0000${c.channel}`;
+    perDay.set(key, (perDay.get(key) ?? 0) + c.n);
   }
+  const conversationTotal = conversations.reduce((sum, c) => sum + c.n, 0);
   // One row per hand-off episode: a conversation handed off three times counts three times.
   const slas = await when(
     want('firstResponse', 'resolution', 'slaBreaches', 'episodes'),
-    () => db.prisma.conversationSla.findMany({ where: { queuedAt: range } }),
+    () =>
+      db.prisma.conversationSla.findMany({
+        where: { queuedAt: range },
+        select: { teamId: true, agentId: true, queuedAt: true, firstResponseAt: true, resolvedAt: true, endReason: true, firstResponseBreached: true, resolutionBreached: true },
+      }),
     [],
   );
   const agents = await when(
@@ -145,8 +169,10 @@ export async function buildReport(db: Database, since: Date, until: Date, option
     [],
   );
   const teams = await when(slas.length > 0, () => db.prisma.team.findMany({ select: { id: true, name: true } }), []);
-  const teamName = (id: string | null) => teams.find((t) => t.id === id)?.name ?? '(no team)';
-  const agentName = (id: string | null) => agents.find((a) => a.id === id)?.name ?? '(unassigned)';
+  const teamNames = new Map(teams.map((t) => [t.id, t.name]));
+  const agentNames = new Map(agents.map((a) => [a.id, a.name]));
+  const teamName = (id: string | null) => (id === null ? undefined : teamNames.get(id)) ?? '(no team)';
+  const agentName = (id: string | null) => (id === null ? undefined : agentNames.get(id)) ?? '(unassigned)';
   const measure = (field: 'firstResponseAt' | 'resolvedAt') =>
     slas.flatMap((s) => (s[field] ? [{ team: teamName(s.teamId), agent: agentName(s.agentId), ms: s[field]!.getTime() - s.queuedAt.getTime() }] : []));
   const first = measure('firstResponseAt');
@@ -167,31 +193,41 @@ export async function buildReport(db: Database, since: Date, until: Date, option
   );
   const movements = await when(
     want('lifecycle'),
-    () => db.prisma.lifecycleChange.findMany({ where: { at: range }, select: { fromStage: true, toStage: true } }),
+    () => db.prisma.lifecycleChange.groupBy({ by: ['fromStage', 'toStage'], where: { at: range }, _count: { _all: true } }),
     [],
   );
   const keyCustomers = await when(want('keyCustomers'), () => db.prisma.customer.count({ where: { isKey: true, mergedIntoId: null } }), 0);
-  const keyConversations = conversations.filter((c) => c.customer.isKey).length;
-  const churnBands = await when(want('churnBands'), () => churnBandsOf(db, conversations, until), NO_CHURN_BANDS);
+  const keyConversations = conversations.reduce((sum, c) => sum + c.key, 0);
+  const churnBands = await when(want('churnBands'), () => churnBandsOf(db, since, until), NO_CHURN_BANDS);
   const dispatches = await when(
     want('surveys'),
-    () => db.prisma.surveyDispatch.findMany({ where: { createdAt: range }, select: { status: true, reason: true } }),
+    () => db.prisma.surveyDispatch.groupBy({ by: ['status', 'reason'], where: { createdAt: range }, _count: { _all: true } }),
     [],
   );
+  const dispatched = (status: string) => dispatches.filter((d) => d.status === status);
 
   const surveys = await when(
     want('csat', 'nps'),
-    () => db.prisma.surveyResponse.findMany({ where: { createdAt: range }, select: { kind: true, score: true } }),
+    () => db.prisma.surveyResponse.groupBy({ by: ['kind', 'score'], where: { createdAt: range }, _count: { _all: true } }),
     [],
   );
-  const csat = surveys.filter((s) => s.kind === 'csat').map((s) => s.score);
-  const nps = surveys.filter((s) => s.kind === 'nps').map((s) => s.score);
-  const promoters = nps.filter((s) => s >= 9).length;
-  const detractors = nps.filter((s) => s <= 6).length;
+  const scores = (kind: string) => surveys.filter((s) => s.kind === kind).map((s) => ({ score: s.score, n: s._count._all }));
+  const total = (rows: readonly { n: number }[]) => rows.reduce((sum, r) => sum + r.n, 0);
+  const csat = scores('csat');
+  const nps = scores('nps');
+  const [csatCount, npsCount] = [total(csat), total(nps)];
+  const promoters = total(nps.filter((s) => s.score >= 9));
+  const detractors = total(nps.filter((s) => s.score <= 6));
 
-  const complaints = await when(
+  const complaintsWhere = { kind: 'complaint' as const, createdAt: range };
+  const categories = await when(
     want('complaints'),
-    () => db.prisma.ticket.findMany({ where: { kind: 'complaint', createdAt: range }, select: { category: true, rootCause: true } }),
+    () => db.prisma.ticket.groupBy({ by: ['category'], where: complaintsWhere, _count: { _all: true } }),
+    [],
+  );
+  const rootCauses = await when(
+    want('complaints'),
+    () => db.prisma.ticket.groupBy({ by: ['rootCause'], where: complaintsWhere, _count: { _all: true } }),
     [],
   );
 
@@ -225,32 +261,35 @@ export async function buildReport(db: Database, since: Date, until: Date, option
       stages: Object.fromEntries(
         ['new', 'active', 'at_risk', 'churned'].map((stage) => [stage, stages.find((g) => g.lifecycleStage === stage)?._count._all ?? 0]),
       ),
-      movements: count(movements.map((m) => `${m.fromStage}>${m.toStage}`)),
+      movements: counted(movements.map((m) => ({ key: `${m.fromStage}>${m.toStage}`, n: m._count._all }))),
     },
     keyCustomers: {
       customers: keyCustomers,
       conversations: keyConversations,
-      share: conversations.length ? Math.round((keyConversations / conversations.length) * 100) / 100 : null,
+      share: conversationTotal ? Math.round((keyConversations / conversationTotal) * 100) / 100 : null,
     },
     churnBands,
     surveys: {
-      started: dispatches.filter((d) => d.status === 'started').length,
-      queued: dispatches.filter((d) => d.status === 'queued').length,
-      skipped: count(dispatches.filter((d) => d.status === 'skipped').map((d) => d.reason ?? '(none)')),
+      started: total(dispatched('started').map((d) => ({ n: d._count._all }))),
+      queued: total(dispatched('queued').map((d) => ({ n: d._count._all }))),
+      skipped: counted(dispatched('skipped').map((d) => ({ key: d.reason ?? '(none)', n: d._count._all }))),
     },
     csat: {
-      count: csat.length,
-      average: csat.length ? Math.round((csat.reduce((a, b) => a + b, 0) / csat.length) * 100) / 100 : null,
-      distribution: { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0, ...count(csat.map(String)) },
+      count: csatCount,
+      average: csatCount ? Math.round((csat.reduce((sum, s) => sum + s.score * s.n, 0) / csatCount) * 100) / 100 : null,
+      distribution: { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0, ...counted(csat.map((s) => ({ key: String(s.score), n: s.n }))) },
     },
     nps: {
-      count: nps.length,
+      count: npsCount,
       promoters,
-      passives: nps.length - promoters - detractors,
+      passives: npsCount - promoters - detractors,
       detractors,
-      score: nps.length ? Math.round(((promoters - detractors) / nps.length) * 100) : null,
+      score: npsCount ? Math.round(((promoters - detractors) / npsCount) * 100) : null,
     },
-    complaints: { byCategory: count(complaints.map((c) => c.category ?? '(none)')), byRootCause: count(complaints.map((c) => c.rootCause ?? '(open)')) },
+    complaints: {
+      byCategory: counted(categories.map((c) => ({ key: c.category ?? '(none)', n: c._count._all }))),
+      byRootCause: counted(rootCauses.map((c) => ({ key: c.rootCause ?? '(open)', n: c._count._all }))),
+    },
     flowFunnels: flowFunnels.map(({ flowId, started, completed, abandoned, steps }) => ({ flowId, started, completed, abandoned, steps })),
   };
 }
