@@ -41,6 +41,26 @@ describe.each(dialects)('reports on %s', (dialect) => {
     expect(customers(churnBands)).toBe(customers(reportMonth.churnBands) + 1200);
   });
 
+  it("counts conversations per day of the reader's time zone, to the minute (Tehran +03:30, Kathmandu +05:45)", async () => {
+    await db.prisma.customer.create({ data: { id: 'tz', attributes: {}, tags: [] } });
+    await db.prisma.channelIdentity.create({ data: { id: 'tz-i', customerId: 'tz', channel: 'sms', address: '+989120000001' } });
+    // Just before and at midnight in Tehran (20:29:59 and 20:30 UTC), and in Kathmandu (18:14:59 and 18:15 UTC).
+    const times = ['2026-03-20T18:14:59.999Z', '2026-03-20T18:15:00.000Z', '2026-03-20T20:29:59.999Z', '2026-03-20T20:30:00.000Z'];
+    for (const [i, time] of times.entries())
+      await db.prisma.conversation.create({ data: { id: `tz-c${i}`, customerId: 'tz', identityId: 'tz-i', channel: 'sms', createdAt: at(time) } });
+    const days = async (timeZone: string) =>
+      (await buildReport(db, at('2026-03-20T00:00:00Z'), at('2026-03-21T00:00:00Z'), { timeZone, parts: ['conversationsPerChannelPerDay'] })).conversationsPerChannelPerDay;
+    expect(await days('Asia/Tehran')).toEqual([
+      { day: '2026-03-20', channel: 'sms', count: 3 },
+      { day: '2026-03-21', channel: 'sms', count: 1 },
+    ]);
+    expect(await days('Asia/Kathmandu')).toEqual([
+      { day: '2026-03-20', channel: 'sms', count: 1 },
+      { day: '2026-03-21', channel: 'sms', count: 3 },
+    ]);
+    expect(await days('UTC')).toEqual([{ day: '2026-03-20', channel: 'sms', count: 4 }]);
+  });
+
   it('GET /api/v1/reports?since=30d answers JSON and CSV; the table prints every section', async () => {
     parley = await testParley(db, { env: { PARLEY_API_TOKEN: 'secret' }, now: () => at('2026-03-31T00:00:00Z') });
     const app = await buildServer(parley);
