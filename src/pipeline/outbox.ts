@@ -101,6 +101,9 @@ const SENDING_MARKS_GATHER_MS = 4;
 /** Pending rows the head walk reads per lane head it looks for (lanes usually hold a reply or two). */
 const HEAD_WALK_ROWS_PER_HEAD = 4;
 
+/** How a lane's next row is found after its send: claimed by key (seen waiting), by a walk (not known), or not at all (seen none). */
+type LaneNext = 'hint' | 'walk' | 'none';
+
 /** What the row of a send that may have gone out twice says. */
 export const MAY_ARRIVE_TWICE = 'the customer may get it twice';
 
@@ -185,6 +188,7 @@ export class OutboxDispatcher {
   /** New sends were queued (on these lanes, when this process queued them): look now instead of at the next poll. */
   notify(sends: readonly { channel: string; laneKey: string }[] = []): void {
     const { lanes } = this.options;
+    if (sends.length === 0) this.#hints.ask(this.options.channels());
     this.#hints.add(lanes ? sends.filter((s) => lanes.includes(s.laneKey)) : sends);
     this.#loops.notify();
   }
@@ -222,17 +226,19 @@ export class OutboxDispatcher {
       if (hinted.length > 0) {
         const owned = await this.#dbSlots.run(() => this.leases.claim(holder, hinted));
         // Read under the lease: the lane's oldest unsent row, which may be older than the hinted send.
-        const heads = owned.length === 0 ? [] : await this.#dbSlots.run(() => this.#headsOfLanes(owned));
+        const { heads, followed } = owned.length === 0 ? { heads: [], followed: new Set<string>() } : await this.#dbSlots.run(() => this.#headsOfLanes(owned));
         const now = this.now();
         await this.#startClaimed(
           holder,
           owned,
           heads.filter((i) => isDue(i, now)),
           started,
+          (lane) => (followed.has(lane) ? 'hint' : 'none'),
         );
       }
       if (free() <= 0 || !this.#hints.walkDue(channel)) continue;
       const { due, nextDueInMs: channelNext } = await this.#readHeads(channel);
+      this.#hints.dueIn(channel, channelNext);
       nextDueInMs = Math.min(nextDueInMs, channelNext);
       const candidates = due.filter((item) => !this.#lanes.has(item.laneKey)).slice(0, free());
       this.#forgetHeads(channel, candidates);
@@ -249,16 +255,20 @@ export class OutboxDispatcher {
       const ownedSet = new Set(owned);
       const claimed = candidates.filter((i) => ownedSet.has(i.laneKey)).map((i) => i.id);
       const mine = claimed.length === 0 ? [] : await this.#dbSlots.run(() => this.#rowsStillDue(claimed));
-      await this.#startClaimed(holder, owned, mine, started);
+      // Whether these lanes have more rows is not known: the queue is walked again after each.
+      await this.#startClaimed(holder, owned, mine, started, () => 'walk');
     }
     return { started, nextDueInMs };
   }
 
-  /** Starts the lanes of `mine` (read under their leases) and gives up the leases of the other lanes claimed. */
-  async #startClaimed(holder: string, owned: readonly string[], mine: readonly OutboxItem[], started: Promise<boolean>[]): Promise<void> {
+  /**
+   * Starts the lanes of `mine` (read under their leases) and gives up the leases of the other
+   * lanes claimed. `next` says how each lane's next row is found once its send is done.
+   */
+  async #startClaimed(holder: string, owned: readonly string[], mine: readonly OutboxItem[], started: Promise<boolean>[], next: (lane: string) => LaneNext): Promise<void> {
     const notMine = owned.filter((key) => !mine.some((i) => i.laneKey === key));
     if (notMine.length > 0) await this.#dbSlots.run(() => this.leases.release(holder, notMine));
-    for (const item of mine) started.push(this.#startLane(holder, item, item.recipientOptedOut));
+    for (const item of mine) started.push(this.#startLane(holder, item, item.recipientOptedOut, next(item.laneKey)));
   }
 
   /** The due heads left from the channel's last head query, or a new query's when none are left or they are old. */
@@ -302,12 +312,14 @@ export class OutboxDispatcher {
     return this.#unsentRowsWhere(inList(this.db.dialect, sql`o."id"`, ids));
   }
 
-  /** The oldest unsent row of each of these lanes (one query: by the lane index). */
-  async #headsOfLanes(lanes: readonly string[]): Promise<OutboxItem[]> {
+  /** The oldest unsent row of each of these lanes, and the lanes with more unsent rows behind it (one query: by the lane index). */
+  async #headsOfLanes(lanes: readonly string[]): Promise<{ heads: OutboxItem[]; followed: Set<string> }> {
     const rows = await this.#unsentRowsWhere(inList(this.db.dialect, sql`o."laneKey"`, lanes));
     const heads = new Map<string, OutboxItem>();
-    for (const row of rows) if (!heads.has(row.laneKey)) heads.set(row.laneKey, row);
-    return [...heads.values()];
+    const followed = new Set<string>();
+    for (const row of rows) if (heads.has(row.laneKey)) followed.add(row.laneKey);
+    else heads.set(row.laneKey, row);
+    return { heads: [...heads.values()], followed };
   }
 
   async #unsentRowsWhere(where: Prisma.Sql): Promise<OutboxItem[]> {
@@ -394,7 +406,7 @@ export class OutboxDispatcher {
   }
 
   /** Sends one lane's head on its own; the lease is renewed while it runs and released after. */
-  #startLane(holder: string, item: OutboxItem, optedOut: boolean): Promise<boolean> {
+  #startLane(holder: string, item: OutboxItem, optedOut: boolean, next: LaneNext): Promise<boolean> {
     const done = this.#sendHead(item, optedOut)
       .catch((error: unknown) => {
         this.logger.error({ err: error, messageId: item.messageId, channel: item.channel }, 'outbox: lane failed; it will be tried again');
@@ -406,8 +418,15 @@ export class OutboxDispatcher {
         });
         this.#lanes.delete(item.laneKey);
         if (this.#lanes.size === 0) this.#stopHeartbeat();
-        // The lane's next message may be waiting.
-        if (attempted) this.#loops.notify();
+        // A head not attempted (rate limit, changed row) stays pending for the next round's walk;
+        // waking a loop for it now would only meet the same limit again.
+        if (!attempted) this.#hints.ask([item.channel]);
+        else {
+          // The lane's next message may be waiting: claimed by key when the lane was seen to have one, else found by a walk.
+          if (next === 'hint') this.#hints.add([{ channel: item.channel, laneKey: item.laneKey }]);
+          else if (next === 'walk') this.#hints.ask([item.channel]);
+          this.#loops.notify();
+        }
         return attempted;
       });
     this.#lanes.set(item.laneKey, { channel: item.channel, holder, done });
@@ -703,6 +722,7 @@ export class OutboxDispatcher {
         }),
       ),
     );
+    this.#hints.dueIn(item.channel, delay);
     this.logger.info({ messageId: item.messageId, channel: item.channel, attempt, retryInMs: delay, reason }, 'outbox: send failed; will retry');
   }
 
