@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SendResult } from '../src/core/channel.ts';
+import { SendError, type SendResult } from '../src/core/channel.ts';
 import type { Parley } from '../src/runtime.ts';
 import { dialects, freshDatabase } from './support/databases.ts';
 import { FakeAdapter, settle, testParley } from './support/parley.ts';
@@ -55,6 +55,25 @@ describe.each(dialects)('outbox isolation and at most one delivery on %s', (dial
     await p.startChannels();
     return p;
   }
+
+  it('a running dispatcher sends a retry when it comes due and two replies to one recipient, not at the next poll', { timeout: 90_000 }, async () => {
+    const whatsapp = new FakeAdapter('whatsapp');
+    let calls = 0;
+    whatsapp.behaviour = async (m): Promise<SendResult> => {
+      if (++calls === 1) throw new SendError('provider hiccup', { retryable: true, code: '131000' });
+      return { externalId: `wamid.${m.messageId}` };
+    };
+    // Polls an hour apart: anything sent here was found by a hint, a lane's next row or a retry's due time.
+    const p = await parley([whatsapp], { PARLEY_POLL_INTERVAL: '1h', PARLEY_SEND_BACKOFF_BASE: '500ms', PARLEY_SEND_BACKOFF_MAX: '1s' });
+    p.dispatcher.start();
+    await p.inbox.accept(hello('whatsapp', 'w1', '+989121111111'));
+    await p.inbox.accept(hello('whatsapp', 'w2', '+989121111111'));
+    await p.processor.drain();
+    const replies = await db.prisma.outboxItem.count();
+    expect(replies).toBeGreaterThanOrEqual(2);
+    await eventually(async () => (await db.prisma.outboxItem.count({ where: { status: 'sent' } })) === replies);
+    expect(whatsapp.sent.map((s) => s.attempt)).toEqual([1, 2, ...Array.from({ length: replies - 1 }, () => 1)]);
+  });
 
   it('delivers an SMS reply while a WhatsApp send hangs', { timeout: 90_000 }, async () => {
     const whatsapp = new FakeAdapter('whatsapp');

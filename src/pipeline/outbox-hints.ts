@@ -60,6 +60,11 @@ export class OutboxHints {
     if (ms < this.walkEveryMs && at < (this.#dueAt.get(channel) ?? Infinity)) this.#dueAt.set(channel, at);
   }
 
+  /** Milliseconds until a row `dueIn` named comes due (0: now; Infinity: none known): the loop sleeps no longer. */
+  msUntilDue(channel: string): number {
+    return Math.max(0, (this.#dueAt.get(channel) ?? Infinity) - this.now());
+  }
+
   /** Whether the channel's queue should be walked now: asked to, a known row came due, or a poll interval since the last walk. */
   walkDue(channel: string): boolean {
     const now = this.now();

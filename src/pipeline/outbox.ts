@@ -101,6 +101,9 @@ const SENDING_MARKS_GATHER_MS = 4;
 /** Pending rows the head walk reads per lane head it looks for (lanes usually hold a reply or two). */
 const HEAD_WALK_ROWS_PER_HEAD = 4;
 
+/** How soon a hinted lane found held by another process is looked for again (a provider call takes 0.1-0.5 s). */
+const HELD_LANE_RECHECK_MS = 250;
+
 /** How a lane's next row is found after its send: claimed by key (seen waiting), by a walk (not known), or not at all (seen none). */
 type LaneNext = 'hint' | 'walk' | 'none';
 
@@ -225,6 +228,8 @@ export class OutboxDispatcher {
       const hinted = this.#hints.take(channel, free(), (lane) => this.#lanes.has(lane));
       if (hinted.length > 0) {
         const owned = await this.#dbSlots.run(() => this.leases.claim(holder, hinted));
+        // A hinted lane another process is sending on: walk again shortly, when its send is likely done, not a poll interval later.
+        if (owned.length < hinted.length) this.#hints.dueIn(channel, HELD_LANE_RECHECK_MS);
         // Read under the lease: the lane's oldest unsent row, which may be older than the hinted send.
         const { heads, followed } = owned.length === 0 ? { heads: [], followed: new Set<string>() } : await this.#dbSlots.run(() => this.#headsOfLanes(owned));
         const now = this.now();
@@ -236,7 +241,10 @@ export class OutboxDispatcher {
           (lane) => (followed.has(lane) ? 'hint' : 'none'),
         );
       }
-      if (free() <= 0 || !this.#hints.walkDue(channel)) continue;
+      if (free() <= 0 || !this.#hints.walkDue(channel)) {
+        nextDueInMs = Math.min(nextDueInMs, this.#hints.msUntilDue(channel));
+        continue;
+      }
       const { due, nextDueInMs: channelNext } = await this.#readHeads(channel);
       this.#hints.dueIn(channel, channelNext);
       nextDueInMs = Math.min(nextDueInMs, channelNext);
