@@ -17,13 +17,21 @@ describe.each(dialects)('churn scores on %s', (dialect) => {
     await db.prisma.customer.create({
       data: { id, name, isKey, attributes: {}, tags: [], lastSeenAt: ago(lastSeenDaysAgo), firstSeenAt: ago(400), createdAt: ago(400) },
     });
-    const identity = await db.prisma.channelIdentity.create({ data: { id: newId(), customerId: id, channel: 'whatsapp', address: `+9891200${String(++phones).padStart(5, '0')}` } });
+    const identity = await db.prisma.channelIdentity.create({
+      data: { id: newId(), customerId: id, channel: 'whatsapp', address: `+9891200${String(++phones).padStart(5, '0')}` },
+    });
     // A conversation started in the report's range (the last 30 days) makes the customer active in it.
-    await db.prisma.conversation.create({ data: { id: newId(), customerId: id, identityId: identity.id, channel: 'whatsapp', createdAt: ago(Math.min(Math.max(lastSeenDaysAgo, 0.1), 29)) } });
+    await db.prisma.conversation.create({
+      data: { id: newId(), customerId: id, identityId: identity.id, channel: 'whatsapp', createdAt: ago(Math.min(Math.max(lastSeenDaysAgo, 0.1), 29)) },
+    });
     return id;
   }
-  const ticket = (customerId: string, kind: 'complaint' | 'request', status: 'open' | 'in_progress' | 'waiting_for_customer' | 'resolved' | 'closed', daysAgo: number) =>
-    db.prisma.ticket.create({ data: { id: newId(), ref: newRef(), customerId, kind, status, subject: 's', fields: {}, createdAt: ago(daysAgo) } });
+  const ticket = (
+    customerId: string,
+    kind: 'complaint' | 'request',
+    status: 'open' | 'in_progress' | 'waiting_for_customer' | 'resolved' | 'closed',
+    daysAgo: number,
+  ) => db.prisma.ticket.create({ data: { id: newId(), ref: newRef(), customerId, kind, status, subject: 's', fields: {}, createdAt: ago(daysAgo) } });
   const rating = (customerId: string, kind: 'csat' | 'nps', score: number, daysAgo: number) =>
     db.prisma.surveyResponse.create({ data: { id: newId(), customerId, kind, score, createdAt: ago(daysAgo) } });
 

@@ -49,7 +49,8 @@ describe.each(dialects)('reports on %s', (dialect) => {
     for (const [i, time] of times.entries())
       await db.prisma.conversation.create({ data: { id: `tz-c${i}`, customerId: 'tz', identityId: 'tz-i', channel: 'sms', createdAt: at(time) } });
     const days = async (timeZone: string) =>
-      (await buildReport(db, at('2026-03-20T00:00:00Z'), at('2026-03-21T00:00:00Z'), { timeZone, parts: ['conversationsPerChannelPerDay'] })).conversationsPerChannelPerDay;
+      (await buildReport(db, at('2026-03-20T00:00:00Z'), at('2026-03-21T00:00:00Z'), { timeZone, parts: ['conversationsPerChannelPerDay'] }))
+        .conversationsPerChannelPerDay;
     expect(await days('Asia/Tehran')).toEqual([
       { day: '2026-03-20', channel: 'sms', count: 3 },
       { day: '2026-03-21', channel: 'sms', count: 1 },

@@ -112,7 +112,10 @@ const featuresOf = (row: Features): Features => ({
 /** The churn scores of these customers, in their order (one query); the card, segments and `parley customers churn` call this. */
 export async function churnScores(db: Database, customerIds: readonly string[], now = new Date()): Promise<ChurnScore[]> {
   if (customerIds.length === 0) return [];
-  const rows = await queryRows(db.prisma, featureRows(db.dialect, (column) => inList(db.dialect, column, customerIds), now));
+  const rows = await queryRows(
+    db.prisma,
+    featureRows(db.dialect, (column) => inList(db.dialect, column, customerIds), now),
+  );
   const scores = new Map(
     decodeRows<Features & { customerId: string }>(db.dialect, rows, FEATURE_KINDS).map((row) => [row.customerId, scoreOf(row.customerId, featuresOf(row))]),
   );
@@ -139,7 +142,11 @@ export async function churnBandCounts(db: Database, since: Date, until: Date): P
     sql`SELECT f."isKey" AS "isKey", ${join(features.map((feature) => sql`${capped(feature)} AS "${raw(feature)}"`))}, COUNT(*) AS "customers"
       FROM (${featureRows(dialect, active, until, true)}) f GROUP BY 1, ${join(features.map((_, i) => raw(String(i + 2))))}`,
   );
-  const counts: ChurnBandCounts = { low: { customers: 0, keyCustomers: 0 }, medium: { customers: 0, keyCustomers: 0 }, high: { customers: 0, keyCustomers: 0 } };
+  const counts: ChurnBandCounts = {
+    low: { customers: 0, keyCustomers: 0 },
+    medium: { customers: 0, keyCustomers: 0 },
+    high: { customers: 0, keyCustomers: 0 },
+  };
   for (const row of decodeRows<Features & { isKey: boolean; customers: number }>(dialect, rows, { ...FEATURE_KINDS, isKey: 'boolean', customers: 'integer' })) {
     const band = counts[scoreOf('', featuresOf(row)).band];
     band.customers += row.customers;

@@ -68,7 +68,8 @@ export class OutboxHints {
   /** Whether the channel's queue should be walked now: asked to, a known row came due, or a poll interval since the last walk. */
   walkDue(channel: string): boolean {
     const now = this.now();
-    const due = this.#asked.has(channel) || now >= (this.#dueAt.get(channel) ?? Infinity) || now - (this.#lastWalk.get(channel) ?? -Infinity) >= this.walkEveryMs;
+    const due =
+      this.#asked.has(channel) || now >= (this.#dueAt.get(channel) ?? Infinity) || now - (this.#lastWalk.get(channel) ?? -Infinity) >= this.walkEveryMs;
     if (!due) return false;
     this.#asked.delete(channel);
     this.#dueAt.delete(channel);

@@ -273,7 +273,13 @@ export class OutboxDispatcher {
    * Starts the lanes of `mine` (read under their leases) and gives up the leases of the other
    * lanes claimed. `next` says how each lane's next row is found once its send is done.
    */
-  async #startClaimed(holder: string, owned: readonly string[], mine: readonly OutboxItem[], started: Promise<boolean>[], next: (lane: string) => LaneNext): Promise<void> {
+  async #startClaimed(
+    holder: string,
+    owned: readonly string[],
+    mine: readonly OutboxItem[],
+    started: Promise<boolean>[],
+    next: (lane: string) => LaneNext,
+  ): Promise<void> {
     const notMine = owned.filter((key) => !mine.some((i) => i.laneKey === key));
     if (notMine.length > 0) await this.#dbSlots.run(() => this.leases.release(holder, notMine));
     for (const item of mine) started.push(this.#startLane(holder, item, item.recipientOptedOut, next(item.laneKey)));
@@ -325,8 +331,9 @@ export class OutboxDispatcher {
     const rows = await this.#unsentRowsWhere(inList(this.db.dialect, sql`o."laneKey"`, lanes));
     const heads = new Map<string, OutboxItem>();
     const followed = new Set<string>();
-    for (const row of rows) if (heads.has(row.laneKey)) followed.add(row.laneKey);
-    else heads.set(row.laneKey, row);
+    for (const row of rows)
+      if (heads.has(row.laneKey)) followed.add(row.laneKey);
+      else heads.set(row.laneKey, row);
     return { heads: [...heads.values()], followed };
   }
 

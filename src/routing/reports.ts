@@ -166,7 +166,16 @@ export async function buildReport(db: Database, since: Date, until: Date, option
     () =>
       db.prisma.conversationSla.findMany({
         where: { queuedAt: range },
-        select: { teamId: true, agentId: true, queuedAt: true, firstResponseAt: true, resolvedAt: true, endReason: true, firstResponseBreached: true, resolutionBreached: true },
+        select: {
+          teamId: true,
+          agentId: true,
+          queuedAt: true,
+          firstResponseAt: true,
+          resolvedAt: true,
+          endReason: true,
+          firstResponseBreached: true,
+          resolutionBreached: true,
+        },
       }),
     [],
   );
@@ -231,16 +240,8 @@ export async function buildReport(db: Database, since: Date, until: Date, option
   const detractors = total(nps.filter((s) => s.score <= 6));
 
   const complaintsWhere = { kind: 'complaint' as const, createdAt: range };
-  const categories = await when(
-    want('complaints'),
-    () => db.prisma.ticket.groupBy({ by: ['category'], where: complaintsWhere, _count: { _all: true } }),
-    [],
-  );
-  const rootCauses = await when(
-    want('complaints'),
-    () => db.prisma.ticket.groupBy({ by: ['rootCause'], where: complaintsWhere, _count: { _all: true } }),
-    [],
-  );
+  const categories = await when(want('complaints'), () => db.prisma.ticket.groupBy({ by: ['category'], where: complaintsWhere, _count: { _all: true } }), []);
+  const rootCauses = await when(want('complaints'), () => db.prisma.ticket.groupBy({ by: ['rootCause'], where: complaintsWhere, _count: { _all: true } }), []);
 
   const flowIds = (await when(want('flowFunnels'), () => db.prisma.flowSession.groupBy({ by: ['flowId'], where: { createdAt: range } }), []))
     .map((f) => f.flowId)
