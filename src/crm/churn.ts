@@ -102,12 +102,6 @@ function featureRows(dialect: Dialect, customers: CustomerSet, now: Date, countA
 }
 
 const FEATURE_KINDS: Record<ChurnFeature, ReadKind> = { daysInactive: 'integer', complaints: 'integer', lowRatings: 'integer', openTickets: 'integer' };
-const featuresOf = (row: Features): Features => ({
-  daysInactive: row.daysInactive,
-  complaints: row.complaints,
-  lowRatings: row.lowRatings,
-  openTickets: row.openTickets,
-});
 
 /** The churn scores of these customers, in their order (one query); the card, segments and `parley customers churn` call this. */
 export async function churnScores(db: Database, customerIds: readonly string[], now = new Date()): Promise<ChurnScore[]> {
@@ -117,7 +111,7 @@ export async function churnScores(db: Database, customerIds: readonly string[], 
     featureRows(db.dialect, (column) => inList(db.dialect, column, customerIds), now),
   );
   const scores = new Map(
-    decodeRows<Features & { customerId: string }>(db.dialect, rows, FEATURE_KINDS).map((row) => [row.customerId, scoreOf(row.customerId, featuresOf(row))]),
+    decodeRows<Features & { customerId: string }>(db.dialect, rows, FEATURE_KINDS).map((row) => [row.customerId, scoreOf(row.customerId, row)]),
   );
   return customerIds.flatMap((id) => scores.get(id) ?? []);
 }
@@ -148,7 +142,7 @@ export async function churnBandCounts(db: Database, since: Date, until: Date): P
     high: { customers: 0, keyCustomers: 0 },
   };
   for (const row of decodeRows<Features & { isKey: boolean; customers: number }>(dialect, rows, { ...FEATURE_KINDS, isKey: 'boolean', customers: 'integer' })) {
-    const band = counts[scoreOf('', featuresOf(row)).band];
+    const band = counts[scoreOf('', row).band];
     band.customers += row.customers;
     if (row.isKey) band.keyCustomers += row.customers;
   }

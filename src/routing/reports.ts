@@ -79,13 +79,7 @@ function groupStats(rows: { key: string; ms: number }[]): Record<string, TimeSta
   return Object.fromEntries([...groups.keys()].sort().map((k) => [k, stats(groups.get(k)!)]));
 }
 
-const count = (keys: string[]) => {
-  const out: Record<string, number> = {};
-  for (const k of keys.sort()) out[k] = (out[k] ?? 0) + 1;
-  return out;
-};
-
-/** Like count, from rows the database grouped: each key's counts added, keys in order. */
+/** Counts per key, keys in order: from rows the database grouped (each key's counts added). */
 const counted = (rows: readonly { key: string; n: number }[]) => {
   const out: Record<string, number> = {};
   for (const r of [...rows].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) out[r.key] = (out[r.key] ?? 0) + r.n;
@@ -269,7 +263,7 @@ export async function buildReport(db: Database, since: Date, until: Date, option
       byAgent: groupStats(resolved.map((r) => ({ key: r.agent, ms: r.ms }))),
     },
     slaBreaches: { byTeam: breaches },
-    episodes: { count: slas.length, byEnd: count(slas.map((s) => s.endReason ?? 'open')) },
+    episodes: { count: slas.length, byEnd: counted(slas.map((s) => ({ key: s.endReason ?? 'open', n: 1 }))) },
     lifecycle: {
       stages: Object.fromEntries(
         ['new', 'active', 'at_risk', 'churned'].map((stage) => [stage, stages.find((g) => g.lifecycleStage === stage)?._count._all ?? 0]),
@@ -279,7 +273,7 @@ export async function buildReport(db: Database, since: Date, until: Date, option
     keyCustomers: {
       customers: keyCustomers,
       conversations: keyConversations,
-      share: conversationTotal ? Math.round((keyConversations / conversationTotal) * 100) / 100 : null,
+      share: share(keyConversations, conversationTotal),
     },
     churnBands,
     surveys: {
