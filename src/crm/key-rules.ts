@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
-import { inChunks } from '../db/in-chunks.ts';
 import { execute, inList, queryRows, sql, type Sql } from '../db/sql.ts';
 import { type JobRunner, scheduleJobs } from '../pipeline/jobs.ts';
 
@@ -52,7 +51,7 @@ function attributeNumber(dialect: Database['dialect'], attribute: string): Sql {
 /**
  * Applies the rules: a customer in any rule's top share is key, with the rule as the reason;
  * one a rule made key and no rule keeps is unmarked. Customers set by hand are left alone.
- * Reads and writes in chunks. Returns how many changed.
+ * Writes in chunks. Returns how many changed.
  */
 export async function applyKeyRules(db: Database, rules: readonly KeyRule[]): Promise<number> {
   const chosen = new Map<string, string>();
@@ -64,8 +63,8 @@ export async function applyKeyRules(db: Database, rules: readonly KeyRule[]): Pr
   const current = new Map<string, Record<string, unknown>>();
   for (const row of await queryRows(db.prisma, sql`${columns} "keySource" = 'rule'`)) current.set(row.id as string, row);
   const ids = [...chosen.keys()];
-  const chosenRows = await inChunks(ids, (part) => queryRows(db.prisma, sql`${columns} ${inList(db.dialect, sql`"id"`, part)}`));
-  for (const row of chosenRows) current.set(row.id as string, row);
+  // inList binds the ids as one value (a JSON array, a PostgreSQL array): no statement limit to chunk for.
+  if (ids.length > 0) for (const row of await queryRows(db.prisma, sql`${columns} ${inList(db.dialect, sql`"id"`, ids)}`)) current.set(row.id as string, row);
   const changes: { id: string; isKey: boolean; reason: string }[] = [];
   for (const [id, c] of current) {
     if (c.keySource === 'manual') continue;
