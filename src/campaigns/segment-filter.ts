@@ -4,6 +4,7 @@ import type { Database, Dialect, PrismaNamespace } from '../db/database.ts';
 import { inList, queryRows, sql } from '../db/sql.ts';
 import { Prisma } from '../generated/sqlite/client.ts';
 import { LifecycleStage, SurveyKind } from '../generated/sqlite/enums.ts';
+import { OPEN_TICKET_STATUSES } from '../routing/ticket-statuses.ts';
 
 type CustomerWhere = PrismaNamespace.CustomerWhereInput;
 
@@ -57,8 +58,6 @@ export const SegmentFilterSchema = z
   })
   .strict();
 export type SegmentFilter = z.output<typeof SegmentFilterSchema>;
-
-export const OPEN_TICKET_STATUSES = ['open', 'in_progress', 'waiting_for_customer'] as const;
 
 /**
  * The filter as a Prisma where over customers, the same on SQLite and PostgreSQL. Json filters

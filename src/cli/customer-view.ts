@@ -2,10 +2,11 @@ import type { AgentText } from '../agent-text/agent-text.ts';
 import { explainChurn } from '../crm/churn.ts';
 import type { customer360 } from '../crm/customers.ts';
 import type { MergeRecord } from '../crm/merges.ts';
+import { OPEN_TICKET_STATUSES } from '../routing/ticket-statuses.ts';
 
 type Customer360 = Awaited<ReturnType<typeof customer360>>;
 
-const OPEN_TICKET = new Set(['open', 'in_progress', 'waiting_for_customer']);
+const OPEN_TICKET = new Set<string>(OPEN_TICKET_STATUSES);
 
 /** Who wrote a message, in the agent's words. */
 export function authorLabel(text: AgentText, m: { direction: string; authorKind: string }): string {

@@ -2,6 +2,7 @@ import { newId } from '../core/ids.ts';
 import type { Database, Prisma } from '../db/database.ts';
 import { HUMAN_STATUSES } from '../pipeline/handler.ts';
 import type { ContactCap, ContactKind, ContactPolicy } from './policy-config.ts';
+import { OPEN_TICKET_STATUSES } from '../routing/ticket-statuses.ts';
 
 export { CONTACT_KINDS, type ContactKind, type ContactPolicy, contactPolicyFrom } from './policy-config.ts';
 
@@ -37,7 +38,6 @@ export interface ContactRecord extends ContactRequest {
 
 export type ContactDecision = { allowed: true } | { allowed: false; reason: SkipReason };
 
-const OPEN_COMPLAINT = ['open', 'in_progress', 'waiting_for_customer'] as const;
 // Customers per query: keeps IN lists well under both databases' parameter limits.
 const CHUNK = 500;
 
@@ -93,7 +93,7 @@ async function checkChunk(client: Prisma, requests: readonly ContactRequest[], n
             select: { customerId: true },
           }),
           client.ticket.findMany({
-            where: { customerId: { in: busyIds }, kind: 'complaint', status: { in: [...OPEN_COMPLAINT] } },
+            where: { customerId: { in: busyIds }, kind: 'complaint', status: { in: [...OPEN_TICKET_STATUSES] } },
             select: { customerId: true },
           }),
         ]);

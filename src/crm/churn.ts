@@ -1,6 +1,7 @@
 import type { AgentText } from '../agent-text/agent-text.ts';
 import type { Database, Dialect } from '../db/database.ts';
 import { decodeRows, empty, inList, join, queryRows, raw, type ReadKind, type Sql, sql } from '../db/sql.ts';
+import { OPEN_TICKET_STATUSES } from '../routing/ticket-statuses.ts';
 
 /**
  * The churn score: 0 (no sign) to 100, the sum of four explainable features. Each feature's
@@ -54,7 +55,6 @@ export function scoreOf(customerId: string, values: Record<ChurnFeature, number>
 }
 
 const DAY_MS = 86_400_000;
-const OPEN_TICKET = ['open', 'in_progress', 'waiting_for_customer'] as const;
 
 type Features = Record<ChurnFeature, number>;
 
@@ -82,7 +82,7 @@ function featureRows(dialect: Dialect, customers: CustomerSet, now: Date, countA
       'SurveyResponse',
       sql`"createdAt" >= ${since} AND (("kind" = 'csat' AND "score" <= ${CHURN_MODEL.lowCsatAtMost}) OR ("kind" = 'nps' AND "score" <= ${CHURN_MODEL.lowNpsAtMost}))`,
     ],
-    ['openTickets', 'Ticket', sql`"status" IN (${join(OPEN_TICKET.map((status) => raw(`'${status}'`)))})`],
+    ['openTickets', 'Ticket', sql`"status" IN (${join(OPEN_TICKET_STATUSES.map((status) => raw(`'${status}'`)))})`],
   ];
   const nowMs = dialect === 'sqlite' ? epochMs(dialect, sql`${now}`) : epochMs(dialect, sql`${now}::timestamp(3)`);
   // A literal: better-sqlite3 binds a JS number as a REAL, and the division must be an integer one.

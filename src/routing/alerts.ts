@@ -11,8 +11,8 @@ import { queueNotice } from './notifier.ts';
 import type { AlertContext } from './alert-texts.ts';
 import { SlackMentionSchema } from './slack-mention.ts';
 import { conversationRef } from '../desk/desk.ts';
-import type { TicketStatus } from '../generated/sqlite/enums.ts';
 import { FIRING_COLUMNS } from '../db/columns.ts';
+import { OPEN_TICKET_STATUSES } from './ticket-statuses.ts';
 
 const When = z.union([
   z.object({ complaints_per_customer: z.object({ more_than: z.number().int().nonnegative(), within: Duration }).strict() }).strict(),
@@ -214,7 +214,7 @@ async function alertContext(tx: PrismaClient, about: { customerId?: string; conv
     where: {
       OR: [
         ...(about.ticketId ? [{ id: about.ticketId }] : []),
-        ...(conversation ? [{ conversationId: conversation.id, status: { in: ['open', 'in_progress', 'waiting_for_customer'] as TicketStatus[] } }] : []),
+        ...(conversation ? [{ conversationId: conversation.id, status: { in: [...OPEN_TICKET_STATUSES] } }] : []),
       ],
     },
     orderBy: { id: 'asc' },

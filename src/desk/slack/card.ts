@@ -6,6 +6,7 @@ import { listSuggestions } from '../../crm/suggestions.ts';
 import type { Database } from '../../db/database.ts';
 import { conversationRef } from '../desk.ts';
 import { escapeMrkdwn, slackDate, truncate } from './mrkdwn.ts';
+import { OPEN_TICKET_STATUSES } from '../../routing/ticket-statuses.ts';
 
 /** What the hand-off told the desk, kept with the thread. */
 export const HandoffInfoSchema = z.object({
@@ -71,7 +72,7 @@ export async function loadCardData(db: Database, conversationId: string, handoff
   const { customer } = conversation;
   const [pastConversations, openTickets, csat, nps, snooze, summaryRow] = await Promise.all([
     db.prisma.conversation.count({ where: { customerId: customer.id, id: { not: conversation.id } } }),
-    db.prisma.ticket.count({ where: { customerId: customer.id, status: { in: ['open', 'in_progress', 'waiting_for_customer'] } } }),
+    db.prisma.ticket.count({ where: { customerId: customer.id, status: { in: [...OPEN_TICKET_STATUSES] } } }),
     db.prisma.surveyResponse.findFirst({ where: { customerId: customer.id, kind: 'csat' }, orderBy: { createdAt: 'desc' } }),
     db.prisma.surveyResponse.findFirst({ where: { customerId: customer.id, kind: 'nps' }, orderBy: { createdAt: 'desc' } }),
     db.prisma.conversationSnooze.findUnique({ where: { conversationId } }),

@@ -24,6 +24,7 @@ import { fromSlackWire, mentionedUsers } from './wire-text.ts';
 import type { SlackPoster } from './poster.ts';
 import type { SlackConfig } from './settings.ts';
 import type { SlackThreads } from './threads.ts';
+import { OPEN_TICKET_STATUSES } from '../../routing/ticket-statuses.ts';
 
 export interface ListenerDeps {
   readonly db: Database;
@@ -496,7 +497,7 @@ async function customerSummary(db: Database, customerId: string, text: AgentText
   });
   const [conversations, openTickets] = await Promise.all([
     db.prisma.conversation.count({ where: { customerId } }),
-    db.prisma.ticket.count({ where: { customerId, status: { in: ['open', 'in_progress', 'waiting_for_customer'] } } }),
+    db.prisma.ticket.count({ where: { customerId, status: { in: [...OPEN_TICKET_STATUSES] } } }),
   ]);
   const last = customer.conversations[0];
   return [
