@@ -89,6 +89,9 @@ interface SentRecord {
   readonly at: Date;
 }
 
+/** A send's result or a lane's end, written down together with others (see `#finish`). */
+type Finished = { readonly kind: 'sent'; readonly record: SentRecord } | { readonly kind: 'released'; readonly holder: string; readonly key: string };
+
 type EarlyStatus = { id: string; channel: string; externalId: string; status: DeliveryStatus; reason: string | null; at: Date };
 
 /** Attempts at writing down a send's result before giving up until the lane's next round. */
@@ -135,10 +138,13 @@ export class OutboxDispatcher {
   readonly #dbSlots: Semaphore;
   /** `sending` marks of the sends starting together, one commit for all (see GroupCommit). */
   readonly #markSending: GroupCommit<{ id: string; attempt: number }, boolean>;
-  /** Results of the sends that came back together, one commit for all. */
-  readonly #markSent: GroupCommit<SentRecord, EarlyStatus[]>;
-  /** Leases of the lanes whose sends ended together, given up in one statement. */
-  readonly #release: GroupCommit<{ holder: string; key: string }, void>;
+  /**
+   * What sends that ended together leave to write down: results of the calls that came back and
+   * leases of the lanes that are done, one commit for all (they came one after the other in two
+   * commits: a lane's result, then its lease).
+   */
+  readonly #finish: GroupCommit<Finished, EarlyStatus[]>;
+  #stopping = false;
   #heartbeat: NodeJS.Timeout | undefined;
   #renewing = false;
   /**
@@ -164,8 +170,7 @@ export class OutboxDispatcher {
     this.#hints = new OutboxHints(options.pollIntervalMs, () => this.now().getTime());
     // Sends start one by one as lanes free up; their marks are synced commits, gathered for a few ms.
     this.#markSending = new GroupCommit((marks) => this.#dbSlots.run(() => this.#writeSendingMarks(marks)), undefined, SENDING_MARKS_GATHER_MS);
-    this.#markSent = new GroupCommit((records) => this.#dbSlots.run(() => this.#writeSent(records)));
-    this.#release = new GroupCommit((lanes) => this.#dbSlots.run(() => this.#releaseLanes(lanes)));
+    this.#finish = new GroupCommit((finished) => this.#dbSlots.run(() => this.#writeFinished(finished)));
     this.#loops = new WorkerLoops('out', logger, async (holder) => {
       const { started, nextDueInMs } = await this.#launch(holder);
       if (started.length === 0 && this.#lanes.size === 0) await this.sweepEarlyStatuses();
@@ -184,6 +189,7 @@ export class OutboxDispatcher {
 
   /** Stops taking work and waits for the sends in flight (each bounded by its deadline). */
   async stop(): Promise<void> {
+    this.#stopping = true;
     await this.#loops.stop();
     await Promise.allSettled([...this.#lanes.values()].map((lane) => lane.done));
   }
@@ -422,31 +428,58 @@ export class OutboxDispatcher {
 
   /** Sends one lane's head on its own; the lease is renewed while it runs and released after. */
   #startLane(holder: string, item: OutboxItem, optedOut: boolean, next: LaneNext): Promise<boolean> {
-    const done = this.#sendHead(item, optedOut)
-      .catch((error: unknown) => {
-        this.logger.error({ err: error, messageId: item.messageId, channel: item.channel }, 'outbox: lane failed; it will be tried again');
-        return false;
-      })
-      .then(async (attempted) => {
-        await this.#release.add({ holder, key: item.laneKey }).catch((error: unknown) => {
-          this.logger.warn({ err: error, lane: item.laneKey }, 'outbox: lease release failed; it expires by itself');
-        });
-        this.#lanes.delete(item.laneKey);
-        if (this.#lanes.size === 0) this.#stopHeartbeat();
-        // A head not attempted (rate limit, changed row) stays pending for the next round's walk;
-        // waking a loop for it now would only meet the same limit again.
-        if (!attempted) this.#hints.ask([item.channel]);
-        else {
-          // The lane's next message may be waiting: claimed by key when the lane was seen to have one, else found by a walk.
-          if (next === 'hint') this.#hints.add([{ channel: item.channel, laneKey: item.laneKey }]);
-          else if (next === 'walk') this.#hints.ask([item.channel]);
-          this.#loops.notify();
-        }
-        return attempted;
-      });
+    const done = this.#runLane(holder, item, optedOut, next);
     this.#lanes.set(item.laneKey, { channel: item.channel, holder, done });
     this.#startHeartbeat();
     return done;
+  }
+
+  /**
+   * Sends the lane's head and, while the lane is seen to hold more rows, its next heads under the
+   * same lease: giving the lease up and claiming it again cost two commits per reply. Then the
+   * lease goes, and the lane's next row, if any, is left to a hint or a walk.
+   */
+  async #runLane(holder: string, head: OutboxItem, headOptedOut: boolean, headNext: LaneNext): Promise<boolean> {
+    const { channel, laneKey } = head;
+    let [item, optedOut, next] = [head, headOptedOut, headNext];
+    let attemptedAny = false;
+    for (;;) {
+      const attempted = await this.#sendHead(item, optedOut).catch((error: unknown) => {
+        this.logger.error({ err: error, messageId: item.messageId, channel, lane: laneKey }, 'outbox: lane failed; it will be tried again');
+        return false;
+      });
+      attemptedAny ||= attempted;
+      if (!attempted || next !== 'hint' || this.#stopping) break;
+      const following = await this.#dbSlots
+        .run(() => this.#headsOfLanes([laneKey]))
+        .catch((error: unknown) => {
+          this.logger.warn({ err: error, lane: laneKey }, "outbox: could not read the lane's next row; it is claimed again");
+          return undefined;
+        });
+      if (!following) break;
+      const [nextHead] = following.heads;
+      // None left, or a retry not due yet (its due time is known: see #recordFailure).
+      if (!nextHead || !isDue(nextHead, this.now())) {
+        next = 'none';
+        break;
+      }
+      [item, optedOut, next] = [nextHead, nextHead.recipientOptedOut, following.followed.has(laneKey) ? 'hint' : 'none'];
+    }
+    await this.#finish.add({ kind: 'released', holder, key: laneKey }).catch((error: unknown) => {
+      this.logger.warn({ err: error, lane: laneKey }, 'outbox: lease release failed; it expires by itself');
+    });
+    this.#lanes.delete(laneKey);
+    if (this.#lanes.size === 0) this.#stopHeartbeat();
+    // A head not attempted (rate limit, changed row) stays pending for the next round's walk;
+    // waking a loop for it now would only meet the same limit again.
+    if (!attemptedAny) this.#hints.ask([channel]);
+    else {
+      // The lane's next message may be waiting: claimed by key when the lane was seen to have one, else found by a walk.
+      if (next === 'hint') this.#hints.add([{ channel, laneKey }]);
+      else if (next === 'walk') this.#hints.ask([channel]);
+      this.#loops.notify();
+    }
+    return attemptedAny;
   }
 
   /** Renews the leases of all lanes in flight, one statement per holder, well before they run out. */
@@ -612,7 +645,7 @@ export class OutboxDispatcher {
     // A send that may have gone out twice says so for good; other errors of earlier attempts are over.
     const lastError = item.lastError?.includes(MAY_ARRIVE_TWICE) ? item.lastError : null;
     const record: SentRecord = { id: item.id, messageId: item.messageId, channel: item.channel, attempts, lastError, externalId, at: this.now() };
-    const early = await this.#withRetries('record a sent message', () => this.#markSent.add(record), { inSlot: false });
+    const early = await this.#withRetries('record a sent message', () => this.#finish.add({ kind: 'sent', record }), { inSlot: false });
     this.#emit({ messageId: item.messageId, conversationId: item.message.conversationId, status: 'sent' });
     await this.#applyEarly(early);
   }
@@ -648,11 +681,14 @@ export class OutboxDispatcher {
   }
 
   /**
-   * Records sends as sent with their messages; returns each one's early delivery statuses. Not
-   * synced to disk: a record lost in a power cut leaves the row `sending`, which is reconciled as
-   * a send cut short (sent again, the row saying so), never lost. On PostgreSQL one statement.
+   * Records sends as sent with their messages and gives up the leases of lanes that are done;
+   * returns each send's early delivery statuses (none for a lease). Not synced to disk: a record
+   * lost in a power cut leaves the row `sending`, which is reconciled as a send cut short (sent
+   * again, the row saying so), never lost; a lost release just expires. On PostgreSQL one statement.
    */
-  async #writeSent(records: readonly SentRecord[]): Promise<EarlyStatus[][]> {
+  async #writeFinished(finished: readonly Finished[]): Promise<EarlyStatus[][]> {
+    const records = finished.flatMap((f) => (f.kind === 'sent' ? [f.record] : []));
+    const releases = finished.flatMap((f) => (f.kind === 'released' ? [{ holder: f.holder, key: f.key }] : []));
     const externalIds = records.flatMap((r) => (r.externalId ? [r.externalId] : []));
     const early = sql`SELECT "id", "channel", "externalId", "status", "reason", "at" FROM "EarlyDeliveryStatus" WHERE ${inList(this.db.dialect, sql`"externalId"`, externalIds)} ORDER BY "at"`;
     const rows = await this.db.unsynced(async (tx) => {
@@ -665,7 +701,9 @@ export class OutboxDispatcher {
           o AS (UPDATE "OutboxItem" o SET "status" = 'sent', "attempts" = r."attempts", "lastError" = r."lastError", "updatedAt" = r."at"
             FROM r WHERE o."id" = r."id" RETURNING 1),
           m AS (UPDATE "Message" m SET "deliveryStatus" = 'sent', "sentAt" = r."at", "externalId" = r."externalId"
-            FROM r WHERE m."id" = r."messageId" RETURNING 1)
+            FROM r WHERE m."id" = r."messageId" RETURNING 1),
+          l AS (DELETE FROM "Lease" l USING jsonb_to_recordset(${JSON.stringify(releases)}::jsonb) AS e("holder" text, "key" text)
+            WHERE l."key" = e."key" AND l."holder" = e."holder" RETURNING 1)
           ${early}`,
         );
       }
@@ -679,18 +717,13 @@ export class OutboxDispatcher {
           sql`UPDATE "Message" SET "deliveryStatus" = 'sent', "sentAt" = ${r.at}, "externalId" = ${r.externalId ?? null} WHERE "id" = ${r.messageId}`,
         );
       }
+      const byHolder = new Map<string, string[]>();
+      for (const { holder, key } of releases) byHolder.set(holder, [...(byHolder.get(holder) ?? []), key]);
+      for (const [holder, keys] of byHolder) await execute(tx, this.leases.releaseStatement(holder, keys));
       return externalIds.length === 0 ? [] : queryRows(tx, early);
     });
     const statuses = decodeRows<EarlyStatus>(this.db.dialect, rows, { at: 'timestamp' });
-    return records.map((r) => statuses.filter((e) => e.channel === r.channel && e.externalId === r.externalId));
-  }
-
-  /** Gives up the leases of lanes whose sends ended, one statement per holder. */
-  async #releaseLanes(lanes: readonly { holder: string; key: string }[]): Promise<void[]> {
-    const byHolder = new Map<string, string[]>();
-    for (const { holder, key } of lanes) byHolder.set(holder, [...(byHolder.get(holder) ?? []), key]);
-    for (const [holder, keys] of byHolder) await this.leases.release(holder, keys);
-    return lanes.map(() => undefined);
+    return finished.map((f) => (f.kind === 'sent' ? statuses.filter((e) => e.channel === f.record.channel && e.externalId === f.record.externalId) : []));
   }
 
   /**
