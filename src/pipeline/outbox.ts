@@ -7,7 +7,7 @@ import { Prisma } from '../generated/sqlite/client.ts';
 import type { AuthorKind, DeliveryStatus } from '../generated/sqlite/enums.ts';
 import { Semaphore } from '../core/semaphore.ts';
 import { GroupCommit } from '../db/group-commit.ts';
-import { decodeRows, execute, inList, passedByMost, queryRows, raw, type ReadKind, sql } from '../db/sql.ts';
+import { decodeRows, empty, execute, inList, passedByMost, queryRows, raw, type ReadKind, sql } from '../db/sql.ts';
 import { OUTBOX_ITEM } from '../db/columns.ts';
 import { retryDelay } from './backoff.ts';
 import { DeadlineExceeded, withDeadline } from './deadline.ts';
@@ -69,6 +69,13 @@ type OutboxItem = Prisma.OutboxItemGetPayload<{
   /** The recipient's identity on the channel has opted out (read with the row, under the lane's lease). */
   readonly recipientOptedOut: boolean;
 };
+
+const OUTBOX_SELECT_LIST = raw(
+  Object.keys(OUTBOX_ITEM)
+    .map((c) => `o."${c}"`)
+    .join(', '),
+);
+const OUTBOX_READ_KINDS = Object.fromEntries(Object.entries(OUTBOX_ITEM).filter(([, kind]) => kind !== 'text')) as Record<string, ReadKind>;
 
 /** A row to send now: due, or `sending` (a send cut short, to be resolved under the lease). */
 const isDue = (item: OutboxItem, now: Date): boolean => item.status === 'sending' || item.nextAttemptAt <= now;
@@ -332,9 +339,13 @@ export class OutboxDispatcher {
     return this.#unsentRowsWhere(inList(this.db.dialect, sql`o."id"`, ids));
   }
 
-  /** The oldest unsent row of each of these lanes, and the lanes with more unsent rows behind it (one query: by the lane index). */
+  /**
+   * The oldest unsent row of each of these lanes, and the lanes with more unsent rows behind it
+   * (one query, by the lane index, which reaches a lane's unsent rows without its sent ones).
+   * For one lane only the two oldest rows are read: whether one follows is all that is asked.
+   */
   async #headsOfLanes(lanes: readonly string[]): Promise<{ heads: OutboxItem[]; followed: Set<string> }> {
-    const rows = await this.#unsentRowsWhere(inList(this.db.dialect, sql`o."laneKey"`, lanes));
+    const rows = await this.#unsentRowsWhere(inList(this.db.dialect, sql`o."laneKey"`, lanes), lanes.length === 1 ? 2 : undefined);
     const heads = new Map<string, OutboxItem>();
     const followed = new Set<string>();
     for (const row of rows)
@@ -343,23 +354,18 @@ export class OutboxDispatcher {
     return { heads: [...heads.values()], followed };
   }
 
-  async #unsentRowsWhere(where: Prisma.Sql): Promise<OutboxItem[]> {
+  async #unsentRowsWhere(where: Prisma.Sql, limit?: number): Promise<OutboxItem[]> {
     const { dialect } = this.db;
     const rows = await queryRows(
       this.db.prisma,
-      sql`SELECT ${raw(
-        Object.keys(OUTBOX_ITEM)
-          .map((c) => `o."${c}"`)
-          .join(', '),
-      )},
+      sql`SELECT ${OUTBOX_SELECT_LIST},
         m."conversationId" AS "messageConversationId", m."authorKind" AS "messageAuthorKind", a."name" AS "messageAgentName",
         i."optedOutAt" AS "recipientOptedOutAt"
       FROM "OutboxItem" o JOIN "Message" m ON m."id" = o."messageId" LEFT JOIN "Agent" a ON a."id" = m."agentId"
       LEFT JOIN "ChannelIdentity" i ON i."channel" = o."channel" AND i."address" = o."recipient"
-      WHERE ${where} AND ${passedByMost(dialect, sql`o."status" IN ('pending', 'sending')`)} ORDER BY o."id"`,
+      WHERE ${where} AND ${passedByMost(dialect, sql`o."status" IN ('pending', 'sending')`)} ORDER BY o."id" ${limit === undefined ? empty : sql`LIMIT ${limit}`}`,
     );
-    const kinds = Object.fromEntries(Object.entries(OUTBOX_ITEM).filter(([, kind]) => kind !== 'text')) as Record<string, ReadKind>;
-    return decodeRows<Record<string, unknown>>(dialect, rows, kinds).map((row) => {
+    return decodeRows<Record<string, unknown>>(dialect, rows, OUTBOX_READ_KINDS).map((row) => {
       const { messageConversationId, messageAuthorKind, messageAgentName, recipientOptedOutAt, ...item } = row;
       const agentName = messageAgentName as string | null;
       return {
