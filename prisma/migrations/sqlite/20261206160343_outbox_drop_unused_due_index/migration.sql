@@ -1,0 +1,2 @@
+-- DropIndex
+DROP INDEX "OutboxItem_status_nextAttemptAt_idx";
