@@ -175,6 +175,33 @@ describe.each(dialects)('outbox isolation and at most one delivery on %s', (dial
     expect(adapter.sent.map((m) => m.messageId)).toEqual([good?.messageId]);
   });
 
+  it("does not go on to a lane's next row when its lease could not be renewed; it claims the lane again first", { timeout: 90_000 }, async () => {
+    const whatsapp = new FakeAdapter('whatsapp');
+    const hang = gate();
+    gates.push(hang.open);
+    whatsapp.behaviour = async (m): Promise<SendResult> => {
+      if (whatsapp.sent.length === 1) await hang.promise;
+      return { externalId: `wamid.${m.messageId}` };
+    };
+    const p = await parley([whatsapp], { PARLEY_LEASE_TTL: '300ms', PARLEY_SEND_TIMEOUTS: '5m' });
+    await p.inbox.accept(hello('whatsapp', 'w1', '+989121111111'));
+    await p.inbox.accept(hello('whatsapp', 'w2', '+989121111111'));
+    await p.processor.drain();
+    expect(await db.prisma.outboxItem.count({ where: { laneKey: { contains: '989121111111' } } })).toBeGreaterThanOrEqual(2);
+    // The renewals fail (the database refuses them, say) while the first send is in the provider's hands.
+    const { leases } = p.dispatcher as unknown as { leases: { renew: () => Promise<string[]> } };
+    leases.renew = async () => [];
+    const batch = p.dispatcher.runBatch();
+    await eventually(() => whatsapp.sent.length === 1);
+    await sleep(400);
+    hang.open();
+    expect((await batch).attempted).toBe(1);
+    // The lane's next row was not sent under a lease that may be another process's by now.
+    expect(whatsapp.sent).toHaveLength(1);
+    await p.dispatcher.drain();
+    expect(await db.prisma.outboxItem.count({ where: { status: { not: 'sent' } } })).toBe(0);
+  });
+
   it('renews the lease of a send that outlives it, so another dispatcher does not take it over', { timeout: 90_000 }, async () => {
     const env = { PARLEY_LEASE_TTL: '300ms', PARLEY_SEND_TIMEOUTS: '5m' };
     const slow = new FakeAdapter('whatsapp');

@@ -141,6 +141,8 @@ export class OutboxDispatcher {
   readonly #listeners = new Set<(change: DeliveryChange) => void>();
   /** Lanes sending now, by lane key. */
   readonly #lanes = new Map<string, { readonly channel: string; readonly holder: string; readonly done: Promise<boolean> }>();
+  /** When each lane in flight last had its lease confirmed (claimed or renewed), epoch ms of the leases' clock. */
+  readonly #leaseConfirmedAt = new Map<string, number>();
   readonly #unrecorded = new Map<string, Unrecorded>();
   readonly #dbSlots: Semaphore;
   /** `sending` marks of the sends starting together, one commit for all (see GroupCommit). */
@@ -436,6 +438,7 @@ export class OutboxDispatcher {
   #startLane(holder: string, item: OutboxItem, optedOut: boolean, next: LaneNext): Promise<boolean> {
     const done = this.#runLane(holder, item, optedOut, next);
     this.#lanes.set(item.laneKey, { channel: item.channel, holder, done });
+    this.#leaseConfirmedAt.set(item.laneKey, this.leases.term().now);
     this.#startHeartbeat();
     return done;
   }
@@ -455,7 +458,7 @@ export class OutboxDispatcher {
         return false;
       });
       attemptedAny ||= attempted;
-      if (!attempted || next !== 'hint' || this.#stopping) break;
+      if (!attempted || next !== 'hint' || this.#stopping || !this.#leaseSurelyHeld(laneKey)) break;
       const following = await this.#dbSlots
         .run(() => this.#headsOfLanes([laneKey]))
         .catch((error: unknown) => {
@@ -475,6 +478,7 @@ export class OutboxDispatcher {
       this.logger.warn({ err: error, lane: laneKey }, 'outbox: lease release failed; it expires by itself');
     });
     this.#lanes.delete(laneKey);
+    this.#leaseConfirmedAt.delete(laneKey);
     if (this.#lanes.size === 0) this.#stopHeartbeat();
     // A head not attempted (rate limit, changed row) stays pending for the next round's walk;
     // waking a loop for it now would only meet the same limit again.
@@ -486,6 +490,15 @@ export class OutboxDispatcher {
       this.#loops.notify();
     }
     return attemptedAny;
+  }
+
+  /**
+   * Whether the lane's lease is certainly still this process's: confirmed less than half its
+   * life ago. A lane goes on to its next row only then; otherwise (renewals failing, the event
+   * loop held) it gives the lease up and claims the lane again, which checks.
+   */
+  #leaseSurelyHeld(laneKey: string): boolean {
+    return this.leases.term().now - (this.#leaseConfirmedAt.get(laneKey) ?? -Infinity) < this.leases.ttl / 2;
   }
 
   /** Renews the leases of all lanes in flight, one statement per holder, well before they run out. */
@@ -508,6 +521,8 @@ export class OutboxDispatcher {
       for (const [key, lane] of this.#lanes) byHolder.set(lane.holder, [...(byHolder.get(lane.holder) ?? []), key]);
       for (const [holder, keys] of byHolder) {
         const renewed = new Set(await this.leases.renew(holder, keys));
+        const { now: at } = this.leases.term();
+        for (const key of renewed) if (this.#leaseConfirmedAt.has(key)) this.#leaseConfirmedAt.set(key, at);
         const lost = keys.filter((k) => !renewed.has(k) && this.#lanes.has(k));
         if (lost.length > 0) this.logger.error({ lanes: lost }, 'outbox: lease of a lane in flight was taken by another process');
       }
