@@ -7,7 +7,7 @@ import { Prisma } from '../generated/sqlite/client.ts';
 import type { AuthorKind, DeliveryStatus } from '../generated/sqlite/enums.ts';
 import { Semaphore } from '../core/semaphore.ts';
 import { GroupCommit } from '../db/group-commit.ts';
-import { decodeRows, empty, execute, inList, passedByMost, queryRows, raw, type ReadKind, sql } from '../db/sql.ts';
+import { decodeRows, execute, inList, passedByMost, queryRows, raw, type ReadKind, sql } from '../db/sql.ts';
 import { OUTBOX_ITEM } from '../db/columns.ts';
 import { retryDelay } from './backoff.ts';
 import { DeadlineExceeded, withDeadline } from './deadline.ts';
@@ -153,6 +153,8 @@ export class OutboxDispatcher {
    * commits: a lane's result, then its lease).
    */
   readonly #finish: GroupCommit<Finished, EarlyStatus[]>;
+  /** Next heads of lanes whose sends ended together, read with one query for all (a query per lane cost more than the commits it saved). */
+  readonly #nextHeads: GroupCommit<string, { readonly head: OutboxItem | undefined; readonly followed: boolean }>;
   #stopping = false;
   #heartbeat: NodeJS.Timeout | undefined;
   #renewing = false;
@@ -180,6 +182,11 @@ export class OutboxDispatcher {
     // Sends start one by one as lanes free up; their marks are synced commits, gathered for a few ms.
     this.#markSending = new GroupCommit((marks) => this.#dbSlots.run(() => this.#writeSendingMarks(marks)), undefined, SENDING_MARKS_GATHER_MS);
     this.#finish = new GroupCommit((finished) => this.#dbSlots.run(() => this.#writeFinished(finished)));
+    this.#nextHeads = new GroupCommit(async (lanes) => {
+      const { heads, followed } = await this.#dbSlots.run(() => this.#headsOfLanes(lanes));
+      const byLane = new Map(heads.map((h) => [h.laneKey, h]));
+      return lanes.map((lane) => ({ head: byLane.get(lane), followed: followed.has(lane) }));
+    });
     this.#loops = new WorkerLoops('out', logger, async (holder) => {
       const { started, nextDueInMs } = await this.#launch(holder);
       if (started.length === 0 && this.#lanes.size === 0) await this.sweepEarlyStatuses();
@@ -344,10 +351,9 @@ export class OutboxDispatcher {
   /**
    * The oldest unsent row of each of these lanes, and the lanes with more unsent rows behind it
    * (one query, by the lane index, which reaches a lane's unsent rows without its sent ones).
-   * For one lane only the two oldest rows are read: whether one follows is all that is asked.
    */
   async #headsOfLanes(lanes: readonly string[]): Promise<{ heads: OutboxItem[]; followed: Set<string> }> {
-    const rows = await this.#unsentRowsWhere(inList(this.db.dialect, sql`o."laneKey"`, lanes), lanes.length === 1 ? 2 : undefined);
+    const rows = await this.#unsentRowsWhere(inList(this.db.dialect, sql`o."laneKey"`, lanes));
     const heads = new Map<string, OutboxItem>();
     const followed = new Set<string>();
     for (const row of rows)
@@ -356,7 +362,7 @@ export class OutboxDispatcher {
     return { heads: [...heads.values()], followed };
   }
 
-  async #unsentRowsWhere(where: Prisma.Sql, limit?: number): Promise<OutboxItem[]> {
+  async #unsentRowsWhere(where: Prisma.Sql): Promise<OutboxItem[]> {
     const { dialect } = this.db;
     const rows = await queryRows(
       this.db.prisma,
@@ -365,7 +371,7 @@ export class OutboxDispatcher {
         i."optedOutAt" AS "recipientOptedOutAt"
       FROM "OutboxItem" o JOIN "Message" m ON m."id" = o."messageId" LEFT JOIN "Agent" a ON a."id" = m."agentId"
       LEFT JOIN "ChannelIdentity" i ON i."channel" = o."channel" AND i."address" = o."recipient"
-      WHERE ${where} AND ${passedByMost(dialect, sql`o."status" IN ('pending', 'sending')`)} ORDER BY o."id" ${limit === undefined ? empty : sql`LIMIT ${limit}`}`,
+      WHERE ${where} AND ${passedByMost(dialect, sql`o."status" IN ('pending', 'sending')`)} ORDER BY o."id"`,
     );
     return decodeRows<Record<string, unknown>>(dialect, rows, OUTBOX_READ_KINDS).map((row) => {
       const { messageConversationId, messageAuthorKind, messageAgentName, recipientOptedOutAt, ...item } = row;
@@ -459,20 +465,18 @@ export class OutboxDispatcher {
       });
       attemptedAny ||= attempted;
       if (!attempted || next !== 'hint' || this.#stopping || !this.#leaseSurelyHeld(laneKey)) break;
-      const following = await this.#dbSlots
-        .run(() => this.#headsOfLanes([laneKey]))
-        .catch((error: unknown) => {
-          this.logger.warn({ err: error, lane: laneKey }, "outbox: could not read the lane's next row; it is claimed again");
-          return undefined;
-        });
+      const following = await this.#nextHeads.add(laneKey).catch((error: unknown) => {
+        this.logger.warn({ err: error, lane: laneKey }, "outbox: could not read the lane's next row; it is claimed again");
+        return undefined;
+      });
       if (!following) break;
-      const [nextHead] = following.heads;
+      const { head: nextHead } = following;
       // None left, or a retry not due yet (its due time is known: see #recordFailure).
       if (!nextHead || !isDue(nextHead, this.now())) {
         next = 'none';
         break;
       }
-      [item, optedOut, next] = [nextHead, nextHead.recipientOptedOut, following.followed.has(laneKey) ? 'hint' : 'none'];
+      [item, optedOut, next] = [nextHead, nextHead.recipientOptedOut, following.followed ? 'hint' : 'none'];
     }
     await this.#finish.add({ kind: 'released', holder, key: laneKey }).catch((error: unknown) => {
       this.logger.warn({ err: error, lane: laneKey }, 'outbox: lease release failed; it expires by itself');
