@@ -139,10 +139,8 @@ export const MAY_ARRIVE_TWICE = 'the customer may get it twice';
 export class OutboxDispatcher {
   readonly #loops: WorkerLoops;
   readonly #listeners = new Set<(change: DeliveryChange) => void>();
-  /** Lanes sending now, by lane key. */
-  readonly #lanes = new Map<string, { readonly channel: string; readonly holder: string; readonly done: Promise<boolean> }>();
-  /** When each lane in flight last had its lease confirmed (claimed or renewed), epoch ms of the leases' clock. */
-  readonly #leaseConfirmedAt = new Map<string, number>();
+  /** Lanes sending now, by lane key, with when each one's lease was last confirmed (claimed or renewed; epoch ms of the leases' clock). */
+  readonly #lanes = new Map<string, { readonly channel: string; readonly holder: string; readonly done: Promise<boolean>; leaseConfirmedAt: number }>();
   readonly #unrecorded = new Map<string, Unrecorded>();
   readonly #dbSlots: Semaphore;
   /** `sending` marks of the sends starting together, one commit for all (see GroupCommit). */
@@ -443,8 +441,7 @@ export class OutboxDispatcher {
   /** Sends one lane's head on its own; the lease is renewed while it runs and released after. */
   #startLane(holder: string, item: OutboxItem, optedOut: boolean, next: LaneNext): Promise<boolean> {
     const done = this.#runLane(holder, item, optedOut, next);
-    this.#lanes.set(item.laneKey, { channel: item.channel, holder, done });
-    this.#leaseConfirmedAt.set(item.laneKey, this.leases.term().now);
+    this.#lanes.set(item.laneKey, { channel: item.channel, holder, done, leaseConfirmedAt: this.leases.term().now });
     this.#startHeartbeat();
     return done;
   }
@@ -482,7 +479,6 @@ export class OutboxDispatcher {
       this.logger.warn({ err: error, lane: laneKey }, 'outbox: lease release failed; it expires by itself');
     });
     this.#lanes.delete(laneKey);
-    this.#leaseConfirmedAt.delete(laneKey);
     if (this.#lanes.size === 0) this.#stopHeartbeat();
     // A head not attempted (rate limit, changed row) stays pending for the next round's walk;
     // waking a loop for it now would only meet the same limit again.
@@ -502,7 +498,7 @@ export class OutboxDispatcher {
    * loop held) it gives the lease up and claims the lane again, which checks.
    */
   #leaseSurelyHeld(laneKey: string): boolean {
-    return this.leases.term().now - (this.#leaseConfirmedAt.get(laneKey) ?? -Infinity) < this.leases.ttl / 2;
+    return this.leases.term().now - (this.#lanes.get(laneKey)?.leaseConfirmedAt ?? -Infinity) < this.leases.ttl / 2;
   }
 
   /** Renews the leases of all lanes in flight, one statement per holder, well before they run out. */
@@ -526,7 +522,10 @@ export class OutboxDispatcher {
       for (const [holder, keys] of byHolder) {
         const renewed = new Set(await this.leases.renew(holder, keys));
         const { now: at } = this.leases.term();
-        for (const key of renewed) if (this.#leaseConfirmedAt.has(key)) this.#leaseConfirmedAt.set(key, at);
+        for (const key of renewed) {
+          const lane = this.#lanes.get(key);
+          if (lane) lane.leaseConfirmedAt = at;
+        }
         const lost = keys.filter((k) => !renewed.has(k) && this.#lanes.has(k));
         if (lost.length > 0) this.logger.error({ lanes: lost }, 'outbox: lease of a lane in flight was taken by another process');
       }
