@@ -77,6 +77,17 @@ const OUTBOX_SELECT_LIST = raw(
 );
 const OUTBOX_READ_KINDS = Object.fromEntries(Object.entries(OUTBOX_ITEM).filter(([, kind]) => kind !== 'text')) as Record<string, ReadKind>;
 
+/** Lease keys grouped by their holder: lease statements take one holder each. */
+function keysByHolder(leases: Iterable<{ readonly holder: string; readonly key: string }>): Map<string, string[]> {
+  const byHolder = new Map<string, string[]>();
+  for (const { holder, key } of leases) {
+    const keys = byHolder.get(holder);
+    if (keys) keys.push(key);
+    else byHolder.set(holder, [key]);
+  }
+  return byHolder;
+}
+
 /** A row to send now: due, or `sending` (a send cut short, to be resolved under the lease). */
 const isDue = (item: OutboxItem, now: Date): boolean => item.status === 'sending' || item.nextAttemptAt <= now;
 
@@ -517,9 +528,7 @@ export class OutboxDispatcher {
     if (this.#renewing) return;
     this.#renewing = true;
     try {
-      const byHolder = new Map<string, string[]>();
-      for (const [key, lane] of this.#lanes) byHolder.set(lane.holder, [...(byHolder.get(lane.holder) ?? []), key]);
-      for (const [holder, keys] of byHolder) {
+      for (const [holder, keys] of keysByHolder([...this.#lanes].map(([key, lane]) => ({ holder: lane.holder, key })))) {
         const renewed = new Set(await this.leases.renew(holder, keys));
         const { now: at } = this.leases.term();
         for (const key of renewed) {
@@ -741,9 +750,7 @@ export class OutboxDispatcher {
           sql`UPDATE "Message" SET "deliveryStatus" = 'sent', "sentAt" = ${r.at}, "externalId" = ${r.externalId ?? null} WHERE "id" = ${r.messageId}`,
         );
       }
-      const byHolder = new Map<string, string[]>();
-      for (const { holder, key } of releases) byHolder.set(holder, [...(byHolder.get(holder) ?? []), key]);
-      for (const [holder, keys] of byHolder) await execute(tx, this.leases.releaseStatement(holder, keys));
+      for (const [holder, keys] of keysByHolder(releases)) await execute(tx, this.leases.releaseStatement(holder, keys));
       return externalIds.length === 0 ? [] : queryRows(tx, early);
     });
     const statuses = decodeRows<EarlyStatus>(this.db.dialect, rows, { at: 'timestamp' });
