@@ -15,7 +15,7 @@ const derived = join(root, 'prisma', 'postgresql', 'schema.prisma');
 export function derivePostgresSchema(text) {
   const out = text
     .replace(/provider\s*=\s*"sqlite"/, 'provider = "postgresql"')
-    .replace('output       = "../src/generated/sqlite"', 'output       = "../../src/generated/postgres"');
+    .replace(/output(\s*)=\s*"\.\.\/src\/generated\/sqlite"/, 'output$1= "../../src/generated/postgres"');
   if (out === text || !out.includes('src/generated/postgres')) {
     throw new Error(`${source}: expected provider = "sqlite" and output "../src/generated/sqlite" to derive the PostgreSQL schema`);
   }

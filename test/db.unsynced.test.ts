@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { newId } from '../src/core/ids.ts';
-import { execute, inList, passedByMost, queryRows, sql, sqliteConnectionOf } from '../src/db/sql.ts';
+import { execute, queryRows, sql, sqliteConnectionOf } from '../src/db/sql.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
 
 describe.each(dialects)('writes that do not wait for the disk (%s)', (dialect) => {
@@ -51,25 +50,5 @@ describe.each(dialects)('writes that do not wait for the disk (%s)', (dialect) =
     expect(await database.prisma.lease.count()).toBe(1);
     if (dialect === 'postgresql') expect((await queryRows(database.prisma, sql`SHOW synchronous_commit`))[0]?.synchronous_commit).toBe('on');
     if (dialect === 'sqlite') expect(Number(sqliteConnectionOf(database.prisma)?.pragma('synchronous', { simple: true }))).toBe(2);
-  });
-});
-
-describe('passedByMost on SQLite', () => {
-  it('makes the planner look listed ids up by key instead of scanning the rows an index on status holds', async () => {
-    const db = await freshDatabase('sqlite');
-    try {
-      const ids = [newId(), newId()];
-      const plan = async (status: ReturnType<typeof sql>) =>
-        (await queryRows(db.prisma, sql`EXPLAIN QUERY PLAN SELECT "id" FROM "InboxEvent" WHERE ${inList('sqlite', sql`"id"`, ids)} AND ${status}`)).map((row) =>
-          String(row.detail),
-        );
-      // Without the hint SQLite (no statistics) takes the index on (status, laneKey).
-      expect((await plan(sql`"status" = 'pending'`)).join('\n')).toMatch(/InboxEvent_status_laneKey_idx/);
-      expect((await plan(passedByMost('sqlite', sql`"status" = 'pending'`))).join('\n')).toMatch(
-        /SEARCH InboxEvent USING (COVERING )?INDEX sqlite_autoindex_InboxEvent_1 \(id=\?\)/,
-      );
-    } finally {
-      await db.dispose();
-    }
   });
 });

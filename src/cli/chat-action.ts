@@ -71,10 +71,7 @@ export async function chatCommand(options: ChatOptions): Promise<void> {
 async function waitForReplies(parley: Parley, lanes: { inLane: string; outLane: string; timeoutMs: number }): Promise<void> {
   const deadline = Date.now() + lanes.timeoutMs;
   while (Date.now() < deadline) {
-    const [inbound, outbound] = await Promise.all([
-      parley.db.prisma.inboxEvent.count({ where: { laneKey: lanes.inLane, status: 'pending' } }),
-      parley.db.prisma.outboxItem.count({ where: { laneKey: lanes.outLane, status: { in: ['pending', 'sending'] } } }),
-    ]);
+    const [inbound, outbound] = await Promise.all([parley.processor.pendingCount([lanes.inLane]), parley.dispatcher.unsentCount({ lanes: [lanes.outLane] })]);
     if (inbound === 0 && outbound === 0) return;
     await new Promise((r) => setTimeout(r, 20));
   }

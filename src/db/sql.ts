@@ -147,16 +147,6 @@ export function inList(dialect: Dialect, column: Sql, values: readonly string[])
   return dialect === 'sqlite' ? sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(values)}))` : sql`${column} = ANY(${[...values]}::text[])`;
 }
 
-/**
- * A condition nearly every row it meets passes (`"status" = 'pending'` beside an id list). SQLite
- * has no statistics unless ANALYZE ran, so it guesses that an index on such a column is
- * selective and scans every pending row instead of looking the listed ids up by key; `likely()`
- * corrects the guess (https://sqlite.org/lang_corefunc.html#likely). PostgreSQL plans it well as is.
- */
-export function passedByMost(dialect: Dialect, condition: Sql): Sql {
-  return dialect === 'sqlite' ? sql`likely(${condition})` : condition;
-}
-
 /** Text matched literally by `LIKE ... ESCAPE '\\'`: its wildcards (% and _) and the escape character itself are escaped. */
 export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 

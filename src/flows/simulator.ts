@@ -145,8 +145,8 @@ export function renderAsSeen(message: OutboundMessage): string {
 async function idle(parley: Parley): Promise<void> {
   for (let quiet = 0; quiet < 3;) {
     const [inbound, outbound, jobs] = await Promise.all([
-      parley.db.prisma.inboxEvent.count({ where: { status: 'pending' } }),
-      parley.db.prisma.outboxItem.count({ where: { status: { in: ['pending', 'sending'] } } }),
+      parley.processor.pendingCount(),
+      parley.dispatcher.unsentCount(),
       parley.db.prisma.job.count({ where: { status: 'pending', runAt: { lte: new Date() } } }),
     ]);
     quiet = inbound + outbound + jobs === 0 ? quiet + 1 : 0;

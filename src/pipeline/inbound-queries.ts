@@ -1,8 +1,9 @@
 import type { Database, Dialect } from '../db/database.ts';
 import { bulkInsert, bulkInsertStatement, type ColumnKind } from '../db/bulk-insert.ts';
-import { decodeRows, empty, execute, inList, join, passedByMost, queryRows, raw, type ReadKind, type Sql, sql } from '../db/sql.ts';
+import { decodeRows, empty, execute, inList, join, queryRows, raw, type ReadKind, type Sql, sql } from '../db/sql.ts';
 import type { ChannelIdentity, Conversation, Customer, InboxEvent } from '../generated/sqlite/client.ts';
 import type { Leases } from './leases.ts';
+import { pendingEvent } from './queue-rows.ts';
 import { MESSAGE_COLUMNS, type MessageRow, OUTBOX_COLUMNS, type OutboxRow } from './outbound.ts';
 import { CONVERSATION, CUSTOMER, IDENTITY, INBOX_EVENT, NEW_CONVERSATION, NEW_CUSTOMER, NEW_IDENTITY, type Columns } from '../db/columns.ts';
 
@@ -64,7 +65,7 @@ export class InboundQueries {
   async claimHeads(holder: string, limit: number, onlyLanes?: readonly string[]): Promise<{ events: InboxEvent[]; lanes: string[] }> {
     const among = onlyLanes ? sql`AND ${inList(this.#dialect, sql`"laneKey"`, onlyLanes)}` : empty;
     const heads = sql`SELECT "laneKey", MIN("id") AS "id" FROM "InboxEvent"
-      WHERE "status" = 'pending' ${among} AND ${this.leases.notHeld(sql`"laneKey"`)}
+      WHERE ${pendingEvent()} ${among} AND ${this.leases.notHeld(sql`"laneKey"`)}
       GROUP BY "laneKey" ORDER BY MIN("id") LIMIT ${limit}`;
     if (this.#dialect === 'postgresql') {
       const { now, until } = this.leases.term();
@@ -78,7 +79,7 @@ export class InboundQueries {
           RETURNING "key")
         SELECT ${selectList('e', INBOX_EVENT)}, c."key" AS "claimedLane" FROM claimed c
         LEFT JOIN heads h ON h."laneKey" = c."key"
-        LEFT JOIN "InboxEvent" e ON e."id" = h."id" AND e."status" = 'pending'
+        LEFT JOIN "InboxEvent" e ON e."id" = h."id" AND ${pendingEvent('e')}
         ORDER BY e."id"`,
       );
       const lanes = rows.map((r) => r.claimedLane as string);
@@ -94,8 +95,15 @@ export class InboundQueries {
     const owned = new Set(lanes);
     const ids = candidates.filter((h) => owned.has(h.laneKey as string)).map((h) => h.id as string);
     const events = await this.#select(sql`SELECT ${selectList('e', INBOX_EVENT)} FROM "InboxEvent" e
-      WHERE ${inList(this.#dialect, sql`e."id"`, ids)} AND ${passedByMost(this.#dialect, sql`e."status" = 'pending'`)} ORDER BY e."id"`);
+      WHERE ${inList(this.#dialect, sql`e."id"`, ids)} AND ${pendingEvent('e')} ORDER BY e."id"`);
     return { events: decodeRows<InboxEvent>(this.#dialect, events, kindsOf(INBOX_EVENT)), lanes };
+  }
+
+  /** Events not handled yet (of these lanes, when given). */
+  async pendingCount(lanes?: readonly string[]): Promise<number> {
+    const among = lanes ? sql`AND ${inList(this.#dialect, sql`"laneKey"`, lanes)}` : empty;
+    const [row] = await this.#select(sql`SELECT count(*) AS "count" FROM "InboxEvent" WHERE ${pendingEvent()} ${among}`);
+    return Number(row?.count ?? 0);
   }
 
   /** Identities with these normalized addresses (any channel), each with its customer. */
@@ -133,7 +141,7 @@ export class InboundQueries {
       ['OutboxItem', OUTBOX_COLUMNS, batch.outbox],
     ];
     const done = sql`UPDATE "InboxEvent" SET "status" = 'done', "processedAt" = ${now}
-      WHERE ${inList(d, sql`"id"`, batch.eventIds)} AND ${passedByMost(d, sql`"status" = 'pending'`)}`;
+      WHERE ${inList(d, sql`"id"`, batch.eventIds)} AND ${pendingEvent()}`;
     const touch = [
       sql`UPDATE "Conversation" SET "lastMessageAt" = ${now} WHERE ${inList(d, sql`"id"`, batch.conversationIds)}`,
       sql`UPDATE "Customer" SET "lastSeenAt" = ${now}, "updatedAt" = ${now} WHERE ${inList(d, sql`"id"`, batch.customerIds)}`,

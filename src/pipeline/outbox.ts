@@ -7,7 +7,7 @@ import { Prisma } from '../generated/sqlite/client.ts';
 import type { AuthorKind, DeliveryStatus } from '../generated/sqlite/enums.ts';
 import { Semaphore } from '../core/semaphore.ts';
 import { GroupCommit } from '../db/group-commit.ts';
-import { decodeRows, execute, inList, passedByMost, queryRows, raw, type ReadKind, sql } from '../db/sql.ts';
+import { decodeRows, empty, execute, inList, queryRows, raw, type ReadKind, sql } from '../db/sql.ts';
 import { OUTBOX_ITEM } from '../db/columns.ts';
 import { retryDelay } from './backoff.ts';
 import { DeadlineExceeded, withDeadline } from './deadline.ts';
@@ -15,6 +15,7 @@ import { formatZodIssues } from './inbox.ts';
 import type { Leases } from './leases.ts';
 import { OutboxHints } from './outbox-hints.ts';
 import { OutboxPayloadSchema } from './outbound.ts';
+import { unsentItem } from './queue-rows.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { WorkerLoops } from './worker-loops.ts';
 
@@ -240,11 +241,18 @@ export class OutboxDispatcher {
     while (Date.now() < deadline) {
       const { attempted, nextDueInMs } = await this.runBatch();
       if (attempted > 0) continue;
-      const channels = [...this.options.channels()];
-      const lanes = this.options.lanes ? { laneKey: { in: [...this.options.lanes] } } : {};
-      if ((await this.db.prisma.outboxItem.count({ where: { status: { in: ['pending', 'sending'] }, channel: { in: channels }, ...lanes } })) === 0) return;
+      if ((await this.unsentCount({ channels: [...this.options.channels()], lanes: this.options.lanes })) === 0) return;
       await new Promise((r) => setTimeout(r, Math.max(1, Math.min(nextDueInMs, 50))));
     }
+  }
+
+  /** Rows not sent yet (of these channels, of these lanes, when given). */
+  async unsentCount(among: { channels?: readonly string[]; lanes?: readonly string[] } = {}): Promise<number> {
+    const { dialect } = this.db;
+    const channels = among.channels ? sql`AND ${inList(dialect, sql`"channel"`, among.channels)}` : empty;
+    const lanes = among.lanes ? sql`AND ${inList(dialect, sql`"laneKey"`, among.lanes)}` : empty;
+    const [row] = await queryRows(this.db.prisma, sql`SELECT count(*) AS "count" FROM "OutboxItem" WHERE ${unsentItem()} ${channels} ${lanes}`);
+    return Number(row?.count ?? 0);
   }
 
   /**
@@ -380,7 +388,7 @@ export class OutboxDispatcher {
         i."optedOutAt" AS "recipientOptedOutAt"
       FROM "OutboxItem" o JOIN "Message" m ON m."id" = o."messageId" LEFT JOIN "Agent" a ON a."id" = m."agentId"
       LEFT JOIN "ChannelIdentity" i ON i."channel" = o."channel" AND i."address" = o."recipient"
-      WHERE ${where} AND ${passedByMost(dialect, sql`o."status" IN ('pending', 'sending')`)} ORDER BY o."id"`,
+      WHERE ${where} AND ${unsentItem('o')} ORDER BY o."id"`,
     );
     return decodeRows<Record<string, unknown>>(dialect, rows, OUTBOX_READ_KINDS).map((row) => {
       const { messageConversationId, messageAuthorKind, messageAgentName, recipientOptedOutAt, ...item } = row;
@@ -436,7 +444,7 @@ export class OutboxDispatcher {
       this.db.prisma,
       sql`
       SELECT "laneKey", MIN("id") AS "id" FROM "OutboxItem"
-      WHERE "status" IN ('pending', 'sending') AND "channel" = ${channel} AND ${this.leases.notHeld(Prisma.sql`"laneKey"`)} ${this.#onlyLanes()}
+      WHERE ${unsentItem()} AND "channel" = ${channel} AND ${this.leases.notHeld(Prisma.sql`"laneKey"`)} ${this.#onlyLanes()}
       GROUP BY "laneKey" ORDER BY MIN("id") LIMIT ${this.options.batchSize}`,
     );
     return heads.map((h) => h.id as string);

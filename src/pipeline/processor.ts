@@ -180,8 +180,9 @@ export class InboundProcessor {
     }
   }
 
-  pendingCount(): Promise<number> {
-    return this.db.prisma.inboxEvent.count({ where: { status: 'pending' } });
+  /** Events not handled yet (of these lanes, when given). */
+  pendingCount(lanes?: readonly string[]): Promise<number> {
+    return this.#queries.pendingCount(lanes);
   }
 
   async #process(events: InboxEvent[], leases: { holder: string; keys: string[] }): Promise<void> {
