@@ -89,7 +89,7 @@ describe('queue statements on sqlite', () => {
         planOf(text)
           .filter(
             (line) =>
-              /^SCAN (InboxEvent|OutboxItem|e|o)\b/.test(line) &&
+              /^SCAN (main\.)?(InboxEvent|OutboxItem|e|o)\b/.test(line) &&
               !/USING (COVERING )?INDEX (InboxEvent_laneKey_id_idx|OutboxItem_(laneKey|channel_status)_id_idx)/.test(line),
           )
           .map((line) => `${line}  in  ${text.replace(/\s+/g, ' ').slice(0, 160)}`),

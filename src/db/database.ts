@@ -9,6 +9,7 @@ import type { PrismaClient } from '../generated/sqlite/client.ts';
 import { cachedPing, type DatabasePing, postgresPing, sqlitePing } from './ping.ts';
 import { attachPgConnection, attachSqliteConnection, execute, type PgQueryable, sql, sqliteConnectionOf, usePgTypes, withoutDiskSync } from './sql.ts';
 import { oneQueryAtATime } from './one-query-at-a-time.ts';
+import { PLANNER_STATISTICS_INTERVAL_MS, updatePlannerStatistics } from './planner-statistics.ts';
 import { WalCheckpointer } from './wal-checkpointer.ts';
 import { WalSync } from './wal-sync.ts';
 import { SqliteWriter } from './sqlite-writer.ts';
@@ -137,6 +138,12 @@ async function openSqlite(url: string): Promise<Database> {
     if (options.durable) await wal?.sync();
     return result;
   };
+  // The query planner's statistics, gathered after the migrations (migrate.ts), follow the tables as they grow.
+  const statistics = setInterval(() => {
+    turn(async (connection) => connection && updatePlannerStatistics(connection, 'periodic'), { durable: false }).catch((error: Error) =>
+      process.emitWarning(`updating the query planner's statistics failed (tried again in an hour): ${error.message}`, 'ParleyDatabase'),
+    );
+  }, PLANNER_STATISTICS_INTERVAL_MS).unref();
   return {
     prisma,
     dialect: 'sqlite',
@@ -148,6 +155,7 @@ async function openSqlite(url: string): Promise<Database> {
     unsynced: (fn) => turn(() => writer.transaction(() => fn(prisma)), { durable: false }),
     ping: () => health.ping(),
     close: async () => {
+      clearInterval(statistics);
       await health.close();
       await checkpointer?.close();
       await wal?.close();

@@ -2,7 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import type pg from 'pg';
 import type { Database, Dialect } from './database.ts';
+import { updatePlannerStatistics } from './planner-statistics.ts';
 import { loadMigrations } from './schema-engine.ts';
+import { sqliteConnectionOf } from './sql.ts';
 
 /**
  * Applies prisma/migrations/<dialect>/ that the database has not seen, recorded in
@@ -190,6 +192,15 @@ export async function migrate(db: Database, options: MigrateOptions = {}): Promi
     }
   } finally {
     await session.close();
+  }
+  // SQLite: the query planner's statistics, gathered on the connection that plans the queries
+  // (statistics another connection gathers are not reloaded here); database.ts keeps them up to
+  // date. PostgreSQL's autovacuum gathers its own.
+  if (db.dialect === 'sqlite') {
+    await db.run(async (client) => {
+      const connection = sqliteConnectionOf(client);
+      if (connection) updatePlannerStatistics(connection, 'opened');
+    });
   }
   return { applied };
 }

@@ -731,7 +731,10 @@ export class OutboxDispatcher {
     const records = finished.flatMap((f) => (f.kind === 'sent' ? [f.record] : []));
     const releases = finished.flatMap((f) => (f.kind === 'released' ? [{ holder: f.holder, key: f.key }] : []));
     const externalIds = records.flatMap((r) => (r.externalId ? [r.externalId] : []));
-    const early = sql`SELECT "id", "channel", "externalId", "status", "reason", "at" FROM "EarlyDeliveryStatus" WHERE ${inList(this.db.dialect, sql`"externalId"`, externalIds)} ORDER BY "at"`;
+    const channels = [...new Set(records.flatMap((r) => (r.externalId ? [r.channel] : [])))];
+    // By (channel, externalId), the key of its index: statuses for sends never recorded stay in the table.
+    const early = sql`SELECT "id", "channel", "externalId", "status", "reason", "at" FROM "EarlyDeliveryStatus"
+      WHERE ${inList(this.db.dialect, sql`"channel"`, channels)} AND ${inList(this.db.dialect, sql`"externalId"`, externalIds)} ORDER BY "at"`;
     const rows = await this.db.unsynced(async (tx) => {
       if (this.db.dialect === 'postgresql') {
         const json = JSON.stringify(records.map((r) => ({ ...r, at: r.at.toISOString(), externalId: r.externalId ?? null })));
