@@ -14,6 +14,9 @@
 // BENCH_E2E_HISTORY=100000  start on a database already holding this many past customers with
 //                           their conversations (bench/e2e/history.ts), as a running installation
 //                           does: a cost that grows with a table shows (default 0, an empty database)
+// BENCH_E2E_RETURNING=1     the load's customers are past customers too (the same history each), back
+//                           after 1-80 days: their conversations are found, reopened or started anew,
+//                           the welcome flow greets them by name (default: every customer is new)
 import { type ChildProcess, execSync, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -23,11 +26,11 @@ import { emptyDatabase } from '../scripts/chaos/database.ts';
 import { graphDialect } from '../scripts/chaos/fake-graph.ts';
 import { DeliveryLedger, FakeProvider } from '../scripts/chaos/fake-provider.ts';
 import { ParleySupervisor } from '../scripts/chaos/supervisor.ts';
-import { PHONE_NUMBER_ID } from '../scripts/chaos/webhooks.ts';
+import { PHONE_NUMBER_ID, phoneOf } from '../scripts/chaos/webhooks.ts';
 import { type Database, type Dialect, openDatabase } from '../src/db/database.ts';
 import type { LoadOrder, LoadResult } from './e2e/paced-load.ts';
 import { commandCpuMs, listenOverflows, machineCpuMs, treeCpuMs } from './e2e/process-cpu.ts';
-import { seedHistory } from './e2e/history.ts';
+import { historyCustomers, type PastCustomers, seedHistory } from './e2e/history.ts';
 import type { ConversationShape } from './e2e/welcome-conversations.ts';
 
 const RATES = (process.env.BENCH_E2E_RATES ?? '200,500,1000,2000').split(',').map(Number);
@@ -40,6 +43,7 @@ const CONFIGS = (process.env.BENCH_E2E_CONFIGS ?? 'sqlite,postgresql:1,postgresq
 /** Messages per customer: the welcome flow's first message, the name, the choice. */
 const MESSAGES_PER_CUSTOMER = 3;
 const HISTORY = Number(process.env.BENCH_E2E_HISTORY ?? 0);
+const RETURNING = process.env.BENCH_E2E_RETURNING === '1';
 const ACK_TIMEOUT_MS = 30_000;
 const APP_SECRET = 'e2e-app-secret';
 const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`] : [];
@@ -144,6 +148,28 @@ interface Row {
   readonly droppedSyns: number;
 }
 
+/** Customers of a window (offset 0: the baseline's, 1: Parley's). Each window's are new to the others. */
+function windowConversations(index: number, rate: number, offset: number): ConversationShape {
+  const customers = Math.max(1, Math.ceil((rate * SECONDS) / MESSAGES_PER_CUSTOMER));
+  return { firstCustomer: (index * 2 + offset) * 200_000, customers, runId: `${rate}` };
+}
+
+/** Each process gets its own customers, as a load balancer hashing on the sender would give. */
+function processConversations(window: ConversationShape, process: number, processes: number): ConversationShape {
+  return { ...window, firstCustomer: window.firstCustomer + process * 100_000, customers: Math.ceil(window.customers / processes) };
+}
+
+/** BENCH_E2E_RETURNING: Parley's customers of every window as past customers (numbers as phoneOf gives them). */
+function returningCustomers(processes: number): (PastCustomers & { readonly firstCustomer: number })[] {
+  return RATES.flatMap((rate, index) =>
+    Array.from({ length: processes }, (_, process) => {
+      const { firstCustomer, customers } = processConversations(windowConversations(index, rate, 1), process, processes);
+      // phoneOf's numbers: 98912 and the last 7 digits of 1,000,000 + the customer number.
+      return { count: customers, prefix: `r${index}p${process}`, phone: (i: string) => `'+98912' || (${1_000_000 + firstCustomer - 1} + ${i})`, firstCustomer };
+    }),
+  );
+}
+
 async function benchConfig(dialect: Dialect, processes: number): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), `parley-e2e-${dialect}-`));
   mkdirSync(join(dir, 'data'));
@@ -156,19 +182,36 @@ async function benchConfig(dialect: Dialect, processes: number): Promise<Row[]> 
   const rows: Row[] = [];
   let finished = false;
   try {
-    if (HISTORY > 0) {
+    if (HISTORY > 0 || RETURNING) {
       const seeding = await openDatabase(database.url);
-      const seeded = await seedHistory(seeding, HISTORY).finally(() => seeding.close());
-      console.log(`|   ${dialect}: ${fmt(HISTORY)} past customers, ${fmt(seeded.rows)} rows written in ${fmt(seeded.seconds, 1)} s before Parley starts |`);
+      try {
+        const past = [...(HISTORY > 0 ? [historyCustomers(HISTORY)] : []), ...(RETURNING ? returningCustomers(processes) : [])];
+        let rows = 0;
+        let seconds = 0;
+        for (const customers of past) {
+          const seeded = await seedHistory(seeding, customers);
+          rows += seeded.rows;
+          seconds += seeded.seconds;
+        }
+        const count = past.reduce((sum, p) => sum + p.count, 0);
+        for (const { firstCustomer, count: customers } of RETURNING ? returningCustomers(processes) : []) {
+          const addresses = [firstCustomer, firstCustomer + customers - 1].map((c) => `+${phoneOf(c)}`);
+          const found = await seeding.prisma.channelIdentity.count({ where: { channel: 'whatsapp', address: { in: addresses } } });
+          if (found !== 2) throw new Error(`BENCH_E2E_RETURNING: the past customers' numbers do not match the load's (${addresses.join(', ')})`);
+        }
+        console.log(
+          `|   ${dialect}: ${fmt(count)} past customers${RETURNING ? " (the load's among them)" : ''}, ${fmt(rows)} rows written in ${fmt(seconds, 1)} s before Parley starts |`,
+        );
+      } finally {
+        await seeding.close();
+      }
     }
     await supervisor.start(processes);
     db = await openDatabase(database.url);
     const before = await counts(db);
     const delivered = () => [...ledger.deliveries.values()].reduce((a, b) => a + b, 0);
     for (const [index, rate] of RATES.entries()) {
-      const customers = Math.max(1, Math.ceil((rate * SECONDS) / MESSAGES_PER_CUSTOMER));
-      // Customer numbers of each window (and of the baseline) are new: every conversation starts with the welcome flow.
-      const conversations = (offset: number): ConversationShape => ({ firstCustomer: (index * 2 + offset) * 200_000, customers, runId: `${rate}` });
+      const conversations = (offset: number) => windowConversations(index, rate, offset);
       const baseline = await baselineWindow(dir, rate, conversations(0));
       const targets = supervisor.targets();
       const pids = supervisor.pids();
@@ -259,12 +302,7 @@ async function loadWindowMany(targets: readonly string[], rate: number, conversa
           rate: rate / targets.length,
           seconds: SECONDS,
           appSecret: APP_SECRET,
-          // Each process gets its own customers, as a load balancer hashing on the sender would give.
-          conversations: {
-            ...conversations,
-            firstCustomer: conversations.firstCustomer + i * 100_000,
-            customers: Math.ceil(conversations.customers / targets.length),
-          },
+          conversations: processConversations(conversations, i, targets.length),
           timeoutMs: ACK_TIMEOUT_MS,
         },
         () => 0,

@@ -1,6 +1,6 @@
 import type { Database } from '../../src/db/database.ts';
 import { execute, numberSeries, raw } from '../../src/db/sql.ts';
-import { seedHistory } from '../e2e/history.ts';
+import { historyCustomers, seedHistory } from '../e2e/history.ts';
 
 /**
  * The end-to-end history (bench/e2e/history.ts: customers, identities, one conversation each,
@@ -11,7 +11,7 @@ import { seedHistory } from '../e2e/history.ts';
  */
 export async function seedReportHistory(db: Database, customers: number): Promise<{ rows: number; seconds: number }> {
   const started = performance.now();
-  const seeded = await seedHistory(db, customers);
+  const seeded = await seedHistory(db, historyCustomers(customers));
   const d = db.dialect;
   const minutesAgo = (expr: string) =>
     d === 'sqlite'
