@@ -56,7 +56,7 @@ async function serve(dialect: Dialect, graphUrl: string) {
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const timer = setInterval(() => {
-    void Promise.all([parley.processor.pendingCount(), db.prisma.outboxItem.count({ where: { status: 'pending' } })]).then(([pending, unsent]) =>
+    void Promise.all([parley.processor.pendingCount(), parley.dispatcher.unsentCount()]).then(([pending, unsent]) =>
       process.send?.({ pending, unsent, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 }),
     );
   }, 500);

@@ -99,13 +99,6 @@ export class InboundQueries {
     return { events: decodeRows<InboxEvent>(this.#dialect, events, kindsOf(INBOX_EVENT)), lanes };
   }
 
-  /** Events not handled yet (of these lanes, when given). */
-  async pendingCount(lanes?: readonly string[]): Promise<number> {
-    const among = lanes ? sql`AND ${inList(this.#dialect, sql`"laneKey"`, lanes)}` : empty;
-    const [row] = await this.#select(sql`SELECT count(*) AS "count" FROM "InboxEvent" WHERE ${pendingEvent()} ${among}`);
-    return Number(row?.count ?? 0);
-  }
-
   /** Identities with these normalized addresses (any channel), each with its customer. */
   async identitiesWithCustomers(addresses: readonly string[]): Promise<(ChannelIdentity & { customer: Customer })[]> {
     const rows = await this.#select(sql`SELECT ${selectList('i', IDENTITY, 'i_')}, ${selectList('c', CUSTOMER, 'c_')}

@@ -7,7 +7,7 @@ import { Prisma } from '../generated/sqlite/client.ts';
 import type { AuthorKind, DeliveryStatus } from '../generated/sqlite/enums.ts';
 import { Semaphore } from '../core/semaphore.ts';
 import { GroupCommit } from '../db/group-commit.ts';
-import { decodeRows, empty, execute, inList, queryRows, raw, type ReadKind, sql } from '../db/sql.ts';
+import { decodeRows, execute, inList, queryRows, raw, type ReadKind, sql } from '../db/sql.ts';
 import { OUTBOX_ITEM } from '../db/columns.ts';
 import { retryDelay } from './backoff.ts';
 import { DeadlineExceeded, withDeadline } from './deadline.ts';
@@ -15,7 +15,7 @@ import { formatZodIssues } from './inbox.ts';
 import type { Leases } from './leases.ts';
 import { OutboxHints } from './outbox-hints.ts';
 import { OutboxPayloadSchema } from './outbound.ts';
-import { unsentItem } from './queue-rows.ts';
+import { unsentItem, unsentItemCount } from './queue-rows.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { WorkerLoops } from './worker-loops.ts';
 
@@ -247,12 +247,8 @@ export class OutboxDispatcher {
   }
 
   /** Rows not sent yet (of these channels, of these lanes, when given). */
-  async unsentCount(among: { channels?: readonly string[]; lanes?: readonly string[] } = {}): Promise<number> {
-    const { dialect } = this.db;
-    const channels = among.channels ? sql`AND ${inList(dialect, sql`"channel"`, among.channels)}` : empty;
-    const lanes = among.lanes ? sql`AND ${inList(dialect, sql`"laneKey"`, among.lanes)}` : empty;
-    const [row] = await queryRows(this.db.prisma, sql`SELECT count(*) AS "count" FROM "OutboxItem" WHERE ${unsentItem()} ${channels} ${lanes}`);
-    return Number(row?.count ?? 0);
+  unsentCount(among: { channels?: readonly string[]; lanes?: readonly string[] } = {}): Promise<number> {
+    return unsentItemCount(this.db, among);
   }
 
   /**

@@ -20,6 +20,7 @@ import type { RecentInbound } from './recent-inbound.ts';
 import type { Leases } from './leases.ts';
 import { buildOutbound, type MessageRow, type OutboxRow } from './outbound.ts';
 import { WorkerLoops } from './worker-loops.ts';
+import { pendingEventCount } from './queue-rows.ts';
 import { TEAM_COLUMNS } from '../db/columns.ts';
 
 export interface ProcessorOptions {
@@ -182,7 +183,7 @@ export class InboundProcessor {
 
   /** Events not handled yet (of these lanes, when given). */
   pendingCount(lanes?: readonly string[]): Promise<number> {
-    return this.#queries.pendingCount(lanes);
+    return pendingEventCount(this.db, lanes);
   }
 
   async #process(events: InboxEvent[], leases: { holder: string; keys: string[] }): Promise<void> {

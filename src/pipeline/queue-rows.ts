@@ -1,4 +1,5 @@
-import { raw, type Sql } from '../db/sql.ts';
+import type { Database } from '../db/database.ts';
+import { empty, inList, queryRows, raw, type Sql, sql } from '../db/sql.ts';
 
 /*
  * The rows the queue indexes hold: the `where` of the partial indexes on InboxEvent and
@@ -16,3 +17,18 @@ export const pendingEvent = (alias?: string): Sql => raw(`${column(alias)} = 'pe
 
 /** An outbox row not sent yet (waiting, or being sent). */
 export const unsentItem = (alias?: string): Sql => raw(`(${column(alias)} = 'pending' OR ${column(alias)} = 'sending')`);
+
+/** Inbound events not handled yet (of these lanes, when given). */
+export async function pendingEventCount(db: Database, lanes?: readonly string[]): Promise<number> {
+  const among = lanes ? sql`AND ${inList(db.dialect, sql`"laneKey"`, lanes)}` : empty;
+  const [row] = await queryRows(db.prisma, sql`SELECT count(*) AS "count" FROM "InboxEvent" WHERE ${pendingEvent()} ${among}`);
+  return Number(row?.count ?? 0);
+}
+
+/** Outbox rows not sent yet (of these channels, of these lanes, when given). */
+export async function unsentItemCount(db: Database, among: { channels?: readonly string[]; lanes?: readonly string[] } = {}): Promise<number> {
+  const channels = among.channels ? sql`AND ${inList(db.dialect, sql`"channel"`, among.channels)}` : empty;
+  const lanes = among.lanes ? sql`AND ${inList(db.dialect, sql`"laneKey"`, among.lanes)}` : empty;
+  const [row] = await queryRows(db.prisma, sql`SELECT count(*) AS "count" FROM "OutboxItem" WHERE ${unsentItem()} ${channels} ${lanes}`);
+  return Number(row?.count ?? 0);
+}
