@@ -140,7 +140,7 @@ async function openSqlite(url: string): Promise<Database> {
   };
   // The query planner's statistics, gathered after the migrations (migrate.ts), follow the tables as they grow.
   const statistics = setInterval(() => {
-    turn(async (connection) => connection && updatePlannerStatistics(connection, 'periodic'), { durable: false }).catch((error: Error) =>
+    turn(async (connection) => connection && updatePlannerStatistics((text) => connection.pragma(text), 'periodic'), { durable: false }).catch((error: Error) =>
       process.emitWarning(`updating the query planner's statistics failed (tried again in an hour): ${error.message}`, 'ParleyDatabase'),
     );
   }, PLANNER_STATISTICS_INTERVAL_MS).unref();

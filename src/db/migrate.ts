@@ -4,7 +4,6 @@ import type pg from 'pg';
 import type { Database, Dialect } from './database.ts';
 import { updatePlannerStatistics } from './planner-statistics.ts';
 import { loadMigrations } from './schema-engine.ts';
-import { sqliteConnectionOf } from './sql.ts';
 
 /**
  * Applies prisma/migrations/<dialect>/ that the database has not seen, recorded in
@@ -196,11 +195,7 @@ export async function migrate(db: Database, options: MigrateOptions = {}): Promi
   // SQLite: the query planner's statistics, gathered on the connection that plans the queries
   // (statistics another connection gathers are not reloaded here); database.ts keeps them up to
   // date. PostgreSQL's autovacuum gathers its own.
-  if (db.dialect === 'sqlite') {
-    await db.run(async (client) => {
-      const connection = sqliteConnectionOf(client);
-      if (connection) updatePlannerStatistics(connection, 'opened');
-    });
-  }
+  // Through Prisma, which connects again if it was disconnected (for the engine); at a start no writer runs yet.
+  if (db.dialect === 'sqlite') await updatePlannerStatistics((text) => db.prisma.$queryRawUnsafe(`PRAGMA ${text}`), 'opened');
   return { applied };
 }

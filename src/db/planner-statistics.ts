@@ -1,5 +1,3 @@
-import type BetterSqlite3 from 'better-sqlite3';
-
 /**
  * SQLite plans a query from statistics that only ANALYZE gathers (sqlite_stat1). Without them it
  * takes an equality on any indexed column for a selective one: on a grown database it walked
@@ -17,9 +15,12 @@ const ANALYSIS_LIMIT = 400;
 /** How often the statistics are brought up to date while the database is open. */
 export const PLANNER_STATISTICS_INTERVAL_MS = 60 * 60_000;
 
-/** `opened`: every table is considered (after migrations, at start); `periodic`: only tables that changed a lot. */
-export function updatePlannerStatistics(connection: BetterSqlite3.Database, when: 'opened' | 'periodic'): void {
-  connection.pragma(`analysis_limit = ${ANALYSIS_LIMIT}`);
+/**
+ * Runs the PRAGMAs through `pragma` (given the text after PRAGMA). `opened`: every table is
+ * considered (after migrations, at start); `periodic`: only tables that changed a lot.
+ */
+export async function updatePlannerStatistics(pragma: (text: string) => unknown, when: 'opened' | 'periodic'): Promise<void> {
+  await pragma(`analysis_limit = ${ANALYSIS_LIMIT}`);
   // 0x10002: also the tables no query of this connection has used yet (https://sqlite.org/pragma.html#pragma_optimize).
-  connection.pragma(when === 'opened' ? 'optimize = 0x10002' : 'optimize');
+  await pragma(when === 'opened' ? 'optimize = 0x10002' : 'optimize');
 }
