@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Parley } from '../src/runtime.ts';
-import { sqliteConnectionOf } from '../src/db/sql.ts';
 import { conversationLaneKey } from '../src/pipeline/inbox.ts';
 import { outboundLaneKey } from '../src/pipeline/outbound.ts';
 import { dialects, freshDatabase } from './support/databases.ts';
 import { FakeAdapter, testParley } from './support/parley.ts';
+import { QUEUE_INDEX_SCAN, recordStatements } from './support/query-plans.ts';
 
 type TestDb = Awaited<ReturnType<typeof freshDatabase>>;
 
@@ -58,15 +58,7 @@ describe('queue statements on sqlite', () => {
     const db = await freshDatabase('sqlite');
     const p = await testParley(db, { adapters: [new FakeAdapter()] });
     try {
-      // Every statement text the process prepares from here on (each is prepared once, then cached).
-      const handle = sqliteConnectionOf(db.prisma);
-      if (!handle) throw new Error('no SQLite connection');
-      const texts = new Set<string>();
-      const prepare = handle.prepare.bind(handle);
-      handle.prepare = ((text: string) => {
-        texts.add(text);
-        return prepare(text);
-      }) as typeof handle.prepare;
+      const statements = recordStatements(db);
       await p.startChannels();
       for (let i = 0; i < 3; i++) {
         await p.inbox.accept({ channel: 'whatsapp', externalId: `lane${i}`, sender: { address: '+989121234567', addressKind: 'phone' }, text: 'hi', raw: {} });
@@ -75,23 +67,16 @@ describe('queue statements on sqlite', () => {
       }
       expect(await p.processor.pendingCount([conversationLaneKey({ channel: 'whatsapp', identity: { address: '+989121234567' } })])).toBe(0);
       expect(await p.dispatcher.unsentCount({ lanes: [outboundLaneKey('whatsapp', '+989121234567')] })).toBe(0);
-      handle.prepare = prepare;
+      statements.stop();
 
-      const planOf = (text: string) =>
-        prepare(`EXPLAIN QUERY PLAN ${text}`)
-          .all(...Array.from({ length: text.split('?').length - 1 }, () => null))
-          .map((row) => (row as { detail: string }).detail);
-      const queueStatements = [...texts].filter((t) => /"InboxEvent"|"OutboxItem"|`InboxEvent`|`OutboxItem`/.test(t) && !/^\s*INSERT/i.test(t));
+      const { planOf } = statements;
+      const queueStatements = [...statements.texts].filter((t) => /"InboxEvent"|"OutboxItem"|`InboxEvent`|`OutboxItem`/.test(t) && !/^\s*INSERT/i.test(t));
       expect(queueStatements.length).toBeGreaterThan(5);
       // A long-running installation holds millions of handled events and sent rows; a statement
       // that scans a queue table (rather than its index of pending or unsent rows) reads them all.
       const scans = queueStatements.flatMap((text) =>
         planOf(text)
-          .filter(
-            (line) =>
-              /^SCAN (main\.)?(InboxEvent|OutboxItem|e|o)\b/.test(line) &&
-              !/USING (COVERING )?INDEX (InboxEvent_laneKey_id_idx|OutboxItem_(laneKey|channel_status)_id_idx)/.test(line),
-          )
+          .filter((line) => /^SCAN (main\.)?(InboxEvent|OutboxItem|e|o)\b/.test(line) && !QUEUE_INDEX_SCAN.test(line))
           .map((line) => `${line}  in  ${text.replace(/\s+/g, ' ').slice(0, 160)}`),
       );
       expect(scans).toEqual([]);

@@ -1,0 +1,31 @@
+import type { Database } from '../../src/db/database.ts';
+import { sqliteConnectionOf } from '../../src/db/sql.ts';
+
+/** The queues' partial indexes (pending events, unsent rows): a scan of one reads the backlog only. */
+export const QUEUE_INDEX_SCAN = /USING (COVERING )?INDEX (InboxEvent_laneKey_id_idx|OutboxItem_(laneKey|channel_status)_id_idx)/;
+
+/**
+ * Records the text of every statement prepared on a SQLite database's connection (each is
+ * prepared once, then cached) until `stop()`; `planOf` gives one's plan (EXPLAIN QUERY PLAN,
+ * every parameter null), one line a step.
+ */
+export function recordStatements(db: Database): { readonly texts: Set<string>; stop(): void; planOf(text: string): string[] } {
+  const handle = sqliteConnectionOf(db.prisma);
+  if (!handle) throw new Error('no SQLite connection');
+  const texts = new Set<string>();
+  const prepare = handle.prepare.bind(handle);
+  handle.prepare = ((text: string) => {
+    texts.add(text);
+    return prepare(text);
+  }) as typeof handle.prepare;
+  return {
+    texts,
+    stop: () => {
+      handle.prepare = prepare;
+    },
+    planOf: (text) =>
+      prepare(`EXPLAIN QUERY PLAN ${text}`)
+        .all(...Array.from({ length: text.split('?').length - 1 }, () => null))
+        .map((row) => (row as { detail: string }).detail),
+  };
+}
