@@ -192,10 +192,10 @@ export async function migrate(db: Database, options: MigrateOptions = {}): Promi
   } finally {
     await session.close();
   }
-  // SQLite: the query planner's statistics, gathered on the connection that plans the queries
-  // (statistics another connection gathers are not reloaded here); database.ts keeps them up to
-  // date. PostgreSQL's autovacuum gathers its own.
-  // Through Prisma, which connects again if it was disconnected (for the engine); at a start no writer runs yet.
+  // SQLite: the query planner's statistics, gathered on the connection that plans the queries (it
+  // does not reload those another connection gathers), through Prisma, which connects again if a
+  // caller disconnected it for the engine; database.ts keeps them up to date. PostgreSQL's
+  // autovacuum gathers its own.
   if (db.dialect === 'sqlite') await updatePlannerStatistics((text) => db.prisma.$queryRawUnsafe(`PRAGMA ${text}`), 'opened');
   return { applied };
 }
