@@ -1,7 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { historyCustomers, seedHistory } from '../bench/e2e/history.ts';
 import { migrate } from '../src/db/migrate.ts';
+import { PLANNER_STATISTICS_INTERVAL_MS } from '../src/db/planner-statistics.ts';
+import { queryRows, sql } from '../src/db/sql.ts';
 import { freshDatabase } from './support/databases.ts';
+import { eventually } from './support/eventually.ts';
 import { FakeAdapter, testParley } from './support/parley.ts';
 import { QUEUE_INDEX_SCAN, recordStatements } from './support/query-plans.ts';
 
@@ -42,6 +45,27 @@ describe('query plans on a grown SQLite database', () => {
     } finally {
       await p.stop();
       await db.dispose();
+    }
+  });
+
+  it('follows the tables as they grow: the open database gathers them again every hour', { timeout: 120_000 }, async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    // Only the intervals are faked (the hourly run's); timeouts stay real.
+    const db = await freshDatabase('sqlite');
+    try {
+      const statisticsOf = async (table: string) => queryRows(db.prisma, sql`SELECT "idx", "stat" FROM "sqlite_stat1" WHERE "tbl" = ${table}`);
+      // Empty at the migrations' end: nothing gathered for it.
+      expect(await statisticsOf('Conversation')).toEqual([]);
+      await seedHistory(db, historyCustomers(2_000));
+      await queryRows(db.prisma, sql`SELECT count(*) FROM "Conversation" WHERE "status" = 'resolved'`);
+      await vi.advanceTimersByTimeAsync(PLANNER_STATISTICS_INTERVAL_MS);
+      await eventually(async () => {
+        const rows = await statisticsOf('Conversation');
+        expect(rows.find((r) => r.idx === 'Conversation_customerId_channel_status_idx')?.stat).toMatch(/^2000 1 /);
+      });
+    } finally {
+      await db.dispose();
+      vi.useRealTimers();
     }
   });
 });
