@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 /** What a fake provider does to one send request. */
 export type Fault = 'none' | 'rate_limited' | 'server_error' | 'hang' | 'reset';
@@ -71,6 +71,7 @@ export class FakeProvider {
   readonly #server: Server;
   readonly #comeBackAt = new Map<string, number>();
   readonly #hanging = new Set<ServerResponse>();
+  readonly #sockets = new Set<Socket>();
   readonly #random: () => number;
   #accepted = 0;
   #hangs = 0;
@@ -86,6 +87,24 @@ export class FakeProvider {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => this.#answer(req, Buffer.concat(chunks), res));
     });
+    this.#server.on('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
+  }
+
+  /**
+   * Resolves once every connection open now has closed, or after `limitMs`. After a client is
+   * killed, the requests it had already written are still to be read here: until its
+   * connections close (the kernel closes them behind the last bytes sent), the ledger may not
+   * show a send that reached the provider yet (seen under a doubled CI load: 53 repeats counted
+   * against 50 sends found in flight).
+   */
+  async connectionsClosed(limitMs = 10_000): Promise<void> {
+    const open = [...this.#sockets].map((socket) => new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve()))));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(open), new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)))]);
+    clearTimeout(timer);
   }
 
   async listen(): Promise<string> {

@@ -127,6 +127,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       await sleep(between(random, size.killGapMs));
       const victim = Math.floor(random() * scenario.processes);
       await supervisor.kill(victim);
+      // Sends the killed process had written to a provider are read there before the sends in flight are counted.
+      await Promise.all(fakes.map((fake) => fake.connectionsClosed()));
       const inFlight = await sendsInFlight(reader, ledger);
       inFlightAtKills += inFlight;
       log(`[${scenario.id}] kill -9 of process ${victim} (${k + 1}/${kills}, load ${loading ? 'running' : 'done'}, sends in flight: ${inFlight})`);
