@@ -187,7 +187,8 @@ async function benchConfig(dialect: Dialect, processes: number): Promise<Row[]> 
     if (HISTORY > 0 || RETURNING) {
       const seeding = await openDatabase(database.url);
       try {
-        const past = [...(HISTORY > 0 ? [historyCustomers(HISTORY)] : []), ...(RETURNING ? returningCustomers(processes) : [])];
+        const returning = RETURNING ? returningCustomers(processes) : [];
+        const past = [...(HISTORY > 0 ? [historyCustomers(HISTORY)] : []), ...returning];
         let rows = 0;
         let seconds = 0;
         for (const customers of past) {
@@ -196,7 +197,7 @@ async function benchConfig(dialect: Dialect, processes: number): Promise<Row[]> 
           seconds += seeded.seconds;
         }
         const count = past.reduce((sum, p) => sum + p.count, 0);
-        for (const { firstCustomer, count: customers } of RETURNING ? returningCustomers(processes) : []) {
+        for (const { firstCustomer, count: customers } of returning) {
           const addresses = [firstCustomer, firstCustomer + customers - 1].map((c) => `+${phoneOf(c)}`);
           const found = await seeding.prisma.channelIdentity.count({ where: { channel: 'whatsapp', address: { in: addresses } } });
           if (found !== 2) throw new Error(`BENCH_E2E_RETURNING: the past customers' numbers do not match the load's (${addresses.join(', ')})`);
