@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Parley } from '../src/runtime.ts';
 import { conversationLaneKey } from '../src/pipeline/inbox.ts';
-import { outboundLaneKey } from '../src/pipeline/outbound.ts';
+import { enqueueOutbound, outboundLaneKey } from '../src/pipeline/outbound.ts';
 import { dialects, freshDatabase } from './support/databases.ts';
-import { FakeAdapter, testParley } from './support/parley.ts';
+import { FakeAdapter, settle, testParley } from './support/parley.ts';
 import { QUEUE_INDEX_SCAN, recordStatements } from './support/query-plans.ts';
 
 type TestDb = Awaited<ReturnType<typeof freshDatabase>>;
@@ -80,10 +80,16 @@ describe('queue statements on sqlite', () => {
           .map((line) => `${line}  in  ${text.replace(/\s+/g, ' ').slice(0, 160)}`),
       );
       expect(scans).toEqual([]);
-      const laneReads = queueStatements.filter((t) => t.includes('FROM "OutboxItem" o') && t.includes('o."laneKey" IN'));
+      const laneReads = queueStatements.filter((t) => t.includes('FROM "OutboxItem" o') && t.includes('x."laneKey" = l.value'));
       expect(laneReads.length).toBeGreaterThan(0);
-      // A seek to the lane's unsent rows: its sent rows (a long-standing customer has thousands) are never visited.
-      for (const text of laneReads) expect(planOf(text)).toContain('SEARCH o USING INDEX OutboxItem_laneKey_id_idx (laneKey=?)');
+      // Seeks to the lane's first unsent row and to the one after it: its sent rows (a long-standing
+      // customer has thousands) are never visited, nor the rest of its backlog.
+      for (const text of laneReads) {
+        const plan = planOf(text).join('\n');
+        expect(plan).toMatch(/SEARCH x USING (COVERING )?INDEX OutboxItem_laneKey_id_idx \(laneKey=\?\)/);
+        expect(plan).toMatch(/SEARCH y USING (COVERING )?INDEX OutboxItem_laneKey_id_idx \(laneKey=\? AND id>\?\)/);
+        expect(plan).toMatch(/SEARCH o USING INDEX sqlite_autoindex_OutboxItem_1 \(id=\?\)/);
+      }
       // Rows named by id are looked up by key (before the partial indexes, SQLite without statistics scanned the pending rows of an index on status instead).
       const byId = queueStatements.filter((t) => /(^|[ .])"id" IN \(SELECT value FROM json_each/.test(t));
       expect(byId.length).toBeGreaterThan(0);
@@ -97,4 +103,55 @@ describe('queue statements on sqlite', () => {
       await db.dispose();
     }
   });
+});
+
+describe('a lane with a backlog on sqlite', () => {
+  it(
+    "sends a customer's queued replies in order, reading each lane head without the rows behind it (rows read grow with the sends, not their square)",
+    { timeout: 120_000 },
+    async () => {
+      const db = await freshDatabase('sqlite');
+      const adapter = new FakeAdapter();
+      const p = await testParley(db, { adapters: [adapter] });
+      try {
+        // From the start: a statement is prepared once, at its first use, and only then recorded.
+        const statements = recordStatements(db);
+        await p.startChannels();
+        const customer = '+989121234567';
+        await p.inbox.accept({ channel: 'whatsapp', externalId: 'first', sender: { address: customer, addressKind: 'phone' }, text: 'hi', raw: {} });
+        await settle(p);
+        adapter.sent.length = 0;
+        // Replies queued while the provider was out: one lane, 40 rows behind each other.
+        const conversation = await db.prisma.conversation.findFirstOrThrow();
+        const backlog = 40;
+        await db.write(async (tx) => {
+          for (let i = 0; i < backlog; i++)
+            await enqueueOutbound(tx, db.dialect, {
+              conversationId: conversation.id,
+              channel: 'whatsapp',
+              recipient: customer,
+              content: { text: `reply ${i}` },
+              authorKind: 'agent',
+            });
+        });
+        const laneReads = () =>
+          [...statements.texts].filter((t) => t.includes('FROM "OutboxItem" o') && t.includes('"laneKey"') && !/^\s*(INSERT|UPDATE)/i.test(t));
+        const rowsRead = () => laneReads().reduce((sum, text) => sum + statements.rowsOf(text), 0);
+        const before = rowsRead();
+        p.dispatcher.notify([{ channel: 'whatsapp', laneKey: outboundLaneKey('whatsapp', customer) }]);
+        await p.dispatcher.drain({ timeoutMs: 60_000 });
+        statements.stop();
+
+        expect(adapter.sent.map((m) => m.content.text)).toEqual(Array.from({ length: backlog }, (_, i) => `reply ${i}`));
+        expect(laneReads().length).toBeGreaterThan(0);
+        // Each send reads its lane's head: reading the whole rest of the lane each time was 40 + 39 + ... + 1 = 820 rows.
+        const backlogRowsRead = rowsRead() - before;
+        expect(backlogRowsRead).toBeGreaterThanOrEqual(backlog);
+        expect(backlogRowsRead).toBeLessThanOrEqual(2 * backlog);
+      } finally {
+        await p.stop();
+        await db.dispose();
+      }
+    },
+  );
 });

@@ -154,6 +154,11 @@ export function inList(dialect: Dialect, column: Sql, values: readonly string[])
   return dialect === 'sqlite' ? sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(values)}))` : sql`${column} = ANY(${[...values]}::text[])`;
 }
 
+/** The values as rows of one column, `value`, with the values as ONE parameter (see inList): for a join or a correlated subquery per value. */
+export function valueRows(dialect: Dialect, values: readonly string[]): Sql {
+  return dialect === 'sqlite' ? sql`(SELECT value FROM json_each(${JSON.stringify(values)}))` : sql`(SELECT unnest(${[...values]}::text[]) AS value)`;
+}
+
 /** Text matched literally by `LIKE ... ESCAPE '\\'`: its wildcards (% and _) and the escape character itself are escaped. */
 export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 

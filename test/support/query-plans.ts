@@ -6,21 +6,38 @@ export const QUEUE_INDEX_SCAN = /USING (COVERING )?INDEX (InboxEvent_laneKey_id_
 
 /**
  * Records the text of every statement prepared on a SQLite database's connection (each is
- * prepared once, then cached) until `stop()`; `planOf` gives one's plan (EXPLAIN QUERY PLAN,
- * every parameter null), one line a step.
+ * prepared once, then cached) until `stop()`, and how many rows each returned (`rowsOf`, counted
+ * until `stop()`); `planOf` gives one's plan (EXPLAIN QUERY PLAN, every parameter null), one line
+ * a step.
  */
-export function recordStatements(db: Database): { readonly texts: Set<string>; stop(): void; planOf(text: string): string[] } {
+export function recordStatements(db: Database): {
+  readonly texts: Set<string>;
+  stop(): void;
+  planOf(text: string): string[];
+  rowsOf(text: string): number;
+} {
   const handle = sqliteConnectionOf(db.prisma);
   if (!handle) throw new Error('no SQLite connection');
   const texts = new Set<string>();
+  const rows = new Map<string, number>();
+  let recording = true;
   const prepare = handle.prepare.bind(handle);
   handle.prepare = ((text: string) => {
     texts.add(text);
-    return prepare(text);
+    const statement = prepare(text);
+    const all = statement.all.bind(statement);
+    statement.all = ((...params: unknown[]) => {
+      const result = all(...params);
+      if (recording) rows.set(text, (rows.get(text) ?? 0) + result.length);
+      return result;
+    }) as typeof statement.all;
+    return statement;
   }) as typeof handle.prepare;
   return {
     texts,
+    rowsOf: (text) => rows.get(text) ?? 0,
     stop: () => {
+      recording = false;
       handle.prepare = prepare;
     },
     planOf: (text) =>
