@@ -1,5 +1,5 @@
 import type { Database, Dialect, Prisma as PrismaClient } from '../db/database.ts';
-import { sqliteTimestamp } from '../db/sql.ts';
+import { execute, sqliteTimestamp } from '../db/sql.ts';
 import { Prisma } from '../generated/sqlite/client.ts';
 import type { StepEvent, StepEventKind } from './interpreter.ts';
 import type { Flow } from './schema.ts';
@@ -96,6 +96,10 @@ export async function addStepCounts(tx: PrismaClient, dialect: Dialect, counts: 
     dialect === 'sqlite'
       ? Prisma.sql`SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 FROM json_each(${payload}) WHERE true`
       : Prisma.sql`SELECT r ->> 0, (r ->> 1)::timestamp(3), r ->> 2, r ->> 3, r ->> 4, (r ->> 5)::integer FROM jsonb_array_elements(${payload}::jsonb) AS r`;
-  await tx.$executeRaw`INSERT INTO "FlowStepCount" ("flowId", "hour", "flowVersion", "stepId", "kind", "count") ${source}
-    ON CONFLICT ("flowId", "hour", "flowVersion", "stepId", "kind") DO UPDATE SET "count" = "FlowStepCount"."count" + excluded."count"`;
+  // A cached statement on the connection (src/db/sql.ts): through Prisma it was prepared again on every batch of turns.
+  await execute(
+    tx,
+    Prisma.sql`INSERT INTO "FlowStepCount" ("flowId", "hour", "flowVersion", "stepId", "kind", "count") ${source}
+    ON CONFLICT ("flowId", "hour", "flowVersion", "stepId", "kind") DO UPDATE SET "count" = "FlowStepCount"."count" + excluded."count"`,
+  );
 }
