@@ -2,6 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Parley } from '../src/runtime.ts';
 import { conversationLaneKey } from '../src/pipeline/inbox.ts';
 import { enqueueOutbound, outboundLaneKey } from '../src/pipeline/outbound.ts';
+import { laneHeads, outboxRows } from '../src/pipeline/outbox.ts';
+import { inList, queryRows, sql } from '../src/db/sql.ts';
+import { historyCustomers, seedHistory } from '../bench/e2e/history.ts';
 import { dialects, freshDatabase } from './support/databases.ts';
 import { FakeAdapter, settle, testParley } from './support/parley.ts';
 import { QUEUE_INDEX_SCAN, recordStatements } from './support/query-plans.ts';
@@ -148,6 +151,67 @@ describe('a lane with a backlog on sqlite', () => {
         const backlogRowsRead = rowsRead() - before;
         expect(backlogRowsRead).toBeGreaterThanOrEqual(backlog);
         expect(backlogRowsRead).toBeLessThanOrEqual(2 * backlog);
+      } finally {
+        await p.stop();
+        await db.dispose();
+      }
+    },
+  );
+});
+
+describe('queue statements on postgresql', () => {
+  /** How each step of a plan reads OutboxItem (EXPLAIN's JSON), e.g. "Index Scan OutboxItem_pkey". */
+  function outboxReads(plan: Record<string, unknown>): string[] {
+    const own = plan['Relation Name'] === 'OutboxItem' ? [`${plan['Node Type'] as string} ${(plan['Index Name'] as string | undefined) ?? ''}`.trim()] : [];
+    return [...own, ...((plan.Plans as Record<string, unknown>[] | undefined) ?? []).flatMap(outboxReads)];
+  }
+
+  it(
+    'read a lane by the lane index and rows by their key, also when the statistics were taken with the queue empty (query plans)',
+    { timeout: 180_000 },
+    async () => {
+      const db = await freshDatabase('postgresql');
+      // A running installation: 10,000 past customers, 20,000 sent replies (so that reading the table whole is not the cheap way).
+      await seedHistory(db, historyCustomers(10_000));
+      const p = await testParley(db, { adapters: [new FakeAdapter()] });
+      try {
+        await p.startChannels();
+        const customers = Array.from({ length: 40 }, (_, i) => `+98912${String(1000000 + i)}`);
+        for (const [i, address] of customers.entries())
+          await p.inbox.accept({ channel: 'whatsapp', externalId: `m${i}`, sender: { address, addressKind: 'phone' }, text: 'hi', raw: {} });
+        await settle(p);
+        expect(await p.dispatcher.unsentCount()).toBe(0);
+        // The planner's statistics as autovacuum or a start leaves them: taken while nothing waited.
+        await db.prisma.$executeRawUnsafe('ANALYZE "OutboxItem"');
+        // Then a backlog: 50 replies queued to each customer (a provider outage, a campaign).
+        const conversations = await db.prisma.conversation.findMany({ where: { identity: { address: { in: customers } } }, include: { identity: true } });
+        expect(conversations).toHaveLength(40);
+        await db.write(async (tx) => {
+          for (const c of conversations)
+            for (let k = 0; k < 50; k++)
+              await enqueueOutbound(tx, db.dialect, {
+                conversationId: c.id,
+                channel: 'whatsapp',
+                recipient: c.identity.address,
+                content: { text: `r${k}` },
+                authorKind: 'agent',
+              });
+        });
+        const lanes = customers.map((c) => outboundLaneKey('whatsapp', c));
+        const explain = async (query: ReturnType<typeof sql>) => {
+          const [row] = await queryRows(db.prisma, sql`EXPLAIN (FORMAT JSON) ${query}`);
+          return outboxReads(((row?.['QUERY PLAN'] as { Plan: Record<string, unknown> }[])[0] as { Plan: Record<string, unknown> }).Plan);
+        };
+        // Before, a lane read went through the channel index of every unsent row: a scan of the whole backlog per lane.
+        const laneRead = await explain(outboxRows(laneHeads(db.dialect, lanes), { followed: true }));
+        expect(laneRead.length).toBeGreaterThan(0);
+        for (const step of laneRead) expect(step).toMatch(/^(Index Scan|Index Only Scan) (OutboxItem_laneKey_id_idx|OutboxItem_pkey)$/);
+        const heads = await queryRows(db.prisma, outboxRows(laneHeads(db.dialect, lanes), { followed: true }));
+        expect(heads).toHaveLength(40);
+        expect(heads.every((h) => h.followed === true)).toBe(true);
+        const ids = heads.map((h) => h.id as string);
+        for (const step of await explain(outboxRows(inList(db.dialect, sql`o."id"`, ids))))
+          expect(step).toMatch(/^(Index Scan|Bitmap Heap Scan|Bitmap Index Scan) ?(OutboxItem_pkey)?$/);
       } finally {
         await p.stop();
         await db.dispose();

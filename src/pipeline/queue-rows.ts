@@ -18,6 +18,12 @@ export const pendingEvent = (alias?: string): Sql => raw(`${column(alias)} = 'pe
 /** An outbox row not sent yet (waiting, or being sent). */
 export const unsentItem = (alias?: string): Sql => raw(`(${column(alias)} = 'pending' OR ${column(alias)} = 'sending')`);
 
+/** An outbox row waiting to be sent (the channel walk's index of waiting rows). */
+export const waitingItem = (alias?: string): Sql => raw(`${column(alias)} = 'pending'`);
+
+/** An outbox row being sent (the channel walk's index of rows in flight). */
+export const sendingItem = (alias?: string): Sql => raw(`${column(alias)} = 'sending'`);
+
 /** Inbound events not handled yet (of these lanes, when given). */
 export async function pendingEventCount(db: Database, lanes?: readonly string[]): Promise<number> {
   const among = lanes ? sql`AND ${inList(db.dialect, sql`"laneKey"`, lanes)}` : empty;

@@ -2,7 +2,7 @@ import type { Database } from '../../src/db/database.ts';
 import { sqliteConnectionOf } from '../../src/db/sql.ts';
 
 /** The queues' partial indexes (pending events, unsent rows): a scan of one reads the backlog only. */
-export const QUEUE_INDEX_SCAN = /USING (COVERING )?INDEX (InboxEvent_laneKey_id_idx|OutboxItem_(laneKey|channel_status)_id_idx)/;
+export const QUEUE_INDEX_SCAN = /USING (COVERING )?INDEX (InboxEvent_laneKey_id_idx|OutboxItem_(laneKey_id|channel_id_pending|channel_id_sending)_idx)/;
 
 /**
  * Records the text of every statement prepared on a SQLite database's connection (each is
