@@ -7,7 +7,9 @@ import { inList, queryRows, sql } from '../src/db/sql.ts';
 import { historyCustomers, seedHistory } from '../bench/e2e/history.ts';
 import { dialects, freshDatabase } from './support/databases.ts';
 import { FakeAdapter, settle, testParley } from './support/parley.ts';
-import { QUEUE_INDEX_SCAN, recordStatements } from './support/query-plans.ts';
+import { QUEUE_INDEX_SCAN, recordPgStatements, recordStatements } from './support/query-plans.ts';
+import { InboundQueries } from '../src/pipeline/inbound-queries.ts';
+import { Leases } from '../src/pipeline/leases.ts';
 
 type TestDb = Awaited<ReturnType<typeof freshDatabase>>;
 
@@ -212,6 +214,43 @@ describe('queue statements on postgresql', () => {
         const ids = heads.map((h) => h.id as string);
         for (const step of await explain(outboxRows(inList(db.dialect, sql`o."id"`, ids))))
           expect(step).toMatch(/^(Index Scan|Bitmap Heap Scan|Bitmap Index Scan) ?(OutboxItem_pkey)?$/);
+      } finally {
+        await p.stop();
+        await db.dispose();
+      }
+    },
+  );
+
+  it(
+    'claim inbound lanes reading their head events by key, also when the statistics were taken with the queue empty (query plans)',
+    { timeout: 180_000 },
+    async () => {
+      const db = await freshDatabase('postgresql');
+      await seedHistory(db, historyCustomers(10_000)); // ends with ANALYZE: no event pending then
+      const p = await testParley(db, { adapters: [new FakeAdapter()] });
+      try {
+        // A backlog: 200 customers with 10 events each, not handled yet.
+        await Promise.all(
+          Array.from({ length: 2_000 }, (_, i) =>
+            p.inbox.accept({
+              channel: 'whatsapp',
+              externalId: `b${i}`,
+              sender: { address: `+98912${1_000_000 + (i % 200)}`, addressKind: 'phone' },
+              text: 'hi',
+              raw: {},
+            }),
+          ),
+        );
+        const statements = recordPgStatements(db);
+        const { events, lanes } = await new InboundQueries(db, new Leases(db, 30_000)).claimHeads('test-holder', 200);
+        statements.stop();
+        expect(lanes).toHaveLength(200);
+        expect(events).toHaveLength(200);
+        const claims = statements.statements.filter((s) => s.text.includes('INSERT INTO "Lease"') && s.text.includes('"InboxEvent"'));
+        expect(claims).toHaveLength(1);
+        const reads = await statements.readsOf(claims[0] as (typeof claims)[number]);
+        // Before, the head events were joined on id AND status: read through the pending index, the whole backlog once per lane.
+        expect(reads.filter((r) => r.alias === 'e')).toEqual([{ node: 'Index Scan', table: 'InboxEvent', alias: 'e', index: 'InboxEvent_pkey' }]);
       } finally {
         await p.stop();
         await db.dispose();

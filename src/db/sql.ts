@@ -67,6 +67,11 @@ export function attachPgConnection(client: object, connection: PgQueryable): voi
   pgConnections.set(client, connection);
 }
 
+/** The pg pool or connection a client's raw statements run on (PostgreSQL only). */
+export function pgConnectionOf(client: object): PgQueryable | undefined {
+  return pgConnections.get(client);
+}
+
 /** pg reads `timestamp` (without time zone) as local time; Prisma writes UTC there. */
 const TIMESTAMP_OID = 1114;
 const pgTypes = {

@@ -79,11 +79,12 @@ export class InboundQueries {
           RETURNING "key")
         SELECT ${selectList('e', INBOX_EVENT)}, c."key" AS "claimedLane" FROM claimed c
         LEFT JOIN heads h ON h."laneKey" = c."key"
-        LEFT JOIN "InboxEvent" e ON e."id" = h."id" AND ${pendingEvent('e')}
+        LEFT JOIN "InboxEvent" e ON e."id" = h."id"
         ORDER BY e."id"`,
       );
       const lanes = rows.map((r) => r.claimedLane as string);
-      const events = rows.filter((r) => r.id !== null).map(({ claimedLane: _, ...event }) => event);
+      // The heads were read pending in this statement's snapshot: the check is the same as the one below.
+      const events = rows.filter((r) => r.id !== null && r.status === 'pending').map(({ claimedLane: _, ...event }) => event);
       return { events: decodeRows<InboxEvent>(this.#dialect, events, kindsOf(INBOX_EVENT)), lanes };
     }
     const candidates = await queryRows(this.db.prisma, heads);
@@ -94,8 +95,13 @@ export class InboundQueries {
     );
     const owned = new Set(lanes);
     const ids = candidates.filter((h) => owned.has(h.laneKey as string)).map((h) => h.id as string);
-    const events = await this.#select(sql`SELECT ${selectList('e', INBOX_EVENT)} FROM "InboxEvent" e
-      WHERE ${inList(this.#dialect, sql`e."id"`, ids)} AND ${pendingEvent('e')} ORDER BY e."id"`);
+    // By key only, the status checked here: with a condition on the status the planner may read
+    // them through the queue's index instead, and PostgreSQL did, its statistics of the index
+    // taken while the queue was empty: a scan of the backlog for every lane (100-118 ms a claim
+    // at 1,000 webhooks/s on a 100,000-customer history).
+    const rows = await this.#select(sql`SELECT ${selectList('e', INBOX_EVENT)} FROM "InboxEvent" e
+      WHERE ${inList(this.#dialect, sql`e."id"`, ids)} ORDER BY e."id"`);
+    const events = rows.filter((r) => r.status === 'pending');
     return { events: decodeRows<InboxEvent>(this.#dialect, events, kindsOf(INBOX_EVENT)), lanes };
   }
 

@@ -1,5 +1,5 @@
 import type { Database } from '../../src/db/database.ts';
-import { sqliteConnectionOf } from '../../src/db/sql.ts';
+import { pgConnectionOf, sqliteConnectionOf } from '../../src/db/sql.ts';
 
 /** The queues' partial indexes (pending events, unsent rows): a scan of one reads the backlog only. */
 export const QUEUE_INDEX_SCAN = /USING (COVERING )?INDEX (InboxEvent_laneKey_id_idx|OutboxItem_(laneKey_id|channel_id_pending|channel_id_sending)_idx)/;
@@ -44,5 +44,50 @@ export function recordStatements(db: Database): {
       prepare(`EXPLAIN QUERY PLAN ${text}`)
         .all(...Array.from({ length: text.split('?').length - 1 }, () => null))
         .map((row) => (row as { detail: string }).detail),
+  };
+}
+
+/** One step of a PostgreSQL plan that reads a table: its node type, table, alias and index (EXPLAIN's JSON). */
+export interface PgTableRead {
+  readonly node: string;
+  readonly table: string;
+  readonly alias: string;
+  readonly index?: string;
+}
+
+/**
+ * Records every raw statement run on a PostgreSQL database's pool (src/db/sql.ts) until `stop()`,
+ * with its parameters; `readsOf` gives how its plan reads each table (EXPLAIN, not run).
+ */
+export function recordPgStatements(db: Database): {
+  readonly statements: { readonly text: string; readonly values: unknown[] }[];
+  stop(): void;
+  readsOf(statement: { readonly text: string; readonly values: unknown[] }): Promise<PgTableRead[]>;
+} {
+  const connection = pgConnectionOf(db.prisma);
+  if (!connection) throw new Error('no PostgreSQL pool');
+  const statements: { text: string; values: unknown[] }[] = [];
+  const query = connection.query.bind(connection);
+  connection.query = ((config: { text: string; values?: unknown[] }, ...rest: unknown[]) => {
+    if (typeof config === 'object' && config !== null && typeof config.text === 'string') statements.push({ text: config.text, values: config.values ?? [] });
+    return (query as (...args: unknown[]) => unknown)(config, ...rest);
+  }) as typeof connection.query;
+  const reads = (plan: Record<string, unknown>): PgTableRead[] => [
+    ...(typeof plan['Relation Name'] === 'string'
+      ? [{ node: plan['Node Type'] as string, table: plan['Relation Name'], alias: plan.Alias as string, index: plan['Index Name'] as string | undefined }]
+      : []),
+    ...((plan.Plans as Record<string, unknown>[] | undefined) ?? []).flatMap(reads),
+  ];
+  return {
+    statements,
+    stop: () => {
+      connection.query = query;
+    },
+    readsOf: async ({ text, values }) => {
+      const result = (await query({ text: `EXPLAIN (FORMAT JSON) ${text}`, values } as never)) as unknown as {
+        rows: { 'QUERY PLAN': { Plan: Record<string, unknown> }[] }[];
+      };
+      return reads((result.rows[0]?.['QUERY PLAN'][0] as { Plan: Record<string, unknown> }).Plan);
+    },
   };
 }
