@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { liveCustomersHoldingQuery, proposeMatches, proposeMatchesOfMany } from '../src/crm/suggestions.ts';
 import { dialects, freshDatabase, type TestDatabase } from './support/databases.ts';
+import { recordStatements } from './support/query-plans.ts';
 
 describe.each(dialects)('merge proposals for a batch of new customers (%s)', (dialect) => {
   let db: TestDatabase | undefined;
@@ -86,5 +87,23 @@ describe.each(dialects)('merge proposals for a batch of new customers (%s)', (di
         expect(lines).toContain(`Index Cond: ((attributes ->> '${key}'::text) = ANY`);
       }
     }
+  });
+
+  // The statements are the same on both databases; they are recorded on SQLite's connection.
+  it.skipIf(dialect !== 'sqlite')('looks phone numbers up among phone attributes only, and emails among email attributes only', async () => {
+    db = await freshDatabase(dialect);
+    const database = db;
+    const statements = recordStatements(database);
+    await database.write((tx) => proposeMatchesOfMany(tx, dialect, [{ customerId: 'new', kind: 'phone', address: '+989121234567' }]));
+    const phoneOnly = [...statements.texts].filter((t) => t.includes('"Customer"'));
+    expect(phoneOnly.some((t) => t.includes("'$.mobile'"))).toBe(true);
+    // A batch of WhatsApp first messages has no email to look for: on PostgreSQL that arm read every customer.
+    expect(phoneOnly.some((t) => t.includes("'$.email'"))).toBe(false);
+    statements.texts.clear();
+    await database.write((tx) => proposeMatchesOfMany(tx, dialect, [{ customerId: 'new', kind: 'email', address: 'a@example.com' }]));
+    const emailOnly = [...statements.texts].filter((t) => t.includes('"Customer"'));
+    expect(emailOnly.some((t) => t.includes("'$.email'"))).toBe(true);
+    expect(emailOnly.some((t) => t.includes("'$.mobile'") || t.includes("'$.phone'"))).toBe(false);
+    statements.stop();
   });
 });

@@ -11,6 +11,12 @@ import { mergeInTransaction, type MergeResult } from './merges.ts';
 /** Customer attributes that hold an address a flow collected: a match with another record is proposed. */
 export const ADDRESS_ATTRIBUTES: Readonly<Record<string, 'email' | 'phone'>> = { email: 'email', phone: 'phone', mobile: 'phone' };
 
+/** The address attributes that hold addresses of this kind (an email is never looked for among phone numbers). */
+const attributeKeysOf = (kind: 'email' | 'phone'): string[] =>
+  Object.entries(ADDRESS_ATTRIBUTES)
+    .filter(([, k]) => k === kind)
+    .map(([key]) => key);
+
 export type SuggestionStatus = 'pending' | 'accepted' | 'rejected';
 
 /**
@@ -33,10 +39,7 @@ export async function proposeMatches(
     return []; // Not an address (the flow's validation let text through): nothing to match.
   }
   const byIdentity = await tx.channelIdentity.findMany({ where: { address, customerId: { not: customerId } }, select: { customerId: true } });
-  const attributeKeys = Object.entries(ADDRESS_ATTRIBUTES)
-    .filter(([, k]) => k === kind)
-    .map(([key]) => key);
-  const byAttribute = (await liveCustomersHolding(tx, dialect, attributeKeys, [address])).filter((c) => c.id !== customerId);
+  const byAttribute = (await liveCustomersHolding(tx, dialect, attributeKeysOf(kind), [address])).filter((c) => c.id !== customerId);
   const others = [...new Set([...byIdentity.map((i) => i.customerId), ...byAttribute.map((c) => c.id)])];
   const created: MergeSuggestion[] = [];
   for (const otherId of others) {
@@ -78,7 +81,13 @@ export async function proposeMatchesOfMany(
     holders.set(address, set.add(customerId as string));
   };
   for (const row of identities) hold(row.address, row.customerId);
-  for (const row of await liveCustomersHolding(tx, dialect, Object.keys(ADDRESS_ATTRIBUTES), addresses)) hold(row.address, row.id);
+  // Each attribute with the addresses of its kind: WhatsApp's and SMS's first messages query no
+  // email attribute (on PostgreSQL that query, 200 phone numbers long, was estimated to match
+  // most customers and read them all: 27-83 ms at 100,000 customers).
+  for (const kind of ['email', 'phone'] as const) {
+    const ofKind = [...new Set(candidates.filter((c) => c.kind === kind).map((c) => c.address))];
+    for (const row of await liveCustomersHolding(tx, dialect, attributeKeysOf(kind), ofKind)) hold(row.address, row.id);
+  }
   const created: MergeSuggestion[] = [];
   for (const c of candidates) {
     const others = [...(holders.get(c.address) ?? [])].filter((id) => id !== c.customerId);
