@@ -257,4 +257,44 @@ describe('queue statements on postgresql', () => {
       }
     },
   );
+
+  it(
+    'mark events handled and replies sending by key, also when the statistics were taken with the queue empty (query plans)',
+    { timeout: 240_000 },
+    async () => {
+      const db = await freshDatabase('postgresql');
+      await seedHistory(db, historyCustomers(10_000)); // ends with ANALYZE: nothing pending then
+      const p = await testParley(db, { adapters: [new FakeAdapter()] });
+      try {
+        await p.startChannels();
+        const statements = recordPgStatements(db);
+        await Promise.all(
+          Array.from({ length: 400 }, (_, i) =>
+            p.inbox.accept({
+              channel: 'whatsapp',
+              externalId: `d${i}`,
+              sender: { address: `+98912${1_000_000 + (i % 200)}`, addressKind: 'phone' },
+              text: 'hi',
+              raw: {},
+            }),
+          ),
+        );
+        await settle(p);
+        statements.stop();
+        const guarded = statements.statements.filter((s) => /UPDATE "(InboxEvent|OutboxItem)"[^;]*SET "status" = '(done|sending)'/.test(s.text));
+        expect(guarded.some((s) => s.text.includes('UPDATE "InboxEvent"'))).toBe(true);
+        expect(guarded.some((s) => s.text.includes('UPDATE "OutboxItem"'))).toBe(true);
+        for (const statement of guarded.slice(0, 20)) {
+          const queueReads = (await statements.readsOf(statement)).filter(
+            (r) => (r.table === 'InboxEvent' || r.table === 'OutboxItem') && r.node !== 'ModifyTable',
+          );
+          // Before, the "still pending" guard let the planner read the rows through the pending index: the whole backlog per statement.
+          for (const read of queueReads) expect(read.index ?? read.node).toMatch(/^(InboxEvent|OutboxItem)_pkey$/);
+        }
+      } finally {
+        await p.stop();
+        await db.dispose();
+      }
+    },
+  );
 });

@@ -3,7 +3,7 @@ import { bulkInsert, bulkInsertStatement, type ColumnKind } from '../db/bulk-ins
 import { decodeRows, empty, execute, inList, join, queryRows, raw, type ReadKind, type Sql, sql } from '../db/sql.ts';
 import type { ChannelIdentity, Conversation, Customer, InboxEvent } from '../generated/sqlite/client.ts';
 import type { Leases } from './leases.ts';
-import { pendingEvent } from './queue-rows.ts';
+import { pendingEvent, statusStill } from './queue-rows.ts';
 import { MESSAGE_COLUMNS, type MessageRow, OUTBOX_COLUMNS, type OutboxRow } from './outbound.ts';
 import { CONVERSATION, CUSTOMER, IDENTITY, INBOX_EVENT, NEW_CONVERSATION, NEW_CUSTOMER, NEW_IDENTITY, type Columns } from '../db/columns.ts';
 
@@ -140,7 +140,7 @@ export class InboundQueries {
       ['OutboxItem', OUTBOX_COLUMNS, batch.outbox],
     ];
     const done = sql`UPDATE "InboxEvent" SET "status" = 'done', "processedAt" = ${now}
-      WHERE ${inList(d, sql`"id"`, batch.eventIds)} AND ${pendingEvent()}`;
+      WHERE ${inList(d, sql`"id"`, batch.eventIds)} AND ${statusStill('pending')}`;
     const touch = [
       sql`UPDATE "Conversation" SET "lastMessageAt" = ${now} WHERE ${inList(d, sql`"id"`, batch.conversationIds)}`,
       sql`UPDATE "Customer" SET "lastSeenAt" = ${now}, "updatedAt" = ${now} WHERE ${inList(d, sql`"id"`, batch.customerIds)}`,

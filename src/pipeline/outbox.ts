@@ -15,7 +15,7 @@ import { formatZodIssues } from './inbox.ts';
 import type { Leases } from './leases.ts';
 import { OutboxHints } from './outbox-hints.ts';
 import { OutboxPayloadSchema } from './outbound.ts';
-import { sendingItem, unsentItem, unsentItemCount, waitingItem } from './queue-rows.ts';
+import { sendingItem, statusStill, unsentItem, unsentItemCount, waitingItem } from './queue-rows.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { WorkerLoops } from './worker-loops.ts';
 
@@ -718,7 +718,7 @@ export class OutboxDispatcher {
         this.db.prisma,
         sql`UPDATE "OutboxItem" o SET "status" = 'sending', "attempts" = m."attempt", "updatedAt" = ${now}
         FROM jsonb_to_recordset(${JSON.stringify(marks)}::jsonb) AS m("id" text, "attempt" integer)
-        WHERE o."id" = m."id" AND o."status" = 'pending' RETURNING o."id"`,
+        WHERE o."id" = m."id" AND ${statusStill('pending', 'o')} RETURNING o."id"`,
       );
       const marked = new Set(rows.map((r) => r.id as string));
       return marks.map((m) => marked.has(m.id));
@@ -728,7 +728,7 @@ export class OutboxDispatcher {
       for (const { id, attempt } of marks) {
         const changes = await execute(
           tx,
-          sql`UPDATE "OutboxItem" SET "status" = 'sending', "attempts" = ${attempt}, "updatedAt" = ${now} WHERE "id" = ${id} AND "status" = 'pending'`,
+          sql`UPDATE "OutboxItem" SET "status" = 'sending', "attempts" = ${attempt}, "updatedAt" = ${now} WHERE "id" = ${id} AND ${statusStill('pending')}`,
         );
         marked.push(changes > 0);
       }

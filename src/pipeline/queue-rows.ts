@@ -24,6 +24,15 @@ export const waitingItem = (alias?: string): Sql => raw(`${column(alias)} = 'pen
 /** An outbox row being sent (the channel walk's index of rows in flight). */
 export const sendingItem = (alias?: string): Sql => raw(`${column(alias)} = 'sending'`);
 
+/**
+ * The status checked on rows already named by key (an UPDATE's guard, e.g. "still pending"):
+ * compared as text, which no partial index's condition is written in, so that the planner finds
+ * the rows by key and checks each one's status. Written like the conditions above, it let
+ * PostgreSQL read the rows through a queue index instead, a scan of the whole backlog per
+ * statement, whenever its statistics of that index were taken while the queue was empty.
+ */
+export const statusStill = (status: 'pending' | 'sending', alias?: string): Sql => raw(`CAST(${column(alias)} AS TEXT) = '${status}'`);
+
 /** Inbound events not handled yet (of these lanes, when given). */
 export async function pendingEventCount(db: Database, lanes?: readonly string[]): Promise<number> {
   const among = lanes ? sql`AND ${inList(db.dialect, sql`"laneKey"`, lanes)}` : empty;

@@ -1,4 +1,5 @@
 import type { Database } from '../../src/db/database.ts';
+import pg from 'pg';
 import { pgConnectionOf, sqliteConnectionOf } from '../../src/db/sql.ts';
 
 /** The queues' partial indexes (pending events, unsent rows): a scan of one reads the backlog only. */
@@ -56,8 +57,8 @@ export interface PgTableRead {
 }
 
 /**
- * Records every raw statement run on a PostgreSQL database's pool (src/db/sql.ts) until `stop()`,
- * with its parameters; `readsOf` gives how its plan reads each table (EXPLAIN, not run).
+ * Records every statement a pg client runs (the pool's, and each transaction's connection) until
+ * `stop()`, with its parameters; `readsOf` gives how its plan reads each table (EXPLAIN, not run).
  */
 export function recordPgStatements(db: Database): {
   readonly statements: { readonly text: string; readonly values: unknown[] }[];
@@ -67,11 +68,14 @@ export function recordPgStatements(db: Database): {
   const connection = pgConnectionOf(db.prisma);
   if (!connection) throw new Error('no PostgreSQL pool');
   const statements: { text: string; values: unknown[] }[] = [];
-  const query = connection.query.bind(connection);
-  connection.query = ((config: { text: string; values?: unknown[] }, ...rest: unknown[]) => {
+  const prototype = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const query = prototype.query;
+  prototype.query = function (this: unknown, ...args: unknown[]) {
+    const [config, values] = args as [{ text?: string; values?: unknown[] } | string, unknown[] | undefined];
     if (typeof config === 'object' && config !== null && typeof config.text === 'string') statements.push({ text: config.text, values: config.values ?? [] });
-    return (query as (...args: unknown[]) => unknown)(config, ...rest);
-  }) as typeof connection.query;
+    else if (typeof config === 'string') statements.push({ text: config, values: Array.isArray(values) ? values : [] });
+    return query.apply(this, args);
+  };
   const reads = (plan: Record<string, unknown>): PgTableRead[] => [
     ...(typeof plan['Relation Name'] === 'string'
       ? [{ node: plan['Node Type'] as string, table: plan['Relation Name'], alias: plan.Alias as string, index: plan['Index Name'] as string | undefined }]
@@ -81,10 +85,10 @@ export function recordPgStatements(db: Database): {
   return {
     statements,
     stop: () => {
-      connection.query = query;
+      prototype.query = query;
     },
     readsOf: async ({ text, values }) => {
-      const result = (await query({ text: `EXPLAIN (FORMAT JSON) ${text}`, values } as never)) as unknown as {
+      const result = (await connection.query({ text: `EXPLAIN (FORMAT JSON) ${text}`, values } as never)) as unknown as {
         rows: { 'QUERY PLAN': { Plan: Record<string, unknown> }[] }[];
       };
       return reads((result.rows[0]?.['QUERY PLAN'][0] as { Plan: Record<string, unknown> }).Plan);
