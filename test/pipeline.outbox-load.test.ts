@@ -7,7 +7,7 @@ import { inList, queryRows, sql } from '../src/db/sql.ts';
 import { historyCustomers, seedHistory } from '../bench/e2e/history.ts';
 import { dialects, freshDatabase } from './support/databases.ts';
 import { FakeAdapter, settle, testParley } from './support/parley.ts';
-import { QUEUE_INDEX_SCAN, recordPgStatements, recordStatements } from './support/query-plans.ts';
+import { planReads, QUEUE_INDEX_SCAN, recordPgStatements, recordStatements } from './support/query-plans.ts';
 import { InboundQueries } from '../src/pipeline/inbound-queries.ts';
 import { Leases } from '../src/pipeline/leases.ts';
 
@@ -162,139 +162,106 @@ describe('a lane with a backlog on sqlite', () => {
 });
 
 describe('queue statements on postgresql', () => {
-  /** How each step of a plan reads OutboxItem (EXPLAIN's JSON), e.g. "Index Scan OutboxItem_pkey". */
-  function outboxReads(plan: Record<string, unknown>): string[] {
-    const own = plan['Relation Name'] === 'OutboxItem' ? [`${plan['Node Type'] as string} ${(plan['Index Name'] as string | undefined) ?? ''}`.trim()] : [];
-    return [...own, ...((plan.Plans as Record<string, unknown>[] | undefined) ?? []).flatMap(outboxReads)];
+  /** Runs `test` on a PostgreSQL database holding 10,000 past customers (its statistics taken then, with nothing pending) and a Parley on it. */
+  async function onHistory(test: (db: TestDb, p: Parley) => Promise<void>): Promise<void> {
+    const db = await freshDatabase('postgresql');
+    await seedHistory(db, historyCustomers(10_000)); // ends with ANALYZE
+    const p = await testParley(db, { adapters: [new FakeAdapter()] });
+    try {
+      await p.startChannels();
+      await test(db, p);
+    } finally {
+      await p.stop();
+      await db.dispose();
+    }
   }
 
-  it(
-    'read a lane by the lane index and rows by their key, also when the statistics were taken with the queue empty (query plans)',
-    { timeout: 180_000 },
-    async () => {
-      const db = await freshDatabase('postgresql');
-      // A running installation: 10,000 past customers, 20,000 sent replies (so that reading the table whole is not the cheap way).
-      await seedHistory(db, historyCustomers(10_000));
-      const p = await testParley(db, { adapters: [new FakeAdapter()] });
-      try {
-        await p.startChannels();
-        const customers = Array.from({ length: 40 }, (_, i) => `+98912${String(1000000 + i)}`);
-        for (const [i, address] of customers.entries())
-          await p.inbox.accept({ channel: 'whatsapp', externalId: `m${i}`, sender: { address, addressKind: 'phone' }, text: 'hi', raw: {} });
-        await settle(p);
-        expect(await p.dispatcher.unsentCount()).toBe(0);
-        // The planner's statistics as autovacuum or a start leaves them: taken while nothing waited.
-        await db.prisma.$executeRawUnsafe('ANALYZE "OutboxItem"');
-        // Then a backlog: 50 replies queued to each customer (a provider outage, a campaign).
-        const conversations = await db.prisma.conversation.findMany({ where: { identity: { address: { in: customers } } }, include: { identity: true } });
-        expect(conversations).toHaveLength(40);
-        await db.write(async (tx) => {
-          for (const c of conversations)
-            for (let k = 0; k < 50; k++)
-              await enqueueOutbound(tx, db.dialect, {
-                conversationId: c.id,
-                channel: 'whatsapp',
-                recipient: c.identity.address,
-                content: { text: `r${k}` },
-                authorKind: 'agent',
-              });
-        });
-        const lanes = customers.map((c) => outboundLaneKey('whatsapp', c));
-        const explain = async (query: ReturnType<typeof sql>) => {
-          const [row] = await queryRows(db.prisma, sql`EXPLAIN (FORMAT JSON) ${query}`);
-          return outboxReads(((row?.['QUERY PLAN'] as { Plan: Record<string, unknown> }[])[0] as { Plan: Record<string, unknown> }).Plan);
-        };
-        // Before, a lane read went through the channel index of every unsent row: a scan of the whole backlog per lane.
-        const laneRead = await explain(outboxRows(laneHeads(db.dialect, lanes), { followed: true }));
-        expect(laneRead.length).toBeGreaterThan(0);
-        for (const step of laneRead) expect(step).toMatch(/^(Index Scan|Index Only Scan) (OutboxItem_laneKey_id_idx|OutboxItem_pkey)$/);
-        const heads = await queryRows(db.prisma, outboxRows(laneHeads(db.dialect, lanes), { followed: true }));
-        expect(heads).toHaveLength(40);
-        expect(heads.every((h) => h.followed === true)).toBe(true);
-        const ids = heads.map((h) => h.id as string);
-        for (const step of await explain(outboxRows(inList(db.dialect, sql`o."id"`, ids))))
-          expect(step).toMatch(/^(Index Scan|Bitmap Heap Scan|Bitmap Index Scan) ?(OutboxItem_pkey)?$/);
-      } finally {
-        await p.stop();
-        await db.dispose();
-      }
-    },
+  /** `count` inbound messages from 200 customers (round robin), not handled yet. */
+  const acceptBacklog = (p: Parley, count: number, prefix: string) =>
+    Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        p.inbox.accept({
+          channel: 'whatsapp',
+          externalId: `${prefix}${i}`,
+          sender: { address: `+98912${1_000_000 + (i % 200)}`, addressKind: 'phone' },
+          text: 'hi',
+          raw: {},
+        }),
+      ),
+    );
+
+  it('read a lane by the lane index and rows by their key, also when the statistics were taken with the queue empty (query plans)', { timeout: 180_000 }, () =>
+    onHistory(async (db, p) => {
+      const customers = Array.from({ length: 40 }, (_, i) => `+98912${String(1000000 + i)}`);
+      for (const [i, address] of customers.entries())
+        await p.inbox.accept({ channel: 'whatsapp', externalId: `m${i}`, sender: { address, addressKind: 'phone' }, text: 'hi', raw: {} });
+      await settle(p);
+      expect(await p.dispatcher.unsentCount()).toBe(0);
+      // The planner's statistics as autovacuum or a start leaves them: taken while nothing waited.
+      await db.prisma.$executeRawUnsafe('ANALYZE "OutboxItem"');
+      // Then a backlog: 50 replies queued to each customer (a provider outage, a campaign).
+      const conversations = await db.prisma.conversation.findMany({ where: { identity: { address: { in: customers } } }, include: { identity: true } });
+      expect(conversations).toHaveLength(40);
+      await db.write(async (tx) => {
+        for (const c of conversations)
+          for (let k = 0; k < 50; k++)
+            await enqueueOutbound(tx, db.dialect, {
+              conversationId: c.id,
+              channel: 'whatsapp',
+              recipient: c.identity.address,
+              content: { text: `r${k}` },
+              authorKind: 'agent',
+            });
+      });
+      const lanes = customers.map((c) => outboundLaneKey('whatsapp', c));
+      const explain = async (query: ReturnType<typeof sql>) =>
+        (await planReads(db, query)).filter((r) => r.table === 'OutboxItem').map((r) => `${r.node} ${r.index ?? ''}`.trim());
+      // Before, a lane read went through the channel index of every unsent row: a scan of the whole backlog per lane.
+      const laneRead = await explain(outboxRows(laneHeads(db.dialect, lanes), { followed: true }));
+      expect(laneRead.length).toBeGreaterThan(0);
+      for (const step of laneRead) expect(step).toMatch(/^(Index Scan|Index Only Scan) (OutboxItem_laneKey_id_idx|OutboxItem_pkey)$/);
+      const heads = await queryRows(db.prisma, outboxRows(laneHeads(db.dialect, lanes), { followed: true }));
+      expect(heads).toHaveLength(40);
+      expect(heads.every((h) => h.followed === true)).toBe(true);
+      const ids = heads.map((h) => h.id as string);
+      for (const step of await explain(outboxRows(inList(db.dialect, sql`o."id"`, ids))))
+        expect(step).toMatch(/^(Index Scan|Bitmap Heap Scan|Bitmap Index Scan) ?(OutboxItem_pkey)?$/);
+    }),
   );
 
-  it(
-    'claim inbound lanes reading their head events by key, also when the statistics were taken with the queue empty (query plans)',
-    { timeout: 180_000 },
-    async () => {
-      const db = await freshDatabase('postgresql');
-      await seedHistory(db, historyCustomers(10_000)); // ends with ANALYZE: no event pending then
-      const p = await testParley(db, { adapters: [new FakeAdapter()] });
-      try {
-        // A backlog: 200 customers with 10 events each, not handled yet.
-        await Promise.all(
-          Array.from({ length: 2_000 }, (_, i) =>
-            p.inbox.accept({
-              channel: 'whatsapp',
-              externalId: `b${i}`,
-              sender: { address: `+98912${1_000_000 + (i % 200)}`, addressKind: 'phone' },
-              text: 'hi',
-              raw: {},
-            }),
-          ),
-        );
-        const statements = recordPgStatements(db);
-        const { events, lanes } = await new InboundQueries(db, new Leases(db, 30_000)).claimHeads('test-holder', 200);
-        statements.stop();
-        expect(lanes).toHaveLength(200);
-        expect(events).toHaveLength(200);
-        const claims = statements.statements.filter((s) => s.text.includes('INSERT INTO "Lease"') && s.text.includes('"InboxEvent"'));
-        expect(claims).toHaveLength(1);
-        const reads = await statements.readsOf(claims[0] as (typeof claims)[number]);
-        // Before, the head events were joined on id AND status: read through the pending index, the whole backlog once per lane.
-        expect(reads.filter((r) => r.alias === 'e')).toEqual([{ node: 'Index Scan', table: 'InboxEvent', alias: 'e', index: 'InboxEvent_pkey' }]);
-      } finally {
-        await p.stop();
-        await db.dispose();
-      }
-    },
+  it('claim inbound lanes reading their head events by key, also when the statistics were taken with the queue empty (query plans)', { timeout: 180_000 }, () =>
+    onHistory(async (db, p) => {
+      // A backlog: 200 customers with 10 events each, not handled yet.
+      await acceptBacklog(p, 2_000, 'b');
+      const statements = recordPgStatements(db);
+      const { events, lanes } = await new InboundQueries(db, new Leases(db, 30_000)).claimHeads('test-holder', 200);
+      statements.stop();
+      expect(lanes).toHaveLength(200);
+      expect(events).toHaveLength(200);
+      const claims = statements.statements.filter((s) => s.text.includes('INSERT INTO "Lease"') && s.text.includes('"InboxEvent"'));
+      expect(claims).toHaveLength(1);
+      const reads = await statements.readsOf(claims[0] as (typeof claims)[number]);
+      // Before, the head events were joined on id AND status: read through the pending index, the whole backlog once per lane.
+      expect(reads.filter((r) => r.alias === 'e')).toEqual([{ node: 'Index Scan', table: 'InboxEvent', alias: 'e', index: 'InboxEvent_pkey' }]);
+    }),
   );
 
-  it(
-    'mark events handled and replies sending by key, also when the statistics were taken with the queue empty (query plans)',
-    { timeout: 240_000 },
-    async () => {
-      const db = await freshDatabase('postgresql');
-      await seedHistory(db, historyCustomers(10_000)); // ends with ANALYZE: nothing pending then
-      const p = await testParley(db, { adapters: [new FakeAdapter()] });
-      try {
-        await p.startChannels();
-        const statements = recordPgStatements(db);
-        await Promise.all(
-          Array.from({ length: 400 }, (_, i) =>
-            p.inbox.accept({
-              channel: 'whatsapp',
-              externalId: `d${i}`,
-              sender: { address: `+98912${1_000_000 + (i % 200)}`, addressKind: 'phone' },
-              text: 'hi',
-              raw: {},
-            }),
-          ),
+  it('mark events handled and replies sending by key, also when the statistics were taken with the queue empty (query plans)', { timeout: 240_000 }, () =>
+    onHistory(async (db, p) => {
+      const statements = recordPgStatements(db);
+      await acceptBacklog(p, 400, 'd');
+      await settle(p);
+      statements.stop();
+      const guarded = statements.statements.filter((s) => /UPDATE "(InboxEvent|OutboxItem)"[^;]*SET "status" = '(done|sending)'/.test(s.text));
+      expect(guarded.some((s) => s.text.includes('UPDATE "InboxEvent"'))).toBe(true);
+      expect(guarded.some((s) => s.text.includes('UPDATE "OutboxItem"'))).toBe(true);
+      for (const statement of guarded.slice(0, 20)) {
+        const queueReads = (await statements.readsOf(statement)).filter(
+          (r) => (r.table === 'InboxEvent' || r.table === 'OutboxItem') && r.node !== 'ModifyTable',
         );
-        await settle(p);
-        statements.stop();
-        const guarded = statements.statements.filter((s) => /UPDATE "(InboxEvent|OutboxItem)"[^;]*SET "status" = '(done|sending)'/.test(s.text));
-        expect(guarded.some((s) => s.text.includes('UPDATE "InboxEvent"'))).toBe(true);
-        expect(guarded.some((s) => s.text.includes('UPDATE "OutboxItem"'))).toBe(true);
-        for (const statement of guarded.slice(0, 20)) {
-          const queueReads = (await statements.readsOf(statement)).filter(
-            (r) => (r.table === 'InboxEvent' || r.table === 'OutboxItem') && r.node !== 'ModifyTable',
-          );
-          // Before, the "still pending" guard let the planner read the rows through the pending index: the whole backlog per statement.
-          for (const read of queueReads) expect(read.index ?? read.node).toMatch(/^(InboxEvent|OutboxItem)_pkey$/);
-        }
-      } finally {
-        await p.stop();
-        await db.dispose();
+        // Before, the "still pending" guard let the planner read the rows through the pending index: the whole backlog per statement.
+        for (const read of queueReads) expect(read.index ?? read.node).toMatch(/^(InboxEvent|OutboxItem)_pkey$/);
       }
-    },
+    }),
   );
 });

@@ -76,22 +76,28 @@ export function recordPgStatements(db: Database): {
     else if (typeof config === 'string') statements.push({ text: config, values: Array.isArray(values) ? values : [] });
     return query.apply(this, args);
   };
-  const reads = (plan: Record<string, unknown>): PgTableRead[] => [
-    ...(typeof plan['Relation Name'] === 'string'
-      ? [{ node: plan['Node Type'] as string, table: plan['Relation Name'], alias: plan.Alias as string, index: plan['Index Name'] as string | undefined }]
-      : []),
-    ...((plan.Plans as Record<string, unknown>[] | undefined) ?? []).flatMap(reads),
-  ];
   return {
     statements,
     stop: () => {
       prototype.query = query;
     },
-    readsOf: async ({ text, values }) => {
-      const result = (await connection.query({ text: `EXPLAIN (FORMAT JSON) ${text}`, values } as never)) as unknown as {
-        rows: { 'QUERY PLAN': { Plan: Record<string, unknown> }[] }[];
-      };
-      return reads((result.rows[0]?.['QUERY PLAN'][0] as { Plan: Record<string, unknown> }).Plan);
-    },
+    readsOf: (statement) => planReads(db, statement),
   };
+}
+
+const tableReads = (plan: Record<string, unknown>): PgTableRead[] => [
+  ...(typeof plan['Relation Name'] === 'string'
+    ? [{ node: plan['Node Type'] as string, table: plan['Relation Name'], alias: plan.Alias as string, index: plan['Index Name'] as string | undefined }]
+    : []),
+  ...((plan.Plans as Record<string, unknown>[] | undefined) ?? []).flatMap(tableReads),
+];
+
+/** How PostgreSQL's plan of a statement reads each table (EXPLAIN, not run). */
+export async function planReads(db: Database, statement: { readonly text: string; readonly values: readonly unknown[] }): Promise<PgTableRead[]> {
+  const connection = pgConnectionOf(db.prisma);
+  if (!connection) throw new Error('no PostgreSQL pool');
+  const result = (await connection.query({ text: `EXPLAIN (FORMAT JSON) ${statement.text}`, values: [...statement.values] } as never)) as unknown as {
+    rows: { 'QUERY PLAN': { Plan: Record<string, unknown> }[] }[];
+  };
+  return tableReads((result.rows[0]?.['QUERY PLAN'][0] as { Plan: Record<string, unknown> }).Plan);
 }
