@@ -77,6 +77,8 @@ const OUTBOX_SELECT_LIST = raw(
     .join(', '),
 );
 const OUTBOX_READ_KINDS = Object.fromEntries(Object.entries(OUTBOX_ITEM).filter(([, kind]) => kind !== 'text')) as Record<string, ReadKind>;
+/** With the lane reads' `followed` column (outboxRows). */
+const OUTBOX_READ_KINDS_FOLLOWED: Record<string, ReadKind> = { ...OUTBOX_READ_KINDS, followed: 'boolean' };
 
 /** Lease keys grouped by their holder: lease statements take one holder each. */
 function keysByHolder(leases: Iterable<{ readonly holder: string; readonly key: string }>): Map<string, string[]> {
@@ -404,7 +406,7 @@ export class OutboxDispatcher {
   async #rowsWhere(where: Prisma.Sql, read: { followed?: boolean } = {}): Promise<(OutboxItem & { followed?: boolean })[]> {
     const { dialect } = this.db;
     const rows = await queryRows(this.db.prisma, outboxRows(where, read));
-    return decodeRows<Record<string, unknown>>(dialect, rows, read.followed ? { ...OUTBOX_READ_KINDS, followed: 'boolean' } : OUTBOX_READ_KINDS).map((row) => {
+    return decodeRows<Record<string, unknown>>(dialect, rows, read.followed ? OUTBOX_READ_KINDS_FOLLOWED : OUTBOX_READ_KINDS).map((row) => {
       const { messageConversationId, messageAuthorKind, messageAgentName, recipientOptedOutAt, followed: laneFollowed, ...item } = row;
       const agentName = messageAgentName as string | null;
       return {

@@ -11,18 +11,19 @@ import { empty, inList, queryRows, raw, type Sql, sql } from '../db/sql.ts';
  */
 
 const column = (alias: string | undefined) => (alias ? `${alias}."status"` : `"status"`);
+const statusIs = (status: 'pending' | 'sending', alias: string | undefined) => `${column(alias)} = '${status}'`;
 
 /** An inbound event not handled yet. */
-export const pendingEvent = (alias?: string): Sql => raw(`${column(alias)} = 'pending'`);
+export const pendingEvent = (alias?: string): Sql => raw(statusIs('pending', alias));
 
 /** An outbox row not sent yet (waiting, or being sent). */
-export const unsentItem = (alias?: string): Sql => raw(`(${column(alias)} = 'pending' OR ${column(alias)} = 'sending')`);
+export const unsentItem = (alias?: string): Sql => raw(`(${statusIs('pending', alias)} OR ${statusIs('sending', alias)})`);
 
 /** An outbox row waiting to be sent (the channel walk's index of waiting rows). */
-export const waitingItem = (alias?: string): Sql => raw(`${column(alias)} = 'pending'`);
+export const waitingItem = (alias?: string): Sql => raw(statusIs('pending', alias));
 
 /** An outbox row being sent (the channel walk's index of rows in flight). */
-export const sendingItem = (alias?: string): Sql => raw(`${column(alias)} = 'sending'`);
+export const sendingItem = (alias?: string): Sql => raw(statusIs('sending', alias));
 
 /**
  * The status checked on rows already named by key (an UPDATE's guard, e.g. "still pending"):
